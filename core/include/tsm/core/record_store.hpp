@@ -1,0 +1,85 @@
+#pragma once
+/// The durable record store port. `core` states what it needs; `storage` implements it over RocksDB;
+/// tests may implement it in memory.
+#include "tsm/core/records.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace tsm::core {
+
+/// A set of mutations applied atomically (one RocksDB WriteBatch).
+struct write_set {
+    std::vector<app_record> put_apps;
+    std::vector<std::string> delete_apps;
+    std::vector<session_record> put_sessions;
+    std::vector<operation_record> put_operations;
+    std::vector<outbox_entry> put_outbox;
+    std::vector<std::string> delete_outbox;
+
+    bool empty() const noexcept {
+        return put_apps.empty() && delete_apps.empty() && put_sessions.empty()
+            && put_operations.empty() && put_outbox.empty() && delete_outbox.empty();
+    }
+};
+
+enum class durability {
+    sync,    ///< fsynced before completion (group-committed with concurrent sync writes)
+    relaxed, ///< written to the WAL without waiting for fsync (e.g. outbox deletions: at-least-once)
+};
+
+/// What a restart recovers: every app, every non-terminal session, every operation that is not
+/// done, every outbox entry.
+struct recovered_state {
+    std::vector<app_record> apps;
+    std::vector<session_record> sessions;
+    std::vector<operation_record> operations; ///< sorted by (session_id, seq)
+    std::vector<outbox_entry> outbox;
+};
+
+/// Counters for /metrics. Updated by the store's own threads; read from anywhere.
+struct store_stats {
+    std::atomic<std::uint64_t> commits{0};       ///< write_sets applied
+    std::atomic<std::uint64_t> group_writes{0};  ///< RocksDB writes (one per group)
+    std::atomic<std::uint64_t> fsyncs{0};        ///< synced group writes
+    std::atomic<std::uint64_t> failures{0};
+    /// Histogram of write_sets per group write; bucket i counts groups of size <= 2^i (last: larger).
+    static constexpr int batch_buckets = 12;
+    std::atomic<std::uint64_t> batch_size_le[batch_buckets]{};
+};
+
+class record_store {
+public:
+    using commit_handler = std::function<void(std::error_code)>;
+    using load_operation_handler =
+        std::function<void(std::error_code, std::optional<operation_record>)>;
+
+    virtual ~record_store() = default;
+
+    /// Applies `w` atomically, off the caller's thread. `done` is posted to `ex` once the write is
+    /// durable as `d` requires. Writes complete in submission order. Never blocks the caller.
+    virtual void commit(write_set w, durability d, boost::asio::any_io_executor ex,
+                        commit_handler done) = 0;
+
+    /// Reads one operation off the caller's thread; `done` is posted to `ex`
+    /// (nullopt when it does not exist).
+    virtual void load_operation(std::string operation_id, boost::asio::any_io_executor ex,
+                                load_operation_handler done) = 0;
+
+    /// Blocking: reads everything a restart needs. Call once at startup, before shards run.
+    virtual std::error_code load_all(recovered_state& out) = 0;
+
+    /// Blocking: waits for every submitted write to complete, then stops the store's threads.
+    virtual void close() = 0;
+
+    virtual const store_stats& stats() const noexcept = 0;
+};
+
+} // namespace tsm::core

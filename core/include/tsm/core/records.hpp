@@ -1,0 +1,81 @@
+#pragma once
+/// The persisted records: what tsmd keeps in its record store and recovers after a restart.
+/// Plain values with no behaviour; `storage` encodes them, `core` gives them meaning.
+#include "tsm/core/hex.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsm::core {
+
+/// A Service Provider application registered through the admin API or the config file.
+struct app_record {
+    std::string app_id;                         ///< 8 hex digits by convention, any [0-9A-Za-z_-] accepted
+    bytes key_hash;                             ///< keyed BLAKE2b-256 of the app key; never the key itself
+    std::string description_url;                ///< service description base: GET {url}/{serviceId}
+    std::string delivery_url;                   ///< service delivery request target
+    std::string delivery_method = "PUT";        ///< "PUT" or "POST"
+    std::vector<std::string> callback_prefixes; ///< callbackUrl must start with one of these
+};
+
+enum class session_state : std::uint8_t {
+    delivering = 0, ///< created; waiting for the SP to accept the delivery request
+    active = 1,     ///< SP accepted; operations may be posted
+    completed = 2,  ///< SP called /service/completed (success or not)
+    failed = 3,     ///< delivery refused, touch point aborted, or expired
+};
+
+inline bool is_terminal(session_state s) noexcept {
+    return s == session_state::completed || s == session_state::failed;
+}
+
+/// One service delivery session: one card, one service, one SP app.
+struct session_record {
+    std::string session_id;
+    std::string app_id;
+    std::string service_id;
+    bytes resume_token_hash; ///< keyed hash of the resume token handed to the touch point
+    session_state state = session_state::delivering;
+    std::uint64_t last_batch = 0;      ///< highest APDU batch number handed out and persisted as answered
+    std::uint64_t next_operation_seq = 0;
+    std::int64_t created_ms = 0;
+    std::int64_t last_progress_ms = 0; ///< expiry clock: bumped by every touch-point answer and SP call
+    std::string card_iin;              ///< hex
+    std::string card_cin;              ///< hex
+    std::int64_t platform_version = 0;
+    std::string description_json;  ///< the SP's service description, relayed verbatim
+    std::string fields_json;       ///< user fields from the touch point, verbatim JSON object or empty
+    std::string final_status_json; ///< the touch point's final `status` frame once terminal
+};
+
+enum class operation_state : std::uint8_t {
+    queued = 0,  ///< accepted and durable; waiting for earlier operations of its session
+    running = 1, ///< at the head of its session's queue; batches flow to the touch point
+    done = 2,    ///< result persisted; callback in the outbox
+};
+
+/// One SP-requested unit of work in a session (e.g. a transceive of N APDUs).
+struct operation_record {
+    std::string operation_id;
+    std::string session_id;
+    std::string app_id;
+    std::string kind;         ///< "transceive" (later: "ccm/install", ...)
+    std::string callback_url;
+    std::uint64_t seq = 0;    ///< position in its session's queue; operations run in seq order
+    operation_state state = operation_state::queued;
+    bytes payload;            ///< kind-specific request, encoded by the operation factory
+    std::string result_json;  ///< the callback body, once done
+    std::int64_t accepted_ms = 0;
+};
+
+/// A pending SP callback. Written in the same batch as the state change that produced it and
+/// deleted once the SP acknowledged it (or it aged out).
+struct outbox_entry {
+    std::string id;       ///< the operation id: one callback per operation
+    std::string url;
+    std::string body;     ///< JSON
+    std::int64_t created_ms = 0;
+};
+
+} // namespace tsm::core

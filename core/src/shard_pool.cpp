@@ -1,0 +1,60 @@
+#include "tsm/core/shard_pool.hpp"
+
+namespace tsm::core {
+namespace {
+thread_local unsigned current_shard = shard_pool::no_shard;
+}
+
+shard_pool::shard_pool(unsigned shard_count) {
+    if (shard_count == 0) {
+        shard_count = 1;
+    }
+    for (unsigned i = 0; i < shard_count; ++i) {
+        // Hint 1: one thread runs this context; cross-thread post() stays safe (unlike UNSAFE).
+        contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+        guards_.push_back(std::make_unique<guard_t>(contexts_.back()->get_executor()));
+    }
+}
+
+shard_pool::~shard_pool() {
+    stop();
+}
+
+void shard_pool::start() {
+    for (unsigned i = 0; i < contexts_.size(); ++i) {
+        threads_.emplace_back([this, i] {
+            current_shard = i;
+            contexts_[i]->run();
+            current_shard = no_shard;
+        });
+    }
+}
+
+void shard_pool::release() {
+    for (auto& g : guards_) {
+        g->reset();
+    }
+}
+
+void shard_pool::stop() {
+    release();
+    for (auto& c : contexts_) {
+        c->stop();
+    }
+    join();
+}
+
+void shard_pool::join() {
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+    threads_.clear();
+}
+
+unsigned shard_pool::current() noexcept {
+    return current_shard;
+}
+
+} // namespace tsm::core

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of OpenTSM from Debian 12 packages. Idempotent:
+# packages already present are skipped, so a second run costs one dpkg query.
+set -euo pipefail
+pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-json1.81-dev
+  libsimdjson-dev libsodium-dev librocksdb-dev libbenchmark-dev libssl-dev
+  libtomlplusplus-dev curl
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

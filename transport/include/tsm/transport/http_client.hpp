@@ -1,0 +1,73 @@
+#pragma once
+/// Asynchronous HTTP/1.1 client for calls to Service Providers (descriptions, delivery requests,
+/// callbacks). One instance per shard, used only from that shard's thread. Keeps idle keep-alive
+/// connections per (scheme, host, port) and reuses them; https uses Asio SSL over OpenSSL.
+/// A slow peer never blocks the shard: every step is asynchronous and bounded by a timeout.
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace tsm::transport {
+
+struct http_client_options {
+    std::size_t max_idle_per_host = 16;
+    std::size_t max_response_bytes = 1 << 20;
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds request_timeout{10000}; ///< default per request: connect + write + read
+    std::chrono::seconds idle_keepalive{30};           ///< idle pooled connections older: dropped
+    bool verify_tls = true;                            ///< verify peer certificate and host name
+    std::string ca_file;                               ///< extra trusted CA (PEM); system store always used
+};
+
+struct http_client_request {
+    std::string method = "GET";
+    std::string url; ///< absolute http:// or https:// URL
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body; ///< sent with Content-Type application/json unless a header says otherwise
+    std::chrono::milliseconds timeout{0}; ///< 0: the client's request_timeout
+};
+
+struct http_client_response {
+    std::error_code ec; ///< transport failure (DNS, connect, TLS, timeout, malformed URL); status 0
+    int status = 0;
+    std::string body;
+    std::string content_type;
+};
+
+class http_client {
+public:
+    using handler = std::function<void(http_client_response)>;
+
+    http_client(boost::asio::io_context& ioc, http_client_options opts);
+    ~http_client();
+
+    /// Starts a request; `done` runs on this client's io_context exactly once.
+    void request(http_client_request req, handler done);
+    /// Closes pooled connections and cancels requests in flight (their handlers get an error).
+    void shutdown();
+    /// Connections opened so far (for metrics and tests of keep-alive reuse).
+    std::uint64_t connections_opened() const noexcept;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+/// Parsed absolute URL (http/https only).
+struct parsed_url {
+    bool tls = false;
+    std::string host;
+    std::string port;   ///< numeric string; defaults 80/443
+    std::string target; ///< path + query, at least "/"
+};
+/// Parses an absolute http(s) URL; false on anything else.
+bool parse_http_url(const std::string& url, parsed_url& out);
+
+} // namespace tsm::transport
