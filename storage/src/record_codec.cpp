@@ -1,0 +1,243 @@
+#include "record_codec.hpp"
+
+#include "tsm/storage/errc.hpp"
+
+namespace tsm::storage::codec {
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+
+void put_i64(std::string& out, std::int64_t v) {
+    // zigzag: small negative numbers stay short
+    put_varint(out, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+}
+
+void put_str(std::string& out, std::string_view s) {
+    put_varint(out, s.size());
+    out.append(s);
+}
+
+void put_header(std::string& out, record_kind k) {
+    out.push_back(static_cast<char>(format_version));
+    out.push_back(static_cast<char>(k));
+}
+
+/// Bounds-checked cursor; once a read fails every later read fails too.
+class reader {
+public:
+    explicit reader(std::string_view in) : in_(in) {}
+
+    bool ok() const noexcept { return ok_; }
+    bool at_end() const noexcept { return pos_ == in_.size(); }
+
+    std::uint8_t byte() {
+        if (!ok_ || pos_ >= in_.size()) {
+            ok_ = false;
+            return 0;
+        }
+        return static_cast<std::uint8_t>(in_[pos_++]);
+    }
+
+    std::uint64_t varint() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            std::uint8_t b = byte();
+            if (!ok_) {
+                return 0;
+            }
+            // the 10th byte may only carry the top bit
+            if (shift == 63 && b > 1) {
+                break;
+            }
+            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+        }
+        ok_ = false;
+        return 0;
+    }
+
+    std::int64_t i64() {
+        std::uint64_t z = varint();
+        return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    }
+
+    void str(std::string& s) {
+        std::uint64_t n = varint();
+        if (!ok_ || n > in_.size() - pos_) {
+            ok_ = false;
+            return;
+        }
+        s.assign(in_.substr(pos_, static_cast<std::size_t>(n)));
+        pos_ += static_cast<std::size_t>(n);
+    }
+
+    void str_list(std::vector<std::string>& v) {
+        std::uint64_t n = varint();
+        v.clear();
+        // every element takes at least one byte: bounds the reserve against a forged count
+        if (!ok_ || n > in_.size() - pos_) {
+            ok_ = false;
+            return;
+        }
+        v.reserve(static_cast<std::size_t>(n));
+        for (std::uint64_t i = 0; i < n && ok_; ++i) {
+            str(v.emplace_back());
+        }
+    }
+
+    bool header(record_kind k) {
+        bool version_ok = byte() == format_version;
+        bool kind_ok = byte() == static_cast<std::uint8_t>(k);
+        return ok_ && version_ok && kind_ok;
+    }
+
+private:
+    std::string_view in_;
+    std::size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+std::error_code finish(const reader& r) {
+    return r.ok() && r.at_end() ? std::error_code{} : make_error_code(errc::corruption);
+}
+
+} // namespace
+
+void encode(const core::app_record& r, std::string& out) {
+    put_header(out, record_kind::app);
+    put_str(out, r.app_id);
+    put_str(out, r.key_hash);
+    put_str(out, r.description_url);
+    put_str(out, r.delivery_url);
+    put_str(out, r.delivery_method);
+    put_varint(out, r.callback_prefixes.size());
+    for (const auto& p : r.callback_prefixes) {
+        put_str(out, p);
+    }
+}
+
+void encode(const core::session_record& r, std::string& out) {
+    put_header(out, record_kind::session);
+    put_str(out, r.session_id);
+    put_str(out, r.app_id);
+    put_str(out, r.service_id);
+    put_str(out, r.resume_token_hash);
+    out.push_back(static_cast<char>(r.state));
+    put_varint(out, r.last_batch);
+    put_varint(out, r.next_operation_seq);
+    put_i64(out, r.created_ms);
+    put_i64(out, r.last_progress_ms);
+    put_str(out, r.card_iin);
+    put_str(out, r.card_cin);
+    put_i64(out, r.platform_version);
+    put_str(out, r.description_json);
+    put_str(out, r.fields_json);
+    put_str(out, r.final_status_json);
+}
+
+void encode(const core::operation_record& r, std::string& out) {
+    put_header(out, record_kind::operation);
+    put_str(out, r.operation_id);
+    put_str(out, r.session_id);
+    put_str(out, r.app_id);
+    put_str(out, r.kind);
+    put_str(out, r.callback_url);
+    put_varint(out, r.seq);
+    out.push_back(static_cast<char>(r.state));
+    put_str(out, r.payload);
+    put_str(out, r.result_json);
+    put_i64(out, r.accepted_ms);
+}
+
+void encode(const core::outbox_entry& r, std::string& out) {
+    put_header(out, record_kind::outbox);
+    put_str(out, r.id);
+    put_str(out, r.url);
+    put_str(out, r.body);
+    put_i64(out, r.created_ms);
+}
+
+std::error_code decode(std::string_view in, core::app_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::app)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.app_id);
+    r.str(out.key_hash);
+    r.str(out.description_url);
+    r.str(out.delivery_url);
+    r.str(out.delivery_method);
+    r.str_list(out.callback_prefixes);
+    return finish(r);
+}
+
+std::error_code decode(std::string_view in, core::session_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::session)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.session_id);
+    r.str(out.app_id);
+    r.str(out.service_id);
+    r.str(out.resume_token_hash);
+    std::uint8_t state = r.byte();
+    if (state > static_cast<std::uint8_t>(core::session_state::failed)) {
+        return make_error_code(errc::corruption);
+    }
+    out.state = static_cast<core::session_state>(state);
+    out.last_batch = r.varint();
+    out.next_operation_seq = r.varint();
+    out.created_ms = r.i64();
+    out.last_progress_ms = r.i64();
+    r.str(out.card_iin);
+    r.str(out.card_cin);
+    out.platform_version = r.i64();
+    r.str(out.description_json);
+    r.str(out.fields_json);
+    r.str(out.final_status_json);
+    return finish(r);
+}
+
+std::error_code decode(std::string_view in, core::operation_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::operation)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.operation_id);
+    r.str(out.session_id);
+    r.str(out.app_id);
+    r.str(out.kind);
+    r.str(out.callback_url);
+    out.seq = r.varint();
+    std::uint8_t state = r.byte();
+    if (state > static_cast<std::uint8_t>(core::operation_state::done)) {
+        return make_error_code(errc::corruption);
+    }
+    out.state = static_cast<core::operation_state>(state);
+    r.str(out.payload);
+    r.str(out.result_json);
+    out.accepted_ms = r.i64();
+    return finish(r);
+}
+
+std::error_code decode(std::string_view in, core::outbox_entry& out) {
+    reader r(in);
+    if (!r.header(record_kind::outbox)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.id);
+    r.str(out.url);
+    r.str(out.body);
+    out.created_ms = r.i64();
+    return finish(r);
+}
+
+} // namespace tsm::storage::codec

@@ -1,0 +1,39 @@
+#pragma once
+/// Compact versioned binary encoding of the persisted records.
+///
+/// Layout: [version:1][kind:1] then the fields in declaration order. Strings are a varint length
+/// then the bytes; unsigned integers are varints; signed integers are zigzag varints; enums are one
+/// byte; string lists are a varint count then strings. Decoding checks every length against the
+/// bytes left, rejects bad enums, unknown versions/kinds and trailing bytes.
+#include "tsm/core/records.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tsm::storage::codec {
+
+inline constexpr std::uint8_t format_version = 1;
+
+enum class record_kind : std::uint8_t {
+    app = 'a',
+    session = 's',
+    operation = 'o',
+    outbox = 'x',
+};
+
+/// Each encode appends to `out`.
+void encode(const core::app_record& r, std::string& out);
+void encode(const core::session_record& r, std::string& out);
+void encode(const core::operation_record& r, std::string& out);
+void encode(const core::outbox_entry& r, std::string& out);
+
+/// Each decode returns errc::corruption (storage category) on any malformed input; `out` is then
+/// unspecified but valid.
+std::error_code decode(std::string_view in, core::app_record& out);
+std::error_code decode(std::string_view in, core::session_record& out);
+std::error_code decode(std::string_view in, core::operation_record& out);
+std::error_code decode(std::string_view in, core::outbox_entry& out);
+
+} // namespace tsm::storage::codec

@@ -1,0 +1,443 @@
+#include "tsm/storage/rocksdb_store.hpp"
+
+#include "record_codec.hpp"
+#include "store_keys.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace tsm::storage {
+namespace {
+
+std::error_code map_status(const rocksdb::Status& s) {
+    if (s.IsNoSpace()) { // a subcode of IOError: test first
+        return make_error_code(errc::no_space);
+    }
+    if (s.IsIOError()) {
+        return make_error_code(errc::io_error);
+    }
+    if (s.IsCorruption()) {
+        return make_error_code(errc::corruption);
+    }
+    if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+        return make_error_code(errc::busy);
+    }
+    if (s.IsInvalidArgument() || s.IsNotSupported()) {
+        return make_error_code(errc::invalid_argument);
+    }
+    if (s.IsShutdownInProgress()) {
+        return make_error_code(errc::closed);
+    }
+    return make_error_code(errc::internal);
+}
+
+void log_status(const char* what, const rocksdb::Status& s) {
+    std::fprintf(stderr, "tsm.storage: %s: %s\n", what, s.ToString().c_str());
+}
+
+/// Holds one slot of max_pending_writes until the commit handler has run (or was destroyed
+/// unrun), so the limit also bounds completions the shard has not consumed yet.
+class pending_slot {
+public:
+    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count)
+        : count_(std::move(count)) {}
+    pending_slot(pending_slot&&) noexcept = default;
+    pending_slot& operator=(pending_slot&&) = delete;
+    pending_slot(const pending_slot&) = delete;
+    ~pending_slot() {
+        if (count_) {
+            count_->fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+
+private:
+    std::shared_ptr<std::atomic<std::size_t>> count_;
+};
+
+struct pending_write {
+    core::write_set w;
+    core::durability d;
+    boost::asio::any_io_executor ex;
+    core::record_store::commit_handler done;
+    pending_slot slot;
+};
+
+int histogram_bucket(std::size_t n) {
+    int i = 0;
+    while (i < core::store_stats::batch_buckets - 1 && (std::size_t{1} << i) < n) {
+        ++i;
+    }
+    return i;
+}
+
+void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std::string& val) {
+    for (const auto& a : w.put_apps) {
+        val.clear();
+        codec::encode(a, val);
+        batch.Put(keys::app(key, a.app_id), val);
+    }
+    for (const auto& id : w.delete_apps) {
+        batch.Delete(keys::app(key, id));
+    }
+    for (const auto& s : w.put_sessions) {
+        val.clear();
+        codec::encode(s, val);
+        batch.Put(keys::session(key, s.session_id), val);
+        // the live index follows the record in the same batch
+        if (core::is_terminal(s.state)) {
+            batch.Delete(keys::live_session(key, s.session_id));
+        } else {
+            batch.Put(keys::live_session(key, s.session_id), rocksdb::Slice());
+        }
+    }
+    for (const auto& o : w.put_operations) {
+        val.clear();
+        codec::encode(o, val);
+        batch.Put(keys::operation(key, o.operation_id), val);
+        if (o.state == core::operation_state::done) {
+            batch.Delete(keys::live_operation(key, o.session_id, o.seq));
+        } else {
+            batch.Put(keys::live_operation(key, o.session_id, o.seq), o.operation_id);
+        }
+    }
+    for (const auto& x : w.put_outbox) {
+        val.clear();
+        codec::encode(x, val);
+        batch.Put(keys::outbox(key, x.id), val);
+    }
+    for (const auto& id : w.delete_outbox) {
+        batch.Delete(keys::outbox(key, id));
+    }
+}
+
+} // namespace
+
+struct rocksdb_store::impl {
+    rocksdb_store_options opts_;
+    std::unique_ptr<rocksdb::DB> db_;
+    core::store_stats stats_;
+    std::shared_ptr<std::atomic<std::size_t>> pending_count_ =
+        std::make_shared<std::atomic<std::size_t>>(0);
+
+    std::mutex mu_; // guards queue_, closing_ and posting to readers_
+    std::condition_variable cv_;
+    std::vector<pending_write> queue_;
+    bool closing_ = false;
+
+    std::mutex close_mu_; // serialises close() so a second caller also waits for the drain
+    bool closed_ = false;
+    std::thread writer_;
+    boost::asio::thread_pool readers_;
+
+    impl(rocksdb_store_options opts, std::unique_ptr<rocksdb::DB> db)
+        : opts_(opts), db_(std::move(db)), readers_(std::max(1u, opts.reader_threads)) {
+        writer_ = std::thread([this] { writer_loop(); });
+        pthread_setname_np(writer_.native_handle(), "tsm-db-writer");
+    }
+
+    void writer_loop() {
+        std::vector<pending_write> group;
+        for (;;) {
+            {
+                std::unique_lock lk(mu_);
+                cv_.wait(lk, [this] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) {
+                    return; // closing and drained
+                }
+                group.swap(queue_); // take everything pending; reuse capacity both ways
+            }
+            write_group(group);
+            group.clear();
+        }
+    }
+
+    void write_group(std::vector<pending_write>& group) {
+        std::error_code ec;
+        bool sync = false;
+        rocksdb::WriteBatch batch;
+        try {
+            std::string key;
+            std::string val;
+            for (auto& p : group) {
+                apply(p.w, batch, key, val);
+                sync = sync || p.d == core::durability::sync;
+            }
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "tsm.storage: building group batch: %s\n", e.what());
+            ec = make_error_code(errc::internal);
+        }
+        if (!ec) {
+            rocksdb::WriteOptions wo;
+            wo.sync = sync; // one fsync covers every write_set of the group
+            rocksdb::Status s = db_->Write(wo, &batch);
+            stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
+            if (!s.ok()) {
+                log_status("group write failed", s);
+                ec = map_status(s);
+            }
+        }
+        if (ec) {
+            stats_.failures.fetch_add(group.size(), std::memory_order_relaxed);
+        } else {
+            stats_.commits.fetch_add(group.size(), std::memory_order_relaxed);
+            if (sync) {
+                stats_.fsyncs.fetch_add(1, std::memory_order_relaxed);
+            }
+            stats_.batch_size_le[histogram_bucket(group.size())].fetch_add(
+                1, std::memory_order_relaxed);
+        }
+        for (auto& p : group) {
+            boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] {
+                done(ec);
+            });
+        }
+    }
+
+    std::error_code get_decoded(const std::string& key, auto& out, bool& found) {
+        std::string val;
+        rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &val);
+        found = false;
+        if (s.IsNotFound()) {
+            return {};
+        }
+        if (!s.ok()) {
+            log_status("get failed", s);
+            return map_status(s);
+        }
+        found = true;
+        return codec::decode(val, out);
+    }
+
+    /// Calls fn(key_suffix, value) for every key starting with `prefix`; stops at fn's first error.
+    template <class Fn>
+    std::error_code scan(std::string_view prefix, Fn&& fn) {
+        std::string upper(prefix);
+        upper.back() = static_cast<char>(upper.back() + 1); // prefixes end in '/', never 0xff
+        rocksdb::Slice upper_slice(upper);
+        rocksdb::ReadOptions ro;
+        ro.iterate_upper_bound = &upper_slice;
+        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+        for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+            std::string_view k(it->key().data(), it->key().size());
+            std::string_view v(it->value().data(), it->value().size());
+            if (auto ec = fn(k.substr(prefix.size()), v)) {
+                return ec;
+            }
+        }
+        if (!it->status().ok()) {
+            log_status("scan failed", it->status());
+            return map_status(it->status());
+        }
+        return {};
+    }
+
+    std::error_code load_all(core::recovered_state& out) {
+        out = {};
+        std::error_code ec = scan(keys::app_prefix, [&](std::string_view, std::string_view v) {
+            return codec::decode(v, out.apps.emplace_back());
+        });
+        if (ec) {
+            return ec;
+        }
+        std::string key;
+        ec = scan(keys::live_session_prefix, [&](std::string_view id, std::string_view) {
+            core::session_record s;
+            bool found = false;
+            if (auto e = get_decoded(keys::session(key, id), s, found)) {
+                return e;
+            }
+            if (!found) {
+                std::fprintf(stderr, "tsm.storage: live index names missing session %.*s\n",
+                             static_cast<int>(id.size()), id.data());
+                return make_error_code(errc::corruption);
+            }
+            if (!core::is_terminal(s.state)) {
+                out.sessions.push_back(std::move(s));
+            }
+            return std::error_code{};
+        });
+        if (ec) {
+            return ec;
+        }
+        ec = scan(keys::live_operation_prefix, [&](std::string_view, std::string_view op_id) {
+            core::operation_record o;
+            bool found = false;
+            if (auto e = get_decoded(keys::operation(key, op_id), o, found)) {
+                return e;
+            }
+            if (!found) {
+                std::fprintf(stderr, "tsm.storage: live index names missing operation %.*s\n",
+                             static_cast<int>(op_id.size()), op_id.data());
+                return make_error_code(errc::corruption);
+            }
+            if (o.state != core::operation_state::done) {
+                out.operations.push_back(std::move(o));
+            }
+            return std::error_code{};
+        });
+        if (ec) {
+            return ec;
+        }
+        // the index key order is bytewise over "<session_id>/<seq>", not (session_id, seq) for
+        // ids containing bytes below '/'; sorting the (small) live set makes it exact
+        std::sort(out.operations.begin(), out.operations.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.session_id, a.seq) < std::tie(b.session_id, b.seq);
+        });
+        return scan(keys::outbox_prefix, [&](std::string_view, std::string_view v) {
+            return codec::decode(v, out.outbox.emplace_back());
+        });
+    }
+
+    void load_operation(std::string id, boost::asio::any_io_executor ex,
+                        load_operation_handler done) {
+        std::error_code ec;
+        std::optional<core::operation_record> result;
+        core::operation_record o;
+        bool found = false;
+        std::string key;
+        ec = get_decoded(keys::operation(key, id), o, found);
+        if (!ec && found) {
+            result = std::move(o);
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
+    void close() {
+        std::lock_guard close_lk(close_mu_);
+        if (closed_) {
+            return;
+        }
+        {
+            std::lock_guard lk(mu_);
+            closing_ = true;
+        }
+        cv_.notify_all();
+        if (writer_.joinable()) {
+            writer_.join();
+        }
+        readers_.join(); // runs out the reads already posted
+        rocksdb::Status s = db_->Close();
+        if (!s.ok()) {
+            log_status("close failed", s);
+        }
+        db_.reset();
+        closed_ = true;
+    }
+};
+
+std::unique_ptr<rocksdb_store> rocksdb_store::open(const std::string& dir,
+                                                   rocksdb_store_options opts,
+                                                   std::error_code& ec) {
+    ec.clear();
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return nullptr;
+    }
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.max_background_jobs = opts.background_jobs;
+    o.write_buffer_size = opts.write_buffer_bytes;
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+    // point lookups (load_operation, live-index joins) skip SST files that lack the key
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(o, dir, &raw);
+    if (!s.ok()) {
+        log_status("open failed", s);
+        ec = map_status(s);
+        return nullptr;
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    return std::unique_ptr<rocksdb_store>(
+        new rocksdb_store(std::make_unique<impl>(opts, std::move(db))));
+}
+
+rocksdb_store::rocksdb_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+rocksdb_store::~rocksdb_store() {
+    close();
+}
+
+void rocksdb_store::commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                           commit_handler done) {
+    std::error_code reject;
+    {
+        std::lock_guard lk(impl_->mu_);
+        if (impl_->closing_) {
+            reject = make_error_code(errc::closed);
+        } else if (impl_->pending_count_->load(std::memory_order_relaxed)
+                   >= impl_->opts_.max_pending_writes) {
+            reject = make_error_code(errc::busy);
+        } else {
+            impl_->pending_count_->fetch_add(1, std::memory_order_relaxed);
+            impl_->queue_.push_back(pending_write{std::move(w), d, ex, std::move(done),
+                                                  pending_slot(impl_->pending_count_)});
+        }
+    }
+    if (reject) {
+        // completes "at once" but still through the executor: never re-enters the caller
+        boost::asio::post(ex, [done = std::move(done), reject] { done(reject); });
+        return;
+    }
+    impl_->cv_.notify_one();
+}
+
+void rocksdb_store::load_operation(std::string operation_id, boost::asio::any_io_executor ex,
+                                   load_operation_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex, [done = std::move(done)] {
+            done(make_error_code(errc::closed), std::nullopt);
+        });
+        return;
+    }
+    // posted under mu_: close() sets closing_ under mu_ before joining the readers
+    boost::asio::post(impl_->readers_, [p = impl_.get(), id = std::move(operation_id), ex,
+                                        done = std::move(done)]() mutable {
+        p->load_operation(std::move(id), std::move(ex), std::move(done));
+    });
+}
+
+std::error_code rocksdb_store::load_all(core::recovered_state& out) {
+    {
+        std::lock_guard lk(impl_->mu_);
+        if (impl_->closing_) {
+            return make_error_code(errc::closed);
+        }
+    }
+    return impl_->load_all(out);
+}
+
+void rocksdb_store::close() {
+    impl_->close();
+}
+
+const core::store_stats& rocksdb_store::stats() const noexcept {
+    return impl_->stats_;
+}
+
+} // namespace tsm::storage

@@ -1,0 +1,51 @@
+#pragma once
+/// RocksDB key layout. Records: a/<app_id>, s/<session_id>, o/<operation_id>, x/<outbox_id>.
+/// Live index (what load_all reads instead of scanning history), written in the record's batch:
+///   L/s/<session_id>                 -> ""            while the session is not terminal
+///   L/o/<session_id>/<seq:8 BE>      -> operation_id  while the operation is not done
+/// Each builder overwrites `buf` and returns it, so the writer reuses one buffer per key.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tsm::storage::keys {
+
+inline constexpr std::string_view app_prefix = "a/";
+inline constexpr std::string_view session_prefix = "s/";
+inline constexpr std::string_view operation_prefix = "o/";
+inline constexpr std::string_view outbox_prefix = "x/";
+inline constexpr std::string_view live_session_prefix = "L/s/";
+inline constexpr std::string_view live_operation_prefix = "L/o/";
+
+inline std::string& make(std::string& buf, std::string_view prefix, std::string_view id) {
+    buf.assign(prefix);
+    buf.append(id);
+    return buf;
+}
+
+inline std::string& app(std::string& buf, std::string_view id) { return make(buf, app_prefix, id); }
+inline std::string& session(std::string& buf, std::string_view id) {
+    return make(buf, session_prefix, id);
+}
+inline std::string& operation(std::string& buf, std::string_view id) {
+    return make(buf, operation_prefix, id);
+}
+inline std::string& outbox(std::string& buf, std::string_view id) {
+    return make(buf, outbox_prefix, id);
+}
+inline std::string& live_session(std::string& buf, std::string_view id) {
+    return make(buf, live_session_prefix, id);
+}
+
+inline std::string& live_operation(std::string& buf, std::string_view session_id,
+                                   std::uint64_t seq) {
+    make(buf, live_operation_prefix, session_id);
+    buf.push_back('/');
+    // big-endian: a session's live operations iterate in seq order
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        buf.push_back(static_cast<char>((seq >> shift) & 0xff));
+    }
+    return buf;
+}
+
+} // namespace tsm::storage::keys
