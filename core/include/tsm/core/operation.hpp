@@ -1,0 +1,48 @@
+#pragma once
+/// The operation interface: a state machine that turns the previous APDU batch's responses into
+/// the next batch or a final outcome. Transceive needs one batch; secure-channel and DESFire
+/// operations need several (a live card challenge must be answered before the script goes on).
+#include "tsm/core/hex.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tsm::core {
+
+struct apdu_batch {
+    std::vector<bytes> commands;
+    bool stop_on_error = false; ///< the touch point stops at the first SW other than 9000/61xx
+};
+
+/// The final result of an operation; becomes the SP callback body.
+struct operation_outcome {
+    int status_code = 200;       ///< HTTP-style: 200 success, anything else failure
+    std::vector<bytes> responses;
+    std::string error_code;      ///< set when status_code != 200
+    std::string error_message;
+};
+
+/// What an operation wants next: another batch, or it is finished.
+struct operation_step {
+    std::optional<apdu_batch> batch;
+    std::optional<operation_outcome> outcome;
+
+    static operation_step send(apdu_batch b) { return {std::move(b), std::nullopt}; }
+    static operation_step finish(operation_outcome o) { return {std::nullopt, std::move(o)}; }
+};
+
+/// Owned by its session, on the session's shard; never shared.
+class operation {
+public:
+    virtual ~operation() = default;
+    /// The first step. Called once, when the operation reaches the head of its session's queue.
+    virtual operation_step start() = 0;
+    /// The touch point's answers to the last batch (possibly fewer than sent, with stopOnError).
+    virtual operation_step on_responses(std::vector<bytes> responses) = 0;
+};
+
+/// Failure outcome helper.
+operation_outcome failed_outcome(int status_code, std::string code, std::string message);
+
+} // namespace tsm::core

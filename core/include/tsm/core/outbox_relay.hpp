@@ -1,0 +1,73 @@
+#pragma once
+/// Delivers SP callbacks from the durable outbox: at least once, with exponential backoff and
+/// jitter up to a maximum age. One relay per shard, used only on that shard's thread. In-flight
+/// calls are bounded per SP host, so a slow or dead SP delays only its own callbacks.
+#include "tsm/core/ports.hpp"
+#include "tsm/core/record_store.hpp"
+#include "tsm/core/retry_schedule.hpp"
+#include "tsm/core/service_probe.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace tsm::core {
+
+struct outbox_relay_config {
+    retry_policy retry;
+    std::size_t max_in_flight_per_host = 64;
+};
+
+class outbox_relay {
+public:
+    outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
+                 outbox_relay_config cfg, service_probe& probe);
+    ~outbox_relay();
+
+    /// Takes a durable outbox entry and delivers it. `attempts` counts earlier failed attempts.
+    void enqueue(outbox_entry e, std::uint32_t attempts = 0);
+    /// Stops retry timers; entries stay in the store for the next start.
+    void shutdown();
+    std::size_t pending() const noexcept { return pending_; }
+
+private:
+    struct item {
+        outbox_entry entry;
+        std::uint32_t attempts = 0;
+    };
+    struct host_queue {
+        std::deque<item> ready;
+        std::size_t in_flight = 0;
+    };
+    struct waiting {
+        item it;
+        boost::asio::steady_timer timer;
+        waiting(item i, boost::asio::io_context& ioc) : it(std::move(i)), timer(ioc) {}
+    };
+
+    void pump(const std::string& host);
+    void attempt(const std::string& host, item it);
+    void on_reply(const std::string& host, item it, sp_reply reply, std::uint64_t started_us);
+    void retire(const outbox_entry& e);
+
+    boost::asio::io_context& ioc_;
+    record_store& store_;
+    sp_port& sp_;
+    outbox_relay_config cfg_;
+    service_probe& probe_;
+    std::map<std::string, host_queue> hosts_;
+    std::list<waiting> waiting_;
+    std::size_t pending_ = 0;
+    bool stopped_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+/// "scheme://host:port" part of a URL, used to group callbacks per SP host.
+std::string url_origin(std::string_view url);
+
+} // namespace tsm::core

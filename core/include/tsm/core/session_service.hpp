@@ -1,0 +1,138 @@
+#pragma once
+/// The service delivery sessions owned by one shard, and everything that happens to them:
+/// delivery start, SP operations queued in order, APDU batches pushed to the touch point,
+/// results persisted with their callbacks, completion, abort, resume and expiry.
+///
+/// Owner: one instance per shard; every method runs on that shard's thread (callers post to
+/// `owner_shard(session_id)` first). Durable writes go through the record store, never on this
+/// thread; a state change is acted on (acknowledged, pushed, called back) only after its write is
+/// durable.
+#include "tsm/core/app_directory.hpp"
+#include "tsm/core/delivery_session.hpp"
+#include "tsm/core/outbox_relay.hpp"
+#include "tsm/core/ports.hpp"
+#include "tsm/core/record_store.hpp"
+#include "tsm/core/secret_hasher.hpp"
+#include "tsm/core/service_probe.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tsm::core {
+
+struct session_service_config {
+    std::chrono::milliseconds session_expiry{15 * 60 * 1000}; ///< without progress
+    std::chrono::milliseconds finished_retention{60 * 60 * 1000}; ///< 409 instead of 404 meanwhile
+    std::chrono::milliseconds sweep_interval{1000};
+    std::size_t max_queued_operations = 256; ///< per session; beyond: 429
+    std::size_t max_sessions = 200000;       ///< per shard; beyond: unavailable
+    /// Checks that an SP's service description is one JSON object (it is relayed verbatim).
+    std::function<bool(std::string_view)> is_json_object;
+};
+
+/// An error for the SP API: HTTP status, machine code, human message.
+struct service_error {
+    int http_status = 500;
+    std::string code;
+    std::string message;
+};
+
+/// What the touch point asked to deliver.
+struct delivery_request {
+    std::string app_id;
+    std::string service_id;
+    std::string iin; ///< hex
+    std::string cin; ///< hex
+    std::int64_t platform_version = 0;
+    std::string fields_json; ///< JSON object or empty
+};
+
+class session_service {
+public:
+    session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp,
+                    sp_port& sp, outbox_relay& relay, app_directory& apps,
+                    const secret_hasher& hasher, session_service_config cfg, service_probe& probe);
+    ~session_service();
+    session_service(const session_service&) = delete;
+    session_service& operator=(const session_service&) = delete;
+
+    /// Recovery at startup: takes a live session and its unfinished operations (seq order).
+    void adopt(session_record rec, std::vector<operation_record> ops);
+    /// Starts the expiry sweep.
+    void start();
+    /// Stops timers; sessions stay persisted for the next start.
+    void shutdown();
+
+    // ---- touch point side ----
+    /// Fetches and relays a service description (any shard may serve this).
+    void describe(connection_ref conn, std::string app_id, std::string service_id);
+    /// Starts a delivery session with id `session_id` (chosen by the caller, owned here).
+    void start_delivery(connection_ref conn, std::string session_id, delivery_request req);
+    /// Rebinds a session to a new connection. `bound(true)` when the token matched.
+    void resume(connection_ref conn, std::string session_id, std::string token,
+                std::function<void(bool)> bound);
+    void on_responses(connection_ref conn, const std::string& session_id, std::uint64_t batch,
+                      std::vector<bytes> responses);
+    void on_client_error(connection_ref conn, const std::string& session_id, std::string message);
+    void on_disconnect(connection_ref conn, const std::string& session_id);
+
+    // ---- SP side ----
+    using accept_handler =
+        std::function<void(std::optional<service_error>, std::string operation_id)>;
+    using done_handler = std::function<void(std::optional<service_error>)>;
+    /// Queues an operation. `done` runs (on this shard) after the operation is durable, or with
+    /// an error and nothing written.
+    void accept_operation(std::string app_id, std::string session_id, std::string kind,
+                          bytes payload, std::string callback_url, accept_handler done);
+    /// Ends the session as the SP asks; the touch point gets the final status.
+    void complete(std::string app_id, std::string session_id, bool success,
+                  std::string message_json, done_handler done);
+
+    std::size_t session_count() const noexcept { return sessions_.size(); }
+
+private:
+    using session_ptr = std::unique_ptr<delivery_session>;
+    void on_description_for_delivery(connection_ref conn, std::string session_id,
+                                     delivery_request req, sp_reply reply);
+    void send_delivery_request(const std::string& session_id);
+    void on_delivery_reply(const std::string& session_id, sp_reply reply);
+    void pump(delivery_session& s);
+    void handle_step(delivery_session& s, operation_step step);
+    void finish_head(delivery_session& s, operation_outcome outcome);
+    void commit_result(const std::string& session_id, write_set w, outbox_entry entry);
+    /// Fails every unfinished operation, ends the session, tells the touch point.
+    void fail_session(delivery_session& s, int op_status, std::string op_code,
+                      std::string message, session_state final_state, bool success,
+                      std::string status_message_json);
+    void end_session(delivery_session& s, write_set w, std::vector<outbox_entry> callbacks,
+                     std::string final_frame, done_handler done);
+    void send_batch(delivery_session& s);
+    void set_state(delivery_session& s, session_state st);
+    void sweep();
+    delivery_session* find(const std::string& session_id);
+    boost::asio::any_io_executor ex() { return ioc_.get_executor(); }
+
+    boost::asio::io_context& ioc_;
+    record_store& store_;
+    touch_point_port& tp_;
+    sp_port& sp_;
+    outbox_relay& relay_;
+    app_directory& apps_;
+    const secret_hasher& hasher_;
+    session_service_config cfg_;
+    service_probe& probe_;
+    std::map<std::string, session_ptr, std::less<>> sessions_;
+    boost::asio::steady_timer sweep_timer_;
+    bool stopped_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+} // namespace tsm::core

@@ -1,0 +1,13 @@
+#include "tsm/core/operation.hpp"
+
+namespace tsm::core {
+
+operation_outcome failed_outcome(int status_code, std::string code, std::string message) {
+    operation_outcome o;
+    o.status_code = status_code;
+    o.error_code = std::move(code);
+    o.error_message = std::move(message);
+    return o;
+}
+
+} // namespace tsm::core

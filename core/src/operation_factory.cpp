@@ -1,0 +1,42 @@
+#include "tsm/core/operation_factory.hpp"
+
+#include "tsm/core/json_writer.hpp"
+#include "tsm/core/transceive_operation.hpp"
+
+namespace tsm::core {
+
+std::unique_ptr<operation> make_operation(const operation_record& rec) {
+    if (rec.kind == "transceive") {
+        auto commands = transceive_operation::decode_payload(rec.payload);
+        if (!commands || commands->empty()) {
+            return nullptr;
+        }
+        return std::make_unique<transceive_operation>(std::move(*commands));
+    }
+    return nullptr;
+}
+
+std::string callback_body(std::string_view operation_id, const operation_outcome& o) {
+    json_writer w;
+    std::size_t size = 64 + operation_id.size() + o.error_message.size();
+    for (const auto& r : o.responses) {
+        size += 2 * r.size() + 3;
+    }
+    w.reserve(size);
+    w.begin_object().key("operationId").value(operation_id).key("statusCode").value(o.status_code);
+    if (o.status_code == 200 || !o.responses.empty()) {
+        w.key("responses").begin_array();
+        for (const auto& r : o.responses) {
+            w.hex_value(r);
+        }
+        w.end_array();
+    }
+    if (o.status_code != 200) {
+        w.key("error").begin_object().key("code").value(o.error_code);
+        w.key("message").value(o.error_message).end_object();
+    }
+    w.end_object();
+    return std::move(w).str();
+}
+
+} // namespace tsm::core
