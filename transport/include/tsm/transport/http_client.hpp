@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,6 +16,19 @@
 #include <vector>
 
 namespace tsm::transport {
+
+/// Errors the client produces itself. Other transport failures (connection refused, DNS, TLS
+/// verification) arrive as the underlying system / asio / ssl codes converted to std::error_code.
+enum class http_client_errc {
+    invalid_url = 1,    ///< not an absolute http(s) URL
+    invalid_request,    ///< method or header not representable on the wire (e.g. CR/LF in a value)
+    timeout,            ///< connect_timeout or the request timeout elapsed
+    cancelled,          ///< shutdown() was called before or while the request ran
+    response_too_large, ///< body over max_response_bytes (or an oversized header block)
+    internal,           ///< unexpected exception inside the client
+};
+const std::error_category& http_client_category() noexcept;
+std::error_code make_error_code(http_client_errc e) noexcept;
 
 struct http_client_options {
     std::size_t max_idle_per_host = 16;
@@ -51,9 +65,12 @@ public:
     /// Starts a request; `done` runs on this client's io_context exactly once.
     void request(http_client_request req, handler done);
     /// Closes pooled connections and cancels requests in flight (their handlers get an error).
+    /// Terminal: requests started afterwards complete with http_client_errc::cancelled.
     void shutdown();
     /// Connections opened so far (for metrics and tests of keep-alive reuse).
     std::uint64_t connections_opened() const noexcept;
+    /// Idle keep-alive connections currently pooled, all hosts together.
+    std::size_t idle_connections() const noexcept;
 
 private:
     struct impl;
@@ -63,7 +80,7 @@ private:
 /// Parsed absolute URL (http/https only).
 struct parsed_url {
     bool tls = false;
-    std::string host;
+    std::string host;   ///< lower-cased name, or IP literal (IPv6 without brackets)
     std::string port;   ///< numeric string; defaults 80/443
     std::string target; ///< path + query, at least "/"
 };
@@ -71,3 +88,8 @@ struct parsed_url {
 bool parse_http_url(const std::string& url, parsed_url& out);
 
 } // namespace tsm::transport
+
+namespace std {
+template <>
+struct is_error_code_enum<tsm::transport::http_client_errc> : true_type {};
+} // namespace std
