@@ -1,1 +1,1 @@
-set(TSM_TRANSPORT_CODEC_SRCS)
+set(TSM_TRANSPORT_CODEC_SRCS src/json_codec.cpp)

@@ -9,7 +9,7 @@ if(TSM_WERROR)
 endif()
 # simdjson's on-demand kernels need AVX2 to be fast; x86-64-v3 is every server CPU since 2013.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
-  target_compile_options(tsm_build_flags INTERFACE -march=x86-64-v3)
+  target_compile_options(tsm_build_flags INTERFACE -march=x86-64-v3 -mpclmul)
 endif()
 # Asio and Beast are compiled once, in tsm_asio (core/src/asio_impl.cpp, transport/src/beast_impl.cpp).
 target_compile_definitions(tsm_build_flags INTERFACE
