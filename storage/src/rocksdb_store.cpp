@@ -206,9 +206,14 @@ struct rocksdb_store::impl {
                 1, std::memory_order_relaxed);
         }
         for (auto& p : group) {
-            boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] {
-                done(ec);
-            });
+            try {
+                boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] {
+                    done(ec);
+                });
+            } catch (const std::exception& e) {
+                // a caller's bad executor must not take the writer (and everyone's writes) down
+                std::fprintf(stderr, "tsm.storage: posting a commit completion: %s\n", e.what());
+            }
         }
     }
 
