@@ -1,0 +1,254 @@
+#include "ws_connection.hpp"
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/error.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+namespace tsm::transport {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using boost::system::error_code;
+
+namespace {
+
+// Process-wide so that a ws_ref names at most one connection for the life of the process.
+std::atomic<std::uint64_t> next_ws_id{1};
+
+// An idle connection keeps one read outstanding. Beast prepares the destination before it
+// waits, so the first read of a message asks for only this much; the rest of a longer message
+// is read in one go. Keeps idle connections from pinning a frame-sized buffer each.
+constexpr std::size_t idle_read_limit = 256;
+
+// A close we asked for that has not completed by then (peer never answers, or a write is stuck
+// behind a peer that stopped reading) ends with the socket closed.
+constexpr std::chrono::seconds close_grace{5};
+
+template <class Fn>
+void guarded(const char* what, Fn&& fn) {
+    // Handler exceptions must not unwind through the shard's io_context.
+    try {
+        fn();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "opentsm: ws handler %s threw: %s\n", what, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "opentsm: ws handler %s threw\n", what);
+    }
+}
+
+} // namespace
+
+ws_connection::ws_connection(
+    ws_hub::shard_state& shard, const ws_options& opts, beast::tcp_stream stream,
+    connection_slot slot, std::string remote)
+    : shard_(shard)
+    , ws_(std::move(stream))
+    , slot_(std::move(slot))
+    , remote_(std::move(remote))
+    , max_queued_(static_cast<std::uint32_t>(opts.max_queued_messages)) {
+    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    t.idle_timeout = opts.idle_timeout.count() > 0
+        ? std::chrono::duration_cast<websocket::stream_base::duration>(opts.idle_timeout)
+        : websocket::stream_base::none();
+    t.keep_alive_pings = opts.keep_alive_pings;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "opentsm"); }));
+    ws_.read_message_max(opts.max_message_bytes);
+    // One frame per message: fewer writes, and touch points need not reassemble fragments.
+    ws_.auto_fragment(false);
+}
+
+ws_connection::~ws_connection() = default;
+
+void ws_connection::start(beast::http::request<beast::http::string_body> req) {
+    // Beast builds the 101 response from `req` when the operation starts; req may die after.
+    ws_.async_accept(req, beast::bind_front_handler(&ws_connection::on_accept, shared_from_this()));
+}
+
+void ws_connection::on_accept(error_code ec) {
+    if (ec) {
+        return; // never opened: no events; the socket and slot go with this object
+    }
+    id_ = next_ws_id.fetch_add(1, std::memory_order_relaxed);
+    shard_.conns.emplace(id_, this);
+    shard_.open.fetch_add(1, std::memory_order_relaxed);
+    guarded("on_open", [&] { shard_.handler.on_open(ws_ref{shard_.index, id_}, remote_); });
+    do_read();
+}
+
+void ws_connection::do_read() {
+    if (finished_) {
+        return;
+    }
+    rd_buf_.emplace(rd_msg_);
+    ws_.async_read_some(
+        *rd_buf_, idle_read_limit,
+        beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+}
+
+void ws_connection::on_read(error_code ec, std::size_t) {
+    if (ec) {
+        finish();
+        return;
+    }
+    if (close_pending_) {
+        rd_buf_.reset();
+        rd_msg_.clear(); // closing: drain until the peer's close frame
+        do_read();
+        return;
+    }
+    if (ws_.got_binary()) {
+        rd_buf_.reset();
+        rd_msg_.clear();
+        fail_now(websocket::close_code::unknown_data, "binary messages are not supported");
+        do_read();
+        return;
+    }
+    if (ws_.is_message_done()) {
+        deliver();
+        return;
+    }
+    ws_.async_read(
+        *rd_buf_, beast::bind_front_handler(&ws_connection::on_read_rest, shared_from_this()));
+}
+
+void ws_connection::on_read_rest(error_code ec, std::size_t) {
+    if (ec) {
+        finish();
+        return;
+    }
+    deliver();
+}
+
+void ws_connection::deliver() {
+    rd_buf_.reset();
+    std::string msg = std::move(rd_msg_);
+    rd_msg_ = std::string();
+    guarded("on_message", [&] {
+        shard_.handler.on_message(ws_ref{shard_.index, id_}, std::move(msg));
+    });
+    do_read();
+}
+
+void ws_connection::send(std::string text) {
+    if (finished_ || close_pending_) {
+        return;
+    }
+    queue_.push_back(std::move(text));
+    if (queue_.size() > max_queued_) {
+        fail_now(websocket::close_code::policy_error, "outbound queue full");
+        return;
+    }
+    if (!writing_) {
+        do_write();
+    }
+}
+
+void ws_connection::do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(
+        net::buffer(queue_.front()),
+        beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
+}
+
+void ws_connection::on_write(error_code ec, std::size_t) {
+    writing_ = false;
+    if (!queue_.empty()) {
+        queue_.erase(queue_.begin());
+    }
+    if (ec || finished_) {
+        queue_.clear();
+        if (ec) {
+            // The read side will see the dead socket and finish().
+            error_code ignored;
+            beast::get_lowest_layer(ws_).socket().close(ignored);
+        }
+        return;
+    }
+    if (!queue_.empty()) {
+        do_write();
+        return;
+    }
+    if (queue_.capacity() > 8) {
+        queue_.shrink_to_fit(); // an idle connection keeps no queue storage from a burst
+    }
+    if (close_pending_) {
+        do_close();
+    }
+}
+
+void ws_connection::close(std::uint16_t code, std::string reason) {
+    if (finished_ || close_pending_) {
+        return;
+    }
+    close_pending_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    if (!writing_) {
+        do_close(); // otherwise on_write closes once the queue has drained
+    }
+}
+
+void ws_connection::fail_now(std::uint16_t code, const char* reason) {
+    if (finished_ || close_pending_) {
+        return;
+    }
+    // Drop what has not started; a frame in flight must finish before the close frame.
+    if (writing_) {
+        queue_.resize(1);
+    } else {
+        queue_.clear();
+    }
+    close(code, reason);
+}
+
+void ws_connection::do_close() {
+    close_sent_ = true;
+    kill_timer_ = std::make_unique<net::steady_timer>(shard_.ctx, close_grace);
+    kill_timer_->async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec && !self->finished_) {
+            error_code ignored;
+            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        }
+    });
+    ws_.async_close(
+        websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+        beast::bind_front_handler(&ws_connection::on_close, shared_from_this()));
+}
+
+void ws_connection::on_close(error_code ec) {
+    if (ec && !finished_) {
+        error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
+}
+
+void ws_connection::finish() {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    queue_.clear();
+    rd_buf_.reset();
+    rd_msg_.clear();
+    if (kill_timer_) {
+        kill_timer_->cancel();
+    }
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    if (id_ != 0) {
+        // Erase first: anything the handler sends from on_close finds no connection.
+        shard_.conns.erase(id_);
+        shard_.open.fetch_sub(1, std::memory_order_relaxed);
+        guarded("on_close", [&] { shard_.handler.on_close(ws_ref{shard_.index, id_}); });
+    }
+}
+
+} // namespace tsm::transport
