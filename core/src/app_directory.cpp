@@ -7,8 +7,32 @@ const app_record* app_directory::find(std::string_view app_id) const {
     return it == apps_.end() ? nullptr : &it->second;
 }
 
+void app_directory::put(app_record app) {
+    erase(app.app_id);
+    by_key_hash_[app.key_hash] = app.app_id;
+    std::string id = app.app_id;
+    apps_[id] = std::move(app);
+}
+
+void app_directory::erase(const std::string& app_id) {
+    auto it = apps_.find(app_id);
+    if (it == apps_.end()) {
+        return;
+    }
+    auto k = by_key_hash_.find(it->second.key_hash);
+    if (k != by_key_hash_.end() && k->second == app_id) {
+        by_key_hash_.erase(k);
+    }
+    apps_.erase(it);
+}
+
 const app_record* app_directory::authenticate(std::string_view app_id, std::string_view app_key,
                                               const secret_hasher& hasher) const {
+    if (app_id.empty()) {
+        // The digest is keyed, so looking it up leaks nothing an attacker can use offline.
+        auto k = by_key_hash_.find(hasher.digest(key_context, app_key));
+        return k == by_key_hash_.end() ? nullptr : find(k->second);
+    }
     const app_record* app = find(app_id);
     if (app == nullptr) {
         // Hash anyway so that an unknown app id costs the same time as a wrong key.

@@ -13,12 +13,13 @@ namespace tsm::core {
 
 class app_directory {
 public:
-    void put(app_record app) { apps_[app.app_id] = std::move(app); }
-    void erase(const std::string& app_id) { apps_.erase(app_id); }
+    void put(app_record app);
+    void erase(const std::string& app_id);
     const app_record* find(std::string_view app_id) const;
     const std::map<std::string, app_record, std::less<>>& all() const noexcept { return apps_; }
 
-    /// The app when `app_key` matches its stored digest (constant-time), else nullptr.
+    /// The app when `app_key` (raw key bytes) matches its stored digest (constant-time), else
+    /// nullptr. With an empty `app_id` the app is found by its key alone (Bearer auth).
     const app_record* authenticate(std::string_view app_id, std::string_view app_key,
                                    const secret_hasher& hasher) const;
 
@@ -27,6 +28,7 @@ public:
 
 private:
     std::map<std::string, app_record, std::less<>> apps_;
+    std::map<bytes, std::string, std::less<>> by_key_hash_; ///< digest -> app id
 };
 
 /// True when `url` is an http(s) URL starting with one of the app's callback prefixes.

@@ -1,0 +1,204 @@
+#include "config.hpp"
+
+#include <toml++/toml.h>
+
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+
+namespace tsm::tsmd {
+namespace {
+
+template <class T>
+void read(const toml::table& t, std::string_view section, std::string_view key, T& out) {
+    const toml::node* n = t.at_path(std::string(section) + "." + std::string(key)).node();
+    if (n == nullptr) {
+        return;
+    }
+    if constexpr (std::is_same_v<T, std::string>) {
+        if (!n->is_string()) {
+            throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a string");
+        }
+        out = n->as_string()->get();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (!n->is_boolean()) {
+            throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a boolean");
+        }
+        out = n->as_boolean()->get();
+    } else {
+        if (!n->is_integer() || n->as_integer()->get() < 0) {
+            throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a non-negative integer");
+        }
+        out = static_cast<T>(n->as_integer()->get());
+    }
+}
+
+template <class Dur>
+void read_duration(const toml::table& t, std::string_view section, std::string_view key, Dur& out) {
+    std::int64_t v = -1;
+    read(t, section, key, v);
+    if (v >= 0) {
+        out = Dur(v);
+    }
+}
+
+std::string string_field(const toml::table& app, std::string_view key, bool required) {
+    const toml::node* n = app.get(key);
+    if (n == nullptr) {
+        if (required) {
+            throw std::runtime_error("apps entry is missing " + std::string(key));
+        }
+        return {};
+    }
+    if (!n->is_string()) {
+        throw std::runtime_error("apps." + std::string(key) + " must be a string");
+    }
+    return n->as_string()->get();
+}
+
+void load_file(const std::string& path, config& c) {
+    toml::table t;
+    try {
+        t = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        throw std::runtime_error("config " + path + ": " + std::string(e.description()));
+    }
+    read(t, "server", "listen", c.listen);
+    read(t, "server", "admin_listen", c.admin_listen);
+    read(t, "server", "admin_token", c.admin_token);
+    read(t, "server", "shards", c.shards);
+    read(t, "server", "data_dir", c.data_dir);
+    read(t, "limits", "max_body_bytes", c.max_body_bytes);
+    read(t, "limits", "max_frame_bytes", c.max_frame_bytes);
+    read(t, "limits", "max_apdu_bytes", c.max_apdu_bytes);
+    read(t, "limits", "max_commands_per_batch", c.max_commands_per_batch);
+    read(t, "limits", "max_queued_operations", c.max_queued_operations);
+    read(t, "limits", "max_sessions_per_shard", c.max_sessions_per_shard);
+    read(t, "limits", "max_connections_per_shard", c.max_connections_per_shard);
+    std::int64_t secs = -1;
+    read(t, "limits", "ws_idle_timeout_s", secs);
+    if (secs >= 0) {
+        c.ws_idle_timeout = std::chrono::seconds(secs);
+    }
+    secs = -1;
+    read(t, "limits", "session_expiry_s", secs);
+    if (secs >= 0) {
+        c.session_expiry = std::chrono::seconds(secs);
+    }
+    secs = -1;
+    read(t, "limits", "finished_retention_s", secs);
+    if (secs >= 0) {
+        c.finished_retention = std::chrono::seconds(secs);
+    }
+    read_duration(t, "limits", "session_expiry_ms", c.session_expiry);
+    read_duration(t, "limits", "sweep_interval_ms", c.sweep_interval);
+    read_duration(t, "callbacks", "initial_backoff_ms", c.callback_initial_backoff);
+    read_duration(t, "callbacks", "max_backoff_ms", c.callback_max_backoff);
+    secs = -1;
+    read(t, "callbacks", "max_age_s", secs);
+    if (secs >= 0) {
+        c.callback_max_age = std::chrono::seconds(secs);
+    }
+    read_duration(t, "callbacks", "timeout_ms", c.sp_timeout);
+    read(t, "callbacks", "max_in_flight_per_host", c.callback_max_in_flight_per_host);
+    read(t, "callbacks", "tls_verify", c.tls_verify);
+    read(t, "callbacks", "ca_file", c.ca_file);
+    read(t, "log", "level", c.log_level);
+    if (const toml::array* apps = t["apps"].as_array()) {
+        for (const auto& node : *apps) {
+            const toml::table* a = node.as_table();
+            if (a == nullptr) {
+                throw std::runtime_error("apps must be an array of tables ([[apps]])");
+            }
+            app_config app;
+            app.id = string_field(*a, "id", true);
+            app.key_hex = string_field(*a, "key", true);
+            app.description_url = string_field(*a, "description_url", true);
+            app.delivery_url = string_field(*a, "delivery_url", true);
+            std::string m = string_field(*a, "delivery_method", false);
+            if (!m.empty()) {
+                app.delivery_method = m;
+            }
+            if (const toml::array* p = a->get_as<toml::array>("callback_prefixes")) {
+                for (const auto& e : *p) {
+                    if (!e.is_string()) {
+                        throw std::runtime_error("apps.callback_prefixes must be strings");
+                    }
+                    app.callback_prefixes.push_back(e.as_string()->get());
+                }
+            }
+            c.apps.push_back(std::move(app));
+        }
+    }
+}
+
+} // namespace
+
+const char* usage() {
+    return "usage: tsmd [--config FILE] [--listen HOST:PORT] [--admin-listen HOST:PORT]\n"
+           "            [--data-dir DIR] [--shards N] [--admin-token TOKEN] [--help]\n"
+           "\n"
+           "  --config FILE          TOML configuration (see docs/operations.md)\n"
+           "  --listen HOST:PORT     SP API and touch-point WebSocket (default 127.0.0.1:8080; port 0 = any)\n"
+           "  --admin-listen H:P     admin API, health and metrics (default 127.0.0.1:8081)\n"
+           "  --data-dir DIR         RocksDB and the hashing key (default ./data)\n"
+           "  --shards N             reactor threads (default: one per core)\n"
+           "  --admin-token TOKEN    require 'Authorization: Bearer TOKEN' on the admin API\n"
+           "\n"
+           "Prints 'tsmd: listening on HOST:PORT' and 'tsmd: admin on HOST:PORT', then 'tsmd: ready'.\n"
+           "SIGTERM or SIGINT: stops accepting, closes touch points with 1001, flushes, exits 0.\n";
+}
+
+config load_config(int argc, char** argv, bool& help) {
+    config c;
+    help = false;
+    std::vector<std::pair<std::string, std::string>> overrides;
+    std::string config_path;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") {
+            help = true;
+            return c;
+        }
+        auto take = [&](std::string_view name) -> std::string {
+            if (i + 1 >= argc) {
+                throw std::runtime_error(std::string(name) + " needs a value");
+            }
+            return argv[++i];
+        };
+        if (a == "--config") {
+            config_path = take(a);
+        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--shards"
+                   || a == "--admin-token") {
+            overrides.emplace_back(std::string(a), take(a));
+        } else {
+            throw std::runtime_error("unknown option " + std::string(a) + " (see --help)");
+        }
+    }
+    if (!config_path.empty()) {
+        load_file(config_path, c);
+    }
+    for (const auto& [k, v] : overrides) {
+        if (k == "--listen") {
+            c.listen = v;
+        } else if (k == "--admin-listen") {
+            c.admin_listen = v;
+        } else if (k == "--data-dir") {
+            c.data_dir = v;
+        } else if (k == "--admin-token") {
+            c.admin_token = v;
+        } else if (k == "--shards") {
+            try {
+                c.shards = static_cast<unsigned>(std::stoul(v));
+            } catch (const std::exception&) {
+                throw std::runtime_error("--shards must be a number");
+            }
+        }
+    }
+    if (c.shards == 0) {
+        c.shards = std::max(1u, std::thread::hardware_concurrency());
+    }
+    return c;
+}
+
+} // namespace tsm::tsmd

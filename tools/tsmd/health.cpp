@@ -1,0 +1,140 @@
+#include "health.hpp"
+
+#include <cstdio>
+
+namespace tsm::tsmd {
+namespace {
+
+void line(std::string& out, const char* name, const char* labels, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    out += name;
+    out += labels;
+    out.push_back(' ');
+    out += buf;
+    out.push_back('\n');
+}
+
+void help(std::string& out, const char* name, const char* type, const char* text) {
+    out += "# HELP ";
+    out += name;
+    out.push_back(' ');
+    out += text;
+    out += "\n# TYPE ";
+    out += name;
+    out.push_back(' ');
+    out += type;
+    out.push_back('\n');
+}
+
+template <class A>
+double get(const A& a) {
+    return static_cast<double>(a.load(std::memory_order_relaxed));
+}
+
+} // namespace
+
+std::optional<transport::http_response> health::serve(const transport::http_request& req) const {
+    const auto path = req.path();
+    if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
+        return std::nullopt;
+    }
+    transport::http_response r;
+    if (req.method != "GET" && req.method != "HEAD") {
+        return transport::make_error_response(405, "method-not-allowed", "use GET");
+    }
+    if (path == "/healthz") {
+        r.body = R"({"status":"ok"})";
+    } else if (path == "/readyz") {
+        const bool ok = ready.load() && !draining.load();
+        r.status = ok ? 200 : 503;
+        r.body = ok ? R"({"status":"ready"})" : R"({"status":"not-ready"})";
+    } else {
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = render_metrics();
+    }
+    return r;
+}
+
+std::string health::render_metrics() const {
+    std::string out;
+    out.reserve(4096);
+    const auto& p = *probe;
+    help(out, "tsm_sessions", "gauge", "Service delivery sessions by state");
+    line(out, "tsm_sessions", "{state=\"delivering\"}", get(p.sessions_delivering));
+    line(out, "tsm_sessions", "{state=\"active\"}", get(p.sessions_active));
+    help(out, "tsm_sessions_ended_total", "counter", "Sessions ended, by outcome");
+    line(out, "tsm_sessions_ended_total", "{outcome=\"completed\"}", get(p.sessions_completed));
+    line(out, "tsm_sessions_ended_total", "{outcome=\"failed\"}", get(p.sessions_failed));
+    line(out, "tsm_sessions_ended_total", "{outcome=\"expired\"}", get(p.sessions_expired));
+    help(out, "tsm_operations", "gauge", "Operations by state");
+    line(out, "tsm_operations", "{state=\"queued\"}", get(p.operations_queued));
+    line(out, "tsm_operations", "{state=\"running\"}", get(p.operations_running));
+    help(out, "tsm_operations_total", "counter", "Operations finished or refused, by result");
+    line(out, "tsm_operations_total", "{result=\"succeeded\"}", get(p.operations_succeeded));
+    line(out, "tsm_operations_total", "{result=\"failed\"}", get(p.operations_failed));
+    line(out, "tsm_operations_total", "{result=\"rejected\"}", get(p.operations_rejected));
+    help(out, "tsm_apdu_batches_sent_total", "counter", "APDU batches pushed to touch points");
+    line(out, "tsm_apdu_batches_sent_total", "", get(p.batches_sent));
+    help(out, "tsm_outbox_depth", "gauge", "SP callbacks waiting for delivery");
+    line(out, "tsm_outbox_depth", "", get(p.outbox_depth));
+    help(out, "tsm_callback_attempts_total", "counter", "SP callback attempts, by result");
+    line(out, "tsm_callback_attempts_total", "{result=\"success\"}", get(p.callback_successes));
+    line(out, "tsm_callback_attempts_total", "{result=\"failure\"}", get(p.callback_failures));
+    help(out, "tsm_callbacks_expired_total", "counter", "Callbacks dropped after their maximum age");
+    line(out, "tsm_callbacks_expired_total", "", get(p.callbacks_expired));
+    help(out, "tsm_callback_latency_seconds", "histogram", "SP callback HTTP latency");
+    double cumulative = 0;
+    for (int i = 0; i < core::latency_histogram::bucket_count; ++i) {
+        cumulative += get(p.callback_latency.buckets[i]);
+        char labels[48];
+        if (i + 1 < core::latency_histogram::bucket_count) {
+            std::snprintf(labels, sizeof labels, "{le=\"%g\"}", core::latency_histogram::bounds_ms[i] / 1000.0);
+        } else {
+            std::snprintf(labels, sizeof labels, "{le=\"+Inf\"}");
+        }
+        line(out, "tsm_callback_latency_seconds_bucket", labels, cumulative);
+    }
+    line(out, "tsm_callback_latency_seconds_sum", "", get(p.callback_latency.sum_us) / 1e6);
+    line(out, "tsm_callback_latency_seconds_count", "", get(p.callback_latency.count));
+    help(out, "tsm_store_errors_total", "counter", "Failed durable writes seen by sessions");
+    line(out, "tsm_store_errors_total", "", get(p.store_errors));
+    if (ws_connections) {
+        help(out, "tsm_websocket_connections", "gauge", "Open touch-point WebSocket connections");
+        line(out, "tsm_websocket_connections", "", static_cast<double>(ws_connections()));
+    }
+    if (http_connections) {
+        help(out, "tsm_http_connections", "gauge", "Open HTTP connections on the SP listener");
+        line(out, "tsm_http_connections", "", static_cast<double>(http_connections()));
+    }
+    if (store != nullptr) {
+        const auto& s = *store;
+        help(out, "tsm_store_commits_total", "counter", "Write sets committed");
+        line(out, "tsm_store_commits_total", "", get(s.commits));
+        help(out, "tsm_store_group_writes_total", "counter", "Group writes (one per group commit)");
+        line(out, "tsm_store_group_writes_total", "", get(s.group_writes));
+        help(out, "tsm_store_fsyncs_total", "counter", "Synced group writes");
+        line(out, "tsm_store_fsyncs_total", "", get(s.fsyncs));
+        help(out, "tsm_store_failures_total", "counter", "Failed group writes");
+        line(out, "tsm_store_failures_total", "", get(s.failures));
+        help(out, "tsm_store_batch_size", "histogram", "Write sets per group write");
+        double cum = 0;
+        double total = 0;
+        for (int i = 0; i < core::store_stats::batch_buckets; ++i) {
+            cum += get(s.batch_size_le[i]);
+            char labels[48];
+            if (i + 1 < core::store_stats::batch_buckets) {
+                std::snprintf(labels, sizeof labels, "{le=\"%d\"}", 1 << i);
+            } else {
+                std::snprintf(labels, sizeof labels, "{le=\"+Inf\"}");
+            }
+            line(out, "tsm_store_batch_size_bucket", labels, cum);
+        }
+        total = cum;
+        line(out, "tsm_store_batch_size_sum", "", get(s.commits));
+        line(out, "tsm_store_batch_size_count", "", total);
+    }
+    return out;
+}
+
+} // namespace tsm::tsmd

@@ -1,0 +1,254 @@
+// tsmd: the OpenTSM server. Composition root: the only place that knows every module.
+#include "admin_api.hpp"
+#include "config.hpp"
+#include "health.hpp"
+#include "log.hpp"
+#include "pepper.hpp"
+#include "shard_context.hpp"
+#include "sp_api.hpp"
+#include "touch_point_gateway.hpp"
+
+#include "tsm/core/ids.hpp"
+#include "tsm/core/shard_pool.hpp"
+#include "tsm/storage/rocksdb_store.hpp"
+#include "tsm/transport/http_server.hpp"
+#include "tsm/transport/json_codec.hpp"
+#include "tsm/transport/ws_hub.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <map>
+
+namespace {
+
+using namespace tsm;
+
+/// Runs `fn` on every shard and waits (startup and shutdown only: blocks the main thread).
+void on_every_shard(std::vector<tsmd::shard_context*>& shards,
+                    const std::function<void(tsmd::shard_context&)>& fn) {
+    std::vector<std::future<void>> done;
+    for (auto* s : shards) {
+        auto p = std::make_shared<std::promise<void>>();
+        done.push_back(p->get_future());
+        boost::asio::post(*s->ioc, [s, p, &fn] {
+            fn(*s);
+            p->set_value();
+        });
+    }
+    for (auto& f : done) {
+        f.wait();
+    }
+}
+
+int run(const tsmd::config& cfg) {
+    if (sodium_init() < 0) {
+        throw std::runtime_error("libsodium failed to initialise");
+    }
+    tsmd::log::set_level(tsmd::log::parse_level(cfg.log_level));
+    std::filesystem::create_directories(cfg.data_dir);
+    core::secret_hasher hasher(tsmd::load_or_create_pepper(cfg.data_dir));
+
+    std::error_code ec;
+    auto store = storage::rocksdb_store::open(cfg.data_dir + "/db", storage::rocksdb_store_options{}, ec);
+    if (!store) {
+        throw std::runtime_error("cannot open the record store in " + cfg.data_dir + ": " + ec.message());
+    }
+    core::recovered_state recovered;
+    if (auto err = store->load_all(recovered)) {
+        throw std::runtime_error("cannot read the record store: " + err.message());
+    }
+
+    // Apps declared in the config file are (re)registered at every start.
+    std::vector<core::app_record> config_apps;
+    for (const auto& a : cfg.apps) {
+        core::app_record app;
+        auto err = tsmd::admin_api::build_app(a.id, a.key_hex, a.description_url, a.delivery_url,
+                                              a.delivery_method, a.callback_prefixes, hasher, app);
+        if (!err.empty()) {
+            throw std::runtime_error("config app '" + a.id + "': " + err);
+        }
+        config_apps.push_back(std::move(app));
+    }
+    if (!config_apps.empty()) {
+        core::write_set w;
+        w.put_apps = config_apps;
+        boost::asio::io_context once;
+        std::error_code commit_ec;
+        store->commit(std::move(w), core::durability::sync, once.get_executor(),
+                      [&](std::error_code e) { commit_ec = e; });
+        once.run();
+        if (commit_ec) {
+            throw std::runtime_error("cannot store config apps: " + commit_ec.message());
+        }
+        std::map<std::string, core::app_record> merged;
+        for (auto& a : recovered.apps) {
+            merged[a.app_id] = std::move(a);
+        }
+        for (auto& a : config_apps) {
+            merged[a.app_id] = a;
+        }
+        recovered.apps.clear();
+        for (auto& [id, a] : merged) {
+            recovered.apps.push_back(std::move(a));
+        }
+    }
+
+    core::shard_pool pool(cfg.shards);
+    core::service_probe probe;
+    std::vector<std::unique_ptr<tsmd::shard_context>> owned;
+    std::vector<tsmd::shard_context*> shards;
+    std::vector<boost::asio::io_context*> contexts;
+    for (unsigned i = 0; i < pool.size(); ++i) {
+        owned.push_back(std::make_unique<tsmd::shard_context>());
+        shards.push_back(owned.back().get());
+        contexts.push_back(&pool.context(i));
+    }
+
+    transport::json_limits limits;
+    limits.max_commands = cfg.max_commands_per_batch;
+    limits.max_apdu_bytes = cfg.max_apdu_bytes;
+    tsmd::touch_point_gateway gateway(shards, limits);
+    transport::ws_hub hub(contexts, gateway);
+    gateway.attach(hub);
+
+    core::session_service_config scfg;
+    scfg.session_expiry = cfg.session_expiry;
+    scfg.finished_retention = cfg.finished_retention;
+    scfg.sweep_interval = cfg.sweep_interval;
+    scfg.max_queued_operations = cfg.max_queued_operations;
+    scfg.max_sessions = cfg.max_sessions_per_shard;
+    scfg.is_json_object = [](std::string_view j) { return transport::is_json_object(j); };
+    core::outbox_relay_config rcfg;
+    rcfg.retry.initial = cfg.callback_initial_backoff;
+    rcfg.retry.max_delay = cfg.callback_max_backoff;
+    rcfg.retry.max_age = cfg.callback_max_age;
+    rcfg.max_in_flight_per_host = cfg.callback_max_in_flight_per_host;
+    transport::http_client_options hopts;
+    hopts.request_timeout = cfg.sp_timeout;
+    hopts.verify_tls = cfg.tls_verify;
+    hopts.ca_file = cfg.ca_file;
+
+    for (unsigned i = 0; i < pool.size(); ++i) {
+        auto& s = *shards[i];
+        s.index = i;
+        s.ioc = contexts[i];
+        s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
+        s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
+        s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
+        s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
+                                                             s.apps, hasher, scfg, probe);
+    }
+
+    // Recovery: every shard gets the apps; sessions and callbacks go to their owners.
+    pool.start();
+    on_every_shard(shards, [&](tsmd::shard_context& s) {
+        for (const auto& a : recovered.apps) {
+            s.apps.put(a);
+        }
+    });
+    std::map<std::string, std::vector<core::operation_record>> ops_by_session;
+    for (auto& op : recovered.operations) {
+        ops_by_session[op.session_id].push_back(std::move(op));
+    }
+    const auto n = static_cast<unsigned>(shards.size());
+    on_every_shard(shards, [&](tsmd::shard_context& s) {
+        for (const auto& rec : recovered.sessions) {
+            if (core::owner_shard(rec.session_id, n) == s.index) {
+                auto it = ops_by_session.find(rec.session_id);
+                std::vector<core::operation_record> ops;
+                if (it != ops_by_session.end()) {
+                    ops = it->second;
+                }
+                s.sessions->adopt(rec, std::move(ops));
+            }
+        }
+        for (const auto& e : recovered.outbox) {
+            if (core::owner_shard(e.id, n) == s.index) {
+                s.relay->enqueue(e);
+                tsm::core::add(probe.outbox_depth, 0);
+            }
+        }
+        s.sessions->start();
+    });
+    tsmd::log::info("recovered", {{"sessions", std::to_string(recovered.sessions.size())},
+                                  {"operations", std::to_string(recovered.operations.size())},
+                                  {"callbacks", std::to_string(recovered.outbox.size())},
+                                  {"apps", std::to_string(recovered.apps.size())}});
+    recovered = {};
+
+    tsmd::health health;
+    health.probe = &probe;
+    health.store = &store->stats();
+    health.ws_connections = [&hub] { return hub.connection_count(); };
+
+    tsmd::sp_api sp(shards, *store, hasher, limits, health);
+    transport::http_server_options sopts;
+    sopts.max_body_bytes = cfg.max_body_bytes;
+    sopts.max_connections_per_shard = cfg.max_connections_per_shard;
+    sopts.ws.max_message_bytes = cfg.max_frame_bytes;
+    sopts.ws.idle_timeout = cfg.ws_idle_timeout;
+    transport::http_server server(contexts, sopts, sp, &hub, {"/touchpoint/v1"});
+    health.http_connections = [&server] { return server.connection_count(); };
+    const std::string bound = server.listen(cfg.listen);
+
+    tsmd::admin_api admin(shards, *store, hasher, cfg.admin_token, health);
+    transport::http_server_options aopts;
+    transport::http_server admin_server({contexts[0]}, aopts, admin, nullptr, {});
+    const std::string admin_bound = admin_server.listen(cfg.admin_listen);
+
+    server.start();
+    admin_server.start();
+    health.ready = true;
+    std::printf("tsmd: listening on %s\ntsmd: admin on %s\ntsmd: ready (%u shards, data in %s)\n",
+                bound.c_str(), admin_bound.c_str(), pool.size(), cfg.data_dir.c_str());
+    std::fflush(stdout);
+    tsmd::log::info("started", {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
+
+    // The main thread only waits for a signal; shards do the work.
+    boost::asio::io_context signals_ctx;
+    boost::asio::signal_set signals(signals_ctx, SIGTERM, SIGINT);
+    int received = 0;
+    signals.async_wait([&](const boost::system::error_code&, int sig) { received = sig; });
+    signals_ctx.run();
+
+    tsmd::log::info("shutting down", {{"signal", std::to_string(received)}});
+    health.draining = true;
+    server.stop_accepting();
+    admin_server.stop_accepting();
+    hub.close_all(1001, "server shutting down");
+    on_every_shard(shards, [](tsmd::shard_context& s) {
+        s.sessions->shutdown();
+        s.relay->shutdown();
+    });
+    // Let close frames and in-flight responses drain briefly; acknowledged work is already durable.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
+    pool.stop();
+    store->close();
+    tsmd::log::info("stopped");
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        bool help = false;
+        auto cfg = tsm::tsmd::load_config(argc, argv, help);
+        if (help) {
+            std::fputs(tsm::tsmd::usage(), stdout);
+            return 0;
+        }
+        return run(cfg);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tsmd: %s\n", e.what());
+        return 2;
+    }
+}

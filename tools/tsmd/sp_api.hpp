@@ -1,0 +1,38 @@
+#pragma once
+/// The SP-facing REST API (Fidesmo compatible): authentication, request shape, then hand-off to
+/// the owner shard's session service. Also serves /healthz, /readyz and /metrics.
+#include "health.hpp"
+#include "shard_context.hpp"
+
+#include "tsm/core/record_store.hpp"
+#include "tsm/core/secret_hasher.hpp"
+#include "tsm/transport/http_server.hpp"
+#include "tsm/transport/json_codec.hpp"
+
+#include <vector>
+
+namespace tsm::tsmd {
+
+class sp_api final : public transport::http_handler {
+public:
+    sp_api(std::vector<shard_context*> shards, core::record_store& store,
+           const core::secret_hasher& hasher, transport::json_limits limits, health& h);
+    void on_request(transport::http_request req, transport::http_responder respond) override;
+
+private:
+    /// The authenticated app on the request's shard, or nullptr (401 already answered).
+    const core::app_record* authenticate(const transport::http_request& req,
+                                         transport::http_responder& respond);
+    void transceive(transport::http_request req, transport::http_responder respond);
+    void completed(transport::http_request req, transport::http_responder respond);
+    void status(transport::http_request req, transport::http_responder respond);
+    shard_context& owner(const std::string& session_id);
+
+    std::vector<shard_context*> shards_;
+    core::record_store& store_;
+    const core::secret_hasher& hasher_;
+    transport::json_limits limits_;
+    health& health_;
+};
+
+} // namespace tsm::tsmd
