@@ -60,9 +60,15 @@ public:
     using handler = std::function<void(http_client_response)>;
 
     http_client(boost::asio::io_context& ioc, http_client_options opts);
+    /// Requests still in flight complete normally (the state they need is shared); their
+    /// connections are then closed instead of pooled.
     ~http_client();
+    http_client(const http_client&) = delete;
+    http_client& operator=(const http_client&) = delete;
 
-    /// Starts a request; `done` runs on this client's io_context exactly once.
+    /// Starts a request; `done` runs on this client's io_context exactly once, never inside this
+    /// call. A request sent on a pooled connection that the peer had closed (failure before any
+    /// response byte) is sent once more on a fresh connection, within the same timeout.
     void request(http_client_request req, handler done);
     /// Closes pooled connections and cancels requests in flight (their handlers get an error).
     /// Terminal: requests started afterwards complete with http_client_errc::cancelled.
