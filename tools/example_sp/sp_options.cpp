@@ -1,0 +1,122 @@
+#include "example_sp/sp_options.hpp"
+
+#include "tsm/core/hex.hpp"
+
+#include <charconv>
+
+namespace tsm::tools::example_sp {
+
+const char* sp_usage() {
+    return R"(example_sp - example Service Provider for OpenTSM (demo service "demo")
+
+Usage:
+  example_sp --listen HOST:PORT --tsm URL --app-id ID --app-key HEX
+             [--public-url URL] [--operation-timeout SECONDS]
+
+Options:
+  --listen HOST:PORT       address to serve on (port 0 picks a free port; default 127.0.0.1:0)
+  --tsm URL                tsmd's SP API base URL, e.g. http://127.0.0.1:8080 (required)
+  --app-id ID              app_id header value (required)
+  --app-key HEX            app_key header value (required)
+  --public-url URL         base URL tsmd uses to reach this SP (callbacks); default
+                           http://HOST:PORT of the bound address
+  --operation-timeout S    how long to wait for each operation callback (default 60)
+  --help                   this text
+
+Endpoints served (register them with tsmctl apps put):
+  GET       /description/{serviceId}   "demo" -> 200 description JSON, anything else -> 404
+  PUT|POST  /delivery                  delivery request; 200 at once, the session then runs on
+                                       its own worker thread
+  POST      /callback/{sessionId}      operation callbacks from tsmd
+
+The demo session: POST /transceive ["00A4040000","80CA9F7F00"] (select the ISD, GET DATA
+CPLC), wait for the callback, check statusCode 200 and SW 9000; POST /transceive
+["80CA004500"] (GET DATA CIN), wait, check; then POST /service/completed with success and a
+message. Every step is logged as one line on stdout.
+
+Once bound it prints "example_sp listening on http://HOST:PORT". SIGINT/SIGTERM stop it.
+Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.
+
+Example:
+  example_sp --listen 127.0.0.1:9000 --tsm http://127.0.0.1:8080 --app-id demo-sp \
+      --app-key 00112233445566778899AABBCCDDEEFF
+  tsmctl apps put demo-sp --key 00112233445566778899AABBCCDDEEFF \
+      --description-url http://127.0.0.1:9000/description \
+      --delivery-url http://127.0.0.1:9000/delivery --callback-prefix http://127.0.0.1:9000/callback/
+)";
+}
+
+namespace {
+
+sp_parse_result usage_error(std::string msg) {
+    sp_parse_result r;
+    r.error = std::move(msg);
+    return r;
+}
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+} // namespace
+
+sp_parse_result parse_sp_args(const std::vector<std::string>& args) {
+    sp_options o;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            sp_parse_result r;
+            r.help = true;
+            return r;
+        }
+        if (i + 1 >= args.size()) {
+            return usage_error(a.starts_with("--") ? "option " + a + " needs a value" : "unexpected argument " + a);
+        }
+        const std::string& v = args[++i];
+        if (a == "--listen") {
+            auto colon = v.rfind(':');
+            if (colon == std::string::npos || !parse_number(std::string_view(v).substr(colon + 1), o.listen_port)) {
+                return usage_error("--listen must be HOST:PORT");
+            }
+            o.listen_host = v.substr(0, colon);
+            if (o.listen_host.size() > 2 && o.listen_host.front() == '[' && o.listen_host.back() == ']') {
+                o.listen_host = o.listen_host.substr(1, o.listen_host.size() - 2); // [::1]:port
+            }
+        } else if (a == "--tsm") {
+            o.tsm_url = v;
+        } else if (a == "--app-id") {
+            o.app_id = v;
+        } else if (a == "--app-key") {
+            o.app_key = v;
+        } else if (a == "--public-url") {
+            o.public_url = v;
+        } else if (a == "--operation-timeout") {
+            unsigned s = 0;
+            if (!parse_number(v, s) || s == 0) {
+                return usage_error("--operation-timeout must be a positive number of seconds");
+            }
+            o.operation_timeout = std::chrono::seconds(s);
+        } else {
+            return usage_error("unknown option " + a);
+        }
+    }
+    if (!o.tsm_url.starts_with("http://")) {
+        return usage_error("--tsm http://HOST:PORT is required");
+    }
+    if (o.app_id.empty() || !core::is_hex(o.app_key)) {
+        return usage_error("--app-id and --app-key (hex) are required");
+    }
+    if (!o.public_url.empty() && !o.public_url.starts_with("http://") && !o.public_url.starts_with("https://")) {
+        return usage_error("--public-url must be an http(s):// URL");
+    }
+    while (o.public_url.ends_with('/')) {
+        o.public_url.pop_back();
+    }
+    sp_parse_result r;
+    r.options = std::move(o);
+    return r;
+}
+
+} // namespace tsm::tools::example_sp

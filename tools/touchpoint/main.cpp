@@ -1,0 +1,31 @@
+// tsm-touchpoint: the reference touch point. See touchpoint_usage() for the interface.
+#include "touchpoint/sim_card.hpp"
+#include "touchpoint/touchpoint_driver.hpp"
+#include "touchpoint/touchpoint_options.hpp"
+#include "touchpoint/ws_channel.hpp"
+
+#include "tsm/core/hex.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace tsm::tools::touchpoint;
+    auto parsed = parse_touchpoint_args(std::vector<std::string>(argv + 1, argv + argc));
+    if (parsed.help) {
+        std::cout << touchpoint_usage();
+        return exit_ok;
+    }
+    if (!parsed.options) {
+        std::cerr << "tsm-touchpoint: " << parsed.error << "\n(try tsm-touchpoint --help)\n";
+        return exit_usage;
+    }
+    const auto& opts = *parsed.options;
+    // The simulated card reports the same IIN/CIN that the deliver request announces.
+    sim_card card(*tsm::core::from_hex(opts.iin_hex), *tsm::core::from_hex(opts.cin_hex));
+    std::string url = opts.url;
+    channel_factory connect = [url](std::string& error) {
+        return connect_ws(url, ws_channel_options{}, error);
+    };
+    touchpoint_driver driver(opts, card, std::move(connect), std::cout, std::cerr);
+    return driver.run();
+}

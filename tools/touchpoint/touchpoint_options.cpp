@@ -1,0 +1,127 @@
+#include "touchpoint/touchpoint_options.hpp"
+
+#include "tsm/core/hex.hpp"
+
+#include <charconv>
+
+namespace tsm::tools::touchpoint {
+
+const char* touchpoint_usage() {
+    return R"(tsm-touchpoint - reference touch point: runs a service delivery against a card
+
+Usage:
+  tsm-touchpoint --url ws://HOST:PORT/touchpoint/v1 --app APP_ID --service SERVICE_ID
+                 [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
+                 [--card sim] [--trace-apdu] [--max-reconnects N]
+
+It connects, asks for the service description (prints its title), requests delivery, then
+executes every APDU batch the server sends on the card and returns the responses, until the
+server reports the final status. A lost connection is resumed on a new one (same session).
+
+Options:
+  --url URL             touch-point WebSocket endpoint (required)
+  --app ID              application (SP) id (required)
+  --service ID          service id (required)
+  --iin HEX             card IIN sent in cardId (default 8A2C10)
+  --cin HEX             card CIN sent in cardId (default 0E48800471400A)
+  --platform-version N  cardId.platformVersion (default 2)
+  --field KEY=VALUE     user field forwarded to the SP; repeatable
+  --card sim            card implementation; "sim" (default) is a simulated GP card that
+                        answers SELECT, GET DATA CPLC (9F7F), IIN (42) and CIN (45)
+  --trace-apdu          print every C-APDU (">") and R-APDU ("<") in hex; off by default
+                        because APDUs can carry keys and personal data
+  --max-reconnects N    resume attempts after a lost connection (default 3, 0 = none)
+  --help                this text
+
+Exit codes:
+  0  delivery finished with status OK and success true
+  1  delivery failed (status FAILED or success false) or the server answered with an error
+  2  usage error
+  3  connection failed or lost more than --max-reconnects times
+  4  protocol error (malformed frame from the server)
+)";
+}
+
+namespace {
+
+touchpoint_parse_result usage_error(std::string msg) {
+    touchpoint_parse_result r;
+    r.error = std::move(msg);
+    return r;
+}
+
+bool parse_int(const std::string& s, int& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+} // namespace
+
+touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& args) {
+    touchpoint_options o;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            touchpoint_parse_result r;
+            r.help = true;
+            return r;
+        }
+        if (a == "--trace-apdu") {
+            o.trace_apdu = true;
+            continue;
+        }
+        if (!a.starts_with("--")) {
+            return usage_error("unexpected argument " + a);
+        }
+        if (i + 1 >= args.size()) {
+            return usage_error("option " + a + " needs a value");
+        }
+        const std::string& v = args[++i];
+        if (a == "--url") {
+            o.url = v;
+        } else if (a == "--app") {
+            o.app_id = v;
+        } else if (a == "--service") {
+            o.service_id = v;
+        } else if (a == "--iin") {
+            o.iin_hex = v;
+        } else if (a == "--cin") {
+            o.cin_hex = v;
+        } else if (a == "--platform-version") {
+            if (!parse_int(v, o.platform_version) || o.platform_version < 0) {
+                return usage_error("--platform-version must be a non-negative integer");
+            }
+        } else if (a == "--field") {
+            auto eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                return usage_error("--field must be KEY=VALUE: " + v);
+            }
+            o.fields.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+        } else if (a == "--card") {
+            o.card_kind = v;
+        } else if (a == "--max-reconnects") {
+            if (!parse_int(v, o.max_reconnects) || o.max_reconnects < 0) {
+                return usage_error("--max-reconnects must be a non-negative integer");
+            }
+        } else {
+            return usage_error("unknown option " + a);
+        }
+    }
+    if (o.url.empty() || !o.url.starts_with("ws://")) {
+        return usage_error("--url ws://HOST:PORT/touchpoint/v1 is required");
+    }
+    if (o.app_id.empty() || o.service_id.empty()) {
+        return usage_error("--app and --service are required");
+    }
+    if (!core::is_hex(o.iin_hex) || !core::is_hex(o.cin_hex)) {
+        return usage_error("--iin and --cin must be non-empty even-length hex");
+    }
+    if (o.card_kind != "sim") {
+        return usage_error("unknown --card " + o.card_kind + " (supported: sim)");
+    }
+    touchpoint_parse_result r;
+    r.options = std::move(o);
+    return r;
+}
+
+} // namespace tsm::tools::touchpoint

@@ -1,0 +1,151 @@
+#include "tsmctl/admin_client.hpp"
+
+#include "tsm/core/json_writer.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <ostream>
+
+namespace tsm::tools::tsmctl {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string app_url(const tsmctl_command& cmd) {
+    std::string url = cmd.admin_url + "/admin/v1/apps";
+    if (!cmd.app_id.empty()) {
+        url += '/';
+        append_path_segment(url, cmd.app_id);
+    }
+    return url;
+}
+
+std::string app_body(const tsmctl_command& cmd) {
+    core::json_writer w;
+    w.begin_object();
+    w.key("key").value(cmd.key);
+    w.key("descriptionUrl").value(cmd.description_url);
+    w.key("deliveryUrl").value(cmd.delivery_url);
+    w.key("deliveryMethod").value(cmd.delivery_method);
+    w.key("callbackPrefixes").begin_array();
+    for (const auto& p : cmd.callback_prefixes) {
+        w.value(p);
+    }
+    w.end_array();
+    w.end_object();
+    return std::move(w).str();
+}
+
+void pretty(std::ostream& os, const json::value& v, int indent) {
+    auto pad = [&](int n) { os << std::string(static_cast<std::size_t>(n) * 2, ' '); };
+    if (v.is_object()) {
+        const auto& o = v.get_object();
+        if (o.empty()) {
+            os << "{}";
+            return;
+        }
+        os << "{\n";
+        std::size_t i = 0;
+        for (const auto& kv : o) {
+            pad(indent + 1);
+            os << json::serialize(json::string(kv.key())) << ": ";
+            pretty(os, kv.value(), indent + 1);
+            os << (++i < o.size() ? ",\n" : "\n");
+        }
+        pad(indent);
+        os << "}";
+    } else if (v.is_array()) {
+        const auto& a = v.get_array();
+        if (a.empty()) {
+            os << "[]";
+            return;
+        }
+        os << "[\n";
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            pad(indent + 1);
+            pretty(os, a[i], indent + 1);
+            os << (i + 1 < a.size() ? ",\n" : "\n");
+        }
+        pad(indent);
+        os << "]";
+    } else {
+        os << json::serialize(v);
+    }
+}
+
+// The admin API reports failures as {"error":{"code","message"}}; anything else is shown raw.
+std::string error_text(const std::string& body) {
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    if (!ec && v.is_object()) {
+        if (const auto* e = v.get_object().if_contains("error"); e && e->is_object()) {
+            const auto& eo = e->get_object();
+            std::string text;
+            if (const auto* c = eo.if_contains("code"); c && c->is_string()) {
+                text += std::string(c->get_string()) + ": ";
+            }
+            if (const auto* m = eo.if_contains("message"); m && m->is_string()) {
+                text += std::string(m->get_string());
+            }
+            if (!text.empty()) {
+                return text;
+            }
+        }
+    }
+    return body.empty() ? "(no body)" : body;
+}
+
+} // namespace
+
+sync_http_request build_admin_request(const tsmctl_command& cmd) {
+    sync_http_request req;
+    req.url = app_url(cmd);
+    switch (cmd.what) {
+    case action::apps_put:
+        req.method = "PUT";
+        req.body = app_body(cmd);
+        break;
+    case action::apps_get:
+    case action::apps_list:
+        req.method = "GET";
+        break;
+    case action::apps_delete:
+        req.method = "DELETE";
+        break;
+    }
+    req.headers.emplace_back("Accept", "application/json");
+    if (!cmd.token.empty()) {
+        req.headers.emplace_back("Authorization", "Bearer " + cmd.token);
+    }
+    return req;
+}
+
+int run_admin_command(const tsmctl_command& cmd, std::ostream& out, std::ostream& err) {
+    auto res = http_call(build_admin_request(cmd));
+    if (res.ec) {
+        err << "tsmctl: " << res.error << "\n";
+        return 1;
+    }
+    if (res.status < 200 || res.status > 299) {
+        err << "tsmctl: HTTP " << res.status << ": " << error_text(res.body) << "\n";
+        return 1;
+    }
+    if (!res.body.empty()) {
+        boost::system::error_code ec;
+        auto v = json::parse(res.body, ec);
+        if (ec) {
+            out << res.body << "\n";
+        } else {
+            pretty(out, v, 0);
+            out << "\n";
+        }
+    } else if (cmd.what == action::apps_delete) {
+        out << "deleted " << cmd.app_id << "\n";
+    }
+    return 0;
+}
+
+} // namespace tsm::tools::tsmctl

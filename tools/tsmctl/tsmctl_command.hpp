@@ -1,0 +1,39 @@
+#pragma once
+/// tsmctl's parsed command line: which admin API call to make and with what. A plain value type;
+/// parse_tsmctl_args() builds it from argv and the TSM_ADMIN_URL / TSM_ADMIN_TOKEN environment.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tsm::tools::tsmctl {
+
+enum class action { apps_put, apps_get, apps_list, apps_delete };
+
+struct tsmctl_command {
+    std::string admin_url = "http://127.0.0.1:8081";
+    std::string token; ///< empty: no Authorization header
+    action what = action::apps_list;
+    std::string app_id;
+    std::string key; ///< hex, apps put only
+    std::string description_url;
+    std::string delivery_url;
+    std::string delivery_method = "PUT";
+    std::vector<std::string> callback_prefixes;
+};
+
+struct parse_result {
+    std::optional<tsmctl_command> command; ///< set when the arguments are valid
+    bool help = false;                     ///< --help was asked for
+    std::string error;                     ///< usage error when neither command nor help
+};
+
+/// Parses argv[1..]. `env_admin_url` / `env_token` are the environment values (empty when
+/// unset); flags take precedence over them.
+parse_result parse_tsmctl_args(
+    const std::vector<std::string>& args, const std::string& env_admin_url,
+    const std::string& env_token);
+
+/// The --help text, exit codes included.
+const char* tsmctl_usage();
+
+} // namespace tsm::tools::tsmctl
