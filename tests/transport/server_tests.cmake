@@ -1,1 +1,1 @@
-set(TSM_TRANSPORT_SERVER_TESTS)
+set(TSM_TRANSPORT_SERVER_TESTS http_server_test.cpp ws_hub_test.cpp)

@@ -69,7 +69,6 @@ private:
     void on_accept(boost::system::error_code ec);
     void do_read();
     void on_read(boost::system::error_code ec, std::size_t n);
-    void on_read_rest(boost::system::error_code ec, std::size_t n);
     void deliver();
     void do_write();
     void on_write(boost::system::error_code ec, std::size_t n);
@@ -89,6 +88,7 @@ private:
     std::vector<std::string> queue_; ///< outbound; queue_[0] is being written when writing_
     std::unique_ptr<boost::asio::steady_timer> kill_timer_; ///< only after a forced close
     std::string close_reason_;
+    std::size_t max_message_;
     std::uint64_t id_ = 0;
     std::uint32_t max_queued_;
     std::uint16_t close_code_ = 0;
