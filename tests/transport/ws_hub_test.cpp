@@ -307,4 +307,34 @@ BOOST_AUTO_TEST_CASE(send_to_dead_ref_is_a_no_op) {
     BOOST_TEST(env.hub().connection_count() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(silent_peer_is_dropped_after_idle_timeout) {
+    ws_options o;
+    o.idle_timeout = std::chrono::seconds(1);
+    o.keep_alive_pings = false;
+    ws_env env(o);
+    auto [ws, ref] = env.open();
+    auto t0 = std::chrono::steady_clock::now();
+    BOOST_TEST(read_close_code(*ws) == 0u); // dropped, no close frame
+    auto waited = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST(waited >= std::chrono::milliseconds(900));
+    BOOST_TEST(waited < std::chrono::seconds(3));
+    BOOST_REQUIRE(env.events.wait([&] { return env.events.closed.count(ref.id) == 1; }));
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_pings_keep_a_quiet_but_live_peer) {
+    ws_options o;
+    o.idle_timeout = std::chrono::seconds(1);
+    o.keep_alive_pings = true;
+    ws_env env(o);
+    auto [ws, ref] = env.open();
+    // The client only reads (which answers pings); after 2.5 idle timeouts it is still there.
+    std::thread later([&, r = ref] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+        env.hub().send(r, "still here");
+    });
+    BOOST_TEST(read_text(*ws) == "still here");
+    later.join();
+    BOOST_TEST(env.events.closes(ref) == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -208,7 +208,8 @@ void http_connection::upgrade(http::request<http::string_body> req) {
     // The WebSocket layer has its own idle timeout; the tcp_stream deadline must be off.
     stream_.expires_never();
     auto ws = std::make_shared<ws_connection>(
-        shard_->hub->shard(shard_->index), shard_->opts.ws, std::move(stream_), std::move(slot_),
+        shard_->hub->shard(shard_->index), shard_->opts.ws, std::move(stream_.socket()),
+        std::move(slot_),
         std::move(remote_));
     ws->start(std::move(req));
 }

@@ -25,7 +25,7 @@ std::atomic<std::uint64_t> next_ws_id{1};
 // An idle connection keeps one read outstanding. Beast prepares the destination before it
 // waits, so the first read of a message asks for only this much; the rest of a longer message
 // is read in one go. Keeps idle connections from pinning a frame-sized buffer each.
-constexpr std::size_t idle_read_limit = 256;
+constexpr std::size_t idle_read_limit = 128;
 
 // A close we asked for that has not completed by then (peer never answers, or a write is stuck
 // behind a peer that stopped reading) ends with the socket closed.
@@ -46,22 +46,31 @@ void guarded(const char* what, Fn&& fn) {
 } // namespace
 
 ws_connection::ws_connection(
-    ws_hub::shard_state& shard, const ws_options& opts, beast::tcp_stream stream,
+    ws_hub::shard_state& shard, const ws_options& opts, net::ip::tcp::socket socket,
     connection_slot slot, std::string remote)
     : shard_(shard)
-    , ws_(std::move(stream))
+    , ws_(std::move(socket))
     , slot_(std::move(slot))
     , remote_(std::move(remote))
     , max_message_(
           opts.max_message_bytes == 0 ? std::numeric_limits<std::size_t>::max() - 1
                                       : opts.max_message_bytes)
     , max_queued_(static_cast<std::uint32_t>(opts.max_queued_messages)) {
-    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    t.idle_timeout = opts.idle_timeout.count() > 0
-        ? std::chrono::duration_cast<websocket::stream_base::duration>(opts.idle_timeout)
-        : websocket::stream_base::none();
-    t.keep_alive_pings = opts.keep_alive_pings;
+    // Beast times the handshake only; idle time is the shard sweep's job (see shard_state).
+    websocket::stream_base::timeout t =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
     ws_.set_option(t);
+    if (opts.idle_timeout.count() > 0 && shard_.sweep_period == std::chrono::steady_clock::duration{}) {
+        // Convert first: seconds(1) / 2 is zero seconds.
+        shard_.sweep_period =
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(opts.idle_timeout) / 2;
+        shard_.pings = opts.keep_alive_pings;
+    }
+    // Pongs (and pings, closes) count as traffic. Captures one pointer: no allocation.
+    ws_.control_callback(
+        [this](websocket::frame_type, std::string_view) { last_tick_ = shard_.tick; });
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "opentsm"); }));
     // The size limit is ours, not Beast's: Beast's own 1009 path (1.81) tears the socket down
@@ -86,6 +95,8 @@ void ws_connection::on_accept(error_code ec) {
     id_ = next_ws_id.fetch_add(1, std::memory_order_relaxed);
     shard_.conns.emplace(id_, this);
     shard_.open.fetch_add(1, std::memory_order_relaxed);
+    last_tick_ = shard_.tick;
+    shard_.arm_sweep();
     guarded("on_open", [&] { shard_.handler.on_open(ws_ref{shard_.index, id_}, remote_); });
     do_read();
 }
@@ -105,6 +116,7 @@ void ws_connection::on_read(error_code ec, std::size_t) {
         finish();
         return;
     }
+    last_tick_ = shard_.tick;
     if (close_pending_) {
         rd_buf_.reset();
         rd_msg_.clear(); // closing: drain until the peer's close frame
@@ -177,7 +189,7 @@ void ws_connection::on_write(error_code ec, std::size_t) {
         if (ec) {
             // The read side will see the dead socket and finish().
             error_code ignored;
-            beast::get_lowest_layer(ws_).socket().close(ignored);
+            beast::get_lowest_layer(ws_).close(ignored);
         }
         return;
     }
@@ -224,7 +236,7 @@ void ws_connection::do_close() {
     kill_timer_->async_wait([self = shared_from_this()](error_code ec) {
         if (!ec && !self->finished_) {
             error_code ignored;
-            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+            beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
     ws_.async_close(
@@ -235,7 +247,57 @@ void ws_connection::do_close() {
 void ws_connection::on_close(error_code ec) {
     if (ec && !finished_) {
         error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        beast::get_lowest_layer(ws_).close(ignored);
+    }
+}
+
+void ws_connection::on_sweep(std::uint32_t tick, bool pings) {
+    const std::uint32_t quiet = tick - last_tick_;
+    // Ticks are idle_timeout/2 apart and last_tick_ is the tick current at the last traffic:
+    // quiet >= 3 means at least idle_timeout (at most 1.5x) without a single inbound frame.
+    if (quiet >= 3) {
+        error_code ignored;
+        beast::get_lowest_layer(ws_).close(ignored); // the read fails, finish() reports it
+        return;
+    }
+    if (pings && quiet >= 1 && !pinging_ && !close_pending_) {
+        pinging_ = true;
+        ws_.async_ping({}, beast::bind_front_handler(&ws_connection::on_ping, shared_from_this()));
+    }
+}
+
+void ws_connection::on_ping(error_code) {
+    pinging_ = false; // a failed ping means a dead socket; the read side notices
+}
+
+void ws_hub::shard_state::arm_sweep() {
+    if (sweeping || sweep_period == std::chrono::steady_clock::duration{}) {
+        return;
+    }
+    if (!sweep_timer) {
+        sweep_timer = std::make_unique<net::steady_timer>(ctx);
+    }
+    sweeping = true;
+    sweep_timer->expires_after(sweep_period);
+    sweep_timer->async_wait([this](error_code ec) { on_sweep(ec); });
+}
+
+void ws_hub::shard_state::on_sweep(error_code ec) {
+    sweeping = false;
+    if (ec) {
+        return;
+    }
+    ++tick;
+    std::vector<std::shared_ptr<ws_connection>> all;
+    all.reserve(conns.size());
+    for (auto& [id, c] : conns) {
+        all.push_back(c->shared_from_this());
+    }
+    for (auto& c : all) {
+        c->on_sweep(tick, pings);
+    }
+    if (!conns.empty()) {
+        arm_sweep();
     }
 }
 
@@ -251,7 +313,7 @@ void ws_connection::finish() {
         kill_timer_->cancel();
     }
     error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
     if (id_ != 0) {
         // Erase first: anything the handler sends from on_close finds no connection.
         shard_.conns.erase(id_);
