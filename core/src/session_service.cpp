@@ -175,35 +175,40 @@ void session_service::describe(connection_ref conn, std::string app_id, std::str
 }
 
 void session_service::start_delivery(connection_ref conn, std::string session_id,
-                                     delivery_request req) {
+                                     delivery_request req, std::function<void(bool)> bound) {
     const app_record* app = apps_.find(req.app_id);
     if (app == nullptr) {
         tp_.send(conn, frames::error("not-found", "unknown appId"));
+        bound(false);
         return;
     }
     if (sessions_.size() >= cfg_.max_sessions) {
         tp_.send(conn, frames::error("unavailable", "too many sessions; retry later"));
+        bound(false);
         return;
     }
     std::string url = app->description_url + "/" + req.service_id;
     sp_.call("GET", std::move(url), {},
              [this, alive = alive_, conn, session_id = std::move(session_id),
-              req = std::move(req)](sp_reply reply) mutable {
+              req = std::move(req), bound = std::move(bound)](sp_reply reply) mutable {
                  if (*alive) {
                      on_description_for_delivery(conn, std::move(session_id), std::move(req),
-                                                 std::move(reply));
+                                                 std::move(reply), std::move(bound));
                  }
              });
 }
 
 void session_service::on_description_for_delivery(connection_ref conn, std::string session_id,
-                                                  delivery_request req, sp_reply reply) {
+                                                  delivery_request req, sp_reply reply,
+                                                  std::function<void(bool)> bound) {
     if (reply.status == 404) {
         tp_.send(conn, frames::error("not-found", "the service provider does not know this service"));
+        bound(false);
         return;
     }
     if (reply.status != 200 || !cfg_.is_json_object || !cfg_.is_json_object(reply.body)) {
         tp_.send(conn, frames::error("unavailable", "the service provider cannot deliver this service now"));
+        bound(false);
         return;
     }
     session_record rec;
@@ -227,7 +232,7 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
     add(probe_.sessions_delivering, 1);
     sessions_[session_id] = std::move(fresh);
     store_.commit(std::move(w), durability::sync, ex(),
-                  [this, alive = alive_, conn, session_id, token](std::error_code ec) {
+                  [this, alive = alive_, conn, session_id, token, bound = std::move(bound)](std::error_code ec) {
                       if (!*alive) {
                           return;
                       }
@@ -239,8 +244,10 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
                           add(probe_.sessions_delivering, -1);
                           sessions_.erase(session_id);
                           tp_.send(conn, frames::error("unavailable", "could not store the session; retry later"));
+                          bound(false);
                           return;
                       }
+                      bound(true);
                       tp_.send(conn, frames::session(session_id, token));
                       send_delivery_request(session_id);
                   });

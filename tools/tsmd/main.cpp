@@ -15,6 +15,7 @@
 #include "tsm/transport/json_codec.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -80,9 +81,12 @@ int run(const tsmd::config& cfg) {
         core::write_set w;
         w.put_apps = config_apps;
         boost::asio::io_context once;
+        auto guard = boost::asio::make_work_guard(once); // run() must wait for the writer's post
         std::error_code commit_ec;
-        store->commit(std::move(w), core::durability::sync, once.get_executor(),
-                      [&](std::error_code e) { commit_ec = e; });
+        store->commit(std::move(w), core::durability::sync, once.get_executor(), [&](std::error_code e) {
+            commit_ec = e;
+            guard.reset();
+        });
         once.run();
         if (commit_ec) {
             throw std::runtime_error("cannot store config apps: " + commit_ec.message());

@@ -74,8 +74,21 @@ void touch_point_gateway::error(transport::ws_ref conn, std::string_view code,
     hub_->send(conn, core::frames::error(code, message));
 }
 
-core::session_service& touch_point_gateway::owner_of(const std::string& session_id) {
-    return *shards_[core::owner_shard(session_id, static_cast<unsigned>(shards_.size()))]->sessions;
+std::function<void(bool)> touch_point_gateway::unbind_on_failure(core::connection_ref c,
+                                                                 std::string session_id) {
+    return [this, c, session_id = std::move(session_id)](bool ok) {
+        if (ok) {
+            return;
+        }
+        // Runs on the owner shard; the connection map belongs to the connection's shard.
+        boost::asio::post(*shards_[c.shard]->ioc, [this, c, session_id] {
+            auto& map = connections_[c.shard];
+            auto it = map.find(c.id);
+            if (it != map.end() && it->second.session_id == session_id) {
+                it->second.session_id.clear();
+            }
+        });
+    };
 }
 
 void touch_point_gateway::post_to_owner(const std::string& session_id,
@@ -125,8 +138,8 @@ void touch_point_gateway::on_message(transport::ws_ref conn, std::string text) {
         core::delivery_request req{std::move(msg.app_id), std::move(msg.service_id),
                                    std::move(msg.iin),    std::move(msg.cin),
                                    msg.platform_version,  std::move(msg.fields_json)};
-        post_to_owner(session_id, [c, session_id, req = std::move(req)](core::session_service& s) mutable {
-            s.start_delivery(c, session_id, std::move(req));
+        post_to_owner(session_id, [this, c, session_id, req = std::move(req)](core::session_service& s) mutable {
+            s.start_delivery(c, session_id, std::move(req), unbind_on_failure(c, session_id));
         });
         return;
     }
@@ -154,21 +167,9 @@ void touch_point_gateway::on_message(transport::ws_ref conn, std::string text) {
         // Bind optimistically so frames sent right after the resume are attributed; undone on failure.
         std::string session_id = msg.session_id;
         st->session_id = session_id;
-        auto* self = this;
-        post_to_owner(session_id, [self, c, session_id,
+        post_to_owner(session_id, [this, c, session_id,
                                    token = std::move(msg.resume_token)](core::session_service& s) mutable {
-            s.resume(c, session_id, std::move(token), [self, c, session_id](bool ok) {
-                if (ok) {
-                    return;
-                }
-                boost::asio::post(*self->shards_[c.shard]->ioc, [self, c, session_id] {
-                    auto& map = self->connections_[c.shard];
-                    auto it = map.find(c.id);
-                    if (it != map.end() && it->second.session_id == session_id) {
-                        it->second.session_id.clear();
-                    }
-                });
-            });
+            s.resume(c, session_id, std::move(token), unbind_on_failure(c, session_id));
         });
         return;
     }

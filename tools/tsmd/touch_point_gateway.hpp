@@ -36,7 +36,8 @@ private:
 
     void error(transport::ws_ref conn, std::string_view code, std::string_view message);
     connection_state* state(transport::ws_ref conn);
-    core::session_service& owner_of(const std::string& session_id);
+    /// A callback for the owner shard that clears the connection's binding when it failed.
+    std::function<void(bool)> unbind_on_failure(core::connection_ref c, std::string session_id);
     void post_to_owner(const std::string& session_id, std::function<void(core::session_service&)> fn);
 
     std::vector<shard_context*> shards_;

@@ -75,7 +75,9 @@ public:
     /// Fetches and relays a service description (any shard may serve this).
     void describe(connection_ref conn, std::string app_id, std::string service_id);
     /// Starts a delivery session with id `session_id` (chosen by the caller, owned here).
-    void start_delivery(connection_ref conn, std::string session_id, delivery_request req);
+    /// `bound(false)` when no session was created (the touch point got an error frame).
+    void start_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                        std::function<void(bool)> bound);
     /// Rebinds a session to a new connection. `bound(true)` when the token matched.
     void resume(connection_ref conn, std::string session_id, std::string token,
                 std::function<void(bool)> bound);
@@ -101,7 +103,8 @@ public:
 private:
     using session_ptr = std::unique_ptr<delivery_session>;
     void on_description_for_delivery(connection_ref conn, std::string session_id,
-                                     delivery_request req, sp_reply reply);
+                                     delivery_request req, sp_reply reply,
+                                     std::function<void(bool)> bound);
     void send_delivery_request(const std::string& session_id);
     void on_delivery_reply(const std::string& session_id, sp_reply reply);
     void pump(delivery_session& s);

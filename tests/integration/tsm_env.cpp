@@ -1,0 +1,118 @@
+#include "tsm_env.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+namespace tsm::test {
+
+std::string str(const boost::json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : std::string();
+}
+
+tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
+    config_path = dir.path() + "/tsmd.toml";
+    std::ofstream cfg(config_path);
+    // Fast retries keep callback tests short; tests add their own sections (never [callbacks]).
+    cfg << config_toml << "\n[callbacks]\ninitial_backoff_ms = 50\nmax_backoff_ms = 200\n";
+    cfg.close();
+    start();
+    auto r = register_app(app_id, app_key);
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+}
+
+void tsm_env::start() {
+    tsmd = std::make_unique<tsmd_process>(dir.path() + "/data", shards,
+                                          std::vector<std::string>{"--config", config_path});
+}
+
+void tsm_env::restart_after_kill() {
+    tsmd->kill();
+    tsmd.reset();
+    start();
+}
+
+header_list tsm_env::sp_headers(const std::string& session_id, const std::string& callback) const {
+    header_list h = {{"app_id", app_id}, {"app_key", app_key}, {"sessionId", session_id}};
+    if (!callback.empty()) {
+        h.emplace_back("callbackUrl", callback);
+    }
+    return h;
+}
+
+http_reply tsm_env::register_app(const std::string& id, const std::string& key,
+                                 const std::vector<std::string>& prefixes) {
+    boost::json::object body;
+    body["key"] = key;
+    body["descriptionUrl"] = sp.base() + "/desc";
+    body["deliveryUrl"] = sp.base() + "/deliver";
+    boost::json::array p;
+    if (prefixes.empty()) {
+        p.emplace_back(sp.base() + "/cb/");
+    }
+    for (const auto& x : prefixes) {
+        p.emplace_back(x);
+    }
+    body["callbackPrefixes"] = p;
+    return http_call(tsmd->admin_port(), "PUT", "/admin/v1/apps/" + id, {},
+                     boost::json::serialize(body));
+}
+
+delivered_session tsm_env::deliver(ws_client& ws, const std::string& service, const std::string& app) {
+    boost::json::object m;
+    m["type"] = "deliver";
+    m["appId"] = app;
+    m["serviceId"] = service;
+    m["cardId"] = boost::json::object{{"iin", "8A2C"}, {"cin", "0E48800471400A"}, {"platformVersion", 2}};
+    ws.send_json(m);
+    auto s = ws.read_type("session", std::chrono::seconds(10));
+    BOOST_REQUIRE_MESSAGE(s, "no session frame");
+    delivered_session d{str((*s)["sessionId"]), str((*s)["resumeToken"])};
+    auto delivery = sp.wait_delivery();
+    BOOST_REQUIRE_MESSAGE(delivery, "the SP got no delivery request");
+    BOOST_REQUIRE_EQUAL(str((*delivery)["sessionId"]), d.session_id);
+    return d;
+}
+
+http_reply tsm_env::transceive(const std::string& session_id, const std::vector<std::string>& commands,
+                               const std::string& callback) {
+    boost::json::array cmds;
+    for (const auto& c : commands) {
+        cmds.emplace_back(c);
+    }
+    boost::json::object body{{"commands", cmds}};
+    return http_call(tsmd->port(), "POST", "/transceive",
+                     sp_headers(session_id, callback.empty() ? callback_url(session_id) : callback),
+                     boost::json::serialize(body));
+}
+
+std::string tsm_env::transceive_ok(const std::string& session_id, const std::vector<std::string>& commands) {
+    auto r = transceive(session_id, commands);
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    auto j = r.json();
+    BOOST_REQUIRE(j.is_object());
+    return str(j.as_object()["operationId"]);
+}
+
+http_reply tsm_env::complete(const std::string& session_id, bool success, const std::string& message) {
+    boost::json::object body{{"success", success}, {"message", message}};
+    return http_call(tsmd->port(), "POST", "/service/completed", sp_headers(session_id),
+                     boost::json::serialize(body));
+}
+
+std::string answer_batch(ws_client& ws, std::chrono::milliseconds timeout) {
+    auto frame = ws.read_type("commands", timeout);
+    if (!frame) {
+        return {};
+    }
+    boost::json::array responses;
+    for (const auto& c : (*frame)["commands"].as_array()) {
+        std::string apdu = str(c);
+        responses.emplace_back(apdu.substr(0, 4) + "9000");
+    }
+    boost::json::object reply{{"type", "responses"}, {"batch", (*frame)["batch"]}, {"responses", responses}};
+    ws.send_json(reply);
+    return str((*frame)["operationId"]);
+}
+
+} // namespace tsm::test
