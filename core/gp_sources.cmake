@@ -1,0 +1,1 @@
+set(TSM_CORE_GP_SRCS)

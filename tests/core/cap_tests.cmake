@@ -1,0 +1,1 @@
+set(TSM_CORE_CAP_TESTS)

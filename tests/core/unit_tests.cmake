@@ -1,0 +1,1 @@
+set(TSM_CORE_UNIT_TESTS)
