@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev libsodium-dev librocksdb-dev libbenchmark-dev libssl-dev
-  libtomlplusplus-dev curl
+  libtomlplusplus-dev curl libzip-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
