@@ -209,3 +209,23 @@ BOOST_AUTO_TEST_CASE(oversized_frame_closes_with_1009) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(overload)
+
+BOOST_AUTO_TEST_CASE(too_many_queued_operations_is_429_with_retry_after) {
+    tsm_env env(2, "[limits]\nmax_queued_operations = 2\n");
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    std::string op1 = env.transceive_ok(s.session_id, {"00A4040000"});
+    env.transceive_ok(s.session_id, {"00A4040000"});
+    auto third = env.transceive(s.session_id, {"00A4040000"});
+    BOOST_CHECK_EQUAL(third.status, 429);
+    BOOST_CHECK_EQUAL(error_code(third), "too-many-operations");
+    BOOST_CHECK_EQUAL(third.headers["retry-after"], "1");
+    // Once the queue drains, operations are accepted again.
+    BOOST_CHECK_EQUAL(answer_batch(ws), op1);
+    BOOST_REQUIRE(env.sp.wait_callback(op1));
+    BOOST_CHECK_EQUAL(env.transceive(s.session_id, {"00A4040000"}).status, 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -14,7 +14,10 @@ tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
     config_path = dir.path() + "/tsmd.toml";
     std::ofstream cfg(config_path);
     // Fast retries keep callback tests short; tests add their own sections (never [callbacks]).
-    cfg << config_toml << "\n[callbacks]\ninitial_backoff_ms = 50\nmax_backoff_ms = 200\n";
+    cfg << config_toml << "\n";
+    if (config_toml.find("[callbacks]") == std::string::npos) {
+        cfg << "[callbacks]\ninitial_backoff_ms = 50\nmax_backoff_ms = 200\n";
+    }
     cfg.close();
     start();
     auto r = register_app(app_id, app_key);
@@ -41,14 +44,15 @@ header_list tsm_env::sp_headers(const std::string& session_id, const std::string
 }
 
 http_reply tsm_env::register_app(const std::string& id, const std::string& key,
-                                 const std::vector<std::string>& prefixes) {
+                                 const std::vector<std::string>& prefixes, const std::string& sp_base) {
+    const std::string base = sp_base.empty() ? sp.base() : sp_base;
     boost::json::object body;
     body["key"] = key;
-    body["descriptionUrl"] = sp.base() + "/desc";
-    body["deliveryUrl"] = sp.base() + "/deliver";
+    body["descriptionUrl"] = base + "/desc";
+    body["deliveryUrl"] = base + "/deliver";
     boost::json::array p;
     if (prefixes.empty()) {
-        p.emplace_back(sp.base() + "/cb/");
+        p.emplace_back(base + "/cb/");
     }
     for (const auto& x : prefixes) {
         p.emplace_back(x);
