@@ -47,7 +47,17 @@ bool callback_url_allowed(const app_record& app, std::string_view url) {
         return false;
     }
     for (const auto& prefix : app.callback_prefixes) {
-        if (!prefix.empty() && url.starts_with(prefix)) {
+        if (prefix.empty() || !url.starts_with(prefix)) {
+            continue;
+        }
+        // "http://sp.example" must not admit "http://sp.example.evil/": the match has to end at
+        // a URL boundary unless the prefix itself ends with one.
+        const char last = prefix.back();
+        if (last == '/' || last == '?' || last == '#' || url.size() == prefix.size()) {
+            return true;
+        }
+        const char next = url[prefix.size()];
+        if (next == '/' || next == '?' || next == '#') {
             return true;
         }
     }

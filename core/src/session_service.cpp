@@ -546,27 +546,32 @@ void session_service::finish_head(delivery_session& s, operation_outcome outcome
 }
 
 void session_service::commit_result(const std::string& session_id, write_set w, outbox_entry entry) {
-    write_set copy = w; // kept for a retry if the store fails
     store_.commit(std::move(w), durability::sync, ex(),
-                  [this, alive = alive_, session_id, copy = std::move(copy),
-                   entry = std::move(entry)](std::error_code ec) mutable {
+                  [this, alive = alive_, session_id, entry = std::move(entry)](std::error_code ec) mutable {
                       if (!*alive) {
                           return;
                       }
+                      delivery_session* s = find(session_id);
                       if (ec) {
-                          // The result must not be lost: retry until the store takes it.
+                          // The result must not be lost: write it again (rebuilt from the live
+                          // state, which still holds the finishing operation) until the store
+                          // takes it.
                           inc(probe_.store_errors);
                           auto t = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(500));
-                          t->async_wait([this, alive, t, session_id, copy = std::move(copy),
-                                         entry = std::move(entry)](boost::system::error_code) mutable {
-                              if (*alive && !stopped_) {
-                                  commit_result(session_id, std::move(copy), std::move(entry));
+                          t->async_wait([this, alive, t, session_id, entry = std::move(entry)](boost::system::error_code) mutable {
+                              delivery_session* again = *alive && !stopped_ ? find(session_id) : nullptr;
+                              if (again == nullptr || again->queue().empty() || !again->queue().front().finishing) {
+                                  return;
                               }
+                              write_set retry;
+                              retry.put_operations.push_back(again->queue().front().rec);
+                              retry.put_outbox.push_back(entry);
+                              retry.put_sessions.push_back(again->record());
+                              commit_result(session_id, std::move(retry), std::move(entry));
                           });
                           return;
                       }
                       relay_.enqueue(std::move(entry));
-                      delivery_session* s = find(session_id);
                       if (s == nullptr || s->queue().empty()) {
                           return;
                       }
