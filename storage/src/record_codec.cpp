@@ -240,4 +240,38 @@ std::error_code decode(std::string_view in, core::outbox_entry& out) {
     return finish(r);
 }
 
+void encode(const core::card_keys_record& r, std::string& out) {
+    put_header(out, record_kind::card_keys);
+    out.push_back(static_cast<char>(r.master ? 1 : 0));
+    put_str(out, r.id);
+    put_str(out, r.iin);
+    put_str(out, r.isd_aid);
+    out.push_back(static_cast<char>(r.scp));
+    out.push_back(static_cast<char>(r.kvn));
+    out.push_back(static_cast<char>(r.key_length));
+    put_str(out, r.diversification);
+    put_str(out, r.sealed_keys);
+}
+
+std::error_code decode(std::string_view in, core::card_keys_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::card_keys)) {
+        return make_error_code(errc::corruption);
+    }
+    const std::uint8_t master = r.byte();
+    out.master = master == 1;
+    r.str(out.id);
+    r.str(out.iin);
+    r.str(out.isd_aid);
+    out.scp = r.byte();
+    out.kvn = r.byte();
+    out.key_length = r.byte();
+    r.str(out.diversification);
+    r.str(out.sealed_keys);
+    if (master > 1 || (out.scp != 2 && out.scp != 3)) {
+        return make_error_code(errc::corruption);
+    }
+    return finish(r);
+}
+
 } // namespace tsm::storage::codec

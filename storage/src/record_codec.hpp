@@ -21,6 +21,7 @@ enum class record_kind : std::uint8_t {
     session = 's',
     operation = 'o',
     outbox = 'x',
+    card_keys = 'c',
 };
 
 /// Each encode appends to `out`.
@@ -28,6 +29,7 @@ void encode(const core::app_record& r, std::string& out);
 void encode(const core::session_record& r, std::string& out);
 void encode(const core::operation_record& r, std::string& out);
 void encode(const core::outbox_entry& r, std::string& out);
+void encode(const core::card_keys_record& r, std::string& out);
 
 /// Each decode returns errc::corruption (storage category) on any malformed input; `out` is then
 /// unspecified but valid.
@@ -35,5 +37,6 @@ std::error_code decode(std::string_view in, core::app_record& out);
 std::error_code decode(std::string_view in, core::session_record& out);
 std::error_code decode(std::string_view in, core::operation_record& out);
 std::error_code decode(std::string_view in, core::outbox_entry& out);
+std::error_code decode(std::string_view in, core::card_keys_record& out);
 
 } // namespace tsm::storage::codec

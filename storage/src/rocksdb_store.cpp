@@ -127,6 +127,14 @@ void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std
     for (const auto& id : w.delete_outbox) {
         batch.Delete(keys::outbox(key, id));
     }
+    for (const auto& c : w.put_card_keys) {
+        val.clear();
+        codec::encode(c, val);
+        batch.Put(keys::card_keys(key, c.master, c.id), val);
+    }
+    for (const auto& [master, id] : w.delete_card_keys) {
+        batch.Delete(keys::card_keys(key, master, id));
+    }
 }
 
 } // namespace
@@ -328,6 +336,21 @@ struct rocksdb_store::impl {
         });
     }
 
+    void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                        load_card_keys_handler done) {
+        std::optional<core::card_keys_record> result;
+        core::card_keys_record c;
+        bool found = false;
+        std::string key;
+        std::error_code ec = get_decoded(keys::card_keys(key, master, id), c, found);
+        if (!ec && found) {
+            result = std::move(c);
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
     void close() {
         std::lock_guard close_lk(close_mu_);
         if (closed_) {
@@ -424,6 +447,21 @@ void rocksdb_store::load_operation(std::string operation_id, boost::asio::any_io
     boost::asio::post(impl_->readers_, [p = impl_.get(), id = std::move(operation_id), ex,
                                         done = std::move(done)]() mutable {
         p->load_operation(std::move(id), std::move(ex), std::move(done));
+    });
+}
+
+void rocksdb_store::load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                                   load_card_keys_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex, [done = std::move(done)] {
+            done(make_error_code(errc::closed), std::nullopt);
+        });
+        return;
+    }
+    boost::asio::post(impl_->readers_, [p = impl_.get(), master, id = std::move(id), ex,
+                                        done = std::move(done)]() mutable {
+        p->load_card_keys(master, std::move(id), std::move(ex), std::move(done));
     });
 }
 

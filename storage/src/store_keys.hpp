@@ -1,5 +1,6 @@
 #pragma once
-/// RocksDB key layout. Records: a/<app_id>, s/<session_id>, o/<operation_id>, x/<outbox_id>.
+/// RocksDB key layout. Records: a/<app_id>, s/<session_id>, o/<operation_id>, x/<outbox_id>,
+/// c/<cin> (card keys, sealed), m/<iin> (IIN master key sets, sealed).
 /// Live index (what load_all reads instead of scanning history), written in the record's batch:
 ///   L/s/<session_id>                 -> ""            while the session is not terminal
 ///   L/o/<session_id>/<seq:8 BE>      -> operation_id  while the operation is not done
@@ -14,6 +15,8 @@ inline constexpr std::string_view app_prefix = "a/";
 inline constexpr std::string_view session_prefix = "s/";
 inline constexpr std::string_view operation_prefix = "o/";
 inline constexpr std::string_view outbox_prefix = "x/";
+inline constexpr std::string_view card_prefix = "c/";
+inline constexpr std::string_view master_prefix = "m/";
 inline constexpr std::string_view live_session_prefix = "L/s/";
 inline constexpr std::string_view live_operation_prefix = "L/o/";
 
@@ -32,6 +35,9 @@ inline std::string& operation(std::string& buf, std::string_view id) {
 }
 inline std::string& outbox(std::string& buf, std::string_view id) {
     return make(buf, outbox_prefix, id);
+}
+inline std::string& card_keys(std::string& buf, bool master, std::string_view id) {
+    return make(buf, master ? master_prefix : card_prefix, id);
 }
 inline std::string& live_session(std::string& buf, std::string_view id) {
     return make(buf, live_session_prefix, id);

@@ -102,8 +102,27 @@ std::string error_text(const std::string& body) {
 
 sync_http_request build_admin_request(const tsmctl_command& cmd) {
     sync_http_request req;
-    req.url = app_url(cmd);
+    req.url = cmd.resource.empty() ? app_url(cmd) : cmd.admin_url + "/admin/v1/" + cmd.resource + "/" + cmd.card_id;
     switch (cmd.what) {
+    case action::keys_put: {
+        req.method = "PUT";
+        json::object body{{"isd", cmd.isd}, {"scp", cmd.scp}, {"kvn", cmd.kvn},
+                          {"enc", cmd.enc}, {"mac", cmd.mac}, {"dek", cmd.dek}};
+        if (!cmd.iin.empty()) {
+            body["iin"] = cmd.iin;
+        }
+        if (!cmd.diversification.empty()) {
+            body["diversification"] = cmd.diversification;
+        }
+        req.body = json::serialize(body);
+        break;
+    }
+    case action::keys_get:
+        req.method = "GET";
+        break;
+    case action::keys_delete:
+        req.method = "DELETE";
+        break;
     case action::apps_put:
         req.method = "PUT";
         req.body = app_body(cmd);
@@ -144,6 +163,8 @@ int run_admin_command(const tsmctl_command& cmd, std::ostream& out, std::ostream
         }
     } else if (cmd.what == action::apps_delete) {
         out << "deleted " << cmd.app_id << "\n";
+    } else if (cmd.what == action::keys_delete) {
+        out << "deleted " << cmd.card_id << "\n";
     }
     return 0;
 }

@@ -7,7 +7,7 @@
 
 namespace tsm::tools::tsmctl {
 
-enum class action { apps_put, apps_get, apps_list, apps_delete };
+enum class action { apps_put, apps_get, apps_list, apps_delete, keys_put, keys_get, keys_delete };
 
 struct tsmctl_command {
     std::string admin_url = "http://127.0.0.1:8081";
@@ -19,6 +19,17 @@ struct tsmctl_command {
     std::string delivery_url;
     std::string delivery_method = "PUT";
     std::vector<std::string> callback_prefixes;
+    // cards / iins (card keys): `resource` is "cards" or "iins", `card_id` the CIN or IIN
+    std::string resource;
+    std::string card_id;
+    std::string iin;
+    std::string isd;
+    std::string scp = "03";
+    int kvn = -1;
+    std::string enc; ///< hex; from --enc or --keys-file
+    std::string mac;
+    std::string dek;
+    std::string diversification;
 };
 
 struct parse_result {

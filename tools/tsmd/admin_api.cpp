@@ -36,8 +36,10 @@ bool valid_http_url(const std::string& url) {
 } // namespace
 
 admin_api::admin_api(std::vector<shard_context*> shards, core::record_store& store,
-                     const core::secret_hasher& hasher, std::string token, health& h)
-    : shards_(std::move(shards)), store_(store), hasher_(hasher), token_(std::move(token)), health_(h) {}
+                     const core::secret_hasher& hasher, const core::key_vault& vault,
+                     std::string token, health& h)
+    : shards_(std::move(shards)), store_(store), hasher_(hasher), token_(std::move(token)),
+      health_(h), cards_(store, vault, *shards_[0]->ioc) {}
 
 std::string admin_api::build_app(std::string app_id, std::string_view key_hex,
                                  std::string description_url, std::string delivery_url,
@@ -122,6 +124,9 @@ void admin_api::on_request(transport::http_request req, transport::http_responde
             respond(make_error_response(401, "unauthorized", "admin token required (Authorization: Bearer …)"));
             return;
         }
+    }
+    if (cards_.handle(req, respond)) {
+        return;
     }
     std::string_view path = req.path();
     constexpr std::string_view apps_prefix = "/admin/v1/apps";

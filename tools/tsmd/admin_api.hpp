@@ -2,6 +2,7 @@
 /// The admin API (its own listener, loopback by default, optionally Bearer-token protected):
 /// app registration. A change is committed durably, then copied to every shard's directory,
 /// then acknowledged — so the next SP call on any shard sees it.
+#include "card_keys_admin.hpp"
 #include "health.hpp"
 #include "shard_context.hpp"
 
@@ -17,7 +18,8 @@ namespace tsm::tsmd {
 class admin_api final : public transport::http_handler {
 public:
     admin_api(std::vector<shard_context*> shards, core::record_store& store,
-              const core::secret_hasher& hasher, std::string token, health& h);
+              const core::secret_hasher& hasher, const core::key_vault& vault, std::string token,
+              health& h);
     void on_request(transport::http_request req, transport::http_responder respond) override;
 
     /// Validates and hashes an app definition; error message or empty.
@@ -38,6 +40,7 @@ private:
     const core::secret_hasher& hasher_;
     std::string token_;
     health& health_;
+    card_keys_admin cards_;
 };
 
 } // namespace tsm::tsmd

@@ -103,6 +103,8 @@ void load_file(const std::string& path, config& c) {
     read(t, "callbacks", "max_in_flight_per_host", c.callback_max_in_flight_per_host);
     read(t, "callbacks", "tls_verify", c.tls_verify);
     read(t, "callbacks", "ca_file", c.ca_file);
+    read(t, "keys", "kek_file", c.kek_file);
+    read(t, "keys", "kek_env", c.kek_env);
     read(t, "log", "level", c.log_level);
     if (const toml::array* apps = t["apps"].as_array()) {
         for (const auto& node : *apps) {

@@ -45,6 +45,9 @@ struct config {
     std::size_t callback_max_in_flight_per_host = 64;
     bool tls_verify = true;
     std::string ca_file;
+    // [keys]: the key-encryption key for card keys at rest (64 hex digits)
+    std::string kek_file; ///< file holding the KEK
+    std::string kek_env;  ///< or: the environment variable holding it
     // [log]
     std::string log_level = "info";
     // [[apps]]

@@ -3,12 +3,13 @@
 #include "config.hpp"
 #include "health.hpp"
 #include "log.hpp"
-#include "pepper.hpp"
+#include "server_secrets.hpp"
 #include "shard_context.hpp"
 #include "sp_api.hpp"
 #include "touch_point_gateway.hpp"
 
 #include "tsm/core/ids.hpp"
+#include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
 #include "tsm/transport/http_server.hpp"
@@ -55,6 +56,12 @@ int run(const tsmd::config& cfg) {
     tsmd::log::set_level(tsmd::log::parse_level(cfg.log_level));
     std::filesystem::create_directories(cfg.data_dir);
     core::secret_hasher hasher(tsmd::load_or_create_pepper(cfg.data_dir));
+    bool kek_generated = false;
+    core::key_vault vault(tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated));
+    if (kek_generated) {
+        tsmd::log::warn("generated a key-encryption key in the data directory; configure keys.kek_file "
+                        "or keys.kek_env to keep it apart from the database");
+    }
 
     std::error_code ec;
     auto store = storage::rocksdb_store::open(cfg.data_dir + "/db", storage::rocksdb_store_options{}, ec);
@@ -202,7 +209,7 @@ int run(const tsmd::config& cfg) {
     health.http_connections = [&server] { return server.connection_count(); };
     const std::string bound = server.listen(cfg.listen);
 
-    tsmd::admin_api admin(shards, *store, hasher, cfg.admin_token, health);
+    tsmd::admin_api admin(shards, *store, hasher, vault, cfg.admin_token, health);
     transport::http_server_options aopts;
     transport::http_server admin_server({contexts[0]}, aopts, admin, nullptr, {});
     const std::string admin_bound = admin_server.listen(cfg.admin_listen);

@@ -32,6 +32,26 @@ transport::http_response service_error_response(const core::service_error& e) {
     return r;
 }
 
+/// The sessionId header, lower-cased; nullopt after answering 400 (missing) or 404 (no UUID:
+/// no such session can exist).
+std::optional<std::string> session_header(const transport::http_request& req,
+                                          transport::http_responder& respond) {
+    auto session = req.header("sessionId");
+    if (!session || session->empty()) {
+        respond(make_error_response(400, "missing-header", "the sessionId header is required"));
+        return std::nullopt;
+    }
+    std::string id(*session);
+    if (!core::is_uuid(id)) {
+        respond(make_error_response(404, "session-not-found", "no such session for this app"));
+        return std::nullopt;
+    }
+    for (char& c : id) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return id;
+}
+
 } // namespace
 
 sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
@@ -115,9 +135,8 @@ void sp_api::transceive(transport::http_request req, transport::http_responder r
     if (app == nullptr) {
         return;
     }
-    auto session = req.header("sessionId");
-    if (!session || session->empty()) {
-        respond(make_error_response(400, "missing-header", "the sessionId header is required"));
+    auto session_id = session_header(req, respond);
+    if (!session_id) {
         return;
     }
     auto callback = req.header("callbackUrl");
@@ -125,21 +144,13 @@ void sp_api::transceive(transport::http_request req, transport::http_responder r
         respond(make_error_response(400, "missing-header", "the callbackUrl header is required"));
         return;
     }
-    std::string session_id(*session);
-    if (!core::is_uuid(session_id)) {
-        respond(make_error_response(404, "session-not-found", "no such session for this app"));
-        return;
-    }
-    for (char& c : session_id) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
     std::vector<core::bytes> commands;
     if (auto err = transport::decode_commands_body(req.body, limits_, commands); !err.empty()) {
         respond(make_error_response(400, "bad-request", err));
         return;
     }
-    shard_context& o = owner(session_id);
-    boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id, callback_url = std::string(*callback),
+    shard_context& o = owner(*session_id);
+    boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id = *session_id, callback_url = std::string(*callback),
                                payload = core::transceive_operation::encode_payload(commands),
                                respond = std::move(respond)]() mutable {
         o.sessions->accept_operation(
@@ -161,18 +172,9 @@ void sp_api::completed(transport::http_request req, transport::http_responder re
     if (app == nullptr) {
         return;
     }
-    auto session = req.header("sessionId");
-    if (!session || session->empty()) {
-        respond(make_error_response(400, "missing-header", "the sessionId header is required"));
+    auto session_id = session_header(req, respond);
+    if (!session_id) {
         return;
-    }
-    std::string session_id(*session);
-    if (!core::is_uuid(session_id)) {
-        respond(make_error_response(404, "session-not-found", "no such session for this app"));
-        return;
-    }
-    for (char& c : session_id) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     bool success = false;
     std::string message_json;
@@ -180,8 +182,8 @@ void sp_api::completed(transport::http_request req, transport::http_responder re
         respond(make_error_response(400, "bad-request", err));
         return;
     }
-    shard_context& o = owner(session_id);
-    boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id, success,
+    shard_context& o = owner(*session_id);
+    boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id = *session_id, success,
                                message_json = std::move(message_json),
                                respond = std::move(respond)]() mutable {
         o.sessions->complete(app_id, session_id, success, std::move(message_json),

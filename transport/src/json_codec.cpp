@@ -73,6 +73,34 @@ std::string get_hex_list(ondemand::value v, const json_limits& limits, std::vect
     return {};
 }
 
+/// Parses `json` as one object and calls `on_field(key, value)` for each member, in order; stops
+/// at the first error `on_field` returns. Checks that nothing follows the object.
+template <class OnField>
+std::string for_each_field(std::string_view json, OnField&& on_field) {
+    ondemand::document doc;
+    if (iterate(json).get(doc)) {
+        return "not valid JSON";
+    }
+    ondemand::object obj;
+    if (doc.get_object().get(obj)) {
+        return "the body must be a JSON object";
+    }
+    for (auto field : obj) {
+        std::string_view key;
+        ondemand::value v;
+        if (field.unescaped_key().get(key) || field.value().get(v)) {
+            return "not valid JSON";
+        }
+        if (std::string err = on_field(key, v); !err.empty()) {
+            return err;
+        }
+    }
+    if (!at_end(doc)) {
+        return "trailing content after the JSON object";
+    }
+    return {};
+}
+
 std::string raw_object(ondemand::value v, std::string& out, std::string_view field) {
     ondemand::object obj;
     if (v.get_object().get(obj)) {
@@ -194,31 +222,16 @@ std::string decode_touch_point_message(std::string_view json, const json_limits&
 
 std::string decode_commands_body(std::string_view json, const json_limits& limits,
                                  std::vector<core::bytes>& commands) {
-    ondemand::document doc;
-    if (iterate(json).get(doc)) {
-        return "not valid JSON";
-    }
-    ondemand::object obj;
-    if (doc.get_object().get(obj)) {
-        return "the body must be a JSON object";
-    }
     bool seen = false;
-    for (auto field : obj) {
-        std::string_view key;
-        ondemand::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) {
-            return "not valid JSON";
+    auto err = for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
+        if (key != "commands") {
+            return {};
         }
-        if (key == "commands") {
-            seen = true;
-            auto err = get_hex_list(v, limits, commands, "commands", false);
-            if (!err.empty()) {
-                return err;
-            }
-        }
-    }
-    if (!at_end(doc)) {
-        return "trailing content after the JSON object";
+        seen = true;
+        return get_hex_list(v, limits, commands, "commands", false);
+    });
+    if (!err.empty()) {
+        return err;
     }
     if (!seen) {
         return "missing commands";
@@ -230,54 +243,42 @@ std::string decode_commands_body(std::string_view json, const json_limits& limit
 }
 
 std::string decode_completed_body(std::string_view json, bool& success, std::string& message_json) {
-    ondemand::document doc;
-    if (iterate(json).get(doc)) {
-        return "not valid JSON";
-    }
-    ondemand::object obj;
-    if (doc.get_object().get(obj)) {
-        return "the body must be a JSON object";
-    }
     bool seen_success = false;
-    for (auto field : obj) {
-        std::string_view key;
-        ondemand::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) {
-            return "not valid JSON";
-        }
+    auto err = for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
         if (key == "success") {
             if (v.get_bool().get(success)) {
                 return "success must be a boolean";
             }
             seen_success = true;
-        } else if (key == "message") {
-            ondemand::json_type t;
-            if (v.type().get(t)) {
-                return "not valid JSON";
-            }
-            if (t == ondemand::json_type::string) {
-                std::string_view raw = v.raw_json_token();
-                // raw_json_token may include trailing whitespace.
-                while (!raw.empty() && raw.back() != '"') {
-                    raw.remove_suffix(1);
-                }
-                std::string_view check;
-                if (v.get_string().get(check)) {
-                    return "message must be a valid string";
-                }
-                message_json.assign(raw);
-            } else if (t == ondemand::json_type::object) {
-                auto err = raw_object(v, message_json, "message");
-                if (!err.empty()) {
-                    return err;
-                }
-            } else {
-                return "message must be a string or an object of translations";
-            }
+            return {};
         }
-    }
-    if (!at_end(doc)) {
-        return "trailing content after the JSON object";
+        if (key != "message") {
+            return {};
+        }
+        ondemand::json_type t;
+        if (v.type().get(t)) {
+            return "not valid JSON";
+        }
+        if (t == ondemand::json_type::object) {
+            return raw_object(v, message_json, "message");
+        }
+        if (t != ondemand::json_type::string) {
+            return "message must be a string or an object of translations";
+        }
+        std::string_view raw = v.raw_json_token();
+        // raw_json_token may include trailing whitespace.
+        while (!raw.empty() && raw.back() != '"') {
+            raw.remove_suffix(1);
+        }
+        std::string_view check;
+        if (v.get_string().get(check)) {
+            return "message must be a valid string";
+        }
+        message_json.assign(raw);
+        return {};
+    });
+    if (!err.empty()) {
+        return err;
     }
     if (!seen_success) {
         return "missing success";
@@ -286,50 +287,53 @@ std::string decode_completed_body(std::string_view json, bool& success, std::str
 }
 
 std::string decode_app_body(std::string_view json, app_body& out) {
-    ondemand::document doc;
-    if (iterate(json).get(doc)) {
-        return "not valid JSON";
-    }
-    ondemand::object obj;
-    if (doc.get_object().get(obj)) {
-        return "the body must be a JSON object";
-    }
-    for (auto field : obj) {
-        std::string_view key;
-        ondemand::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) {
-            return "not valid JSON";
-        }
-        std::string err;
+    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
         if (key == "key") {
-            err = get_string(v, out.key_hex, "key");
-        } else if (key == "descriptionUrl") {
-            err = get_string(v, out.description_url, "descriptionUrl");
-        } else if (key == "deliveryUrl") {
-            err = get_string(v, out.delivery_url, "deliveryUrl");
-        } else if (key == "deliveryMethod") {
-            err = get_string(v, out.delivery_method, "deliveryMethod");
-        } else if (key == "callbackPrefixes") {
-            ondemand::array arr;
-            if (v.get_array().get(arr)) {
+            return get_string(v, out.key_hex, "key");
+        }
+        if (key == "descriptionUrl") {
+            return get_string(v, out.description_url, "descriptionUrl");
+        }
+        if (key == "deliveryUrl") {
+            return get_string(v, out.delivery_url, "deliveryUrl");
+        }
+        if (key == "deliveryMethod") {
+            return get_string(v, out.delivery_method, "deliveryMethod");
+        }
+        if (key != "callbackPrefixes") {
+            return {};
+        }
+        ondemand::array arr;
+        if (v.get_array().get(arr)) {
+            return "callbackPrefixes must be an array of strings";
+        }
+        for (auto item : arr) {
+            std::string_view sv;
+            if (item.get_string().get(sv)) {
                 return "callbackPrefixes must be an array of strings";
             }
-            for (auto item : arr) {
-                std::string_view sv;
-                if (item.get_string().get(sv)) {
-                    return "callbackPrefixes must be an array of strings";
-                }
-                out.callback_prefixes.emplace_back(sv);
+            out.callback_prefixes.emplace_back(sv);
+        }
+        return {};
+    });
+}
+
+std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
+    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
+        if (key == "kvn") {
+            return v.get_int64().get(out.kvn) ? "kvn must be an integer" : "";
+        }
+        static constexpr std::pair<std::string_view, std::string card_keys_body::*> strings[] = {
+            {"iin", &card_keys_body::iin}, {"isd", &card_keys_body::isd}, {"scp", &card_keys_body::scp},
+            {"enc", &card_keys_body::enc}, {"mac", &card_keys_body::mac}, {"dek", &card_keys_body::dek},
+            {"diversification", &card_keys_body::diversification}};
+        for (const auto& [name, member] : strings) {
+            if (key == name) {
+                return get_string(v, out.*member, name);
             }
         }
-        if (!err.empty()) {
-            return err;
-        }
-    }
-    if (!at_end(doc)) {
-        return "trailing content after the JSON object";
-    }
-    return {};
+        return {};
+    });
 }
 
 bool is_json_object(std::string_view json) {

@@ -4,6 +4,7 @@
 #include "tsm/core/records.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -23,10 +24,13 @@ struct write_set {
     std::vector<operation_record> put_operations;
     std::vector<outbox_entry> put_outbox;
     std::vector<std::string> delete_outbox;
+    std::vector<card_keys_record> put_card_keys;
+    std::vector<std::pair<bool, std::string>> delete_card_keys; ///< (master, id)
 
     bool empty() const noexcept {
         return put_apps.empty() && delete_apps.empty() && put_sessions.empty()
-            && put_operations.empty() && put_outbox.empty() && delete_outbox.empty();
+            && put_operations.empty() && put_outbox.empty() && delete_outbox.empty()
+            && put_card_keys.empty() && delete_card_keys.empty();
     }
 };
 
@@ -60,6 +64,8 @@ public:
     using commit_handler = std::function<void(std::error_code)>;
     using load_operation_handler =
         std::function<void(std::error_code, std::optional<operation_record>)>;
+    using load_card_keys_handler =
+        std::function<void(std::error_code, std::optional<card_keys_record>)>;
 
     virtual ~record_store() = default;
 
@@ -72,6 +78,16 @@ public:
     /// (nullopt when it does not exist).
     virtual void load_operation(std::string operation_id, boost::asio::any_io_executor ex,
                                 load_operation_handler done) = 0;
+
+    /// Reads one card's keys (`master` false, id = CIN) or an IIN master set (`master` true,
+    /// id = IIN) off the caller's thread; `done` is posted to `ex` (nullopt when absent).
+    /// The default is for stores that hold no card keys (test doubles): always "absent".
+    virtual void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                                load_card_keys_handler done) {
+        (void)master;
+        (void)id;
+        boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
+    }
 
     /// Blocking: reads everything a restart needs. Call once at startup, before shards run.
     virtual std::error_code load_all(recovered_state& out) = 0;

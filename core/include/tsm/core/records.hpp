@@ -78,4 +78,18 @@ struct outbox_entry {
     std::int64_t created_ms = 0;
 };
 
+/// GlobalPlatform keys of one card (by CIN) or an IIN master key set (diversified per card).
+/// The keys themselves are sealed (key_vault) and never leave this record in clear.
+struct card_keys_record {
+    bool master = false;        ///< true: IIN master key set; false: one card
+    std::string id;             ///< CIN (cards) or IIN (master sets), upper-case hex
+    std::string iin;            ///< upper-case hex; for master sets equal to id
+    bytes isd_aid;              ///< the Issuer Security Domain to select
+    std::uint8_t scp = 3;       ///< 3 = SCP03, 2 = SCP02
+    std::uint8_t kvn = 0;       ///< key version number
+    std::uint8_t key_length = 16; ///< bytes per key (16/24/32 for SCP03, 16 for SCP02)
+    std::string diversification; ///< master sets: "none" | "kdf3" | "emv" | "visa2"
+    bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id)
+};
+
 } // namespace tsm::core

@@ -42,6 +42,8 @@ public:
                 commit_handler done) override;
     void load_operation(std::string operation_id, boost::asio::any_io_executor ex,
                         load_operation_handler done) override;
+    void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                        load_card_keys_handler done) override;
     std::error_code load_all(core::recovered_state& out) override;
     /// Drains every submitted write (handlers posted), stops the threads, closes the DB.
     /// Idempotent. Later commits/loads complete with `errc::closed`.

@@ -57,6 +57,19 @@ struct app_body {
 };
 std::string decode_app_body(std::string_view json, app_body& out);
 
+/// Admin card / IIN master key body. Key fields stay hex text; the caller validates and wipes them.
+struct card_keys_body {
+    std::string iin;
+    std::string isd;
+    std::string scp;
+    std::int64_t kvn = -1;
+    std::string enc;
+    std::string mac;
+    std::string dek;
+    std::string diversification;
+};
+std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
+
 /// True when `json` is exactly one valid JSON object.
 bool is_json_object(std::string_view json);
 
