@@ -1,1 +1,13 @@
-set(TSM_CORE_UNIT_TESTS)
+set(TSM_CORE_UNIT_TESTS
+  fakes.cpp
+  hex_test.cpp
+  ids_test.cpp
+  json_writer_test.cpp
+  secret_hasher_test.cpp
+  app_directory_test.cpp
+  retry_schedule_test.cpp
+  transceive_operation_test.cpp
+  operation_factory_test.cpp
+  touch_point_frames_test.cpp
+  delivery_session_test.cpp
+  session_service_test.cpp)

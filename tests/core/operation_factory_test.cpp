@@ -1,0 +1,77 @@
+#include "tsm/core/operation_factory.hpp"
+
+#include "tsm/core/transceive_operation.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace core = tsm::core;
+namespace bj = boost::json;
+
+using namespace std::string_literals;
+
+BOOST_AUTO_TEST_SUITE(operation_factory)
+
+BOOST_AUTO_TEST_CASE(builds_transceive_from_its_payload) {
+    core::operation_record rec;
+    rec.kind = "transceive";
+    rec.payload = core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s});
+    auto op = core::make_operation(rec);
+    BOOST_REQUIRE(op != nullptr);
+    const auto step = op->start();
+    BOOST_REQUIRE(step.batch.has_value());
+    BOOST_TEST(step.batch->commands.at(0) == std::string("\x00\xa4\x04\x00", 4));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_unknown_kind_bad_payload_and_no_commands) {
+    core::operation_record rec;
+    rec.kind = "ccm/install";
+    rec.payload = core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s});
+    BOOST_TEST(core::make_operation(rec) == nullptr);
+    rec.kind = "transceive";
+    rec.payload = "\x00\x00\x00\x09\x01"s;
+    BOOST_TEST(core::make_operation(rec) == nullptr);
+    rec.payload.clear();
+    BOOST_TEST(core::make_operation(rec) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(success_body_has_upper_case_hex_responses_and_no_error) {
+    core::operation_outcome o;
+    o.responses = {std::string("\xab\xcd\x90\x00", 4), std::string("\x6a\x82", 2)};
+    const std::string body = core::callback_body("op-1", o);
+    const bj::object v = bj::parse(body).as_object();
+    BOOST_TEST(v.at("operationId").as_string() == "op-1");
+    BOOST_TEST(v.at("statusCode").as_int64() == 200);
+    const auto& r = v.at("responses").as_array();
+    BOOST_REQUIRE(r.size() == 2u);
+    BOOST_TEST(r[0].as_string() == "ABCD9000");
+    BOOST_TEST(r[1].as_string() == "6A82");
+    BOOST_TEST(!v.contains("error"));
+}
+
+BOOST_AUTO_TEST_CASE(success_body_without_responses_has_empty_array) {
+    const bj::object v = bj::parse(core::callback_body("op-1", {})).as_object();
+    BOOST_TEST(v.at("responses").as_array().empty());
+}
+
+BOOST_AUTO_TEST_CASE(failure_body_has_status_code_and_error_object_without_responses) {
+    const auto o = core::failed_outcome(409, "session-completed", "the \"SP\" ended it");
+    const std::string body = core::callback_body("op-2", o);
+    const bj::object v = bj::parse(body).as_object();
+    BOOST_TEST(v.at("operationId").as_string() == "op-2");
+    BOOST_TEST(v.at("statusCode").as_int64() == 409);
+    BOOST_TEST(!v.contains("responses"));
+    const auto& e = v.at("error").as_object();
+    BOOST_TEST(e.at("code").as_string() == "session-completed");
+    BOOST_TEST(e.at("message").as_string() == "the \"SP\" ended it");
+}
+
+BOOST_AUTO_TEST_CASE(failure_body_keeps_partial_responses) {
+    auto o = core::failed_outcome(500, "card-error", "x");
+    o.responses = {std::string("\x90\x00", 2)};
+    const bj::object v = bj::parse(core::callback_body("op-3", o)).as_object();
+    BOOST_TEST(v.at("responses").as_array().at(0).as_string() == "9000");
+    BOOST_TEST(v.at("error").as_object().at("code").as_string() == "card-error");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
