@@ -39,7 +39,7 @@ std::optional<secret_key> secret_key::from_hex(std::string_view hex) {
         return std::nullopt;
     }
     auto k = from_bytes(*raw);
-    wipe(*raw);
+    gp::wipe(*raw);
     return k;
 }
 

@@ -1,0 +1,238 @@
+#include "tsm/core/gp/crypto.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <memory>
+
+namespace tsm::core::gp {
+namespace {
+
+struct cipher_ctx_deleter {
+    void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
+};
+struct mac_ctx_deleter {
+    void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
+
+const unsigned char* u8(std::string_view s) noexcept {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+const EVP_CIPHER* aes_cipher(std::size_t key_len, bool cbc) noexcept {
+    switch (key_len) {
+    case 16: return cbc ? EVP_aes_128_cbc() : EVP_aes_128_ecb();
+    case 24: return cbc ? EVP_aes_192_cbc() : EVP_aes_192_ecb();
+    case 32: return cbc ? EVP_aes_256_cbc() : EVP_aes_256_ecb();
+    default: return nullptr;
+    }
+}
+
+const EVP_CIPHER* des3_cipher(std::size_t key_len, bool cbc) noexcept {
+    switch (key_len) {
+    case 16: return cbc ? EVP_des_ede_cbc() : EVP_des_ede_ecb();
+    case 24: return cbc ? EVP_des_ede3_cbc() : EVP_des_ede3_ecb();
+    default: return nullptr;
+    }
+}
+
+// One-shot block cipher without padding. `iv` is empty for ECB.
+result<bytes> run_cipher(
+    const EVP_CIPHER* cipher,
+    const unsigned char* key,
+    std::string_view iv,
+    std::string_view data,
+    bool encrypt) {
+    if (cipher == nullptr) {
+        return errc::bad_key_length;
+    }
+    const auto block = static_cast<std::size_t>(EVP_CIPHER_get_block_size(cipher));
+    if (data.size() % block != 0) {
+        return errc::bad_length;
+    }
+    if (!iv.empty() && iv.size() != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(cipher))) {
+        return errc::bad_length;
+    }
+    std::unique_ptr<EVP_CIPHER_CTX, cipher_ctx_deleter> ctx(EVP_CIPHER_CTX_new());
+    if (!ctx
+        || EVP_CipherInit_ex2(ctx.get(), cipher, key, iv.empty() ? nullptr : u8(iv), encrypt ? 1 : 0, nullptr)
+            != 1
+        || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
+        return errc::crypto_failure;
+    }
+    bytes out(data.size(), '\0');
+    int n = 0;
+    int fin = 0;
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+    if (!data.empty()
+        && EVP_CipherUpdate(ctx.get(), o, &n, u8(data), static_cast<int>(data.size())) != 1) {
+        return errc::crypto_failure;
+    }
+    if (EVP_CipherFinal_ex(ctx.get(), o + n, &fin) != 1
+        || static_cast<std::size_t>(n + fin) != data.size()) {
+        return errc::crypto_failure;
+    }
+    return out;
+}
+
+// Single DES as 3DES with K|K|K: identical output, and des-ecb needs the legacy provider in 3.0.
+result<bytes> single_des(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (key.size() < 8) {
+        return errc::bad_key_length;
+    }
+    unsigned char kkk[24];
+    for (int i = 0; i < 3; ++i) {
+        std::memcpy(kkk + 8 * i, key.data(), 8);
+    }
+    auto r = run_cipher(iv.empty() ? EVP_des_ede3_ecb() : EVP_des_ede3_cbc(), kkk, iv, data, true);
+    OPENSSL_cleanse(kkk, sizeof kkk);
+    return r;
+}
+
+EVP_MAC* cmac_algorithm() noexcept {
+    // Fetched once; EVP_MAC objects are immutable and shareable across threads.
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+    return mac;
+}
+
+} // namespace
+
+bytes pad80(std::string_view data, std::size_t block) {
+    bytes out(data);
+    out.push_back('\x80');
+    while (out.size() % block != 0) {
+        out.push_back('\0');
+    }
+    return out;
+}
+
+result<bytes> unpad80(std::string_view data) {
+    auto pos = data.find_last_not_of('\0');
+    if (pos == std::string_view::npos || static_cast<unsigned char>(data[pos]) != 0x80) {
+        return errc::bad_padding;
+    }
+    return bytes(data.substr(0, pos));
+}
+
+bool equal_ct(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+result<bytes> aes_ecb_encrypt(const secret_key& key, std::string_view data) {
+    return run_cipher(aes_cipher(key.size(), false), key.data(), {}, data, true);
+}
+
+result<bytes> aes_cbc_encrypt(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (iv.size() != 16) {
+        return errc::bad_length;
+    }
+    return run_cipher(aes_cipher(key.size(), true), key.data(), iv, data, true);
+}
+
+result<bytes> aes_cbc_decrypt(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (iv.size() != 16) {
+        return errc::bad_length;
+    }
+    return run_cipher(aes_cipher(key.size(), true), key.data(), iv, data, false);
+}
+
+result<bytes> aes_cmac(const secret_key& key, std::string_view data) {
+    const char* cipher_name = nullptr;
+    switch (key.size()) {
+    case 16: cipher_name = "AES-128-CBC"; break;
+    case 24: cipher_name = "AES-192-CBC"; break;
+    case 32: cipher_name = "AES-256-CBC"; break;
+    default: return errc::bad_key_length;
+    }
+    EVP_MAC* mac = cmac_algorithm();
+    if (mac == nullptr) {
+        return errc::crypto_failure;
+    }
+    std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(mac));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(
+            OSSL_MAC_PARAM_CIPHER, const_cast<char*>(cipher_name), 0),
+        OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1
+        || EVP_MAC_update(ctx.get(), u8(data), data.size()) != 1) {
+        return errc::crypto_failure;
+    }
+    bytes out(16, '\0');
+    std::size_t n = 0;
+    if (EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n, out.size()) != 1
+        || n != 16) {
+        return errc::crypto_failure;
+    }
+    return out;
+}
+
+result<bytes> aes_kcv(const secret_key& key) {
+    auto r = aes_ecb_encrypt(key, bytes(16, '\x01'));
+    if (!r) {
+        return r.error();
+    }
+    return r->substr(0, 3);
+}
+
+result<bytes> des3_ecb_encrypt(const secret_key& key, std::string_view data) {
+    return run_cipher(des3_cipher(key.size(), false), key.data(), {}, data, true);
+}
+
+result<bytes> des3_cbc_encrypt(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (iv.size() != 8) {
+        return errc::bad_length;
+    }
+    return run_cipher(des3_cipher(key.size(), true), key.data(), iv, data, true);
+}
+
+result<bytes> des3_cbc_decrypt(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (iv.size() != 8) {
+        return errc::bad_length;
+    }
+    return run_cipher(des3_cipher(key.size(), true), key.data(), iv, data, false);
+}
+
+result<bytes> des_ecb_encrypt(const secret_key& key, std::string_view data) {
+    return single_des(key, {}, data);
+}
+
+result<bytes> des_cbc_encrypt(const secret_key& key, std::string_view iv, std::string_view data) {
+    if (iv.size() != 8) {
+        return errc::bad_length;
+    }
+    return single_des(key, iv, data);
+}
+
+result<bytes> des3_full_mac(const secret_key& key, std::string_view icv, std::string_view data) {
+    auto r = des3_cbc_encrypt(key, icv, pad80(data, 8));
+    if (!r) {
+        return r.error();
+    }
+    return r->substr(r->size() - 8);
+}
+
+result<bytes> retail_mac(const secret_key& key, std::string_view icv, std::string_view data) {
+    if (key.size() != 16) {
+        return errc::bad_key_length;
+    }
+    if (icv.size() != 8) {
+        return errc::bad_length;
+    }
+    const bytes padded = pad80(data, 8);
+    const std::string_view head(padded.data(), padded.size() - 8);
+    const std::string_view last(padded.data() + head.size(), 8);
+    bytes chain(icv);
+    if (!head.empty()) {
+        auto h = des_cbc_encrypt(key, icv, head);
+        if (!h) {
+            return h.error();
+        }
+        chain = h->substr(h->size() - 8);
+    }
+    // Final block: 3DES(K1,K2) in CBC from the single-DES chaining value.
+    return des3_cbc_encrypt(key, chain, last);
+}
+
+} // namespace tsm::core::gp
