@@ -10,4 +10,5 @@ set(TSM_CORE_UNIT_TESTS
   operation_factory_test.cpp
   touch_point_frames_test.cpp
   delivery_session_test.cpp
-  session_service_test.cpp)
+  session_service_test.cpp
+  outbox_relay_test.cpp)
