@@ -1,0 +1,99 @@
+// Decoding of the JSON wire messages (simdjson on-demand): the SP transceive body, the touch
+// point's `responses` message and the SP's /service/completed body.
+#include "tsm/transport/json_codec.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+/// SELECT by AID with an 8-byte AID: 13 bytes, a typical short command APDU.
+constexpr const char* select_hex = "00A4040008A000000151000000";
+/// FCI + 9000: 20 bytes, a typical short response APDU.
+constexpr const char* response_hex = "6F108408A000000151000000A5049F6501FF9000";
+
+std::string hex_array(const char* item, int n) {
+    std::string s = "[";
+    for (int i = 0; i < n; ++i) {
+        if (i != 0) {
+            s += ',';
+        }
+        s += '"';
+        s += item;
+        s += '"';
+    }
+    s += ']';
+    return s;
+}
+
+void bm_json_codec_commands_body(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    const std::string body = R"({"commands":)" + hex_array(select_hex, n) + "}";
+    const tsm::transport::json_limits limits;
+    std::vector<tsm::core::bytes> commands;
+    commands.reserve(static_cast<std::size_t>(n));
+    for (auto _ : state) {
+        commands.clear();
+        auto err = tsm::transport::decode_commands_body(body, limits, commands);
+        if (!err.empty()) {
+            state.SkipWithError(err.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(commands.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+    state.counters["apdus"] = n;
+}
+BENCHMARK(bm_json_codec_commands_body)->Arg(1)->Arg(8)->Arg(64);
+
+void bm_json_codec_responses_message(benchmark::State& state) {
+    const int n = static_cast<int>(state.range(0));
+    const std::string msg =
+        R"({"type":"responses","batch":17,"responses":)" + hex_array(response_hex, n) + "}";
+    const tsm::transport::json_limits limits;
+    for (auto _ : state) {
+        // A fresh message each time, as the WebSocket reader does per frame.
+        tsm::transport::touch_point_message out;
+        auto err = tsm::transport::decode_touch_point_message(msg, limits, out);
+        if (!err.empty() || out.type != tsm::transport::touch_point_message::kind::responses
+            || out.responses.size() != static_cast<std::size_t>(n)) {
+            state.SkipWithError(err.empty() ? "unexpected decode result" : err.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(out);
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(msg.size()));
+    state.counters["responses"] = n;
+}
+BENCHMARK(bm_json_codec_responses_message)->Arg(1)->Arg(8)->Arg(64);
+
+void bm_json_codec_completed_body(benchmark::State& state) {
+    const std::string body =
+        state.range(0) == 0
+            ? std::string(R"({"success":true,"message":"Card personalised"})")
+            : std::string(
+                R"({"success":false,"message":{"en":"Card blocked","de":"Karte gesperrt"}})");
+    bool success = false;
+    std::string message_json;
+    for (auto _ : state) {
+        auto err = tsm::transport::decode_completed_body(body, success, message_json);
+        if (!err.empty()) {
+            state.SkipWithError(err.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(success);
+        benchmark::DoNotOptimize(message_json.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+    state.SetLabel(state.range(0) == 0 ? "string message" : "object message");
+}
+BENCHMARK(bm_json_codec_completed_body)->Arg(0)->Arg(1);
+
+} // namespace
