@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -49,6 +50,39 @@ BOOST_AUTO_TEST_CASE(kdf3_matches_globalplatformpro_vector) {
         *from_hex(std::string(v.at("kdd").as_string())));
     BOOST_REQUIRE(k.has_value());
     BOOST_TEST(to_hex(k->view()) == std::string(v.at("derived_key").as_string()));
+}
+
+// KCVs from GlobalPlatformPro TestPlaintextKeys.java (@7f524e3f): master 4041..4F (+5051..5F for
+// longer AES keys), KDD 00010203040506070809; order ENC, MAC, DEK.
+BOOST_AUTO_TEST_CASE(matches_globalplatformpro_kcv_vectors) {
+    struct vector {
+        gp::diversification method;
+        const char* master;
+        const char* kcvs[3];
+    };
+    const vector vectors[] = {
+        {gp::diversification::emv, "404142434445464748494A4B4C4D4E4F", {"C33013", "6F4CA6", "BB8179"}},
+        {gp::diversification::visa2, "404142434445464748494A4B4C4D4E4F", {"2BE598", "58DA38", "3C328E"}},
+        {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F", {"E79C05", "D1BD77", "3FDE8C"}},
+        {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F5051525354555657",
+         {"1DE8EA", "47C00C", "C04D76"}},
+        {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F",
+         {"2972D2", "036F94", "5D57B8"}},
+    };
+    const auto kdd = unhex("00010203040506070809");
+    for (const auto& v : vectors) {
+        BOOST_TEST_CONTEXT("method " << static_cast<int>(v.method) << " master " << std::strlen(v.master) / 2) {
+            auto keys = gp::diversify_keys(*gp::secret_key::from_hex(v.master), v.method, kdd);
+            BOOST_REQUIRE(keys.has_value());
+            const bool aes = v.method == gp::diversification::kdf3;
+            const gp::secret_key* ks[] = {&keys->enc, &keys->mac, &keys->dek};
+            for (int i = 0; i < 3; ++i) {
+                auto kcv = aes ? gp::aes_kcv(*ks[i]) : gp::des3_kcv(*ks[i]);
+                BOOST_REQUIRE(kcv.has_value());
+                BOOST_TEST(to_hex(*kcv) == v.kcvs[i]);
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(emv_and_visa2_pick_the_documented_kdd_bytes) {

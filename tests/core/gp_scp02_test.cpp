@@ -159,6 +159,20 @@ BOOST_AUTO_TEST_CASE(c_dec_plain_text_decrypts_back_from_real_card_trace) {
     }
 }
 
+// GlobalPlatformPro TestPlaintextKeys.java (@7f524e3f): static keys 4041..4F, sequence 0000.
+BOOST_AUTO_TEST_CASE(session_keys_and_dek_encryption_match_globalplatformpro) {
+    const auto k = *gp::secret_key::from_hex("404142434445464748494A4B4C4D4E4F");
+    const gp::static_keys keys{k, k, k};
+    auto sk = gp::derive_scp02_session_keys(keys, std::string(2, '\0'));
+    BOOST_REQUIRE(sk.has_value());
+    BOOST_TEST(to_hex(*gp::des3_kcv(sk->s_enc)) == "F2DCDD");
+    BOOST_TEST(to_hex(*gp::des3_kcv(sk->s_mac)) == "5FCC69");
+    BOOST_TEST(to_hex(*gp::des3_kcv(sk->s_dek)) == "85272E");
+    BOOST_TEST(to_hex(*gp::des3_kcv(sk->s_rmac)) == "9F749A");
+    // PUT KEY key value: 3DES-ECB under S-DEK.
+    BOOST_TEST(to_hex(*gp::des3_ecb_encrypt(sk->s_dek, k.view())) == "EFBEE6C6D99D7B70BDE9D7E927F020AF");
+}
+
 BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authenticate) {
     auto doc = load_vectors();
     for (const auto& s : doc.at("sessions").as_array()) {

@@ -1,5 +1,6 @@
 #include "tsm/core/gp/scp03_session.hpp"
 
+#include "tsm/core/gp/crypto.hpp"
 #include "tsm/core/gp/initialize_update.hpp"
 #include "tsm/core/gp/scp03.hpp"
 #include "tsm/core/hex.hpp"
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace tsm::core::gp {
 inline std::ostream& boost_test_print_type(std::ostream& os, errc e) {
@@ -177,6 +179,24 @@ BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
     }
     BOOST_TEST_MESSAGE("scp03: " << sessions.size() << " sessions, " << commands << " wrapped commands");
     BOOST_TEST(commands > 40u);
+}
+
+// GlobalPlatformPro TestPlaintextKeys.java (@7f524e3f): KDF over key 4041..4F with the
+// 10-byte context 00..09, checked through AES KCVs.
+BOOST_AUTO_TEST_CASE(kdf_matches_globalplatformpro_kcvs) {
+    const auto k = *gp::secret_key::from_hex("404142434445464748494A4B4C4D4E4F");
+    const auto context = unhex("00010203040506070809");
+    const std::pair<gp::scp03_constant, const char*> cases[] = {
+        {gp::scp03_constant::s_enc, "C25559"},
+        {gp::scp03_constant::s_mac, "0E12CC"},
+        {gp::scp03_constant::s_rmac, "9ACB9C"}};
+    for (const auto& [constant, kcv] : cases) {
+        auto raw = gp::scp03_kdf(k, constant, context, 128);
+        BOOST_REQUIRE(raw.has_value());
+        BOOST_TEST(to_hex(*gp::aes_kcv(*gp::secret_key::from_bytes(*raw))) == kcv);
+    }
+    BOOST_TEST(to_hex(*gp::aes_kcv(k)) == "504A77"); // Key-DEK is used as is
+    BOOST_TEST(gp::scp03_kdf(k, gp::scp03_constant::s_enc, context, 12).error() == gp::errc::bad_length);
 }
 
 BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authenticate) {

@@ -194,6 +194,14 @@ result<bytes> des3_cbc_decrypt(const secret_key& key, std::string_view iv, std::
     return run_cipher(des3_cipher(key.size(), true), key.data(), iv, data, false);
 }
 
+result<bytes> des3_kcv(const secret_key& key) {
+    auto r = des3_ecb_encrypt(key, bytes(8, '\0'));
+    if (!r) {
+        return r.error();
+    }
+    return r->substr(0, 3);
+}
+
 result<bytes> des_ecb_encrypt(const secret_key& key, std::string_view data) {
     return single_des(key, {}, data);
 }

@@ -35,6 +35,8 @@ result<bytes> aes_kcv(const secret_key& key);
 result<bytes> des3_ecb_encrypt(const secret_key& key, std::string_view data);
 result<bytes> des3_cbc_encrypt(const secret_key& key, std::string_view iv, std::string_view data);
 result<bytes> des3_cbc_decrypt(const secret_key& key, std::string_view iv, std::string_view data);
+/// 3DES key check value: first 3 bytes of 3DES-ECB(key, 8 x 00).
+result<bytes> des3_kcv(const secret_key& key);
 
 // Single DES with an 8-byte key (or the first 8 bytes of a longer key); data a multiple of 8.
 result<bytes> des_ecb_encrypt(const secret_key& key, std::string_view data);
