@@ -1,1 +1,1 @@
-set(TSM_TRANSPORT_CODEC_TESTS)
+set(TSM_TRANSPORT_CODEC_TESTS json_codec_test.cpp)
