@@ -1,6 +1,7 @@
 #include "tsm/core/outbox_relay.hpp"
 
 #include "tsm/core/clock.hpp"
+#include "tsm/core/log.hpp"
 
 #include <sodium.h>
 
@@ -105,10 +106,7 @@ void outbox_relay::on_reply(const std::string& host, item it, sp_reply reply,
         next_retry_delay(cfg_.retry, it.attempts, it.entry.created_ms, now_ms(), random01());
     if (!delay) {
         inc(probe_.callbacks_expired);
-        std::fprintf(stderr,
-                     "{\"level\":\"warn\",\"msg\":\"callback expired\",\"operationId\":\"%s\","
-                     "\"attempts\":%u}\n",
-                     it.entry.id.c_str(), it.attempts);
+        log::warn("callback expired", {{"operationId", it.entry.id}, {"attempts", std::to_string(it.attempts)}});
         retire(it.entry);
         pump(host);
         return;

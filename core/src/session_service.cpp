@@ -3,6 +3,7 @@
 #include "tsm/core/clock.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/json_writer.hpp"
+#include "tsm/core/log.hpp"
 #include "tsm/core/operation_factory.hpp"
 #include "tsm/core/touch_point_frames.hpp"
 
@@ -20,9 +21,7 @@ constexpr int status_expired = 504;        // no progress within the session exp
 constexpr int status_bad_operation = 500;  // persisted operation could not be rebuilt
 
 void log_warn(const char* msg, std::string_view session_id, std::string_view detail) {
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"%s\",\"sessionId\":\"%.*s\",\"detail\":\"%.*s\"}\n",
-                 msg, static_cast<int>(session_id.size()), session_id.data(),
-                 static_cast<int>(detail.size()), detail.data());
+    log::warn(msg, {{"sessionId", session_id}, {"detail", detail}});
 }
 
 std::string delivery_body(const session_record& s) {
@@ -473,6 +472,7 @@ void session_service::complete(std::string app_id, std::string session_id, bool 
             op.rec.operation_id,
             failed_outcome(status_session_ended, "session-completed",
                            "the service provider completed the session before this operation ran"));
+        inc(probe_.operations_failed);
         w.put_operations.push_back(op.rec);
         outbox_entry e{op.rec.operation_id, op.rec.callback_url, op.rec.result_json, now_ms()};
         w.put_outbox.push_back(e);
@@ -626,18 +626,40 @@ void session_service::end_session(delivery_session& s, write_set w,
     s.outstanding().reset();
     s.final_frame() = final_frame;
     s.finished_ms() = now_ms();
-    const std::string session_id = s.record().session_id;
+    commit_end(s.record().session_id, std::move(w), std::move(callbacks), std::move(final_frame),
+               std::move(done));
+}
+
+void session_service::commit_end(std::string session_id, write_set w,
+                                 std::vector<outbox_entry> callbacks, std::string final_frame,
+                                 done_handler done) {
+    // The session is already terminal in memory, so the write must land: a failed write is
+    // retried (the SP's answer and the touch point's status wait for it) rather than leaving
+    // memory and disk apart.
+    write_set copy = w; // only on this rare path: sessions end once
     store_.commit(std::move(w), durability::sync, ex(),
-                  [this, alive = alive_, session_id, callbacks = std::move(callbacks),
+                  [this, alive = alive_, session_id, copy = std::move(copy), callbacks = std::move(callbacks),
                    final_frame = std::move(final_frame), done = std::move(done)](std::error_code ec) mutable {
                       if (!*alive) {
                           return;
                       }
                       if (ec) {
                           inc(probe_.store_errors);
-                          if (done) {
-                              done(service_error{503, "unavailable", "could not store the session end; retry later"});
+                          if (stopped_) {
+                              if (done) {
+                                  done(service_error{503, "unavailable", "shutting down; retry later"});
+                              }
+                              return;
                           }
+                          auto t = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(500));
+                          t->async_wait([this, alive, t, session_id, copy = std::move(copy),
+                                         callbacks = std::move(callbacks), final_frame = std::move(final_frame),
+                                         done = std::move(done)](boost::system::error_code) mutable {
+                              if (*alive) {
+                                  commit_end(session_id, std::move(copy), std::move(callbacks),
+                                             std::move(final_frame), std::move(done));
+                              }
+                          });
                           return;
                       }
                       for (auto& e : callbacks) {

@@ -13,6 +13,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "tsm/core/log.hpp"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -51,7 +53,7 @@ std::error_code map_status(const rocksdb::Status& s) {
 }
 
 void log_status(const char* what, const rocksdb::Status& s) {
-    std::fprintf(stderr, "tsm.storage: %s: %s\n", what, s.ToString().c_str());
+    core::log::error("storage failure", {{"what", what}, {"status", s.ToString()}});
 }
 
 /// Holds one slot of max_pending_writes until the commit handler has run (or was destroyed
@@ -190,7 +192,7 @@ struct rocksdb_store::impl {
                 sync = sync || p.d == core::durability::sync;
             }
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "tsm.storage: building group batch: %s\n", e.what());
+            core::log::error("storage: building a group batch failed", {{"error", e.what()}});
             ec = make_error_code(errc::internal);
         }
         if (!ec) {
@@ -220,7 +222,7 @@ struct rocksdb_store::impl {
                 });
             } catch (const std::exception& e) {
                 // a caller's bad executor must not take the writer (and everyone's writes) down
-                std::fprintf(stderr, "tsm.storage: posting a commit completion: %s\n", e.what());
+                core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
             }
         }
     }
@@ -279,8 +281,7 @@ struct rocksdb_store::impl {
                 return e;
             }
             if (!found) {
-                std::fprintf(stderr, "tsm.storage: live index names missing session %.*s\n",
-                             static_cast<int>(id.size()), id.data());
+                core::log::error("storage: live index names a missing session", {{"sessionId", id}});
                 return make_error_code(errc::corruption);
             }
             if (!core::is_terminal(s.state)) {
@@ -298,8 +299,7 @@ struct rocksdb_store::impl {
                 return e;
             }
             if (!found) {
-                std::fprintf(stderr, "tsm.storage: live index names missing operation %.*s\n",
-                             static_cast<int>(op_id.size()), op_id.data());
+                core::log::error("storage: live index names a missing operation", {{"operationId", op_id}});
                 return make_error_code(errc::corruption);
             }
             if (o.state != core::operation_state::done) {

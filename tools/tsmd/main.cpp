@@ -2,7 +2,7 @@
 #include "admin_api.hpp"
 #include "config.hpp"
 #include "health.hpp"
-#include "log.hpp"
+#include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
 #include "shard_context.hpp"
 #include "sp_api.hpp"
@@ -53,13 +53,13 @@ int run(const tsmd::config& cfg) {
     if (sodium_init() < 0) {
         throw std::runtime_error("libsodium failed to initialise");
     }
-    tsmd::log::set_level(tsmd::log::parse_level(cfg.log_level));
+    core::log::set_level(core::log::parse_level(cfg.log_level));
     std::filesystem::create_directories(cfg.data_dir);
     core::secret_hasher hasher(tsmd::load_or_create_pepper(cfg.data_dir));
     bool kek_generated = false;
     core::key_vault vault(tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated));
     if (kek_generated) {
-        tsmd::log::warn("generated a key-encryption key in the data directory; configure keys.kek_file "
+        core::log::warn("generated a key-encryption key in the data directory; configure keys.kek_file "
                         "or keys.kek_env to keep it apart from the database");
     }
 
@@ -188,7 +188,7 @@ int run(const tsmd::config& cfg) {
         }
         s.sessions->start();
     });
-    tsmd::log::info("recovered", {{"sessions", std::to_string(recovered.sessions.size())},
+    core::log::info("recovered", {{"sessions", std::to_string(recovered.sessions.size())},
                                   {"operations", std::to_string(recovered.operations.size())},
                                   {"callbacks", std::to_string(recovered.outbox.size())},
                                   {"apps", std::to_string(recovered.apps.size())}});
@@ -220,7 +220,7 @@ int run(const tsmd::config& cfg) {
     std::printf("tsmd: listening on %s\ntsmd: admin on %s\ntsmd: ready (%u shards, data in %s)\n",
                 bound.c_str(), admin_bound.c_str(), pool.size(), cfg.data_dir.c_str());
     std::fflush(stdout);
-    tsmd::log::info("started", {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
+    core::log::info("started", {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
 
     // The main thread only waits for a signal; shards do the work.
     boost::asio::io_context signals_ctx;
@@ -229,7 +229,7 @@ int run(const tsmd::config& cfg) {
     signals.async_wait([&](const boost::system::error_code&, int sig) { received = sig; });
     signals_ctx.run();
 
-    tsmd::log::info("shutting down", {{"signal", std::to_string(received)}});
+    core::log::info("shutting down", {{"signal", std::to_string(received)}});
     health.draining = true;
     server.stop_accepting();
     admin_server.stop_accepting();
@@ -238,12 +238,14 @@ int run(const tsmd::config& cfg) {
         s.sessions->shutdown();
         s.relay->shutdown();
     });
-    // Let close frames and in-flight responses drain briefly; acknowledged work is already durable.
+    // Drain the store while the shards still run, so every write already submitted completes
+    // and its acknowledgement goes out; later writes fail with 503 and are retried by the SP.
+    store->close();
+    // Let the last responses and close frames reach the wire.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
     pool.stop();
-    store->close();
-    tsmd::log::info("stopped");
+    core::log::info("stopped");
     return 0;
 }
 

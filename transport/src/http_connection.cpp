@@ -1,5 +1,7 @@
 #include "http_connection.hpp"
 
+#include "tsm/core/log.hpp"
+
 #include "ws_connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -191,9 +193,9 @@ void http_connection::handle_request() {
     } catch (const std::exception& e) {
         // The responder copy died with the exception (or was called): the client still gets an
         // answer; the exception must not unwind through the io_context.
-        std::fprintf(stderr, "opentsm: http handler threw: %s\n", e.what());
+        core::log::error("http handler threw", {{"error", e.what()}});
     } catch (...) {
-        std::fprintf(stderr, "opentsm: http handler threw\n");
+        core::log::error("http handler threw");
     }
 }
 

@@ -84,6 +84,22 @@ http_server::~http_server() {
 
 std::string http_server::listen(const std::string& host_port) {
     auto ep = parse_endpoint(host_port);
+    {
+        // SO_REUSEPORT would let us silently share a port that another process (same user) holds
+        // with SO_REUSEPORT, splitting traffic between two servers. Claim it first without the
+        // option: that bind fails if anyone holds the port, and it picks the port for ":0".
+        tcp::acceptor probe(impl_->shards.front()->ctx);
+        probe.open(ep.protocol());
+        probe.set_option(net::socket_base::reuse_address(true));
+        boost::system::error_code ec;
+        probe.bind(ep, ec);
+        if (ec) {
+            throw std::system_error(ec, "listen address " + host_port + " is in use");
+        }
+        ep.port(probe.local_endpoint().port());
+        // Closing a socket that never listened leaves no TIME_WAIT: the port is free for the
+        // shard acceptors below.
+    }
     std::vector<std::shared_ptr<listener>> made;
     for (auto& shard : impl_->shards) {
         // Throwing overloads: this is startup, and a bind failure must stop it.

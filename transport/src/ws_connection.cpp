@@ -1,5 +1,7 @@
 #include "ws_connection.hpp"
 
+#include "tsm/core/log.hpp"
+
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/error.hpp>
@@ -37,9 +39,9 @@ void guarded(const char* what, Fn&& fn) {
     try {
         fn();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "opentsm: ws handler %s threw: %s\n", what, e.what());
+        core::log::error("websocket handler threw", {{"handler", what}, {"error", e.what()}});
     } catch (...) {
-        std::fprintf(stderr, "opentsm: ws handler %s threw\n", what);
+        core::log::error("websocket handler threw", {{"handler", what}});
     }
 }
 

@@ -117,6 +117,8 @@ private:
                       std::string status_message_json);
     void end_session(delivery_session& s, write_set w, std::vector<outbox_entry> callbacks,
                      std::string final_frame, done_handler done);
+    void commit_end(std::string session_id, write_set w, std::vector<outbox_entry> callbacks,
+                    std::string final_frame, done_handler done);
     void send_batch(delivery_session& s);
     void set_state(delivery_session& s, session_state st);
     void sweep();

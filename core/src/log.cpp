@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "tsm/core/log.hpp"
 
 #include "tsm/core/clock.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdio>
 
-namespace tsm::tsmd::log {
+namespace tsm::core::log {
 namespace {
 std::atomic<int> min_level{static_cast<int>(level::info)};
 constexpr const char* names[] = {"debug", "info", "warn", "error"};
@@ -47,4 +47,4 @@ void write(level l, std::string_view msg,
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-} // namespace tsm::tsmd::log
+} // namespace tsm::core::log

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <utility>
 
-namespace tsm::tsmd::log {
+namespace tsm::core::log {
 
 enum class level { debug = 0, info = 1, warn = 2, error = 3 };
 
@@ -23,4 +23,4 @@ inline void error(std::string_view msg, std::initializer_list<std::pair<std::str
     write(level::error, msg, f);
 }
 
-} // namespace tsm::tsmd::log
+} // namespace tsm::core::log
