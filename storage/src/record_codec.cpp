@@ -274,4 +274,37 @@ std::error_code decode(std::string_view in, core::card_keys_record& out) {
     return finish(r);
 }
 
+void encode(const core::capfile_record& r, std::string& out) {
+    put_header(out, record_kind::capfile);
+    put_str(out, r.app_id);
+    put_str(out, r.id);
+    put_str(out, r.elf_aid);
+    put_varint(out, r.module_aids.size());
+    for (const auto& m : r.module_aids) {
+        put_str(out, m);
+    }
+    put_str(out, r.load_file_data_block);
+    put_str(out, r.java_card_version);
+    put_str(out, r.gp_version);
+    put_str(out, r.os_type_version);
+    put_i64(out, r.created_ms);
+}
+
+std::error_code decode(std::string_view in, core::capfile_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::capfile)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.app_id);
+    r.str(out.id);
+    r.str(out.elf_aid);
+    r.str_list(out.module_aids);
+    r.str(out.load_file_data_block);
+    r.str(out.java_card_version);
+    r.str(out.gp_version);
+    r.str(out.os_type_version);
+    out.created_ms = r.i64();
+    return finish(r);
+}
+
 } // namespace tsm::storage::codec

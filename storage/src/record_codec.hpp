@@ -22,6 +22,7 @@ enum class record_kind : std::uint8_t {
     operation = 'o',
     outbox = 'x',
     card_keys = 'c',
+    capfile = 'f',
 };
 
 /// Each encode appends to `out`.
@@ -30,6 +31,7 @@ void encode(const core::session_record& r, std::string& out);
 void encode(const core::operation_record& r, std::string& out);
 void encode(const core::outbox_entry& r, std::string& out);
 void encode(const core::card_keys_record& r, std::string& out);
+void encode(const core::capfile_record& r, std::string& out);
 
 /// Each decode returns errc::corruption (storage category) on any malformed input; `out` is then
 /// unspecified but valid.
@@ -38,5 +40,6 @@ std::error_code decode(std::string_view in, core::session_record& out);
 std::error_code decode(std::string_view in, core::operation_record& out);
 std::error_code decode(std::string_view in, core::outbox_entry& out);
 std::error_code decode(std::string_view in, core::card_keys_record& out);
+std::error_code decode(std::string_view in, core::capfile_record& out);
 
 } // namespace tsm::storage::codec

@@ -137,6 +137,14 @@ void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std
     for (const auto& [master, id] : w.delete_card_keys) {
         batch.Delete(keys::card_keys(key, master, id));
     }
+    for (const auto& f : w.put_capfiles) {
+        val.clear();
+        codec::encode(f, val);
+        batch.Put(keys::capfile(key, f.app_id, f.id), val);
+    }
+    for (const auto& [app_id, id] : w.delete_capfiles) {
+        batch.Delete(keys::capfile(key, app_id, id));
+    }
 }
 
 } // namespace
@@ -351,6 +359,32 @@ struct rocksdb_store::impl {
         });
     }
 
+    void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                       load_capfiles_handler done) {
+        std::vector<core::capfile_record> result;
+        std::error_code ec;
+        std::string key;
+        if (!id.empty()) {
+            core::capfile_record f;
+            bool found = false;
+            ec = get_decoded(keys::capfile(key, app_id, id), f, found);
+            if (!ec && found) {
+                result.push_back(std::move(f));
+            }
+        } else {
+            std::string prefix = keys::capfile(key, app_id, "");
+            ec = scan(prefix, [&](std::string_view, std::string_view v) {
+                return codec::decode(v, result.emplace_back());
+            });
+        }
+        if (ec) {
+            result.clear();
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
     void close() {
         std::lock_guard close_lk(close_mu_);
         if (closed_) {
@@ -462,6 +496,19 @@ void rocksdb_store::load_card_keys(bool master, std::string id, boost::asio::any
     boost::asio::post(impl_->readers_, [p = impl_.get(), master, id = std::move(id), ex,
                                         done = std::move(done)]() mutable {
         p->load_card_keys(master, std::move(id), std::move(ex), std::move(done));
+    });
+}
+
+void rocksdb_store::load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                                  load_capfiles_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex, [done = std::move(done)] { done(make_error_code(errc::closed), {}); });
+        return;
+    }
+    boost::asio::post(impl_->readers_, [p = impl_.get(), app_id = std::move(app_id), id = std::move(id), ex,
+                                        done = std::move(done)]() mutable {
+        p->load_capfiles(std::move(app_id), std::move(id), std::move(ex), std::move(done));
     });
 }
 

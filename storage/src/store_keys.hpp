@@ -1,6 +1,6 @@
 #pragma once
 /// RocksDB key layout. Records: a/<app_id>, s/<session_id>, o/<operation_id>, x/<outbox_id>,
-/// c/<cin> (card keys, sealed), m/<iin> (IIN master key sets, sealed).
+/// c/<cin> (card keys, sealed), m/<iin> (IIN master key sets, sealed), f/<app_id>/<id> (CAP files).
 /// Live index (what load_all reads instead of scanning history), written in the record's batch:
 ///   L/s/<session_id>                 -> ""            while the session is not terminal
 ///   L/o/<session_id>/<seq:8 BE>      -> operation_id  while the operation is not done
@@ -17,6 +17,7 @@ inline constexpr std::string_view operation_prefix = "o/";
 inline constexpr std::string_view outbox_prefix = "x/";
 inline constexpr std::string_view card_prefix = "c/";
 inline constexpr std::string_view master_prefix = "m/";
+inline constexpr std::string_view capfile_prefix = "f/";
 inline constexpr std::string_view live_session_prefix = "L/s/";
 inline constexpr std::string_view live_operation_prefix = "L/o/";
 
@@ -38,6 +39,13 @@ inline std::string& outbox(std::string& buf, std::string_view id) {
 }
 inline std::string& card_keys(std::string& buf, bool master, std::string_view id) {
     return make(buf, master ? master_prefix : card_prefix, id);
+}
+/// f/<app_id>/<sha256 hex>: an app's CAP files iterate together under f/<app_id>/.
+inline std::string& capfile(std::string& buf, std::string_view app_id, std::string_view id) {
+    make(buf, capfile_prefix, app_id);
+    buf.push_back('/');
+    buf.append(id);
+    return buf;
 }
 inline std::string& live_session(std::string& buf, std::string_view id) {
     return make(buf, live_session_prefix, id);

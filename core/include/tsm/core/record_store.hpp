@@ -26,11 +26,14 @@ struct write_set {
     std::vector<std::string> delete_outbox;
     std::vector<card_keys_record> put_card_keys;
     std::vector<std::pair<bool, std::string>> delete_card_keys; ///< (master, id)
+    std::vector<capfile_record> put_capfiles;
+    std::vector<std::pair<std::string, std::string>> delete_capfiles; ///< (app_id, id)
 
     bool empty() const noexcept {
         return put_apps.empty() && delete_apps.empty() && put_sessions.empty()
             && put_operations.empty() && put_outbox.empty() && delete_outbox.empty()
-            && put_card_keys.empty() && delete_card_keys.empty();
+            && put_card_keys.empty() && delete_card_keys.empty() && put_capfiles.empty()
+            && delete_capfiles.empty();
     }
 };
 
@@ -66,6 +69,7 @@ public:
         std::function<void(std::error_code, std::optional<operation_record>)>;
     using load_card_keys_handler =
         std::function<void(std::error_code, std::optional<card_keys_record>)>;
+    using load_capfiles_handler = std::function<void(std::error_code, std::vector<capfile_record>)>;
 
     virtual ~record_store() = default;
 
@@ -87,6 +91,16 @@ public:
         (void)master;
         (void)id;
         boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
+    }
+
+    /// Reads an app's CAP files off the caller's thread (all of them when `id` is empty, else the
+    /// one with that id, if any); `done` is posted to `ex`. The default is for stores without
+    /// CAP files (test doubles): always none.
+    virtual void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                               load_capfiles_handler done) {
+        (void)app_id;
+        (void)id;
+        boost::asio::post(ex, [done = std::move(done)] { done({}, {}); });
     }
 
     /// Blocking: reads everything a restart needs. Call once at startup, before shards run.

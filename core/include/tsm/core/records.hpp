@@ -92,4 +92,17 @@ struct card_keys_record {
     bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id)
 };
 
+/// An executable load file (CAP) uploaded by an app, stored as its Load File Data Block.
+struct capfile_record {
+    std::string app_id;
+    std::string id;                    ///< SHA-256 of the Load File Data Block, lower-case hex
+    bytes elf_aid;                     ///< package AID
+    std::vector<bytes> module_aids;    ///< applet AIDs (executable modules)
+    bytes load_file_data_block;
+    std::string java_card_version;     ///< optional metadata from the upload headers
+    std::string gp_version;
+    std::string os_type_version;
+    std::int64_t created_ms = 0;
+};
+
 } // namespace tsm::core

@@ -44,6 +44,8 @@ public:
                         load_operation_handler done) override;
     void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
                         load_card_keys_handler done) override;
+    void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                       load_capfiles_handler done) override;
     std::error_code load_all(core::recovered_state& out) override;
     /// Drains every submitted write (handlers posted), stops the threads, closes the DB.
     /// Idempotent. Later commits/loads complete with `errc::closed`.
