@@ -33,6 +33,12 @@ std::string callback_body(std::string_view operation_id, const operation_outcome
     }
     if (o.status_code != 200) {
         w.key("error").begin_object().key("code").value(o.error_code);
+        if (!o.error_command.empty()) {
+            w.key("command").value(o.error_command);
+        }
+        if (!o.error_sw.empty()) {
+            w.key("sw").value(o.error_sw);
+        }
         w.key("message").value(o.error_message).end_object();
     }
     w.end_object();

@@ -21,6 +21,8 @@ struct operation_outcome {
     std::vector<bytes> responses;
     std::string error_code;      ///< set when status_code != 200
     std::string error_message;
+    std::string error_command;   ///< card errors: the command that failed, e.g. "INSTALL [for install]"
+    std::string error_sw;        ///< card errors: its status word, e.g. "6A80"
 };
 
 /// What an operation wants next: another batch, or it is finished.
