@@ -104,6 +104,19 @@ BOOST_AUTO_TEST_CASE(callback_url_allowed_matches_registered_prefixes) {
     BOOST_TEST(!callback_url_allowed(app, "https://sp.example/cb")); // shorter than the prefix
 }
 
+BOOST_AUTO_TEST_CASE(callback_url_allowed_matches_only_at_url_boundaries) {
+    const auto app = with_prefixes({"https://sp.example", "https://sp2.example/hooks"});
+    BOOST_TEST(callback_url_allowed(app, "https://sp.example"));
+    BOOST_TEST(callback_url_allowed(app, "https://sp.example/cb"));
+    BOOST_TEST(callback_url_allowed(app, "https://sp.example?op=1"));
+    BOOST_TEST(callback_url_allowed(app, "https://sp.example#x"));
+    BOOST_TEST(!callback_url_allowed(app, "https://sp.example.evil/cb"));
+    BOOST_TEST(!callback_url_allowed(app, "https://sp.example:8443/cb"));
+    BOOST_TEST(!callback_url_allowed(app, "https://sp.examplex/"));
+    BOOST_TEST(callback_url_allowed(app, "https://sp2.example/hooks/1"));
+    BOOST_TEST(!callback_url_allowed(app, "https://sp2.example/hooksevil"));
+}
+
 BOOST_AUTO_TEST_CASE(callback_url_allowed_refuses_non_http_schemes) {
     const auto app = with_prefixes({"ftp://sp.example/", "file:///", "https://sp.example/"});
     BOOST_TEST(!callback_url_allowed(app, "ftp://sp.example/cb"));
