@@ -2,11 +2,13 @@
 #include "touchpoint/sim_card.hpp"
 #include "touchpoint/touchpoint_driver.hpp"
 #include "touchpoint/touchpoint_options.hpp"
+#include "touchpoint/virtual_card.hpp"
 #include "touchpoint/ws_channel.hpp"
 
 #include "tsm/core/hex.hpp"
 
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
     using namespace tsm::tools::touchpoint;
@@ -20,12 +22,25 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     const auto& opts = *parsed.options;
-    // The simulated card reports the same IIN/CIN that the deliver request announces.
-    sim_card card(*tsm::core::from_hex(opts.iin_hex), *tsm::core::from_hex(opts.cin_hex));
+    // Either card reports the same IIN/CIN that the deliver request announces.
+    std::unique_ptr<card> card_impl;
+    if (opts.card_kind == "sim") {
+        card_impl = std::make_unique<sim_card>(
+            *tsm::core::from_hex(opts.iin_hex), *tsm::core::from_hex(opts.cin_hex));
+    } else {
+        std::string error;
+        auto config = virtual_card_config(opts, error);
+        if (!config) {
+            std::cerr << "tsm-touchpoint: " << error << "\n";
+            return exit_usage;
+        }
+        card_impl = std::make_unique<virtual_card>(std::move(*config));
+    }
+    card& the_card = *card_impl;
     std::string url = opts.url;
     channel_factory connect = [url](std::string& error) {
         return connect_ws(url, ws_channel_options{}, error);
     };
-    touchpoint_driver driver(opts, card, std::move(connect), std::cout, std::cerr);
+    touchpoint_driver driver(opts, the_card, std::move(connect), std::cout, std::cerr);
     return driver.run();
 }

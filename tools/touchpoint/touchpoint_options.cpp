@@ -12,7 +12,9 @@ const char* touchpoint_usage() {
 Usage:
   tsm-touchpoint --url ws://HOST:PORT/touchpoint/v1 --app APP_ID --service SERVICE_ID
                  [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
-                 [--card sim] [--trace-apdu] [--max-reconnects N]
+                 [--card virtual|sim] [--scp 03|02] [--kvn N] [--scp-i HEX]
+                 [--enc HEX --mac HEX --dek HEX | --keys-file FILE] [--isd AID]
+                 [--trace-apdu] [--max-reconnects N]
 
 It connects, asks for the service description (prints its title), requests delivery, then
 executes every APDU batch the server sends on the card and returns the responses, until the
@@ -26,8 +28,24 @@ Options:
   --cin HEX             card CIN sent in cardId (default 0E48800471400A)
   --platform-version N  cardId.platformVersion (default 2)
   --field KEY=VALUE     user field forwarded to the SP; repeatable
-  --card sim            card implementation; "sim" (default) is a simulated GP card that
-                        answers SELECT, GET DATA CPLC (9F7F), IIN (42) and CIN (45)
+  --card KIND           card implementation:
+                        "virtual" (default) is the sandbox secure element: a software
+                          GlobalPlatform card (ISD with one SCP03 or SCP02 key set, INSTALL,
+                          LOAD, DELETE, GET STATUS, STORE DATA, secure channel checks); its
+                          registry lives as long as the process
+                        "sim" is a stateless simulated card that answers SELECT and GET DATA
+                          CPLC (9F7F), IIN (42) and CIN (45) only
+                        ("pcsc" is not available: this build has no pcsc-lite)
+  --scp 03|02           virtual card: secure channel protocol of the ISD key set (default 03)
+  --kvn N               virtual card: key version number, decimal or 0xHH (default 0x30 for
+                        SCP03, 0x20 for SCP02)
+  --scp-i HEX           virtual card: the protocol's "i" parameter (default 70 for SCP03:
+                        pseudo-random challenge, R-MAC, R-ENC; 55 for SCP02)
+  --enc/--mac/--dek HEX virtual card: static keys (AES-128/192/256 for SCP03, 16-byte 3DES
+                        for SCP02); default the GP test key 404142434445464748494A4B4C4D4E4F
+  --keys-file FILE      virtual card: JSON file {"enc":"HEX","mac":"HEX","dek":"HEX"};
+                        --enc/--mac/--dek given as well take precedence
+  --isd AID             virtual card: ISD AID (default A000000151000000)
   --trace-apdu          print every C-APDU (">") and R-APDU ("<") in hex; off by default
                         because APDUs can carry keys and personal data
   --max-reconnects N    resume attempts after a lost connection (default 3, 0 = none)
@@ -53,6 +71,15 @@ touchpoint_parse_result usage_error(std::string msg) {
 bool parse_int(const std::string& s, int& out) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Decimal or 0x-prefixed hex byte value (0..255).
+bool parse_byte(const std::string& s, int& out) {
+    if (s.starts_with("0x") || s.starts_with("0X")) {
+        auto [p, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), out, 16);
+        return s.size() > 2 && ec == std::errc() && p == s.data() + s.size() && out >= 0 && out <= 255;
+    }
+    return parse_int(s, out) && out >= 0 && out <= 255;
 }
 
 } // namespace
@@ -99,6 +126,36 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             o.fields.emplace_back(v.substr(0, eq), v.substr(eq + 1));
         } else if (a == "--card") {
             o.card_kind = v;
+        } else if (a == "--scp") {
+            if (v != "03" && v != "02" && v != "3" && v != "2") {
+                return usage_error("--scp must be 03 or 02");
+            }
+            o.scp = v.size() == 1 ? "0" + v : v;
+        } else if (a == "--kvn") {
+            int n = 0;
+            if (!parse_byte(v, n) || n == 0) {
+                return usage_error("--kvn must be 1..255 (decimal or 0xHH)");
+            }
+            o.kvn = n;
+        } else if (a == "--scp-i") {
+            auto b = core::from_hex(v);
+            if (!b || b->size() != 1) {
+                return usage_error("--scp-i must be one hex byte, e.g. 70");
+            }
+            o.scp_i = static_cast<unsigned char>((*b)[0]);
+        } else if (a == "--enc" || a == "--mac" || a == "--dek") {
+            if (!core::is_hex(v)) {
+                return usage_error(a + " must be hex key material");
+            }
+            (a == "--enc" ? o.enc_hex : a == "--mac" ? o.mac_hex : o.dek_hex) = v;
+        } else if (a == "--keys-file") {
+            o.keys_file = v;
+        } else if (a == "--isd") {
+            auto b = core::from_hex(v);
+            if (!b || b->size() < 5 || b->size() > 16) {
+                return usage_error("--isd must be an AID of 5 to 16 bytes in hex");
+            }
+            o.isd_hex = v;
         } else if (a == "--max-reconnects") {
             if (!parse_int(v, o.max_reconnects) || o.max_reconnects < 0) {
                 return usage_error("--max-reconnects must be a non-negative integer");
@@ -116,8 +173,11 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
     if (!core::is_hex(o.iin_hex) || !core::is_hex(o.cin_hex)) {
         return usage_error("--iin and --cin must be non-empty even-length hex");
     }
-    if (o.card_kind != "sim") {
-        return usage_error("unknown --card " + o.card_kind + " (supported: sim)");
+    if (o.card_kind == "pcsc") {
+        return usage_error("--card pcsc is not available: this build has no pcsc-lite (supported: virtual, sim)");
+    }
+    if (o.card_kind != "virtual" && o.card_kind != "sim") {
+        return usage_error("unknown --card " + o.card_kind + " (supported: virtual, sim)");
     }
     touchpoint_parse_result r;
     r.options = std::move(o);

@@ -25,7 +25,18 @@ struct touchpoint_options {
     std::string cin_hex = "0E48800471400A";
     int platform_version = 2;
     std::vector<std::pair<std::string, std::string>> fields;
-    std::string card_kind = "sim";
+    /// "virtual" (default): the sandbox secure element (tools/sandbox_se), a software GP card
+    /// with the keys below; "sim": the stateless simulated card (SELECT and GET DATA only).
+    std::string card_kind = "virtual";
+    // --card virtual: the ISD and its key set. Keys are hex; empty = the GP test keys 40..4F.
+    std::string scp = "03";              ///< "03" or "02"
+    std::optional<int> kvn;              ///< default 0x30 for SCP03, 0x20 for SCP02
+    std::optional<int> scp_i;            ///< "i" parameter; default 0x70 (SCP03), 0x55 (SCP02)
+    std::string enc_hex;
+    std::string mac_hex;
+    std::string dek_hex;
+    std::string keys_file;               ///< JSON {"enc","mac","dek"}; flags override it
+    std::string isd_hex = "A000000151000000";
     bool trace_apdu = false;
     int max_reconnects = 3;
 };
