@@ -57,7 +57,7 @@ std::string random_token_hex(std::size_t n_bytes) {
 unsigned owner_shard(std::string_view session_id, unsigned shard_count) noexcept {
     // FNV-1a over the lower-cased id: stable across restarts and processes (std::hash is not
     // guaranteed to be), and case-insensitive like UUID comparison.
-    std::uint64_t h = 1469598103934665603ull;
+    std::uint64_t h = 14695981039346656037ull; // FNV-1a 64 offset basis
     for (char c : session_id) {
         if (c >= 'A' && c <= 'Z') {
             c = static_cast<char>(c - 'A' + 'a');

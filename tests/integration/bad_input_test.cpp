@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(sp_api_errors_have_status_and_code) {
     auto not_uuid = env.transceive("not-a-session", {"00A4040000"});
     BOOST_CHECK_EQUAL(not_uuid.status, 404);
 
-    std::string huge = R"({"commands":[")" + std::string(2 * 1024 * 1024, 'A') + R"("]})";
+    std::string huge = R"({"commands":[")" + std::string(5 * 1024 * 1024, 'A') + R"("]})";
     auto too_large = http_call(port, "POST", "/transceive", h, huge);
     BOOST_CHECK_EQUAL(too_large.status, 413);
     BOOST_CHECK_EQUAL(error_code(too_large), "payload-too-large");

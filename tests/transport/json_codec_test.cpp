@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(status_with_scalar_message_keeps_its_json_text) {
 // an object or array is only the opening brace/bracket: the SP's callback gets "{" as the error
 // message. Fix: for objects and arrays take the value's raw_json() (walks the whole value), and
 // trim the trailing whitespace raw_json_token() keeps for scalars.
-BOOST_AUTO_TEST_CASE(status_with_object_message_keeps_its_json_text, *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(status_with_object_message_keeps_its_json_text) {
     const auto d = decode(R"({"type":"status","code":"CLIENT_ERROR","message":{"reason":"reader"}})");
     BOOST_TEST(d.error == "");
     BOOST_TEST(d.msg.message == R"({"reason":"reader"})");
@@ -347,7 +347,7 @@ BOOST_AUTO_TEST_CASE(is_json_object_refuses_arrays_scalars_and_broken_text) {
 // frames and delivery bodies (the touch point then gets invalid JSON). Fix: walk the object
 // recursively and read every value (get_string/get_number/get_bool/is_null), or parse it with a
 // validating DOM parser.
-BOOST_AUTO_TEST_CASE(is_json_object_refuses_malformed_nested_values, *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(is_json_object_refuses_malformed_nested_values) {
     for (auto j : {R"({"a":tru})", R"({"a":nul})", R"({"a":01})", R"({"a":1.})", R"({"a":"\q"})",
                    R"({"a":[1,]})", R"({"a":{"b"}})", R"({"a" 1})", R"({"a":1,})"}) {
         BOOST_TEST(!tr::is_json_object(j), "'" << j << "'");

@@ -26,7 +26,7 @@ struct config {
     unsigned shards = 0;            ///< 0: one per core
     std::string data_dir = "./data";
     // [limits]
-    std::size_t max_body_bytes = 1 << 20;
+    std::size_t max_body_bytes = 4 << 20; ///< CAP uploads are the largest bodies
     std::size_t max_frame_bytes = 256 * 1024;
     std::size_t max_apdu_bytes = 65544;
     std::size_t max_commands_per_batch = 256;

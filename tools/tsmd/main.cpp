@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <sodium.h>
 
@@ -199,7 +200,9 @@ int run(const tsmd::config& cfg) {
     health.store = &store->stats();
     health.ws_connections = [&hub] { return hub.connection_count(); };
 
-    tsmd::sp_api sp(shards, *store, hasher, limits, health);
+    // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
+    boost::asio::thread_pool blocking(1);
+    tsmd::sp_api sp(shards, *store, hasher, limits, health, blocking);
     transport::http_server_options sopts;
     sopts.max_body_bytes = cfg.max_body_bytes;
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;
@@ -244,6 +247,7 @@ int run(const tsmd::config& cfg) {
     // Let the last responses and close frames reach the wire.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
+    blocking.join();
     pool.stop();
     core::log::info("stopped");
     return 0;

@@ -55,8 +55,10 @@ std::optional<std::string> session_header(const transport::http_request& req,
 } // namespace
 
 sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
-               const core::secret_hasher& hasher, transport::json_limits limits, health& h)
-    : shards_(std::move(shards)), store_(store), hasher_(hasher), limits_(limits), health_(h) {}
+               const core::secret_hasher& hasher, transport::json_limits limits, health& h,
+               boost::asio::thread_pool& blocking)
+    : shards_(std::move(shards)), store_(store), hasher_(hasher), limits_(limits), health_(h),
+      capfiles_(store, blocking) {}
 
 shard_context& sp_api::owner(const std::string& session_id) {
     return *shards_[core::owner_shard(session_id, static_cast<unsigned>(shards_.size()))];
@@ -87,6 +89,15 @@ void sp_api::on_request(transport::http_request req, transport::http_responder r
             return;
         }
         status(std::move(req), std::move(respond));
+    } else if (path == "/executableLoadFiles" || path.find("/capfiles") != std::string_view::npos) {
+        const core::app_record* app = authenticate(req, respond);
+        if (app == nullptr) {
+            return;
+        }
+        auto ex = shards_[req.shard]->ioc->get_executor();
+        if (!capfiles_.handle(*app, req, respond, ex)) {
+            respond(make_error_response(404, "not-found", "no such endpoint"));
+        }
     } else {
         respond(make_error_response(404, "not-found", "no such endpoint"));
     }

@@ -1,6 +1,7 @@
 #pragma once
 /// The SP-facing REST API (Fidesmo compatible): authentication, request shape, then hand-off to
 /// the owner shard's session service. Also serves /healthz, /readyz and /metrics.
+#include "capfile_api.hpp"
 #include "health.hpp"
 #include "shard_context.hpp"
 
@@ -16,7 +17,8 @@ namespace tsm::tsmd {
 class sp_api final : public transport::http_handler {
 public:
     sp_api(std::vector<shard_context*> shards, core::record_store& store,
-           const core::secret_hasher& hasher, transport::json_limits limits, health& h);
+           const core::secret_hasher& hasher, transport::json_limits limits, health& h,
+           boost::asio::thread_pool& blocking);
     void on_request(transport::http_request req, transport::http_responder respond) override;
 
 private:
@@ -33,6 +35,7 @@ private:
     const core::secret_hasher& hasher_;
     transport::json_limits limits_;
     health& health_;
+    capfile_api capfiles_;
 };
 
 } // namespace tsm::tsmd

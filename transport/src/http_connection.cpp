@@ -30,7 +30,7 @@ namespace {
 // kernel does not answer unread data with RST and destroy the response in flight (the classic
 // lingering close; matters most for 413, where the client is still sending the body).
 constexpr std::chrono::seconds linger_timeout{2};
-constexpr std::size_t linger_max_bytes = 1 << 20;
+constexpr std::size_t linger_max_bytes = 8 << 20; // covers a refused body up to twice the default limit
 // Idle keep-alive connections should not pin a buffer grown by one large request.
 constexpr std::size_t idle_buffer_keep = 4096;
 

@@ -101,13 +101,24 @@ std::string for_each_field(std::string_view json, OnField&& on_field) {
     return {};
 }
 
+/// A full validating parse: on-demand skips over nested values without checking them, and raw
+/// JSON we relay (descriptions, fields, messages) must be valid all the way down.
+bool valid_object_text(std::string_view json) {
+    thread_local simdjson::dom::parser dom;
+    simdjson::dom::element root;
+    if (dom.parse(json.data(), json.size(), true).get(root)) {
+        return false;
+    }
+    return root.is_object();
+}
+
 std::string raw_object(ondemand::value v, std::string& out, std::string_view field) {
     ondemand::object obj;
     if (v.get_object().get(obj)) {
         return std::string(field) + " must be an object";
     }
     std::string_view raw;
-    if (obj.raw_json().get(raw)) {
+    if (obj.raw_json().get(raw) || !valid_object_text(raw)) {
         return std::string(field) + " is not valid JSON";
     }
     out.assign(raw);
@@ -151,11 +162,33 @@ std::string decode_touch_point_message(std::string_view json, const json_limits&
         } else if (key == "code") {
             err = get_string(v, out.code, "code");
         } else if (key == "message") {
-            std::string_view sv;
-            if (v.get_string().get(sv) == simdjson::SUCCESS) {
+            ondemand::json_type t;
+            if (v.type().get(t)) {
+                return "not valid JSON";
+            }
+            if (t == ondemand::json_type::string) {
+                std::string_view sv;
+                if (v.get_string().get(sv)) {
+                    return "message must be a valid string";
+                }
                 out.message.assign(sv);
+            } else if (t == ondemand::json_type::object) {
+                err = raw_object(v, out.message, "message");
             } else {
-                out.message.assign(v.raw_json_token());
+                // Other values are kept as their JSON text (arrays, numbers, booleans).
+                std::string_view raw;
+                if (t == ondemand::json_type::array) {
+                    ondemand::array arr;
+                    if (v.get_array().get(arr) || arr.raw_json().get(raw)) {
+                        return "not valid JSON";
+                    }
+                } else {
+                    raw = v.raw_json_token();
+                }
+                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+                    raw.remove_suffix(1);
+                }
+                out.message.assign(raw);
             }
         } else if (key == "batch") {
             if (v.get_uint64().get(out.batch)) {
@@ -337,20 +370,7 @@ std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
 }
 
 bool is_json_object(std::string_view json) {
-    ondemand::document doc;
-    if (iterate(json).get(doc)) {
-        return false;
-    }
-    ondemand::object obj;
-    if (doc.get_object().get(obj)) {
-        return false;
-    }
-    // Walk the whole document so that malformed nested content is caught.
-    std::string_view raw;
-    if (obj.raw_json().get(raw)) {
-        return false;
-    }
-    return at_end(doc);
+    return valid_object_text(json);
 }
 
 } // namespace tsm::transport
