@@ -44,7 +44,8 @@ session_service::session_service(boost::asio::io_context& ioc, record_store& sto
                                  app_directory& apps, const secret_hasher& hasher,
                                  session_service_config cfg, service_probe& probe)
     : ioc_(ioc), store_(store), tp_(tp), sp_(sp), relay_(relay), apps_(apps), hasher_(hasher),
-      cfg_(std::move(cfg)), probe_(probe), sweep_timer_(ioc) {}
+      cfg_(std::move(cfg)), probe_(probe), sweep_timer_(ioc),
+      builder_(cfg_.builder != nullptr ? cfg_.builder : &basic_builder_) {}
 
 session_service::~session_service() {
     *alive_ = false;
@@ -90,8 +91,7 @@ void session_service::adopt(session_record rec, std::vector<operation_record> op
     // The expiry clock restarts with the process: the touch point needs time to resume.
     s->record().last_progress_ms = now_ms();
     for (auto& r : ops) {
-        live_operation op;
-        op.op = make_operation(r);
+        live_operation op; // built when it reaches the head of the queue
         op.rec = std::move(r);
         op.durable = true;
         add(probe_.operations_queued, 1);
@@ -402,8 +402,7 @@ void session_service::accept_operation(std::string app_id, std::string session_i
     op.rec.state = operation_state::queued;
     op.rec.payload = std::move(payload);
     op.rec.accepted_ms = now_ms();
-    op.op = make_operation(op.rec);
-    if (op.op == nullptr) {
+    if (!builder_->accepts(op.rec.kind, op.rec.payload)) {
         inc(probe_.operations_rejected);
         done(service_error{400, "bad-request", "the operation request is not valid"}, {});
         return;
@@ -491,19 +490,48 @@ void session_service::pump(delivery_session& s) {
         return;
     }
     live_operation& head = s.queue().front();
-    if (!head.durable || head.started || head.finishing) {
+    if (!head.durable || head.started || head.finishing || head.building) {
+        return;
+    }
+    if (head.op == nullptr) {
+        head.building = true;
+        builder_->build(head.rec, s.record(),
+                        [this, alive = alive_, session_id = s.record().session_id,
+                         operation_id = head.rec.operation_id](std::unique_ptr<operation> op,
+                                                               std::optional<operation_outcome> failure) {
+                            if (*alive) {
+                                on_built(session_id, operation_id, std::move(op), std::move(failure));
+                            }
+                        });
         return;
     }
     head.started = true;
     head.rec.state = operation_state::running;
     add(probe_.operations_queued, -1);
     add(probe_.operations_running, 1);
-    if (head.op == nullptr) {
-        finish_head(s, failed_outcome(status_bad_operation, "internal-error",
-                                      "the stored operation could not be rebuilt"));
+    handle_step(s, head.op->start());
+}
+
+void session_service::on_built(const std::string& session_id, const std::string& operation_id,
+                               std::unique_ptr<operation> op, std::optional<operation_outcome> failure) {
+    delivery_session* s = find(session_id);
+    if (s == nullptr || s->queue().empty() || s->queue().front().rec.operation_id != operation_id
+        || !s->queue().front().building) {
+        return; // the session ended meanwhile; its operations were answered then
+    }
+    live_operation& head = s->queue().front();
+    head.building = false;
+    if (op != nullptr && !failure) {
+        head.op = std::move(op);
+        pump(*s);
         return;
     }
-    handle_step(s, head.op->start());
+    head.started = true;
+    head.rec.state = operation_state::running;
+    add(probe_.operations_queued, -1);
+    add(probe_.operations_running, 1);
+    finish_head(*s, failure ? std::move(*failure)
+                            : failed_outcome(500, "internal-error", "the operation could not be built"));
 }
 
 void session_service::handle_step(delivery_session& s, operation_step step) {

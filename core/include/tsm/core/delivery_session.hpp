@@ -17,6 +17,7 @@ struct live_operation {
     operation_record rec;
     std::unique_ptr<operation> op;
     bool durable = false;   ///< accept write completed; may run
+    bool building = false;  ///< operation_builder::build in flight
     bool started = false;   ///< start() called
     bool finishing = false; ///< result write in flight
 };

@@ -9,6 +9,7 @@
 /// durable.
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/delivery_session.hpp"
+#include "tsm/core/operation_builder.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
@@ -36,6 +37,8 @@ struct session_service_config {
     std::size_t max_sessions = 200000;       ///< per shard; beyond: unavailable
     /// Checks that an SP's service description is one JSON object (it is relayed verbatim).
     std::function<bool(std::string_view)> is_json_object;
+    /// Builds live operations; null: transceive only (basic_operation_builder).
+    operation_builder* builder = nullptr;
 };
 
 /// An error for the SP API: HTTP status, machine code, human message.
@@ -108,6 +111,8 @@ private:
     void send_delivery_request(const std::string& session_id);
     void on_delivery_reply(const std::string& session_id, sp_reply reply);
     void pump(delivery_session& s);
+    void on_built(const std::string& session_id, const std::string& operation_id,
+                  std::unique_ptr<operation> op, std::optional<operation_outcome> failure);
     void handle_step(delivery_session& s, operation_step step);
     void finish_head(delivery_session& s, operation_outcome outcome);
     void commit_result(const std::string& session_id, write_set w, outbox_entry entry);
@@ -137,6 +142,8 @@ private:
     std::map<std::string, session_ptr, std::less<>> sessions_;
     boost::asio::steady_timer sweep_timer_;
     bool stopped_ = false;
+    basic_operation_builder basic_builder_;
+    operation_builder* builder_ = nullptr; ///< cfg_.builder or basic_builder_
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
