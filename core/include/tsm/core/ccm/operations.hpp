@@ -31,6 +31,15 @@
 /// an acceptable status (e.g. 6310) or that the touch point answers only partly is continued in
 /// the next batch the same way.
 ///
+/// Command details: INSTALL [for load] names the ISD (card_context::isd_aid) as the security
+/// domain, with no hash, no load parameters and no token; LOAD blocks carry `C4 <BER len> LFDB`
+/// (the LFDB exactly as given: include or exclude the Descriptor before calling); INSTALL [for
+/// install and make selectable] is P1 0C with `C9 len params` (C9 00 when none) and no token;
+/// STORE DATA is case 3 with P1 08 (DGI) / 10 (BER), | 80 on the last block, P2 = block number.
+/// Limits checked once the card's size is known (after round 1, before anything else is sent):
+/// 256 LOAD / STORE DATA blocks ("load-file-too-large" / "data-too-large", 413) and the
+/// INSTALL data field ("bad-request", 400).
+///
 /// Every response after EXTERNAL AUTHENTICATE is unwrapped (R-MAC verified, R-ENC decrypted when
 /// the level has them). Success: statusCode 200 and `responses` = the unwrapped responses of
 /// every command after EXTERNAL AUTHENTICATE, in order (including a tolerated INSTALL [for load]
