@@ -7,6 +7,7 @@
 #include "tsm/core/ccm/operations.hpp"
 #include "tsm/core/gp/command_apdu.hpp"
 #include "tsm/core/gp/crypto.hpp"
+#include "tsm/core/gp/key_diversification.hpp"
 #include "tsm/core/gp/scp02.hpp"
 #include "tsm/core/gp/scp03.hpp"
 #include "tsm/core/hex.hpp"
@@ -893,6 +894,46 @@ BOOST_AUTO_TEST_CASE(scp02_install_end_to_end) {
         BOOST_TEST(card.instances.count(req.instance_aid) == 1u);
         BOOST_TEST(r.outcome.responses.size() == 4u); // IFL, 2 x LOAD (283 + 4 bytes), IFI
     }
+}
+
+BOOST_AUTO_TEST_CASE(master_key_cards_are_diversified_from_the_kdd) {
+    const auto cap = load_cap("gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap");
+    const auto master = *gp::secret_key::from_hex(other_key);
+    const bytes kdd = h("00010203040506070809"); // what fake_card answers
+    struct tc {
+        scp_protocol p;
+        gp::diversification method;
+    };
+    for (const tc& c : {tc{scp_protocol::scp03, gp::diversification::kdf3},
+                        tc{scp_protocol::scp02, gp::diversification::emv},
+                        tc{scp_protocol::scp02, gp::diversification::visa2}}) {
+        fake_card card;
+        card.protocol = c.p;
+        card.keys = *gp::diversify_keys(master, c.method, kdd);
+        auto ctx = context(c.p, test_key); // `keys` is ignored once diversify is set
+        bytes seen;
+        ctx.diversify = [&, method = c.method](std::string_view k) {
+            seen = bytes(k);
+            return gp::diversify_keys(master, method, k);
+        };
+        const auto req = install_of(cap);
+        auto op = make_install(std::move(ctx), req);
+        const auto r = run(*op, card);
+        check_success(r);
+        BOOST_TEST(seen == kdd);
+        BOOST_TEST(r.batches.size() == 2u);
+        BOOST_TEST(card.instances.count(req.instance_aid) == 1u);
+    }
+    // A master key that does not suit the method: a clear error, nothing after round 1.
+    fake_card card;
+    auto ctx = context();
+    ctx.diversify = [](std::string_view k) {
+        return gp::diversify_keys(*gp::secret_key::from_hex("0011"), gp::diversification::kdf3, k);
+    };
+    auto op = make_delete(std::move(ctx), delete_request{h("0102030405"), true});
+    const auto r = run(*op, card);
+    BOOST_TEST(r.outcome.error_code == "secure-channel-error");
+    BOOST_TEST(card.wire.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(random_host_challenge_by_default) {

@@ -148,6 +148,19 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
     }
     init_update_data_ = responses[1].substr(0, responses[1].size() - 2);
 
+    if (ctx_.diversify) {
+        if (init_update_data_.size() < 10) {
+            return finish(failed_outcome(status_channel_error, "secure-channel-error",
+                                         "malformed INITIALIZE UPDATE answer: no key diversification data"));
+        }
+        auto diversified = ctx_.diversify(std::string_view(init_update_data_).substr(0, 10));
+        if (!diversified) {
+            return finish(failed_outcome(status_channel_error, "secure-channel-error",
+                                         "key diversification failed: " + diversified.error().message()));
+        }
+        ctx_.keys = std::move(*diversified);
+        ctx_.diversify = nullptr; // resynchronisation reuses these keys
+    }
     // The card cryptogram is verified here, before anything else goes out.
     auto opened = secure_channel::open(ctx_, host_challenge_, init_update_data_);
     if (auto* err = std::get_if<open_error>(&opened)) {

@@ -2,6 +2,7 @@
 /// What a card content management operation needs to know about the card: its Issuer Security
 /// Domain, the secure channel protocol and keys, and the command size limit. Built by the caller
 /// from the card registry for each operation (keys are never persisted with the operation).
+#include "tsm/core/gp/errc.hpp"
 #include "tsm/core/gp/security_level.hpp"
 #include "tsm/core/gp/static_keys.hpp"
 #include "tsm/core/hex.hpp"
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string_view>
 
 namespace tsm::core::ccm {
 
@@ -28,6 +30,12 @@ struct card_context {
     /// values above 255 are treated as 255. When the ISD's SELECT answer carries 9F65 (maximum
     /// command data length) the smaller of the two is used.
     std::size_t max_command_data = 255;
+    /// Master-key cards (IIN key sets): when set, called once with the KDD (the first 10 bytes of
+    /// the card's INITIALIZE UPDATE answer) and its result replaces `keys` before the card
+    /// cryptogram is checked, e.g. `[m](auto kdd) { return gp::diversify_keys(m, kdf3, kdd); }`.
+    /// KDD-based diversification cannot happen before round 1. An error fails the operation
+    /// with "secure-channel-error".
+    std::function<gp::result<gp::static_keys>(std::string_view kdd)> diversify;
     /// Host challenge source (8 bytes). Empty = OpenSSL RAND_bytes. Injectable for tests.
     std::function<bytes()> host_challenge;
 };
