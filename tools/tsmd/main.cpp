@@ -1,5 +1,6 @@
 // tsmd: the OpenTSM server. Composition root: the only place that knows every module.
 #include "admin_api.hpp"
+#include "ccm_operation_builder.hpp"
 #include "config.hpp"
 #include "health.hpp"
 #include "tsm/core/log.hpp"
@@ -154,8 +155,11 @@ int run(const tsmd::config& cfg) {
         s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
         s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
+        s.builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
+        auto shard_cfg = scfg;
+        shard_cfg.builder = s.builder.get();
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
-                                                             s.apps, hasher, scfg, probe);
+                                                             s.apps, hasher, shard_cfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.
@@ -202,7 +206,7 @@ int run(const tsmd::config& cfg) {
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
-    tsmd::sp_api sp(shards, *store, hasher, limits, health, blocking);
+    tsmd::sp_api sp(shards, *store, hasher, vault, limits, health, blocking);
     transport::http_server_options sopts;
     sopts.max_body_bytes = cfg.max_body_bytes;
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;

@@ -2,6 +2,7 @@
 /// Everything one shard owns, wired together: its SP HTTP client, app directory, outbox relay and
 /// session service. Created and destroyed by tsmd's main; used only on the shard's thread.
 #include "tsm/core/app_directory.hpp"
+#include "tsm/core/operation_builder.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/core/session_service.hpp"
@@ -32,6 +33,7 @@ struct shard_context {
     std::unique_ptr<http_sp_port> sp;
     core::app_directory apps;
     std::unique_ptr<core::outbox_relay> relay;
+    std::unique_ptr<core::operation_builder> builder;
     std::unique_ptr<core::session_service> sessions;
 };
 

@@ -1,6 +1,9 @@
 #include "sp_api.hpp"
 
+#include "ccm_operation_builder.hpp"
+
 #include "tsm/core/app_directory.hpp"
+#include "tsm/core/ccm/operations.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
@@ -55,10 +58,10 @@ std::optional<std::string> session_header(const transport::http_request& req,
 } // namespace
 
 sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
-               const core::secret_hasher& hasher, transport::json_limits limits, health& h,
-               boost::asio::thread_pool& blocking)
-    : shards_(std::move(shards)), store_(store), hasher_(hasher), limits_(limits), health_(h),
-      capfiles_(store, blocking) {}
+               const core::secret_hasher& hasher, const core::key_vault& vault,
+               transport::json_limits limits, health& h, boost::asio::thread_pool& blocking)
+    : shards_(std::move(shards)), store_(store), hasher_(hasher), vault_(vault), limits_(limits),
+      health_(h), capfiles_(store, blocking) {}
 
 shard_context& sp_api::owner(const std::string& session_id) {
     return *shards_[core::owner_shard(session_id, static_cast<unsigned>(shards_.size()))];
@@ -76,7 +79,17 @@ void sp_api::on_request(transport::http_request req, transport::http_responder r
             respond(make_error_response(405, "method-not-allowed", "use POST or PUT"));
             return;
         }
-        transceive(std::move(req), std::move(respond));
+        if (const core::app_record* app = authenticate(req, respond)) {
+            transceive(*app, std::move(req), std::move(respond));
+        }
+    } else if (path == "/ccm/install" || path == "/ccm/delete" || path == "/ccm/storedata") {
+        if (!post_or_put) {
+            respond(make_error_response(405, "method-not-allowed", "use POST or PUT"));
+            return;
+        }
+        if (const core::app_record* app = authenticate(req, respond)) {
+            ccm(*app, std::move(req), std::move(respond));
+        }
     } else if (path == "/service/completed") {
         if (!post_or_put) {
             respond(make_error_response(405, "method-not-allowed", "use POST or PUT"));
@@ -141,11 +154,90 @@ const core::app_record* sp_api::authenticate(const transport::http_request& req,
     return app;
 }
 
-void sp_api::transceive(transport::http_request req, transport::http_responder respond) {
-    const core::app_record* app = authenticate(req, respond);
-    if (app == nullptr) {
+void sp_api::transceive(const core::app_record& app, transport::http_request req,
+                        transport::http_responder respond) {
+    std::vector<core::bytes> commands;
+    if (auto err = transport::decode_commands_body(req.body, limits_, commands); !err.empty()) {
+        respond(make_error_response(400, "bad-request", err));
         return;
     }
+    accept(app, std::move(req), std::move(respond), "transceive",
+           core::transceive_operation::encode_payload(commands));
+}
+
+void sp_api::ccm(const core::app_record& app, transport::http_request req,
+                 transport::http_responder respond) {
+    namespace ccm = core::ccm;
+    transport::ccm_body body;
+    if (auto err = transport::decode_ccm_body(req.body, body); !err.empty()) {
+        respond(make_error_response(400, "bad-request", err));
+        return;
+    }
+    struct wiper {
+        transport::ccm_body& b;
+        ~wiper() { core::wipe(b.data); }
+    } wipe_on_exit{body};
+    auto hex = [&](const std::string& field, std::string_view name, bool required,
+                   core::bytes& out) -> std::optional<std::string> {
+        if (field.empty() && !required) {
+            return std::nullopt;
+        }
+        auto b = core::from_hex(field);
+        if (!b || (required && b->empty())) {
+            return std::string(name) + (required ? " is required, in hex" : " must be hex");
+        }
+        out = std::move(*b);
+        return std::nullopt;
+    };
+    const std::string_view path = req.path();
+    std::optional<std::string> err;
+    std::string kind;
+    core::bytes payload;
+    if (path == "/ccm/install") {
+        ccm::install_request r;
+        r.privileges = core::bytes(1, '\0');
+        err = hex(body.executable_load_file, "executableLoadFile", true, r.elf_aid);
+        err = err ? err : hex(body.executable_module, "executableModule", true, r.module_aid);
+        err = err ? err : hex(body.application, "application", true, r.instance_aid);
+        err = err ? err : hex(body.parameters, "parameters", false, r.params);
+        err = err ? err : hex(body.privileges, "privileges", false, r.privileges);
+        err = err ? err : ccm::validate(r);
+        kind = ccm::install_kind;
+        payload = ccm::encode_install_request(r); // the load file is looked up when it runs
+    } else if (path == "/ccm/delete") {
+        ccm::delete_request r;
+        err = hex(body.application, "application", true, r.aid);
+        r.with_related = body.with_related.value_or(false);
+        err = err ? err : ccm::validate(r);
+        kind = ccm::delete_kind;
+        payload = ccm::encode_delete_request(r);
+    } else {
+        ccm::storedata_request r;
+        err = hex(body.application, "application", true, r.instance_aid);
+        if (!err && body.tag_type != "DGI" && body.tag_type != "BER") {
+            err = "tagType must be DGI or BER";
+        }
+        r.type = body.tag_type == "BER" ? ccm::tag_type::ber : ccm::tag_type::dgi;
+        err = err ? err : hex(body.data, "data", true, r.data);
+        err = err ? err : ccm::validate(r);
+        kind = ccm::storedata_kind;
+        if (!err) {
+            // Personalization data is secret: it is stored sealed, like card keys.
+            core::bytes plain = ccm::encode_storedata_request(r);
+            payload = vault_.seal(plain, ccm_operation_builder::payload_context);
+            core::wipe(plain);
+        }
+        core::wipe(r.data);
+    }
+    if (err) {
+        respond(make_error_response(400, "bad-request", *err));
+        return;
+    }
+    accept(app, std::move(req), std::move(respond), std::move(kind), std::move(payload));
+}
+
+void sp_api::accept(const core::app_record& app, transport::http_request req,
+                    transport::http_responder respond, std::string kind, core::bytes payload) {
     auto session_id = session_header(req, respond);
     if (!session_id) {
         return;
@@ -155,17 +247,12 @@ void sp_api::transceive(transport::http_request req, transport::http_responder r
         respond(make_error_response(400, "missing-header", "the callbackUrl header is required"));
         return;
     }
-    std::vector<core::bytes> commands;
-    if (auto err = transport::decode_commands_body(req.body, limits_, commands); !err.empty()) {
-        respond(make_error_response(400, "bad-request", err));
-        return;
-    }
     shard_context& o = owner(*session_id);
-    boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id = *session_id, callback_url = std::string(*callback),
-                               payload = core::transceive_operation::encode_payload(commands),
+    boost::asio::post(*o.ioc, [&o, app_id = app.app_id, session_id = *session_id, callback_url = std::string(*callback),
+                               kind = std::move(kind), payload = std::move(payload),
                                respond = std::move(respond)]() mutable {
         o.sessions->accept_operation(
-            app_id, session_id, "transceive", std::move(payload), std::move(callback_url),
+            app_id, session_id, std::move(kind), std::move(payload), std::move(callback_url),
             [respond = std::move(respond)](std::optional<core::service_error> err, std::string op_id) {
                 if (err) {
                     respond(service_error_response(*err));

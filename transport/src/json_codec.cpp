@@ -369,6 +369,33 @@ std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
     });
 }
 
+std::string decode_ccm_body(std::string_view json, ccm_body& out) {
+    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
+        if (key == "withRelated") {
+            bool b = false;
+            if (v.get_bool().get(b)) {
+                return "withRelated must be a boolean";
+            }
+            out.with_related = b;
+            return {};
+        }
+        static constexpr std::pair<std::string_view, std::string ccm_body::*> strings[] = {
+            {"executableLoadFile", &ccm_body::executable_load_file},
+            {"executableModule", &ccm_body::executable_module},
+            {"application", &ccm_body::application},
+            {"parameters", &ccm_body::parameters},
+            {"privileges", &ccm_body::privileges},
+            {"tagType", &ccm_body::tag_type},
+            {"data", &ccm_body::data}};
+        for (const auto& [name, member] : strings) {
+            if (key == name) {
+                return get_string(v, out.*member, name);
+            }
+        }
+        return {};
+    });
+}
+
 bool is_json_object(std::string_view json) {
     return valid_object_text(json);
 }

@@ -70,6 +70,20 @@ struct card_keys_body {
 };
 std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
 
+/// Body of the /ccm/* operations (install, delete, storedata); the handler checks which fields
+/// its operation needs. Hex fields stay text.
+struct ccm_body {
+    std::string executable_load_file;
+    std::string executable_module;
+    std::string application;
+    std::string parameters;
+    std::string privileges;
+    std::optional<bool> with_related;
+    std::string tag_type;
+    std::string data;
+};
+std::string decode_ccm_body(std::string_view json, ccm_body& out);
+
 /// True when `json` is exactly one valid JSON object.
 bool is_json_object(std::string_view json);
 

@@ -1,0 +1,223 @@
+// Card content management end to end: SP → tsmd → WebSocket touch point → sandbox secure element.
+#include "tsm_env.hpp"
+
+#include "tsm/core/hex.hpp"
+#include "tsm/sandbox/secure_element.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <iterator>
+
+using namespace tsm::test;
+using tsm::core::from_hex;
+using tsm::core::to_hex;
+
+namespace {
+
+const std::string test_key = "404142434445464748494A4B4C4D4E4F";
+const std::string cin = "0E48800471400A";
+
+std::string read_cap(const std::string& name) {
+    std::ifstream in(std::string(TSM_TEST_DATA_DIR) + "/cap/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+header_list auth() {
+    return {{"app_id", app_id}, {"app_key", app_key}};
+}
+
+bool sw_ok(const std::string& r) {
+    if (r.size() < 2) {
+        return false;
+    }
+    const auto sw1 = static_cast<unsigned char>(r[r.size() - 2]);
+    const auto sw2 = static_cast<unsigned char>(r[r.size() - 1]);
+    return (sw1 == 0x90 && sw2 == 0x00) || sw1 == 0x61;
+}
+
+/// A touch point holding a sandbox card: answers every commands frame until `op` finishes
+/// (its callback arrives). Records every frame's text and counts round trips per operation.
+struct card_touch_point {
+    ws_client& ws;
+    tsm::sandbox::secure_element& card;
+    std::vector<std::string> frames_seen;
+
+    /// Runs batches until the SP has the callback of `op`; returns the round trips it took.
+    int run_until_done(fake_sp& sp, const std::string& op) {
+        int rounds = 0;
+        for (int guard = 0; guard < 20; ++guard) {
+            if (sp.wait_callback(op, std::chrono::milliseconds(50))) {
+                return rounds;
+            }
+            auto f = ws.read_type("commands", std::chrono::seconds(5));
+            if (!f) {
+                continue;
+            }
+            frames_seen.push_back(boost::json::serialize(*f));
+            ++rounds;
+            const bool stop_on_error = (*f)["stopOnError"].as_bool();
+            boost::json::array responses;
+            for (const auto& c : (*f)["commands"].as_array()) {
+                const std::string r = card.transceive(*from_hex(str(c)));
+                responses.emplace_back(to_hex(r));
+                if (stop_on_error && !sw_ok(r)) {
+                    break;
+                }
+            }
+            ws.send_json(boost::json::object{{"type", "responses"}, {"batch", (*f)["batch"]}, {"responses", responses}});
+        }
+        return rounds;
+    }
+};
+
+std::string put_card_keys(tsm_env& env, const std::string& key) {
+    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"enc":")" + key
+        + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
+    auto r = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    return r.body;
+}
+
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
+    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
+    return str(r.json().as_object()["operationId"]);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(ccm)
+
+BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
+    tsm_env env;
+    put_card_keys(env, test_key);
+    for (const char* cap : {"kaoh-helloworld.cap", "gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap"}) {
+        auto up = http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(), read_cap(cap));
+        BOOST_REQUIRE_EQUAL(up.status, 200);
+    }
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+
+    struct applet {
+        std::string elf, module, instance;
+    };
+    for (const applet& a : {applet{"D0D1D2D3D4D501", "D0D1D2D3D4D50101", "D0D1D2D3D4D5010101"},
+                            applet{"0102030405", "0102030405060708", "010203040506070801"}}) {
+        std::string op = post_op(env, s.session_id, "/ccm/install",
+                                 R"({"executableLoadFile":")" + a.elf + R"(","executableModule":")" + a.module
+                                     + R"(","application":")" + a.instance + R"(","parameters":"","privileges":"00"})");
+        const int rounds = tp.run_until_done(env.sp, op);
+        auto cb = env.sp.wait_callback(op);
+        BOOST_REQUIRE(cb);
+        BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
+        BOOST_CHECK_EQUAL(rounds, 2); // an install with its load: two round trips
+        BOOST_CHECK(card.find_load_file(*from_hex(a.elf)).has_value());
+        BOOST_CHECK(card.find_application(*from_hex(a.instance)).has_value());
+
+        // The new instance answers SELECT.
+        std::string sel = env.transceive_ok(s.session_id, {"00A40400" + to_hex(std::string(1, char(a.instance.size() / 2))) + a.instance + "00"});
+        tp.run_until_done(env.sp, sel);
+        auto sel_cb = env.sp.wait_callback(sel);
+        BOOST_REQUIRE(sel_cb);
+        BOOST_CHECK(str((*sel_cb)["responses"].as_array()[0]).ends_with("9000"));
+        card.reset();
+    }
+
+    // Personalization data crosses the touch point only encrypted.
+    const std::string secret = "0101104A4F484E20534D49544820534543524554";
+    tp.frames_seen.clear();
+    std::string op = post_op(env, s.session_id, "/ccm/storedata",
+                             R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + secret + R"("})");
+    BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 2);
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
+    auto stored = card.personalization_data(*from_hex("D0D1D2D3D4D5010101"));
+    BOOST_REQUIRE(stored);
+    BOOST_CHECK_EQUAL(to_hex(*stored), secret);
+    for (const auto& f : tp.frames_seen) {
+        BOOST_CHECK_MESSAGE(f.find(secret) == std::string::npos, "plaintext seen at the touch point");
+        BOOST_CHECK(f.find(secret.substr(8, 16)) == std::string::npos);
+    }
+    card.reset();
+
+    // Delete each load file with its related objects: the card has neither left.
+    for (const std::string elf : {"D0D1D2D3D4D501", "0102030405"}) {
+        std::string del = post_op(env, s.session_id, "/ccm/delete", R"({"application":")" + elf + R"(","withRelated":true})");
+        BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, del), 2);
+        auto dcb = env.sp.wait_callback(del);
+        BOOST_REQUIRE(dcb);
+        BOOST_CHECK_EQUAL((*dcb)["statusCode"].as_int64(), 200);
+        card.reset();
+    }
+    BOOST_CHECK(card.load_files().empty());
+    BOOST_CHECK(!card.find_application(*from_hex("D0D1D2D3D4D5010101")));
+    BOOST_CHECK(!card.find_application(*from_hex("010203040506070801")));
+    BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_card_keys_fail_cleanly_before_external_authenticate) {
+    tsm_env env;
+    put_card_keys(env, "000102030405060708090A0B0C0D0E0F"); // not the card's keys
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+    std::string op = post_op(env, s.session_id, "/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":true})");
+    BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 1); // only SELECT + INITIALIZE UPDATE went out
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_NE((*cb)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "authentication-failed");
+    BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
+    for (const auto& f : tp.frames_seen) {
+        BOOST_CHECK(f.find("\"8482") == std::string::npos); // no EXTERNAL AUTHENTICATE
+    }
+}
+
+BOOST_AUTO_TEST_CASE(card_errors_name_the_command_and_status_word) {
+    tsm_env env;
+    put_card_keys(env, test_key);
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+    // No load file uploaded and none on the card: INSTALL [for install] cannot find it.
+    std::string op = post_op(env, s.session_id, "/ccm/install",
+                             R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101","application":"A00000061700010101"})");
+    tp.run_until_done(env.sp, op);
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    auto& e = (*cb)["error"].as_object();
+    BOOST_CHECK_EQUAL(str(e["code"]), "card-error");
+    BOOST_CHECK_EQUAL(str(e["command"]), "INSTALL [for install]");
+    BOOST_CHECK_EQUAL(str(e["sw"]), "6A88");
+}
+
+BOOST_AUTO_TEST_CASE(ccm_requests_are_validated_and_card_keys_required) {
+    tsm_env env;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    auto bad = [&](const std::string& path, const std::string& body) {
+        auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(s.session_id, env.callback_url()), body);
+        BOOST_CHECK_MESSAGE(r.status == 400, path << " " << body << " -> " << r.status);
+    };
+    bad("/ccm/install", R"({"executableLoadFile":"D0D1","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    bad("/ccm/install", R"({"executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    bad("/ccm/install", R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","privileges":"ZZ"})");
+    bad("/ccm/delete", R"({"withRelated":true})");
+    bad("/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":"yes"})");
+    bad("/ccm/storedata", R"({"application":"D0D1D2D3D4D5010101","tagType":"XML","data":"00"})");
+    bad("/ccm/storedata", R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI"})");
+    // A card without registered keys: the operation fails with a clear error, no APDU sent.
+    std::string op = post_op(env, s.session_id, "/ccm/delete", R"({"application":"D0D1D2D3D4D501"})");
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "no-card-keys");
+    BOOST_CHECK(!ws.read(std::chrono::milliseconds(200)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
