@@ -1,0 +1,300 @@
+// tsm-bench: load harness for tsmd. Registers its own app, connects N touch points (each
+// delivers a session and answers every batch with 9000), posts /transceive operations from C
+// keep-alive SP connections (closed loop, open loop at a fixed rate, or a sweep of rates), and
+// receives the callbacks. Or, in soak mode, holds N idle touch-point connections and reports
+// tsmd's memory per connection. See docs/performance.md.
+#include "admin_client.hpp"
+#include "bench.hpp"
+#include "proc_stats.hpp"
+#include "report.hpp"
+#include "sp_sink.hpp"
+#include "svg_chart.hpp"
+#include "worker.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+using namespace tsm::tools::loadgen;
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+double seconds_since(std::int64_t t0) { return static_cast<double>(now_ns() - t0) / 1e9; }
+
+/// One progress line per second on stderr.
+class progress {
+public:
+    progress(bench& b, const char* what) : b_(b), what_(what), t0_(now_ns()), last_t_(t0_) {
+        last_cpu_ = self_cpu_seconds();
+        if (auto p = sample_process(b.opt.tsmd_pid)) {
+            last_tsmd_cpu_ = p->cpu_s;
+        }
+    }
+    void tick(std::uint32_t step) {
+        if (!b_.opt.progress || now_ns() - last_t_ < 1'000'000'000) {
+            return;
+        }
+        const auto now = now_ns();
+        const double dt = static_cast<double>(now - last_t_) / 1e9;
+        const auto& sc = b_.st.steps[step];
+        const auto called = sc.called.load();
+        const double cpu = self_cpu_seconds();
+        std::string tsmd = "";
+        if (auto p = sample_process(b_.opt.tsmd_pid)) {
+            char t[96];
+            std::snprintf(t, sizeof t, " | tsmd cpu %3.0f%% rss %llu MiB", 100 * (p->cpu_s - last_tsmd_cpu_) / dt,
+                          static_cast<unsigned long long>(p->rss_kib / 1024));
+            tsmd = t;
+            last_tsmd_cpu_ = p->cpu_s;
+        }
+        std::fprintf(stderr,
+                     "[%s %5.1fs] %7.0f ops/s  issued %llu acked %llu pushed %llu cb %llu inflight %llu  sessions %llu  err %llu"
+                     " | harness cpu %3.0f%%%s\n",
+                     what_, seconds_since(t0_), static_cast<double>(called - last_called_) / dt,
+                     static_cast<unsigned long long>(sc.issued.load()), static_cast<unsigned long long>(sc.acked.load()),
+                     static_cast<unsigned long long>(sc.pushed.load()), static_cast<unsigned long long>(called),
+                     static_cast<unsigned long long>(sc.issued.load() - sc.completed.load()),
+                     static_cast<unsigned long long>(b_.sessions_ready.load()),
+                     static_cast<unsigned long long>(b_.st.error_total()), 100 * (cpu - last_cpu_) / dt, tsmd.c_str());
+        last_called_ = called;
+        last_cpu_ = cpu;
+        last_t_ = now;
+    }
+
+private:
+    bench& b_;
+    const char* what_;
+    std::int64_t t0_, last_t_;
+    std::uint64_t last_called_ = 0;
+    double last_cpu_ = 0, last_tsmd_cpu_ = 0;
+};
+
+/// Runs one measured step (closed loop, or open loop at `rate`) and drains it.
+step_result run_step(bench& b, std::uint32_t idx, bool closed, double rate, const std::string& label) {
+    const auto& o = b.opt;
+    step_result r;
+    r.label = label;
+    r.offered_rate = closed ? 0 : rate;
+    const auto tsmd0 = sample_process(o.tsmd_pid);
+    const double cpu0 = self_cpu_seconds();
+    b.step.store(idx);
+    b.quota_taken.store(0);
+    b.step_quota.store(o.ops);
+    const std::int64_t t0 = now_ns() + 2'000'000;
+    b.step_deadline_ns.store(t0 + static_cast<std::int64_t>(o.duration_s * 1e9));
+    b.closed_loop.store(closed);
+    b.issuing.store(true);
+    for (auto& w : b.workers) {
+        if (closed) {
+            w->start_closed(idx);
+        } else {
+            w->start_open(idx, rate / static_cast<double>(b.workers.size()), t0);
+        }
+    }
+    progress prog(b, label.c_str());
+    auto& sc = b.st.steps[idx];
+    while (b.issuing.load() && !interrupted.load()) {
+        if (now_ns() >= b.step_deadline_ns.load()) {
+            b.issuing.store(false);
+        }
+        prog.tick(idx);
+        sleep_ms(20);
+    }
+    b.issuing.store(false);
+    // Drain: wait until every issued operation finished, stable for 200 ms, or --drain elapsed.
+    const std::int64_t drain_end = now_ns() + static_cast<std::int64_t>(o.drain_s * 1e9);
+    int stable = 0;
+    std::uint64_t last_issued = ~0ull;
+    while (now_ns() < drain_end && !interrupted.load()) {
+        const auto issued = sc.issued.load();
+        stable = (issued == sc.completed.load() && issued == last_issued) ? stable + 1 : 0;
+        last_issued = issued;
+        if (stable >= 10) {
+            break;
+        }
+        prog.tick(idx);
+        sleep_ms(20);
+    }
+    r.issued = sc.issued.load();
+    r.acked = sc.acked.load();
+    r.pushed = sc.pushed.load();
+    r.called = sc.called.load();
+    r.completed = sc.completed.load();
+    r.lost = r.issued - std::min(r.issued, r.completed);
+    for (std::size_t i = 0; i < b.ops.capacity(); ++i) {
+        op_slot& s = b.ops.at(i);
+        const auto f = s.flags.load();
+        if ((f & op_flag::in_use) && s.step.load() == idx) {
+            r.lost_no_ack += (f & (op_flag::acked | op_flag::rejected)) == 0;
+            r.lost_no_push += (f & op_flag::pushed) == 0;
+            r.lost_no_callback += (f & op_flag::called) == 0;
+        }
+    }
+    const auto first = sc.first_issue_ns.load();
+    const auto last = sc.last_callback_ns.load();
+    r.wall_s = last > first ? static_cast<double>(last - first) / 1e9 : 0;
+    r.ops_per_s = r.wall_s > 0 ? static_cast<double>(r.called) / r.wall_s : 0;
+    r.harness_cpu_s = self_cpu_seconds() - cpu0;
+    if (auto t1 = sample_process(o.tsmd_pid); t1 && tsmd0) {
+        r.tsmd_cpu_s = t1->cpu_s - tsmd0->cpu_s;
+        r.tsmd_rss_kib = t1->rss_kib;
+    }
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    options o = parse_options(argc, argv);
+    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGINT, [](int) { interrupted.store(true); });
+    const auto fd_limit = raise_fd_limit();
+    const std::uint64_t fds_needed = o.touch_points + o.sp_concurrency + 256;
+    if (fds_needed > fd_limit) {
+        std::cerr << "tsm-bench: need about " << fds_needed << " file descriptors, the limit is " << fd_limit
+                  << " (ulimit -Hn); lower --touch-points\n";
+        return 2;
+    }
+
+    bench b;
+    b.opt = o;
+    b.app = make_bench_app();
+    for (unsigned i = 0; i < o.threads; ++i) {
+        b.workers.push_back(std::make_unique<worker>(b, i));
+    }
+    for (unsigned i = 0; i < o.touch_points; ++i) {
+        auto s = std::make_unique<session_slot>();
+        s->owner = i % o.threads;
+        b.sessions.push_back(std::move(s));
+        b.workers[i % o.threads]->add_touch_point(i);
+    }
+    if (o.mode != run_mode::soak) {
+        for (unsigned i = 0; i < o.threads; ++i) {
+            b.workers[i]->add_sp_clients(o.sp_concurrency / o.threads + (i < o.sp_concurrency % o.threads ? 1 : 0));
+        }
+    }
+    sp_sink sink(b);
+    b.sink_base = sink.start();
+    for (auto& w : b.workers) {
+        w->run_thread();
+    }
+    if (auto err = register_app(o, b.app, b.sink_base); !err.empty()) {
+        std::cerr << "tsm-bench: cannot register the bench app: " << err << "\n";
+        return 1;
+    }
+
+    run_result res;
+    res.opt = o;
+    res.app_id = b.app.id;
+    res.fd_limit = fd_limit;
+    const auto rss_before = sample_process(o.tsmd_pid);
+
+    // Connect the touch points (bounded concurrency), wait for every session and delivery request.
+    const std::int64_t c0 = now_ns();
+    for (auto& w : b.workers) {
+        w->connect_touch_points(std::max(1u, o.connect_concurrency / o.threads));
+    }
+    const std::int64_t connect_deadline = c0 + static_cast<std::int64_t>((60 + o.touch_points / 100.0) * 1e9);
+    {
+        progress prog(b, "connect");
+        while (!interrupted.load() && now_ns() < connect_deadline &&
+               (b.sessions_ready.load() + b.sessions_failed.load() < o.touch_points ||
+                b.deliveries.load() < b.sessions_ready.load())) {
+            prog.tick(0);
+            sleep_ms(20);
+        }
+    }
+    sleep_ms(200); // let tsmd process the delivery answers (session becomes active)
+    res.connect_s = seconds_since(c0);
+    res.sessions = static_cast<unsigned>(b.sessions_ready.load());
+    std::cerr << "tsm-bench: " << res.sessions << "/" << o.touch_points << " sessions delivered in " << res.connect_s
+              << " s (app " << b.app.id << ", sink " << b.sink_base << ")\n";
+    if (res.sessions == 0) {
+        std::cerr << "tsm-bench: no session could be delivered\n";
+        return 1;
+    }
+
+    if (o.mode == run_mode::soak) {
+        res.is_soak = true;
+        const auto connected = sample_process(o.tsmd_pid);
+        const std::int64_t h0 = now_ns();
+        progress prog(b, "soak");
+        while (!interrupted.load() && seconds_since(h0) < o.duration_s) {
+            prog.tick(0);
+            sleep_ms(50);
+        }
+        const auto end = sample_process(o.tsmd_pid);
+        res.soak.connections = res.sessions;
+        res.soak.hold_s = seconds_since(h0);
+        if (rss_before && connected && end) {
+            res.soak.rss_before_kib = rss_before->rss_kib;
+            res.soak.rss_connected_kib = connected->rss_kib;
+            res.soak.rss_end_kib = end->rss_kib;
+            res.soak.bytes_per_connection = 1024.0 *
+                (static_cast<double>(end->rss_kib) - static_cast<double>(rss_before->rss_kib)) /
+                static_cast<double>(res.sessions);
+        }
+    } else {
+        std::uint32_t idx = 0;
+        const bool closed = o.mode == run_mode::closed;
+        if (o.warmup_s > 0) {
+            options saved = b.opt;
+            b.opt.duration_s = o.warmup_s;
+            run_step(b, idx++, closed, closed ? 0 : (o.sweep.empty() ? o.rate : o.sweep.front()), "warmup");
+            b.opt = saved;
+        }
+        std::vector<double> rates = o.sweep.empty() ? std::vector<double>{o.rate} : o.sweep;
+        if (closed) {
+            rates = {0};
+        }
+        for (double rate : rates) {
+            if (interrupted.load() || idx >= stats::max_steps) {
+                break;
+            }
+            char label[64];
+            std::snprintf(label, sizeof label, closed ? "closed" : "open %.0f/s", rate);
+            step_result r = run_step(b, idx, closed, rate, label);
+            for (auto& w : b.workers) {
+                // Histograms are single-writer; the step is drained, so reading them here only races
+                // with late duplicates (counted as errors, not recorded).
+                for (int k = 0; k < latency_kinds; ++k) {
+                    r.hist[static_cast<std::size_t>(k)].merge(w->hist(idx)[static_cast<std::size_t>(k)]);
+                }
+            }
+            res.steps.push_back(std::move(r));
+            ++idx;
+        }
+    }
+
+    for (std::size_t code = 0; code < b.st.http_status.size(); ++code) {
+        if (auto n = b.st.http_status[code].load()) {
+            res.http_status[static_cast<int>(code)] = n;
+        }
+    }
+    for (int k = 0; k < static_cast<int>(error_kind::count_); ++k) {
+        res.errors[error_name(static_cast<error_kind>(k))] = b.st.errors[static_cast<std::size_t>(k)].load();
+    }
+    sink.stop();
+    for (auto& w : b.workers) {
+        w->stop_thread();
+    }
+    delete_app(o, b.app);
+    print_summary(res);
+    if (!o.json_file.empty() && !write_json(res, o.json_file)) {
+        std::cerr << "tsm-bench: cannot write " << o.json_file << "\n";
+    }
+    if (!o.svg_file.empty() && !res.steps.empty() && !write_chart(res, o.svg_file)) {
+        std::cerr << "tsm-bench: cannot write " << o.svg_file << "\n";
+    }
+    std::uint64_t lost = 0;
+    for (const auto& s : res.steps) {
+        lost += s.lost;
+    }
+    std::fflush(stdout);
+    std::_Exit(lost ? 3 : 0); // skip tearing down thousands of sockets one by one
+}

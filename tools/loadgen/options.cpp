@@ -1,0 +1,199 @@
+#include "options.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace tsm::tools::loadgen {
+
+namespace {
+
+constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --admin 127.0.0.1:PORT [options]
+
+  --touch-points N      WebSocket touch points, one delivered session each (100)
+  --sp-concurrency C    keep-alive SP connections posting /transceive (32)
+  --apdus K             commands per transceive (1)
+  --mode M              closed | open | soak (closed)
+  --rate R              open loop: operations/s on a fixed schedule (1000)
+  --sweep R1,R2,...     open-loop steps, one per rate (implies --mode open); --svg plots them
+  --duration S          seconds per run or step (10)
+  --ops N               operations per run or step (10000000); whichever bound comes first
+  --warmup S            closed/open: unmeasured seconds before the run (0)
+  --drain S             wait at most S seconds for outstanding callbacks (10)
+  --threads T           harness threads (1)
+  --connect-concurrency N  touch points connecting at once (256)
+  --tsmd-pid PID        read tsmd CPU and RSS from /proc/PID
+  --admin-token T       bearer token for the admin API
+  --service ID          service id the touch points deliver (bench)
+  --json FILE           write the results as JSON
+  --svg FILE            write the latency-vs-offered-load chart (sweep) or the run's percentiles
+  --no-progress         no live progress line on stderr
+Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
+)";
+
+[[noreturn]] void usage_error(const std::string& msg) {
+    std::cerr << "tsm-bench: " << msg << "\n" << usage_text;
+    std::exit(2);
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+endpoint parse_endpoint(const std::string& flag, const std::string& v) {
+    auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        usage_error(flag + " expects HOST:PORT, got '" + v + "'");
+    }
+    endpoint e;
+    e.host = v.substr(0, colon);
+    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') {
+        e.host = e.host.substr(1, e.host.size() - 2);
+    }
+    if (e.host == "localhost") {
+        e.host = "127.0.0.1";
+    }
+    if (!is_loopback(e.host)) {
+        usage_error(flag + ": refusing non-loopback host '" + e.host + "' (tsm-bench drives local servers only)");
+    }
+    char* end = nullptr;
+    long p = std::strtol(v.c_str() + colon + 1, &end, 10);
+    if (*end != '\0' || p <= 0 || p > 65535) {
+        usage_error(flag + ": bad port in '" + v + "'");
+    }
+    e.port = static_cast<unsigned short>(p);
+    return e;
+}
+
+double parse_double(const std::string& flag, const std::string& v, double min) {
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(d >= min)) {
+        usage_error(flag + ": bad number '" + v + "'");
+    }
+    return d;
+}
+
+std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || v[0] == '-' || n < min) {
+        usage_error(flag + ": bad count '" + v + "'");
+    }
+    return n;
+}
+
+} // namespace
+
+const char* mode_name(run_mode m) {
+    switch (m) {
+    case run_mode::closed: return "closed";
+    case run_mode::open: return "open";
+    case run_mode::soak: return "soak";
+    }
+    return "?";
+}
+
+options parse_options(int argc, char** argv) {
+    options o;
+    bool have_tsm = false;
+    bool have_admin = false;
+    bool mode_given = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::cout << usage_text;
+            std::exit(0);
+        }
+        if (a == "--no-progress") {
+            o.progress = false;
+            continue;
+        }
+        std::string v;
+        if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+            v = a.substr(eq + 1);
+            a = a.substr(0, eq);
+        } else {
+            if (i + 1 >= argc) {
+                usage_error(a + " needs a value");
+            }
+            v = argv[++i];
+        }
+        if (a == "--tsm") {
+            o.tsm = parse_endpoint(a, v);
+            have_tsm = true;
+        } else if (a == "--admin") {
+            o.admin = parse_endpoint(a, v);
+            have_admin = true;
+        } else if (a == "--admin-token") {
+            o.admin_token = v;
+        } else if (a == "--touch-points") {
+            o.touch_points = static_cast<unsigned>(parse_uint(a, v, 1));
+        } else if (a == "--sp-concurrency") {
+            o.sp_concurrency = static_cast<unsigned>(parse_uint(a, v, 1));
+        } else if (a == "--apdus") {
+            o.apdus = static_cast<unsigned>(parse_uint(a, v, 1));
+            if (o.apdus > 256) {
+                usage_error("--apdus: at most 256 (limits.max_commands_per_batch)");
+            }
+        } else if (a == "--mode") {
+            mode_given = true;
+            if (v == "closed") {
+                o.mode = run_mode::closed;
+            } else if (v == "open") {
+                o.mode = run_mode::open;
+            } else if (v == "soak") {
+                o.mode = run_mode::soak;
+            } else {
+                usage_error("--mode: closed, open or soak");
+            }
+        } else if (a == "--rate") {
+            o.rate = parse_double(a, v, 0.001);
+        } else if (a == "--sweep") {
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+                o.sweep.push_back(parse_double(a, item, 0.001));
+            }
+            if (o.sweep.empty()) {
+                usage_error("--sweep: at least one rate");
+            }
+        } else if (a == "--duration") {
+            o.duration_s = parse_double(a, v, 0.001);
+        } else if (a == "--ops") {
+            o.ops = parse_uint(a, v, 1);
+        } else if (a == "--warmup") {
+            o.warmup_s = parse_double(a, v, 0);
+        } else if (a == "--drain") {
+            o.drain_s = parse_double(a, v, 0);
+        } else if (a == "--threads") {
+            o.threads = static_cast<unsigned>(parse_uint(a, v, 1));
+        } else if (a == "--connect-concurrency") {
+            o.connect_concurrency = static_cast<unsigned>(parse_uint(a, v, 1));
+        } else if (a == "--tsmd-pid") {
+            o.tsmd_pid = static_cast<int>(parse_uint(a, v, 1));
+        } else if (a == "--json") {
+            o.json_file = v;
+        } else if (a == "--svg") {
+            o.svg_file = v;
+        } else if (a == "--service") {
+            o.service = v;
+        } else {
+            usage_error("unknown option " + a);
+        }
+    }
+    if (!have_tsm || !have_admin) {
+        usage_error("--tsm and --admin are required");
+    }
+    if (!o.sweep.empty()) {
+        if (mode_given && o.mode != run_mode::open) {
+            usage_error("--sweep runs open-loop steps; drop --mode or use --mode open");
+        }
+        o.mode = run_mode::open;
+    }
+    return o;
+}
+
+} // namespace tsm::tools::loadgen

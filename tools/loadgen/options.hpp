@@ -1,0 +1,43 @@
+#pragma once
+/// Command-line options of tsm-bench. Every run is bounded in count and in time.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsm::tools::loadgen {
+
+enum class run_mode { closed, open, soak };
+
+struct endpoint {
+    std::string host;
+    unsigned short port = 0;
+};
+
+struct options {
+    endpoint tsm;                      ///< SP API + touch points (loopback only)
+    endpoint admin;                    ///< admin API (loopback only)
+    std::string admin_token;
+    unsigned touch_points = 100;       ///< N sessions, one WebSocket each
+    unsigned sp_concurrency = 32;      ///< C keep-alive SP connections
+    unsigned apdus = 1;                ///< K commands per transceive
+    run_mode mode = run_mode::closed;
+    double rate = 1000;                ///< open loop ops/s
+    std::vector<double> sweep;         ///< open-loop steps (ops/s); implies mode open
+    double duration_s = 10;            ///< per step
+    std::uint64_t ops = 10'000'000;    ///< per step
+    double drain_s = 10;               ///< wait for outstanding callbacks after a step
+    double warmup_s = 0;               ///< closed/open: run this long before measuring
+    unsigned threads = 1;
+    unsigned connect_concurrency = 256; ///< touch points connecting at once
+    int tsmd_pid = 0;
+    std::string json_file;
+    std::string svg_file;
+    std::string service = "bench";
+    bool progress = true;
+};
+
+/// Parses argv; on a usage error prints to stderr and exits 2; --help exits 0.
+options parse_options(int argc, char** argv);
+const char* mode_name(run_mode m);
+
+} // namespace tsm::tools::loadgen

@@ -1,0 +1,41 @@
+#pragma once
+/// One keep-alive HTTP/1.1 connection of the simulated SP: posts /transceive, one request at a
+/// time, records the SP-ack latency, and hands itself back to its worker when the answer came.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace tsm::tools::loadgen {
+
+class worker;
+
+/// The /transceive request text for operation `seq` on session `session_id` with `apdus` commands.
+std::string transceive_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
+                               const std::string& session_id, const std::string& callback_url,
+                               std::uint64_t seq, unsigned apdus);
+
+class sp_client {
+public:
+    explicit sp_client(worker& w);
+    /// Posts operation `seq` for `session` (the slot is already claimed). Must be idle.
+    void post(std::uint32_t session, std::uint64_t seq);
+
+private:
+    void write();
+    void on_answer(boost::beast::error_code ec);
+    void finish_transport_error(bool timeout);
+
+    worker& w_;
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buf_;
+    boost::beast::http::response<boost::beast::http::string_body> res_;
+    std::string req_;
+    std::uint64_t seq_ = 0;
+    bool connected_ = false;
+};
+
+} // namespace tsm::tools::loadgen
