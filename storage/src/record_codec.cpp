@@ -249,6 +249,7 @@ void encode(const core::card_keys_record& r, std::string& out) {
     out.push_back(static_cast<char>(r.scp));
     out.push_back(static_cast<char>(r.kvn));
     out.push_back(static_cast<char>(r.key_length));
+    out.push_back(static_cast<char>(r.security_level));
     put_str(out, r.diversification);
     put_str(out, r.sealed_keys);
 }
@@ -266,6 +267,7 @@ std::error_code decode(std::string_view in, core::card_keys_record& out) {
     out.scp = r.byte();
     out.kvn = r.byte();
     out.key_length = r.byte();
+    out.security_level = r.byte();
     r.str(out.diversification);
     r.str(out.sealed_keys);
     if (master > 1 || (out.scp != 2 && out.scp != 3)) {

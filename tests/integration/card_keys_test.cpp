@@ -53,6 +53,7 @@ BOOST_AUTO_TEST_CASE(card_keys_are_stored_sealed_and_never_returned) {
     BOOST_CHECK_EQUAL(str(j["isd"]), "A000000151000000");
     BOOST_CHECK_EQUAL(str(j["scp"]), "03");
     BOOST_CHECK_EQUAL(j["kvn"].as_int64(), 48);
+    BOOST_CHECK_EQUAL(str(j["securityLevel"]), "03");
     for (const auto& k : {enc, mac, dek}) {
         BOOST_CHECK(got.body.find(k) == std::string::npos);
         BOOST_CHECK(put.body.find(k) == std::string::npos);
@@ -89,6 +90,9 @@ BOOST_AUTO_TEST_CASE(bad_card_keys_are_400) {
     expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":300,"enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
     expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":"00","dek":")" + dek + R"("})");
     expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"diversification":"kdf3","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"securityLevel":"07","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"02","kvn":1,"securityLevel":"33","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/iins/8A2C", R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"kdf3","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/admin/v1/cards/0E48").status, 404); // nothing half-written
 }
 

@@ -71,9 +71,9 @@ struct card_touch_point {
     }
 };
 
-std::string put_card_keys(tsm_env& env, const std::string& key) {
-    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"enc":")" + key
-        + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
+std::string put_card_keys(tsm_env& env, const std::string& key, const std::string& level = "03") {
+    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":")" + level
+        + R"(","enc":")" + key + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
     auto r = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
     BOOST_REQUIRE_EQUAL(r.status, 200);
     return r.body;
@@ -157,6 +157,25 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     BOOST_CHECK(!card.find_application(*from_hex("D0D1D2D3D4D5010101")));
     BOOST_CHECK(!card.find_application(*from_hex("010203040506070801")));
     BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(response_mac_and_encryption_level_works_end_to_end) {
+    tsm_env env;
+    put_card_keys(env, test_key, "33"); // C-MAC, C-DEC, R-MAC, R-ENC
+    BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(),
+                                  read_cap("kaoh-helloworld.cap")).status, 200);
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+    std::string op = post_op(env, s.session_id, "/ccm/install",
+                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    tp.run_until_done(env.sp, op);
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
+    BOOST_CHECK_EQUAL(card.security_level(), 0x33);
+    BOOST_CHECK(card.find_application(*from_hex("D0D1D2D3D4D5010101")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(wrong_card_keys_fail_cleanly_before_external_authenticate) {

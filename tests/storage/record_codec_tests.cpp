@@ -33,6 +33,43 @@ auto fields(const core::operation_record& r) {
 auto fields(const core::outbox_entry& r) {
     return std::tie(r.id, r.url, r.body, r.created_ms);
 }
+auto fields(const core::card_keys_record& r) {
+    return std::tie(r.master, r.id, r.iin, r.isd_aid, r.scp, r.kvn, r.key_length, r.security_level,
+                    r.diversification, r.sealed_keys);
+}
+auto fields(const core::capfile_record& r) {
+    return std::tie(r.app_id, r.id, r.elf_aid, r.module_aids, r.load_file_data_block,
+                    r.java_card_version, r.gp_version, r.os_type_version, r.created_ms);
+}
+
+core::card_keys_record sample_card_keys() {
+    core::card_keys_record c;
+    c.master = true;
+    c.id = "8A2C10";
+    c.iin = "8A2C10";
+    c.isd_aid = std::string("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
+    c.scp = 2;
+    c.kvn = 0x20;
+    c.key_length = 16;
+    c.security_level = 0x01;
+    c.diversification = "emv";
+    c.sealed_keys = std::string("\x00\xff sealed \x80", 11);
+    return c;
+}
+
+core::capfile_record sample_capfile() {
+    core::capfile_record f;
+    f.app_id = "0A0B0C0D";
+    f.id = "60a16fea3d7baf74dfe112abf645972d6869edee8a46f4109ce78f40d33e57b5";
+    f.elf_aid = std::string("\xD0\xD1\xD2\xD3\xD4\xD5\x01", 7);
+    f.module_aids = {std::string("\xD0\xD1\xD2\xD3\xD4\xD5\x01\x01", 8), std::string("\x01\x02\x03\x04\x05", 5)};
+    f.load_file_data_block = std::string(300, '\x5a');
+    f.java_card_version = "3.0.4";
+    f.gp_version = "2.2";
+    f.os_type_version = "JCOP 2.4.2r2";
+    f.created_ms = -5;
+    return f;
+}
 
 core::app_record sample_app() {
     core::app_record a;
@@ -132,6 +169,10 @@ BOOST_AUTO_TEST_CASE(round_trips_every_record_type) {
     check_round_trip(sample_session());
     check_round_trip(sample_operation());
     check_round_trip(sample_outbox());
+    check_round_trip(sample_card_keys());
+    check_round_trip(sample_capfile());
+    check_round_trip(core::card_keys_record{});
+    check_round_trip(core::capfile_record{});
     check_round_trip(core::app_record{});
     check_round_trip(core::session_record{});
     check_round_trip(core::operation_record{});
@@ -149,6 +190,8 @@ BOOST_AUTO_TEST_CASE(rejects_truncated_extended_and_damaged_input) {
     check_rejects_damage(sample_session());
     check_rejects_damage(sample_operation());
     check_rejects_damage(sample_outbox());
+    check_rejects_damage(sample_card_keys());
+    check_rejects_damage(sample_capfile());
 }
 
 BOOST_AUTO_TEST_CASE(rejects_unknown_version_and_wrong_kind) {

@@ -99,10 +99,25 @@ std::string card_keys_admin::build(bool master, std::string id, const transport:
         return "SCP02 keys are two-key 3DES (16 bytes)";
     }
     out.key_length = static_cast<std::uint8_t>(n);
+    const std::string level = body.security_level.empty() ? std::string("03") : body.security_level;
+    const bool level_ok = out.scp == 3 ? (level == "01" || level == "03" || level == "11" || level == "13" || level == "33")
+                                       : (level == "01" || level == "03");
+    if (!level_ok) {
+        return out.scp == 3 ? "securityLevel must be 01, 03, 11, 13 or 33 for SCP03"
+                            : "securityLevel must be 01 or 03 for SCP02";
+    }
+    out.security_level = static_cast<std::uint8_t>(std::stoi(level, nullptr, 16));
     if (master) {
         const std::string& d = body.diversification.empty() ? std::string("none") : body.diversification;
         if (d != "none" && d != "kdf3" && d != "emv" && d != "visa2") {
             return "diversification must be none, kdf3, emv or visa2";
+        }
+        // EMV and VISA2 diversify 3DES keys, KDF3 AES keys: refuse a set that could never work.
+        if ((d == "emv" || d == "visa2") && out.scp != 2) {
+            return "emv and visa2 diversification apply to SCP02 (3DES) key sets";
+        }
+        if (d == "kdf3" && out.scp != 3) {
+            return "kdf3 diversification applies to SCP03 (AES) key sets";
         }
         out.diversification = d;
     } else if (!body.diversification.empty()) {
@@ -123,6 +138,7 @@ std::string card_keys_admin::to_json(const core::card_keys_record& r) {
     }
     w.key("isd").hex_value(r.isd_aid).key("scp").value(r.scp == 3 ? "03" : "02");
     w.key("kvn").value(static_cast<int>(r.kvn)).key("keyLength").value(static_cast<int>(r.key_length));
+    w.key("securityLevel").hex_value(std::string(1, static_cast<char>(r.security_level)));
     if (r.master) {
         w.key("diversification").value(r.diversification);
     }

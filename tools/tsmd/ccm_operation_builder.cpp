@@ -58,6 +58,10 @@ std::optional<gp::diversification> parse_method(const std::string& m) {
 
 } // namespace
 
+std::string ccm_operation_builder::sealed_payload_context(std::string_view session_id) {
+    return std::string(payload_context) + "/" + std::string(session_id);
+}
+
 bool ccm_operation_builder::accepts(std::string_view kind, std::string_view payload) const {
     if (kind == ccm::install_kind) {
         auto r = ccm::decode_install_request(payload);
@@ -68,14 +72,8 @@ bool ccm_operation_builder::accepts(std::string_view kind, std::string_view payl
         return r && !ccm::validate(*r);
     }
     if (kind == ccm::storedata_kind) {
-        // Sealed: the SP API validated it before sealing; here only that it opens.
-        auto plain = vault_.open(payload, payload_context);
-        if (!plain) {
-            return false;
-        }
-        auto r = ccm::decode_storedata_request(*plain);
-        core::wipe(*plain);
-        return r && !ccm::validate(*r);
+        // Sealed (bound to its session): the SP API validated it before sealing.
+        return !payload.empty();
     }
     return basic_.accepts(kind, payload);
 }
@@ -106,7 +104,7 @@ void ccm_operation_builder::with_keys(const core::operation_record& op, const co
             return;
         }
         if (rec.kind == ccm::storedata_kind) {
-            auto plain = vault_.open(rec.payload, payload_context);
+            auto plain = vault_.open(rec.payload, sealed_payload_context(rec.session_id));
             auto req = plain ? ccm::decode_storedata_request(*plain) : std::nullopt;
             if (plain) {
                 core::wipe(*plain);
@@ -163,6 +161,7 @@ void ccm_operation_builder::with_keys(const core::operation_record& op, const co
         ctx.isd_aid = keys.isd_aid;
         ctx.protocol = keys.scp == 2 ? ccm::scp_protocol::scp02 : ccm::scp_protocol::scp03;
         ctx.kvn = keys.kvn;
+        ctx.security_level = keys.security_level;
         if (*method == gp::diversification::none) {
             ctx.keys = std::move(*set);
         } else {

@@ -21,8 +21,10 @@ public:
     void build(const core::operation_record& op, const core::session_record& session,
                done_handler done) override;
 
-    /// Storedata payloads hold personalization data: they are sealed before they are stored.
+    /// Storedata payloads hold personalization data: they are sealed before they are stored,
+    /// bound to their session so a copied blob does not open elsewhere.
     static constexpr std::string_view payload_context = "opentsm/ccm-payload/v1";
+    static std::string sealed_payload_context(std::string_view session_id);
 
 private:
     void with_keys(const core::operation_record& op, const core::session_record& session,

@@ -55,6 +55,15 @@ std::optional<std::string> session_header(const transport::http_request& req,
     return id;
 }
 
+/// The sessionId header as accept() will use it (lower case), or empty.
+std::string session_id_of(const transport::http_request& req) {
+    std::string id(req.header("sessionId").value_or(""));
+    for (char& c : id) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return id;
+}
+
 } // namespace
 
 sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
@@ -224,7 +233,8 @@ void sp_api::ccm(const core::app_record& app, transport::http_request req,
         if (!err) {
             // Personalization data is secret: it is stored sealed, like card keys.
             core::bytes plain = ccm::encode_storedata_request(r);
-            payload = vault_.seal(plain, ccm_operation_builder::payload_context);
+            payload = vault_.seal(plain, ccm_operation_builder::sealed_payload_context(
+                                             session_id_of(req)));
             core::wipe(plain);
         }
         core::wipe(r.data);

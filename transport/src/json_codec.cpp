@@ -359,7 +359,8 @@ std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
         static constexpr std::pair<std::string_view, std::string card_keys_body::*> strings[] = {
             {"iin", &card_keys_body::iin}, {"isd", &card_keys_body::isd}, {"scp", &card_keys_body::scp},
             {"enc", &card_keys_body::enc}, {"mac", &card_keys_body::mac}, {"dek", &card_keys_body::dek},
-            {"diversification", &card_keys_body::diversification}};
+            {"diversification", &card_keys_body::diversification},
+            {"securityLevel", &card_keys_body::security_level}};
         for (const auto& [name, member] : strings) {
             if (key == name) {
                 return get_string(v, out.*member, name);

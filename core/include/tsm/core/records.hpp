@@ -88,6 +88,7 @@ struct card_keys_record {
     std::uint8_t scp = 3;       ///< 3 = SCP03, 2 = SCP02
     std::uint8_t kvn = 0;       ///< key version number
     std::uint8_t key_length = 16; ///< bytes per key (16/24/32 for SCP03, 16 for SCP02)
+    std::uint8_t security_level = 0x03; ///< EXTERNAL AUTHENTICATE P1: 01, 03, 11, 13, 33
     std::string diversification; ///< master sets: "none" | "kdf3" | "emv" | "visa2"
     bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id)
 };

@@ -67,6 +67,7 @@ struct card_keys_body {
     std::string mac;
     std::string dek;
     std::string diversification;
+    std::string security_level; ///< hex byte, e.g. "03"
 };
 std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
 
