@@ -8,6 +8,8 @@
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 namespace tsm::tools::example_sp {
@@ -17,6 +19,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view demo_service_id = "demo";
+constexpr std::string_view hello_service_id = "hello";
 
 http_reply error_reply(int status, std::string_view code, std::string_view message) {
     core::json_writer w;
@@ -49,6 +52,9 @@ sp_app::sp_app(sp_options opts, std::ostream& log_out)
 sp_app::~sp_app() { stop(); }
 
 bool sp_app::start(std::string& error) {
+    if (!opts_.cap_path.empty() && !upload_cap(error)) {
+        return false;
+    }
     auto handler = [this](const http_request_in& req) { return handle(req); };
     if (!listener_.start(opts_.listen_host, opts_.listen_port, handler, error)) {
         return false;
@@ -67,6 +73,34 @@ bool sp_app::start(std::string& error) {
         }
         public_url_ = "http://" + host + ":" + std::to_string(listener_.port());
     }
+    return true;
+}
+
+bool sp_app::upload_cap(std::string& error) {
+    std::ifstream in(opts_.cap_path, std::ios::binary);
+    std::string cap{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in.good() && !in.eof()) {
+        error = "cannot read the CAP file " + opts_.cap_path;
+        return false;
+    }
+    if (cap.empty()) {
+        error = "cannot read the CAP file " + opts_.cap_path + " (missing or empty)";
+        return false;
+    }
+    log_.line({}, "uploading CAP file " + opts_.cap_path + " (" + std::to_string(cap.size()) + " bytes) to "
+                      + opts_.tsm_url);
+    auto up = api_.upload_cap(cap);
+    if (!up.ok) {
+        error = "CAP upload of " + opts_.cap_path + " failed: " + up.error;
+        return false;
+    }
+    auto applet = hello_applet_from_upload(up.id, up.elf_aid, up.modules, error);
+    if (!applet) {
+        return false;
+    }
+    log_.line({}, "CAP uploaded: id " + applet->cap_id + ", load file " + applet->elf_aid + ", applet "
+                      + applet->module_aid + "; service hello installs instance " + applet->instance_aid);
+    hello_ = std::move(applet);
     return true;
 }
 
@@ -115,6 +149,11 @@ http_reply sp_app::handle(const http_request_in& req) {
 }
 
 http_reply sp_app::on_description(const std::string& service_id) const {
+    if (service_id == hello_service_id && hello_) {
+        return http_reply{
+            200,
+            R"({"title":"Hello applet","description":"Installs and personalizes the HelloWorld applet","confirmationRequired":false})"};
+    }
     if (service_id != demo_service_id) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
@@ -137,7 +176,8 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     }
     std::string session_id(sid->get_string());
     std::string service_id(svc->get_string());
-    if (service_id != demo_service_id) {
+    const bool hello = service_id == hello_service_id && hello_;
+    if (service_id != demo_service_id && !hello) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
 
@@ -166,10 +206,17 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     w.session_id = session_id;
     worker* wp = &w; // std::list: stable address until reaped, and reaping waits for done
     demo_context ctx{api_, waiter_, log_, public_url_, opts_.operation_timeout};
-    w.thread = std::thread([ctx, session_id, wp] {
-        run_demo_session(ctx, session_id);
-        wp->done = true;
-    });
+    if (hello) {
+        w.thread = std::thread([ctx, applet = *hello_, session_id, wp] {
+            run_hello_session(ctx, applet, session_id);
+            wp->done = true;
+        });
+    } else {
+        w.thread = std::thread([ctx, session_id, wp] {
+            run_demo_session(ctx, session_id);
+            wp->done = true;
+        });
+    }
     return http_reply{200, ""};
 }
 

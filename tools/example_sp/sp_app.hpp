@@ -1,7 +1,9 @@
 #pragma once
-/// The example Service Provider: routes the SP endpoints to the demo service and runs each
-/// delivery session on its own worker thread. Owns the listener, the operation waiter and the
+/// The example Service Provider: routes the SP endpoints to the "demo" service (and, with --cap,
+/// the "hello" card content management service) and runs each delivery session on its own
+/// worker thread. Owns the listener, the operation waiter and the
 /// workers; start() then stop() (or destruction) from one controlling thread.
+#include "example_sp/hello_session.hpp"
 #include "example_sp/http_listener.hpp"
 #include "example_sp/operation_waiter.hpp"
 #include "example_sp/sp_options.hpp"
@@ -12,6 +14,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,11 +25,14 @@ public:
     sp_app(sp_options opts, std::ostream& log_out);
     ~sp_app(); ///< calls stop()
 
-    /// Binds and serves; false with `error` when the address cannot be bound.
+    /// With --cap, first reads the CAP file and uploads it to tsmd (once); then binds and serves.
+    /// False with `error` when the CAP cannot be read or uploaded or the address cannot be bound.
     bool start(std::string& error);
     /// The base URL tsmd should use (the --public-url, or the bound address).
     const std::string& public_url() const { return public_url_; }
     std::uint16_t port() const { return listener_.port(); }
+    /// The uploaded applet (after a successful start with --cap), else nullopt.
+    const std::optional<hello_applet>& hello() const { return hello_; }
     /// Stops serving, wakes waiting sessions (they report failure) and joins every worker.
     void stop();
 
@@ -45,6 +51,7 @@ private:
     http_reply on_delivery(const http_request_in& req);
     http_reply on_callback(const std::string& session_id, const http_request_in& req);
     void reap_finished_workers(); // mutex_ held
+    bool upload_cap(std::string& error);
 
     sp_options opts_;
     step_log log_;
@@ -52,6 +59,7 @@ private:
     operation_waiter waiter_;
     http_listener listener_;
     std::string public_url_;
+    std::optional<hello_applet> hello_; ///< set once in start(), before the listener runs
 
     std::mutex mutex_;
     std::list<worker> workers_;

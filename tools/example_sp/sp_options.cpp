@@ -7,11 +7,11 @@
 namespace tsm::tools::example_sp {
 
 const char* sp_usage() {
-    return R"(example_sp - example Service Provider for OpenTSM (demo service "demo")
+    return R"(example_sp - example Service Provider for OpenTSM (services "demo" and "hello")
 
 Usage:
   example_sp --listen HOST:PORT --tsm URL --app-id ID --app-key HEX
-             [--public-url URL] [--operation-timeout SECONDS]
+             [--public-url URL] [--operation-timeout SECONDS] [--cap FILE]
 
 Options:
   --listen HOST:PORT       address to serve on (port 0 picks a free port; default 127.0.0.1:0)
@@ -21,10 +21,14 @@ Options:
   --public-url URL         base URL tsmd uses to reach this SP (callbacks); default
                            http://HOST:PORT of the bound address
   --operation-timeout S    how long to wait for each operation callback (default 60)
+  --cap FILE               CAP file for the "hello" service (e.g. tests/data/cap/kaoh-helloworld.cap),
+                           uploaded to tsmd once at start (POST /v3/apps/{appId}/capfiles); the
+                           stored CAP id is logged. Without --cap, "hello" is unknown (404)
   --help                   this text
 
 Endpoints served (register them with tsmctl apps put):
-  GET       /description/{serviceId}   "demo" -> 200 description JSON, anything else -> 404
+  GET       /description/{serviceId}   "demo" (and "hello" with --cap) -> 200 description JSON,
+                                       anything else -> 404
   PUT|POST  /delivery                  delivery request; 200 at once, the session then runs on
                                        its own worker thread
   POST      /callback/{sessionId}      operation callbacks from tsmd
@@ -34,8 +38,17 @@ CPLC), wait for the callback, check statusCode 200 and SW 9000; POST /transceive
 ["80CA004500"] (GET DATA CIN), wait, check; then POST /service/completed with success and a
 message. Every step is logged as one line on stdout.
 
+The hello session (card content management; the CAP's first applet, instance AID = applet AID
++ "01"): POST /ccm/install, wait for the callback; POST /transceive SELECT of the instance
+(expects 9000); POST /ccm/storedata with a DGI 0101 "hello"; then /service/completed with a
+message naming the instance. The applet stays installed. When INSTALL [for install] fails with
+SW 6985 or 6A89 (the instance exists), the instance is deleted (/ccm/delete, withRelated false)
+and installed once more. Any other failure completes with success false and a message naming the
+failing command and its SW. Keys and personalization data are never logged.
+
 Once bound it prints "example_sp listening on http://HOST:PORT". SIGINT/SIGTERM stop it.
-Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.
+Exit codes: 0 stopped by a signal, 1 cannot listen or cannot read/upload the --cap file,
+2 usage error.
 
 Example:
   example_sp --listen 127.0.0.1:9000 --tsm http://127.0.0.1:8080 --app-id demo-sp \
@@ -43,6 +56,9 @@ Example:
   tsmctl apps put demo-sp --key 00112233445566778899AABBCCDDEEFF \
       --description-url http://127.0.0.1:9000/description \
       --delivery-url http://127.0.0.1:9000/delivery --callback-prefix http://127.0.0.1:9000/callback/
+  # card content management: the "hello" service (the card's keys registered with tsmctl cards put)
+  example_sp ... --cap tests/data/cap/kaoh-helloworld.cap
+  tsm-touchpoint --url ws://127.0.0.1:8080/touchpoint/v1 --app demo-sp --service hello
 )";
 }
 
@@ -98,6 +114,11 @@ sp_parse_result parse_sp_args(const std::vector<std::string>& args) {
                 return usage_error("--operation-timeout must be a positive number of seconds");
             }
             o.operation_timeout = std::chrono::seconds(s);
+        } else if (a == "--cap") {
+            if (v.empty()) {
+                return usage_error("--cap needs a CAP file path");
+            }
+            o.cap_path = v;
         } else {
             return usage_error("unknown option " + a);
         }

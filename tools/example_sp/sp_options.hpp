@@ -16,6 +16,7 @@ struct sp_options {
     std::string app_key;
     std::string public_url; ///< empty: http://{bound address}
     std::chrono::milliseconds operation_timeout{60000};
+    std::string cap_path; ///< --cap: CAP file uploaded at start for the "hello" service; empty: no "hello"
 };
 
 struct sp_parse_result {

@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+
 namespace tsm::tools::example_sp {
 
 namespace json = boost::json;
@@ -47,16 +49,47 @@ api_result tsm_api_client::transceive(
         w.value(c);
     }
     w.end_array().end_object();
+    return post_operation("/transceive", session_id, callback_url, std::move(w).str());
+}
 
+api_result tsm_api_client::ccm_install(
+    const std::string& session_id, const std::string& callback_url, const std::string& elf_aid,
+    const std::string& module_aid, const std::string& instance_aid) const {
+    core::json_writer w;
+    w.begin_object().key("executableLoadFile").value(elf_aid).key("executableModule").value(module_aid);
+    w.key("application").value(instance_aid).end_object();
+    return post_operation("/ccm/install", session_id, callback_url, std::move(w).str());
+}
+
+api_result tsm_api_client::ccm_storedata(
+    const std::string& session_id, const std::string& callback_url, const std::string& instance_aid,
+    const std::string& tag_type, const std::string& data_hex) const {
+    core::json_writer w;
+    w.begin_object().key("application").value(instance_aid).key("tagType").value(tag_type);
+    w.key("data").value(data_hex).end_object();
+    return post_operation("/ccm/storedata", session_id, callback_url, std::move(w).str());
+}
+
+api_result tsm_api_client::ccm_delete(
+    const std::string& session_id, const std::string& callback_url, const std::string& aid,
+    bool with_related) const {
+    core::json_writer w;
+    w.begin_object().key("application").value(aid).key("withRelated").value(with_related).end_object();
+    return post_operation("/ccm/delete", session_id, callback_url, std::move(w).str());
+}
+
+api_result tsm_api_client::post_operation(
+    const std::string& path, const std::string& session_id, const std::string& callback_url,
+    std::string body) const {
     sync_http_request req;
     req.method = "POST";
-    req.url = cfg_.tsm_url + "/transceive";
+    req.url = cfg_.tsm_url + path;
     req.headers = {
         {"app_id", cfg_.app_id},
         {"app_key", cfg_.app_key},
         {"sessionId", session_id},
         {"callbackUrl", callback_url}};
-    req.body = std::move(w).str();
+    req.body = std::move(body);
     req.timeout = cfg_.timeout;
     auto res = http_call(req);
 
@@ -70,11 +103,54 @@ api_result tsm_api_client::transceive(
     auto v = json::parse(res.body, ec);
     const json::value* id = !ec && v.is_object() ? v.get_object().if_contains("operationId") : nullptr;
     if (!id || !id->is_string() || id->get_string().empty()) {
-        out.error = "transceive answer has no operationId: " + res.body;
+        out.error = path.substr(1) + " answer has no operationId: " + res.body;
         return out;
     }
     out.ok = true;
     out.operation_id = std::string(id->get_string());
+    return out;
+}
+
+cap_upload_result tsm_api_client::upload_cap(const std::string& cap_bytes) const {
+    sync_http_request req;
+    req.method = "POST";
+    req.url = cfg_.tsm_url + "/v3/apps/";
+    append_path_segment(req.url, cfg_.app_id);
+    req.url += "/capfiles";
+    req.headers = {
+        {"app_id", cfg_.app_id}, {"app_key", cfg_.app_key}, {"Content-Type", "application/octet-stream"}};
+    req.body = cap_bytes;
+    req.timeout = std::max(cfg_.timeout, std::chrono::milliseconds(30000)); // parsing a CAP takes a moment
+    auto res = http_call(req);
+    cap_upload_result out;
+    if (res.ec || res.status != 200) {
+        out.error = describe_failure(res);
+        return out;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(res.body, ec);
+    const json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;
+    auto text = [&](std::string_view key) {
+        const json::value* x = o ? o->if_contains(key) : nullptr;
+        return x && x->is_string() ? std::string(x->get_string()) : std::string();
+    };
+    out.id = text("id");
+    out.elf_aid = text("elfAid");
+    if (out.elf_aid.empty()) {
+        out.elf_aid = text("executableLoadFile");
+    }
+    if (const json::value* m = o ? o->if_contains("executableModules") : nullptr; m && m->is_array()) {
+        for (const auto& x : m->get_array()) {
+            if (x.is_string()) {
+                out.modules.emplace_back(x.get_string());
+            }
+        }
+    }
+    if (out.id.empty() || out.elf_aid.empty()) {
+        out.error = "CAP upload answer has no id or elfAid: " + res.body;
+        return out;
+    }
+    out.ok = true;
     return out;
 }
 

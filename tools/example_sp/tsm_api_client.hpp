@@ -16,8 +16,17 @@ struct tsm_api_config {
 
 struct api_result {
     bool ok = false;
-    std::string operation_id; ///< transceive only
+    std::string operation_id; ///< operation requests only (transceive, ccm_*)
     std::string error;        ///< why !ok (transport error or the server's error message)
+};
+
+/// tsmd's answer to a CAP upload (POST /v3/apps/{appId}/capfiles).
+struct cap_upload_result {
+    bool ok = false;
+    std::string id;                   ///< the stored CAP file's id
+    std::string elf_aid;              ///< Executable Load File (package) AID, hex
+    std::vector<std::string> modules; ///< Executable Module (applet) AIDs, hex
+    std::string error;
 };
 
 class tsm_api_client {
@@ -29,10 +38,35 @@ public:
         const std::string& session_id, const std::string& callback_url,
         const std::vector<std::string>& commands) const;
 
+    /// POST /ccm/install: instantiate `module_aid` of the load file `elf_aid` as `instance_aid`
+    /// (all hex; tsmd loads the uploaded CAP file first when the card lacks it).
+    api_result ccm_install(
+        const std::string& session_id, const std::string& callback_url, const std::string& elf_aid,
+        const std::string& module_aid, const std::string& instance_aid) const;
+
+    /// POST /ccm/storedata: personalize `instance_aid` with `data_hex` (tag_type "DGI" or "BER").
+    /// The data is secret: it is only ever sent to tsmd, never logged.
+    api_result ccm_storedata(
+        const std::string& session_id, const std::string& callback_url, const std::string& instance_aid,
+        const std::string& tag_type, const std::string& data_hex) const;
+
+    /// POST /ccm/delete: delete `aid` (with its related objects when `with_related`).
+    api_result ccm_delete(
+        const std::string& session_id, const std::string& callback_url, const std::string& aid,
+        bool with_related) const;
+
+    /// POST /v3/apps/{appId}/capfiles with the raw CAP file: stores it in tsmd for /ccm/install.
+    cap_upload_result upload_cap(const std::string& cap_bytes) const;
+
     /// POST /service/completed: ends the delivery session.
     api_result complete(const std::string& session_id, bool success, const std::string& message) const;
 
 private:
+    /// POSTs an operation request to `path` and returns its operationId.
+    api_result post_operation(
+        const std::string& path, const std::string& session_id, const std::string& callback_url,
+        std::string body) const;
+
     tsm_api_config cfg_;
 };
 
