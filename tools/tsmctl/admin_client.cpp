@@ -6,7 +6,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <cctype>
 #include <ostream>
+#include <sstream>
+#include <string_view>
 
 namespace tsm::tools::tsmctl {
 
@@ -98,11 +101,62 @@ std::string error_text(const std::string& body) {
     return body.empty() ? "(no body)" : body;
 }
 
+// Replaces every occurrence (any letter case) of `secret` in `text`. Secrets shorter than 8
+// characters (a toy token, a 1-byte app key) are left alone: replacing them would mangle
+// ordinary output, and they protect nothing anyway. Card keys are at least 32 hex digits.
+void redact(std::string& text, std::string_view secret) {
+    if (secret.size() < 8) {
+        return;
+    }
+    auto lower = [](unsigned char c) { return static_cast<char>(std::tolower(c)); };
+    static constexpr std::string_view mark = "<redacted>";
+    for (std::size_t pos = 0; pos + secret.size() <= text.size();) {
+        bool match = true;
+        for (std::size_t i = 0; i < secret.size() && match; ++i) {
+            match = lower(static_cast<unsigned char>(text[pos + i])) == lower(static_cast<unsigned char>(secret[i]));
+        }
+        if (match) {
+            text.replace(pos, secret.size(), mark);
+            pos += mark.size();
+        } else {
+            ++pos;
+        }
+    }
+}
+
 } // namespace
+
+std::string redact_secrets(std::string text, const tsmctl_command& cmd) {
+    // Whatever answers (a proxy, a misdirected --admin) may echo the request; tsmctl still never
+    // prints the key material it sent.
+    for (const std::string* secret : {&cmd.enc, &cmd.mac, &cmd.dek, &cmd.key, &cmd.token}) {
+        redact(text, *secret);
+    }
+    return text;
+}
+
+int tsmctl_main(const std::vector<std::string>& args, const std::string& env_admin_url,
+                const std::string& env_token, std::ostream& out, std::ostream& err) {
+    auto parsed = parse_tsmctl_args(args, env_admin_url, env_token);
+    if (parsed.help) {
+        out << tsmctl_usage();
+        return 0;
+    }
+    if (!parsed.command) {
+        err << "tsmctl: " << parsed.error << "\n(try tsmctl --help)\n";
+        return 2;
+    }
+    return run_admin_command(*parsed.command, out, err);
+}
 
 sync_http_request build_admin_request(const tsmctl_command& cmd) {
     sync_http_request req;
-    req.url = cmd.resource.empty() ? app_url(cmd) : cmd.admin_url + "/admin/v1/" + cmd.resource + "/" + cmd.card_id;
+    if (cmd.resource.empty()) {
+        req.url = app_url(cmd);
+    } else {
+        req.url = cmd.admin_url + "/admin/v1/" + cmd.resource + "/";
+        append_path_segment(req.url, cmd.card_id);
+    }
     switch (cmd.what) {
     case action::keys_put: {
         req.method = "PUT";
@@ -145,21 +199,22 @@ sync_http_request build_admin_request(const tsmctl_command& cmd) {
 int run_admin_command(const tsmctl_command& cmd, std::ostream& out, std::ostream& err) {
     auto res = http_call(build_admin_request(cmd));
     if (res.ec) {
-        err << "tsmctl: " << res.error << "\n";
+        err << "tsmctl: " << redact_secrets(res.error, cmd) << "\n";
         return 1;
     }
     if (res.status < 200 || res.status > 299) {
-        err << "tsmctl: HTTP " << res.status << ": " << error_text(res.body) << "\n";
+        err << "tsmctl: HTTP " << res.status << ": " << redact_secrets(error_text(res.body), cmd) << "\n";
         return 1;
     }
     if (!res.body.empty()) {
         boost::system::error_code ec;
         auto v = json::parse(res.body, ec);
         if (ec) {
-            out << res.body << "\n";
+            out << redact_secrets(res.body, cmd) << "\n";
         } else {
-            pretty(out, v, 0);
-            out << "\n";
+            std::ostringstream text;
+            pretty(text, v, 0);
+            out << redact_secrets(std::move(text).str(), cmd) << "\n";
         }
     } else if (cmd.what == action::apps_delete) {
         out << "deleted " << cmd.app_id << "\n";

@@ -4,14 +4,16 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <string_view>
 
 namespace tsm::tools::tsmctl {
 
 const char* tsmctl_usage() {
-    return R"(tsmctl - manage Service Provider apps through the tsmd admin API
+    return R"(tsmctl - manage Service Provider apps and card keys through the tsmd admin API
 
 Usage:
   tsmctl [--admin URL] [--token T] apps put ID --key HEX --description-url URL
@@ -19,9 +21,10 @@ Usage:
   tsmctl [--admin URL] [--token T] apps get ID
   tsmctl [--admin URL] [--token T] apps list
   tsmctl [--admin URL] [--token T] apps delete ID
-  tsmctl [...] cards put CIN --iin HEX --isd AID --scp 03|02 --kvn N (--keys-file F | --enc K --mac K --dek K)
+  tsmctl [...] cards put CIN [--iin HEX] --isd AID [--scp 03|02] --kvn N
+               (--keys-file F | --enc K --mac K --dek K)
   tsmctl [...] cards get CIN | cards delete CIN
-  tsmctl [...] iins put IIN --isd AID --scp 03|02 --kvn N [--diversification none|kdf3|emv|visa2]
+  tsmctl [...] iins put IIN --isd AID [--scp 03|02] --kvn N [--diversification none|kdf3|emv|visa2]
                (--keys-file F | --enc K --mac K --dek K)
   tsmctl [...] iins get IIN | iins delete IIN
 
@@ -29,24 +32,38 @@ Options:
   --admin URL     admin listener base URL (env TSM_ADMIN_URL, default http://127.0.0.1:8081)
   --token T       bearer token sent as "Authorization: Bearer T" (env TSM_ADMIN_TOKEN)
   --help          this text
+ cards/iins put:
+  --iin HEX       cards only: the card's IIN, stored with its keys (optional)
+  --isd AID       the Issuer Security Domain AID, 5 to 16 bytes in hex (required)
+  --scp 03|02     secure channel protocol of the key set (default 03)
+  --kvn N         key version number 0..255, decimal or 0xHH (required)
+  --diversification none|kdf3|emv|visa2
+                  iins only: how per-card keys derive from the master keys (default none)
+  --keys-file F   JSON file {"enc":"HEX","mac":"HEX","dek":"HEX"} (preferred)
+  --enc/--mac/--dek K
+                  the keys in hex on the command line; not together with --keys-file
+                  Keys: SCP03 AES-128/192/256 (16, 24 or 32 bytes, all three the same length),
+                  SCP02 two-key 3DES (16 bytes).
 
 apps put registers or replaces an app: the key is the app_key SPs send (hex), the description
 URL gets "/{serviceId}" appended, the delivery URL receives delivery requests with the given
 method (default PUT), and callbackUrls an SP passes must start with one of the prefixes.
 
 cards put stores one card's GlobalPlatform keys (ENC/MAC/DEK, hex); iins put stores an IIN
-master key set diversified per card. tsmd seals keys at rest and never returns them. Prefer
---keys-file (a JSON object {"enc":"..","mac":"..","dek":".."}) over --enc/--mac/--dek, which
-other local users can read in the process list.
+master key set diversified per card. tsmd seals keys at rest and never returns them, and tsmctl
+never prints them. Prefer --keys-file over --enc/--mac/--dek, which other local users can read
+in the process list.
 
 Output: the response JSON on stdout (pretty-printed); errors on stderr.
 Exit codes: 0 success (2xx), 1 request failed (HTTP error status or connection failure),
             2 usage error.
 
-Example:
+Examples:
   tsmctl apps put demo-sp --key 00112233445566778899AABBCCDDEEFF \
       --description-url http://127.0.0.1:9000/description --delivery-url http://127.0.0.1:9000/delivery \
       --callback-prefix http://127.0.0.1:9000/callback/
+  tsmctl cards put 0E48800471400A --iin 8A2C10 --isd A000000151000000 --scp 03 --kvn 0x30 \
+      --keys-file card-keys.json
 )";
 }
 
@@ -62,24 +79,40 @@ bool is_http_url(std::string_view s) {
     return s.starts_with("http://") || s.starts_with("https://");
 }
 
-/// Reads {"enc","mac","dek"} from a JSON file.
+// Decimal or 0x-prefixed hex, 0..255, nothing trailing (std::stoi would take "010" as octal
+// and "12abc" as 12).
+bool parse_kvn(const std::string& s, int& out) {
+    const bool hex = s.starts_with("0x") || s.starts_with("0X");
+    const char* first = s.data() + (hex ? 2 : 0);
+    const char* last = s.data() + s.size();
+    if (first == last) {
+        return false;
+    }
+    auto [p, ec] = std::from_chars(first, last, out, hex ? 16 : 10);
+    return ec == std::errc() && p == last && out >= 0 && out <= 255;
+}
+
+/// Reads {"enc","mac","dek"} from a JSON file. Error messages never quote the file's content.
 std::string read_keys_file(const std::string& path, tsmctl_command& cmd) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
         return "cannot read --keys-file " + path;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+        return "cannot read --keys-file " + path;
+    }
     boost::system::error_code ec;
-    auto v = boost::json::parse(ss.str(), ec);
+    auto v = boost::json::parse(text, ec);
+    std::fill(text.begin(), text.end(), '\0');
     if (ec || !v.is_object()) {
-        return "--keys-file must hold a JSON object {\"enc\",\"mac\",\"dek\"}";
+        return "--keys-file " + path + " must hold a JSON object {\"enc\",\"mac\",\"dek\"}";
     }
     auto& o = v.as_object();
     for (auto [name, dst] : {std::pair{"enc", &cmd.enc}, std::pair{"mac", &cmd.mac}, std::pair{"dek", &cmd.dek}}) {
         auto* f = o.if_contains(name);
         if (f == nullptr || !f->is_string()) {
-            return std::string("--keys-file lacks \"") + name + "\"";
+            return "--keys-file " + path + " lacks \"" + name + "\" (a hex string)";
         }
         *dst = std::string(f->as_string());
     }
@@ -90,15 +123,9 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
                                 const std::vector<std::string>& options,
                                 const std::vector<std::string>& values) {
     cmd.resource = positional[0];
-    if (positional.size() != 3) {
-        return usage_error(cmd.resource + " put|get|delete needs exactly one " +
-                           (cmd.resource == "cards" ? "CIN" : "IIN"));
-    }
-    const std::string& verb = positional[1];
-    cmd.card_id = positional[2];
-    if (!core::is_hex(cmd.card_id)) {
-        return usage_error(cmd.resource == "cards" ? "the CIN must be hex" : "the IIN must be hex");
-    }
+    const bool cards = cmd.resource == "cards";
+    const std::string id_name = cards ? "CIN" : "IIN";
+    const std::string verb = positional.size() > 1 ? positional[1] : "";
     if (verb == "put") {
         cmd.what = action::keys_put;
     } else if (verb == "get") {
@@ -106,7 +133,15 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
     } else if (verb == "delete") {
         cmd.what = action::keys_delete;
     } else {
-        return usage_error("unknown subcommand " + cmd.resource + " " + verb);
+        return usage_error(verb.empty() ? "expected: " + cmd.resource + " put|get|delete " + id_name
+                                        : "unknown subcommand " + cmd.resource + " " + verb);
+    }
+    if (positional.size() != 3) {
+        return usage_error(cmd.resource + " " + verb + " needs exactly one " + id_name);
+    }
+    cmd.card_id = positional[2];
+    if (!core::is_hex(cmd.card_id) || cmd.card_id.size() > 64) {
+        return usage_error("the " + id_name + " must be even-length hex (at most 32 bytes)");
     }
     if (cmd.what != action::keys_put) {
         if (!options.empty()) {
@@ -116,49 +151,74 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         r.command = std::move(cmd);
         return r;
     }
+    std::string keys_file;
+    bool key_flags = false;
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& o = options[i];
         const std::string& v = values[i];
         if (o == "--iin") {
+            if (!cards) {
+                return usage_error("--iin is for cards put (iins put takes the IIN as its argument)");
+            }
             cmd.iin = v;
         } else if (o == "--isd") {
             cmd.isd = v;
         } else if (o == "--scp") {
             cmd.scp = v;
         } else if (o == "--kvn") {
-            try {
-                cmd.kvn = std::stoi(v, nullptr, 0);
-            } catch (const std::exception&) {
-                return usage_error("--kvn must be a number");
+            if (!parse_kvn(v, cmd.kvn)) {
+                return usage_error("--kvn must be 0..255, decimal or 0xHH");
             }
-        } else if (o == "--enc") {
-            cmd.enc = v;
-        } else if (o == "--mac") {
-            cmd.mac = v;
-        } else if (o == "--dek") {
-            cmd.dek = v;
+        } else if (o == "--enc" || o == "--mac" || o == "--dek") {
+            (o == "--enc" ? cmd.enc : o == "--mac" ? cmd.mac : cmd.dek) = v;
+            key_flags = true;
         } else if (o == "--diversification") {
-            if (cmd.resource != "iins") {
+            if (cards) {
                 return usage_error("--diversification is for iins put");
+            }
+            if (v != "none" && v != "kdf3" && v != "emv" && v != "visa2") {
+                return usage_error("--diversification must be none, kdf3, emv or visa2");
             }
             cmd.diversification = v;
         } else if (o == "--keys-file") {
-            if (auto err = read_keys_file(v, cmd); !err.empty()) {
-                return usage_error(err);
-            }
+            keys_file = v;
         }
     }
-    if (!core::is_hex(cmd.isd)) {
-        return usage_error(cmd.resource + " put needs --isd with the ISD AID in hex");
+    if (!keys_file.empty() && key_flags) {
+        return usage_error("give the keys either with --keys-file or with --enc/--mac/--dek, not both");
+    }
+    if (!keys_file.empty()) {
+        if (auto err = read_keys_file(keys_file, cmd); !err.empty()) {
+            return usage_error(err);
+        }
+    }
+    if (!cmd.iin.empty() && !core::is_hex(cmd.iin)) {
+        return usage_error("--iin must be even-length hex");
+    }
+    if (!core::is_hex(cmd.isd) || cmd.isd.size() < 10 || cmd.isd.size() > 32) {
+        return usage_error(cmd.resource + " put needs --isd with the ISD AID (5 to 16 bytes in hex)");
     }
     if (cmd.scp != "03" && cmd.scp != "02") {
         return usage_error("--scp must be 03 or 02");
     }
-    if (cmd.kvn < 0 || cmd.kvn > 255) {
-        return usage_error(cmd.resource + " put needs --kvn 0..255");
+    if (cmd.kvn < 0) {
+        return usage_error(cmd.resource + " put needs --kvn (0..255, decimal or 0xHH)");
+    }
+    if (cmd.enc.empty() || cmd.mac.empty() || cmd.dek.empty()) {
+        return usage_error(cmd.resource + " put needs the ENC, MAC and DEK keys (--keys-file, or --enc, --mac and --dek)");
     }
     if (!core::is_hex(cmd.enc) || !core::is_hex(cmd.mac) || !core::is_hex(cmd.dek)) {
-        return usage_error(cmd.resource + " put needs ENC, MAC and DEK keys in hex (--keys-file or --enc/--mac/--dek)");
+        return usage_error("the ENC, MAC and DEK keys must be even-length hex");
+    }
+    const std::size_t n = cmd.enc.size() / 2;
+    if (cmd.mac.size() / 2 != n || cmd.dek.size() / 2 != n) {
+        return usage_error("the ENC, MAC and DEK keys must have the same length");
+    }
+    if (cmd.scp == "03" && n != 16 && n != 24 && n != 32) {
+        return usage_error("SCP03 keys are AES-128, AES-192 or AES-256 (16, 24 or 32 bytes)");
+    }
+    if (cmd.scp == "02" && n != 16) {
+        return usage_error("SCP02 keys are two-key 3DES (16 bytes)");
     }
     parse_result r;
     r.command = std::move(cmd);
@@ -175,7 +235,7 @@ parse_result parse_tsmctl_args(
         cmd.admin_url = env_admin_url;
     }
     cmd.token = env_token;
-    bool have_key = false, have_desc = false, have_deliv = false;
+    bool have_key = false, have_desc = false, have_deliv = false, have_method = false;
     std::vector<std::string> positional;
     std::vector<std::string> key_options; // card-key options, applied by parse_keys_command
     std::vector<std::string> key_values;
@@ -211,6 +271,7 @@ parse_result parse_tsmctl_args(
             have_deliv = true;
         } else if (a == "--delivery-method") {
             cmd.delivery_method = v;
+            have_method = true;
         } else if (a == "--callback-prefix") {
             cmd.callback_prefixes.push_back(v);
         } else if (a == "--iin" || a == "--isd" || a == "--scp" || a == "--kvn" || a == "--enc"
@@ -228,6 +289,9 @@ parse_result parse_tsmctl_args(
         cmd.admin_url.pop_back();
     }
     if (!positional.empty() && (positional[0] == "cards" || positional[0] == "iins")) {
+        if (have_key || have_desc || have_deliv || have_method || !cmd.callback_prefixes.empty()) {
+            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix are for apps put");
+        }
         return parse_keys_command(std::move(cmd), positional, key_options, key_values);
     }
     if (!key_options.empty()) {
@@ -259,10 +323,10 @@ parse_result parse_tsmctl_args(
             return usage_error("app ID must not be empty");
         }
     }
-    bool put_only_given = have_key || have_desc || have_deliv || !cmd.callback_prefixes.empty();
+    bool put_only_given = have_key || have_desc || have_deliv || have_method || !cmd.callback_prefixes.empty();
     if (cmd.what != action::apps_put) {
         if (put_only_given) {
-            return usage_error("--key/--description-url/--delivery-url/--callback-prefix are for apps put");
+            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix are for apps put");
         }
     } else {
         if (!have_key || !core::is_hex(cmd.key)) {
