@@ -7,6 +7,7 @@ pkgs=(
   libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev libsodium-dev librocksdb-dev libbenchmark-dev libssl-dev
   libtomlplusplus-dev curl libzip-dev
+  libpcsclite-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

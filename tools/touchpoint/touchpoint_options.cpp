@@ -1,18 +1,22 @@
 #include "touchpoint/touchpoint_options.hpp"
 
+#include "touchpoint/pcsc_card.hpp"
+
 #include "tsm/core/hex.hpp"
 
 #include <charconv>
+#include <string>
 
 namespace tsm::tools::touchpoint {
 
 const char* touchpoint_usage() {
-    return R"(tsm-touchpoint - reference touch point: runs a service delivery against a card
+    static const std::string text = [] {
+        std::string t = R"(tsm-touchpoint - reference touch point: runs a service delivery against a card
 
 Usage:
   tsm-touchpoint --url ws://HOST:PORT/touchpoint/v1 --app APP_ID --service SERVICE_ID
                  [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
-                 [--card virtual|sim] [--scp 03|02] [--kvn N] [--scp-i HEX]
+                 [--card virtual|sim|pcsc] [--reader NAME] [--scp 03|02] [--kvn N] [--scp-i HEX]
                  [--enc HEX --mac HEX --dek HEX | --keys-file FILE] [--isd AID]
                  [--trace-apdu] [--max-reconnects N]
 
@@ -24,8 +28,10 @@ Options:
   --url URL             touch-point WebSocket endpoint (required)
   --app ID              application (SP) id (required)
   --service ID          service id (required)
-  --iin HEX             card IIN sent in cardId (default 8A2C10)
-  --cin HEX             card CIN sent in cardId (default 0E48800471400A)
+  --iin HEX             card IIN sent in cardId (default 8A2C10; --card pcsc: read from
+                        the card with GET DATA 42 unless given)
+  --cin HEX             card CIN sent in cardId (default 0E48800471400A; --card pcsc: read
+                        from the card with GET DATA 45 unless given)
   --platform-version N  cardId.platformVersion (default 2)
   --field KEY=VALUE     user field forwarded to the SP; repeatable
   --card KIND           card implementation:
@@ -35,7 +41,11 @@ Options:
                           registry lives as long as the process
                         "sim" is a stateless simulated card that answers SELECT and GET DATA
                           CPLC (9F7F), IIN (42) and CIN (45) only
-                        ("pcsc" is not available: this build has no pcsc-lite)
+                        "pcsc" is a real card in a PC/SC reader (pcsc-lite; pcscd must be
+                          running): shared access, T=0 or T=1, T=0 GET RESPONSE (61xx) and
+                          Le correction (6Cxx) handled by the touch point@PCSC_NOTE@
+  --reader NAME         --card pcsc: the reader, by its full name or a part of exactly one
+                        reader's name (default: the first reader holding a card)
   --scp 03|02           virtual card: secure channel protocol of the ISD key set (default 03)
   --kvn N               virtual card: key version number, decimal or 0xHH (default 0x30 for
                         SCP03, 0x20 for SCP02)
@@ -55,9 +65,16 @@ Exit codes:
   0  delivery finished with status OK and success true
   1  delivery failed (status FAILED or success false) or the server answered with an error
   2  usage error
-  3  connection failed or lost more than --max-reconnects times
+  3  connection failed or lost more than --max-reconnects times; or --card pcsc found no
+     PC/SC service (pcscd), no reader or no card
   4  protocol error (malformed frame from the server)
 )";
+        const std::string mark = "@PCSC_NOTE@";
+        t.replace(t.find(mark), mark.size(),
+                  pcsc_available() ? "" : "\n                          (not available: this build has no pcsc-lite)");
+        return t;
+    }();
+    return text.c_str();
 }
 
 namespace {
@@ -112,8 +129,10 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             o.service_id = v;
         } else if (a == "--iin") {
             o.iin_hex = v;
+            o.iin_given = true;
         } else if (a == "--cin") {
             o.cin_hex = v;
+            o.cin_given = true;
         } else if (a == "--platform-version") {
             if (!parse_int(v, o.platform_version) || o.platform_version < 0) {
                 return usage_error("--platform-version must be a non-negative integer");
@@ -126,6 +145,11 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             o.fields.emplace_back(v.substr(0, eq), v.substr(eq + 1));
         } else if (a == "--card") {
             o.card_kind = v;
+        } else if (a == "--reader") {
+            if (v.empty()) {
+                return usage_error("--reader needs a reader name");
+            }
+            o.reader = v;
         } else if (a == "--scp") {
             if (v != "03" && v != "02" && v != "3" && v != "2") {
                 return usage_error("--scp must be 03 or 02");
@@ -173,11 +197,16 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
     if (!core::is_hex(o.iin_hex) || !core::is_hex(o.cin_hex)) {
         return usage_error("--iin and --cin must be non-empty even-length hex");
     }
-    if (o.card_kind == "pcsc") {
-        return usage_error("--card pcsc is not available: this build has no pcsc-lite (supported: virtual, sim)");
+    const char* supported = pcsc_available() ? "virtual, sim, pcsc" : "virtual, sim";
+    if (o.card_kind == "pcsc" && !pcsc_available()) {
+        return usage_error("--card pcsc is not available: this build has no pcsc-lite (install "
+                           "libpcsclite-dev and rebuild; supported: virtual, sim)");
     }
-    if (o.card_kind != "virtual" && o.card_kind != "sim") {
-        return usage_error("unknown --card " + o.card_kind + " (supported: virtual, sim)");
+    if (o.card_kind != "virtual" && o.card_kind != "sim" && o.card_kind != "pcsc") {
+        return usage_error("unknown --card " + o.card_kind + " (supported: " + supported + ")");
+    }
+    if (!o.reader.empty() && o.card_kind != "pcsc") {
+        return usage_error("--reader is for --card pcsc");
     }
     touchpoint_parse_result r;
     r.options = std::move(o);

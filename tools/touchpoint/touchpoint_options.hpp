@@ -13,7 +13,8 @@ enum exit_code : int {
     exit_ok = 0,         ///< status OK with success true
     exit_failed = 1,     ///< delivery failed: status FAILED/success false, or an error frame
     exit_usage = 2,      ///< bad command line
-    exit_connection = 3, ///< could not connect, or lost the connection beyond --max-reconnects
+    exit_connection = 3, ///< could not connect, or lost the connection beyond --max-reconnects;
+                         ///< also --card pcsc finding no PC/SC service, reader or card
     exit_protocol = 4,   ///< the server sent something this client cannot understand
 };
 
@@ -25,9 +26,13 @@ struct touchpoint_options {
     std::string cin_hex = "0E48800471400A";
     int platform_version = 2;
     std::vector<std::pair<std::string, std::string>> fields;
+    bool iin_given = false; ///< --iin was given (--card pcsc otherwise reads it from the card)
+    bool cin_given = false; ///< --cin was given (likewise)
     /// "virtual" (default): the sandbox secure element (tools/sandbox_se), a software GP card
-    /// with the keys below; "sim": the stateless simulated card (SELECT and GET DATA only).
+    /// with the keys below; "sim": the stateless simulated card (SELECT and GET DATA only);
+    /// "pcsc": a real card in a PC/SC reader (builds with pcsc-lite only).
     std::string card_kind = "virtual";
+    std::string reader; ///< --card pcsc: reader name or part of it; empty = first reader with a card
     // --card virtual: the ISD and its key set. Keys are hex; empty = the GP test keys 40..4F.
     std::string scp = "03";              ///< "03" or "02"
     std::optional<int> kvn;              ///< default 0x30 for SCP03, 0x20 for SCP02
