@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
         progress prog(b, "connect");
         while (!interrupted.load() && now_ns() < connect_deadline &&
                (b.sessions_ready.load() + b.sessions_failed.load() < o.touch_points ||
-                b.deliveries.load() < b.sessions_ready.load())) {
+                (o.deliver && b.deliveries.load() < b.sessions_ready.load()))) {
             prog.tick(0);
             sleep_ms(20);
         }
@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
     sleep_ms(200); // let tsmd process the delivery answers (session becomes active)
     res.connect_s = seconds_since(c0);
     res.sessions = static_cast<unsigned>(b.sessions_ready.load());
-    std::cerr << "tsm-bench: " << res.sessions << "/" << o.touch_points << " sessions delivered in " << res.connect_s
+    std::cerr << "tsm-bench: " << res.sessions << "/" << o.touch_points
+              << (o.deliver ? " sessions delivered in " : " bare connections open in ") << res.connect_s
               << " s (app " << b.app.id << ", sink " << b.sink_base << ")\n";
     if (res.sessions == 0) {
         std::cerr << "tsm-bench: no session could be delivered\n";

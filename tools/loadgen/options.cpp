@@ -30,6 +30,8 @@ constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --ad
   --json FILE           write the results as JSON
   --svg FILE            write the latency-vs-offered-load chart (sweep) or the run's percentiles
   --no-progress         no live progress line on stderr
+  --no-deliver          soak: hold bare WebSocket connections (no session), to separate the
+                        cost of a connection from the cost of a session
 Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
 )";
 
@@ -109,6 +111,10 @@ options parse_options(int argc, char** argv) {
         }
         if (a == "--no-progress") {
             o.progress = false;
+            continue;
+        }
+        if (a == "--no-deliver") {
+            o.deliver = false;
             continue;
         }
         std::string v;
@@ -192,6 +198,9 @@ options parse_options(int argc, char** argv) {
             usage_error("--sweep runs open-loop steps; drop --mode or use --mode open");
         }
         o.mode = run_mode::open;
+    }
+    if (!o.deliver && o.mode != run_mode::soak) {
+        usage_error("--no-deliver is for --mode soak only");
     }
     return o;
 }

@@ -34,6 +34,7 @@ struct options {
     std::string svg_file;
     std::string service = "bench";
     bool progress = true;
+    bool deliver = true;               ///< soak --no-deliver: bare WebSocket connections
 };
 
 /// Parses argv; on a usage error prints to stderr and exits 2; --help exits 0.

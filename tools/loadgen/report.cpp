@@ -56,9 +56,10 @@ void print_summary(const run_result& r) {
                 static_cast<unsigned long long>(r.fd_limit));
     if (r.is_soak) {
         const auto& s = r.soak;
-        std::printf("soak: %llu idle connections held %.1f s; tsmd RSS %llu KiB before, %llu KiB connected, %llu KiB at end"
+        std::printf("soak: %llu idle connections (%s) held %.1f s; tsmd RSS %llu KiB before, %llu KiB connected, %llu KiB at end"
                     " -> %.0f bytes per connection\n",
-                    static_cast<unsigned long long>(s.connections), s.hold_s,
+                    static_cast<unsigned long long>(s.connections),
+                    r.opt.deliver ? "one delivered session each" : "bare, no session", s.hold_s,
                     static_cast<unsigned long long>(s.rss_before_kib), static_cast<unsigned long long>(s.rss_connected_kib),
                     static_cast<unsigned long long>(s.rss_end_kib), s.bytes_per_connection);
     }
@@ -122,6 +123,7 @@ bool write_json(const run_result& r, const std::string& file) {
     if (r.is_soak) {
         w.key("soak").begin_object();
         w.key("connections").value(static_cast<std::uint64_t>(r.soak.connections));
+        w.key("withSessions").value(r.opt.deliver);
         w.key("holdSeconds").raw(num(r.soak.hold_s));
         w.key("tsmdRssBeforeKiB").value(static_cast<std::uint64_t>(r.soak.rss_before_kib));
         w.key("tsmdRssConnectedKiB").value(static_cast<std::uint64_t>(r.soak.rss_connected_kib));

@@ -84,6 +84,14 @@ void touch_point::start(std::function<void(bool)> ready) {
             if (ec2) {
                 return fail("handshake");
             }
+            if (!w_.b().opt.deliver) {
+                // Bare connection (soak --no-deliver): counted as ready, no session.
+                w_.b().sessions_ready.fetch_add(1, std::memory_order_release);
+                read_next();
+                auto r = std::move(ready_);
+                ready_ = nullptr;
+                return r(true);
+            }
             char cin[17];
             std::snprintf(cin, sizeof cin, "0E48%012X", session_);
             const auto& b = w_.b();
