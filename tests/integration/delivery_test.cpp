@@ -285,3 +285,45 @@ BOOST_AUTO_TEST_CASE(metrics_and_health_are_served) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(slow_sp)
+
+BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
+    tsm_env env;           // its fake SP answers callbacks slowly
+    fake_sp fast;          // another SP that answers at once
+    env.sp.callback_delay_ms = 3000;
+    BOOST_REQUIRE_EQUAL(env.register_app("fa570001", app_key, {}, fast.base()).status, 200);
+
+    ws_client slow_ws(env.tsmd->port());
+    auto slow = env.deliver(slow_ws);
+    std::vector<std::string> slow_ops;
+    for (int i = 0; i < 3; ++i) {
+        slow_ops.push_back(env.transceive_ok(slow.session_id, {"00A4040000"}));
+        BOOST_REQUIRE_EQUAL(answer_batch(slow_ws), slow_ops.back());
+    }
+
+    ws_client fast_ws(env.tsmd->port());
+    fast_ws.send(R"({"type":"deliver","appId":"fa570001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+    auto s = fast_ws.read_type("session");
+    BOOST_REQUIRE(s);
+    const std::string fast_session = str((*s)["sessionId"]);
+    BOOST_REQUIRE(fast.wait_delivery());
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+        auto r = http_call(env.tsmd->port(), "POST", "/transceive",
+                           {{"app_id", "fa570001"}, {"app_key", app_key}, {"sessionId", fast_session},
+                            {"callbackUrl", fast.base() + "/cb/f"}},
+                           R"({"commands":["00A4040000"]})");
+        BOOST_REQUIRE_EQUAL(r.status, 200);
+        const std::string op = str(r.json().as_object()["operationId"]);
+        BOOST_REQUIRE_EQUAL(answer_batch(fast_ws), op);
+        BOOST_REQUIRE(fast.wait_callback(op, std::chrono::seconds(5)));
+    }
+    // Three round trips with callbacks finished while the slow SP still sits on its first ones.
+    BOOST_CHECK_LT(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(), 2500);
+    for (const auto& op : slow_ops) {
+        BOOST_CHECK(env.sp.wait_callback(op, std::chrono::seconds(15)));
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
