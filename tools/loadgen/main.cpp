@@ -5,6 +5,7 @@
 // tsmd's memory per connection. See docs/performance.md.
 #include "admin_client.hpp"
 #include "bench.hpp"
+#include "peer_nats.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "sp_sink.hpp"
@@ -154,6 +155,9 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     std::signal(SIGINT, [](int) { interrupted.store(true); });
     const auto fd_limit = raise_fd_limit();
+    if (!o.peer.empty()) {
+        return run_nats_peer(o);
+    }
     const std::uint64_t fds_needed = o.touch_points + o.sp_concurrency + 256;
     if (fds_needed > fd_limit) {
         std::cerr << "tsm-bench: need about " << fds_needed << " file descriptors, the limit is " << fd_limit

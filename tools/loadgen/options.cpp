@@ -32,6 +32,8 @@ constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --ad
   --no-progress         no live progress line on stderr
   --no-deliver          soak: hold bare WebSocket connections (no session), to separate the
                         cost of a connection from the cost of a session
+Peer mode (tools/loadgen/peers.sh): --peer nats --peer-ws 127.0.0.1:P --peer-tcp 127.0.0.1:P
+  [--peer-pid PID] runs the same closed-loop shape through nats-server instead of tsmd.
 Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
 )";
 
@@ -184,11 +186,28 @@ options parse_options(int argc, char** argv) {
             o.json_file = v;
         } else if (a == "--svg") {
             o.svg_file = v;
+        } else if (a == "--peer") {
+            if (v != "nats") {
+                usage_error("--peer: only nats");
+            }
+            o.peer = v;
+        } else if (a == "--peer-ws") {
+            o.peer_ws = parse_endpoint(a, v);
+        } else if (a == "--peer-tcp") {
+            o.peer_tcp = parse_endpoint(a, v);
+        } else if (a == "--peer-pid") {
+            o.peer_pid = static_cast<int>(parse_uint(a, v, 1));
         } else if (a == "--service") {
             o.service = v;
         } else {
             usage_error("unknown option " + a);
         }
+    }
+    if (!o.peer.empty()) {
+        if (o.peer_ws.port == 0 || o.peer_tcp.port == 0) {
+            usage_error("--peer needs --peer-ws and --peer-tcp");
+        }
+        return o;
     }
     if (!have_tsm || !have_admin) {
         usage_error("--tsm and --admin are required");

@@ -34,7 +34,11 @@ struct options {
     std::string svg_file;
     std::string service = "bench";
     bool progress = true;
-    bool deliver = true;               ///< soak --no-deliver: bare WebSocket connections
+    bool deliver = true;
+    std::string peer;                  ///< "nats": drive nats-server instead of tsmd (peers.sh)
+    endpoint peer_ws;                  ///< the peer's WebSocket listener (touch points)
+    endpoint peer_tcp;                 ///< the peer's client port (SP side)
+    int peer_pid = 0;               ///< soak --no-deliver: bare WebSocket connections
 };
 
 /// Parses argv; on a usage error prints to stderr and exits 2; --help exits 0.
