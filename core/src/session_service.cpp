@@ -7,6 +7,7 @@
 #include "tsm/core/operation_factory.hpp"
 #include "tsm/core/touch_point_frames.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace tsm::core {
@@ -91,6 +92,8 @@ void session_service::adopt(session_record rec, std::vector<operation_record> op
     // The expiry clock restarts with the process: the touch point needs time to resume.
     s->record().last_progress_ms = now_ms();
     for (auto& r : ops) {
+        // New operations must queue behind every recovered one.
+        s->record().next_operation_seq = std::max(s->record().next_operation_seq, r.seq + 1);
         live_operation op; // built when it reaches the head of the queue
         op.rec = std::move(r);
         op.durable = true;
@@ -410,9 +413,10 @@ void session_service::accept_operation(std::string app_id, std::string session_i
     ++s->record().next_operation_seq;
     s->record().last_progress_ms = now_ms();
 
+    // Only the operation: the session record is rewritten with the next result. Its
+    // next_operation_seq may lag on disk; adopt() takes the order from the live operations.
     write_set w;
     w.put_operations.push_back(op.rec);
-    w.put_sessions.push_back(s->record());
     std::string op_id = op.rec.operation_id;
     s->queue().push_back(std::move(op));
     add(probe_.operations_queued, 1);

@@ -359,7 +359,7 @@ BOOST_AUTO_TEST_CASE(describe_relays_the_description) {
 
 // ---------------------------------------------------------------- operations
 
-BOOST_AUTO_TEST_CASE(accept_persists_operation_and_session_in_one_commit_before_acknowledging) {
+BOOST_AUTO_TEST_CASE(accept_persists_the_operation_in_one_commit_before_acknowledging) {
     harness h;
     h.open(conn1, sid);
     const auto before = h.store.commits.size();
@@ -372,14 +372,13 @@ BOOST_AUTO_TEST_CASE(accept_persists_operation_and_session_in_one_commit_before_
     const auto& c = h.store.commits.back();
     BOOST_TEST(c.d == core::durability::sync);
     BOOST_REQUIRE_EQUAL(c.w.put_operations.size(), 1u);
-    BOOST_REQUIRE_EQUAL(c.w.put_sessions.size(), 1u);
+    BOOST_TEST(c.w.put_sessions.empty()); // the hot path writes only the operation
     const auto& op = c.w.put_operations[0];
     BOOST_TEST(op.state == core::operation_state::queued);
     BOOST_TEST(op.kind == "transceive");
     BOOST_TEST(op.session_id == sid);
     BOOST_TEST(op.callback_url == cb_prefix + "op");
     BOOST_TEST(op.seq == 0u);
-    BOOST_TEST(c.w.put_sessions[0].next_operation_seq == 1u);
 
     h.store.hold = false;
     h.store.release();
@@ -962,6 +961,34 @@ BOOST_AUTO_TEST_CASE(adopted_session_resends_its_first_batch_after_resume_with_c
     BOOST_TEST(h.store.sessions[sid].last_batch == 42u);
     BOOST_TEST(h.callbacks().size() == 1u);
     BOOST_TEST(h.callbacks()[0].at("operationId").as_string() == first_id);
+}
+
+BOOST_AUTO_TEST_CASE(adopted_operations_keep_their_place_when_the_stored_seq_lags) {
+    // accept() writes only the operation, so the session's next_operation_seq on disk may lag
+    // behind the live operations; new operations must still queue after the recovered ones.
+    harness h;
+    core::session_record rec;
+    rec.session_id = sid;
+    rec.app_id = app_id;
+    rec.service_id = "svc-1";
+    rec.state = core::session_state::active;
+    rec.next_operation_seq = 0; // stale
+    core::operation_record o;
+    o.operation_id = core::new_uuid();
+    o.session_id = sid;
+    o.app_id = app_id;
+    o.kind = "transceive";
+    o.callback_url = cb_prefix + "old";
+    o.seq = 7;
+    o.payload = core::transceive_operation::encode_payload({select_cmd});
+    h.svc.adopt(rec, {o});
+    h.drain();
+    auto& r = h.accept(sid, {cplc_cmd}, cb_prefix + "new");
+    h.drain();
+    BOOST_REQUIRE(r.called);
+    BOOST_TEST(!r.error.has_value());
+    BOOST_REQUIRE(h.store.operations.count(r.operation_id) == 1u);
+    BOOST_TEST(h.store.operations[r.operation_id].seq == 8u);
 }
 
 BOOST_AUTO_TEST_CASE(adopted_delivering_session_sends_the_delivery_request_again) {
