@@ -1,6 +1,9 @@
 // Card content management end to end: SP → tsmd → WebSocket touch point → sandbox secure element.
 #include "tsm_env.hpp"
 
+#include "tsm/core/gp/initialize_update.hpp"
+#include "tsm/core/gp/scp03.hpp"
+#include "tsm/core/gp/scp03_session.hpp"
 #include "tsm/core/hex.hpp"
 #include "tsm/sandbox/secure_element.hpp"
 
@@ -70,6 +73,32 @@ struct card_touch_point {
         return rounds;
     }
 };
+
+/// GET STATUS run on the card directly over a fresh SCP03 channel (as a second host would):
+/// the status word for applications (P1 40) and for load files (P1 20).
+std::pair<std::string, std::string> card_get_status(tsm::sandbox::secure_element& card) {
+    namespace gp = tsm::core::gp;
+    card.reset();
+    BOOST_REQUIRE(to_hex(card.transceive(*from_hex("00A4040008A00000015100000000"))).ends_with("9000"));
+    const std::string challenge = *from_hex("0011223344556677");
+    auto iu = card.transceive(*gp::initialize_update_command(0x30, challenge));
+    auto parsed = gp::parse_scp03_init_response(std::string_view(iu).substr(0, iu.size() - 2));
+    BOOST_REQUIRE(parsed.has_value());
+    auto k = *gp::secret_key::from_hex(test_key);
+    gp::static_keys keys{k, k, k};
+    auto session = gp::scp03_session::open(keys, challenge, *parsed, 0x01);
+    BOOST_REQUIRE(session.has_value());
+    BOOST_REQUIRE(to_hex(card.transceive(*session->external_authenticate())).ends_with("9000"));
+    auto sw = [&](const std::string& cmd) {
+        auto w = session->wrap(*from_hex(cmd));
+        BOOST_REQUIRE(w.has_value());
+        return to_hex(card.transceive(w->apdu));
+    };
+    const std::string apps = sw("80F24002024F0000");
+    const std::string files = sw("80F22002024F0000");
+    card.reset();
+    return {apps.substr(apps.size() - 4), files.substr(files.size() - 4)};
+}
 
 std::string put_card_keys(tsm_env& env, const std::string& key, const std::string& level = "03") {
     const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":")" + level
@@ -144,6 +173,10 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     }
     card.reset();
 
+    // Before the delete GET STATUS lists them (so the 6A88 below means something).
+    BOOST_CHECK_EQUAL(card_get_status(card).first, "9000");
+    BOOST_CHECK_EQUAL(card_get_status(card).second, "9000");
+
     // Delete each load file with its related objects: the card has neither left.
     for (const std::string elf : {"D0D1D2D3D4D501", "0102030405"}) {
         std::string del = post_op(env, s.session_id, "/ccm/delete", R"({"application":")" + elf + R"(","withRelated":true})");
@@ -154,6 +187,10 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
         card.reset();
     }
     BOOST_CHECK(card.load_files().empty());
+    // GET STATUS, asked of the card itself, finds neither applications nor load files.
+    const auto [apps_sw, files_sw] = card_get_status(card);
+    BOOST_CHECK_EQUAL(apps_sw, "6A88");
+    BOOST_CHECK_EQUAL(files_sw, "6A88");
     BOOST_CHECK(!card.find_application(*from_hex("D0D1D2D3D4D5010101")));
     BOOST_CHECK(!card.find_application(*from_hex("010203040506070801")));
     BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
