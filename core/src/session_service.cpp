@@ -282,6 +282,11 @@ void session_service::on_delivery_reply(const std::string& session_id, sp_reply 
     if (reply.status >= 200 && reply.status < 300) {
         set_state(*s, session_state::active);
         s->record().last_progress_ms = now_ms();
+        // The description and fields only serve to repeat the delivery request after a restart;
+        // once the SP has accepted, dropping them shrinks every later session write and the
+        // memory an idle session holds.
+        std::string().swap(s->record().description_json);
+        std::string().swap(s->record().fields_json);
         write_set w;
         w.put_sessions.push_back(s->record());
         store_.commit(std::move(w), durability::relaxed, ex(), [](std::error_code) {});

@@ -963,6 +963,20 @@ BOOST_AUTO_TEST_CASE(adopted_session_resends_its_first_batch_after_resume_with_c
     BOOST_TEST(h.callbacks()[0].at("operationId").as_string() == first_id);
 }
 
+BOOST_AUTO_TEST_CASE(accepted_delivery_drops_the_description_from_the_session_record) {
+    harness h;
+    h.deliver(conn1, sid);
+    BOOST_REQUIRE(h.store.sessions.count(sid) == 1u);
+    BOOST_TEST(!h.store.sessions[sid].description_json.empty()); // kept to repeat the request
+    auto posts = h.sp.open_calls(delivery_url);
+    BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+    h.sp.answer(posts[0], 200);
+    h.drain();
+    BOOST_TEST(h.store.sessions[sid].state == core::session_state::active);
+    BOOST_TEST(h.store.sessions[sid].description_json.empty());
+    BOOST_TEST(h.store.sessions[sid].fields_json.empty());
+}
+
 BOOST_AUTO_TEST_CASE(adopted_operations_keep_their_place_when_the_stored_seq_lags) {
     // accept() writes only the operation, so the session's next_operation_seq on disk may lag
     // behind the live operations; new operations must still queue after the recovered ones.

@@ -44,8 +44,8 @@ struct session_record {
     std::string card_iin;              ///< hex
     std::string card_cin;              ///< hex
     std::int64_t platform_version = 0;
-    std::string description_json;  ///< the SP's service description, relayed verbatim
-    std::string fields_json;       ///< user fields from the touch point, verbatim JSON object or empty
+    std::string description_json;  ///< the SP's service description; kept only while delivering
+    std::string fields_json;       ///< user fields (JSON object or empty); kept only while delivering
     std::string final_status_json; ///< the touch point's final `status` frame once terminal
 };
 
