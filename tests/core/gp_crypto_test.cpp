@@ -2,48 +2,18 @@
 
 #include "tsm/core/hex.hpp"
 
+#include "gp_vectors.hpp"
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <ostream>
-
-#include <fstream>
-#include <sstream>
 #include <string>
 
-namespace tsm::core::gp {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc e) {
-    return os << make_error_code(e).message();
-}
-} // namespace tsm::core::gp
-
 namespace gp = tsm::core::gp;
-using tsm::core::from_hex;
 using tsm::core::to_hex;
+using namespace gp_vectors;
 
 namespace {
-
-boost::json::value load_vectors(const std::string& name) {
-    const std::string path = std::string(TSM_VECTORS_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in.good(), "vector file missing: " << path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    boost::system::error_code ec;
-    auto v = boost::json::parse(ss.str(), ec);
-    BOOST_REQUIRE_MESSAGE(!ec, "bad JSON in " << path << ": " << ec.message());
-    return v;
-}
-
-std::string str(const boost::json::value& v, const char* key) {
-    return std::string(v.as_object().at(key).as_string());
-}
-
-std::string unhex(const std::string& h) {
-    auto b = from_hex(h);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in vector: " << h);
-    return *b;
-}
 
 gp::secret_key key(const std::string& h) {
     auto k = gp::secret_key::from_hex(h);

@@ -3,44 +3,23 @@
 #include "tsm/core/gp/crypto.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "gp_vectors.hpp"
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
-#include <fstream>
-#include <ostream>
-#include <sstream>
 #include <string>
-
-namespace tsm::core::gp {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc e) {
-    return os << make_error_code(e).message();
-}
-} // namespace tsm::core::gp
 
 namespace gp = tsm::core::gp;
 using tsm::core::from_hex;
 using tsm::core::to_hex;
-
-namespace {
-
-boost::json::value load_vectors() {
-    const std::string path = std::string(TSM_VECTORS_DIR) + "/scp03-vectors.json";
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in.good(), "vector file missing: " << path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return boost::json::parse(ss.str());
-}
-
-std::string unhex(const char* h) { return *from_hex(h); }
-
-} // namespace
+using namespace gp_vectors;
 
 BOOST_AUTO_TEST_SUITE(gp_key_diversification)
 
 BOOST_AUTO_TEST_CASE(kdf3_matches_globalplatformpro_vector) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& v = doc.at("key_diversification_kdf3").as_object();
     BOOST_REQUIRE(std::string(v.at("key_type").as_string()) == "ENC(01)");
     auto master = gp::secret_key::from_hex(std::string(v.at("master_key").as_string()));

@@ -5,59 +5,18 @@
 #include "tsm/core/gp/scp02.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "gp_vectors.hpp"
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <ostream>
-#include <sstream>
 #include <string>
 
-namespace tsm::core::gp {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc e) {
-    return os << make_error_code(e).message();
-}
-} // namespace tsm::core::gp
-
 namespace gp = tsm::core::gp;
-using tsm::core::from_hex;
 using tsm::core::to_hex;
+using namespace gp_vectors;
 
 namespace {
-
-boost::json::value load_vectors() {
-    const std::string path = std::string(TSM_VECTORS_DIR) + "/scp02-vectors.json";
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in.good(), "vector file missing: " << path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    boost::system::error_code ec;
-    auto v = boost::json::parse(ss.str(), ec);
-    BOOST_REQUIRE_MESSAGE(!ec, "bad JSON in " << path << ": " << ec.message());
-    return v;
-}
-
-std::string str(const boost::json::value& v, const char* key) {
-    return std::string(v.as_object().at(key).as_string());
-}
-
-std::string unhex(const std::string& h) {
-    auto b = from_hex(h);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in vector: " << h);
-    return *b;
-}
-
-std::uint8_t byte_of(const std::string& h) {
-    return static_cast<std::uint8_t>(std::stoul(h, nullptr, 16));
-}
-
-gp::static_keys keys_of(const boost::json::value& session) {
-    const auto& k = session.at("keys");
-    return {
-        *gp::secret_key::from_hex(str(k, "enc")),
-        *gp::secret_key::from_hex(str(k, "mac")),
-        *gp::secret_key::from_hex(str(k, "dek"))};
-}
 
 gp::scp02_init_response parse_init(const boost::json::value& session) {
     auto r = gp::parse_scp02_init_response(unhex(str(session.at("initialize_update"), "response_data")));
@@ -120,7 +79,7 @@ std::size_t run_session(const boost::json::value& s) {
 BOOST_AUTO_TEST_SUITE(gp_scp02)
 
 BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp02-vectors.json");
     const auto& sessions = doc.at("sessions").as_array();
     BOOST_REQUIRE_EQUAL(sessions.size(), 3u);
     std::size_t commands = 0;
@@ -132,7 +91,7 @@ BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
 }
 
 BOOST_AUTO_TEST_CASE(i55_wraps_like_i15) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp02-vectors.json");
     const auto& s = doc.at("sessions").as_array()[0];
     auto session = gp::scp02_session::open(keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x01, 0x55);
     BOOST_REQUIRE(session.has_value());
@@ -143,7 +102,7 @@ BOOST_AUTO_TEST_CASE(i55_wraps_like_i15) {
 
 BOOST_AUTO_TEST_CASE(c_dec_plain_text_decrypts_back_from_real_card_trace) {
     // The LOAD blocks of the kaoh trace decrypt (3DES-CBC, S-ENC, IV 0) to the plain commands.
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp02-vectors.json");
     const auto& s = doc.at("sessions").as_array()[2];
     auto sk = gp::derive_scp02_session_keys(keys_of(s), parse_init(s).sequence_counter);
     BOOST_REQUIRE(sk.has_value());
@@ -174,7 +133,7 @@ BOOST_AUTO_TEST_CASE(session_keys_and_dek_encryption_match_globalplatformpro) {
 }
 
 BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authenticate) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp02-vectors.json");
     for (const auto& s : doc.at("sessions").as_array()) {
         auto card = parse_init(s);
         card.card_cryptogram[0] = static_cast<char>(card.card_cryptogram[0] ^ 0x80);
@@ -185,7 +144,7 @@ BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authen
 }
 
 BOOST_AUTO_TEST_CASE(rejects_unsupported_options_and_bad_input) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp02-vectors.json");
     const auto& s = doc.at("sessions").as_array()[1];
     const auto keys = keys_of(s);
     const auto hc = unhex(str(s, "host_challenge"));

@@ -5,64 +5,22 @@
 #include "tsm/core/gp/scp03.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "gp_vectors.hpp"
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <ostream>
-
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
-namespace tsm::core::gp {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc e) {
-    return os << make_error_code(e).message();
-}
-} // namespace tsm::core::gp
-
 namespace gp = tsm::core::gp;
-using tsm::core::from_hex;
 using tsm::core::to_hex;
+using namespace gp_vectors;
 
 namespace {
 
-boost::json::value load_vectors() {
-    const std::string path = std::string(TSM_VECTORS_DIR) + "/scp03-vectors.json";
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in.good(), "vector file missing: " << path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    boost::system::error_code ec;
-    auto v = boost::json::parse(ss.str(), ec);
-    BOOST_REQUIRE_MESSAGE(!ec, "bad JSON in " << path << ": " << ec.message());
-    return v;
-}
-
-std::string str(const boost::json::value& v, const char* key) {
-    return std::string(v.as_object().at(key).as_string());
-}
-
 bool has(const boost::json::value& v, const char* key) {
     return v.as_object().contains(key);
-}
-
-std::string unhex(const std::string& h) {
-    auto b = from_hex(h);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in vector: " << h);
-    return *b;
-}
-
-std::uint8_t byte_of(const std::string& h) {
-    return static_cast<std::uint8_t>(std::stoul(h, nullptr, 16));
-}
-
-gp::static_keys keys_of(const boost::json::value& session) {
-    const auto& k = session.at("keys");
-    return {
-        *gp::secret_key::from_hex(str(k, "enc")),
-        *gp::secret_key::from_hex(str(k, "mac")),
-        *gp::secret_key::from_hex(str(k, "dek"))};
 }
 
 gp::scp03_init_response parse_init(const boost::json::value& session) {
@@ -170,7 +128,7 @@ const boost::json::value* find_session(const boost::json::value& doc, const char
 BOOST_AUTO_TEST_SUITE(gp_scp03)
 
 BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& sessions = doc.at("sessions").as_array();
     BOOST_REQUIRE_EQUAL(sessions.size(), 14u);
     std::size_t commands = 0;
@@ -200,7 +158,7 @@ BOOST_AUTO_TEST_CASE(kdf_matches_globalplatformpro_kcvs) {
 }
 
 BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authenticate) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& s = *find_session(doc, "kaoh_delete_application");
     auto card = parse_init(s);
     card.card_cryptogram[7] = static_cast<char>(card.card_cryptogram[7] ^ 0x01);
@@ -210,7 +168,7 @@ BOOST_AUTO_TEST_CASE(tampered_card_cryptogram_is_rejected_before_external_authen
 }
 
 BOOST_AUTO_TEST_CASE(wrong_keys_are_rejected_as_cryptogram_mismatch) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& s = *find_session(doc, "pysim_AES128_03");
     auto keys = keys_of(s);
     keys.mac = *gp::secret_key::from_hex("404142434445464748494A4B4C4D4E4F");
@@ -219,7 +177,7 @@ BOOST_AUTO_TEST_CASE(wrong_keys_are_rejected_as_cryptogram_mismatch) {
 }
 
 BOOST_AUTO_TEST_CASE(tampered_r_mac_and_r_enc_data_are_rejected) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     for (const char* id : {"pysim_AES128_11", "pysim_AES256_33"}) {
         const auto& s = *find_session(doc, id);
         auto session = gp::scp03_session::open(
@@ -249,7 +207,7 @@ BOOST_AUTO_TEST_CASE(tampered_r_mac_and_r_enc_data_are_rejected) {
 
 BOOST_AUTO_TEST_CASE(r_mac_checks_use_each_commands_own_chaining_value) {
     // Batch mode: wrap two commands first, then verify the first one's response.
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& s = *find_session(doc, "pysim_AES128_33");
     auto session = gp::scp03_session::open(
         keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x33);
@@ -267,7 +225,7 @@ BOOST_AUTO_TEST_CASE(r_mac_checks_use_each_commands_own_chaining_value) {
 }
 
 BOOST_AUTO_TEST_CASE(enforces_authentication_order_and_card_capabilities) {
-    auto doc = load_vectors();
+    auto doc = load_vectors("scp03-vectors.json");
     const auto& s = *find_session(doc, "kaoh_get_status_aes192"); // i = 10: no R-MAC support
     const auto keys = keys_of(s);
     const auto hc = unhex(str(s, "host_challenge"));
