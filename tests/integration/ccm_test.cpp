@@ -2,6 +2,7 @@
 #include "tsm_env.hpp"
 
 #include "tsm/core/gp/initialize_update.hpp"
+#include "tsm/core/gp/key_diversification.hpp"
 #include "tsm/core/gp/scp03.hpp"
 #include "tsm/core/gp/scp03_session.hpp"
 #include "tsm/core/hex.hpp"
@@ -212,6 +213,39 @@ BOOST_AUTO_TEST_CASE(response_mac_and_encryption_level_works_end_to_end) {
     BOOST_REQUIRE(cb);
     BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
     BOOST_CHECK_EQUAL(card.security_level(), 0x33);
+    BOOST_CHECK(card.find_application(*from_hex("D0D1D2D3D4D5010101")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(iin_master_keys_are_diversified_per_card_from_its_kdd) {
+    namespace gp = tsm::core::gp;
+    tsm_env env;
+    // Master keys for the IIN; the card holds keys diversified with KDF3 from its own KDD.
+    const std::string master_hex = "00112233445566778899AABBCCDDEEFF";
+    auto cfg = tsm::sandbox::secure_element_config::with_test_keys();
+    const std::string kdd = *from_hex("0102030405060708090A");
+    cfg.kdd = kdd;
+    auto master = *gp::secret_key::from_hex(master_hex);
+    auto card_keys = gp::diversify_keys(master, gp::diversification::kdf3, kdd);
+    BOOST_REQUIRE(card_keys.has_value());
+    for (auto& set : cfg.scp03) {
+        set.keys = *card_keys;
+    }
+    tsm::sandbox::secure_element card(cfg);
+    auto put = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/iins/8A2C", {},
+                         R"({"isd":"A000000151000000","scp":"03","kvn":48,"diversification":"kdf3","enc":")" + master_hex
+                             + R"(","mac":")" + master_hex + R"(","dek":")" + master_hex + R"("})");
+    BOOST_REQUIRE_EQUAL(put.status, 200);
+    BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(),
+                                  read_cap("kaoh-helloworld.cap")).status, 200);
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws); // cardId iin 8A2C, cin 0E48800471400A: no keys for this CIN
+    card_touch_point tp{ws, card, {}};
+    std::string op = post_op(env, s.session_id, "/ccm/install",
+                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    tp.run_until_done(env.sp, op);
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
     BOOST_CHECK(card.find_application(*from_hex("D0D1D2D3D4D5010101")).has_value());
 }
 
