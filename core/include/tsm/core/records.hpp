@@ -90,7 +90,15 @@ struct card_keys_record {
     std::uint8_t key_length = 16; ///< bytes per key (16/24/32 for SCP03, 16 for SCP02)
     std::uint8_t security_level = 0x03; ///< EXTERNAL AUTHENTICATE P1: 01, 03, 11, 13, 33
     std::string diversification; ///< master sets: "none" | "kdf3" | "emv" | "visa2"
-    bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id)
+    bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id);
+                                ///< empty when the record has only a DESFire part
+    /// Optional DESFire part: the PICC master key (cards) or the DESFire master key that is
+    /// diversified per card with AN10922 (IIN master sets). Absent when desfire_key_type is empty.
+    std::string desfire_key_type;        ///< "" | "AES" | "3K3DES" | "2K3DES" | "DES"
+    std::uint8_t desfire_key_version = 0;
+    std::string desfire_diversification; ///< master sets: "none" | "an10922"
+    bytes desfire_system_identifier;     ///< AN10922 system identifier (master sets)
+    bytes desfire_sealed_key;            ///< key_vault::seal(key, associated data = record id + "/desfire")
 };
 
 /// An executable load file (CAP) uploaded by an app, stored as its Load File Data Block.
