@@ -37,7 +37,8 @@ std::string callback_body(std::string_view operation_id, const operation_outcome
             w.key("command").value(o.error_command);
         }
         if (!o.error_sw.empty()) {
-            w.key("sw").value(o.error_sw);
+            // A DESFire status byte (2 hex digits) is "status"; an ISO status word (4) is "sw".
+            w.key(o.error_sw.size() == 2 ? "status" : "sw").value(o.error_sw);
         }
         w.key("message").value(o.error_message).end_object();
     }

@@ -2,6 +2,7 @@
 #include "admin_api.hpp"
 #include "ccm_operation_builder.hpp"
 #include "config.hpp"
+#include "desfire_operation_builder.hpp"
 #include "health.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
@@ -29,6 +30,10 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -50,6 +55,39 @@ void on_every_shard(std::vector<tsmd::shard_context*>& shards,
         f.wait();
     }
 }
+
+/// The shard's operation builder: kinds are routed by prefix to the builder that knows them
+/// (desfire-* to the DESFire builder); the rest go to the fallback (CCM, which hands transceive
+/// to the basic builder).
+class kind_router final : public core::operation_builder {
+public:
+    explicit kind_router(std::unique_ptr<core::operation_builder> fallback)
+        : fallback_(std::move(fallback)) {}
+
+    void route(std::string_view prefix, std::unique_ptr<core::operation_builder> builder) {
+        routes_.emplace_back(std::string(prefix), std::move(builder));
+    }
+    bool accepts(std::string_view kind, std::string_view payload) const override {
+        return pick(kind).accepts(kind, payload);
+    }
+    void build(const core::operation_record& op, const core::session_record& session,
+               done_handler done) override {
+        pick(op.kind).build(op, session, std::move(done));
+    }
+
+private:
+    core::operation_builder& pick(std::string_view kind) const {
+        for (const auto& [prefix, builder] : routes_) {
+            if (kind.starts_with(prefix)) {
+                return *builder;
+            }
+        }
+        return *fallback_;
+    }
+
+    std::vector<std::pair<std::string, std::unique_ptr<core::operation_builder>>> routes_;
+    std::unique_ptr<core::operation_builder> fallback_;
+};
 
 int run(const tsmd::config& cfg) {
     if (sodium_init() < 0) {
@@ -155,7 +193,11 @@ int run(const tsmd::config& cfg) {
         s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
         s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        s.builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
+        auto router = std::make_unique<kind_router>(
+            std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc));
+        router->route(tsmd::desfire_operation_builder::kind_prefix,
+                      std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc));
+        s.builder = std::move(router);
         auto shard_cfg = scfg;
         shard_cfg.builder = s.builder.get();
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,

@@ -1,6 +1,7 @@
 #include "sp_api.hpp"
 
 #include "ccm_operation_builder.hpp"
+#include "desfire_requests.hpp"
 
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/ccm/operations.hpp"
@@ -98,6 +99,21 @@ void sp_api::on_request(transport::http_request req, transport::http_responder r
         }
         if (const core::app_record* app = authenticate(req, respond)) {
             ccm(*app, std::move(req), std::move(respond));
+        }
+    } else if (is_desfire_path(path)) {
+        if (!post_or_put) {
+            respond(make_error_response(405, "method-not-allowed", "use POST or PUT"));
+            return;
+        }
+        if (const core::app_record* app = authenticate(req, respond)) {
+            desfire_operation_request op;
+            auto err = parse_desfire_request(path, req.body, limits_, vault_, session_id_of(req), op);
+            core::wipe(req.body); // createApp bodies hold application keys
+            if (!err.empty()) {
+                respond(make_error_response(400, "bad-request", err));
+                return;
+            }
+            accept(*app, std::move(req), std::move(respond), std::move(op.kind), std::move(op.payload));
         }
     } else if (path == "/service/completed") {
         if (!post_or_put) {
