@@ -4,13 +4,14 @@
 
 #include <sodium.h>
 
+#include <chrono>
+#include <cstdint>
+
 namespace tsm::core {
 
-std::string new_uuid() {
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40); // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80); // RFC 4122 variant
+namespace {
+
+std::string canonical(const unsigned char (&b)[16]) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
@@ -22,6 +23,47 @@ std::string new_uuid() {
         out.push_back(digits[b[i] & 0x0F]);
     }
     return out;
+}
+
+std::uint64_t unix_ms() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+} // namespace
+
+std::string new_uuid() {
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40); // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80); // RFC 4122 variant
+    return canonical(b);
+}
+
+std::string new_time_ordered_uuid() {
+    // Per thread (each shard is one thread): ids of one thread never go backwards, even when
+    // the wall clock does or many ids share a millisecond (12-bit sequence in rand_a).
+    thread_local std::uint64_t last_ms = 0;
+    thread_local std::uint32_t seq = 0;
+    std::uint64_t ms = unix_ms();
+    if (ms > last_ms) {
+        last_ms = ms;
+        seq = 0;
+    } else if (++seq > 0x0FFF) {
+        last_ms += 1; // borrow the next millisecond rather than reorder
+        seq = 0;
+    }
+    ms = last_ms;
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    for (int i = 0; i < 6; ++i) {
+        b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+    }
+    b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0F)); // version 7
+    b[7] = static_cast<unsigned char>(seq & 0xFF);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);       // RFC 9562 variant
+    return canonical(b);
 }
 
 bool is_uuid(std::string_view s) noexcept {

@@ -401,7 +401,7 @@ void session_service::accept_operation(std::string app_id, std::string session_i
         return;
     }
     live_operation op;
-    op.rec.operation_id = new_uuid();
+    op.rec.operation_id = new_time_ordered_uuid();
     op.rec.session_id = session_id;
     op.rec.app_id = std::move(app_id);
     op.rec.kind = std::move(kind);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -55,6 +56,31 @@ BOOST_AUTO_TEST_CASE(new_uuid_is_unique_over_1000_draws) {
         seen.insert(new_uuid());
     }
     BOOST_TEST(seen.size() == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(time_ordered_uuid_is_version_7_and_carries_the_current_millisecond) {
+    using namespace std::chrono;
+    const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    const std::string u = new_time_ordered_uuid();
+    const auto after = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    BOOST_TEST(is_uuid(u));
+    BOOST_TEST(u[14] == '7');
+    BOOST_TEST((u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b'));
+    const std::string ms_hex = u.substr(0, 8) + u.substr(9, 4);
+    const auto ms = static_cast<long long>(std::stoull(ms_hex, nullptr, 16));
+    // the sequence may borrow a millisecond ahead when earlier draws exhausted this one
+    BOOST_TEST(ms >= before);
+    BOOST_TEST(ms <= after + 1000);
+}
+
+BOOST_AUTO_TEST_CASE(time_ordered_uuids_of_one_thread_strictly_increase) {
+    // 10,000 draws span few milliseconds: the 12-bit sequence, not the clock, orders most of them
+    std::string prev = new_time_ordered_uuid();
+    for (int i = 0; i < 10000; ++i) {
+        std::string next = new_time_ordered_uuid();
+        BOOST_REQUIRE_MESSAGE(prev < next, prev << " !< " << next);
+        prev = std::move(next);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(is_uuid_accepts_canonical_forms_of_either_case) {

@@ -133,7 +133,7 @@ void touch_point_gateway::on_message(transport::ws_ref conn, std::string text) {
             error(conn, "bad-request", "cardId.cin (and cardId.iin when given) must be hex");
             return;
         }
-        std::string session_id = core::new_uuid();
+        std::string session_id = core::new_time_ordered_uuid();
         st->session_id = session_id;
         core::delivery_request req{std::move(msg.app_id), std::move(msg.service_id),
                                    std::move(msg.iin),    std::move(msg.cin),
