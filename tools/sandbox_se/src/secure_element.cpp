@@ -3,6 +3,7 @@
 #include "tsm/sandbox/secure_element.hpp"
 
 #include "card_channel.hpp"
+#include "desfire_card.hpp"
 
 #include "tsm/core/cap/load_blocks.hpp"
 #include "tsm/core/gp/command_apdu.hpp"
@@ -287,6 +288,7 @@ struct secure_element::impl {
     secure_element_config cfg;
     bytes kdd;
     std::uint8_t isd_life_cycle = life_cycle::secured;
+    std::optional<detail::desfire_card> desfire; // DESFire EV1 emulation (desfire_card.cpp)
     std::vector<load_file_info> elfs;
     std::vector<application_info> apps;
     std::map<bytes, std::vector<store_data_block>> perso;
@@ -321,9 +323,13 @@ struct secure_element::impl {
             cfg.cplc = default_cplc(cfg.cin);
         }
         selected = cfg.isd_aid;
+        if (cfg.desfire.enabled) {
+            desfire.emplace(cfg.desfire, cfg.random);
+        }
     }
 
     bool isd_selected() const { return selected == cfg.isd_aid; }
+    bool desfire_selected() const { return desfire && selected == desfire->aid(); }
 
     void reset_sd_state() {
         channel.close();
@@ -352,7 +358,8 @@ struct secure_element::impl {
         return nullptr;
     }
     bool aid_in_use(std::string_view aid) {
-        return aid == cfg.isd_aid || find_elf(aid) != nullptr || find_app(aid) != nullptr;
+        return aid == cfg.isd_aid || find_elf(aid) != nullptr || find_app(aid) != nullptr
+            || (desfire && aid == desfire->aid());
     }
 
     // --- dispatch ---
@@ -363,6 +370,9 @@ struct secure_element::impl {
         }
         const std::uint8_t cla = u8(raw, 0);
         const std::uint8_t ins = u8(raw, 1);
+        if (cla == 0x90 && desfire_selected()) {
+            return desfire->transceive(raw); // ISO-wrapped native DESFire
+        }
         // ISO interindustry 00-07 or GP proprietary 80-87: b3 secure messaging, b2-b1 channel.
         if ((cla & 0x78) != 0) {
             return sw_bytes(sw::cla_not_supported);
@@ -500,6 +510,14 @@ struct secure_element::impl {
         }
         // Selecting anything (the ISD again included) ends the session with the ISD.
         reset_sd_state();
+        if (desfire) {
+            desfire->deselect(); // and any DESFire session
+            if (a.data == desfire->aid()) {
+                selected = a.data;
+                desfire->select(); // PICC level, as real cards answer this DF name
+                return status(sw::ok);
+            }
+        }
         if (a.data.empty() || a.data == cfg.isd_aid) {
             selected = cfg.isd_aid;
             return {a.p2 == 0x0C ? bytes() : fci(), sw::ok};
@@ -931,6 +949,9 @@ bytes secure_element::transceive(std::string_view apdu) {
 
 void secure_element::reset() {
     impl_->reset_sd_state();
+    if (impl_->desfire) {
+        impl_->desfire->deselect();
+    }
     impl_->selected = impl_->cfg.isd_aid;
 }
 
@@ -987,6 +1008,20 @@ std::uint8_t secure_element::security_level() const noexcept {
 
 bytes secure_element::selected() const {
     return impl_->selected;
+}
+
+std::optional<desfire_state> secure_element::desfire() const {
+    if (!impl_->desfire) {
+        return std::nullopt;
+    }
+    return impl_->desfire->state();
+}
+
+std::optional<desfire_application_info> secure_element::desfire_application(std::uint32_t aid) const {
+    if (!impl_->desfire) {
+        return std::nullopt;
+    }
+    return impl_->desfire->application(aid);
 }
 
 } // namespace tsm::sandbox

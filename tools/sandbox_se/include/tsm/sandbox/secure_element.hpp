@@ -25,7 +25,16 @@
 ///     unknown INS 6D00; bad P1/P2 6A86; bad data field 6A80.
 /// See the per-command notes in secure_element.cpp and the test file for the exact behaviour.
 ///
+/// MIFARE DESFire EV1 (desfire_config, enabled by default): after SELECT of the DESFire AID
+/// (00 A4 04 00 07 D2760000850100) the card speaks ISO-wrapped native DESFire
+/// (`90 INS 00 00 [Lc data] [00]` -> `<data> 91 <status>`) until another SELECT by AID. PICC
+/// and applications, ISO/AES authentication with EV1 secure messaging, key settings, ChangeKey
+/// and standard data files; the crypto is tsm::core::desfire (card side). The PICC master key
+/// is the DES key 00 x 8 unless configured, as real cards ship. README.md lists the commands
+/// and status codes.
+///
 /// Not thread-safe: like a real card it serves one reader, one APDU at a time.
+#include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/gp/static_keys.hpp"
 #include "tsm/core/hex.hpp"
 
@@ -78,6 +87,36 @@ struct scp02_key_set {
     std::uint16_t sequence_counter = 0;
 };
 
+/// The DES key 00 x 8 (key version 0): the PICC master key real DESFire cards ship with.
+tsm::core::desfire::desfire_key default_desfire_picc_key();
+
+/// The MIFARE DESFire EV1 emulation behind the DESFire AID.
+struct desfire_config {
+    bool enabled = true;
+    /// ISO DF name that selects the emulation (the one real DESFire cards answer to).
+    bytes aid = bytes("\xD2\x76\x00\x00\x85\x01\x00", 7);
+    /// PICC master key (key 0 at PICC level). DES (8 bytes), 2K3DES (16), 3K3DES (24) or AES
+    /// (16); a 2K3DES key with equal halves is a DES key, as on real cards.
+    tsm::core::desfire::desfire_key picc_master_key = default_desfire_picc_key();
+    /// PICC master key settings (KS1): b0 key changeable, b1 free GetApplicationIDs and
+    /// GetKeySettings, b2 CreateApplication without authentication, b3 settings changeable.
+    std::uint8_t picc_key_settings = 0x0F;
+    /// 7-byte UID (GetVersion frame 3, GetCardUID).
+    bytes uid = bytes("\x04\x5A\x3D\x72\x21\x2C\x80", 7);
+    /// GetVersion frame 3 after the UID: batch number (5 bytes), production week and year (BCD).
+    bytes batch_number = bytes("\xBA\x45\x19\xE3\x20", 5);
+    std::uint8_t production_week = 0x12;
+    std::uint8_t production_year = 0x26;
+    /// EEPROM size: GetVersion's storage size byte and FreeMemory (each file takes its size
+    /// rounded up to 32 bytes; more than what is free gives 0E).
+    std::size_t memory = 8192;
+    /// Applications the PICC holds; CreateApplication beyond this gives 0E.
+    std::size_t max_applications = 28;
+    /// Largest native data field in one wrapped frame (Lc; more gives 7E) and the most data one
+    /// answer frame carries before AF continuation (59 as on real cards).
+    std::size_t max_frame = 59;
+};
+
 struct secure_element_config {
     bytes isd_aid = bytes("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
     bytes iin = bytes("\x8A\x2C\x10", 3);                          ///< GET DATA 0042
@@ -99,8 +138,10 @@ struct secure_element_config {
     bool extended_apdus = false;
     /// Largest load file (C4 TLV with any DAP blocks) accepted; more gives 6A84.
     std::size_t max_load_file = 64 * 1024;
-    /// Source of card challenges in random mode; empty = OpenSSL RAND_bytes.
+    /// Source of card challenges in random mode and of DESFire RndB; empty = OpenSSL RAND_bytes.
     std::function<bytes(std::size_t)> random;
+    /// The DESFire EV1 emulation.
+    desfire_config desfire;
 
     /// The GP test keys 40..4F in an AES-128 SCP03 set (kvn 30, i 70) and an SCP02 set
     /// (kvn 20, i 55); SCP03 answers INITIALIZE UPDATE with P1=00.
@@ -130,6 +171,36 @@ struct store_data_block {
     std::uint8_t p1 = 0;
     std::uint8_t block_number = 0;
     bytes data;
+};
+
+/// A DESFire standard data file.
+struct desfire_file_info {
+    std::uint8_t file_no = 0;
+    std::optional<std::uint16_t> iso_file_id;
+    std::uint8_t communication = 0;  ///< 00 plain, 01 MACed, 03 enciphered (02 = plain)
+    std::uint16_t access_rights = 0; ///< read(15-12) write(11-8) read&write(7-4) change(3-0)
+    bytes data;                      ///< the contents; its size is the file size
+};
+
+/// A DESFire application with its keys and files.
+struct desfire_application_info {
+    std::uint32_t aid = 0;                  ///< 24 bits (on the wire LSB first)
+    std::uint8_t key_settings = 0x0F;       ///< KS1
+    std::uint8_t key_settings2 = 0x00;      ///< KS2 as created (crypto bits, ISO bit, key count)
+    std::vector<tsm::core::desfire::desfire_key> keys; ///< key number = index
+    std::optional<std::uint16_t> iso_file_id;
+    bytes iso_df_name;
+    std::vector<desfire_file_info> files;   ///< in creation order
+};
+
+/// The DESFire emulation's state, for tests and tools.
+struct desfire_state {
+    tsm::core::desfire::desfire_key picc_master_key;
+    std::uint8_t picc_key_settings = 0x0F;
+    std::vector<desfire_application_info> applications; ///< in creation order
+    std::uint32_t selected_application = 0;             ///< 0 = PICC level
+    /// Key number of the authenticated session (at the selected level); nullopt = none.
+    std::optional<std::uint8_t> authenticated_key;
 };
 
 class secure_element {
@@ -166,8 +237,13 @@ public:
     bool secure_channel_open() const noexcept;
     /// Security level of the open channel (EXTERNAL AUTHENTICATE P1); 0 when closed.
     std::uint8_t security_level() const noexcept;
-    /// AID of the selected application (the ISD after reset).
+    /// AID of the selected application (the ISD after reset; the DESFire AID while the
+    /// DESFire emulation is selected).
     bytes selected() const;
+    /// The DESFire emulation's state; nullopt when it is disabled.
+    std::optional<desfire_state> desfire() const;
+    /// One DESFire application (aid as the API writes it, 0xF1A2B3); nullopt when absent.
+    std::optional<desfire_application_info> desfire_application(std::uint32_t aid) const;
 
 private:
     struct impl;
