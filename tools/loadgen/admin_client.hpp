@@ -18,4 +18,15 @@ std::string register_app(const options& o, const bench_app& app, const std::stri
 /// DELETE /admin/v1/apps/{id} (best effort, at the end of a run).
 void delete_app(const options& o, const bench_app& app);
 
+/// The SP uploads a CAP file once: POST /v3/apps/{id}/capfiles on the SP API. Returns "" on
+/// success (with tsmd's id of the upload in `capfile_id`), otherwise the failure.
+std::string upload_cap(const options& o, const bench_app& app, const std::string& cap_bytes, std::string& capfile_id);
+/// DELETE /v3/apps/{id}/capfiles/{capfile_id} (best effort).
+void delete_cap(const options& o, const bench_app& app, const std::string& capfile_id);
+/// PUT /admin/v1/cards/{cin}: SCP03 keys (kvn 0x30, C-MAC + C-DECRYPTION) for the card's ISD
+/// A000000151000000, IIN 8A2C10. Returns "" on success, otherwise the failure.
+std::string put_card_keys(const options& o, const std::string& cin, const std::string& key_hex);
+/// DELETE /admin/v1/cards/{cin} (best effort).
+void delete_card_keys(const options& o, const std::string& cin);
+
 } // namespace tsm::tools::loadgen

@@ -29,9 +29,19 @@ struct session_slot {
     std::atomic<bool> delivered{false};
 };
 
+/// What the CCM scenario installs: from the CAP the SP uploaded once.
+struct ccm_target {
+    std::string elf;              ///< package (executable load file) AID, hex
+    std::string module;           ///< first applet (executable module) AID, hex
+    std::string instance_prefix;  ///< up to 8 bytes of the module AID, hex; + 8-byte seq = instance AID
+    std::string capfile_id;       ///< tsmd's id of the upload (deleted at the end)
+    std::size_t lfdb_bytes = 0;   ///< Load File Data Block size (what LOAD carries)
+};
+
 struct bench {
     options opt;
     bench_app app;
+    ccm_target ccm;
     std::string sink_base;          ///< "http://127.0.0.1:PORT"
     std::vector<std::unique_ptr<session_slot>> sessions;
     std::vector<std::unique_ptr<worker>> workers;

@@ -1,8 +1,9 @@
 // tsm-bench: load harness for tsmd. Registers its own app, connects N touch points (each
-// delivers a session and answers every batch with 9000), posts /transceive operations from C
-// keep-alive SP connections (closed loop, open loop at a fixed rate, or a sweep of rates), and
-// receives the callbacks. Or, in soak mode, holds N idle touch-point connections and reports
-// tsmd's memory per connection. See docs/performance.md.
+// delivers a session and answers every batch with 9000, or runs CCM batches on a sandbox card),
+// posts operations from C keep-alive SP connections (closed loop, open loop at a fixed rate, or a
+// sweep of rates) and receives the callbacks. Operations are /transceive (K APDUs), /ccm/install
+// of a real CAP, or a mix of both. Or, in soak mode, holds N idle touch-point connections and
+// reports tsmd's memory per connection. See docs/performance.md.
 #include "admin_client.hpp"
 #include "bench.hpp"
 #include "peer_nats.hpp"
@@ -10,9 +11,16 @@
 #include "report.hpp"
 #include "sp_sink.hpp"
 #include "svg_chart.hpp"
+#include "peer_mqtt.hpp"
+#include "touch_point.hpp"
 #include "worker.hpp"
 
+#include "tsm/core/cap/cap_file.hpp"
+#include "tsm/core/hex.hpp"
+
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -53,13 +61,21 @@ public:
             tsmd = t;
             last_tsmd_cpu_ = p->cpu_s;
         }
+        std::string ccm;
+        if (b_.opt.scen == scenario::mixed) {
+            const auto& kc = sc.kind[static_cast<int>(op_kind::ccm_install)];
+            char t[80];
+            std::snprintf(t, sizeof t, " (ccm issued %llu cb %llu)", static_cast<unsigned long long>(kc.issued.load()),
+                          static_cast<unsigned long long>(kc.called.load()));
+            ccm = t;
+        }
         std::fprintf(stderr,
-                     "[%s %5.1fs] %7.0f ops/s  issued %llu acked %llu pushed %llu cb %llu inflight %llu  sessions %llu  err %llu"
+                     "[%s %5.1fs] %7.0f ops/s  issued %llu acked %llu pushed %llu cb %llu inflight %llu%s  sessions %llu  err %llu"
                      " | harness cpu %3.0f%%%s\n",
                      what_, seconds_since(t0_), static_cast<double>(called - last_called_) / dt,
                      static_cast<unsigned long long>(sc.issued.load()), static_cast<unsigned long long>(sc.acked.load()),
                      static_cast<unsigned long long>(sc.pushed.load()), static_cast<unsigned long long>(called),
-                     static_cast<unsigned long long>(sc.issued.load() - sc.completed.load()),
+                     static_cast<unsigned long long>(sc.issued.load() - sc.completed.load()), ccm.c_str(),
                      static_cast<unsigned long long>(b_.sessions_ready.load()),
                      static_cast<unsigned long long>(b_.st.error_total()), 100 * (cpu - last_cpu_) / dt, tsmd.c_str());
         last_called_ = called;
@@ -127,19 +143,40 @@ step_result run_step(bench& b, std::uint32_t idx, bool closed, double rate, cons
     r.called = sc.called.load();
     r.completed = sc.completed.load();
     r.lost = r.issued - std::min(r.issued, r.completed);
+    for (int k = 0; k < op_kinds; ++k) {
+        const auto& kc = sc.kind[static_cast<std::size_t>(k)];
+        auto& kr = r.by_kind[static_cast<std::size_t>(k)];
+        kr.issued = kc.issued.load();
+        kr.acked = kc.acked.load();
+        kr.pushed = kc.pushed.load();
+        kr.called = kc.called.load();
+        kr.completed = kc.completed.load();
+        kr.callback_failed = kc.callback_failed.load();
+        kr.lost = kr.issued - std::min(kr.issued, kr.completed);
+    }
     for (std::size_t i = 0; i < b.ops.capacity(); ++i) {
         op_slot& s = b.ops.at(i);
         const auto f = s.flags.load();
         if ((f & op_flag::in_use) && s.step.load() == idx) {
-            r.lost_no_ack += (f & (op_flag::acked | op_flag::rejected)) == 0;
-            r.lost_no_push += (f & op_flag::pushed) == 0;
-            r.lost_no_callback += (f & op_flag::called) == 0;
+            auto& kr = r.by_kind[s.kind.load() % op_kinds];
+            const bool no_ack = (f & (op_flag::acked | op_flag::rejected)) == 0;
+            const bool no_push = (f & op_flag::pushed) == 0;
+            const bool no_cb = (f & op_flag::called) == 0;
+            r.lost_no_ack += no_ack;
+            r.lost_no_push += no_push;
+            r.lost_no_callback += no_cb;
+            kr.lost_no_ack += no_ack;
+            kr.lost_no_push += no_push;
+            kr.lost_no_callback += no_cb;
         }
     }
     const auto first = sc.first_issue_ns.load();
     const auto last = sc.last_callback_ns.load();
     r.wall_s = last > first ? static_cast<double>(last - first) / 1e9 : 0;
     r.ops_per_s = r.wall_s > 0 ? static_cast<double>(r.called) / r.wall_s : 0;
+    for (auto& kr : r.by_kind) {
+        kr.ops_per_s = r.wall_s > 0 ? static_cast<double>(kr.called) / r.wall_s : 0;
+    }
     r.harness_cpu_s = self_cpu_seconds() - cpu0;
     if (auto t1 = sample_process(o.tsmd_pid); t1 && tsmd0) {
         r.tsmd_cpu_s = t1->cpu_s - tsmd0->cpu_s;
@@ -155,8 +192,11 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     std::signal(SIGINT, [](int) { interrupted.store(true); });
     const auto fd_limit = raise_fd_limit();
-    if (!o.peer.empty()) {
+    if (o.peer == "nats") {
         return run_nats_peer(o);
+    }
+    if (o.peer == "mosquitto") {
+        return run_mqtt_peer(o);
     }
     const std::uint64_t fds_needed = o.touch_points + o.sp_concurrency + 256;
     if (fds_needed > fd_limit) {
@@ -168,6 +208,34 @@ int main(int argc, char** argv) {
     bench b;
     b.opt = o;
     b.app = make_bench_app();
+    std::string cap_bytes;
+    if (o.scen != scenario::transceive) {
+        // The CAP the SP uploads once; the installs name its package and first applet.
+        std::ifstream in(o.cap_file, std::ios::binary);
+        cap_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+            cap_bytes.clear();
+        }
+        if (cap_bytes.empty()) {
+            std::cerr << "tsm-bench: cannot read the CAP file " << o.cap_file << "\n";
+            return 2;
+        }
+        auto parsed = tsm::core::cap::parse_cap(cap_bytes);
+        if (!parsed) {
+            std::cerr << "tsm-bench: " << o.cap_file << " is not a usable CAP file: " << parsed.error().message << "\n";
+            return 2;
+        }
+        const auto& cap = parsed.value();
+        if (cap.applets().empty()) {
+            std::cerr << "tsm-bench: " << o.cap_file << " has no applet to install (library package)\n";
+            return 2;
+        }
+        const auto& module = cap.applets().front().aid;
+        b.ccm.elf = tsm::core::to_hex(cap.package_aid());
+        b.ccm.module = tsm::core::to_hex(module);
+        b.ccm.instance_prefix = tsm::core::to_hex(module.substr(0, std::min<std::size_t>(module.size(), 8)));
+        b.ccm.lfdb_bytes = cap.load_file_data_block().size();
+    }
     for (unsigned i = 0; i < o.threads; ++i) {
         b.workers.push_back(std::make_unique<worker>(b, i));
     }
@@ -190,6 +258,33 @@ int main(int argc, char** argv) {
     if (auto err = register_app(o, b.app, b.sink_base); !err.empty()) {
         std::cerr << "tsm-bench: cannot register the bench app: " << err << "\n";
         return 1;
+    }
+    // CCM: the SP uploads the CAP once, and every touch point's card gets its keys (by CIN).
+    auto ccm_cleanup = [&] {
+        if (o.scen == scenario::transceive) {
+            return;
+        }
+        for (unsigned i = 0; i < o.touch_points; ++i) {
+            delete_card_keys(o, card_cin(i));
+        }
+        if (!b.ccm.capfile_id.empty()) {
+            delete_cap(o, b.app, b.ccm.capfile_id);
+        }
+    };
+    if (o.scen != scenario::transceive) {
+        std::string err = upload_cap(o, b.app, cap_bytes, b.ccm.capfile_id);
+        for (unsigned i = 0; err.empty() && i < o.touch_points && !interrupted.load(); ++i) {
+            err = put_card_keys(o, card_cin(i), card_key_hex);
+        }
+        if (!err.empty()) {
+            std::cerr << "tsm-bench: CCM setup failed: " << err << "\n";
+            ccm_cleanup();
+            delete_app(o, b.app);
+            return 1;
+        }
+        std::cerr << "tsm-bench: CAP " << o.cap_file << " uploaded (ELF " << b.ccm.elf << ", module " << b.ccm.module
+                  << ", " << b.ccm.lfdb_bytes << "-byte load file), SCP03 keys registered for " << o.touch_points
+                  << " cards\n";
     }
 
     run_result res;
@@ -221,6 +316,8 @@ int main(int argc, char** argv) {
               << " s (app " << b.app.id << ", sink " << b.sink_base << ")\n";
     if (res.sessions == 0) {
         std::cerr << "tsm-bench: no session could be delivered\n";
+        ccm_cleanup();
+        delete_app(o, b.app);
         return 1;
     }
 
@@ -269,6 +366,10 @@ int main(int argc, char** argv) {
                 // with late duplicates (counted as errors, not recorded).
                 for (int k = 0; k < latency_kinds; ++k) {
                     r.hist[static_cast<std::size_t>(k)].merge(w->hist(idx)[static_cast<std::size_t>(k)]);
+                    for (int ok = 0; ok < op_kinds; ++ok) {
+                        r.by_kind[static_cast<std::size_t>(ok)].hist[static_cast<std::size_t>(k)].merge(
+                            w->hist(idx, static_cast<op_kind>(ok))[static_cast<std::size_t>(k)]);
+                    }
                 }
             }
             res.steps.push_back(std::move(r));
@@ -276,10 +377,20 @@ int main(int argc, char** argv) {
         }
     }
 
-    for (std::size_t code = 0; code < b.st.http_status.size(); ++code) {
-        if (auto n = b.st.http_status[code].load()) {
-            res.http_status[static_cast<int>(code)] = n;
+    for (int k = 0; k < op_kinds; ++k) {
+        const auto& codes = b.st.http_status[static_cast<std::size_t>(k)];
+        for (std::size_t code = 0; code < codes.size(); ++code) {
+            if (auto n = codes[code].load()) {
+                res.http_status[static_cast<int>(code)] += n;
+                res.http_status_by_kind[static_cast<std::size_t>(k)][static_cast<int>(code)] = n;
+            }
         }
+    }
+    if (o.scen != scenario::transceive) {
+        res.cap_file = o.cap_file;
+        res.ccm_elf = b.ccm.elf;
+        res.ccm_module = b.ccm.module;
+        res.ccm_lfdb_bytes = b.ccm.lfdb_bytes;
     }
     for (int k = 0; k < static_cast<int>(error_kind::count_); ++k) {
         res.errors[error_name(static_cast<error_kind>(k))] = b.st.errors[static_cast<std::size_t>(k)].load();
@@ -288,6 +399,7 @@ int main(int argc, char** argv) {
     for (auto& w : b.workers) {
         w->stop_thread();
     }
+    ccm_cleanup();
     delete_app(o, b.app);
     print_summary(res);
     if (!o.json_file.empty() && !write_json(res, o.json_file)) {
@@ -300,6 +412,25 @@ int main(int argc, char** argv) {
     for (const auto& s : res.steps) {
         lost += s.lost;
     }
+    // --strict: any error, any SP answer other than 200, or a step with nothing called back fails.
+    bool dirty = b.st.error_total() != 0;
+    for (const auto& [code, n] : res.http_status) {
+        dirty = dirty || (code != 200 && n != 0);
+    }
+    for (const auto& s : res.steps) {
+        dirty = dirty || s.called == 0;
+        for (int k = 0; k < op_kinds; ++k) {
+            const auto& kr = s.by_kind[static_cast<std::size_t>(k)];
+            // Every kind the scenario asks for must have run.
+            const bool is_ccm = k == static_cast<int>(op_kind::ccm_install);
+            const bool wanted = o.scen == scenario::mixed ? (is_ccm ? o.mix_ccm_weight : o.mix_transceive_weight) != 0
+                                                          : is_ccm == (o.scen == scenario::ccm_install);
+            dirty = dirty || (wanted && kr.called == 0);
+        }
+    }
+    if (o.strict && dirty && !lost) {
+        std::printf("tsm-bench: --strict: errors were counted (see above)\n");
+    }
     std::fflush(stdout);
-    std::_Exit(lost ? 3 : 0); // skip tearing down thousands of sockets one by one
+    std::_Exit(lost ? 3 : (o.strict && dirty) ? 4 : 0); // skip tearing down thousands of sockets one by one
 }

@@ -24,6 +24,7 @@ struct op_slot {
     std::atomic<std::uint32_t> session{0};
     std::atomic<std::uint32_t> step{0};
     std::atomic<std::uint32_t> flags{0};
+    std::atomic<std::uint8_t> kind{0};     ///< op_kind
 };
 
 class op_table {
@@ -32,7 +33,8 @@ public:
         : mask_(capacity_pow2 - 1), slots_(std::make_unique<op_slot[]>(capacity_pow2)) {}
 
     /// Claims the slot of `seq`; false when it is still in use (more operations in flight than slots).
-    bool claim(std::uint64_t seq, std::uint32_t session, std::uint32_t step, std::int64_t t_start) {
+    bool claim(std::uint64_t seq, std::uint32_t session, std::uint32_t step, std::int64_t t_start,
+               std::uint8_t kind = 0) {
         op_slot& s = slots_[seq & mask_];
         std::uint32_t expected = 0;
         if (!s.flags.compare_exchange_strong(expected, op_flag::in_use, std::memory_order_acq_rel)) {
@@ -40,6 +42,7 @@ public:
         }
         s.session.store(session, std::memory_order_relaxed);
         s.step.store(step, std::memory_order_relaxed);
+        s.kind.store(kind, std::memory_order_relaxed);
         s.t_start.store(t_start, std::memory_order_relaxed);
         s.seq.store(seq, std::memory_order_release);
         return true;

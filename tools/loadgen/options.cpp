@@ -15,6 +15,14 @@ constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --ad
   --touch-points N      WebSocket touch points, one delivered session each (100)
   --sp-concurrency C    keep-alive SP connections posting /transceive (32)
   --apdus K             commands per transceive (1)
+  --scenario S          transceive | ccm-install | mixed (transceive)
+                          ccm-install: each operation is POST /ccm/install of the CAP below
+                          (INSTALL [for load], LOAD x n, INSTALL [for install]) executed by a
+                          sandbox GlobalPlatform card behind each touch point (SCP03, GP test
+                          keys registered for each touch point's CIN through the admin API)
+  --mix transceive=P,ccm-install=Q  mixed: ratio of operation kinds (90,10); implies --scenario mixed
+  --cap FILE            CAP file the SP uploads once for ccm-install/mixed
+                          (default: tests/data/cap/kaoh-helloworld.cap of the source tree)
   --mode M              closed | open | soak (closed)
   --rate R              open loop: operations/s on a fixed schedule (1000)
   --sweep R1,R2,...     open-loop steps, one per rate (implies --mode open); --svg plots them
@@ -30,10 +38,14 @@ constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --ad
   --json FILE           write the results as JSON
   --svg FILE            write the latency-vs-offered-load chart (sweep) or the run's percentiles
   --no-progress         no live progress line on stderr
+  --strict              exit 4 when any error, non-200 SP answer or non-200 callback was counted
   --no-deliver          soak: hold bare WebSocket connections (no session), to separate the
                         cost of a connection from the cost of a session
-Peer mode (tools/loadgen/peers.sh): --peer nats --peer-ws 127.0.0.1:P --peer-tcp 127.0.0.1:P
-  [--peer-pid PID] runs the same closed-loop shape through nats-server instead of tsmd.
+Peer mode (tools/loadgen/peers.sh): --peer nats|mosquitto --peer-ws 127.0.0.1:P --peer-tcp 127.0.0.1:P
+  [--peer-pid PID] runs the same closed-loop shape through nats-server (NATS protocol) or
+  mosquitto (MQTT 3.1.1, QoS 0) instead of tsmd: touch points on the WebSocket listener, the SP
+  side on the TCP listener.
+Exit codes: 0 ok, 2 usage, 1 setup failed, 3 operations lost, 4 errors counted with --strict.
 Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
 )";
 
@@ -89,7 +101,49 @@ std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uin
     return n;
 }
 
+/// "transceive=90,ccm-install=10" (either order, either name may be left out = 0).
+void parse_mix(const std::string& v, options& o) {
+    std::stringstream ss(v);
+    std::string item;
+    std::uint64_t t = 0, c = 0;
+    bool any = false;
+    while (std::getline(ss, item, ',')) {
+        auto eq = item.find('=');
+        if (eq == std::string::npos) {
+            usage_error("--mix: expected KIND=WEIGHT, got '" + item + "'");
+        }
+        const std::string k = item.substr(0, eq);
+        const std::uint64_t w = parse_uint("--mix", item.substr(eq + 1), 0);
+        if (w > 1'000'000) {
+            usage_error("--mix: weight too large");
+        }
+        if (k == "transceive") {
+            t = w;
+        } else if (k == "ccm-install" || k == "ccm") {
+            c = w;
+        } else {
+            usage_error("--mix: kinds are transceive and ccm-install, got '" + k + "'");
+        }
+        any = true;
+    }
+    if (!any || t + c == 0) {
+        usage_error("--mix: at least one positive weight");
+    }
+    o.mix_transceive_weight = static_cast<unsigned>(t);
+    o.mix_ccm_weight = static_cast<unsigned>(c);
+    o.mix_ccm = static_cast<double>(c) / static_cast<double>(t + c);
+}
+
 } // namespace
+
+const char* scenario_name(scenario s) {
+    switch (s) {
+    case scenario::transceive: return "transceive";
+    case scenario::ccm_install: return "ccm-install";
+    case scenario::mixed: return "mixed";
+    }
+    return "?";
+}
 
 const char* mode_name(run_mode m) {
     switch (m) {
@@ -105,6 +159,8 @@ options parse_options(int argc, char** argv) {
     bool have_tsm = false;
     bool have_admin = false;
     bool mode_given = false;
+    bool scenario_given = false;
+    bool mix_given = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -117,6 +173,10 @@ options parse_options(int argc, char** argv) {
         }
         if (a == "--no-deliver") {
             o.deliver = false;
+            continue;
+        }
+        if (a == "--strict") {
+            o.strict = true;
             continue;
         }
         std::string v;
@@ -186,9 +246,25 @@ options parse_options(int argc, char** argv) {
             o.json_file = v;
         } else if (a == "--svg") {
             o.svg_file = v;
+        } else if (a == "--scenario") {
+            scenario_given = true;
+            if (v == "transceive") {
+                o.scen = scenario::transceive;
+            } else if (v == "ccm-install" || v == "ccm") {
+                o.scen = scenario::ccm_install;
+            } else if (v == "mixed") {
+                o.scen = scenario::mixed;
+            } else {
+                usage_error("--scenario: transceive, ccm-install or mixed");
+            }
+        } else if (a == "--mix") {
+            mix_given = true;
+            parse_mix(v, o);
+        } else if (a == "--cap") {
+            o.cap_file = v;
         } else if (a == "--peer") {
-            if (v != "nats") {
-                usage_error("--peer: only nats");
+            if (v != "nats" && v != "mosquitto") {
+                usage_error("--peer: nats or mosquitto");
             }
             o.peer = v;
         } else if (a == "--peer-ws") {
@@ -220,6 +296,23 @@ options parse_options(int argc, char** argv) {
     }
     if (!o.deliver && o.mode != run_mode::soak) {
         usage_error("--no-deliver is for --mode soak only");
+    }
+    if (mix_given) {
+        if (scenario_given && o.scen != scenario::mixed) {
+            usage_error("--mix is for --scenario mixed");
+        }
+        o.scen = scenario::mixed;
+    }
+    if (o.scen != scenario::transceive && o.mode == run_mode::soak) {
+        usage_error("--scenario ccm-install/mixed runs operations; soak holds idle connections");
+    }
+    if (o.cap_file.empty()) {
+#ifdef TSM_BENCH_DEFAULT_CAP
+        o.cap_file = TSM_BENCH_DEFAULT_CAP;
+#endif
+    }
+    if (o.scen != scenario::transceive && o.cap_file.empty()) {
+        usage_error("--cap FILE is required for ccm-install/mixed");
     }
     return o;
 }

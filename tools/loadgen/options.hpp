@@ -8,6 +8,10 @@ namespace tsm::tools::loadgen {
 
 enum class run_mode { closed, open, soak };
 
+/// What each operation is: /transceive with K APDUs, /ccm/install of a real CAP on a sandbox
+/// card, or a mix of both in a fixed ratio.
+enum class scenario { transceive, ccm_install, mixed };
+
 struct endpoint {
     std::string host;
     unsigned short port = 0;
@@ -35,7 +39,12 @@ struct options {
     std::string service = "bench";
     bool progress = true;
     bool deliver = true;
-    std::string peer;                  ///< "nats": drive nats-server instead of tsmd (peers.sh)
+    scenario scen = scenario::transceive;
+    double mix_ccm = 0.10;             ///< mixed: fraction of operations that are CCM installs
+    unsigned mix_transceive_weight = 90, mix_ccm_weight = 10; ///< as given to --mix (for the report)
+    std::string cap_file;              ///< CAP uploaded for ccm-install (default: the source tree's kaoh-helloworld.cap)
+    bool strict = false;               ///< exit 4 when any error or non-200 answer/callback was counted
+    std::string peer;                  ///< "nats" or "mosquitto": drive that server instead of tsmd (peers.sh)
     endpoint peer_ws;                  ///< the peer's WebSocket listener (touch points)
     endpoint peer_tcp;                 ///< the peer's client port (SP side)
     int peer_pid = 0;               ///< soak --no-deliver: bare WebSocket connections
@@ -44,5 +53,6 @@ struct options {
 /// Parses argv; on a usage error prints to stderr and exits 2; --help exits 0.
 options parse_options(int argc, char** argv);
 const char* mode_name(run_mode m);
+const char* scenario_name(scenario s);
 
 } // namespace tsm::tools::loadgen

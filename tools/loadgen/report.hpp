@@ -13,6 +13,15 @@
 
 namespace tsm::tools::loadgen {
 
+/// The figures of one operation kind within a step.
+struct kind_result {
+    std::uint64_t issued = 0, acked = 0, pushed = 0, called = 0, completed = 0;
+    std::uint64_t lost = 0, lost_no_ack = 0, lost_no_push = 0, lost_no_callback = 0;
+    std::uint64_t callback_failed = 0; ///< callbacks whose statusCode is not 200
+    double ops_per_s = 0;              ///< this kind's callbacks / the step's wall_s
+    std::array<histogram, latency_kinds> hist{};
+};
+
 struct step_result {
     std::string label;             ///< "closed", "open 5000/s", "soak"
     double offered_rate = 0;       ///< open loop: ops/s scheduled; 0 otherwise
@@ -25,6 +34,7 @@ struct step_result {
     double tsmd_cpu_s = -1;        ///< over the step; -1 without --tsmd-pid
     double harness_cpu_s = 0;
     std::uint64_t tsmd_rss_kib = 0;
+    std::array<kind_result, op_kinds> by_kind{}; ///< the same figures per operation kind
 };
 
 struct soak_result {
@@ -42,7 +52,11 @@ struct run_result {
     std::vector<step_result> steps;
     bool is_soak = false;
     soak_result soak;
-    std::map<int, std::uint64_t> http_status;
+    std::map<int, std::uint64_t> http_status;                        ///< all SP answers
+    std::array<std::map<int, std::uint64_t>, op_kinds> http_status_by_kind; ///< per operation kind
+    std::string cap_file;          ///< ccm: the CAP uploaded
+    std::string ccm_elf, ccm_module;
+    std::size_t ccm_lfdb_bytes = 0;
     std::map<std::string, std::uint64_t> errors;
     double connect_s = 0;
 };

@@ -6,8 +6,11 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "stats.hpp"
+
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tsm::tools::loadgen {
 
@@ -18,11 +21,21 @@ std::string transceive_request(const std::string& host_port, const std::string& 
                                const std::string& session_id, const std::string& callback_url,
                                std::uint64_t seq, unsigned apdus);
 
+/// The /ccm/install request text for operation `seq`: installs `module` from `elf` as the
+/// instance `instance_prefix` + the 8-byte sequence number (unique per operation, and the way the
+/// touch point finds the operation once the card has created the instance).
+std::string ccm_install_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
+                                const std::string& session_id, const std::string& callback_url, std::uint64_t seq,
+                                const std::string& elf, const std::string& module, const std::string& instance_prefix);
+
+/// The sequence number from an instance AID built by ccm_install_request (its last 8 bytes).
+std::uint64_t seq_of_instance(std::string_view aid_bytes);
+
 class sp_client {
 public:
     explicit sp_client(worker& w);
-    /// Posts operation `seq` for `session` (the slot is already claimed). Must be idle.
-    void post(std::uint32_t session, std::uint64_t seq);
+    /// Posts operation `seq` of `kind` for `session` (the slot is already claimed). Must be idle.
+    void post(std::uint32_t session, std::uint64_t seq, op_kind kind = op_kind::transceive);
 
 private:
     void write();
@@ -35,6 +48,7 @@ private:
     boost::beast::http::response<boost::beast::http::string_body> res_;
     std::string req_;
     std::uint64_t seq_ = 0;
+    op_kind kind_ = op_kind::transceive;
     bool connected_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <cstdio>
 
 namespace tsm::tools::loadgen {
 
@@ -23,10 +24,9 @@ void on_callback(bench& b, worker& here, std::string_view seq_text, const std::s
         b.st.error(error_kind::unknown_event);
         return;
     }
-    if (body.find(R"("statusCode":200)") == std::string::npos) {
-        b.st.error(error_kind::callback_failed);
-    }
     const auto step = slot->step.load(std::memory_order_relaxed);
+    const auto kind = slot->kind.load(std::memory_order_relaxed) % op_kinds;
+    const bool failed = body.find(R"("statusCode":200)") == std::string::npos;
     const auto session = slot->session.load(std::memory_order_relaxed);
     const auto t_start = slot->t_start.load(std::memory_order_relaxed);
     bool completed = false;
@@ -35,15 +35,25 @@ void on_callback(bench& b, worker& here, std::string_view seq_text, const std::s
         b.st.error(error_kind::callback_duplicate);
         return;
     }
-    here.record(step, latency_kind::callback, now - t_start);
+    here.record(step, static_cast<std::uint8_t>(kind), latency_kind::callback, now - t_start);
     auto& sc = b.st.steps[step];
+    if (failed) {
+        b.st.error(error_kind::callback_failed);
+        sc.kind[kind].callback_failed.fetch_add(1, std::memory_order_relaxed);
+        if (b.st.error_count(error_kind::callback_failed) <= 3) {
+            std::fprintf(stderr, "tsm-bench: %s callback with an error: %.400s\n", op_kind_name(static_cast<op_kind>(kind)),
+                         body.c_str());
+        }
+    }
     sc.called.fetch_add(1, std::memory_order_relaxed);
+    sc.kind[kind].called.fetch_add(1, std::memory_order_relaxed);
     b.st.called_total.fetch_add(1, std::memory_order_relaxed);
     std::int64_t last = sc.last_callback_ns.load(std::memory_order_relaxed);
     while (last < now && !sc.last_callback_ns.compare_exchange_weak(last, now, std::memory_order_relaxed)) {
     }
     if (completed) {
         sc.completed.fetch_add(1, std::memory_order_relaxed);
+        sc.kind[kind].completed.fetch_add(1, std::memory_order_relaxed);
         b.st.completed_total.fetch_add(1, std::memory_order_relaxed);
     }
     b.workers[b.sessions[session]->owner]->session_done(session);

@@ -2,6 +2,10 @@
 
 #include "worker.hpp"
 
+#include "sp_client.hpp"
+
+#include "tsm/core/hex.hpp"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <simdjson.h>
@@ -29,7 +33,22 @@ simdjson::ondemand::parser& thread_parser() {
     return p;
 }
 
+bool sw_ok(std::string_view r) {
+    if (r.size() < 2) {
+        return false;
+    }
+    const auto sw1 = static_cast<unsigned char>(r[r.size() - 2]);
+    const auto sw2 = static_cast<unsigned char>(r[r.size() - 1]);
+    return (sw1 == 0x90 && sw2 == 0x00) || sw1 == 0x61;
+}
+
 } // namespace
+
+std::string card_cin(std::uint32_t session) {
+    char cin[17];
+    std::snprintf(cin, sizeof cin, "0E48%012X", session);
+    return cin;
+}
 
 std::string tagged_apdu(std::uint64_t seq) {
     std::string s(tag_prefix);
@@ -92,11 +111,9 @@ void touch_point::start(std::function<void(bool)> ready) {
                 ready_ = nullptr;
                 return r(true);
             }
-            char cin[17];
-            std::snprintf(cin, sizeof cin, "0E48%012X", session_);
             const auto& b = w_.b();
             send(R"({"type":"deliver","appId":")" + b.app.id + R"(","serviceId":")" + b.opt.service +
-                 R"(","cardId":{"iin":"8A2C10","cin":")" + cin + R"(","platformVersion":2}})");
+                 R"(","cardId":{"iin":"8A2C10","cin":")" + card_cin(session_) + R"(","platformVersion":2}})");
             read_next();
         });
     });
@@ -163,12 +180,32 @@ void touch_point::on_frame(std::size_t n) {
         std::size_t count = 0;
         std::uint64_t seq = ~0ull;
         bool tagged = false;
+        const bool ccm = b.opt.scen != scenario::transceive;
+        cmds_.clear();
         for (auto c : cmds) {
-            if (count == 0) {
+            if (count == 0 || ccm) {
                 std::string_view apdu;
-                tagged = !c.get_string().get(apdu) && parse_tag(apdu, seq);
+                const bool is_string = !c.get_string().get(apdu);
+                if (count == 0) {
+                    tagged = is_string && parse_tag(apdu, seq);
+                }
+                if (ccm) {
+                    cmds_.push_back(is_string ? apdu : std::string_view{});
+                }
             }
             ++count;
+        }
+        if (ccm && !tagged) {
+            std::string_view op_id;
+            bool stop_on_error = true;
+            if (doc["operationId"].get_string().get(op_id)) {
+                b.st.error(error_kind::bad_frame);
+                return;
+            }
+            if (doc["stopOnError"].get_bool().get(stop_on_error)) {
+                stop_on_error = true;
+            }
+            return on_ccm_batch(now, batch, op_id, stop_on_error);
         }
         std::string reply;
         reply.reserve(48 + count * 7);
@@ -189,8 +226,11 @@ void touch_point::on_frame(std::size_t n) {
         const auto old = b.ops.mark(*slot, op_flag::pushed, completed);
         if ((old & op_flag::pushed) == 0) {
             const auto step = slot->step.load(std::memory_order_relaxed);
-            w_.record(step, latency_kind::push, now - slot->t_start.load(std::memory_order_relaxed));
+            w_.record(step, slot->kind.load(std::memory_order_relaxed), latency_kind::push,
+                      now - slot->t_start.load(std::memory_order_relaxed));
             b.st.steps[step].pushed.fetch_add(1, std::memory_order_relaxed);
+            b.st.steps[step].kind[slot->kind.load(std::memory_order_relaxed) % op_kinds].pushed.fetch_add(
+                1, std::memory_order_relaxed);
         }
         return;
     }
@@ -222,6 +262,72 @@ void touch_point::on_frame(std::size_t n) {
         b.st.error(error_kind::session_ended);
         return;
     }
+}
+
+void touch_point::on_ccm_batch(std::int64_t now, std::int64_t batch, std::string_view operation_id, bool stop_on_error) {
+    bench& b = w_.b();
+    if (!card_ || operation_id != card_op_) {
+        // A new CCM operation. The previous one should have left its instance on its card.
+        if (card_ && !card_op_found_) {
+            b.st.error(error_kind::ccm_not_installed);
+        }
+        // A factory-fresh card: every install loads the CAP, like a fleet of cards each
+        // installing once. tsmd's work is the same as for a real first install.
+        static const tsm::sandbox::secure_element_config base = tsm::sandbox::secure_element_config::with_test_keys();
+        auto cfg = base;
+        if (auto cin = core::from_hex(card_cin(session_))) {
+            cfg.cin = *cin;
+        }
+        card_ = std::make_unique<tsm::sandbox::secure_element>(std::move(cfg));
+        card_op_.assign(operation_id);
+        card_op_t0_ = now;
+        card_op_found_ = false;
+    }
+    std::string reply;
+    reply.reserve(64 + cmds_.size() * 8);
+    reply += R"({"type":"responses","batch":)";
+    reply += std::to_string(batch);
+    reply += R"(,"responses":[)";
+    bool first = true;
+    for (std::string_view cmd : cmds_) {
+        auto apdu = core::from_hex(cmd);
+        std::string r = apdu ? card_->transceive(*apdu) : std::string("\x6F\x00", 2);
+        if (!apdu) {
+            b.st.error(error_kind::bad_frame);
+        }
+        reply += first ? "\"" : ",\"";
+        first = false;
+        reply += core::to_hex(r);
+        reply += '"';
+        if (stop_on_error && !sw_ok(r)) {
+            b.st.error(error_kind::card_error);
+            break;
+        }
+    }
+    reply += "]}";
+    // Identify the operation before answering: once the answer is out, the callback can arrive
+    // (on another thread) and retire the operation.
+    if (!card_op_found_) {
+        const auto apps = card_->applications();
+        if (!apps.empty()) {
+            card_op_found_ = true;
+            const std::uint64_t seq = seq_of_instance(apps.front().aid);
+            if (op_slot* slot = b.ops.find(seq)) {
+                bool completed = false;
+                const auto old = b.ops.mark(*slot, op_flag::pushed, completed);
+                if ((old & op_flag::pushed) == 0) {
+                    const auto step = slot->step.load(std::memory_order_relaxed);
+                    const auto kind = slot->kind.load(std::memory_order_relaxed);
+                    w_.record(step, kind, latency_kind::push, card_op_t0_ - slot->t_start.load(std::memory_order_relaxed));
+                    b.st.steps[step].pushed.fetch_add(1, std::memory_order_relaxed);
+                    b.st.steps[step].kind[kind % op_kinds].pushed.fetch_add(1, std::memory_order_relaxed);
+                }
+            } else {
+                b.st.error(error_kind::unknown_event);
+            }
+        }
+    }
+    send(std::move(reply));
 }
 
 void touch_point::send(std::string frame) {

@@ -167,9 +167,25 @@ void worker::pump() {
     }
 }
 
+op_kind worker::next_kind() {
+    switch (b_.opt.scen) {
+    case scenario::transceive: return op_kind::transceive;
+    case scenario::ccm_install: return op_kind::ccm_install;
+    case scenario::mixed: break;
+    }
+    // The n-th operation is a CCM install when floor(n * f) steps up: exactly f of every prefix
+    // (rounded down), evenly spaced.
+    const double f = b_.opt.mix_ccm;
+    const auto n = ++kind_n_;
+    const auto before = static_cast<std::uint64_t>(std::floor(static_cast<double>(n - 1) * f + 1e-9));
+    const auto now = static_cast<std::uint64_t>(std::floor(static_cast<double>(n) * f + 1e-9));
+    return now > before ? op_kind::ccm_install : op_kind::transceive;
+}
+
 void worker::issue(sp_client* c, std::uint32_t session, std::int64_t t_start) {
     const std::uint64_t seq = b_.next_seq.fetch_add(1, std::memory_order_relaxed);
-    if (!b_.ops.claim(seq, session, step_, t_start)) {
+    const op_kind kind = next_kind();
+    if (!b_.ops.claim(seq, session, step_, t_start, static_cast<std::uint8_t>(kind))) {
         b_.st.error(error_kind::ring_overrun);
         idle_.push_back(c);
         return;
@@ -178,8 +194,9 @@ void worker::issue(sp_client* c, std::uint32_t session, std::int64_t t_start) {
     std::int64_t zero = 0;
     sc.first_issue_ns.compare_exchange_strong(zero, t_start, std::memory_order_relaxed);
     sc.issued.fetch_add(1, std::memory_order_relaxed);
+    sc.kind[static_cast<int>(kind)].issued.fetch_add(1, std::memory_order_relaxed);
     b_.st.issued_total.fetch_add(1, std::memory_order_relaxed);
-    c->post(session, seq);
+    c->post(session, seq, kind);
 }
 
 } // namespace tsm::tools::loadgen

@@ -31,11 +31,17 @@ public:
     unsigned index() const { return index_; }
     bench& b() { return b_; }
 
-    /// Records a latency sample for the operation's step (called on this worker's thread only).
-    void record(std::uint32_t step, latency_kind k, std::int64_t ns) {
-        hist_[step][static_cast<int>(k)].record(ns);
+    using hist_set = std::array<histogram, latency_kinds>;
+    /// Records a latency sample for the operation's step, overall and for its kind (called on
+    /// this worker's thread only).
+    void record(std::uint32_t step, std::uint8_t kind, latency_kind k, std::int64_t ns) {
+        hist_[step][0][static_cast<int>(k)].record(ns);
+        hist_[step][1 + (kind % op_kinds)][static_cast<int>(k)].record(ns);
     }
-    const std::array<histogram, latency_kinds>& hist(std::uint32_t step) const { return hist_[step]; }
+    /// The step's histograms: all operations.
+    const hist_set& hist(std::uint32_t step) const { return hist_[step][0]; }
+    /// The step's histograms for one operation kind.
+    const hist_set& hist(std::uint32_t step, op_kind k) const { return hist_[step][1 + static_cast<int>(k)]; }
 
     // Touch points (created by main before the threads run).
     void add_touch_point(std::uint32_t session);
@@ -62,12 +68,15 @@ private:
     void on_tick();
     void pump();
     void issue(sp_client* c, std::uint32_t session, std::int64_t t_start);
+    /// The kind of the next operation: fixed by the scenario, or for `mixed` spread evenly so
+    /// that every prefix of this worker's operations keeps the --mix ratio (no randomness).
+    op_kind next_kind();
 
     bench& b_;
     unsigned index_;
     boost::asio::io_context ioc_;
     std::thread thread_;
-    std::vector<std::array<histogram, latency_kinds>> hist_;
+    std::vector<std::array<hist_set, 1 + op_kinds>> hist_; ///< [step][0 = all, 1 + kind][latency]
     std::vector<std::unique_ptr<touch_point>> tps_;
     std::size_t next_connect_ = 0;
     unsigned connecting_ = 0;
@@ -91,6 +100,7 @@ private:
     std::vector<std::uint32_t> my_sessions_;
     bool ticking_ = false;
     std::string scratch_;
+    std::uint64_t kind_n_ = 0;          ///< operations this worker issued (mixed ratio)
 };
 
 } // namespace tsm::tools::loadgen
