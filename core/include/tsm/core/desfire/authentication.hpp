@@ -3,6 +3,8 @@
 /// with the IV reset to zero only at the start and chained through every frame (section 5.3).
 /// The host side (reader/TSM) needs a live card challenge, so an authentication spans two
 /// round trips of native commands: `command()` then `answer(ek_rnd_b)` then `finish(...)`.
+/// A 2K3DES key whose halves are equal is DES to the card: both sides then open a DES session
+/// (8-byte session key, session::type() == des), as the EV1 traces show.
 #include "tsm/core/desfire/crypto.hpp"
 #include "tsm/core/desfire/secure_messaging.hpp"
 
@@ -23,7 +25,8 @@ public:
     /// continuation `AF || E(RndA || rotl1(RndB))`. bad_length when ek_rnd_b has the wrong size.
     result<bytes> answer(std::string_view ek_rnd_b);
     /// Takes the card's final answer data (E(rotl1(RndA))); on success the secure-messaging
-    /// session (IV zero). card_cryptogram_mismatch when the card did not prove the key.
+    /// session (IV zero). card_cryptogram_mismatch when the card did not prove the key;
+    /// not_authenticated before a successful answer().
     result<session> finish(std::string_view ek_rnd_a_rotated);
 
 private:
@@ -44,7 +47,8 @@ public:
     result<bytes> challenge();
     /// Takes the host's token (the data after AF: E(RndA || rotl1(RndB))). On success returns
     /// the data of the final answer (E(rotl1(RndA))) and `session()` becomes available;
-    /// card_cryptogram_mismatch when rotl1(RndB) does not match (the card answers AE).
+    /// card_cryptogram_mismatch when rotl1(RndB) does not match (the card answers AE);
+    /// not_authenticated before challenge().
     result<bytes> verify(std::string_view token);
     /// The session established by a successful verify(); nullopt before.
     const std::optional<session>& established() const noexcept { return session_; }

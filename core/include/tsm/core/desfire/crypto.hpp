@@ -35,6 +35,9 @@ result<gp::secret_key> session_key(key_type t, std::string_view rnd_a, std::stri
 /// AN10922 diversification: AES = CMAC(K, 01||M) with M padded to 32 bytes (K2 unless exactly
 /// 32); 2K3DES = CMAC(21||M)||CMAC(22||M); 3K3DES prefixes 31/32/33. M = UID||AID||system id
 /// (at most 31 bytes). DES keys are refused (bad_key_length).
+/// The DES family pads each prefix||M to two 8-byte blocks, so M is 1..15 bytes there (1..31
+/// for AES); otherwise bad_length. The output keeps the LSBs the CMAC gives (libfreefare
+/// rewrites them as key-version bits; DES ignores them).
 result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& master,
                                           std::string_view m);
 

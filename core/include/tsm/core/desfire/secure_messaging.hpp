@@ -28,7 +28,9 @@ public:
     /// IV := last ciphertext block. Returns the ciphertext.
     result<bytes> encipher(std::string_view header, std::string_view data);
     /// Card side of encipher(): decrypts, checks the CRC32 over header || plain (plain length
-    /// `plain_length`) and zero padding; bad_padding on a CRC or padding mismatch.
+    /// `plain_length`) and zero padding; bad_padding on a CRC or padding mismatch. IV := last
+    /// ciphertext block. `plain_length` must come from the command layout: this CRC (no final
+    /// XOR) also checks with one extra trailing byte when the next pad byte is zero.
     result<bytes> decipher_command(std::string_view header, std::string_view ciphertext,
                                    std::size_t plain_length);
 
@@ -36,7 +38,8 @@ public:
     /// CMAC over data || status; IV := the full CMAC; returns the 8 bytes the card appends.
     result<bytes> mac_response(std::string_view data, std::uint8_t status);
     /// Host: checks the 8-byte CMAC that ends a successful answer's data (data = payload || mac)
-    /// and returns the payload; rmac_missing when shorter than 8, rmac_mismatch when wrong.
+    /// and returns the payload; rmac_missing when shorter than 8, rmac_mismatch when wrong
+    /// (the IV then stays as it was).
     result<bytes> verify_response(std::string_view data_with_mac, std::uint8_t status);
     /// Card: E(plain || CRC32(plain || status) || zero padding) with the running IV.
     result<bytes> encipher_response(std::string_view plain, std::uint8_t status);
@@ -50,11 +53,14 @@ public:
     /// includes the PICC-level flags (0x80 AES, 0x40 3K3DES). `old_key` null = changing the key
     /// this session authenticated with (newKey [|| ver] || CRC32(C4 || keyNo || newKey [|| ver]));
     /// otherwise (new XOR old) [|| ver] || CRC32(C4 || keyNo || that) || CRC32(newKey).
-    /// IV := last ciphertext block.
+    /// A DES key travels as 16 bytes K|K (as the card stores it). IV := last ciphertext block;
+    /// the card's CMAC over the status (other key changed) then checks with verify_response().
     result<bytes> change_key_cryptogram(std::uint8_t key_no_byte, const desfire_key& new_key,
                                         const desfire_key* old_key);
     /// Card side: decrypts and checks a ChangeKey cryptogram, returns the new key bytes
-    /// (key_length(new_type)) and, for AES, the version in `version`.
+    /// (key_length(new_type)) and, for AES, the version in `version` (DES family: the version
+    /// held in the key's LSBs). bad_padding on a CRC or padding mismatch; bad_length when the
+    /// cryptogram does not fit the layout; bad_key_length for a "DES" key with unequal halves.
     result<gp::secret_key> open_change_key(std::uint8_t key_no_byte, std::string_view cryptogram,
                                            key_type new_type, const gp::secret_key* old_key,
                                            std::uint8_t* version);
