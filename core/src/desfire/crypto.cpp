@@ -152,7 +152,7 @@ result<gp::secret_key> session_key(key_type t, std::string_view rnd_a, std::stri
     if (rnd_a.size() != n || rnd_b.size() != n) {
         return gp::errc::bad_length;
     }
-    // (offset, from A?) pairs of 4-byte pieces, section 5.3.
+    // RndA[o..o+3] || RndB[o..o+3] for each offset o of the key type (section 5.3).
     bytes raw;
     auto take = [&](std::size_t offset) {
         raw.append(rnd_a.substr(offset, 4));
