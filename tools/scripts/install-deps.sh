@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of OpenTSM from Debian 12 packages. Idempotent:
 # packages already present are skipped, so a second run costs one dpkg query.
+# mosquitto is the MQTT-over-WebSocket peer of the load harness (tools/loadgen/peers.sh).
 set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -8,6 +9,7 @@ pkgs=(
   libsimdjson-dev libsodium-dev librocksdb-dev libbenchmark-dev libssl-dev
   libtomlplusplus-dev curl libzip-dev
   libpcsclite-dev
+  mosquitto
 )
 missing=()
 for p in "${pkgs[@]}"; do
