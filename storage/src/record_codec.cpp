@@ -23,8 +23,8 @@ void put_str(std::string& out, std::string_view s) {
     out.append(s);
 }
 
-void put_header(std::string& out, record_kind k) {
-    out.push_back(static_cast<char>(format_version));
+void put_header(std::string& out, record_kind k, std::uint8_t version = format_version) {
+    out.push_back(static_cast<char>(version));
     out.push_back(static_cast<char>(k));
 }
 
@@ -97,6 +97,13 @@ public:
         bool version_ok = byte() == format_version;
         bool kind_ok = byte() == static_cast<std::uint8_t>(k);
         return ok_ && version_ok && kind_ok;
+    }
+
+    /// Reads a header whose version is `min_version`..`max_version`; 0 when it is not one.
+    std::uint8_t versioned_header(record_kind k, std::uint8_t min_version, std::uint8_t max_version) {
+        const std::uint8_t version = byte();
+        const bool kind_ok = byte() == static_cast<std::uint8_t>(k);
+        return ok_ && kind_ok && version >= min_version && version <= max_version ? version : 0;
     }
 
 private:
@@ -241,7 +248,7 @@ std::error_code decode(std::string_view in, core::outbox_entry& out) {
 }
 
 void encode(const core::card_keys_record& r, std::string& out) {
-    put_header(out, record_kind::card_keys);
+    put_header(out, record_kind::card_keys, card_keys_format_version);
     out.push_back(static_cast<char>(r.master ? 1 : 0));
     put_str(out, r.id);
     put_str(out, r.iin);
@@ -252,11 +259,18 @@ void encode(const core::card_keys_record& r, std::string& out) {
     out.push_back(static_cast<char>(r.security_level));
     put_str(out, r.diversification);
     put_str(out, r.sealed_keys);
+    // version 2: the DESFire part
+    put_str(out, r.desfire_key_type);
+    out.push_back(static_cast<char>(r.desfire_key_version));
+    put_str(out, r.desfire_diversification);
+    put_str(out, r.desfire_system_identifier);
+    put_str(out, r.desfire_sealed_key);
 }
 
 std::error_code decode(std::string_view in, core::card_keys_record& out) {
     reader r(in);
-    if (!r.header(record_kind::card_keys)) {
+    const std::uint8_t version = r.versioned_header(record_kind::card_keys, 1, card_keys_format_version);
+    if (version == 0) {
         return make_error_code(errc::corruption);
     }
     const std::uint8_t master = r.byte();
@@ -270,6 +284,18 @@ std::error_code decode(std::string_view in, core::card_keys_record& out) {
     out.security_level = r.byte();
     r.str(out.diversification);
     r.str(out.sealed_keys);
+    out.desfire_key_type.clear();
+    out.desfire_key_version = 0;
+    out.desfire_diversification.clear();
+    out.desfire_system_identifier.clear();
+    out.desfire_sealed_key.clear();
+    if (version >= 2) {
+        r.str(out.desfire_key_type);
+        out.desfire_key_version = r.byte();
+        r.str(out.desfire_diversification);
+        r.str(out.desfire_system_identifier);
+        r.str(out.desfire_sealed_key);
+    }
     if (master > 1 || (out.scp != 2 && out.scp != 3)) {
         return make_error_code(errc::corruption);
     }

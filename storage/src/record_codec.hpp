@@ -15,6 +15,10 @@
 namespace tsm::storage::codec {
 
 inline constexpr std::uint8_t format_version = 1;
+/// Card key records are written in version 2: version 1 followed by the DESFire part (key type,
+/// key version, diversification, system identifier, sealed key; all empty/0 when absent).
+/// Version 1 card key records (no DESFire part) still decode.
+inline constexpr std::uint8_t card_keys_format_version = 2;
 
 enum class record_kind : std::uint8_t {
     app = 'a',

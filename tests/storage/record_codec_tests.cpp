@@ -35,7 +35,8 @@ auto fields(const core::outbox_entry& r) {
 }
 auto fields(const core::card_keys_record& r) {
     return std::tie(r.master, r.id, r.iin, r.isd_aid, r.scp, r.kvn, r.key_length, r.security_level,
-                    r.diversification, r.sealed_keys);
+                    r.diversification, r.sealed_keys, r.desfire_key_type, r.desfire_key_version,
+                    r.desfire_diversification, r.desfire_system_identifier, r.desfire_sealed_key);
 }
 auto fields(const core::capfile_record& r) {
     return std::tie(r.app_id, r.id, r.elf_aid, r.module_aids, r.load_file_data_block,
@@ -54,6 +55,28 @@ core::card_keys_record sample_card_keys() {
     c.security_level = 0x01;
     c.diversification = "emv";
     c.sealed_keys = std::string("\x00\xff sealed \x80", 11);
+    return c;
+}
+
+/// A master set with both parts: GP keys and an AN10922 DESFire key.
+core::card_keys_record sample_card_keys_with_desfire() {
+    core::card_keys_record c = sample_card_keys();
+    c.desfire_key_type = "AES";
+    c.desfire_key_version = 0x81;
+    c.desfire_diversification = "an10922";
+    c.desfire_system_identifier = std::string("NXP Abu", 7);
+    c.desfire_sealed_key = std::string("\x00df sealed\xff", 11);
+    return c;
+}
+
+/// A card with only a DESFire part: no GP keys.
+core::card_keys_record sample_desfire_only_card() {
+    core::card_keys_record c;
+    c.id = "04A1B2C3D4E5F6";
+    c.iin = "";
+    c.desfire_key_type = "2K3DES";
+    c.desfire_key_version = 0;
+    c.desfire_sealed_key = std::string(56, '\x33');
     return c;
 }
 
@@ -170,6 +193,8 @@ BOOST_AUTO_TEST_CASE(round_trips_every_record_type) {
     check_round_trip(sample_operation());
     check_round_trip(sample_outbox());
     check_round_trip(sample_card_keys());
+    check_round_trip(sample_card_keys_with_desfire());
+    check_round_trip(sample_desfire_only_card());
     check_round_trip(sample_capfile());
     check_round_trip(core::card_keys_record{});
     check_round_trip(core::capfile_record{});
@@ -191,7 +216,42 @@ BOOST_AUTO_TEST_CASE(rejects_truncated_extended_and_damaged_input) {
     check_rejects_damage(sample_operation());
     check_rejects_damage(sample_outbox());
     check_rejects_damage(sample_card_keys());
+    check_rejects_damage(sample_card_keys_with_desfire());
+    check_rejects_damage(sample_desfire_only_card());
     check_rejects_damage(sample_capfile());
+}
+
+BOOST_AUTO_TEST_CASE(card_keys_are_version_2_and_version_1_still_decodes) {
+    std::string b = encoded(sample_card_keys_with_desfire());
+    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::card_keys_format_version);
+    BOOST_TEST(b[1] == 'c');
+
+    // A record as written before the DESFire part existed (version 1), byte by byte.
+    std::string v1 = {static_cast<char>(1), 'c', '\x01'};
+    v1 += "\x06" "8A2C10" "\x06" "8A2C10";
+    v1 += "\x08" + std::string("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
+    v1 += std::string("\x02\x20\x10\x01", 4);
+    v1 += "\x03" "emv";
+    v1 += "\x0b" + std::string("\x00\xff sealed \x80", 11);
+    core::card_keys_record out;
+    out.desfire_key_type = "stale"; // decode must not keep what `out` held
+    out.desfire_sealed_key = "stale";
+    BOOST_TEST(!codec::decode(v1, out));
+    BOOST_TEST((fields(out) == fields(sample_card_keys())));
+    BOOST_TEST(out.desfire_key_type.empty());
+    BOOST_TEST(out.desfire_sealed_key.empty());
+
+    // Version 1 stops after the sealed GP keys: a DESFire part behind it is trailing garbage.
+    std::string v1_plus = b;
+    v1_plus[0] = '\x01';
+    BOOST_TEST(codec::decode(v1_plus, out) == corruption);
+
+    // Unknown versions either side.
+    for (int v : {0, codec::card_keys_format_version + 1}) {
+        std::string bad = b;
+        bad[0] = static_cast<char>(v);
+        BOOST_TEST(codec::decode(bad, out) == corruption, "version " << v);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(rejects_unknown_version_and_wrong_kind) {
