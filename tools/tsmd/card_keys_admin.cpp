@@ -1,7 +1,13 @@
 #include "card_keys_admin.hpp"
 
+#include "desfire_card_keys.hpp"
+
+#include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/json_writer.hpp"
 #include "tsm/transport/json_codec.hpp"
+
+#include <simdjson.h>
+#include <sodium.h>
 
 namespace tsm::tsmd {
 namespace {
@@ -24,6 +30,163 @@ void wipe_body(transport::card_keys_body& b) {
     core::wipe(b.dek);
 }
 
+/// True when the body carries any GlobalPlatform field (then all the required ones must be valid).
+bool has_gp_fields(const transport::card_keys_body& b) {
+    return !b.isd.empty() || !b.scp.empty() || b.kvn != -1 || !b.enc.empty() || !b.mac.empty()
+        || !b.dek.empty() || !b.security_level.empty() || !b.diversification.empty();
+}
+
+/// The "desfire" member of a card keys body. The key stays hex text; the caller wipes it.
+struct desfire_body {
+    bool present = false;
+    std::string key_type;
+    std::string key;
+    std::int64_t version = 0;
+    std::string diversification;
+    std::string system_identifier;
+};
+
+/// A string value read from the input buffer itself (not copied into the parser's string
+/// buffer), so that wiping the input wipes the key. Escapes are refused: hex needs none.
+std::string raw_string(simdjson::ondemand::value v, std::string& out, std::string_view field) {
+    simdjson::ondemand::json_type t;
+    if (v.type().get(t) || t != simdjson::ondemand::json_type::string) {
+        return "desfire." + std::string(field) + " must be a string";
+    }
+    std::string_view raw = v.raw_json_token();
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r')) {
+        raw.remove_suffix(1);
+    }
+    if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"'
+        || raw.substr(1, raw.size() - 2).find('\\') != std::string_view::npos) {
+        return "desfire." + std::string(field) + " must be a plain string";
+    }
+    out.assign(raw.substr(1, raw.size() - 2));
+    return {};
+}
+
+/// Finds and decodes the optional "desfire" object of `json` (already checked to be one object by
+/// the transport codec). Unknown members of the desfire object are refused: a misspelt
+/// "systemIdentifier" must not silently give another key.
+std::string decode_desfire(std::string_view json, desfire_body& out) {
+    namespace od = simdjson::ondemand;
+    simdjson::padded_string padded(json);
+    struct padded_wiper {
+        simdjson::padded_string& p;
+        ~padded_wiper() { sodium_memzero(p.data(), p.size()); }
+    } wipe_padded{padded};
+    od::parser parser;
+    od::document doc;
+    od::object top;
+    if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) {
+        return "not valid JSON";
+    }
+    for (auto field : top) {
+        std::string_view key;
+        od::value v;
+        if (field.unescaped_key().get(key) || field.value().get(v)) {
+            return "not valid JSON";
+        }
+        if (key != "desfire") {
+            continue;
+        }
+        od::object d;
+        if (v.get_object().get(d)) {
+            return "desfire must be an object";
+        }
+        out.present = true;
+        for (auto member : d) {
+            std::string_view name;
+            od::value mv;
+            if (member.unescaped_key().get(name) || member.value().get(mv)) {
+                return "not valid JSON";
+            }
+            std::string err;
+            if (name == "keyType") {
+                err = raw_string(mv, out.key_type, name);
+            } else if (name == "key") {
+                err = raw_string(mv, out.key, name);
+            } else if (name == "diversification") {
+                err = raw_string(mv, out.diversification, name);
+            } else if (name == "systemIdentifier") {
+                err = raw_string(mv, out.system_identifier, name);
+            } else if (name == "version") {
+                if (mv.get_int64().get(out.version)) {
+                    err = "desfire.version must be an integer from 0 to 255";
+                }
+            } else {
+                err = "desfire: unknown member \"" + std::string(name)
+                      + "\" (keyType, key, version, diversification, systemIdentifier)";
+            }
+            if (!err.empty()) {
+                return err;
+            }
+        }
+        return {};
+    }
+    return {};
+}
+
+/// Validates the DESFire part and seals its key into `out` (whose master flag and id are set).
+std::string build_desfire(desfire_body& d, const core::key_vault& vault, core::card_keys_record& out) {
+    namespace desfire = core::desfire;
+    const auto type = desfire::parse_key_type(d.key_type);
+    if (!type) {
+        return "desfire.keyType must be AES, 3K3DES, 2K3DES or DES";
+    }
+    auto key = core::from_hex(d.key);
+    struct key_wiper {
+        std::optional<core::bytes>& k;
+        ~key_wiper() {
+            if (k) {
+                core::wipe(*k);
+            }
+        }
+    } wipe_key{key};
+    const std::size_t n = desfire::key_length(*type);
+    if (!key || key->empty()) {
+        return "desfire.key must be a hex key";
+    }
+    if (key->size() != n) {
+        return "desfire.key must be " + std::to_string(n) + " bytes for " + d.key_type + " (got "
+               + std::to_string(key->size()) + ")";
+    }
+    if (d.version < 0 || d.version > 255) {
+        return "desfire.version must be an integer from 0 to 255";
+    }
+    if (out.master) {
+        const std::string method = d.diversification.empty() ? std::string("none") : d.diversification;
+        if (method != "none" && method != "an10922") {
+            return "desfire.diversification must be none or an10922";
+        }
+        if (method == "an10922" && *type == desfire::key_type::des) {
+            return "an10922 diversification applies to AES, 2K3DES and 3K3DES keys, not DES";
+        }
+        auto sid = core::from_hex(d.system_identifier);
+        if (!sid) {
+            return "desfire.systemIdentifier must be hex";
+        }
+        // AN10922: M = UID (7) || AID (3) || system identifier, at most 2 blocks less the prefix
+        // byte: 31 bytes for AES, 15 for the DES family.
+        const std::size_t max_m = 2 * desfire::block_size(*type) - 1;
+        if (sid->size() > max_m - 10) {
+            return "desfire.systemIdentifier is at most " + std::to_string(max_m - 10) + " bytes for " + d.key_type
+                   + " (AN10922: UID (7) || AID (3) || system identifier <= " + std::to_string(max_m) + " bytes)";
+        }
+        if (!sid->empty() && method != "an10922") {
+            return "desfire.systemIdentifier applies to an10922 diversification only";
+        }
+        out.desfire_diversification = method;
+        out.desfire_system_identifier = std::move(*sid);
+    } else if (!d.diversification.empty() || !d.system_identifier.empty()) {
+        return "desfire.diversification and desfire.systemIdentifier apply to IIN master key sets only";
+    }
+    out.desfire_key_type = std::string(desfire::key_type_name(*type));
+    out.desfire_key_version = static_cast<std::uint8_t>(d.version);
+    out.desfire_sealed_key = vault.seal(*key, desfire_key_context(out));
+    return {};
+}
+
 } // namespace
 
 std::string card_keys_admin::build(bool master, std::string id, const transport::http_request& req,
@@ -33,10 +196,18 @@ std::string card_keys_admin::build(bool master, std::string id, const transport:
         wipe_body(body);
         return err;
     }
+    desfire_body df;
     struct wiper {
         transport::card_keys_body& b;
-        ~wiper() { wipe_body(b); }
-    } wipe_on_exit{body};
+        desfire_body& d;
+        ~wiper() {
+            wipe_body(b);
+            core::wipe(d.key);
+        }
+    } wipe_on_exit{body, df};
+    if (auto err = decode_desfire(req.body, df); !err.empty()) {
+        return err;
+    }
 
     if (!core::is_hex(id) || id.size() > 64) {
         return master ? "the IIN must be hex" : "the CIN must be hex (at most 32 bytes)";
@@ -50,6 +221,18 @@ std::string card_keys_admin::build(bool master, std::string id, const transport:
             return "iin must be hex";
         }
         out.iin = upper_hex(body.iin);
+    }
+    const bool gp = has_gp_fields(body);
+    if (!gp && !df.present) {
+        return "give GlobalPlatform keys (isd, scp, kvn, enc, mac, dek), a desfire object, or both";
+    }
+    if (df.present) {
+        if (auto err = build_desfire(df, vault, out); !err.empty()) {
+            return err;
+        }
+    }
+    if (!gp) {
+        return {};
     }
     auto isd = core::from_hex(body.isd);
     if (!isd || isd->size() < 5 || isd->size() > 16) {
@@ -136,11 +319,24 @@ std::string card_keys_admin::to_json(const core::card_keys_record& r) {
     } else {
         w.key("cin").value(r.id).key("iin").value(r.iin);
     }
-    w.key("isd").hex_value(r.isd_aid).key("scp").value(r.scp == 3 ? "03" : "02");
-    w.key("kvn").value(static_cast<int>(r.kvn)).key("keyLength").value(static_cast<int>(r.key_length));
-    w.key("securityLevel").hex_value(std::string(1, static_cast<char>(r.security_level)));
-    if (r.master) {
-        w.key("diversification").value(r.diversification);
+    if (!r.sealed_keys.empty()) {
+        w.key("isd").hex_value(r.isd_aid).key("scp").value(r.scp == 3 ? "03" : "02");
+        w.key("kvn").value(static_cast<int>(r.kvn)).key("keyLength").value(static_cast<int>(r.key_length));
+        w.key("securityLevel").hex_value(std::string(1, static_cast<char>(r.security_level)));
+        if (r.master) {
+            w.key("diversification").value(r.diversification);
+        }
+    }
+    if (!r.desfire_key_type.empty()) {
+        // Type, version and method only: the key itself never leaves the record.
+        w.key("desfire").begin_object();
+        w.key("keyType").value(r.desfire_key_type).key("version").value(static_cast<int>(r.desfire_key_version));
+        if (r.master) {
+            w.key("diversification").value(r.desfire_diversification);
+            w.key("systemIdentifier").hex_value(r.desfire_system_identifier);
+        }
+        w.key("hasKey").value(!r.desfire_sealed_key.empty());
+        w.end_object();
     }
     w.end_object();
     return std::move(w).str();

@@ -1,7 +1,9 @@
 #pragma once
 /// Admin endpoints for card keys: `/admin/v1/cards/{cin}` (one card) and `/admin/v1/iins/{iin}`
-/// (an IIN master key set, diversified per card). Keys are validated, sealed with the key vault
-/// and stored; reads never return them.
+/// (an IIN master key set, diversified per card). A record holds GlobalPlatform keys, a DESFire
+/// PICC master key (the "desfire" object), or both. Keys are validated, sealed with the key vault
+/// ("c/<CIN>" or "m/<IIN>"; DESFire keys under that + "/desfire") and stored; reads never
+/// return them.
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/record_store.hpp"
 #include "tsm/transport/http_types.hpp"

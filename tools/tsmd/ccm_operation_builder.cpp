@@ -143,7 +143,12 @@ void ccm_operation_builder::with_keys(const core::operation_record& op, const co
     };
 
     // Step 2: open a key record into a card context.
-    auto open_record = [this, shared_done, finish](const core::card_keys_record& keys) {
+    auto open_record = [this, shared_done, finish, session_copy](const core::card_keys_record& keys) {
+        if (keys.sealed_keys.empty()) {
+            // A record with only a DESFire part: no GlobalPlatform keys for this card.
+            (*shared_done)(nullptr, no_keys(*session_copy));
+            return;
+        }
         auto blob = vault_.open(keys.sealed_keys, (keys.master ? "m/" : "c/") + keys.id);
         if (!blob) {
             (*shared_done)(nullptr, core::failed_outcome(500, "key-error",
