@@ -31,6 +31,8 @@ const std::string mac_key = "B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF";
 const std::string dek_key = "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF";
 const std::string isd = "A000000151000000";
 const std::string cin = "0E48800471400A";
+const std::string df_key = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF";  // AES / 2K3DES
+const std::string df_key24 = df_key + "E0E1E2E3E4E5E6E7";     // 3K3DES
 
 struct fake_admin {
     http_listener listener;
@@ -99,7 +101,7 @@ bool contains_ci(std::string hay, std::string needle) {
 
 // No key (in any letter case) appears in what tsmctl printed.
 void check_no_keys(const run_result& r) {
-    for (const auto& k : {enc_key, mac_key, dek_key}) {
+    for (const auto& k : {enc_key, mac_key, dek_key, df_key}) {
         BOOST_TEST(!contains_ci(r.out, k), "stdout leaks a key: " << r.out);
         BOOST_TEST(!contains_ci(r.err, k), "stderr leaks a key: " << r.err);
     }
@@ -446,6 +448,139 @@ BOOST_AUTO_TEST_CASE(rejects_bad_subcommands_and_misplaced_options) {
     parse_error({"cards", "put", cin, "--isd"}); // option without a value
 }
 
+BOOST_AUTO_TEST_CASE(desfire_only_put_sends_just_the_desfire_object) {
+    fake_admin admin;
+    admin.reply = {200, R"({"cin":"0E48800471400A","iin":"8A2C10","desfire":{"keyType":"AES","version":16,"hasKey":true}})"};
+    temp_file key(df_key + "\n");
+    auto r = run({"--admin", admin.url(), "cards", "put", cin, "--iin", "8A2C10", "--desfire-key-type", "AES",
+                  "--desfire-key-file", key.str(), "--desfire-version", "0x10"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(admin.last.method == "PUT");
+    BOOST_TEST(admin.last.target == "/admin/v1/cards/" + cin);
+    auto body = json::parse(admin.last.body).as_object();
+    BOOST_TEST(body.size() == 2u, admin.last.body); // iin and desfire: no GlobalPlatform fields
+    BOOST_TEST(body.at("iin").as_string() == "8A2C10");
+    auto& d = body.at("desfire").as_object();
+    BOOST_TEST(d.at("keyType").as_string() == "AES");
+    BOOST_TEST(d.at("key").as_string() == df_key);
+    BOOST_TEST(d.at("version").as_int64() == 16);
+    BOOST_TEST(!d.contains("diversification"));
+    BOOST_TEST(r.out.find("\"keyType\": \"AES\"") != std::string::npos, r.out);
+    check_no_keys(r);
+}
+
+BOOST_AUTO_TEST_CASE(put_with_both_parts_and_iins_with_an10922) {
+    temp_file keys(keys_json());
+    temp_file key(R"({"key":")" + df_key24 + R"("})"); // the JSON form
+    auto a = put_with("cards", {"--keys-file", keys.str(), "--desfire-key-type", "3K3DES", "--desfire-key-file", key.str()});
+    auto cmd = parse_ok(a);
+    BOOST_TEST(cmd.gp_part);
+    BOOST_TEST(cmd.desfire_key == df_key24);
+    BOOST_TEST(cmd.desfire_version == -1);
+    auto body = json::parse(build_admin_request(cmd).body).as_object();
+    BOOST_TEST(body.at("enc").as_string() == enc_key);
+    BOOST_TEST(body.at("kvn").as_int64() == 48);
+    BOOST_TEST(body.at("desfire").as_object().at("keyType").as_string() == "3K3DES");
+    BOOST_TEST(body.at("desfire").as_object().at("key").as_string() == df_key24);
+    BOOST_TEST(!body.at("desfire").as_object().contains("version")); // the server default
+
+    fake_admin admin;
+    admin.reply = {200, R"({"iin":"8A2C10","desfire":{"keyType":"AES","version":0,"diversification":"an10922","systemIdentifier":"4E585020416275","hasKey":true}})"};
+    temp_file aes(df_key);
+    auto r = run({"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(),
+                  "--desfire-diversification", "an10922", "--desfire-system-id", "4E585020416275"},
+                 admin.url());
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(admin.last.target == "/admin/v1/iins/8A2C10");
+    auto b = json::parse(admin.last.body).as_object();
+    BOOST_TEST(b.size() == 1u, admin.last.body);
+    auto& d = b.at("desfire").as_object();
+    BOOST_TEST(d.at("diversification").as_string() == "an10922");
+    BOOST_TEST(d.at("systemIdentifier").as_string() == "4E585020416275");
+    BOOST_TEST(r.out.find("\"systemIdentifier\": \"4E585020416275\"") != std::string::npos, r.out);
+    check_no_keys(r);
+}
+
+BOOST_AUTO_TEST_CASE(get_shows_the_desfire_part) {
+    fake_admin admin;
+    admin.reply = {200, R"({"cin":"0E48800471400A","iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"keyLength":16,"securityLevel":"03","desfire":{"keyType":"2K3DES","version":3,"hasKey":true}})"};
+    auto r = run({"cards", "get", cin}, admin.url());
+    BOOST_TEST(r.code == 0, r.err);
+    for (const char* s : {"\"desfire\": {", "\"keyType\": \"2K3DES\"", "\"version\": 3", "\"hasKey\": true"}) {
+        BOOST_TEST(r.out.find(s) != std::string::npos, s << " in " << r.out);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(desfire_key_echoed_by_the_server_is_never_printed) {
+    fake_admin admin;
+    std::string lower = df_key;
+    for (char& c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    admin.reply = {400, R"({"error":{"code":"bad-request","message":"bad key )" + lower + R"("}})"};
+    temp_file key(df_key);
+    auto r = run({"--admin", admin.url(), "cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", key.str()});
+    BOOST_TEST(r.code == 1);
+    BOOST_TEST(r.err.find("<redacted>") != std::string::npos, r.err);
+    check_no_keys(r);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_desfire_options) {
+    fake_admin admin;
+    temp_file aes(df_key);
+    temp_file des(df_key.substr(0, 16));
+    temp_file not_hex("not a key " + df_key);
+    temp_file bad_json(R"({"kee":")" + df_key + R"("})");
+    const std::string sid22(44, 'A');
+    struct bad_case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<bad_case> bad = {
+        {{"cards", "put", cin}, "GlobalPlatform keys"},
+        {{"cards", "put", cin, "--iin", "8A2C10"}, "DESFire key"},
+        {{"cards", "put", cin, "--desfire-key-file", aes.str()}, "--desfire-key-type"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES"}, "--desfire-key-file"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES128", "--desfire-key-file", aes.str()}, "AES, 3K3DES, 2K3DES or DES"},
+        {{"cards", "put", cin, "--desfire-key-type", "3K3DES", "--desfire-key-file", aes.str()}, "24 bytes"},
+        {{"cards", "put", cin, "--desfire-key-type", "DES", "--desfire-key-file", aes.str()}, "8 bytes"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", des.str()}, "16 bytes"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", not_hex.str()}, "hex"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", bad_json.str()}, "{\"key\""},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", aes.str() + ".absent"}, "cannot read --desfire-key-file"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-version", "256"}, "--desfire-version"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-diversification", "an10922"}, "iins put"},
+        {{"cards", "put", cin, "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-system-id", "4E58"}, "iins put"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-diversification", "kdf3"}, "none or an10922"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "DES", "--desfire-key-file", des.str(), "--desfire-diversification", "an10922"}, "AES, 2K3DES or 3K3DES"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-system-id", "4E58"}, "an10922"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-diversification", "an10922", "--desfire-system-id", sid22}, "21 bytes"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "2K3DES", "--desfire-key-file", aes.str(), "--desfire-diversification", "an10922", "--desfire-system-id", "4E585020416275"}, "5 bytes for 2K3DES"},
+        {{"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(), "--desfire-diversification", "an10922", "--desfire-system-id", "4E5"}, "hex"},
+        // a GP option makes the GP part required
+        {{"cards", "put", cin, "--kvn", "1", "--desfire-key-type", "AES", "--desfire-key-file", aes.str()}, "--isd"},
+        {{"cards", "get", cin, "--desfire-key-type", "AES"}, "cards put"},
+        {{"apps", "list", "--desfire-key-file", aes.str()}, "cards/iins put"},
+    };
+    for (const auto& c : bad) {
+        auto a = c.args;
+        a.insert(a.begin(), {"--admin", admin.url()});
+        auto r = run(a);
+        BOOST_TEST(r.code == 2, "exit " << r.code << " for " << c.says);
+        BOOST_TEST(r.err.find(c.says) != std::string::npos, r.err << " lacks " << c.says);
+        check_no_keys(r);
+    }
+    BOOST_TEST(admin.requests == 0);
+
+    // The AN10922 limits themselves are accepted.
+    auto longest = parse_ok({"iins", "put", "8A2C10", "--desfire-key-type", "AES", "--desfire-key-file", aes.str(),
+                             "--desfire-diversification", "an10922", "--desfire-system-id", std::string(42, 'A')});
+    BOOST_TEST(longest.desfire_system_id.size() == 42u);
+    BOOST_TEST(!longest.gp_part);
+    parse_ok({"iins", "put", "8A2C10", "--desfire-key-type", "2K3DES", "--desfire-key-file", aes.str(),
+              "--desfire-diversification", "an10922", "--desfire-system-id", "4E58502041"});
+}
+
 BOOST_AUTO_TEST_CASE(help_documents_the_card_key_commands) {
     auto r = run({"--help"});
     BOOST_TEST(r.code == 0);
@@ -453,7 +588,8 @@ BOOST_AUTO_TEST_CASE(help_documents_the_card_key_commands) {
     for (const char* s : {"cards put CIN", "cards get CIN", "cards delete CIN", "iins put IIN", "iins get IIN",
                           "iins delete IIN", "--iin HEX", "--isd AID", "--scp 03|02", "--kvn N", "--keys-file",
                           "--diversification none|kdf3|emv|visa2", "Prefer --keys-file", "2 usage error",
-                          "1 request failed"}) {
+                          "1 request failed", "--desfire-key-type AES|3K3DES|2K3DES|DES", "--desfire-key-file F",
+                          "--desfire-version N", "--desfire-diversification none|an10922", "--desfire-system-id HEX"}) {
         BOOST_TEST(r.out.find(s) != std::string::npos, s);
     }
     BOOST_TEST(run({"cards", "get", cin, "-h"}).code == 0);

@@ -129,7 +129,7 @@ void redact(std::string& text, std::string_view secret) {
 std::string redact_secrets(std::string text, const tsmctl_command& cmd) {
     // Whatever answers (a proxy, a misdirected --admin) may echo the request; tsmctl still never
     // prints the key material it sent.
-    for (const std::string* secret : {&cmd.enc, &cmd.mac, &cmd.dek, &cmd.key, &cmd.token}) {
+    for (const std::string* secret : {&cmd.enc, &cmd.mac, &cmd.dek, &cmd.desfire_key, &cmd.key, &cmd.token}) {
         redact(text, *secret);
     }
     return text;
@@ -160,13 +160,29 @@ sync_http_request build_admin_request(const tsmctl_command& cmd) {
     switch (cmd.what) {
     case action::keys_put: {
         req.method = "PUT";
-        json::object body{{"isd", cmd.isd}, {"scp", cmd.scp}, {"kvn", cmd.kvn},
-                          {"enc", cmd.enc}, {"mac", cmd.mac}, {"dek", cmd.dek}};
+        json::object body;
+        if (cmd.gp_part) {
+            body = json::object{{"isd", cmd.isd}, {"scp", cmd.scp}, {"kvn", cmd.kvn},
+                                {"enc", cmd.enc}, {"mac", cmd.mac}, {"dek", cmd.dek}};
+            if (!cmd.diversification.empty()) {
+                body["diversification"] = cmd.diversification;
+            }
+        }
         if (!cmd.iin.empty()) {
             body["iin"] = cmd.iin;
         }
-        if (!cmd.diversification.empty()) {
-            body["diversification"] = cmd.diversification;
+        if (!cmd.desfire_key_type.empty()) {
+            json::object d{{"keyType", cmd.desfire_key_type}, {"key", cmd.desfire_key}};
+            if (cmd.desfire_version >= 0) {
+                d["version"] = cmd.desfire_version;
+            }
+            if (!cmd.desfire_diversification.empty()) {
+                d["diversification"] = cmd.desfire_diversification;
+            }
+            if (!cmd.desfire_system_id.empty()) {
+                d["systemIdentifier"] = cmd.desfire_system_id;
+            }
+            body["desfire"] = std::move(d);
         }
         req.body = json::serialize(body);
         break;

@@ -17,8 +17,8 @@ sync_http_request build_admin_request(const tsmctl_command& cmd);
 /// Nothing printed ever contains the command's key material or token (see redact_secrets).
 int run_admin_command(const tsmctl_command& cmd, std::ostream& out, std::ostream& err);
 
-/// `text` with every occurrence (any case) of cmd's enc/mac/dek, app key and token replaced by
-/// "<redacted>" (values of 8 characters or more; card keys always are).
+/// `text` with every occurrence (any case) of cmd's enc/mac/dek, DESFire key, app key and token
+/// replaced by "<redacted>" (values of 8 characters or more; card keys always are).
 std::string redact_secrets(std::string text, const tsmctl_command& cmd);
 
 /// The whole program: parses `args` (argv[1..]) with the environment values, runs the command

@@ -21,11 +21,14 @@ Usage:
   tsmctl [--admin URL] [--token T] apps get ID
   tsmctl [--admin URL] [--token T] apps list
   tsmctl [--admin URL] [--token T] apps delete ID
-  tsmctl [...] cards put CIN [--iin HEX] --isd AID [--scp 03|02] --kvn N
-               (--keys-file F | --enc K --mac K --dek K)
+  tsmctl [...] cards put CIN [--iin HEX] [--isd AID [--scp 03|02] --kvn N
+               (--keys-file F | --enc K --mac K --dek K)]
+               [--desfire-key-type T --desfire-key-file F [--desfire-version N]]
   tsmctl [...] cards get CIN | cards delete CIN
-  tsmctl [...] iins put IIN --isd AID [--scp 03|02] --kvn N [--diversification none|kdf3|emv|visa2]
-               (--keys-file F | --enc K --mac K --dek K)
+  tsmctl [...] iins put IIN [--isd AID [--scp 03|02] --kvn N [--diversification none|kdf3|emv|visa2]
+               (--keys-file F | --enc K --mac K --dek K)]
+               [--desfire-key-type T --desfire-key-file F [--desfire-version N]
+                [--desfire-diversification none|an10922] [--desfire-system-id HEX]]
   tsmctl [...] iins get IIN | iins delete IIN
 
 Options:
@@ -44,14 +47,26 @@ Options:
                   the keys in hex on the command line; not together with --keys-file
                   Keys: SCP03 AES-128/192/256 (16, 24 or 32 bytes, all three the same length),
                   SCP02 two-key 3DES (16 bytes).
+ cards/iins put, DESFire part (the PICC master key; with or without the GlobalPlatform keys):
+  --desfire-key-type AES|3K3DES|2K3DES|DES
+                  the key's type (AES 16, 3K3DES 24, 2K3DES 16, DES 8 bytes)
+  --desfire-key-file F
+                  file holding the key in hex (or JSON {"key":"HEX"}); never on the command line
+  --desfire-version N
+                  key version 0..255, decimal or 0xHH (default 0)
+  --desfire-diversification none|an10922
+                  iins only: per-card keys by AN10922, M = CIN || 000000 || system id (default none)
+  --desfire-system-id HEX
+                  iins only, an10922: the system identifier, at most 21 bytes (AES) or 5 bytes
+                  (2K3DES, 3K3DES)
 
 apps put registers or replaces an app: the key is the app_key SPs send (hex), the description
 URL gets "/{serviceId}" appended, the delivery URL receives delivery requests with the given
 method (default PUT), and callbackUrls an SP passes must start with one of the prefixes.
 
-cards put stores one card's GlobalPlatform keys (ENC/MAC/DEK, hex); iins put stores an IIN
-master key set diversified per card. tsmd seals keys at rest and never returns them, and tsmctl
-never prints them. Prefer --keys-file over --enc/--mac/--dek, which other local users can read
+cards put stores one card's GlobalPlatform keys (ENC/MAC/DEK, hex), its DESFire PICC master key,
+or both; iins put stores an IIN master key set diversified per card. tsmd seals keys at rest and
+never returns them (get shows the key types and versions), and tsmctl never prints them. Prefer --keys-file over --enc/--mac/--dek, which other local users can read
 in the process list.
 
 Output: the response JSON on stdout (pretty-printed); errors on stderr.
@@ -64,6 +79,8 @@ Examples:
       --callback-prefix http://127.0.0.1:9000/callback/
   tsmctl cards put 0E48800471400A --iin 8A2C10 --isd A000000151000000 --scp 03 --kvn 0x30 \
       --keys-file card-keys.json
+  tsmctl iins put 8A2C10 --desfire-key-type AES --desfire-key-file picc-master.hex \
+      --desfire-diversification an10922 --desfire-system-id 4E585020416275
 )";
 }
 
@@ -119,6 +136,104 @@ std::string read_keys_file(const std::string& path, tsmctl_command& cmd) {
     return {};
 }
 
+/// Reads the DESFire key from a file: hex (surrounding white space ignored) or a JSON object
+/// {"key":"HEX"}. Error messages never quote the file's content.
+std::string read_desfire_key_file(const std::string& path, std::string& key) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return "cannot read --desfire-key-file " + path;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+        std::fill(text.begin(), text.end(), '\0');
+        return "cannot read --desfire-key-file " + path;
+    }
+    struct wiper {
+        std::string& t;
+        ~wiper() { std::fill(t.begin(), t.end(), '\0'); }
+    } wipe_text{text};
+    const auto first = text.find_first_not_of(" \t\r\n");
+    const auto last = text.find_last_not_of(" \t\r\n");
+    const std::string_view trimmed = first == std::string::npos
+                                         ? std::string_view{}
+                                         : std::string_view(text).substr(first, last - first + 1);
+    if (trimmed.starts_with('{')) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(trimmed, ec);
+        auto* k = !ec && v.is_object() ? v.as_object().if_contains("key") : nullptr;
+        if (k == nullptr || !k->is_string()) {
+            return "--desfire-key-file " + path + " must hold the key in hex or a JSON object {\"key\":\"HEX\"}";
+        }
+        key.assign(k->as_string().data(), k->as_string().size());
+        std::fill(k->as_string().begin(), k->as_string().end(), '\0');
+    } else {
+        key.assign(trimmed);
+    }
+    if (key.empty() || !core::is_hex(key)) {
+        std::fill(key.begin(), key.end(), '\0');
+        key.clear();
+        return "--desfire-key-file " + path + " must hold the key in even-length hex";
+    }
+    return {};
+}
+
+/// The DESFire key length for a type name; 0 when the name is not one.
+std::size_t desfire_key_length(std::string_view type) {
+    if (type == "AES" || type == "2K3DES") {
+        return 16;
+    }
+    if (type == "3K3DES") {
+        return 24;
+    }
+    if (type == "DES") {
+        return 8;
+    }
+    return 0;
+}
+
+/// Checks and completes the DESFire part of a put (`desfire_key_file` read into cmd).
+std::string parse_desfire_part(tsmctl_command& cmd, const std::string& desfire_key_file, bool cards) {
+    if (cmd.desfire_key_type.empty()) {
+        return "the DESFire key needs --desfire-key-type AES|3K3DES|2K3DES|DES";
+    }
+    const std::size_t n = desfire_key_length(cmd.desfire_key_type);
+    if (n == 0) {
+        return "--desfire-key-type must be AES, 3K3DES, 2K3DES or DES";
+    }
+    if (desfire_key_file.empty()) {
+        return "the DESFire key needs --desfire-key-file (the key in hex, never on the command line)";
+    }
+    if (auto err = read_desfire_key_file(desfire_key_file, cmd.desfire_key); !err.empty()) {
+        return err;
+    }
+    if (cmd.desfire_key.size() != 2 * n) {
+        return "a " + cmd.desfire_key_type + " DESFire key is " + std::to_string(n) + " bytes; --desfire-key-file holds "
+               + std::to_string(cmd.desfire_key.size() / 2);
+    }
+    if (cards && (!cmd.desfire_diversification.empty() || !cmd.desfire_system_id.empty())) {
+        return "--desfire-diversification and --desfire-system-id are for iins put";
+    }
+    if (!cmd.desfire_diversification.empty() && cmd.desfire_diversification != "none"
+        && cmd.desfire_diversification != "an10922") {
+        return "--desfire-diversification must be none or an10922";
+    }
+    if (cmd.desfire_diversification == "an10922" && cmd.desfire_key_type == "DES") {
+        return "an10922 diversification needs an AES, 2K3DES or 3K3DES key";
+    }
+    if (!cmd.desfire_system_id.empty()) {
+        // AN10922: UID (7) || AID (3) || system id <= 31 bytes for AES, 15 for 2K3DES/3K3DES.
+        const std::size_t max_bytes = cmd.desfire_key_type == "AES" ? 21 : 5;
+        if (!core::is_hex(cmd.desfire_system_id) || cmd.desfire_system_id.size() > 2 * max_bytes) {
+            return "--desfire-system-id must be even-length hex, at most " + std::to_string(max_bytes) + " bytes for "
+                   + cmd.desfire_key_type;
+        }
+        if (cmd.desfire_diversification != "an10922") {
+            return "--desfire-system-id needs --desfire-diversification an10922";
+        }
+    }
+    return {};
+}
+
 parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::string>& positional,
                                 const std::vector<std::string>& options,
                                 const std::vector<std::string>& values) {
@@ -152,10 +267,33 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         return r;
     }
     std::string keys_file;
+    std::string desfire_key_file;
     bool key_flags = false;
+    bool gp_given = false;      // any GlobalPlatform option: then the GP part must be complete
+    bool desfire_given = false; // any --desfire-* option
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& o = options[i];
         const std::string& v = values[i];
+        if (o.starts_with("--desfire-")) {
+            desfire_given = true;
+            if (o == "--desfire-key-type") {
+                cmd.desfire_key_type = v;
+            } else if (o == "--desfire-key-file") {
+                desfire_key_file = v;
+            } else if (o == "--desfire-version") {
+                if (!parse_kvn(v, cmd.desfire_version)) {
+                    return usage_error("--desfire-version must be 0..255, decimal or 0xHH");
+                }
+            } else if (o == "--desfire-diversification") {
+                cmd.desfire_diversification = v;
+            } else if (o == "--desfire-system-id") {
+                cmd.desfire_system_id = v;
+            }
+            continue;
+        }
+        if (o != "--iin") {
+            gp_given = true;
+        }
         if (o == "--iin") {
             if (!cards) {
                 return usage_error("--iin is for cards put (iins put takes the IIN as its argument)");
@@ -184,6 +322,24 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
             keys_file = v;
         }
     }
+    if (!gp_given && !desfire_given) {
+        return usage_error(cmd.resource + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
+                           "(--desfire-key-type, --desfire-key-file), or both");
+    }
+    if (desfire_given) {
+        if (auto err = parse_desfire_part(cmd, desfire_key_file, cards); !err.empty()) {
+            return usage_error(err);
+        }
+    }
+    if (!cmd.iin.empty() && !core::is_hex(cmd.iin)) {
+        return usage_error("--iin must be even-length hex");
+    }
+    if (!gp_given) {
+        cmd.gp_part = false;
+        parse_result r;
+        r.command = std::move(cmd);
+        return r;
+    }
     if (!keys_file.empty() && key_flags) {
         return usage_error("give the keys either with --keys-file or with --enc/--mac/--dek, not both");
     }
@@ -191,9 +347,6 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         if (auto err = read_keys_file(keys_file, cmd); !err.empty()) {
             return usage_error(err);
         }
-    }
-    if (!cmd.iin.empty() && !core::is_hex(cmd.iin)) {
-        return usage_error("--iin must be even-length hex");
     }
     if (!core::is_hex(cmd.isd) || cmd.isd.size() < 10 || cmd.isd.size() > 32) {
         return usage_error(cmd.resource + " put needs --isd with the ISD AID (5 to 16 bytes in hex)");
@@ -275,7 +428,9 @@ parse_result parse_tsmctl_args(
         } else if (a == "--callback-prefix") {
             cmd.callback_prefixes.push_back(v);
         } else if (a == "--iin" || a == "--isd" || a == "--scp" || a == "--kvn" || a == "--enc"
-                   || a == "--mac" || a == "--dek" || a == "--diversification" || a == "--keys-file") {
+                   || a == "--mac" || a == "--dek" || a == "--diversification" || a == "--keys-file"
+                   || a == "--desfire-key-type" || a == "--desfire-key-file" || a == "--desfire-version"
+                   || a == "--desfire-diversification" || a == "--desfire-system-id") {
             key_options.push_back(a);
             key_values.push_back(v);
         } else {
