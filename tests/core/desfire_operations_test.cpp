@@ -791,6 +791,26 @@ BOOST_AUTO_TEST_CASE(commands_one_write_per_round_trip) {
     BOOST_TEST(to_hex(r.outcome.responses[2]) == "01029100");
 }
 
+BOOST_AUTO_TEST_CASE(commands_answer_without_end_is_cut_off) {
+    fake_card card;
+    card.apps[0x00DE16] = card_app{};
+    auto op = make_commands(commands_request{0x00DE16, {h("BD01000000000000")}});
+    int rounds = 0;
+    operation_step step = op->start();
+    while (step.batch && ++rounds < 5000) {
+        std::vector<bytes> answers(step.batch->commands.size(), h("9100"));
+        if (rounds == 1) {
+            answers[0] = h("9000"); // SELECT
+        }
+        answers.back() = h("91AF"); // the read never ends, without data
+        step = op->on_responses(std::move(answers));
+    }
+    BOOST_REQUIRE(step.outcome.has_value());
+    BOOST_TEST(step.outcome->error_code == "desfire-error");
+    BOOST_TEST(step.outcome->error_command == "ReadData");
+    BOOST_TEST(step.outcome->error_sw == "AF");
+}
+
 BOOST_AUTO_TEST_CASE(delete_app_and_missing_application) {
     fake_card card;
     card.apps[0x00DE16] = card_app{};

@@ -28,6 +28,7 @@ using namespace detail;
 
 // Guards against a card (or a touch point) that never stops answering 91AF.
 constexpr std::size_t max_answer_bytes = 64 * 1024;
+constexpr std::size_t max_continuations = max_answer_bytes / 32;
 
 struct command_traits {
     bool read_only = false;     ///< changes nothing on the card
@@ -91,6 +92,11 @@ public:
             }
         }
         if (continuing_) {
+            if (++continuations_ > max_continuations) {
+                operation_outcome o = desfire_error(ins_of(*continuing_), status_more_frames);
+                o.error_message = "the answer goes on in frames without end";
+                return finish(std::move(o));
+            }
             plan_.assign(1, slot{slot::kind::more, *continuing_});
             return send({more_frames_request()});
         }
@@ -247,6 +253,7 @@ private:
     }
 
     void start_command(std::size_t index) {
+        continuations_ = 0;
         current_index_ = index;
         current_done_ = false;
         data_.clear();
@@ -259,6 +266,7 @@ private:
     std::optional<std::size_t> continuing_; ///< the command whose answer ended in 91AF
     std::size_t current_index_ = static_cast<std::size_t>(-1);
     bool current_done_ = false;
+    std::size_t continuations_ = 0;        ///< 90 AF round trips for the current command
     bytes data_;                           ///< answer data of the current command so far
     std::vector<bytes> responses_;
 };
