@@ -6,6 +6,7 @@
 #include "tsm/sandbox/secure_element.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
+#include "tsm/core/desfire/operations.hpp"
 #include "tsm/core/desfire/secure_messaging.hpp"
 #include "tsm/core/hex.hpp"
 
@@ -220,6 +221,20 @@ void select(secure_element& se) {
 void create_app(host& hs, const std::string& aid_le, std::uint8_t ks1, std::uint8_t ks2) {
     reply r = hs.command(h("CA" + aid_le) + bytes{static_cast<char>(ks1), static_cast<char>(ks2)});
     BOOST_REQUIRE_EQUAL(r.st(), "00");
+}
+
+// Runs a core operation against the card: every batch fully (stop_on_error is off for DESFire).
+tsm::core::operation_outcome run(secure_element& se, tsm::core::operation& op) {
+    auto step = op.start();
+    for (int round = 0; round < 16 && step.batch; ++round) {
+        std::vector<bytes> responses;
+        for (const auto& c : step.batch->commands) {
+            responses.push_back(se.transceive(c));
+        }
+        step = op.on_responses(std::move(responses));
+    }
+    BOOST_REQUIRE(step.outcome.has_value());
+    return *step.outcome;
 }
 
 } // namespace
@@ -695,6 +710,55 @@ BOOST_AUTO_TEST_CASE(reset_drops_the_session_and_keeps_the_applications) {
     BOOST_TEST(send_hex(se, "906A000000") == "6E00");
     select(se);
     BOOST_TEST(send_hex(se, "906A000000") == "0A0B0C9100");
+}
+
+// The TSM's own DESFire operations (tsm::core::desfire createApp / commands / deleteApp) against
+// the emulation, as tsmd drives a `--card virtual` touch point.
+BOOST_AUTO_TEST_CASE(core_desfire_operations_run_against_the_emulation) {
+    rnd_source rnd;
+    secure_element se = card(rnd);
+    const df::card_context ctx{des_zero, 0, {}};
+    df::create_app_request req;
+    req.aid = 0xF1A2B3;
+    req.key_settings = 0x0F;
+    req.number_of_keys = 2;
+    req.keys_type = df::key_type::aes;
+    req.keys = {h("000102030405060708090A0B0C0D0E0F"), h("101112131415161718191A1B1C1D1E1F")};
+    req.keys_version = 0x01;
+    auto created = run(se, *df::make_create_app(ctx, req));
+    BOOST_TEST(created.status_code == 200, created.error_code << " " << created.error_message);
+    auto app = se.desfire_application(0xF1A2B3);
+    BOOST_REQUIRE(app.has_value());
+    BOOST_TEST(app->keys[0].value.view() == req.keys[0]);
+    BOOST_TEST(app->keys[1].value.view() == req.keys[1]);
+    BOOST_TEST(app->keys[1].version == 0x01);
+    BOOST_TEST(!se.desfire()->authenticated_key.has_value()); // ChangeKey 0 came last
+    auto dup = run(se, *df::make_create_app(ctx, req));
+    BOOST_TEST(dup.error_code == "desfire-error");
+    BOOST_TEST(dup.error_sw == "DE");
+
+    bytes content;
+    for (int i = 0; i < 70; ++i) {
+        content.push_back(static_cast<char>(i));
+    }
+    df::commands_request cr;
+    cr.aid = 0xF1A2B3;
+    cr.commands = {h("CD01" "00" "EEEE" "500000"), h("3D01000000460000") + content,
+                   h("BD01000000000000"), h("60")};
+    auto cmds = run(se, *df::make_commands(cr));
+    BOOST_TEST(cmds.status_code == 200, cmds.error_code << " " << cmds.error_message);
+    BOOST_REQUIRE_EQUAL(cmds.responses.size(), 4u);
+    BOOST_TEST(to_hex(cmds.responses[2]) == to_hex(content + bytes(10, '\0')) + "9100");
+    BOOST_TEST(cmds.responses[3].size() == 28u + 2);
+
+    auto deleted = run(se, *df::make_delete_app(ctx, df::delete_app_request{0xF1A2B3}));
+    BOOST_TEST(deleted.status_code == 200, deleted.error_code << " " << deleted.error_message);
+    BOOST_TEST(!se.desfire_application(0xF1A2B3).has_value());
+    auto again = run(se, *df::make_delete_app(ctx, df::delete_app_request{0xF1A2B3}));
+    BOOST_TEST(again.error_sw == "A0");
+    const df::card_context wrong{aes_zero, 0, {}};
+    auto refused = run(se, *df::make_delete_app(wrong, df::delete_app_request{0xF1A2B3}));
+    BOOST_TEST(refused.error_code == "authentication-failed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
