@@ -1,5 +1,6 @@
 #include "tsm/storage/rocksdb_store.hpp"
 
+#include "key_ordered_batch.hpp"
 #include "record_codec.hpp"
 #include "store_keys.hpp"
 
@@ -164,6 +165,9 @@ struct rocksdb_store::impl {
     std::mutex close_mu_; // serialises close() so a second caller also waits for the drain
     bool closed_ = false;
     std::thread writer_;
+    // writer-thread scratch, reused by every group (key_ordered_batch.hpp)
+    rocksdb::WriteBatch sorted_;
+    std::vector<batch_entry> sort_scratch_;
     boost::asio::thread_pool readers_;
 
     impl(rocksdb_store_options opts, std::unique_ptr<rocksdb::DB> db)
@@ -206,7 +210,9 @@ struct rocksdb_store::impl {
         if (!ec) {
             rocksdb::WriteOptions wo;
             wo.sync = sync; // one fsync covers every write_set of the group
-            rocksdb::Status s = db_->Write(wo, &batch);
+            sorted_.Clear();
+            const bool ordered = sort_batch_by_key(batch, sorted_, sort_scratch_);
+            rocksdb::Status s = db_->Write(wo, ordered ? &sorted_ : &batch);
             stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
             if (!s.ok()) {
                 log_status("group write failed", s);
