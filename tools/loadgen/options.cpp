@@ -13,7 +13,7 @@ namespace {
 constexpr const char* usage_text = R"(usage: tsm-bench --tsm 127.0.0.1:PORT --admin 127.0.0.1:PORT [options]
 
   --touch-points N      WebSocket touch points, one delivered session each (100)
-  --sp-concurrency C    keep-alive SP connections posting /transceive (32)
+  --sp-concurrency C    keep-alive SP connections posting the operations (32)
   --apdus K             commands per transceive (1)
   --scenario S          transceive | ccm-install | mixed (transceive)
                           ccm-install: each operation is POST /ccm/install of the CAP below
