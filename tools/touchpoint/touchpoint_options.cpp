@@ -18,6 +18,8 @@ Usage:
                  [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
                  [--card virtual|sim|pcsc] [--reader NAME] [--scp 03|02] [--kvn N] [--scp-i HEX]
                  [--enc HEX --mac HEX --dek HEX | --keys-file FILE] [--isd AID]
+                 [--desfire-key-file FILE] [--desfire-uid HEX] [--desfire-key-settings HEX]
+                 [--no-desfire]
                  [--trace-apdu] [--max-reconnects N]
 
 It connects, asks for the service description (prints its title), requests delivery, then
@@ -56,6 +58,17 @@ Options:
   --keys-file FILE      virtual card: JSON file {"enc":"HEX","mac":"HEX","dek":"HEX"};
                         --enc/--mac/--dek given as well take precedence
   --isd AID             virtual card: ISD AID (default A000000151000000)
+  --desfire-key-file FILE
+                        virtual card: the DESFire EV1 PICC master key, read from FILE as
+                        TYPE:HEX or TYPE:HEX:VERSION, TYPE one of DES (8 bytes), 2K3DES (16),
+                        3K3DES (24), AES (16); VERSION (0..255, AES only) is the AES key
+                        version. Default: DES 0000000000000000, as real cards ship. The key
+                        is never taken from the command line nor printed
+  --desfire-uid HEX     virtual card: the DESFire 7-byte UID (default 045A3D72212C80)
+  --desfire-key-settings HEX
+                        virtual card: PICC master key settings, one hex byte (default 0F)
+  --no-desfire          virtual card: no DESFire emulation (SELECT D2760000850100 answers
+                        6A82); by default the card also answers as a MIFARE DESFire EV1
   --trace-apdu          print every C-APDU (">") and R-APDU ("<") in hex; off by default
                         because APDUs can carry keys and personal data
   --max-reconnects N    resume attempts after a lost connection (default 3, 0 = none)
@@ -112,6 +125,10 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
         }
         if (a == "--trace-apdu") {
             o.trace_apdu = true;
+            continue;
+        }
+        if (a == "--no-desfire") {
+            o.no_desfire = true;
             continue;
         }
         if (!a.starts_with("--")) {
@@ -180,6 +197,23 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
                 return usage_error("--isd must be an AID of 5 to 16 bytes in hex");
             }
             o.isd_hex = v;
+        } else if (a == "--desfire-key-file") {
+            if (v.empty()) {
+                return usage_error("--desfire-key-file needs a file name");
+            }
+            o.desfire_key_file = v;
+        } else if (a == "--desfire-uid") {
+            auto b = core::from_hex(v);
+            if (!b || b->size() != 7) {
+                return usage_error("--desfire-uid must be 7 bytes in hex (14 hex digits)");
+            }
+            o.desfire_uid_hex = v;
+        } else if (a == "--desfire-key-settings") {
+            auto b = core::from_hex(v);
+            if (!b || b->size() != 1) {
+                return usage_error("--desfire-key-settings must be one hex byte, e.g. 0F");
+            }
+            o.desfire_key_settings = static_cast<unsigned char>((*b)[0]);
         } else if (a == "--max-reconnects") {
             if (!parse_int(v, o.max_reconnects) || o.max_reconnects < 0) {
                 return usage_error("--max-reconnects must be a non-negative integer");
@@ -207,6 +241,15 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
     }
     if (!o.reader.empty() && o.card_kind != "pcsc") {
         return usage_error("--reader is for --card pcsc");
+    }
+    const bool desfire_given =
+        !o.desfire_key_file.empty() || !o.desfire_uid_hex.empty() || o.desfire_key_settings.has_value();
+    if ((desfire_given || o.no_desfire) && o.card_kind != "virtual") {
+        return usage_error("the --desfire-* options and --no-desfire are for --card virtual");
+    }
+    if (desfire_given && o.no_desfire) {
+        return usage_error("--no-desfire cannot be combined with --desfire-key-file, --desfire-uid "
+                           "or --desfire-key-settings");
     }
     touchpoint_parse_result r;
     r.options = std::move(o);

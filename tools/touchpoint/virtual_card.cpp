@@ -2,10 +2,14 @@
 
 #include "touchpoint/sim_card.hpp"
 
+#include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/hex.hpp"
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 
@@ -42,7 +46,98 @@ bool read_keys_file(const std::string& path, std::string (&hex)[3], std::string&
     return true;
 }
 
+// Wipes a string that held key material when it goes out of scope.
+struct wipe_on_exit {
+    std::string& s;
+    ~wipe_on_exit() { core::gp::wipe(s); }
+};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
 } // namespace
+
+std::optional<core::desfire::desfire_key> read_desfire_key_file(const std::string& path, std::string& error) {
+    namespace df = core::desfire;
+    const std::string what = "--desfire-key-file " + path;
+    std::string text;
+    wipe_on_exit wipe_text{text};
+    {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            error = "cannot read " + what;
+            return std::nullopt;
+        }
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (in.bad()) {
+            error = "cannot read " + what;
+            return std::nullopt;
+        }
+    }
+    const std::string_view content = trim(text);
+    const auto c1 = content.find(':');
+    if (content.empty() || c1 == std::string_view::npos
+        || content.find_first_of("\r\n") != std::string_view::npos) {
+        error = what + " must hold one line TYPE:HEX or TYPE:HEX:VERSION (TYPE DES, 2K3DES, 3K3DES or AES)";
+        return std::nullopt;
+    }
+    std::string type_name(trim(content.substr(0, c1)));
+    std::transform(type_name.begin(), type_name.end(), type_name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    const auto type = df::parse_key_type(type_name);
+    if (!type) {
+        // The type is not secret, but a file without a type could start with the key: do not echo it.
+        error = what + ": unknown key type (DES, 2K3DES, 3K3DES or AES)";
+        return std::nullopt;
+    }
+    std::string_view rest = content.substr(c1 + 1);
+    std::string_view key_hex = rest;
+    std::optional<int> version;
+    if (const auto c2 = rest.find(':'); c2 != std::string_view::npos) {
+        key_hex = rest.substr(0, c2);
+        const std::string_view v = trim(rest.substr(c2 + 1));
+        int n = -1;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < 0 || n > 255) {
+            error = what + ": the key version must be 0..255";
+            return std::nullopt;
+        }
+        if (*type != df::key_type::aes) {
+            error = what + ": a key version is for AES keys only (DES-family keys carry it in "
+                "the key bytes)";
+            return std::nullopt;
+        }
+        version = n;
+    }
+    key_hex = trim(key_hex);
+    const std::size_t want = df::key_length(*type);
+    if (!core::is_hex(key_hex)) {
+        error = what + ": the key must be even-length hex";
+        return std::nullopt;
+    }
+    if (key_hex.size() / 2 != want) {
+        error = what + ": " + std::string(df::key_type_name(*type)) + " keys are " + std::to_string(want)
+            + " bytes, the file holds " + std::to_string(key_hex.size() / 2);
+        return std::nullopt;
+    }
+    auto key = core::gp::secret_key::from_hex(key_hex);
+    if (!key) {
+        error = what + ": the key must be even-length hex";
+        return std::nullopt;
+    }
+    df::desfire_key k;
+    k.type = *type;
+    k.value = std::move(*key);
+    k.version = static_cast<std::uint8_t>(version.value_or(0));
+    return k;
+}
 
 std::optional<sandbox::secure_element_config> virtual_card_config(
     const touchpoint_options& opts, std::string& error) {
@@ -107,6 +202,26 @@ std::optional<sandbox::secure_element_config> virtual_card_config(
         }
         s.keys = std::move(keys);
         c.scp02.push_back(std::move(s));
+    }
+
+    c.desfire.enabled = !opts.no_desfire;
+    if (!opts.desfire_key_file.empty()) {
+        auto key = read_desfire_key_file(opts.desfire_key_file, error);
+        if (!key) {
+            return std::nullopt;
+        }
+        c.desfire.picc_master_key = std::move(*key);
+    }
+    if (!opts.desfire_uid_hex.empty()) {
+        auto uid = core::from_hex(opts.desfire_uid_hex);
+        if (!uid || uid->size() != 7) {
+            error = "--desfire-uid must be 7 bytes in hex (14 hex digits)";
+            return std::nullopt;
+        }
+        c.desfire.uid = *uid;
+    }
+    if (opts.desfire_key_settings) {
+        c.desfire.picc_key_settings = static_cast<std::uint8_t>(*opts.desfire_key_settings);
     }
     return c;
 }
