@@ -221,16 +221,9 @@ std::string parse_create_app(std::string_view body, desfire::create_app_request&
         }
         r.iso_df_name = std::move(*name);
     }
-    if (has_keys) {
-        if (r.keys.size() != r.number_of_keys) {
-            return "keys must hold numberOfKeys keys (" + std::to_string(r.number_of_keys) + ")";
-        }
-        for (std::size_t i = 0; i < r.keys.size(); ++i) {
-            if (r.keys[i].size() != desfire::key_length(r.keys_type)) {
-                return "keys: entry " + std::to_string(i) + " must be " + std::to_string(desfire::key_length(r.keys_type))
-                    + " bytes for keyType " + std::string(desfire::key_type_name(r.keys_type));
-            }
-        }
+    if (has_keys && r.keys.empty()) {
+        // An empty list would silently leave the default keys in place.
+        return "keys must hold numberOfKeys (" + std::to_string(r.number_of_keys) + ") keys, got none";
     }
     if (key_version) {
         r.keys_version = static_cast<std::uint8_t>(*key_version);
