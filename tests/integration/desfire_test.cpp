@@ -284,7 +284,6 @@ BOOST_AUTO_TEST_CASE(a_wrong_picc_key_reports_authentication_failed_and_creates_
     BOOST_CHECK_LE(rounds, 2);
     auto& e = cb["error"].as_object();
     BOOST_CHECK_EQUAL(str(e["code"]), "authentication-failed");
-    BOOST_TEST_MESSAGE("wrong PICC key: " << boost::json::serialize(cb));
     BOOST_CHECK(!str(e["message"]).empty());
     // Nothing after the failed authentication: no CreateApplication (90 CA) went out.
     for (const auto& f : tp.frames_seen) {
@@ -423,6 +422,43 @@ BOOST_AUTO_TEST_CASE(create_and_delete_need_a_picc_key_commands_do_not) {
     BOOST_CHECK_EQUAL(str(e["code"]), "desfire-error");
     BOOST_CHECK_EQUAL(str(e["command"]), "SelectApplication");
     BOOST_CHECK_EQUAL(str(e["status"]), "A0");
+}
+
+BOOST_AUTO_TEST_CASE(the_default_sandbox_card_takes_its_des_picc_key_and_3k3des_application_keys) {
+    // The card as tsm-touchpoint --card virtual runs it: PICC master key DES 00 x 8.
+    tsm_env env;
+    put_desfire_key(env, "0000000000000000", "DES");
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+    const std::vector<std::string> keys = {"101112131415161718191A1B1C1D1E1F2021222324252627",
+                                           "303132333435363738393A3B3C3D3E3F4041424344454647",
+                                           "505152535455565758595A5B5C5D5E5F6061626364656667"};
+    const std::string body = R"({"aid":"0A0B0C","keySettings":"0F","numberOfKeys":3,"keyType":"3K3DES","isoFileId":"E110",)"
+                             R"("isoDfName":"D2760000850101","keys":[")" + keys[0] + R"(",")" + keys[1] + R"(",")" + keys[2] + R"("]})";
+    int rounds = 0;
+    auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", body), &rounds);
+    BOOST_REQUIRE_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
+    BOOST_CHECK_EQUAL(rounds, 5);
+    auto app = card.desfire_application(0x0A0B0C);
+    BOOST_REQUIRE(app);
+    BOOST_CHECK(app->iso_file_id == std::optional<std::uint16_t>(0xE110));
+    BOOST_CHECK_EQUAL(to_hex(app->iso_df_name), "D2760000850101");
+    BOOST_REQUIRE_EQUAL(app->keys.size(), 3U);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        BOOST_CHECK(app->keys[i].type == tsm::core::desfire::key_type::tdes3);
+        BOOST_CHECK_EQUAL(to_hex(app->keys[i].value.view()), keys[i]);
+    }
+    for (const auto& f : tp.frames_seen) {
+        for (const auto& k : keys) {
+            BOOST_CHECK(f.find(k.substr(8, 16)) == std::string::npos);
+        }
+    }
+    card.reset();
+    cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/deleteApp", R"({"aid":"0A0B0C"})"));
+    BOOST_CHECK_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
+    BOOST_CHECK(!card_has(card, "0A0B0C"));
 }
 
 BOOST_AUTO_TEST_CASE(an_iin_master_key_is_diversified_per_card_with_an10922) {
