@@ -1,6 +1,7 @@
 #include "example_sp/sp_app.hpp"
 
 #include "example_sp/demo_session.hpp"
+#include "example_sp/desfire_session.hpp"
 
 #include "tsm/core/json_writer.hpp"
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr std::string_view demo_service_id = "demo";
 constexpr std::string_view hello_service_id = "hello";
+constexpr std::string_view desfire_service_id = "desfire";
 
 http_reply error_reply(int status, std::string_view code, std::string_view message) {
     core::json_writer w;
@@ -154,6 +156,11 @@ http_reply sp_app::on_description(const std::string& service_id) const {
             200,
             R"({"title":"Hello applet","description":"Installs and personalizes the HelloWorld applet","confirmationRequired":false})"};
     }
+    if (service_id == desfire_service_id) {
+        return http_reply{
+            200,
+            R"({"title":"DESFire demo","description":"Creates a DESFire application, writes and reads a file, deletes the application","confirmationRequired":false})"};
+    }
     if (service_id != demo_service_id) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
@@ -177,7 +184,8 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     std::string session_id(sid->get_string());
     std::string service_id(svc->get_string());
     const bool hello = service_id == hello_service_id && hello_;
-    if (service_id != demo_service_id && !hello) {
+    const bool desfire = service_id == desfire_service_id;
+    if (service_id != demo_service_id && !hello && !desfire) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
 
@@ -209,6 +217,11 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     if (hello) {
         w.thread = std::thread([ctx, applet = *hello_, session_id, wp] {
             run_hello_session(ctx, applet, session_id);
+            wp->done = true;
+        });
+    } else if (desfire) {
+        w.thread = std::thread([ctx, session_id, wp] {
+            run_desfire_session(ctx, session_id);
             wp->done = true;
         });
     } else {

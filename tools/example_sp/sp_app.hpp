@@ -1,6 +1,7 @@
 #pragma once
-/// The example Service Provider: routes the SP endpoints to the "demo" service (and, with --cap,
-/// the "hello" card content management service) and runs each delivery session on its own
+/// The example Service Provider: routes the SP endpoints to the "demo" service, the "desfire"
+/// service (DESFire EV1 operations) and, with --cap, the "hello" card content management
+/// service, and runs each delivery session on its own
 /// worker thread. Owns the listener, the operation waiter and the
 /// workers; start() then stop() (or destruction) from one controlling thread.
 #include "example_sp/hello_session.hpp"

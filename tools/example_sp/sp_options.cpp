@@ -7,7 +7,7 @@
 namespace tsm::tools::example_sp {
 
 const char* sp_usage() {
-    return R"(example_sp - example Service Provider for OpenTSM (services "demo" and "hello")
+    return R"(example_sp - example Service Provider for OpenTSM (services "demo", "desfire" and "hello")
 
 Usage:
   example_sp --listen HOST:PORT --tsm URL --app-id ID --app-key HEX
@@ -27,7 +27,7 @@ Options:
   --help                   this text
 
 Endpoints served (register them with tsmctl apps put):
-  GET       /description/{serviceId}   "demo" (and "hello" with --cap) -> 200 description JSON,
+  GET       /description/{serviceId}   "demo", "desfire" (and "hello" with --cap) -> 200 description JSON,
                                        anything else -> 404
   PUT|POST  /delivery                  delivery request; 200 at once, the session then runs on
                                        its own worker thread
@@ -46,6 +46,14 @@ SW 6985 or 6A89 (the instance exists), the instance is deleted (/ccm/delete, wit
 and installed once more. Any other failure completes with success false and a message naming the
 failing command and its SW. Keys and personalization data are never logged.
 
+The desfire session (MIFARE DESFire EV1; the card's PICC master key registered in tsmd):
+POST /desfire/ev1/createApp (aid DE5F01, AES, 2 keys, key settings 0F, two random application
+keys), wait; POST /desfire/ev1/commands CreateStdDataFile 01 (plain, free access, 32 bytes),
+WriteData "hello", ReadData (expects 68656C6C6F 9100), wait; POST /desfire/ev1/deleteApp, wait;
+then /service/completed. Each callback is logged as received. When CreateApplication answers DE
+(duplicate application), the application is deleted and created once more. The application
+keys are never logged.
+
 Once bound it prints "example_sp listening on http://HOST:PORT". SIGINT/SIGTERM stop it.
 Exit codes: 0 stopped by a signal, 1 cannot listen or cannot read/upload the --cap file,
 2 usage error.
@@ -59,6 +67,9 @@ Example:
   # card content management: the "hello" service (the card's keys registered with tsmctl cards put)
   example_sp ... --cap tests/data/cap/kaoh-helloworld.cap
   tsm-touchpoint --url ws://127.0.0.1:8080/touchpoint/v1 --app demo-sp --service hello
+  # DESFire: the PICC master key registered with tsmctl cards put --desfire-key-type/-file
+  tsm-touchpoint --url ws://127.0.0.1:8080/touchpoint/v1 --app demo-sp --service desfire \
+      --desfire-key-file picc.key
 )";
 }
 

@@ -78,6 +78,43 @@ api_result tsm_api_client::ccm_delete(
     return post_operation("/ccm/delete", session_id, callback_url, std::move(w).str());
 }
 
+api_result tsm_api_client::desfire_create_app(
+    const std::string& session_id, const std::string& callback_url, const std::string& aid,
+    const std::string& key_type, int number_of_keys, const std::string& key_settings_hex,
+    const std::vector<std::string>& keys_hex) const {
+    core::json_writer w;
+    w.begin_object().key("aid").value(aid).key("keySettings").value(key_settings_hex);
+    w.key("numberOfKeys").value(static_cast<std::int64_t>(number_of_keys)).key("keyType").value(key_type);
+    if (!keys_hex.empty()) {
+        w.key("keys").begin_array();
+        for (const auto& k : keys_hex) {
+            w.value(k);
+        }
+        w.end_array();
+    }
+    w.end_object();
+    return post_operation("/desfire/ev1/createApp", session_id, callback_url, std::move(w).str());
+}
+
+api_result tsm_api_client::desfire_commands(
+    const std::string& session_id, const std::string& callback_url, const std::string& aid,
+    const std::vector<std::string>& commands) const {
+    core::json_writer w;
+    w.begin_object().key("aid").value(aid).key("commands").begin_array();
+    for (const auto& c : commands) {
+        w.value(c);
+    }
+    w.end_array().end_object();
+    return post_operation("/desfire/ev1/commands", session_id, callback_url, std::move(w).str());
+}
+
+api_result tsm_api_client::desfire_delete_app(
+    const std::string& session_id, const std::string& callback_url, const std::string& aid) const {
+    core::json_writer w;
+    w.begin_object().key("aid").value(aid).end_object();
+    return post_operation("/desfire/ev1/deleteApp", session_id, callback_url, std::move(w).str());
+}
+
 api_result tsm_api_client::post_operation(
     const std::string& path, const std::string& session_id, const std::string& callback_url,
     std::string body) const {

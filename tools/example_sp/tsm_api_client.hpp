@@ -55,6 +55,25 @@ public:
         const std::string& session_id, const std::string& callback_url, const std::string& aid,
         bool with_related) const;
 
+    /// POST /desfire/ev1/createApp: create the DESFire application `aid` (6 hex digits) with
+    /// `number_of_keys` keys of `key_type` (AES, 3K3DES, 2K3DES, DES) and the key settings
+    /// `key_settings_hex` (1 byte). `keys_hex` empty: the application keeps its default keys;
+    /// else number_of_keys keys that tsmd sets with ChangeKey. Keys are secret: only ever sent
+    /// to tsmd, never logged.
+    api_result desfire_create_app(
+        const std::string& session_id, const std::string& callback_url, const std::string& aid,
+        const std::string& key_type, int number_of_keys, const std::string& key_settings_hex,
+        const std::vector<std::string>& keys_hex) const;
+
+    /// POST /desfire/ev1/commands: native DESFire commands (hex, INS first) run plain in `aid`.
+    api_result desfire_commands(
+        const std::string& session_id, const std::string& callback_url, const std::string& aid,
+        const std::vector<std::string>& commands) const;
+
+    /// POST /desfire/ev1/deleteApp: delete the DESFire application `aid`.
+    api_result desfire_delete_app(
+        const std::string& session_id, const std::string& callback_url, const std::string& aid) const;
+
     /// POST /v3/apps/{appId}/capfiles with the raw CAP file: stores it in tsmd for /ccm/install.
     cap_upload_result upload_cap(const std::string& cap_bytes) const;
 
