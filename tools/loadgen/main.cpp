@@ -91,6 +91,18 @@ private:
     double last_cpu_ = 0, last_tsmd_cpu_ = 0;
 };
 
+/// A step's or an operation kind's counts at the end of the step (step_counters -> step_result,
+/// kind_counters -> kind_result): what was issued and not completed is lost.
+template <class Counters, class Result>
+void take_counts(const Counters& c, Result& r) {
+    r.issued = c.issued.load();
+    r.acked = c.acked.load();
+    r.pushed = c.pushed.load();
+    r.called = c.called.load();
+    r.completed = c.completed.load();
+    r.lost = r.issued - std::min(r.issued, r.completed);
+}
+
 /// Runs one measured step (closed loop, or open loop at `rate`) and drains it.
 step_result run_step(bench& b, std::uint32_t idx, bool closed, double rate, const std::string& label) {
     const auto& o = b.opt;
@@ -137,22 +149,12 @@ step_result run_step(bench& b, std::uint32_t idx, bool closed, double rate, cons
         prog.tick(idx);
         sleep_ms(20);
     }
-    r.issued = sc.issued.load();
-    r.acked = sc.acked.load();
-    r.pushed = sc.pushed.load();
-    r.called = sc.called.load();
-    r.completed = sc.completed.load();
-    r.lost = r.issued - std::min(r.issued, r.completed);
+    take_counts(sc, r);
     for (int k = 0; k < op_kinds; ++k) {
         const auto& kc = sc.kind[static_cast<std::size_t>(k)];
         auto& kr = r.by_kind[static_cast<std::size_t>(k)];
-        kr.issued = kc.issued.load();
-        kr.acked = kc.acked.load();
-        kr.pushed = kc.pushed.load();
-        kr.called = kc.called.load();
-        kr.completed = kc.completed.load();
+        take_counts(kc, kr);
         kr.callback_failed = kc.callback_failed.load();
-        kr.lost = kr.issued - std::min(kr.issued, kr.completed);
     }
     for (std::size_t i = 0; i < b.ops.capacity(); ++i) {
         op_slot& s = b.ops.at(i);

@@ -1,7 +1,6 @@
 #include "peer_mqtt.hpp"
 
-#include "histogram.hpp"
-#include "proc_stats.hpp"
+#include "peer_harness.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -186,9 +185,7 @@ void parser::dispatch(std::uint8_t header, std::string_view body) {
 
 namespace {
 
-std::int64_t mono_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using peer::mono_ns;
 
 constexpr std::uint16_t keepalive_s = 60;
 
@@ -217,9 +214,7 @@ private:
     beast::flat_buffer buf_;
     mqtt::parser parser_;
     std::string reply_topic_;
-    std::string pending_;
-    std::string writing_buf_;
-    bool writing_ = false;
+    peer::outbox out_;
     bool open_ = false;
     bool dead_ = false;
 };
@@ -233,7 +228,7 @@ public:
     void request(unsigned device);
     void ping() {
         if (open_ && !dead_) {
-            pending_ += mqtt::pingreq_packet();
+            out_.queue(mqtt::pingreq_packet());
             flush();
         }
     }
@@ -248,9 +243,7 @@ private:
     tcp::socket sock_;
     std::array<char, 64 * 1024> rbuf_{};
     mqtt::parser parser_;
-    std::string pending_;
-    std::string writing_buf_;
-    bool writing_ = false;
+    peer::outbox out_;
     bool open_ = false;
     bool dead_ = false;
     unsigned subacks_wanted_ = 0;
@@ -264,8 +257,7 @@ struct mqtt_run {
     std::vector<std::unique_ptr<mqtt_sp>> sps;
     std::vector<std::int64_t> sent_at;    ///< per device: request send time
     histogram hist;
-    std::string request_payload;
-    std::string reply_payload;
+    peer::payloads payload;
     unsigned devices_ready = 0, devices_failed = 0, sps_ready = 0;
     std::uint64_t issued = 0, replied = 0, errors = 0, unknown = 0;
     bool issuing = false;
@@ -329,7 +321,7 @@ mqtt_device::mqtt_device(mqtt_run& r, unsigned index)
         }
     };
     parser_.on_publish = [this](std::string_view, std::string_view) {
-        send(mqtt::publish_packet(reply_topic_, r_.reply_payload));
+        send(mqtt::publish_packet(reply_topic_, r_.payload.reply));
     };
 }
 
@@ -390,20 +382,16 @@ void mqtt_device::send(std::string s) {
     if (dead_) {
         return;
     }
-    pending_ += s;
+    out_.queue(s);
     flush();
 }
 
 void mqtt_device::flush() {
-    if (writing_ || pending_.empty() || dead_) {
+    if (dead_ || !out_.start()) {
         return;
     }
-    writing_ = true;
-    writing_buf_.swap(pending_);
-    pending_.clear();
-    ws_.async_write(net::buffer(writing_buf_), [this](beast::error_code ec, std::size_t) {
-        writing_ = false;
-        writing_buf_.clear();
+    ws_.async_write(out_.in_flight(), [this](beast::error_code ec, std::size_t) {
+        out_.written();
         if (ec) {
             return fail();
         }
@@ -445,7 +433,7 @@ void mqtt_sp::start() {
             return fail();
         }
         sock_.set_option(tcp::no_delay(true));
-        pending_ += mqtt::connect_packet(r_.id_prefix + "s" + std::to_string(index_), keepalive_s);
+        out_.queue(mqtt::connect_packet(r_.id_prefix + "s" + std::to_string(index_), keepalive_s));
         // The reply topics of this connection's devices, at most 256 filters per SUBSCRIBE.
         const auto c = static_cast<unsigned>(r_.sps.size());
         std::vector<std::string> topics;
@@ -453,13 +441,13 @@ void mqtt_sp::start() {
         for (unsigned d = index_; d < r_.o.touch_points; d += c) {
             topics.push_back("rp/" + std::to_string(d));
             if (topics.size() == 256) {
-                pending_ += mqtt::subscribe_packet(pid++, topics);
+                out_.queue(mqtt::subscribe_packet(pid++, topics));
                 ++subacks_wanted_;
                 topics.clear();
             }
         }
         if (!topics.empty()) {
-            pending_ += mqtt::subscribe_packet(pid++, topics);
+            out_.queue(mqtt::subscribe_packet(pid++, topics));
             ++subacks_wanted_;
         }
         if (subacks_wanted_ == 0) {
@@ -482,7 +470,7 @@ void mqtt_sp::fail() {
 }
 
 void mqtt_sp::request(unsigned device) {
-    pending_ += mqtt::publish_packet("tp/" + std::to_string(device), r_.request_payload);
+    out_.queue(mqtt::publish_packet("tp/" + std::to_string(device), r_.payload.request));
     flush();
 }
 
@@ -500,15 +488,11 @@ void mqtt_sp::read() {
 }
 
 void mqtt_sp::flush() {
-    if (writing_ || pending_.empty() || dead_) {
+    if (dead_ || !out_.start()) {
         return;
     }
-    writing_ = true;
-    writing_buf_.swap(pending_);
-    pending_.clear();
-    net::async_write(sock_, net::buffer(writing_buf_), [this](beast::error_code ec, std::size_t) {
-        writing_ = false;
-        writing_buf_.clear();
+    net::async_write(sock_, out_.in_flight(), [this](beast::error_code ec, std::size_t) {
+        out_.written();
         if (ec) {
             return fail();
         }
@@ -516,31 +500,14 @@ void mqtt_sp::flush() {
     });
 }
 
-void run_until(mqtt_run& r, const std::function<bool()>& done, double timeout_s) {
-    const auto end = mono_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
-    while (!done() && mono_ns() < end) {
-        r.ioc.run_for(std::chrono::milliseconds(20));
-    }
-}
-
 } // namespace
 
 int run_mqtt_peer(const options& o) {
     mqtt_run r(o);
     r.id_prefix = "tsmb" + std::to_string(::getpid()) + "-";
-    // Same payload sizes as a transceive body and a responses frame with K APDUs (as peer_nats).
-    r.request_payload = R"({"commands":["80CA00FF080000000000000000")";
-    for (unsigned i = 1; i < o.apdus; ++i) {
-        r.request_payload += R"(,"00B0000010")";
-    }
-    r.request_payload += "]}";
-    r.reply_payload = R"({"type":"responses","batch":1,"responses":["9000")";
-    for (unsigned i = 1; i < o.apdus; ++i) {
-        r.reply_payload += R"(,"9000")";
-    }
-    r.reply_payload += "]}";
+    r.payload = peer::make_payloads(o.apdus);
     r.sent_at.assign(o.touch_points, 0);
-    const auto rss0 = sample_process(o.peer_pid);
+    peer::measurement m(o.peer_pid);
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices.push_back(std::make_unique<mqtt_device>(r, i));
     }
@@ -556,10 +523,10 @@ int run_mqtt_peer(const options& o) {
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices[i]->start();
         if ((i + 1) % o.connect_concurrency == 0) {
-            run_until(r, [&] { return r.devices_ready + r.devices_failed >= i + 1; }, 30);
+            peer::run_until(r.ioc, [&] { return r.devices_ready + r.devices_failed >= i + 1; }, 30);
         }
     }
-    run_until(r, [&] { return r.devices_ready + r.devices_failed >= o.touch_points && r.sps_ready >= c; }, 60);
+    peer::run_until(r.ioc, [&] { return r.devices_ready + r.devices_failed >= o.touch_points && r.sps_ready >= c; }, 60);
     std::fprintf(stderr, "tsm-bench peer mosquitto: %u/%u touch points subscribed (MQTT over WebSocket), %u/%u SP connections (MQTT over TCP), errors %llu\n",
                  r.devices_ready, o.touch_points, r.sps_ready, c, static_cast<unsigned long long>(r.errors));
     if (r.devices_ready == 0 || r.sps_ready < c) {
@@ -567,39 +534,22 @@ int run_mqtt_peer(const options& o) {
         std::fflush(stderr);
         std::_Exit(1);
     }
-    const auto rss_connected = sample_process(o.peer_pid);
-    const auto cpu0 = sample_process(o.peer_pid);
-    const double self0 = self_cpu_seconds();
-    const auto t0 = mono_ns();
+    const auto t0 = m.connected();
     r.issuing = true;
     r.deadline = t0 + static_cast<std::int64_t>(o.duration_s * 1e9);
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.issue(i);
     }
-    run_until(r, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
-    const double wall = static_cast<double>(mono_ns() - t0) / 1e9;
-    const auto cpu1 = sample_process(o.peer_pid);
-    const double self1 = self_cpu_seconds();
-    const auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
+    peer::run_until(r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
+    m.finished();
+    const double wall = m.wall_s();
     std::printf("peer mosquitto: %u touch points (MQTT 3.1.1 over WebSocket), %u SP connections (MQTT over TCP), QoS 0, %u APDU(s)/request\n",
                 o.touch_points, c, o.apdus);
     std::printf("  %.0f request/replies/s over %.2f s: issued %llu, replied %llu, lost %llu, errors %llu, unknown replies %llu\n",
                 static_cast<double>(r.replied) / wall, wall, static_cast<unsigned long long>(r.issued),
                 static_cast<unsigned long long>(r.replied), static_cast<unsigned long long>(r.issued - r.replied),
                 static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.unknown));
-    std::printf("  request->reply ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", ms(r.hist.percentile(0.5)),
-                ms(r.hist.percentile(0.9)), ms(r.hist.percentile(0.99)), ms(r.hist.percentile(0.999)), ms(r.hist.max()));
-    if (cpu0 && cpu1) {
-        const double cpu = cpu1->cpu_s - cpu0->cpu_s;
-        std::printf("  server CPU %.2f s (%.0f%% of one core), %.0f request/replies per server CPU-second, RSS %llu KiB\n", cpu,
-                    100 * cpu / wall, cpu > 0 ? static_cast<double>(r.replied) / cpu : 0,
-                    static_cast<unsigned long long>(cpu1->rss_kib));
-    }
-    if (rss0 && rss_connected && o.touch_points > 0) {
-        std::printf("  server RSS per connection: %.0f bytes\n",
-                    1024.0 * (static_cast<double>(rss_connected->rss_kib) - static_cast<double>(rss0->rss_kib)) / o.touch_points);
-    }
-    std::printf("  harness CPU %.2f s\n", self1 - self0);
+    m.print(r.hist, r.replied, o.touch_points);
     std::fflush(stdout);
     std::_Exit(r.issued == r.replied ? 0 : 3);
 }

@@ -1,7 +1,6 @@
 #include "peer_nats.hpp"
 
-#include "histogram.hpp"
-#include "proc_stats.hpp"
+#include "peer_harness.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,9 +30,7 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-std::int64_t mono_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using peer::mono_ns;
 
 /// Incremental parser of the NATS server->client protocol (INFO, PING, PONG, +OK, -ERR, MSG).
 class nats_parser {
@@ -107,9 +104,7 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buf_;
     nats_parser parser_;
-    std::string pending_;
-    std::string writing_buf_;
-    bool writing_ = false;
+    peer::outbox out_;
     bool ready_ = false;
 };
 
@@ -129,9 +124,7 @@ private:
     tcp::socket sock_;
     std::array<char, 64 * 1024> rbuf_{};
     nats_parser parser_;
-    std::string pending_;
-    std::string writing_buf_;
-    bool writing_ = false;
+    peer::outbox out_;
 };
 
 struct peer_run {
@@ -141,8 +134,7 @@ struct peer_run {
     std::vector<std::unique_ptr<nats_sp>> sps;
     std::vector<std::int64_t> sent_at; ///< per device: request send time
     histogram hist;
-    std::string request_payload;
-    std::string reply_payload;
+    peer::payloads payload;
     unsigned devices_ready = 0, sps_ready = 0;
     std::uint64_t issued = 0, replied = 0, errors = 0;
     bool issuing = false;
@@ -172,9 +164,9 @@ nats_device::nats_device(peer_run& r, unsigned index) : r_(r), index_(index), ws
             std::string m = "PUB ";
             m.append(reply);
             m += ' ';
-            m += std::to_string(r_.reply_payload.size());
+            m += std::to_string(r_.payload.reply.size());
             m += "\r\n";
-            m += r_.reply_payload;
+            m += r_.payload.reply;
             m += "\r\n";
             send(std::move(m));
         }
@@ -225,20 +217,16 @@ void nats_device::read() {
 }
 
 void nats_device::send(std::string s) {
-    pending_ += s;
+    out_.queue(s);
     flush();
 }
 
 void nats_device::flush() {
-    if (writing_ || pending_.empty()) {
+    if (!out_.start()) {
         return;
     }
-    writing_ = true;
-    writing_buf_.swap(pending_);
-    pending_.clear();
-    ws_.async_write(net::buffer(writing_buf_), [this](beast::error_code ec, std::size_t) {
-        writing_ = false;
-        writing_buf_.clear();
+    ws_.async_write(out_.in_flight(), [this](beast::error_code ec, std::size_t) {
+        out_.written();
         if (ec) {
             ++r_.errors;
             return;
@@ -256,7 +244,7 @@ nats_sp::nats_sp(peer_run& r, unsigned index) : r_(r), index_(index), sock_(r.io
         r_.on_reply(device);
     };
     parser_.on_ping = [this] {
-        pending_ += "PONG\r\n";
+        out_.queue("PONG\r\n");
         flush();
     };
     parser_.on_pong = [this] { ++r_.sps_ready; };
@@ -270,18 +258,18 @@ void nats_sp::start() {
             return;
         }
         sock_.set_option(tcp::no_delay(true));
-        pending_ += "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB _INBOX." + std::to_string(index_) +
-                    ".* 1\r\nPING\r\n";
+        out_.queue("CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB _INBOX." + std::to_string(index_) +
+                   ".* 1\r\nPING\r\n");
         flush();
         read();
     });
 }
 
 void nats_sp::request(unsigned device) {
-    pending_ += "PUB tp." + std::to_string(device) + " _INBOX." + std::to_string(index_) + "." + std::to_string(device) + " " +
-                std::to_string(r_.request_payload.size()) + "\r\n";
-    pending_ += r_.request_payload;
-    pending_ += "\r\n";
+    out_.queue("PUB tp." + std::to_string(device) + " _INBOX." + std::to_string(index_) + "." + std::to_string(device) + " " +
+               std::to_string(r_.payload.request.size()) + "\r\n");
+    out_.queue(r_.payload.request);
+    out_.queue("\r\n");
     flush();
 }
 
@@ -297,15 +285,11 @@ void nats_sp::read() {
 }
 
 void nats_sp::flush() {
-    if (writing_ || pending_.empty()) {
+    if (!out_.start()) {
         return;
     }
-    writing_ = true;
-    writing_buf_.swap(pending_);
-    pending_.clear();
-    net::async_write(sock_, net::buffer(writing_buf_), [this](beast::error_code ec, std::size_t) {
-        writing_ = false;
-        writing_buf_.clear();
+    net::async_write(sock_, out_.in_flight(), [this](beast::error_code ec, std::size_t) {
+        out_.written();
         if (ec) {
             ++r_.errors;
             return;
@@ -314,30 +298,13 @@ void nats_sp::flush() {
     });
 }
 
-void run_until(peer_run& r, const std::function<bool()>& done, double timeout_s) {
-    const auto end = mono_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
-    while (!done() && mono_ns() < end) {
-        r.ioc.run_for(std::chrono::milliseconds(20));
-    }
-}
-
 } // namespace
 
 int run_nats_peer(const options& o) {
     peer_run r(o);
-    // Same payload sizes as a transceive body and a responses frame with K APDUs.
-    r.request_payload = R"({"commands":["80CA00FF080000000000000000")";
-    for (unsigned i = 1; i < o.apdus; ++i) {
-        r.request_payload += R"(,"00B0000010")";
-    }
-    r.request_payload += "]}";
-    r.reply_payload = R"({"type":"responses","batch":1,"responses":["9000")";
-    for (unsigned i = 1; i < o.apdus; ++i) {
-        r.reply_payload += R"(,"9000")";
-    }
-    r.reply_payload += "]}";
+    r.payload = peer::make_payloads(o.apdus);
     r.sent_at.resize(o.touch_points);
-    const auto rss0 = sample_process(o.peer_pid);
+    peer::measurement m(o.peer_pid);
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices.push_back(std::make_unique<nats_device>(r, i));
     }
@@ -349,45 +316,28 @@ int run_nats_peer(const options& o) {
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices[i]->start();
         if ((i + 1) % o.connect_concurrency == 0) {
-            run_until(r, [&] { return r.devices_ready + r.errors >= i + 1; }, 30);
+            peer::run_until(r.ioc, [&] { return r.devices_ready + r.errors >= i + 1; }, 30);
         }
     }
-    run_until(r, [&] { return r.devices_ready + r.errors >= o.touch_points && r.sps_ready >= o.sp_concurrency; }, 60);
+    peer::run_until(r.ioc, [&] { return r.devices_ready + r.errors >= o.touch_points && r.sps_ready >= o.sp_concurrency; }, 60);
     std::fprintf(stderr, "tsm-bench peer nats: %u/%u touch points subscribed, %u SP connections, errors %llu\n", r.devices_ready,
                  o.touch_points, r.sps_ready, static_cast<unsigned long long>(r.errors));
-    const auto rss_connected = sample_process(o.peer_pid);
-    const auto cpu0 = sample_process(o.peer_pid);
-    const double self0 = self_cpu_seconds();
-    const auto t0 = mono_ns();
+    const auto t0 = m.connected();
     r.issuing = true;
     r.deadline = t0 + static_cast<std::int64_t>(o.duration_s * 1e9);
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.issue(i);
     }
-    run_until(r, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
-    const double wall = static_cast<double>(mono_ns() - t0) / 1e9;
-    const auto cpu1 = sample_process(o.peer_pid);
-    const double self1 = self_cpu_seconds();
-    const auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
+    peer::run_until(r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
+    m.finished();
+    const double wall = m.wall_s();
     std::printf("peer nats-server: %u touch points (WebSocket), %u SP connections (TCP), %u APDU(s)/request\n", o.touch_points,
                 o.sp_concurrency, o.apdus);
     std::printf("  %.0f request/replies/s over %.2f s: issued %llu, replied %llu, lost %llu, errors %llu\n",
                 static_cast<double>(r.replied) / wall, wall, static_cast<unsigned long long>(r.issued),
                 static_cast<unsigned long long>(r.replied), static_cast<unsigned long long>(r.issued - r.replied),
                 static_cast<unsigned long long>(r.errors));
-    std::printf("  request->reply ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", ms(r.hist.percentile(0.5)),
-                ms(r.hist.percentile(0.9)), ms(r.hist.percentile(0.99)), ms(r.hist.percentile(0.999)), ms(r.hist.max()));
-    if (cpu0 && cpu1) {
-        const double cpu = cpu1->cpu_s - cpu0->cpu_s;
-        std::printf("  server CPU %.2f s (%.0f%% of one core), %.0f request/replies per server CPU-second, RSS %llu KiB\n", cpu,
-                    100 * cpu / wall, cpu > 0 ? static_cast<double>(r.replied) / cpu : 0,
-                    static_cast<unsigned long long>(cpu1->rss_kib));
-    }
-    if (rss0 && rss_connected && o.touch_points > 0) {
-        std::printf("  server RSS per connection: %.0f bytes\n",
-                    1024.0 * (static_cast<double>(rss_connected->rss_kib) - static_cast<double>(rss0->rss_kib)) / o.touch_points);
-    }
-    std::printf("  harness CPU %.2f s\n", self1 - self0);
+    m.print(r.hist, r.replied, o.touch_points);
     std::fflush(stdout);
     std::_Exit(r.issued == r.replied ? 0 : 3);
 }

@@ -14,6 +14,7 @@
 # usage: tools/loadgen/peers.sh [BUILD_DIR] [OUT_DIR] [TOUCH_POINTS] [SP_CONNECTIONS] [APDUS] [SECONDS]
 #   PEERS="nats mosquitto" (default) selects the peers to run.
 set -euo pipefail
+source "$(dirname "$0")/tsmd-launch.sh"
 BUILD=${1:-build-load}
 OUT=${2:-/tmp/tsm-peers}
 N=${3:-64}
@@ -88,10 +89,8 @@ done
 
 # --- tsmd, durable, 2 shards, same shape (closed loop, one operation in flight per session)
 rm -rf "$OUT/tsmd.data"
-"$TSMD" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --data-dir "$OUT/tsmd.data" --shards 2 >"$OUT/tsmd.out" 2>"$OUT/tsmd.err" &
-PEER_PID=$!
-for _ in $(seq 100); do grep -q ready "$OUT/tsmd.out" 2>/dev/null && break; sleep 0.1; done
-TSM=$(sed -n 's/^tsmd: listening on //p' "$OUT/tsmd.out"); ADMIN=$(sed -n 's/^tsmd: admin on //p' "$OUT/tsmd.out")
+launch_tsmd "$TSMD" "$OUT/tsmd.data" "$OUT/tsmd"
+PEER_PID=$TSMD_PID
 echo "== tsmd pid $PEER_PID: tsm-bench --mode closed --touch-points $N --sp-concurrency $C --apdus $K --duration $DUR"
 "$BENCH" --tsm "$TSM" --admin "$ADMIN" --tsmd-pid "$PEER_PID" --mode closed --touch-points "$N" \
     --sp-concurrency "$C" --apdus "$K" --duration "$DUR" --no-progress --json "$OUT/tsmd.json" | tee "$OUT/tsmd.txt" || echo "tsm-bench exit $?"

@@ -7,6 +7,7 @@
 #          LOAD, INSTALL [for install]; 2 round trips) on a fresh sandbox card per operation
 #   mixed: closed loop, 90 % /transceive (K=1) and 10 % /ccm/install, figures per kind too
 set -euo pipefail
+source "$(dirname "$0")/tsmd-launch.sh"
 BUILD=${1:-build-load}
 OUT=${2:-/tmp/tsm-baseline}
 shift $(( $# > 2 ? 2 : $# )) || true
@@ -17,12 +18,7 @@ mkdir -p "$OUT"
 
 start_tsmd() { # $1 = name
     rm -rf "$OUT/$1.data"
-    "$TSMD" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --data-dir "$OUT/$1.data" --shards 2 \
-        >"$OUT/$1.tsmd.out" 2>"$OUT/$1.tsmd.err" &
-    TSMD_PID=$!
-    for _ in $(seq 100); do grep -q ready "$OUT/$1.tsmd.out" 2>/dev/null && break; sleep 0.1; done
-    TSM=$(sed -n 's/^tsmd: listening on //p' "$OUT/$1.tsmd.out")
-    ADMIN=$(sed -n 's/^tsmd: admin on //p' "$OUT/$1.tsmd.out")
+    launch_tsmd "$TSMD" "$OUT/$1.data" "$OUT/$1.tsmd"
 }
 stop_tsmd() { curl -s "http://$ADMIN/metrics" >"$OUT/$1.metrics" 2>/dev/null || true; kill "$TSMD_PID" 2>/dev/null || true; wait "$TSMD_PID" 2>/dev/null || true; rm -rf "$OUT/$1.data"; }
 bench() { # $1 = name, rest = tsm-bench options

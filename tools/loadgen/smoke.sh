@@ -7,6 +7,7 @@
 #   SCENARIO: ccm-install (closed loop, 2 threads) | mixed (open loop at 200/s, 50/50 mix) |
 #             transceive (closed loop, K=4)
 set -euo pipefail
+source "$(dirname "$0")/tsmd-launch.sh"
 TSMD=$1
 BENCH=$2
 SCENARIO=$3
@@ -18,12 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$TSMD" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --data-dir "$DIR/data" --shards 2 \
-    >"$DIR/tsmd.out" 2>"$DIR/tsmd.err" &
-TSMD_PID=$!
-for _ in $(seq 100); do grep -q ready "$DIR/tsmd.out" 2>/dev/null && break; sleep 0.1; done
-TSM=$(sed -n 's/^tsmd: listening on //p' "$DIR/tsmd.out")
-ADMIN=$(sed -n 's/^tsmd: admin on //p' "$DIR/tsmd.out")
+launch_tsmd "$TSMD" "$DIR/data" "$DIR/tsmd"
 if [ -z "$TSM" ] || [ -z "$ADMIN" ]; then
     echo "tsmd did not start:"; cat "$DIR/tsmd.out" "$DIR/tsmd.err"; exit 1
 fi

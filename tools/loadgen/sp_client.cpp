@@ -14,39 +14,9 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-std::string transceive_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
-                               const std::string& session_id, const std::string& callback_url,
-                               std::uint64_t seq, unsigned apdus) {
-    std::string body;
-    body.reserve(32 + apdus * 14);
-    body += R"({"commands":[")";
-    body += tagged_apdu(seq);
-    body += '"';
-    for (unsigned i = 1; i < apdus; ++i) {
-        body += R"(,"00B0000010")"; // READ BINARY, 16 bytes
-    }
-    body += "]}";
-    std::string r;
-    r.reserve(300 + body.size());
-    r += "POST /transceive HTTP/1.1\r\nHost: ";
-    r += host_port;
-    r += "\r\napp_id: ";
-    r += app_id;
-    r += "\r\napp_key: ";
-    r += app_key;
-    r += "\r\nsessionId: ";
-    r += session_id;
-    r += "\r\ncallbackUrl: ";
-    r += callback_url;
-    r += "\r\nContent-Type: application/json\r\nContent-Length: ";
-    r += std::to_string(body.size());
-    r += "\r\n\r\n";
-    r += body;
-    return r;
-}
-
 namespace {
 
+/// An SP API POST over keep-alive HTTP/1.1 with the SP's credentials, session and callback URL.
 std::string sp_request(std::string_view path, const std::string& host_port, const std::string& app_id,
                        const std::string& app_key, const std::string& session_id, const std::string& callback_url,
                        const std::string& body) {
@@ -72,6 +42,21 @@ std::string sp_request(std::string_view path, const std::string& host_port, cons
 }
 
 } // namespace
+
+std::string transceive_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
+                               const std::string& session_id, const std::string& callback_url,
+                               std::uint64_t seq, unsigned apdus) {
+    std::string body;
+    body.reserve(32 + apdus * 14);
+    body += R"({"commands":[")";
+    body += tagged_apdu(seq);
+    body += '"';
+    for (unsigned i = 1; i < apdus; ++i) {
+        body += R"(,"00B0000010")"; // READ BINARY, 16 bytes
+    }
+    body += "]}";
+    return sp_request("/transceive", host_port, app_id, app_key, session_id, callback_url, body);
+}
 
 std::string ccm_install_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
                                 const std::string& session_id, const std::string& callback_url, std::uint64_t seq,
