@@ -1,7 +1,7 @@
-// Payload codecs for the DESFire operation records: version byte 01, then each field as a
-// 4-byte big-endian length + bytes (the CCM record layout). Fixed-size fields keep their exact
-// size, so a record written by another layout never decodes by accident. create_app payloads
-// carry the application keys; the integrator seals them before they are stored.
+// Payload codecs for the DESFire operation records, in the CCM record layout (payload_fields.hpp).
+// create_app payloads carry the application keys; the integrator seals them before they are
+// stored.
+#include "payload_fields.hpp"
 #include "tsm/core/desfire/operations.hpp"
 
 #include "tsm/core/gp/secret_key.hpp"
@@ -12,95 +12,20 @@
 namespace tsm::core::desfire {
 namespace {
 
-constexpr char payload_version = '\x01';
 constexpr std::size_t max_list = 0xFFFF;
 
-class writer {
-public:
-    writer() { out_.push_back(payload_version); }
-    writer& field(std::string_view v) {
-        const auto n = static_cast<std::uint32_t>(v.size());
-        out_.push_back(static_cast<char>(n >> 24));
-        out_.push_back(static_cast<char>(n >> 16));
-        out_.push_back(static_cast<char>(n >> 8));
-        out_.push_back(static_cast<char>(n));
-        out_.append(v);
-        return *this;
+/// 3 bytes; an out-of-range id keeps all 4 so that decoding refuses it instead of truncating.
+bytes aid_field(application_id v) {
+    bytes b{static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+    if (v > 0xFFFFFF) {
+        b.insert(b.begin(), static_cast<char>(v >> 24));
     }
-    writer& u8(std::uint8_t v) { return field(std::string(1, static_cast<char>(v))); }
-    writer& u16(std::uint16_t v) {
-        return field(std::string{static_cast<char>(v >> 8), static_cast<char>(v)});
-    }
-    /// 3 bytes; an out-of-range id keeps all 4 so that decoding refuses it instead of truncating.
-    writer& aid(application_id v) {
-        std::string b{static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
-        if (v > 0xFFFFFF) {
-            b.insert(b.begin(), static_cast<char>(v >> 24));
-        }
-        return field(b);
-    }
-    bytes done() { return std::move(out_); }
+    return b;
+}
 
-private:
-    bytes out_;
-};
-
-class reader {
-public:
-    explicit reader(std::string_view p) : p_(p) {
-        ok_ = !p_.empty() && p_[0] == payload_version;
-        if (ok_) {
-            p_.remove_prefix(1);
-        }
-    }
-    bytes field() {
-        if (!ok_ || p_.size() < 4) {
-            ok_ = false;
-            return {};
-        }
-        const auto* u = reinterpret_cast<const unsigned char*>(p_.data());
-        const std::uint32_t n = (std::uint32_t(u[0]) << 24) | (std::uint32_t(u[1]) << 16) |
-                                (std::uint32_t(u[2]) << 8) | std::uint32_t(u[3]);
-        p_.remove_prefix(4);
-        if (p_.size() < n) {
-            ok_ = false;
-            return {};
-        }
-        bytes v(p_.substr(0, n));
-        p_.remove_prefix(n);
-        return v;
-    }
-    /// A field of exactly `n` bytes, big-endian, as an integer.
-    std::uint32_t fixed(std::size_t n) {
-        const bytes v = field();
-        if (!ok_ || v.size() != n) {
-            ok_ = false;
-            return 0;
-        }
-        std::uint32_t x = 0;
-        for (char c : v) {
-            x = (x << 8) | static_cast<unsigned char>(c);
-        }
-        return x;
-    }
-    /// A one-byte field whose value is at most `max`.
-    std::uint8_t u8(std::uint8_t max = 0xFF) {
-        const auto v = fixed(1);
-        if (v > max) {
-            ok_ = false;
-        }
-        return static_cast<std::uint8_t>(v);
-    }
-    std::uint16_t u16() { return static_cast<std::uint16_t>(fixed(2)); }
-    application_id aid() { return fixed(3); }
-    bool ok() const { return ok_; }
-    /// True when everything decoded and nothing is left over.
-    bool finished() const { return ok_ && p_.empty(); }
-
-private:
-    std::string_view p_;
-    bool ok_ = false;
-};
+application_id read_aid(payload::reader& in) {
+    return in.fixed(3);
+}
 
 void wipe_keys(create_app_request& r) {
     for (auto& k : r.keys) {
@@ -114,8 +39,8 @@ void wipe_keys(create_app_request& r) {
 // create_app: aid(3) KS1(1) numberOfKeys(1) keyType(1) isoFileId(0|2) isoDfName keysVersion(1)
 // keyCount(2) key x keyCount.
 bytes encode_create_app_request(const create_app_request& r) {
-    writer w;
-    w.aid(r.aid).u8(r.key_settings).u8(r.number_of_keys).u8(static_cast<std::uint8_t>(r.keys_type));
+    payload::writer w;
+    w.field(aid_field(r.aid)).u8(r.key_settings).u8(r.number_of_keys).u8(static_cast<std::uint8_t>(r.keys_type));
     if (r.iso_file_id) {
         w.u16(*r.iso_file_id);
     } else {
@@ -129,9 +54,9 @@ bytes encode_create_app_request(const create_app_request& r) {
 }
 
 std::optional<create_app_request> decode_create_app_request(std::string_view payload) {
-    reader in(payload);
+    payload::reader in(payload);
     create_app_request r;
-    r.aid = in.aid();
+    r.aid = read_aid(in);
     r.key_settings = in.u8();
     r.number_of_keys = in.u8();
     r.keys_type = static_cast<key_type>(in.u8(static_cast<std::uint8_t>(key_type::aes)));
@@ -157,8 +82,8 @@ std::optional<create_app_request> decode_create_app_request(std::string_view pay
 
 // commands: aid(3) count(2) command x count.
 bytes encode_commands_request(const commands_request& r) {
-    writer w;
-    w.aid(r.aid).u16(static_cast<std::uint16_t>(std::min(r.commands.size(), max_list)));
+    payload::writer w;
+    w.field(aid_field(r.aid)).u16(static_cast<std::uint16_t>(std::min(r.commands.size(), max_list)));
     for (const auto& c : r.commands) {
         w.field(c);
     }
@@ -166,9 +91,9 @@ bytes encode_commands_request(const commands_request& r) {
 }
 
 std::optional<commands_request> decode_commands_request(std::string_view payload) {
-    reader in(payload);
+    payload::reader in(payload);
     commands_request r;
-    r.aid = in.aid();
+    r.aid = read_aid(in);
     const std::size_t n = in.u16();
     for (std::size_t i = 0; in.ok() && i < n; ++i) {
         r.commands.push_back(in.field());
@@ -181,13 +106,13 @@ std::optional<commands_request> decode_commands_request(std::string_view payload
 
 // delete_app: aid(3).
 bytes encode_delete_app_request(const delete_app_request& r) {
-    return writer().aid(r.aid).done();
+    return payload::writer().field(aid_field(r.aid)).done();
 }
 
 std::optional<delete_app_request> decode_delete_app_request(std::string_view payload) {
-    reader in(payload);
+    payload::reader in(payload);
     delete_app_request r;
-    r.aid = in.aid();
+    r.aid = read_aid(in);
     if (!in.finished() || validate(r)) {
         return std::nullopt;
     }
