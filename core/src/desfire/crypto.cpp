@@ -38,6 +38,23 @@ result<bytes> ecb_encrypt(key_type t, const gp::secret_key& key, std::string_vie
     return gp::des3_ecb_encrypt(des3_form(key), data);
 }
 
+using cbc_function = result<bytes> (*)(const gp::secret_key&, std::string_view, std::string_view);
+
+// One CBC direction: checks the key and the lengths, then runs the AES or the 3DES function.
+result<bytes> cbc(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data,
+                  cbc_function aes, cbc_function des3) {
+    if (!valid_key(t, key)) {
+        return gp::errc::bad_key_length;
+    }
+    if (iv.size() != block_size(t) || data.size() % block_size(t) != 0) {
+        return gp::errc::bad_length;
+    }
+    if (t == key_type::aes) {
+        return aes(key, iv, data);
+    }
+    return des3(des3_form(key), iv, data);
+}
+
 // Doubles a block in GF(2^n) for the CMAC subkeys: shift left one bit, XOR Rb into the last
 // byte when the top bit fell off (0x87 for 128-bit blocks, 0x1B for 64-bit blocks).
 bytes gf_double(std::string_view block) {
@@ -116,30 +133,12 @@ bytes crc32(std::string_view data) {
 
 result<bytes> cbc_encrypt(key_type t, const gp::secret_key& key, std::string_view iv,
                           std::string_view data) {
-    if (!valid_key(t, key)) {
-        return gp::errc::bad_key_length;
-    }
-    if (iv.size() != block_size(t) || data.size() % block_size(t) != 0) {
-        return gp::errc::bad_length;
-    }
-    if (t == key_type::aes) {
-        return gp::aes_cbc_encrypt(key, iv, data);
-    }
-    return gp::des3_cbc_encrypt(des3_form(key), iv, data);
+    return cbc(t, key, iv, data, gp::aes_cbc_encrypt, gp::des3_cbc_encrypt);
 }
 
 result<bytes> cbc_decrypt(key_type t, const gp::secret_key& key, std::string_view iv,
                           std::string_view data) {
-    if (!valid_key(t, key)) {
-        return gp::errc::bad_key_length;
-    }
-    if (iv.size() != block_size(t) || data.size() % block_size(t) != 0) {
-        return gp::errc::bad_length;
-    }
-    if (t == key_type::aes) {
-        return gp::aes_cbc_decrypt(key, iv, data);
-    }
-    return gp::des3_cbc_decrypt(des3_form(key), iv, data);
+    return cbc(t, key, iv, data, gp::aes_cbc_decrypt, gp::des3_cbc_decrypt);
 }
 
 result<bytes> cmac(key_type t, const gp::secret_key& key, std::string_view iv,
