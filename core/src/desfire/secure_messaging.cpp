@@ -64,15 +64,10 @@ result<bytes> session::mac_command(std::string_view native_command) {
     return iv_.substr(0, mac_length);
 }
 
-result<bytes> session::encipher(std::string_view header, std::string_view data) {
-    bytes covered(header);
-    covered.append(data);
-    bytes plain(data);
-    plain.append(crc32(covered));
-    gp::wipe(covered);
-    plain.resize(padded_length(plain.size(), block_size(type_)), '\0');
-    auto ct = cbc_encrypt(type_, key_, iv_, plain);
-    gp::wipe(plain);
+result<bytes> session::encrypt_padded(bytes& body) {
+    body.resize(padded_length(body.size(), block_size(type_)), '\0');
+    auto ct = cbc_encrypt(type_, key_, iv_, body);
+    gp::wipe(body);
     if (!ct) {
         return ct.error();
     }
@@ -80,9 +75,18 @@ result<bytes> session::encipher(std::string_view header, std::string_view data) 
     return ct;
 }
 
-result<bytes> session::decipher_command(std::string_view header, std::string_view ciphertext,
-                                        std::size_t plain_length) {
-    if (ciphertext.size() != padded_length(plain_length + crc_length, block_size(type_))) {
+result<bytes> session::seal(std::string_view crc_prefix, std::string_view data, std::string_view crc_suffix) {
+    bytes covered(crc_prefix);
+    covered.append(data);
+    covered.append(crc_suffix);
+    bytes body(data);
+    body.append(crc32(covered));
+    gp::wipe(covered);
+    return encrypt_padded(body);
+}
+
+result<bytes> session::decrypt(std::string_view ciphertext, std::size_t body_length) {
+    if (ciphertext.size() != padded_length(body_length, block_size(type_))) {
         return gp::errc::bad_length;
     }
     auto plain = cbc_decrypt(type_, key_, iv_, ciphertext);
@@ -90,8 +94,18 @@ result<bytes> session::decipher_command(std::string_view header, std::string_vie
         return plain.error();
     }
     iv_ = bytes(ciphertext.substr(ciphertext.size() - block_size(type_)));
-    bytes covered(header);
+    return plain;
+}
+
+result<bytes> session::open(std::string_view crc_prefix, std::string_view ciphertext, std::size_t plain_length,
+                            std::string_view crc_suffix) {
+    auto plain = decrypt(ciphertext, plain_length + crc_length);
+    if (!plain) {
+        return plain.error();
+    }
+    bytes covered(crc_prefix);
     covered.append(plain->substr(0, plain_length));
+    covered.append(crc_suffix);
     const bool ok = gp::equal_ct(crc32(covered), std::string_view(*plain).substr(plain_length, crc_length))
         && all_zero(std::string_view(*plain).substr(plain_length + crc_length));
     gp::wipe(covered);
@@ -101,6 +115,15 @@ result<bytes> session::decipher_command(std::string_view header, std::string_vie
     }
     plain->resize(plain_length);
     return plain;
+}
+
+result<bytes> session::encipher(std::string_view header, std::string_view data) {
+    return seal(header, data, {});
+}
+
+result<bytes> session::decipher_command(std::string_view header, std::string_view ciphertext,
+                                        std::size_t plain_length) {
+    return open(header, ciphertext, plain_length, {});
 }
 
 result<bytes> session::mac_response(std::string_view data, std::uint8_t status) {
@@ -128,44 +151,16 @@ result<bytes> session::verify_response(std::string_view data_with_mac, std::uint
 }
 
 result<bytes> session::encipher_response(std::string_view plain, std::uint8_t status) {
-    bytes covered(plain);
-    covered.push_back(static_cast<char>(status));
-    bytes block(plain);
-    block.append(crc32(covered));
-    gp::wipe(covered);
-    block.resize(padded_length(block.size(), block_size(type_)), '\0');
-    auto ct = cbc_encrypt(type_, key_, iv_, block);
-    gp::wipe(block);
-    if (!ct) {
-        return ct.error();
-    }
-    iv_ = ct->substr(ct->size() - block_size(type_));
-    return ct;
+    const char st = static_cast<char>(status);
+    return seal({}, plain, std::string_view(&st, 1));
 }
 
 result<bytes> session::decipher_response(std::string_view ciphertext, std::uint8_t status,
                                          std::size_t plain_length) {
     // The response CRC covers plain || status: the same check as a command with the status
     // moved from the front (header) to the back.
-    if (ciphertext.size() != padded_length(plain_length + crc_length, block_size(type_))) {
-        return gp::errc::bad_length;
-    }
-    auto plain = cbc_decrypt(type_, key_, iv_, ciphertext);
-    if (!plain) {
-        return plain.error();
-    }
-    iv_ = bytes(ciphertext.substr(ciphertext.size() - block_size(type_)));
-    bytes covered(plain->substr(0, plain_length));
-    covered.push_back(static_cast<char>(status));
-    const bool ok = gp::equal_ct(crc32(covered), std::string_view(*plain).substr(plain_length, crc_length))
-        && all_zero(std::string_view(*plain).substr(plain_length + crc_length));
-    gp::wipe(covered);
-    if (!ok) {
-        gp::wipe(*plain);
-        return gp::errc::bad_padding;
-    }
-    plain->resize(plain_length);
-    return plain;
+    const char st = static_cast<char>(status);
+    return open({}, ciphertext, plain_length, std::string_view(&st, 1));
 }
 
 result<bytes> session::change_key_cryptogram(std::uint8_t key_no_byte, const desfire_key& new_key,
@@ -193,14 +188,7 @@ result<bytes> session::change_key_cryptogram(std::uint8_t key_no_byte, const des
         body.append(crc32(new_wire));
     }
     gp::wipe(new_wire);
-    body.resize(padded_length(body.size(), block_size(type_)), '\0');
-    auto ct = cbc_encrypt(type_, key_, iv_, body);
-    gp::wipe(body);
-    if (!ct) {
-        return ct.error();
-    }
-    iv_ = ct->substr(ct->size() - block_size(type_));
-    return ct;
+    return encrypt_padded(body);
 }
 
 result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte,
@@ -211,14 +199,10 @@ result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte,
     const std::size_t ver_len = new_type == key_type::aes ? 1 : 0;
     const std::size_t crcs = old_key != nullptr ? 2 : 1;
     const std::size_t body_len = key_len + ver_len + crcs * crc_length;
-    if (cryptogram.size() != padded_length(body_len, block_size(type_))) {
-        return gp::errc::bad_length;
-    }
-    auto plain = cbc_decrypt(type_, key_, iv_, cryptogram);
+    auto plain = decrypt(cryptogram, body_len);
     if (!plain) {
         return plain.error();
     }
-    iv_ = bytes(cryptogram.substr(cryptogram.size() - block_size(type_)));
     const std::string_view p(*plain);
     bytes covered{change_key_cmd, static_cast<char>(key_no_byte)};
     covered.append(p.substr(0, key_len + ver_len));

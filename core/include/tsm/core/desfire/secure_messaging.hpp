@@ -66,6 +66,18 @@ public:
                                            std::uint8_t* version);
 
 private:
+    /// E(body || zero padding) with the running IV; wipes `body`. IV := last ciphertext block.
+    result<bytes> encrypt_padded(bytes& body);
+    /// E(data || CRC32(crc_prefix || data || crc_suffix) || zero padding), as encrypt_padded().
+    result<bytes> seal(std::string_view crc_prefix, std::string_view data, std::string_view crc_suffix);
+    /// Decrypts a ciphertext that must be `body_length` bytes padded to whole blocks (bad_length
+    /// otherwise). IV := last ciphertext block.
+    result<bytes> decrypt(std::string_view ciphertext, std::size_t body_length);
+    /// Undoes seal(): decrypts, checks the CRC32 over crc_prefix || plain || crc_suffix and the
+    /// zero padding (bad_padding), returns the `plain_length` plain bytes.
+    result<bytes> open(std::string_view crc_prefix, std::string_view ciphertext, std::size_t plain_length,
+                       std::string_view crc_suffix);
+
     key_type type_;
     gp::secret_key key_;
     bytes iv_;
