@@ -5,7 +5,7 @@
 #include "tsm/core/gp/secret_key.hpp"
 #include "tsm/core/hex.hpp"
 
-#include "gp_vectors.hpp"
+#include "desfire_vectors.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -17,45 +17,13 @@
 // Out of scope (EV1 only): the "authenticate_legacy" (0A) and "ev2" vectors of
 // desfire-vectors.json; the contract has neither legacy nor EV2 authentication.
 
-namespace tsm::core::desfire {
-// Boost.Test shows key types by their API spelling.
-[[maybe_unused]] static std::ostream& boost_test_print_type(std::ostream& os, key_type t) {
-    return os << key_type_name(t);
-}
-} // namespace tsm::core::desfire
-
 namespace desfire = tsm::core::desfire;
 namespace gp = tsm::core::gp;
 using desfire::key_type;
 using tsm::core::to_hex;
-using namespace gp_vectors;
+using namespace desfire_vectors;
 
 namespace {
-
-const boost::json::value& vectors() {
-    static const boost::json::value v = load_vectors("desfire-vectors.json");
-    return v;
-}
-
-// ISO 7816-4 wrapping of a native command: 90 cmd 00 00 [Lc data] 00.
-std::string wrap(std::string_view native) {
-    std::string apdu{'\x90', native[0], '\0', '\0'};
-    if (native.size() > 1) {
-        apdu.push_back(static_cast<char>(native.size() - 1));
-        apdu.append(native.substr(1));
-    }
-    apdu.push_back('\0');
-    return to_hex(apdu);
-}
-
-// DES-family session keys in the traces have their LSBs cleared; DES ignores those bits.
-std::string without_lsbs(std::string_view key) {
-    std::string out(key);
-    for (auto& c : out) {
-        c = static_cast<char>(c & '\xFE');
-    }
-    return out;
-}
 
 // "DES (K1=K2)" vectors give the 16-byte form; the contract's DES key is its first half.
 desfire::desfire_key key_of(const boost::json::value& v) {

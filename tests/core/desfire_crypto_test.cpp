@@ -4,7 +4,7 @@
 #include "tsm/core/gp/secret_key.hpp"
 #include "tsm/core/hex.hpp"
 
-#include "gp_vectors.hpp"
+#include "desfire_vectors.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -14,25 +14,13 @@
 #include <string>
 #include <string_view>
 
-namespace tsm::core::desfire {
-// Boost.Test shows key types by their API spelling.
-[[maybe_unused]] static std::ostream& boost_test_print_type(std::ostream& os, key_type t) {
-    return os << key_type_name(t);
-}
-} // namespace tsm::core::desfire
-
 namespace desfire = tsm::core::desfire;
 namespace gp = tsm::core::gp;
 using desfire::key_type;
 using tsm::core::to_hex;
-using namespace gp_vectors;
+using namespace desfire_vectors;
 
 namespace {
-
-const boost::json::value& vectors() {
-    static const boost::json::value v = load_vectors("desfire-vectors.json");
-    return v;
-}
 
 gp::secret_key key_of(const std::string& hex) {
     auto k = gp::secret_key::from_hex(hex);
@@ -62,15 +50,6 @@ std::string hex_run(std::string_view text, std::size_t n) {
         start = i + 1;
     }
     return {};
-}
-
-// DES key bytes with the LSBs (parity / key-version bits) cleared.
-std::string without_lsbs(std::string_view key) {
-    std::string out(key);
-    for (auto& c : out) {
-        c = static_cast<char>(c & '\xFE');
-    }
-    return out;
 }
 
 // K1 and K2 read back through the public CMAC: a zero block is XORed with K1 and enciphered,

@@ -5,7 +5,7 @@
 #include "tsm/core/gp/secret_key.hpp"
 #include "tsm/core/hex.hpp"
 
-#include "gp_vectors.hpp"
+#include "desfire_vectors.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -15,40 +15,13 @@
 #include <string_view>
 #include <vector>
 
-namespace tsm::core::desfire {
-// Boost.Test shows key types by their API spelling.
-[[maybe_unused]] static std::ostream& boost_test_print_type(std::ostream& os, key_type t) {
-    return os << key_type_name(t);
-}
-} // namespace tsm::core::desfire
-
 namespace desfire = tsm::core::desfire;
 namespace gp = tsm::core::gp;
 using desfire::key_type;
 using tsm::core::to_hex;
-using namespace gp_vectors;
+using namespace desfire_vectors;
 
 namespace {
-
-const boost::json::value& vectors() {
-    static const boost::json::value v = load_vectors("desfire-vectors.json");
-    return v;
-}
-
-bool has(const boost::json::value& v, const char* key) {
-    return v.as_object().contains(key) && !v.at(key).is_null();
-}
-
-// ISO 7816-4 wrapping of a native command: 90 cmd 00 00 [Lc data] 00.
-std::string wrap(std::string_view native) {
-    std::string apdu{'\x90', native[0], '\0', '\0'};
-    if (native.size() > 1) {
-        apdu.push_back(static_cast<char>(native.size() - 1));
-        apdu.append(native.substr(1));
-    }
-    apdu.push_back('\0');
-    return to_hex(apdu);
-}
 
 // A session key from a vector: its length and the block size of the IV give the type
 // (an 8-byte key is a DES session, 16 bytes with an 8-byte IV a 2K3DES one).
