@@ -1,6 +1,7 @@
 #include "card_keys_admin.hpp"
 
 #include "desfire_card_keys.hpp"
+#include "json_members.hpp"
 
 #include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -70,15 +71,11 @@ std::string raw_string(simdjson::ondemand::value v, std::string& out, std::strin
 /// "systemIdentifier" must not silently give another key.
 std::string decode_desfire(std::string_view json, desfire_body& out) {
     namespace od = simdjson::ondemand;
-    simdjson::padded_string padded(json);
-    struct padded_wiper {
-        simdjson::padded_string& p;
-        ~padded_wiper() { sodium_memzero(p.data(), p.size()); }
-    } wipe_padded{padded};
+    wiped_padded_body padded(json);
     od::parser parser;
     od::document doc;
     od::object top;
-    if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) {
+    if (parser.iterate(padded.get()).get(doc) || doc.get_object().get(top)) {
         return "not valid JSON";
     }
     for (auto field : top) {
@@ -95,34 +92,28 @@ std::string decode_desfire(std::string_view json, desfire_body& out) {
             return "desfire must be an object";
         }
         out.present = true;
-        for (auto member : d) {
-            std::string_view name;
-            od::value mv;
-            if (member.unescaped_key().get(name) || member.value().get(mv)) {
-                return "not valid JSON";
-            }
-            std::string err;
+        return for_each_member(d, [&](std::string_view name, od::value mv) -> std::string {
             if (name == "keyType") {
-                err = raw_string(mv, out.key_type, name);
-            } else if (name == "key") {
-                err = raw_string(mv, out.key, name);
-            } else if (name == "diversification") {
-                err = raw_string(mv, out.diversification, name);
-            } else if (name == "systemIdentifier") {
-                err = raw_string(mv, out.system_identifier, name);
-            } else if (name == "version") {
+                return raw_string(mv, out.key_type, name);
+            }
+            if (name == "key") {
+                return raw_string(mv, out.key, name);
+            }
+            if (name == "diversification") {
+                return raw_string(mv, out.diversification, name);
+            }
+            if (name == "systemIdentifier") {
+                return raw_string(mv, out.system_identifier, name);
+            }
+            if (name == "version") {
                 if (mv.get_int64().get(out.version)) {
-                    err = "desfire.version must be an integer from 0 to 255";
+                    return "desfire.version must be an integer from 0 to 255";
                 }
-            } else {
-                err = "desfire: unknown member \"" + std::string(name)
-                      + "\" (keyType, key, version, diversification, systemIdentifier)";
+                return {};
             }
-            if (!err.empty()) {
-                return err;
-            }
-        }
-        return {};
+            return "desfire: unknown member \"" + std::string(name)
+                   + "\" (keyType, key, version, diversification, systemIdentifier)";
+        });
     }
     return {};
 }

@@ -1,6 +1,7 @@
 #include "desfire_requests.hpp"
 
 #include "desfire_operation_builder.hpp"
+#include "json_members.hpp"
 
 #include "tsm/core/desfire/operations.hpp"
 
@@ -21,19 +22,6 @@ constexpr std::string_view commands_path = "/desfire/ev1/commands";
 constexpr std::string_view delete_app_path = "/desfire/ev1/deleteApp";
 constexpr std::size_t max_keys = 14; ///< DESFire applications hold at most 14 keys
 
-/// The body in a padded copy that is wiped when done (createApp bodies hold keys).
-class padded_body {
-public:
-    explicit padded_body(std::string_view body) : buf_(body) {}
-    ~padded_body() { sodium_memzero(buf_.data(), buf_.size()); }
-    padded_body(const padded_body&) = delete;
-    padded_body& operator=(const padded_body&) = delete;
-    simdjson::padded_string& get() { return buf_; }
-
-private:
-    simdjson::padded_string buf_;
-};
-
 ondemand::parser& parser() {
     thread_local ondemand::parser p; // shards are single-threaded: one parser each
     return p;
@@ -43,7 +31,7 @@ ondemand::parser& parser() {
 /// error. Nothing may follow the object.
 template <class OnField>
 std::string for_each_field(std::string_view body, OnField&& on_field) {
-    padded_body padded(body);
+    wiped_padded_body padded(body);
     ondemand::document doc;
     if (parser().iterate(padded.get()).get(doc)) {
         return "not valid JSON";
@@ -52,15 +40,8 @@ std::string for_each_field(std::string_view body, OnField&& on_field) {
     if (doc.get_object().get(obj)) {
         return "the body must be a JSON object";
     }
-    for (auto field : obj) {
-        std::string_view key;
-        ondemand::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) {
-            return "not valid JSON";
-        }
-        if (std::string err = on_field(key, v); !err.empty()) {
-            return err;
-        }
+    if (std::string err = for_each_member(obj, on_field); !err.empty()) {
+        return err;
     }
     const char* rest = nullptr;
     if (doc.current_location().get(rest) == simdjson::SUCCESS) {
