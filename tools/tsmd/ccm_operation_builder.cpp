@@ -1,5 +1,7 @@
 #include "ccm_operation_builder.hpp"
 
+#include "card_keys_lookup.hpp"
+
 #include "tsm/core/ccm/operations.hpp"
 #include "tsm/core/gp/key_diversification.hpp"
 
@@ -15,15 +17,6 @@ core::operation_outcome no_keys(const core::session_record& s) {
     return core::failed_outcome(412, "no-card-keys",
                                 "no keys are registered for card " + s.card_cin + " or its IIN " + s.card_iin
                                     + " (PUT /admin/v1/cards/{cin} or /admin/v1/iins/{iin})");
-}
-
-std::string upper(std::string s) {
-    for (char& c : s) {
-        if (c >= 'a' && c <= 'f') {
-            c = static_cast<char>(c - 'a' + 'A');
-        }
-    }
-    return s;
 }
 
 /// Splits the opened ENC||MAC||DEK blob into a key set.
@@ -193,33 +186,17 @@ void ccm_operation_builder::with_keys(const core::operation_record& op, const co
     };
 
     // Step 1: the card's own keys, else its IIN's master set.
-    store_.load_card_keys(
-        false, upper(session_copy->card_cin), ioc_.get_executor(),
-        [this, shared_done, session_copy, open_record](std::error_code ec, std::optional<core::card_keys_record> card) {
-            if (ec) {
-                (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
-                return;
-            }
-            if (card) {
-                open_record(*card);
-                return;
-            }
-            if (session_copy->card_iin.empty()) {
-                (*shared_done)(nullptr, no_keys(*session_copy));
-                return;
-            }
-            store_.load_card_keys(true, upper(session_copy->card_iin), ioc_.get_executor(),
-                                  [shared_done, session_copy, open_record](std::error_code ec2,
-                                                                           std::optional<core::card_keys_record> master) {
-                                      if (ec2) {
-                                          (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
-                                      } else if (!master) {
-                                          (*shared_done)(nullptr, no_keys(*session_copy));
-                                      } else {
-                                          open_record(*master);
-                                      }
-                                  });
-        });
+    find_card_keys(store_, session, ioc_.get_executor(), [](const core::card_keys_record&) { return true; },
+                   [shared_done, session_copy, open_record](std::error_code ec,
+                                                            std::optional<core::card_keys_record> keys) {
+                       if (ec) {
+                           (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
+                       } else if (!keys) {
+                           (*shared_done)(nullptr, no_keys(*session_copy));
+                       } else {
+                           open_record(*keys);
+                       }
+                   });
 }
 
 } // namespace tsm::tsmd

@@ -1,5 +1,6 @@
 #include "desfire_operation_builder.hpp"
 
+#include "card_keys_lookup.hpp"
 #include "desfire_card_keys.hpp"
 
 #include "tsm/core/desfire/operations.hpp"
@@ -122,38 +123,17 @@ void desfire_operation_builder::with_picc_key(const core::operation_record& op,
     };
 
     // Step 1: the card's own DESFire key, else its IIN master set's.
-    auto unavailable = [shared_done] {
-        (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
-    };
-    store_.load_card_keys(
-        false, upper(session_copy->card_cin), ioc_.get_executor(),
-        [this, shared_done, session_copy, open_record, unavailable](std::error_code ec,
-                                                                    std::optional<core::card_keys_record> card) {
-            if (ec) {
-                unavailable();
-                return;
-            }
-            if (card && has_desfire_part(*card)) {
-                open_record(*card);
-                return;
-            }
-            if (session_copy->card_iin.empty()) {
-                (*shared_done)(nullptr, no_keys(*session_copy));
-                return;
-            }
-            store_.load_card_keys(
-                true, upper(session_copy->card_iin), ioc_.get_executor(),
-                [shared_done, session_copy, open_record, unavailable](std::error_code ec2,
-                                                                      std::optional<core::card_keys_record> master) {
-                    if (ec2) {
-                        unavailable();
-                    } else if (!master || !has_desfire_part(*master)) {
-                        (*shared_done)(nullptr, no_keys(*session_copy));
-                    } else {
-                        open_record(*master);
-                    }
-                });
-        });
+    find_card_keys(store_, session, ioc_.get_executor(), has_desfire_part,
+                   [shared_done, session_copy, open_record](std::error_code ec,
+                                                            std::optional<core::card_keys_record> keys) {
+                       if (ec) {
+                           (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
+                       } else if (!keys) {
+                           (*shared_done)(nullptr, no_keys(*session_copy));
+                       } else {
+                           open_record(*keys);
+                       }
+                   });
 }
 
 } // namespace tsm::tsmd
