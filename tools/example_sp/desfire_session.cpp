@@ -1,111 +1,15 @@
 #include "example_sp/desfire_session.hpp"
 
-#include "tsmctl/sync_http_client.hpp"
-
 #include "tsm/core/hex.hpp"
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 namespace tsm::tools::example_sp {
 
-namespace json = boost::json;
-
 namespace {
 
 constexpr std::string_view hello_hex = "68656C6C6F"; // "hello"
-
-std::string upper(std::string s) {
-    for (auto& c : s) {
-        if (c >= 'a' && c <= 'f') {
-            c = static_cast<char>(c - 'a' + 'A');
-        }
-    }
-    return s;
-}
-
-std::string string_at(const json::object& o, std::string_view key) {
-    const json::value* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-/// One DESFire operation's outcome as its callback reported it.
-struct df_result {
-    bool ok = false;
-    std::vector<std::string> responses; ///< hex, upper case: data || 91 || status per command
-    std::string problem;                ///< one line, when !ok
-    std::string code;                   ///< error.code, e.g. "desfire-error"
-    std::string command;                ///< error.command, e.g. "CreateApplication"
-    std::string status;                 ///< error.status, the DESFire status byte, e.g. "DE"
-};
-
-/// Waits for the callback of an accepted operation, logs it as received and decodes it.
-df_result await(const demo_context& ctx, const std::string& session_id, const api_result& started,
-                std::string_view what) {
-    df_result out;
-    if (!started.ok) {
-        out.problem = std::string(what) + ": request refused: " + started.error;
-        return out;
-    }
-    ctx.log.line(session_id, std::string(what) + ": accepted, operationId " + started.operation_id);
-    auto cb = ctx.waiter.wait(started.operation_id, ctx.operation_timeout);
-    if (!cb) {
-        out.problem = std::string(what) + ": no callback for operation " + started.operation_id;
-        return out;
-    }
-    if (cb->session_id != session_id) {
-        out.problem = std::string(what) + ": callback arrived for another session";
-        return out;
-    }
-    ctx.log.line(session_id, std::string(what) + ": callback " + cb->body);
-    boost::system::error_code ec;
-    auto v = json::parse(cb->body, ec);
-    const json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;
-    const json::value* status = o ? o->if_contains("statusCode") : nullptr;
-    if (!status || !status->is_int64()) {
-        out.problem = std::string(what) + ": callback without statusCode";
-        return out;
-    }
-    if (const auto* r = o->if_contains("responses"); r && r->is_array()) {
-        for (const auto& x : r->get_array()) {
-            out.responses.push_back(x.is_string() ? upper(std::string(x.get_string())) : std::string());
-        }
-    }
-    if (status->get_int64() == 200) {
-        out.ok = true;
-        return out;
-    }
-    std::string message;
-    std::string sw;
-    if (const auto* e = o->if_contains("error"); e && e->is_object()) {
-        const auto& eo = e->get_object();
-        out.code = string_at(eo, "code");
-        out.command = string_at(eo, "command");
-        out.status = upper(string_at(eo, "status"));
-        sw = upper(string_at(eo, "sw"));
-        message = string_at(eo, "message");
-    }
-    // "step 1 createApp: CreateApplication failed with DESFire status DE (status 500, desfire-error: ...)"
-    std::string p = std::string(what) + ": " + (out.command.empty() ? std::string("operation") : out.command) + " failed";
-    if (!out.status.empty()) {
-        p += " with DESFire status " + out.status;
-    } else if (!sw.empty()) {
-        p += " with SW " + sw;
-    }
-    p += " (status " + std::to_string(status->get_int64());
-    if (!out.code.empty()) {
-        p += ", " + out.code;
-    }
-    if (!message.empty()) {
-        p += ": " + message;
-    }
-    p += ")";
-    out.problem = std::move(p);
-    return out;
-}
 
 /// A fresh random AES-128 key in hex; empty when the random source fails.
 std::string random_aes_key_hex() {
@@ -135,15 +39,14 @@ std::vector<std::string> desfire_demo_commands() {
 }
 
 bool run_desfire_session(const demo_context& ctx, const std::string& session_id) {
-    std::string callback_url = ctx.public_url + "/callback/";
-    append_path_segment(callback_url, session_id);
+    const std::string callback_url = session_callback_url(ctx, session_id);
     const std::string aid = desfire_demo_aid();
 
     auto create = [&](std::string_view what) {
         // The application keys are the SP's secrets: sent to tsmd only, never logged.
         std::vector<std::string> keys{random_aes_key_hex(), random_aes_key_hex()};
         if (keys[0].empty() || keys[1].empty()) {
-            df_result r;
+            operation_outcome r;
             r.problem = std::string(what) + ": no random application keys (RAND_bytes failed)";
             return r;
         }
@@ -153,7 +56,12 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         for (auto& k : keys) {
             OPENSSL_cleanse(k.data(), k.size());
         }
-        return await(ctx, session_id, started, what);
+        return await_operation(ctx, session_id, started, what, callback_logging::body);
+    };
+    auto delete_app = [&](std::string_view what) {
+        ctx.log.line(session_id, std::string(what) + ": /desfire/ev1/deleteApp aid " + aid);
+        return await_operation(ctx, session_id, ctx.api.desfire_delete_app(session_id, callback_url, aid), what,
+                               callback_logging::body);
     };
 
     bool success = false;
@@ -163,9 +71,7 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         if (!created.ok && created.code == "desfire-error" && created.status == "DE") {
             ctx.log.line(session_id, "step 1 createApp: application " + aid
                                          + " already exists (DESFire status DE); deleting it and creating it again");
-            ctx.log.line(session_id, "step 1a deleteApp: /desfire/ev1/deleteApp aid " + aid);
-            auto del = await(ctx, session_id, ctx.api.desfire_delete_app(session_id, callback_url, aid),
-                             "step 1a deleteApp");
+            auto del = delete_app("step 1a deleteApp");
             if (!del.ok) {
                 message = del.problem;
                 return false;
@@ -180,8 +86,8 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         const auto commands = desfire_demo_commands();
         ctx.log.line(session_id, "step 2 commands: /desfire/ev1/commands aid " + aid
                                      + ": CreateStdDataFile 01, WriteData \"hello\", ReadData");
-        auto cmds = await(ctx, session_id, ctx.api.desfire_commands(session_id, callback_url, aid, commands),
-                          "step 2 commands");
+        auto cmds = await_operation(ctx, session_id, ctx.api.desfire_commands(session_id, callback_url, aid, commands),
+                                    "step 2 commands", callback_logging::body);
         if (!cmds.ok) {
             message = cmds.problem;
             return false;
@@ -199,9 +105,7 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         }
         ctx.log.line(session_id, "step 2 commands: read back \"hello\"");
 
-        ctx.log.line(session_id, "step 3 deleteApp: /desfire/ev1/deleteApp aid " + aid);
-        auto del = await(ctx, session_id, ctx.api.desfire_delete_app(session_id, callback_url, aid),
-                         "step 3 deleteApp");
+        auto del = delete_app("step 3 deleteApp");
         if (!del.ok) {
             message = del.problem;
             return false;
@@ -210,14 +114,7 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         return true;
     };
     success = run();
-    ctx.log.line(session_id, std::string(success ? "succeeded: " : "failed: ") + message);
-    auto done = ctx.api.complete(session_id, success, message);
-    if (done.ok) {
-        ctx.log.line(session_id, "service/completed sent (success=" + std::string(success ? "true" : "false") + ")");
-    } else {
-        ctx.log.line(session_id, "service/completed failed: " + done.error);
-    }
-    return success;
+    return complete_session(ctx, session_id, success, message);
 }
 
 } // namespace tsm::tools::example_sp

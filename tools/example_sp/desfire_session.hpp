@@ -8,7 +8,7 @@
 /// real card), the application is deleted and created once more. Every callback is logged as
 /// received (DESFire callbacks carry no key material). Runs on its own worker thread and
 /// blocks on the callbacks. The card's PICC master key comes from tsmd's card key registry.
-#include "example_sp/demo_session.hpp"
+#include "example_sp/session_steps.hpp"
 
 #include <string>
 #include <vector>

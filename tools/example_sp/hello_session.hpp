@@ -5,7 +5,7 @@
 /// The applet is left installed (that is the service). Idempotent: when INSTALL [for install]
 /// fails because the instance already exists (SW 6985 or 6A89), the instance is deleted and
 /// installed once more. Runs on its own worker thread and blocks on the callbacks.
-#include "example_sp/demo_session.hpp"
+#include "example_sp/session_steps.hpp"
 
 #include <optional>
 #include <string>
