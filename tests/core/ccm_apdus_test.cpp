@@ -3,6 +3,8 @@
 #include "tsm/core/ccm/status_words.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "hex_literal.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <stdexcept>
@@ -10,13 +12,7 @@
 using namespace tsm::core;
 using namespace tsm::core::ccm;
 
-namespace {
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE(b.has_value());
-    return *b;
-}
-} // namespace
+using tsm::test::h;
 
 BOOST_AUTO_TEST_SUITE(ccm_apdus)
 

@@ -12,6 +12,8 @@
 #include "tsm/core/gp/scp03.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "hex_literal.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -24,14 +26,9 @@
 using namespace tsm::core;
 using namespace tsm::core::ccm;
 namespace gp = tsm::core::gp;
+using tsm::test::h;
 
 namespace {
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE(b.has_value());
-    return *b;
-}
 
 std::uint16_t sw_of(std::string_view r) {
     return static_cast<std::uint16_t>((static_cast<unsigned char>(r[r.size() - 2]) << 8) |

@@ -9,6 +9,9 @@
 #include "tsm/core/desfire/secure_messaging.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "desfire_vectors.hpp"
+#include "hex_literal.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <deque>
@@ -19,14 +22,10 @@
 using namespace tsm::core;
 using namespace tsm::core::desfire;
 namespace gp = tsm::core::gp;
+using desfire_vectors::wrap_native;
+using tsm::test::h;
 
 namespace {
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE(b.has_value());
-    return *b;
-}
 
 desfire_key make_key(key_type t, std::string_view hex, std::uint8_t version = 0) {
     auto k = gp::secret_key::from_hex(hex);
@@ -467,16 +466,6 @@ bytes distinct_key(key_type t, std::size_t i) {
         k[j] = static_cast<char>(0x10 * (i + 1) + j * 3 + 1);
     }
     return k;
-}
-
-bytes wrap_native(std::string_view native) {
-    bytes out{'\x90', native[0], '\0', '\0'};
-    if (native.size() > 1) {
-        out.push_back(static_cast<char>(native.size() - 1));
-        out.append(native.substr(1));
-    }
-    out.push_back('\0');
-    return out;
 }
 
 /// Runs an ISO/AES authentication against the card's APDU interface with the host primitives.

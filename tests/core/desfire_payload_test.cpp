@@ -2,18 +2,15 @@
 #include "tsm/core/desfire/operations.hpp"
 #include "tsm/core/hex.hpp"
 
+#include "hex_literal.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 using namespace tsm::core;
 using namespace tsm::core::desfire;
+using tsm::test::h;
 
 namespace {
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE(b.has_value());
-    return *b;
-}
 
 create_app_request sample_create() {
     create_app_request r;

@@ -1,5 +1,5 @@
 #pragma once
-/// Helpers shared by the DESFire vector tests, on top of gp_vectors.hpp: desfire-vectors.json,
+/// Helpers shared by the DESFire tests, on top of gp_vectors.hpp: desfire-vectors.json,
 /// optional fields, the ISO wrapping of a native command as the traces show it, DES keys without
 /// their LSBs, and a printer so that Boost.Test shows key types by their API spelling.
 #include "gp_vectors.hpp"
@@ -34,15 +34,20 @@ inline bool has(const boost::json::value& v, const char* key) {
     return v.as_object().contains(key) && !v.at(key).is_null();
 }
 
-/// ISO 7816-4 wrapping of a native command, as hex: 90 cmd 00 00 [Lc data] 00.
-inline std::string wrap(std::string_view native) {
+/// ISO 7816-4 wrapping of a native command: 90 cmd 00 00 [Lc data] 00.
+inline std::string wrap_native(std::string_view native) {
     std::string apdu{'\x90', native[0], '\0', '\0'};
     if (native.size() > 1) {
         apdu.push_back(static_cast<char>(native.size() - 1));
         apdu.append(native.substr(1));
     }
     apdu.push_back('\0');
-    return tsm::core::to_hex(apdu);
+    return apdu;
+}
+
+/// wrap_native() as hex, as the traces show it.
+inline std::string wrap(std::string_view native) {
+    return tsm::core::to_hex(wrap_native(native));
 }
 
 /// DES key bytes with the LSBs (parity / key-version bits) cleared: DES-family session keys in
