@@ -1,5 +1,7 @@
 #include "tsmd_process.hpp"
 
+#include "child_process.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,8 +9,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -20,7 +20,7 @@ std::string tsmd_process::binary() {
 
 tsmd_process::tsmd_process(std::string data_dir, unsigned shards, std::vector<std::string> extra) {
     int out[2];
-    if (::pipe(out) != 0) {
+    if (::pipe2(out, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
     log_path_ = "/tmp/opentsm-tsmd-" + std::to_string(::getpid()) + "-" +
@@ -28,26 +28,7 @@ tsmd_process::tsmd_process(std::string data_dir, unsigned shards, std::vector<st
     std::vector<std::string> args = {binary(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                                      "--data-dir", data_dir, "--shards", std::to_string(shards)};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = ::fork();
-    if (pid_ < 0) {
-        throw std::runtime_error("fork failed");
-    }
-    if (pid_ == 0) {
-        ::dup2(out[1], 1);
-        int err = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (err >= 0) {
-            ::dup2(err, 2);
-        }
-        ::close(out[0]);
-        ::close(out[1]);
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
+    pid_ = spawn_process(std::move(args), log_path_, out[1]); // stdout: the pipe, stderr: the log
     ::close(out[1]);
     // Read stdout lines until "ready" (bounded: 30 s).
     FILE* f = ::fdopen(out[0], "r");
@@ -108,17 +89,12 @@ void tsmd_process::kill() {
     if (pid_ <= 0) {
         return;
     }
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
+    kill_and_reap(pid_);
     pid_ = -1;
 }
 
 std::string tsmd_process::log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_text_file(log_path_);
 }
 
 } // namespace tsm::test

@@ -5,31 +5,17 @@
 // every child process is killed when its test ends.
 #define BOOST_TEST_MODULE example_sp_e2e_tests
 #include "example_sp/hello_session.hpp"
+#include "example_sp_e2e.hpp"
 #include "net_clients.hpp"
-#include "temp_dir.hpp"
-#include "touchpoint/touchpoint_driver.hpp"
-#include "touchpoint/touchpoint_options.hpp"
-#include "touchpoint/virtual_card.hpp"
-#include "touchpoint/ws_channel.hpp"
-#include "tsmd_process.hpp"
 
 #include "tsm/core/hex.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <fstream>
-#include <future>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -44,105 +30,16 @@ const std::string cin = "0E48800471400A";
 
 std::string cap_path() { return std::string(TSM_TEST_DATA_DIR) + "/cap/kaoh-helloworld.cap"; }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-/// A child process whose stdout and stderr go to one log file; SIGKILLed and reaped on
-/// destruction unless it already exited.
-class child {
-public:
-    child(std::vector<std::string> args, std::string log_path) : log_(std::move(log_path)) {
-        pid_ = ::fork();
-        BOOST_REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-                ::close(fd);
-            }
-            std::vector<char*> argv;
-            for (auto& a : args) {
-                argv.push_back(a.data());
-            }
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~child() { kill(); }
-    child(const child&) = delete;
-    child& operator=(const child&) = delete;
-
-    /// The exit code once the process has exited within `timeout` (-1 when a signal ended it);
-    /// nullopt, with the process killed, when it did not.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (pid_ > 0) {
-            int status = 0;
-            pid_t r = ::waitpid(pid_, &status, WNOHANG);
-            if (r == pid_) {
-                pid_ = -1;
-                exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                return exit_;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                kill();
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        return exit_; // reaped earlier by running()
-    }
-    bool running() {
-        if (pid_ <= 0) {
-            return false;
-        }
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            return false;
-        }
-        return true;
-    }
-    void kill() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
-    std::string log() const { return slurp(log_); }
-
-private:
-    pid_t pid_ = -1;
-    std::optional<int> exit_; ///< once reaped (nullopt after a kill)
-    std::string log_;
-};
-
 /// tsmd (one shard, temp data dir) with the app registered and, optionally, the card's keys.
 struct tsm_server {
     tsm::test::temp_dir dir;
     tsm::test::tsmd_process tsmd{dir.path() + "/data", 1};
 
-    std::string sp_api_url() const { return "http://127.0.0.1:" + std::to_string(tsmd.port()); }
-    std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(tsmd.port()) + "/touchpoint/v1"; }
+    std::string sp_api_url() const { return tsm::test::sp_api_url(tsmd); }
+    std::string ws_url() const { return tsm::test::touchpoint_ws_url(tsmd); }
 
-    /// PUT /admin/v1/apps/{app_id}; `sp_base` is example_sp's base URL (a placeholder before it runs).
-    void register_app(const std::string& sp_base) {
-        boost::json::object body{{"key", app_key},
-                                 {"descriptionUrl", sp_base + "/description"},
-                                 {"deliveryUrl", sp_base + "/delivery"},
-                                 {"callbackPrefixes", boost::json::array{sp_base + "/callback/"}}};
-        auto r = http_call(tsmd.admin_port(), "PUT", "/admin/v1/apps/" + app_id, {}, boost::json::serialize(body));
-        BOOST_REQUIRE_MESSAGE(r.status == 200, "register app: " << r.status << " " << r.body);
-    }
+    /// The app with example_sp at `sp_base` (a placeholder before it runs).
+    void register_app(const std::string& sp_base) { tsm::test::register_sp_app(tsmd, app_id, app_key, sp_base); }
     void put_card_keys(const std::string& key) {
         const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"enc":")" + key
                                  + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
@@ -151,51 +48,18 @@ struct tsm_server {
     }
 };
 
-/// The example_sp binary; waits (bounded) for its "listening" line.
-struct sp_process {
-    std::string log_path;
-    std::unique_ptr<child> proc;
-    unsigned short port = 0;
-
-    sp_process(const tsm::test::temp_dir& dir, const std::string& tsm_url, std::vector<std::string> extra) {
-        static int started = 0;
-        log_path = dir.path() + "/example_sp-" + std::to_string(++started) + ".log";
-        std::vector<std::string> args{EXAMPLE_SP_BINARY, "--listen", "127.0.0.1:0", "--tsm", tsm_url,
-                                      "--app-id", app_id, "--app-key", app_key, "--operation-timeout", "30"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        proc = std::make_unique<child>(std::move(args), log_path);
-        const std::string marker = "example_sp listening on http://127.0.0.1:";
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            std::string text = slurp(log_path);
-            if (auto at = text.find(marker); at != std::string::npos) {
-                auto end = text.find('\n', at);
-                if (end != std::string::npos) {
-                    port = static_cast<unsigned short>(std::stoi(text.substr(at + marker.size(), end - at - marker.size())));
-                    return;
-                }
-            }
-            if (!proc->running()) {
-                return; // exited: the caller checks port == 0 and the log
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        proc->kill();
-    }
-    std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
-    std::string log() const { return slurp(log_path); }
+/// The example_sp binary for the app.
+struct sp_process : tsm::test::example_sp_process {
+    sp_process(const tsm::test::temp_dir& dir, const std::string& tsm_url, std::vector<std::string> extra)
+        : example_sp_process(dir, tsm_url, app_id, app_key, std::move(extra)) {}
 };
 
-/// Runs the tsm-touchpoint binary once (bounded); returns its exit code (nullopt: timed out) and output.
+/// Runs the tsm-touchpoint binary once for `service` (bounded); its exit code (nullopt: timed out) and output.
 std::pair<std::optional<int>, std::string> run_touchpoint(const tsm::test::temp_dir& dir, const std::string& ws_url,
                                                           const std::string& service, std::vector<std::string> extra = {}) {
-    static int runs = 0;
-    const std::string log = dir.path() + "/touchpoint-" + std::to_string(++runs) + ".log";
-    std::vector<std::string> args{TOUCHPOINT_BINARY, "--url", ws_url, "--app", app_id, "--service", service};
+    std::vector<std::string> args{"--url", ws_url, "--app", app_id, "--service", service};
     args.insert(args.end(), extra.begin(), extra.end());
-    child tp(std::move(args), log);
-    auto code = tp.wait_exit(90s);
-    return {code, slurp(log)};
+    return tsm::test::run_touchpoint_binary(dir, std::move(args));
 }
 
 /// Everything up: tsmd with the app and the card keys, example_sp with --cap registered as the app's SP.
@@ -262,26 +126,17 @@ BOOST_AUTO_TEST_CASE(hello_twice_on_the_same_card_deletes_and_reinstalls) {
     virtual_card card(std::move(*config)); // one card for both deliveries
 
     for (int run = 1; run <= 2; ++run) {
-        auto out = std::make_shared<std::ostringstream>();
-        auto err = std::make_shared<std::ostringstream>();
-        const std::string url = env.server.ws_url();
-        auto done = std::async(std::launch::async, [&, out, err, url] {
-            channel_factory connect = [url](std::string& e) { return connect_ws(url, ws_channel_options{}, e); };
-            touchpoint_driver driver(*parsed.options, card, std::move(connect), *out, *err);
-            driver.set_reconnect_delay(50ms);
-            return driver.run();
-        });
-        if (done.wait_for(90s) != std::future_status::ready) {
-            env.sp->proc->kill(); // unblocks the driver: the server side goes away
-            env.server.tsmd.kill();
-            done.wait_for(60s);
-            BOOST_FAIL("touch point run " << run << " timed out");
-        }
-        const int code = done.get();
-        BOOST_TEST_MESSAGE("run " << run << ":\n" << out->str() << err->str());
-        BOOST_CHECK_MESSAGE(code == exit_ok, "run " << run << " exit " << code << "\n" << out->str() << err->str()
-                                                    << "\nSP log:\n" << env.sp->log());
-        BOOST_CHECK(out->str().find("success=true") != std::string::npos);
+        auto tp = tsm::test::run_touchpoint_in_process(
+            *parsed.options, card, env.server.ws_url(),
+            [&] {
+                env.sp->proc->kill();
+                env.server.tsmd.kill();
+            },
+            "touch point run " + std::to_string(run));
+        BOOST_TEST_MESSAGE("run " << run << ":\n" << tp.out << tp.err);
+        BOOST_CHECK_MESSAGE(tp.code == exit_ok, "run " << run << " exit " << tp.code << "\n" << tp.out << tp.err
+                                                       << "\nSP log:\n" << env.sp->log());
+        BOOST_CHECK(tp.out.find("success=true") != std::string::npos);
         const auto instance = *tsm::core::from_hex("D0D1D2D3D4D5010101");
         BOOST_CHECK(card.element().find_application(instance).has_value());
         auto perso = card.element().personalization_data(instance);

@@ -6,31 +6,17 @@
 // application, so that case drives the touch-point library in-process with one virtual card.
 // Every wait is bounded; every child process is killed when its test ends.
 #include "example_sp/desfire_session.hpp"
+#include "example_sp_e2e.hpp"
 #include "net_clients.hpp"
-#include "temp_dir.hpp"
-#include "touchpoint/touchpoint_driver.hpp"
-#include "touchpoint/touchpoint_options.hpp"
-#include "touchpoint/virtual_card.hpp"
-#include "touchpoint/ws_channel.hpp"
-#include "tsmd_process.hpp"
 
 #include "tsm/core/hex.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <fstream>
-#include <future>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -43,95 +29,16 @@ const std::string app_key = "00112233445566778899AABBCCDDEEFF";
 const std::string picc_key = "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF";
 const std::string cin = "0E48800471400A";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
-
-/// A child process whose stdout and stderr go to one log file; SIGKILLed and reaped on
-/// destruction unless it already exited.
-class child {
-public:
-    child(std::vector<std::string> args, std::string log_path) : log_(std::move(log_path)) {
-        pid_ = ::fork();
-        BOOST_REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-                ::close(fd);
-            }
-            std::vector<char*> argv;
-            for (auto& a : args) {
-                argv.push_back(a.data());
-            }
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~child() { kill(); }
-    child(const child&) = delete;
-    child& operator=(const child&) = delete;
-
-    /// The exit code once the process has exited within `timeout` (-1 when a signal ended it);
-    /// nullopt, with the process killed, when it did not.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (pid_ > 0) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                kill();
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        return std::nullopt;
-    }
-    bool running() {
-        if (pid_ <= 0) {
-            return false;
-        }
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        return true;
-    }
-    void kill() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
-
-private:
-    pid_t pid_ = -1;
-    std::string log_;
-};
 
 /// tsmd (one shard, temp data dir), example_sp (no --cap) registered as the app's SP, and the
 /// card's DESFire PICC master key (AES) in tsmd's card key registry.
 struct desfire_env {
     tsm::test::temp_dir dir;
     tsm::test::tsmd_process tsmd{dir.path() + "/data", 1};
-    std::string sp_log_path = dir.path() + "/example_sp.log";
-    std::unique_ptr<child> sp;
-    unsigned short sp_port = 0;
+    std::unique_ptr<tsm::test::example_sp_process> sp;
 
     desfire_env() {
         const std::string body = R"({"iin":"8A2C10","desfire":{"keyType":"AES","key":")" + picc_key
@@ -140,37 +47,14 @@ struct desfire_env {
         BOOST_REQUIRE_MESSAGE(r.status == 200, "card keys: " << r.status << " " << r.body);
         BOOST_CHECK(r.body.find(picc_key) == std::string::npos);
 
-        sp = std::make_unique<child>(
-            std::vector<std::string>{EXAMPLE_SP_BINARY, "--listen", "127.0.0.1:0", "--tsm", sp_api_url(), "--app-id",
-                                     app_id, "--app-key", app_key, "--operation-timeout", "30"},
-            sp_log_path);
-        const std::string marker = "example_sp listening on http://127.0.0.1:";
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (sp_port == 0 && std::chrono::steady_clock::now() < deadline && sp->running()) {
-            const std::string text = slurp(sp_log_path);
-            if (auto at = text.find(marker); at != std::string::npos) {
-                if (auto end = text.find('\n', at); end != std::string::npos) {
-                    sp_port = static_cast<unsigned short>(
-                        std::stoi(text.substr(at + marker.size(), end - at - marker.size())));
-                    break;
-                }
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        BOOST_REQUIRE_MESSAGE(sp_port != 0, "example_sp did not start; log:\n" << sp_log());
-
-        const std::string base = "http://127.0.0.1:" + std::to_string(sp_port);
-        boost::json::object app{{"key", app_key},
-                                {"descriptionUrl", base + "/description"},
-                                {"deliveryUrl", base + "/delivery"},
-                                {"callbackPrefixes", boost::json::array{base + "/callback/"}}};
-        auto a = http_call(tsmd.admin_port(), "PUT", "/admin/v1/apps/" + app_id, {}, boost::json::serialize(app));
-        BOOST_REQUIRE_MESSAGE(a.status == 200, "register app: " << a.status << " " << a.body);
+        sp = std::make_unique<tsm::test::example_sp_process>(dir, sp_api_url(), app_id, app_key);
+        BOOST_REQUIRE_MESSAGE(sp->port != 0, "example_sp did not start; log:\n" << sp_log());
+        tsm::test::register_sp_app(tsmd, app_id, app_key, sp->base());
     }
 
-    std::string sp_api_url() const { return "http://127.0.0.1:" + std::to_string(tsmd.port()); }
-    std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(tsmd.port()) + "/touchpoint/v1"; }
-    std::string sp_log() const { return slurp(sp_log_path); }
+    std::string sp_api_url() const { return tsm::test::sp_api_url(tsmd); }
+    std::string ws_url() const { return tsm::test::touchpoint_ws_url(tsmd); }
+    std::string sp_log() const { return sp->log(); }
 
     /// A file holding the PICC master key for tsm-touchpoint --desfire-key-file.
     std::string key_file(const std::string& contents) const {
@@ -183,13 +67,9 @@ struct desfire_env {
     /// Runs the tsm-touchpoint binary once for the "desfire" service (bounded); its exit code
     /// (nullopt: timed out) and output.
     std::pair<std::optional<int>, std::string> run_touchpoint(std::vector<std::string> extra) const {
-        static int runs = 0;
-        const std::string log = dir.path() + "/touchpoint-" + std::to_string(++runs) + ".log";
-        std::vector<std::string> args{TOUCHPOINT_BINARY, "--url", ws_url(), "--app", app_id, "--service", "desfire"};
+        std::vector<std::string> args{"--url", ws_url(), "--app", app_id, "--service", "desfire"};
         args.insert(args.end(), extra.begin(), extra.end());
-        child tp(std::move(args), log);
-        auto code = tp.wait_exit(90s);
-        return {code, slurp(log)};
+        return tsm::test::run_touchpoint_binary(dir, std::move(args));
     }
 };
 
@@ -201,7 +81,7 @@ BOOST_AUTO_TEST_SUITE(example_sp_desfire)
 
 BOOST_AUTO_TEST_CASE(desfire_service_through_the_real_binaries) {
     desfire_env env;
-    auto desc = http_call(env.sp_port, "GET", "/description/desfire");
+    auto desc = http_call(env.sp->port, "GET", "/description/desfire");
     BOOST_CHECK_EQUAL(desc.status, 200);
     BOOST_CHECK(contains(desc.body, R"("title":"DESFire demo")"));
 
@@ -277,26 +157,17 @@ BOOST_AUTO_TEST_CASE(an_existing_application_is_deleted_and_created_again) {
     BOOST_REQUIRE_EQUAL(tsm::core::to_hex(created), "9100");
     BOOST_REQUIRE(card.element().desfire_application(0xDE5F01).has_value());
 
-    auto out = std::make_shared<std::ostringstream>();
-    auto err = std::make_shared<std::ostringstream>();
-    const std::string url = env.ws_url();
-    auto done = std::async(std::launch::async, [&, out, err, url] {
-        channel_factory connect = [url](std::string& e) { return connect_ws(url, ws_channel_options{}, e); };
-        touchpoint_driver driver(*parsed.options, card, std::move(connect), *out, *err);
-        driver.set_reconnect_delay(50ms);
-        return driver.run();
-    });
-    if (done.wait_for(90s) != std::future_status::ready) {
-        env.sp->kill(); // unblocks the driver: the server side goes away
-        env.tsmd.kill();
-        done.wait_for(60s);
-        BOOST_FAIL("touch point run timed out");
-    }
-    const int code = done.get();
+    auto tp = tsm::test::run_touchpoint_in_process(
+        *parsed.options, card, env.ws_url(),
+        [&] {
+            env.sp->proc->kill();
+            env.tsmd.kill();
+        },
+        "touch point run");
     const std::string log = env.sp_log();
-    BOOST_TEST_MESSAGE(out->str() << err->str() << "\nexample_sp log:\n" << log);
-    BOOST_CHECK_EQUAL(code, exit_ok);
-    BOOST_CHECK(contains(out->str(), "success=true"));
+    BOOST_TEST_MESSAGE(tp.out << tp.err << "\nexample_sp log:\n" << log);
+    BOOST_CHECK_EQUAL(tp.code, exit_ok);
+    BOOST_CHECK(contains(tp.out, "success=true"));
     BOOST_CHECK(contains(log, "already exists (DESFire status DE)"));
     BOOST_CHECK(contains(log, "step 1a deleteApp: callback {"));
     BOOST_CHECK(contains(log, "step 1b createApp again: callback {"));
