@@ -1,5 +1,6 @@
 #include "tsm/core/ccm/operations.hpp"
 
+#include "bad_request.hpp"
 #include "script_operation.hpp"
 
 #include "tsm/core/ccm/apdus.hpp"
@@ -20,10 +21,6 @@ std::optional<std::string> check_aid(std::string_view field, std::string_view ai
         return std::string(field) + " must be an AID of 5 to 16 bytes, got " + std::to_string(aid.size());
     }
     return std::nullopt;
-}
-
-operation_outcome bad_request(std::string message) {
-    return failed_outcome(status_bad_request, "bad-request", std::move(message));
 }
 
 std::size_t data_length(const bytes& plain_apdu) {
@@ -52,12 +49,7 @@ public:
         : script_operation(std::move(ctx)), req_(std::move(req)) {}
 
 private:
-    std::optional<operation_outcome> check() const override {
-        if (auto e = validate(req_)) {
-            return bad_request(*e);
-        }
-        return std::nullopt;
-    }
+    std::optional<operation_outcome> check() const override { return refuse_invalid(req_); }
 
     script_command install_command() const {
         return {role::install_for_install,
@@ -132,12 +124,7 @@ public:
         : script_operation(std::move(ctx)), req_(std::move(req)) {}
 
 private:
-    std::optional<operation_outcome> check() const override {
-        if (auto e = validate(req_)) {
-            return bad_request(*e);
-        }
-        return std::nullopt;
-    }
+    std::optional<operation_outcome> check() const override { return refuse_invalid(req_); }
 
     plan_result plan(std::size_t) override {
         return std::vector<script_command>{
@@ -156,8 +143,8 @@ public:
 
 private:
     std::optional<operation_outcome> check() const override {
-        if (auto e = validate(req_)) {
-            return bad_request(*e);
+        if (auto refused = refuse_invalid(req_)) {
+            return refused;
         }
         if (!(ctx().security_level & gp::security_level::c_dec)) {
             return failed_outcome(status_bad_request, "insecure-channel",

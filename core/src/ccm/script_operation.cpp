@@ -1,5 +1,7 @@
 #include "script_operation.hpp"
 
+#include "bad_request.hpp"
+
 #include "tsm/core/ccm/apdus.hpp"
 #include "tsm/core/ccm/status_words.hpp"
 
@@ -85,8 +87,7 @@ operation_step script_operation::start() {
         return finish(std::move(*refused));
     }
     if (ctx_.isd_aid.size() < 5 || ctx_.isd_aid.size() > 16) {
-        return finish(failed_outcome(status_bad_request, "bad-request",
-                                     "the card's ISD AID must be 5 to 16 bytes"));
+        return finish(bad_request("the card's ISD AID must be 5 to 16 bytes"));
     }
     if (ctx_.host_challenge) {
         host_challenge_ = ctx_.host_challenge();
@@ -177,9 +178,8 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
 
     const std::size_t max_plain = apdu::max_plain_data(ctx_.protocol, ctx_.security_level, max_wrapped);
     if (max_plain < 16) {
-        return finish(failed_outcome(status_bad_request, "bad-request",
-                                     "the card's maximum command length (" + std::to_string(max_wrapped) +
-                                         " bytes) leaves no room for card content management commands"));
+        return finish(bad_request("the card's maximum command length (" + std::to_string(max_wrapped) +
+                                  " bytes) leaves no room for card content management commands"));
     }
     auto planned = plan(max_plain);
     if (auto* refused = std::get_if<operation_outcome>(&planned)) {
@@ -227,10 +227,8 @@ operation_step script_operation::send_pending() {
     for (const auto& c : pending_) {
         auto w = channel_->wrap(c.apdu);
         if (!w) {
-            return finish(failed_outcome(status_bad_request, "bad-request",
-                                         std::string(command_name(c.r)) +
-                                             " cannot be sent under the secure channel: " +
-                                             w.error().message()));
+            return finish(bad_request(std::string(command_name(c.r)) +
+                                      " cannot be sent under the secure channel: " + w.error().message()));
         }
         batch.commands.push_back(w->apdu);
         in_flight_.push_back(std::move(*w));

@@ -33,12 +33,7 @@ public:
 private:
     enum class step { create, app_proof, change_keys };
 
-    std::optional<operation_outcome> check() const override {
-        if (auto e = validate(req_)) {
-            return bad_request(*e);
-        }
-        return std::nullopt;
-    }
+    std::optional<operation_outcome> check() const override { return refuse_invalid(req_); }
 
     void wipe() noexcept override {
         for (auto& k : req_.keys) {
@@ -115,11 +110,7 @@ private:
         if (req_.keys.empty()) {
             return finish(operation_outcome{});
         }
-        const answer selected = read_answer(responses[1]);
-        if (!selected.ok()) {
-            return finish(answer_error(ins_select_application, selected));
-        }
-        auto next = app_auth_->on_challenge(responses[2]);
+        auto next = app_auth_->on_challenge_after_select(responses[1], responses[2]);
         if (auto* failed = std::get_if<operation_outcome>(&next)) {
             return finish(std::move(*failed));
         }

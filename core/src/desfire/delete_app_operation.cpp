@@ -18,12 +18,7 @@ public:
         : picc_operation(std::move(ctx)), req_(req) {}
 
 private:
-    std::optional<operation_outcome> check() const override {
-        if (auto e = validate(req_)) {
-            return bad_request(*e);
-        }
-        return std::nullopt;
-    }
+    std::optional<operation_outcome> check() const override { return refuse_invalid(req_); }
 
     operation_step authenticated() override {
         const bytes del = static_cast<char>(ins_delete_application) + aid_bytes(req_.aid);

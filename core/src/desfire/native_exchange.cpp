@@ -119,10 +119,6 @@ operation_outcome internal_error(std::string message) {
     return failed_outcome(500, "internal-error", std::move(message));
 }
 
-operation_outcome bad_request(std::string message) {
-    return failed_outcome(ccm::status_bad_request, "bad-request", std::move(message));
-}
-
 std::optional<operation_outcome> check_answered(const std::vector<bytes>& responses, std::size_t sent) {
     if (responses.size() < sent) {
         return touch_point_error("the touch point answered " + std::to_string(responses.size()) + " of " +
@@ -164,36 +160,45 @@ bytes authenticator::command_apdu() const {
     return wrap(auth_.command());
 }
 
+operation_outcome authenticator::failed(std::string_view why) const {
+    return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ + ": " + std::string(why));
+}
+
 std::variant<bytes, operation_outcome> authenticator::on_challenge(std::string_view response) {
     const answer a = read_answer(response);
     if (a.sw == 0x91AE) {
-        return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ +
-                                     ": the card answered AE (authentication error; wrong key type?)");
+        return failed("the card answered AE (authentication error; wrong key type?)");
     }
     if (!a.more()) {
         return answer_error(ins_, a);
     }
     auto token = auth_.answer(a.data);
     if (!token) {
-        return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ +
-                                     ": malformed card challenge (" + token.error().message() + ")");
+        return failed("malformed card challenge (" + token.error().message() + ")");
     }
     return wrap(*token);
+}
+
+std::variant<bytes, operation_outcome> authenticator::on_challenge_after_select(std::string_view select_response,
+                                                                                std::string_view response) {
+    const answer selected = read_answer(select_response);
+    if (!selected.ok()) {
+        return answer_error(ins_select_application, selected);
+    }
+    return on_challenge(response);
 }
 
 std::variant<session, operation_outcome> authenticator::on_proof(std::string_view response) {
     const answer a = read_answer(response);
     if (a.sw == 0x91AE) {
-        return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ +
-                                     ": the card refused the key (AE, authentication error)");
+        return failed("the card refused the key (AE, authentication error)");
     }
     if (!a.ok()) {
         return answer_error(ins_, a);
     }
     auto s = auth_.finish(a.data);
     if (!s) {
-        return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ +
-                                     ": the card did not prove the key (" + s.error().message() + ")");
+        return failed("the card did not prove the key (" + s.error().message() + ")");
     }
     return std::move(*s);
 }
@@ -269,11 +274,7 @@ operation_step picc_operation::on_challenge(const std::vector<bytes>& responses)
     if (selected.sw != 0x9000 && (selected.sw >> 8) != 0x61) {
         return finish(card_error("SELECT", selected.sw));
     }
-    const answer picc = read_answer(responses[1]);
-    if (!picc.ok()) {
-        return finish(answer_error(ins_select_application, picc));
-    }
-    auto next = auth_->on_challenge(responses[2]);
+    auto next = auth_->on_challenge_after_select(responses[1], responses[2]);
     if (auto* failed = std::get_if<operation_outcome>(&next)) {
         return finish(std::move(*failed));
     }

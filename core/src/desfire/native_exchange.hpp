@@ -2,6 +2,7 @@
 // The exchange every DESFire operation shares: native commands ISO 7816-4 wrapped (reference
 // notes 5.1), split into AF frames when long, answers split into data and status, the failure
 // outcomes of operations.hpp, and the two round trips of an ISO/AES authentication.
+#include "bad_request.hpp"
 #include "tsm/core/desfire/authentication.hpp"
 #include "tsm/core/desfire/operations.hpp"
 #include "tsm/core/operation.hpp"
@@ -69,7 +70,6 @@ operation_outcome authentication_failed(std::string message);
 operation_outcome secure_messaging_error(std::string message);
 operation_outcome touch_point_error(std::string message);
 operation_outcome internal_error(std::string message);
-operation_outcome bad_request(std::string message);
 
 /// Batches go out with stop_on_error off (the touch point would stop at the first 91xx), so
 /// every command must be answered: fewer answers than commands is a touch-point error.
@@ -89,9 +89,16 @@ public:
 
     bytes command_apdu() const;
     std::variant<bytes, operation_outcome> on_challenge(std::string_view response);
+    /// on_challenge() for a batch that ran SelectApplication just before the authentication:
+    /// its answer must be 9100 first.
+    std::variant<bytes, operation_outcome> on_challenge_after_select(std::string_view select_response,
+                                                                     std::string_view response);
     std::variant<session, operation_outcome> on_proof(std::string_view response);
 
 private:
+    /// "authentication-failed" naming the command and the key: "<command> with the <what>: <why>".
+    operation_outcome failed(std::string_view why) const;
+
     host_authentication auth_;
     std::uint8_t ins_;
     std::string what_;
