@@ -1,4 +1,5 @@
 // Card content management end to end: SP → tsmd → WebSocket touch point → sandbox secure element.
+#include "card_touch_point.hpp"
 #include "tsm_env.hpp"
 
 #include "tsm/core/gp/initialize_update.hpp"
@@ -30,50 +31,6 @@ std::string read_cap(const std::string& name) {
 header_list auth() {
     return {{"app_id", app_id}, {"app_key", app_key}};
 }
-
-bool sw_ok(const std::string& r) {
-    if (r.size() < 2) {
-        return false;
-    }
-    const auto sw1 = static_cast<unsigned char>(r[r.size() - 2]);
-    const auto sw2 = static_cast<unsigned char>(r[r.size() - 1]);
-    return (sw1 == 0x90 && sw2 == 0x00) || sw1 == 0x61;
-}
-
-/// A touch point holding a sandbox card: answers every commands frame until `op` finishes
-/// (its callback arrives). Records every frame's text and counts round trips per operation.
-struct card_touch_point {
-    ws_client& ws;
-    tsm::sandbox::secure_element& card;
-    std::vector<std::string> frames_seen;
-
-    /// Runs batches until the SP has the callback of `op`; returns the round trips it took.
-    int run_until_done(fake_sp& sp, const std::string& op) {
-        int rounds = 0;
-        for (int guard = 0; guard < 20; ++guard) {
-            if (sp.wait_callback(op, std::chrono::milliseconds(50))) {
-                return rounds;
-            }
-            auto f = ws.read_type("commands", std::chrono::seconds(5));
-            if (!f) {
-                continue;
-            }
-            frames_seen.push_back(boost::json::serialize(*f));
-            ++rounds;
-            const bool stop_on_error = (*f)["stopOnError"].as_bool();
-            boost::json::array responses;
-            for (const auto& c : (*f)["commands"].as_array()) {
-                const std::string r = card.transceive(*from_hex(str(c)));
-                responses.emplace_back(to_hex(r));
-                if (stop_on_error && !sw_ok(r)) {
-                    break;
-                }
-            }
-            ws.send_json(boost::json::object{{"type", "responses"}, {"batch", (*f)["batch"]}, {"responses", responses}});
-        }
-        return rounds;
-    }
-};
 
 /// GET STATUS run on the card directly over a fresh SCP03 channel (as a second host would):
 /// the status word for applications (P1 40) and for load files (P1 20).

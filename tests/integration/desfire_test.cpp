@@ -1,5 +1,6 @@
 // DESFire end to end: SP → tsmd (/desfire/ev1/*) → WebSocket touch point → the sandbox card's
 // DESFire emulation (behind SELECT D2760000850100).
+#include "card_touch_point.hpp"
 #include "tsm_env.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
@@ -32,54 +33,6 @@ tsm::sandbox::secure_element make_card(const std::string& key = picc_key) {
     cfg.desfire.picc_master_key = {tsm::core::desfire::key_type::aes, *tsm::core::gp::secret_key::from_hex(key), 0};
     return tsm::sandbox::secure_element(std::move(cfg));
 }
-
-/// The reference touch point's rule for stopOnError batches: 9000 or 61xx go on.
-bool sw_ok(const std::string& r) {
-    if (r.size() < 2) {
-        return false;
-    }
-    const auto sw1 = static_cast<unsigned char>(r[r.size() - 2]);
-    const auto sw2 = static_cast<unsigned char>(r[r.size() - 1]);
-    return (sw1 == 0x90 && sw2 == 0x00) || sw1 == 0x61;
-}
-
-/// A touch point holding a sandbox card: answers every commands frame until the operation's
-/// callback arrives. Records every frame it receives and counts the round trips.
-struct card_touch_point {
-    ws_client& ws;
-    tsm::sandbox::secure_element& card;
-    std::vector<std::string> frames_seen;
-
-    int run_until_done(fake_sp& sp, const std::string& op) {
-        int rounds = 0;
-        for (int guard = 0; guard < 40; ++guard) {
-            if (sp.wait_callback(op, std::chrono::milliseconds(50))) {
-                return rounds;
-            }
-            auto f = ws.read_type("commands", std::chrono::seconds(5));
-            if (!f) {
-                continue;
-            }
-            frames_seen.push_back(boost::json::serialize(*f));
-            ++rounds;
-            answer(*f);
-        }
-        return rounds;
-    }
-
-    void answer(const boost::json::object& f) {
-        const bool stop_on_error = f.at("stopOnError").as_bool();
-        boost::json::array responses;
-        for (const auto& c : f.at("commands").as_array()) {
-            const std::string r = card.transceive(*from_hex(str(c)));
-            responses.emplace_back(to_hex(r));
-            if (stop_on_error && !sw_ok(r)) {
-                break;
-            }
-        }
-        ws.send_json(boost::json::object{{"type", "responses"}, {"batch", f.at("batch")}, {"responses", responses}});
-    }
-};
 
 /// GetApplicationIDs asked of the card directly (PICC level; the default PICC key settings allow
 /// listing without authentication), as API AIDs ("F1A2B3").
