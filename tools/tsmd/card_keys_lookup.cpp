@@ -21,27 +21,39 @@ std::string upper(std::string s) {
 void find_card_keys(core::record_store& store, const core::session_record& session,
                     boost::asio::any_io_executor ex,
                     std::function<bool(const core::card_keys_record&)> usable,
-                    core::record_store::load_card_keys_handler done) {
-    auto shared_done = std::make_shared<core::record_store::load_card_keys_handler>(std::move(done));
+                    core::operation_outcome no_keys,
+                    std::function<void(const core::card_keys_record&)> found,
+                    std::function<void(core::operation_outcome)> failed) {
+    struct lookup {
+        std::function<bool(const core::card_keys_record&)> usable;
+        core::operation_outcome no_keys;
+        std::function<void(const core::card_keys_record&)> found;
+        std::function<void(core::operation_outcome)> failed;
+
+        /// Handles one load; false when the caller should look further.
+        bool settle(std::error_code ec, const std::optional<core::card_keys_record>& rec, bool last) {
+            if (ec) {
+                failed(core::failed_outcome(503, "unavailable", "could not read the card keys"));
+            } else if (rec && usable(*rec)) {
+                found(*rec);
+            } else if (last) {
+                failed(std::move(no_keys));
+            } else {
+                return false;
+            }
+            return true;
+        }
+    };
+    auto l = std::make_shared<lookup>(lookup{std::move(usable), std::move(no_keys), std::move(found), std::move(failed)});
     store.load_card_keys(
         false, upper(session.card_cin), ex,
-        [&store, ex, iin = session.card_iin, usable = std::move(usable),
-         shared_done](std::error_code ec, std::optional<core::card_keys_record> card) {
-            if (ec || (card && usable(*card))) {
-                (*shared_done)(ec, std::move(card));
-                return;
-            }
-            if (iin.empty()) {
-                (*shared_done)({}, std::nullopt);
+        [&store, ex, iin = session.card_iin, l](std::error_code ec, std::optional<core::card_keys_record> card) {
+            if (l->settle(ec, card, iin.empty())) {
                 return;
             }
             store.load_card_keys(true, upper(iin), ex,
-                                 [usable, shared_done](std::error_code ec2,
-                                                       std::optional<core::card_keys_record> master) {
-                                     if (!ec2 && master && !usable(*master)) {
-                                         master.reset();
-                                     }
-                                     (*shared_done)(ec2, std::move(master));
+                                 [l](std::error_code ec2, std::optional<core::card_keys_record> master) {
+                                     l->settle(ec2, master, true);
                                  });
         });
 }

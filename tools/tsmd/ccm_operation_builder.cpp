@@ -186,17 +186,8 @@ void ccm_operation_builder::with_keys(const core::operation_record& op, const co
     };
 
     // Step 1: the card's own keys, else its IIN's master set.
-    find_card_keys(store_, session, ioc_.get_executor(), [](const core::card_keys_record&) { return true; },
-                   [shared_done, session_copy, open_record](std::error_code ec,
-                                                            std::optional<core::card_keys_record> keys) {
-                       if (ec) {
-                           (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
-                       } else if (!keys) {
-                           (*shared_done)(nullptr, no_keys(*session_copy));
-                       } else {
-                           open_record(*keys);
-                       }
-                   });
+    find_card_keys(store_, session, ioc_.get_executor(), [](const core::card_keys_record&) { return true; }, no_keys(session), open_record,
+                   [shared_done](core::operation_outcome o) { (*shared_done)(nullptr, std::move(o)); });
 }
 
 } // namespace tsm::tsmd

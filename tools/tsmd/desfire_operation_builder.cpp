@@ -123,17 +123,8 @@ void desfire_operation_builder::with_picc_key(const core::operation_record& op,
     };
 
     // Step 1: the card's own DESFire key, else its IIN master set's.
-    find_card_keys(store_, session, ioc_.get_executor(), has_desfire_part,
-                   [shared_done, session_copy, open_record](std::error_code ec,
-                                                            std::optional<core::card_keys_record> keys) {
-                       if (ec) {
-                           (*shared_done)(nullptr, core::failed_outcome(503, "unavailable", "could not read the card keys"));
-                       } else if (!keys) {
-                           (*shared_done)(nullptr, no_keys(*session_copy));
-                       } else {
-                           open_record(*keys);
-                       }
-                   });
+    find_card_keys(store_, session, ioc_.get_executor(), has_desfire_part, no_keys(session), open_record,
+                   [shared_done](core::operation_outcome o) { (*shared_done)(nullptr, std::move(o)); });
 }
 
 } // namespace tsm::tsmd
