@@ -4,6 +4,8 @@
 // key type, applications, key settings, ChangeKey, data files in the three communication modes
 // with AF frames, and the error statuses a real card gives.
 #include "tsm/sandbox/secure_element.hpp"
+#include "desfire_wrap.hpp"
+#include "hex_literal.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
 #include "tsm/core/desfire/operations.hpp"
@@ -23,14 +25,10 @@ using tsm::core::bytes;
 using tsm::core::from_hex;
 using tsm::core::to_hex;
 using namespace tsm::sandbox;
+using tsm::test::h;
+using tsm::test::wrap;
 
 namespace {
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in test: " << hex);
-    return *b;
-}
 
 std::string hx(std::uint8_t b) {
     return to_hex(bytes(1, static_cast<char>(b)));
@@ -78,16 +76,6 @@ struct reply {
     std::uint8_t status = 0;
     std::string st() const { return hx(status); }
 };
-
-bytes wrap(std::string_view native) {
-    bytes out{'\x90', native[0], '\0', '\0'};
-    if (native.size() > 1) {
-        out.push_back(static_cast<char>(native.size() - 1));
-        out.append(native.substr(1));
-    }
-    out.push_back('\0');
-    return out;
-}
 
 // The host (reader / TSM) side: frames, AF continuation, the EV1 session.
 struct host {

@@ -2,6 +2,7 @@
 // (scp03_session / scp02_session): full CCM scripts with the helloworld CAP, and the error
 // paths a real card has (wrong cryptogram, tampered MAC, missing authentication, bad LOAD ...).
 #include "tsm/sandbox/secure_element.hpp"
+#include "hex_literal.hpp"
 
 #include "tsm/core/cap/cap_file.hpp"
 #include "tsm/core/cap/load_blocks.hpp"
@@ -24,14 +25,9 @@ using tsm::core::bytes;
 using tsm::core::from_hex;
 using tsm::core::to_hex;
 using namespace tsm::sandbox;
+using tsm::test::h;
 
 namespace {
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in test: " << hex);
-    return *b;
-}
 
 std::string sw_of(const bytes& r) {
     return r.size() < 2 ? "??" : to_hex(r.substr(r.size() - 2));

@@ -5,6 +5,7 @@
 #include "touchpoint/sim_card.hpp"
 #include "touchpoint/touchpoint_options.hpp"
 #include "touchpoint/virtual_card.hpp"
+#include "touchpoint_args.hpp"
 
 #include "tsm/core/gp/initialize_update.hpp"
 #include "tsm/core/gp/scp02_session.hpp"
@@ -21,20 +22,10 @@ using namespace tsm::tools::touchpoint;
 namespace gp = tsm::core::gp;
 using tsm::core::from_hex;
 using tsm::core::to_hex;
+using tsm::test::base_args;
+using tsm::test::parse_ok;
 
 namespace {
-
-std::vector<std::string> base_args(std::vector<std::string> extra) {
-    std::vector<std::string> a{"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-}
-
-touchpoint_options parse_ok(std::vector<std::string> extra) {
-    auto r = parse_touchpoint_args(base_args(std::move(extra)));
-    BOOST_REQUIRE_MESSAGE(r.options.has_value(), r.error);
-    return *r.options;
-}
 
 // Opens a channel on the card with the core host session; true when EXTERNAL AUTHENTICATE passes.
 bool authenticates(card& c, bool scp03, const std::string& key_hex, std::uint8_t kvn, std::uint8_t i = 0x55) {

@@ -4,6 +4,9 @@
 // tsm::core::desfire: AES authentication with the configured PICC key, the default key refused.
 #include "touchpoint/touchpoint_options.hpp"
 #include "touchpoint/virtual_card.hpp"
+#include "desfire_wrap.hpp"
+#include "hex_literal.hpp"
+#include "touchpoint_args.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
 #include "tsm/core/hex.hpp"
@@ -24,23 +27,15 @@ namespace gp = tsm::core::gp;
 using tsm::core::bytes;
 using tsm::core::from_hex;
 using tsm::core::to_hex;
+using tsm::test::base_args;
+using tsm::test::h;
+using tsm::test::parse_ok;
+using tsm::test::wrap;
 
 namespace {
 
 const std::string aes_key_hex = "00112233445566778899AABBCCDDEEFF";
 const std::string des_zero_hex = "0000000000000000";
-
-std::vector<std::string> base_args(std::vector<std::string> extra) {
-    std::vector<std::string> a{"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-}
-
-touchpoint_options parse_ok(std::vector<std::string> extra) {
-    auto r = parse_touchpoint_args(base_args(std::move(extra)));
-    BOOST_REQUIRE_MESSAGE(r.options.has_value(), r.error);
-    return *r.options;
-}
 
 std::string parse_error(std::vector<std::string> extra) {
     auto r = parse_touchpoint_args(base_args(std::move(extra)));
@@ -69,23 +64,6 @@ df::desfire_key make_key(df::key_type t, const std::string& hex, std::uint8_t ve
     k.value = *gp::secret_key::from_hex(hex);
     k.version = version;
     return k;
-}
-
-bytes h(std::string_view hex) {
-    auto b = from_hex(hex);
-    BOOST_REQUIRE_MESSAGE(b.has_value(), "bad hex in test: " << hex);
-    return *b;
-}
-
-// ISO wrapping of a native DESFire command: 90 INS 00 00 [Lc data] 00.
-bytes wrap(std::string_view native) {
-    bytes out{'\x90', native[0], '\0', '\0'};
-    if (native.size() > 1) {
-        out.push_back(static_cast<char>(native.size() - 1));
-        out.append(native.substr(1));
-    }
-    out.push_back('\0');
-    return out;
 }
 
 struct reply {
