@@ -74,4 +74,24 @@ BOOST_AUTO_TEST_CASE(failure_body_keeps_partial_responses) {
     BOOST_TEST(v.at("error").as_object().at("code").as_string() == "card-error");
 }
 
+BOOST_AUTO_TEST_CASE(card_errors_name_an_iso_status_word_sw_and_a_desfire_status_byte_status) {
+    auto gp = core::failed_outcome(500, "card-error", "wrong data");
+    gp.error_command = "INSTALL [for install]";
+    gp.error_sw = "6A80";
+    const auto g = bj::parse(core::callback_body("op-4", gp)).as_object().at("error").as_object();
+    BOOST_TEST(g.at("command").as_string() == "INSTALL [for install]");
+    BOOST_TEST(g.at("sw").as_string() == "6A80");
+    BOOST_TEST(!g.contains("status"));
+
+    auto df = core::failed_outcome(500, "desfire-error", "duplicate application");
+    df.error_command = "CreateApplication";
+    df.error_sw = "DE";
+    const auto d = bj::parse(core::callback_body("op-5", df)).as_object().at("error").as_object();
+    BOOST_TEST(d.at("code").as_string() == "desfire-error");
+    BOOST_TEST(d.at("command").as_string() == "CreateApplication");
+    BOOST_TEST(d.at("status").as_string() == "DE");
+    BOOST_TEST(d.at("message").as_string() == "duplicate application");
+    BOOST_TEST(!d.contains("sw"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
