@@ -1,9 +1,9 @@
 #include "card_channel.hpp"
 
+#include "card_random.hpp"
+
 #include "tsm/core/gp/crypto.hpp"
 #include "tsm/core/gp/security_level.hpp"
-
-#include <openssl/rand.h>
 
 namespace tsm::sandbox::detail {
 namespace {
@@ -56,21 +56,6 @@ bool scp03_level_ok(std::uint8_t level, std::uint8_t i) noexcept {
     }
 }
 
-bytes random_bytes(const std::function<bytes(std::size_t)>& random, std::size_t n) {
-    if (random) {
-        bytes r = random(n);
-        r.resize(n, '\0');
-        return r;
-    }
-    bytes r(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(r.data()), static_cast<int>(n)) != 1) {
-        for (std::size_t k = 0; k < n; ++k) {
-            r[k] = static_cast<char>(k * 37 + 11); // never reached in practice
-        }
-    }
-    return r;
-}
-
 } // namespace
 
 void card_channel::close() noexcept {
@@ -100,7 +85,7 @@ card_channel::init_result card_channel::initialize_update_scp03(
         }
         card_challenge = std::move(*cc);
     } else {
-        card_challenge = random_bytes(random, 8);
+        card_challenge = card_random(random, 8);
     }
     auto keys = gp::derive_scp03_session_keys(set.keys, host_challenge, card_challenge);
     if (!keys) {
@@ -147,7 +132,7 @@ card_channel::init_result card_channel::initialize_update_scp02(
         }
         card_challenge = mac->substr(0, 6);
     } else {
-        card_challenge = random_bytes(random, 6);
+        card_challenge = card_random(random, 6);
     }
     auto cryptogram = gp::scp02_card_cryptogram(keys->s_enc, host_challenge, seq, card_challenge);
     if (!cryptogram) {

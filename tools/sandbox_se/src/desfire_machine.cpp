@@ -1,7 +1,7 @@
 // The DESFire emulation's state helpers: lookups, memory accounting, randomness, snapshots.
 #include "desfire_machine.hpp"
 
-#include <openssl/rand.h>
+#include "card_random.hpp"
 
 namespace tsm::sandbox {
 
@@ -59,18 +59,7 @@ std::size_t desfire_machine::free_memory() const {
 }
 
 bytes desfire_machine::random_bytes(std::size_t n) const {
-    if (random) {
-        bytes r = random(n);
-        r.resize(n, '\0');
-        return r;
-    }
-    bytes r(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(r.data()), static_cast<int>(n)) != 1) {
-        for (std::size_t k = 0; k < n; ++k) {
-            r[k] = static_cast<char>(k * 53 + 7); // never reached in practice
-        }
-    }
-    return r;
+    return card_random(random, n);
 }
 
 desfire_state desfire_machine::snapshot() const {
