@@ -2,6 +2,7 @@
 /// What the peer scenarios (peer_nats, peer_mqtt) share: the request and reply payloads, the
 /// event-loop pump, a connection's outgoing bytes, and the server figures around the measured run.
 #include "histogram.hpp"
+#include "options.hpp"
 #include "proc_stats.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -9,9 +10,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tsm::tools::loadgen::peer {
 
@@ -27,6 +30,35 @@ payloads make_payloads(unsigned apdus);
 
 /// Runs `ioc` in 20 ms slices until `done()` or `timeout_s` has passed.
 void run_until(boost::asio::io_context& ioc, const std::function<bool()>& done, double timeout_s);
+
+/// The closed loop both peers run: one request in flight per touch point; device d's requests
+/// go out on SP connection d % C, and each reply issues the device's next request until --ops
+/// requests were issued or --duration has passed. Everything runs on `ioc` (declared first:
+/// destroyed after the connections).
+template <class Sp>
+struct closed_loop {
+    const options& o;
+    boost::asio::io_context ioc;
+    std::vector<std::unique_ptr<Sp>> sps;
+    std::vector<std::int64_t> sent_at; ///< per device: request send time
+    histogram hist;
+    payloads payload;
+    std::uint64_t issued = 0, replied = 0, errors = 0;
+    bool issuing = false;
+    std::int64_t deadline = 0;
+
+    explicit closed_loop(const options& x) : o(x) {}
+
+    void issue(unsigned device) {
+        if (!issuing || issued >= o.ops || mono_ns() >= deadline) {
+            issuing = false;
+            return;
+        }
+        ++issued;
+        sent_at[device] = mono_ns();
+        sps[device % sps.size()]->request(device);
+    }
+};
 
 /// A connection's outgoing bytes: at most one write in flight; what is queued meanwhile goes
 /// out in the next write, all at once.

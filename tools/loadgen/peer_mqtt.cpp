@@ -249,32 +249,15 @@ private:
     unsigned subacks_wanted_ = 0;
 };
 
-struct mqtt_run {
-    const options& o;
-    net::io_context ioc;
+struct mqtt_run : peer::closed_loop<mqtt_sp> {
     std::string id_prefix;                ///< client ids: unique per harness process
     std::vector<std::unique_ptr<mqtt_device>> devices;
-    std::vector<std::unique_ptr<mqtt_sp>> sps;
-    std::vector<std::int64_t> sent_at;    ///< per device: request send time
-    histogram hist;
-    peer::payloads payload;
     unsigned devices_ready = 0, devices_failed = 0, sps_ready = 0;
-    std::uint64_t issued = 0, replied = 0, errors = 0, unknown = 0;
-    bool issuing = false;
-    std::int64_t deadline = 0;
+    std::uint64_t unknown = 0;            ///< replies for no request in flight
     net::steady_timer ping_timer{ioc};
 
-    explicit mqtt_run(const options& x) : o(x) {}
+    explicit mqtt_run(const options& x) : closed_loop(x) {}
 
-    void issue(unsigned device) {
-        if (!issuing || issued >= o.ops || mono_ns() >= deadline) {
-            issuing = false;
-            return;
-        }
-        ++issued;
-        sent_at[device] = mono_ns();
-        sps[device % sps.size()]->request(device);
-    }
     void on_reply(unsigned device) {
         if (device >= sent_at.size() || sent_at[device] == 0) {
             ++unknown;

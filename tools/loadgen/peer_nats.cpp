@@ -127,30 +127,12 @@ private:
     peer::outbox out_;
 };
 
-struct peer_run {
-    const options& o;
-    net::io_context ioc;
+struct peer_run : peer::closed_loop<nats_sp> {
     std::vector<std::unique_ptr<nats_device>> devices;
-    std::vector<std::unique_ptr<nats_sp>> sps;
-    std::vector<std::int64_t> sent_at; ///< per device: request send time
-    histogram hist;
-    peer::payloads payload;
     unsigned devices_ready = 0, sps_ready = 0;
-    std::uint64_t issued = 0, replied = 0, errors = 0;
-    bool issuing = false;
-    std::int64_t deadline = 0;
 
-    explicit peer_run(const options& x) : o(x) {}
+    explicit peer_run(const options& x) : closed_loop(x) {}
 
-    void issue(unsigned device) {
-        if (!issuing || issued >= o.ops || mono_ns() >= deadline) {
-            issuing = false;
-            return;
-        }
-        ++issued;
-        sent_at[device] = mono_ns();
-        sps[device % sps.size()]->request(device);
-    }
     void on_reply(unsigned device) {
         hist.record(mono_ns() - sent_at[device]);
         ++replied;
