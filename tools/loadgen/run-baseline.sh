@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the figures of docs/performance.md: starts a fresh durable tsmd (--shards 2) per
 # scenario on loopback ports, runs tsm-bench against it, keeps JSON/SVG/text in OUT.
-# usage: tools/loadgen/run-baseline.sh [BUILD_DIR] [OUT_DIR] [scenario...]
+# usage: [TSMD_SHARDS=N] tools/loadgen/run-baseline.sh [BUILD_DIR] [OUT_DIR] [scenario...]
 #   scenarios: closed1 closed8 ccm1 mixed sweep soak2k soak15k bare2k bare15k (default: all)
 #   ccm1:  closed loop of /ccm/install of tests/data/cap/kaoh-helloworld.cap (INSTALL [for load],
 #          LOAD, INSTALL [for install]; 2 round trips) on a fresh sandbox card per operation
@@ -37,7 +37,7 @@ for s in $SCENARIOS; do
     ccm1) bench ccm1 --mode closed --scenario ccm-install --touch-points 64 --sp-concurrency 32 --warmup 3 --duration 20 ;;
     mixed) bench mixed --mode closed --scenario mixed --mix transceive=90,ccm-install=10 --touch-points 64 \
                --sp-concurrency 32 --apdus 1 --warmup 3 --duration 20 ;;
-    sweep) bench sweep --touch-points 1000 --sp-concurrency 128 --apdus 1 --sweep 250,500,1000,2000,3000,4000,6000 \
+    sweep) bench sweep --touch-points 1000 --sp-concurrency 128 --apdus 1 --sweep 1000,2000,4000,6000,8000,10000,12000 \
                --duration 10 --drain 15 --svg "$OUT/sweep.svg" ;;
     soak2k) bench soak2k --mode soak --touch-points 2000 --duration 20 ;;
     soak15k) bench soak15k --mode soak --touch-points 15000 --duration 30 ;;
