@@ -15,8 +15,8 @@ namespace gp = tsm::core::gp;
 using tsm::core::bytes;
 
 df::session make_session(df::key_type t) {
-    const std::size_t n = t == df::key_type::aes ? 16 : 16; // 2K3DES session keys are 16 bytes
-    return df::session(t, *gp::secret_key::from_bytes(bytes(n, '\x42')));
+    // AES and 2K3DES session keys are both 16 bytes
+    return df::session(t, *gp::secret_key::from_bytes(bytes(16, '\x42')));
 }
 
 /// One command/response pair: the host MACs the command, the card MACs its answer (computed on
