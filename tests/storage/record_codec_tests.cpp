@@ -65,7 +65,7 @@ core::card_keys_record sample_card_keys_with_desfire() {
     c.desfire_key_version = 0x81;
     c.desfire_diversification = "an10922";
     c.desfire_system_identifier = std::string("NXP Abu", 7);
-    c.desfire_sealed_key = std::string("\x00df sealed\xff", 11);
+    c.desfire_sealed_key = std::string("\x00" "df sealed\xff", 11);
     return c;
 }
 
