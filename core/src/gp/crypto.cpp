@@ -21,19 +21,36 @@ const unsigned char* u8(std::string_view s) noexcept {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// OpenSSL 3 fetches a provider implementation on every init when handed the legacy
+// EVP_aes_128_cbc()-style objects; fetching once and reusing the object skips that lookup
+// (bench/core_scp03_wrap_bench). Fetched EVP_CIPHERs are immutable and shareable across threads.
+const EVP_CIPHER* fetched(const char* name) noexcept {
+    return EVP_CIPHER_fetch(nullptr, name, nullptr);
+}
+
 const EVP_CIPHER* aes_cipher(std::size_t key_len, bool cbc) noexcept {
+    static const EVP_CIPHER* const aes128_cbc = fetched("AES-128-CBC");
+    static const EVP_CIPHER* const aes128_ecb = fetched("AES-128-ECB");
+    static const EVP_CIPHER* const aes192_cbc = fetched("AES-192-CBC");
+    static const EVP_CIPHER* const aes192_ecb = fetched("AES-192-ECB");
+    static const EVP_CIPHER* const aes256_cbc = fetched("AES-256-CBC");
+    static const EVP_CIPHER* const aes256_ecb = fetched("AES-256-ECB");
     switch (key_len) {
-    case 16: return cbc ? EVP_aes_128_cbc() : EVP_aes_128_ecb();
-    case 24: return cbc ? EVP_aes_192_cbc() : EVP_aes_192_ecb();
-    case 32: return cbc ? EVP_aes_256_cbc() : EVP_aes_256_ecb();
+    case 16: return cbc ? aes128_cbc : aes128_ecb;
+    case 24: return cbc ? aes192_cbc : aes192_ecb;
+    case 32: return cbc ? aes256_cbc : aes256_ecb;
     default: return nullptr;
     }
 }
 
 const EVP_CIPHER* des3_cipher(std::size_t key_len, bool cbc) noexcept {
+    static const EVP_CIPHER* const ede_cbc = fetched("DES-EDE-CBC");
+    static const EVP_CIPHER* const ede_ecb = fetched("DES-EDE-ECB");
+    static const EVP_CIPHER* const ede3_cbc = fetched("DES-EDE3-CBC");
+    static const EVP_CIPHER* const ede3_ecb = fetched("DES-EDE3-ECB");
     switch (key_len) {
-    case 16: return cbc ? EVP_des_ede_cbc() : EVP_des_ede_ecb();
-    case 24: return cbc ? EVP_des_ede3_cbc() : EVP_des_ede3_ecb();
+    case 16: return cbc ? ede_cbc : ede_ecb;
+    case 24: return cbc ? ede3_cbc : ede3_ecb;
     default: return nullptr;
     }
 }
@@ -86,7 +103,7 @@ result<bytes> single_des(const secret_key& key, std::string_view iv, std::string
     for (int i = 0; i < 3; ++i) {
         std::memcpy(kkk + 8 * i, key.data(), 8);
     }
-    auto r = run_cipher(iv.empty() ? EVP_des_ede3_ecb() : EVP_des_ede3_cbc(), kkk, iv, data, true);
+    auto r = run_cipher(des3_cipher(24, !iv.empty()), kkk, iv, data, true);
     OPENSSL_cleanse(kkk, sizeof kkk);
     return r;
 }
@@ -138,24 +155,54 @@ result<bytes> aes_cbc_decrypt(const secret_key& key, std::string_view iv, std::s
     return run_cipher(aes_cipher(key.size(), true), key.data(), iv, data, false);
 }
 
-result<bytes> aes_cmac(const secret_key& key, std::string_view data) {
-    const char* cipher_name = nullptr;
-    switch (key.size()) {
-    case 16: cipher_name = "AES-128-CBC"; break;
-    case 24: cipher_name = "AES-192-CBC"; break;
-    case 32: cipher_name = "AES-256-CBC"; break;
-    default: return errc::bad_key_length;
+namespace {
+
+/// A CMAC context with its cipher set (and an all-zero key), one per thread and key size. Setting the cipher
+/// by name fetches it, so each call duplicates this template and only adds the key; the
+/// duplicate, which holds the key schedule, is freed (and cleansed) at the end of the call.
+EVP_MAC_CTX* cmac_template(std::size_t key_len) noexcept {
+    const char* name = nullptr;
+    int slot = 0;
+    switch (key_len) {
+    case 16: name = "AES-128-CBC"; slot = 0; break;
+    case 24: name = "AES-192-CBC"; slot = 1; break;
+    case 32: name = "AES-256-CBC"; slot = 2; break;
+    default: return nullptr;
     }
-    EVP_MAC* mac = cmac_algorithm();
-    if (mac == nullptr) {
+    thread_local std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> templates[3];
+    auto& t = templates[slot];
+    if (!t) {
+        EVP_MAC* mac = cmac_algorithm();
+        if (mac == nullptr) {
+            return nullptr;
+        }
+        std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(mac));
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, const_cast<char*>(name), 0),
+            OSSL_PARAM_construct_end()};
+        // CMAC contexts can only be duplicated once keyed: key the template with zeros (not a
+        // secret); every call replaces that key in its own duplicate.
+        const unsigned char zeros[32] = {};
+        if (!ctx || EVP_MAC_init(ctx.get(), zeros, key_len, params) != 1) {
+            return nullptr;
+        }
+        t = std::move(ctx);
+    }
+    return t.get();
+}
+
+} // namespace
+
+result<bytes> aes_cmac(const secret_key& key, std::string_view data) {
+    if (key.size() != 16 && key.size() != 24 && key.size() != 32) {
+        return errc::bad_key_length;
+    }
+    EVP_MAC_CTX* tmpl = cmac_template(key.size());
+    if (tmpl == nullptr) {
         return errc::crypto_failure;
     }
-    std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(mac));
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(
-            OSSL_MAC_PARAM_CIPHER, const_cast<char*>(cipher_name), 0),
-        OSSL_PARAM_construct_end()};
-    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1
+    std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_dup(tmpl));
+    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1
         || EVP_MAC_update(ctx.get(), u8(data), data.size()) != 1) {
         return errc::crypto_failure;
     }
