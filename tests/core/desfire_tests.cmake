@@ -5,4 +5,8 @@ set(TSM_CORE_DESFIRE_TESTS
   desfire_authentication_test.cpp
   desfire_secure_messaging_test.cpp
   desfire_payload_test.cpp
-  desfire_operations_test.cpp)
+  scripted_desfire_card.cpp
+  desfire_create_app_test.cpp
+  desfire_commands_test.cpp
+  desfire_delete_app_test.cpp
+  desfire_failures_test.cpp)

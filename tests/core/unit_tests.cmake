@@ -10,5 +10,10 @@ set(TSM_CORE_UNIT_TESTS
   operation_factory_test.cpp
   touch_point_frames_test.cpp
   delivery_session_test.cpp
-  session_service_test.cpp
+  session_harness.cpp
+  session_service_delivery_test.cpp
+  session_service_operations_test.cpp
+  session_service_resume_test.cpp
+  session_service_ending_test.cpp
+  session_service_recovery_test.cpp
   outbox_relay_test.cpp)
