@@ -43,10 +43,10 @@ std::string delivery_body(const session_record& s) {
 session_service::session_service(boost::asio::io_context& ioc, record_store& store,
                                  touch_point_port& tp, sp_port& sp, outbox_relay& relay,
                                  app_directory& apps, const secret_hasher& hasher,
-                                 session_service_config cfg, service_probe& probe)
+                                 const operation_registry& kinds, session_service_config cfg,
+                                 service_probe& probe)
     : ioc_(ioc), store_(store), tp_(tp), sp_(sp), relay_(relay), apps_(apps), hasher_(hasher),
-      cfg_(std::move(cfg)), probe_(probe), sweep_timer_(ioc),
-      builder_(cfg_.builder != nullptr ? cfg_.builder : &basic_builder_) {}
+      kinds_(kinds), cfg_(std::move(cfg)), probe_(probe), sweep_timer_(ioc) {}
 
 session_service::~session_service() {
     *alive_ = false;
@@ -410,7 +410,7 @@ void session_service::accept_operation(std::string app_id, std::string session_i
     op.rec.state = operation_state::queued;
     op.rec.payload = std::move(payload);
     op.rec.accepted_ms = now_ms();
-    if (!builder_->accepts(op.rec.kind, op.rec.payload)) {
+    if (!kinds_.validate(op.rec.kind, op.rec.payload)) {
         inc(probe_.operations_rejected);
         done(service_error{400, "bad-request", "the operation request is not valid"}, {});
         return;
@@ -504,7 +504,7 @@ void session_service::pump(delivery_session& s) {
     }
     if (head.op == nullptr) {
         head.building = true;
-        builder_->build(head.rec, s.record(),
+        kinds_.build(head.rec, s.record(),
                         [this, alive = alive_, session_id = s.record().session_id,
                          operation_id = head.rec.operation_id](std::unique_ptr<operation> op,
                                                                std::optional<operation_outcome> failure) {

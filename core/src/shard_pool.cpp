@@ -1,5 +1,8 @@
 #include "tsm/core/shard_pool.hpp"
 
+#include <future>
+#include <stdexcept>
+
 namespace tsm::core {
 namespace {
 thread_local unsigned current_shard = shard_pool::no_shard;
@@ -55,6 +58,24 @@ void shard_pool::join() {
 
 unsigned shard_pool::current() noexcept {
     return current_shard;
+}
+
+void shard_pool::invoke_on_all_and_wait(const std::function<void(unsigned)>& fn) {
+    if (current() != no_shard) {
+        throw std::logic_error("invoke_on_all_and_wait on a shard thread would deadlock");
+    }
+    auto finished = std::make_shared<std::promise<void>>();
+    auto all = finished->get_future();
+    invoke_on_all([&fn](unsigned i) { fn(i); }, [finished] { finished->set_value(); });
+    all.wait();
+}
+
+this_thread_as_shard::this_thread_as_shard(unsigned index) noexcept : previous_(current_shard) {
+    current_shard = index;
+}
+
+this_thread_as_shard::~this_thread_as_shard() {
+    current_shard = previous_;
 }
 
 } // namespace tsm::core

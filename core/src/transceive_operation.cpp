@@ -1,5 +1,7 @@
 #include "tsm/core/transceive_operation.hpp"
 
+#include "tsm/core/operation_kinds.hpp"
+
 #include <cstdint>
 
 namespace tsm::core {
@@ -48,6 +50,31 @@ std::optional<std::vector<bytes>> transceive_operation::decode_payload(std::stri
         p.remove_prefix(n);
     }
     return out;
+}
+
+} // namespace tsm::core
+
+namespace tsm::core {
+
+void register_transceive(operation_registry& registry) {
+    registry.add(kinds::transceive,
+                 {[](std::string_view payload) -> api_status {
+                      auto commands = transceive_operation::decode_payload(payload);
+                      if (!commands || commands->empty()) {
+                          return make_api_error(api_errc::bad_request, "commands must hold at least one APDU");
+                      }
+                      return {};
+                  },
+                  [](const operation_record& op, const session_record&, operation_registry::done_handler done) {
+                      auto commands = transceive_operation::decode_payload(op.payload);
+                      if (!commands || commands->empty()) {
+                          done(nullptr, failed_outcome(http_status(api_errc::internal_error),
+                                                       std::string(code_name(api_errc::internal_error)),
+                                                       "the stored operation could not be rebuilt"));
+                          return;
+                      }
+                      done(std::make_unique<transceive_operation>(std::move(*commands)), std::nullopt);
+                  }});
 }
 
 } // namespace tsm::core

@@ -18,7 +18,8 @@ bj::object parse(const std::string& s) {
 
 harness::harness(core::session_service_config cfg)
     : relay(ioc, store, sp, relay_config(), probe)
-    , svc(ioc, store, tp, sp, relay, apps, hasher, std::move(cfg), probe) {
+    , kinds(transceive_only())
+    , svc(ioc, store, tp, sp, relay, apps, hasher, kinds, std::move(cfg), probe) {
     core::app_record a;
     a.app_id = app_id;
     a.key_hash = hasher.digest(core::app_directory::key_context, "app-key");
@@ -27,6 +28,12 @@ harness::harness(core::session_service_config cfg)
     a.delivery_method = "POST";
     a.callback_prefixes = {cb_prefix};
     apps.put(a);
+}
+
+core::operation_registry harness::transceive_only() {
+    core::operation_registry r;
+    core::register_transceive(r);
+    return r;
 }
 
 core::outbox_relay_config harness::relay_config() {

@@ -3,6 +3,7 @@
 /// helpers that drive a session through its steps, and the constants the tests share.
 /// The test files say `using namespace session_harness;`, which also brings the aliases below.
 #include "tsm/core/session_service.hpp"
+#include "tsm/core/transceive_operation.hpp"
 
 #include "fakes.hpp"
 
@@ -53,6 +54,7 @@ struct done_result {
 /// One shard: io_context, fakes, relay and service. Helpers drive a session through its steps.
 struct harness {
     explicit harness(core::session_service_config cfg = default_config());
+    static core::operation_registry transceive_only();
 
     static core::outbox_relay_config relay_config();
 
@@ -86,6 +88,7 @@ struct harness {
     core::secret_hasher hasher{core::secret_hasher::generate_key()};
     core::app_directory apps;
     core::outbox_relay relay;
+    core::operation_registry kinds;
     core::session_service svc;
     std::deque<accept_result> accepts;
     std::deque<done_result> completes;

@@ -11,6 +11,8 @@
 #include "touch_point_gateway.hpp"
 
 #include "tsm/core/ids.hpp"
+#include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/transceive_operation.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
@@ -56,38 +58,23 @@ void on_every_shard(std::vector<tsmd::shard_context*>& shards,
     }
 }
 
-/// The shard's operation builder: kinds are routed by prefix to the builder that knows them
-/// (desfire-* to the DESFire builder); the rest go to the fallback (CCM, which hands transceive
-/// to the basic builder).
-class kind_router final : public core::operation_builder {
-public:
-    explicit kind_router(std::unique_ptr<core::operation_builder> fallback)
-        : fallback_(std::move(fallback)) {}
-
-    void route(std::string_view prefix, std::unique_ptr<core::operation_builder> builder) {
-        routes_.emplace_back(std::string(prefix), std::move(builder));
+/// Registers the kinds a builder serves into the shard's registry.
+void register_builder(core::operation_registry& registry, core::operation_builder& builder,
+                      std::initializer_list<std::string_view> kinds) {
+    for (auto kind : kinds) {
+        registry.add(kind, {[&builder, kind](std::string_view payload) -> core::api_status {
+                                if (!builder.accepts(kind, payload)) {
+                                    return core::make_api_error(core::api_errc::bad_request,
+                                                                "the operation request is not valid");
+                                }
+                                return {};
+                            },
+                            [&builder](const core::operation_record& op, const core::session_record& session,
+                                       core::operation_registry::done_handler done) {
+                                builder.build(op, session, std::move(done));
+                            }});
     }
-    bool accepts(std::string_view kind, std::string_view payload) const override {
-        return pick(kind).accepts(kind, payload);
-    }
-    void build(const core::operation_record& op, const core::session_record& session,
-               done_handler done) override {
-        pick(op.kind).build(op, session, std::move(done));
-    }
-
-private:
-    core::operation_builder& pick(std::string_view kind) const {
-        for (const auto& [prefix, builder] : routes_) {
-            if (kind.starts_with(prefix)) {
-                return *builder;
-            }
-        }
-        return *fallback_;
-    }
-
-    std::vector<std::pair<std::string, std::unique_ptr<core::operation_builder>>> routes_;
-    std::unique_ptr<core::operation_builder> fallback_;
-};
+}
 
 int run(const tsmd::config& cfg) {
     if (sodium_init() < 0) {
@@ -193,15 +180,16 @@ int run(const tsmd::config& cfg) {
         s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
         s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        auto router = std::make_unique<kind_router>(
-            std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc));
-        router->route(tsmd::desfire_operation_builder::kind_prefix,
-                      std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc));
-        s.builder = std::move(router);
-        auto shard_cfg = scfg;
-        shard_cfg.builder = s.builder.get();
+        s.ccm_builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
+        s.desfire_builder = std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc);
+        core::register_transceive(s.kinds);
+        register_builder(s.kinds, *s.ccm_builder,
+                         {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata});
+        register_builder(s.kinds, *s.desfire_builder,
+                         {core::kinds::desfire_create_app, core::kinds::desfire_commands,
+                          core::kinds::desfire_delete_app});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
-                                                             s.apps, hasher, shard_cfg, probe);
+                                                             s.apps, hasher, s.kinds, scfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.

@@ -3,6 +3,7 @@
 /// session service. Created and destroyed by tsmd's main; used only on the shard's thread.
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/operation_builder.hpp"
+#include "tsm/core/operation_registry.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/core/session_service.hpp"
@@ -33,7 +34,9 @@ struct shard_context {
     std::unique_ptr<http_sp_port> sp;
     core::app_directory apps;
     std::unique_ptr<core::outbox_relay> relay;
-    std::unique_ptr<core::operation_builder> builder;
+    std::unique_ptr<core::operation_builder> ccm_builder;
+    std::unique_ptr<core::operation_builder> desfire_builder;
+    core::operation_registry kinds;
     std::unique_ptr<core::session_service> sessions;
 };
 

@@ -9,7 +9,7 @@
 /// durable.
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/delivery_session.hpp"
-#include "tsm/core/operation_builder.hpp"
+#include "tsm/core/operation_registry.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
@@ -37,8 +37,6 @@ struct session_service_config {
     std::size_t max_sessions = 200000;       ///< per shard; beyond: unavailable
     /// Checks that an SP's service description is one JSON object (it is relayed verbatim).
     std::function<bool(std::string_view)> is_json_object;
-    /// Builds live operations; null: transceive only (basic_operation_builder).
-    operation_builder* builder = nullptr;
 };
 
 /// An error for the SP API: HTTP status, machine code, human message.
@@ -62,7 +60,8 @@ class session_service {
 public:
     session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp,
                     sp_port& sp, outbox_relay& relay, app_directory& apps,
-                    const secret_hasher& hasher, session_service_config cfg, service_probe& probe);
+                    const secret_hasher& hasher, const operation_registry& kinds,
+                    session_service_config cfg, service_probe& probe);
     ~session_service();
     session_service(const session_service&) = delete;
     session_service& operator=(const session_service&) = delete;
@@ -137,13 +136,12 @@ private:
     outbox_relay& relay_;
     app_directory& apps_;
     const secret_hasher& hasher_;
+    const operation_registry& kinds_;
     session_service_config cfg_;
     service_probe& probe_;
     std::map<std::string, session_ptr, std::less<>> sessions_;
     boost::asio::steady_timer sweep_timer_;
     bool stopped_ = false;
-    basic_operation_builder basic_builder_;
-    operation_builder* builder_ = nullptr; ///< cfg_.builder or basic_builder_
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

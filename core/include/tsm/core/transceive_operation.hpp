@@ -1,6 +1,7 @@
 #pragma once
 /// Transceive: relays the SP's APDUs to the card in one batch and returns every response.
 #include "tsm/core/operation.hpp"
+#include "tsm/core/operation_registry.hpp"
 
 namespace tsm::core {
 
@@ -17,5 +18,8 @@ public:
 private:
     std::vector<bytes> commands_;
 };
+
+/// Registers kinds::transceive (needs nothing beyond its record).
+void register_transceive(operation_registry& registry);
 
 } // namespace tsm::core

@@ -1,0 +1,16 @@
+#pragma once
+/// The name of every operation kind, as stored in operation records (part of the storage format:
+/// never rename one). Each kind's validate/build pair is registered in register_operation_kinds.
+#include <string_view>
+
+namespace tsm::core::kinds {
+
+inline constexpr std::string_view transceive = "transceive";
+inline constexpr std::string_view ccm_install = "ccm-install";
+inline constexpr std::string_view ccm_delete = "ccm-delete";
+inline constexpr std::string_view ccm_storedata = "ccm-storedata";
+inline constexpr std::string_view desfire_create_app = "desfire-create-app";
+inline constexpr std::string_view desfire_commands = "desfire-commands";
+inline constexpr std::string_view desfire_delete_app = "desfire-delete-app";
+
+} // namespace tsm::core::kinds
