@@ -90,4 +90,26 @@ result<static_keys> diversify_keys(
     return static_keys{std::move(*enc), std::move(*mac), std::move(*dek)};
 }
 
+std::string_view to_string(diversification method) noexcept {
+    switch (method) {
+    case diversification::none: return "none";
+    case diversification::emv: return "emv";
+    case diversification::visa2: return "visa2";
+    case diversification::kdf3: return "kdf3";
+    }
+    return "none";
+}
+
+std::optional<diversification> parse_diversification(std::string_view name) noexcept {
+    for (auto m : {diversification::none, diversification::emv, diversification::visa2, diversification::kdf3}) {
+        if (name == to_string(m)) {
+            return m;
+        }
+    }
+    if (name.empty()) {
+        return diversification::none;
+    }
+    return std::nullopt;
+}
+
 } // namespace tsm::core::gp

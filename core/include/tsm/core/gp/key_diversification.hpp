@@ -11,11 +11,17 @@
 #include "tsm/core/gp/secret_key.hpp"
 #include "tsm/core/gp/static_keys.hpp"
 
+#include <optional>
 #include <string_view>
 
 namespace tsm::core::gp {
 
 enum class diversification { none, emv, visa2, kdf3 };
+
+/// The method's name in card key records and the admin API: "none", "emv", "visa2", "kdf3".
+std::string_view to_string(diversification method) noexcept;
+/// The method named `name`; "" is none (records written before the field existed).
+std::optional<diversification> parse_diversification(std::string_view name) noexcept;
 
 /// One card key. errc::bad_length unless KDD is 10 bytes; errc::bad_key_length when the master
 /// does not suit the method (16-byte 3DES for emv/visa2, 16/24/32-byte AES for kdf3).
