@@ -31,4 +31,12 @@ http_response make_error_response(int status, std::string_view code, std::string
     return r;
 }
 
+http_response make_error_response(const core::api_error& error) {
+    auto r = make_error_response(error.status(), error.name(), error.message);
+    if (r.status == 429 || r.status == 503) {
+        r.headers.emplace_back("Retry-After", "1");
+    }
+    return r;
+}
+
 } // namespace tsm::transport

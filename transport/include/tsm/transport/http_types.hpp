@@ -1,6 +1,8 @@
 #pragma once
 /// Transport-level HTTP request/response values handed between the server and its handler.
 /// No Beast types here: the handler (in tools/) does not need to know the HTTP library.
+#include "tsm/core/api_error.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -38,5 +40,8 @@ using http_responder = std::function<void(http_response)>;
 
 /// Builds the JSON error body `{"error":{"code":…,"message":…}}` with the given status.
 http_response make_error_response(int status, std::string_view code, std::string_view message);
+/// The same for an api_error: its status and wire code come from the one table (api_error.cpp);
+/// 429 and 503 carry Retry-After: 1.
+http_response make_error_response(const core::api_error& error);
 
 } // namespace tsm::transport
