@@ -4,7 +4,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -189,7 +188,7 @@ public:
         acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
         acceptor_.listen();
         port_ = acceptor_.local_endpoint().port();
-        net::co_spawn(ioc_, accept_loop(this), net::detached);
+        net::co_spawn(ioc_, accept_loop(this), rethrow);
         thread_ = std::thread([this] { ioc_.run(); });
     }
     ~raw_server() {
@@ -208,6 +207,12 @@ public:
     bool client_went_away() const { return client_gone_; }
 
 private:
+    static void rethrow(std::exception_ptr e) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    }
+
     static net::awaitable<void> accept_loop(raw_server* self) {
         for (;;) {
             auto [ec, socket] = co_await self->acceptor_.async_accept(use_tuple);
@@ -215,7 +220,7 @@ private:
                 co_return;
             }
             ++self->accepted_;
-            net::co_spawn(self->ioc_, session(self, std::move(socket)), net::detached);
+            net::co_spawn(self->ioc_, session(self, std::move(socket)), rethrow);
         }
     }
 

@@ -55,7 +55,7 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::uint32_t response_header_limit = 16 * 1024;
 // Beast limits the header block only, yet keeps a whole chunk header line (extensions included)
 // or trailer section in the read buffer until it is complete. Capping the buffer at this makes
-// a response with megabytes of either fail with buffer_overflow (F2), reported as
+// a hostile response with megabytes of either fail with buffer_overflow, reported as
 // response_too_large. Body bytes never need it: Beast moves them out as they arrive.
 constexpr std::size_t response_read_buffer_limit = response_header_limit + 64 * 1024;
 // How often (at most) a request pays for a walk over every host's idle list.

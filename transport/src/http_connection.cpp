@@ -35,9 +35,9 @@ constexpr std::size_t linger_max_bytes = 8 << 20; // covers a refused body up to
 constexpr std::size_t idle_buffer_keep = 4096;
 // Beast keeps a whole header block, chunk header line (with its extensions) or trailer section
 // in the read buffer until it is complete, and limits only the header block. The read buffer is
-// therefore capped at the header limit plus this much; past it the read fails with
-// buffer_overflow (F1: megabytes of chunk extension or trailer). Body bytes and pipelined
-// requests never need more, since Beast consumes them as they arrive.
+// therefore capped at the header limit plus this much; past it (megabytes of chunk extension
+// or trailer, a memory-exhaustion attack) the read fails with buffer_overflow. Body bytes and
+// pipelined requests never need more, since Beast consumes them as they arrive.
 constexpr std::size_t read_buffer_slack = 64 * 1024;
 
 std::string endpoint_string(const net::ip::tcp::socket& s) {
