@@ -11,8 +11,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
+
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -108,12 +113,86 @@ http::request<http::string_body> get(const std::string& target) {
 }
 
 /// After the server closed: the next read sees end of stream (or a reset), never data.
+/// Bounded: tcp_stream deadlines do not cover synchronous reads, so wait with poll() first.
 bool server_closed(beast::tcp_stream& s) {
+    pollfd p{s.socket().native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 5000) != 1) {
+        return false; // nothing within 5 s: the server kept the connection open
+    }
     char c;
     boost::system::error_code ec;
-    s.expires_after(std::chrono::seconds(5));
     s.socket().read_some(net::buffer(&c, 1), ec);
     return ec == net::error::eof || ec == net::error::connection_reset;
+}
+
+/// What a raw TCP peer saw: every byte the server sent, and whether it then closed.
+struct raw_outcome {
+    std::string received;
+    bool closed = false;       ///< end of stream or reset seen after the bytes above
+    std::size_t sent = 0;      ///< bytes of `head` + filler written before the writes stopped
+};
+
+/// Sends `head` and then `filler_bytes` of `filler` in 64 KiB writes on a fresh connection,
+/// half-closes, and reads until the server closes. Writes stop early once the server closes or
+/// resets. Bounded: everything is abandoned after 15 s.
+raw_outcome raw_exchange(const tcp::endpoint& ep, const std::string& head, std::size_t filler_bytes = 0,
+                         char filler = 'x') {
+    net::io_context ioc;
+    tcp::socket sock(ioc);
+    sock.connect(ep);
+    raw_outcome out;
+    const std::string piece(64 * 1024, filler);
+    std::size_t filler_left = filler_bytes;
+    bool writes_done = false;
+    std::function<void()> write_next = [&] {
+        if (filler_left == 0) {
+            writes_done = true;
+            boost::system::error_code ignored;
+            sock.shutdown(tcp::socket::shutdown_send, ignored);
+            return;
+        }
+        const std::size_t n = std::min(filler_left, piece.size());
+        net::async_write(sock, net::buffer(piece.data(), n), [&, n](boost::system::error_code ec, std::size_t) {
+            if (ec) {
+                writes_done = true; // the server closed: stop sending
+                return;
+            }
+            out.sent += n;
+            filler_left -= n;
+            write_next();
+        });
+    };
+    net::async_write(sock, net::buffer(head), [&](boost::system::error_code ec, std::size_t) {
+        if (ec) {
+            writes_done = true;
+            return;
+        }
+        out.sent += head.size();
+        write_next();
+    });
+    std::array<char, 4096> chunk{};
+    std::function<void()> read_next = [&] {
+        sock.async_read_some(net::buffer(chunk), [&](boost::system::error_code ec, std::size_t n) {
+            out.received.append(chunk.data(), n);
+            if (ec) {
+                out.closed = ec == net::error::eof || ec == net::error::connection_reset;
+                return;
+            }
+            read_next();
+        });
+    };
+    read_next();
+    ioc.run_for(std::chrono::seconds(15));
+    return out;
+}
+
+/// Counts the status lines in a raw response stream.
+std::size_t count_responses(const std::string& raw) {
+    std::size_t n = 0;
+    for (auto pos = raw.find("HTTP/1.1 "); pos != std::string::npos; pos = raw.find("HTTP/1.1 ", pos + 1)) {
+        ++n;
+    }
+    return n;
 }
 
 void echo(http_request req, http_responder respond) {
@@ -220,6 +299,84 @@ BOOST_AUTO_TEST_CASE(oversize_header_gets_431) {
     BOOST_TEST(server_closed(*s));
 }
 
+// Beast 1.81 puts no limit on a chunk extension or a trailer section: only the bounded read
+// buffer stops a peer that sends megabytes of either. Unbounded, the server would read all of
+// it, wait for more, and close without an answer when the peer half-closes.
+BOOST_AUTO_TEST_CASE(endless_chunk_extension_gets_400_and_close) {
+    std::atomic<bool> called{false};
+    http_env env([&](http_request, http_responder r) { called = true; r({}); });
+    const auto out = raw_exchange(
+        env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;", 6 << 20, 'e');
+    BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
+    BOOST_TEST(out.received.find("\"bad-request\"") != std::string::npos);
+    BOOST_TEST(count_responses(out.received) == 1u);
+    BOOST_TEST(out.closed);
+    BOOST_TEST(!called);
+}
+
+BOOST_AUTO_TEST_CASE(endless_trailer_section_gets_400_and_close) {
+    std::atomic<bool> called{false};
+    http_env env([&](http_request, http_responder r) { called = true; r({}); });
+    const auto out = raw_exchange(env.endpoint(),
+                                  "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  "2\r\n{}\r\n0\r\nX-T: ",
+                                  6 << 20, 't');
+    BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
+    BOOST_TEST(count_responses(out.received) == 1u);
+    BOOST_TEST(out.closed);
+    BOOST_TEST(!called);
+}
+
+BOOST_AUTO_TEST_CASE(sane_chunk_extension_and_trailer_are_accepted) {
+    http_env env(echo);
+    const auto out = raw_exchange(env.endpoint(),
+                                  "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                  "Connection: close\r\n\r\n"
+                                  "3;name=value\r\nabc\r\n0\r\nX-Checksum: 1234\r\n\r\n");
+    BOOST_TEST(out.received.rfind("HTTP/1.1 201 ", 0) == 0u, out.received.substr(0, 200));
+    BOOST_TEST(out.received.find("POST /c abc ") != std::string::npos);
+    BOOST_TEST(out.closed);
+}
+
+// RFC 9112 §6.1: a request whose Transfer-Encoding does not end in chunked has no reliable
+// length; 400 and close. Beast reads such a request as bodiless, so its body would otherwise be
+// parsed as a second request (smuggling).
+BOOST_AUTO_TEST_CASE(transfer_encoding_not_ending_in_chunked_gets_400_and_close) {
+    std::atomic<int> calls{0};
+    http_env env([&](http_request req, http_responder r) {
+        ++calls;
+        echo(std::move(req), std::move(r));
+    });
+    for (const std::string te : {"identity", "gzip", "chunked, identity", "chunked, gzip"}) {
+        BOOST_TEST_CONTEXT("Transfer-Encoding: " << te) {
+            const auto out = raw_exchange(env.endpoint(), "POST /healthz HTTP/1.1\r\nHost: x\r\n"
+                                                          "Transfer-Encoding: " + te + "\r\n\r\n"
+                                                          "GET /smuggled HTTP/1.1\r\nHost: x\r\n"
+                                                          "Connection: close\r\n\r\n");
+            BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
+            BOOST_TEST(count_responses(out.received) == 1u);
+            BOOST_TEST(out.received.find("smuggled") == std::string::npos);
+            BOOST_TEST(out.closed);
+        }
+    }
+    // Also with a Content-Length after the Transfer-Encoding (Beast takes that as the length).
+    const auto out = raw_exchange(env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                                                  "Content-Length: 2\r\n\r\n{}");
+    BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
+    BOOST_TEST(out.closed);
+    BOOST_TEST(calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(transfer_encoding_ending_in_chunked_is_read_as_chunked) {
+    http_env env(echo);
+    const auto out = raw_exchange(env.endpoint(), "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                                  "Connection: close\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    BOOST_TEST(out.received.rfind("HTTP/1.1 201 ", 0) == 0u, out.received.substr(0, 200));
+    BOOST_TEST(out.received.find("POST /t ok ") != std::string::npos);
+    BOOST_TEST(count_responses(out.received) == 1u);
+    BOOST_TEST(out.closed);
+}
+
 BOOST_AUTO_TEST_CASE(responder_may_be_called_from_another_thread) {
     std::mutex m;
     std::vector<std::thread> workers;
@@ -296,16 +453,21 @@ BOOST_AUTO_TEST_CASE(over_connection_limit_gets_503_with_retry_after) {
 BOOST_AUTO_TEST_CASE(stop_accepting_refuses_new_closes_idle_and_finishes_in_flight) {
     std::mutex m;
     std::vector<std::thread> workers;
+    // The slow request stays in flight until the test releases it, after stop_accepting().
+    std::promise<void> handling;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
     http_env env([&](http_request req, http_responder respond) {
         if (req.target != "/slow") {
             echo(std::move(req), std::move(respond));
             return;
         }
         std::lock_guard lk(m);
-        workers.emplace_back([req = std::move(req), respond = std::move(respond)]() mutable {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        workers.emplace_back([req = std::move(req), respond = std::move(respond), released]() mutable {
+            released.wait();
             echo(std::move(req), std::move(respond));
         });
+        handling.set_value();
     });
     auto idle = env.connect();
     BOOST_TEST(round_trip(*idle, get("/warm")).result_int() == 201u);
@@ -314,19 +476,12 @@ BOOST_AUTO_TEST_CASE(stop_accepting_refuses_new_closes_idle_and_finishes_in_flig
     slow.prepare_payload();
     http::write(*busy, slow);
 
-    // Wait until the slow request is being handled before stopping.
-    for (int i = 0; i < 500; ++i) {
-        {
-            std::lock_guard lk(m);
-            if (!workers.empty()) {
-                break;
-            }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    const bool in_flight = handling.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    BOOST_TEST(in_flight);
     env.server().stop_accepting();
 
     BOOST_TEST(server_closed(*idle));
+    release.set_value(); // only now may the in-flight request finish
 
     beast::flat_buffer buf;
     http::response<http::string_body> res;

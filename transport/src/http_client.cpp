@@ -53,6 +53,11 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // SP responses are small JSON documents; a header block beyond this is hostile or broken.
 constexpr std::uint32_t response_header_limit = 16 * 1024;
+// Beast limits the header block only, yet keeps a whole chunk header line (extensions included)
+// or trailer section in the read buffer until it is complete. Capping the buffer at this makes
+// a hostile response with megabytes of either fail with buffer_overflow, reported as
+// response_too_large. Body bytes never need it: Beast moves them out as they arrive.
+constexpr std::size_t response_read_buffer_limit = response_header_limit + 64 * 1024;
 // How often (at most) a request pays for a walk over every host's idle list.
 constexpr auto sweep_interval = std::chrono::seconds(1);
 
@@ -193,7 +198,7 @@ struct client_connection {
 
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer{response_read_buffer_limit};
     steady::time_point idle_since{};
 };
 
@@ -244,11 +249,14 @@ net::awaitable<exchange_result> exchange(Stream& stream, client_connection& conn
     }
     // An idle connection must not carry a pending deadline into its next use.
     conn.tcp().expires_never();
+    // The parser's view, not only the header's: a body delimited by the server closing (no
+    // Content-Length, no final chunked; RFC 9112 §6.3) leaves nothing to reuse.
+    const bool reusable = parser.keep_alive();
     auto res = parser.release();
     out.status = static_cast<int>(res.result_int());
     out.content_type = std::string(res[http::field::content_type]);
     // Leftover bytes would be read as the next response: such a connection is not reusable.
-    out.keep_alive = res.keep_alive() && msg.keep_alive() && conn.buffer.size() == 0;
+    out.keep_alive = reusable && msg.keep_alive() && conn.buffer.size() == 0;
     out.body = std::move(res.body());
     co_return out;
 }

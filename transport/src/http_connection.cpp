@@ -33,6 +33,12 @@ constexpr std::chrono::seconds linger_timeout{2};
 constexpr std::size_t linger_max_bytes = 8 << 20; // covers a refused body up to twice the default limit
 // Idle keep-alive connections should not pin a buffer grown by one large request.
 constexpr std::size_t idle_buffer_keep = 4096;
+// Beast keeps a whole header block, chunk header line (with its extensions) or trailer section
+// in the read buffer until it is complete, and limits only the header block. The read buffer is
+// therefore capped at the header limit plus this much; past it (megabytes of chunk extension
+// or trailer, a memory-exhaustion attack) the read fails with buffer_overflow. Body bytes and
+// pipelined requests never need more, since Beast consumes them as they arrive.
+constexpr std::size_t read_buffer_slack = 64 * 1024;
 
 std::string endpoint_string(const net::ip::tcp::socket& s) {
     error_code ec;
@@ -114,6 +120,7 @@ http_connection::http_connection(
     shard_->http_conns.push_back(node_);
     shard_->http_open.fetch_add(1, std::memory_order_relaxed);
     remote_ = endpoint_string(stream_.socket());
+    buffer_.max_size(shard_->opts.max_header_bytes + read_buffer_slack);
 }
 
 http_connection::~http_connection() {
@@ -145,6 +152,10 @@ void http_connection::on_read(error_code ec, std::size_t) {
         write_error(431, "headers-too-large", "request header block exceeds the limit");
         return;
     }
+    if (ec == http::error::buffer_overflow) {
+        write_error(400, "bad-request", "chunk extension or trailer section exceeds the limit");
+        return;
+    }
     if (ec == http::error::partial_message || ec == http::error::end_of_stream) {
         close(); // peer went away, nothing to answer
         return;
@@ -155,6 +166,13 @@ void http_connection::on_read(error_code ec, std::size_t) {
     }
     if (ec) {
         close(); // timeout, reset, or stop_if_idle()
+        return;
+    }
+    // RFC 9112 §6.1: without a final chunked the body length cannot be known. Beast reads such a
+    // request as bodiless (or by a Content-Length that came after); its body would then be
+    // taken for the next request. Closing leaves those bytes unread.
+    if (!parser_->chunked() && parser_->get().count(http::field::transfer_encoding) != 0) {
+        write_error(400, "bad-request", "Transfer-Encoding must end in chunked");
         return;
     }
     handle_request();

@@ -24,7 +24,8 @@ enum class http_client_errc {
     invalid_request,    ///< method or header not representable on the wire (e.g. CR/LF in a value)
     timeout,            ///< connect_timeout or the request timeout elapsed
     cancelled,          ///< shutdown() was called before or while the request ran
-    response_too_large, ///< body over max_response_bytes (or an oversized header block)
+    response_too_large, ///< body over max_response_bytes, header block over 16 KiB, or a chunk
+                        ///< header line / trailer section over 64 KiB more
     internal,           ///< unexpected exception inside the client
 };
 const std::error_category& http_client_category() noexcept;
