@@ -1,6 +1,8 @@
 // Decoding of the JSON wire messages (simdjson on-demand): the SP transceive body, the touch
-// point's `responses` message and the SP's /service/completed body.
+// point's `responses` message and the SP's /service/completed body (the SP bodies over
+// transport/json_reader, in tsm::sp_api).
 #include "tsm/transport/json_codec.hpp"
+#include "tsm/transport/sp_api/body_decoders.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -31,17 +33,14 @@ std::string hex_array(const char* item, int n) {
 void bm_json_codec_commands_body(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
     const std::string body = R"({"commands":)" + hex_array(select_hex, n) + "}";
-    const tsm::transport::json_limits limits;
-    std::vector<tsm::core::bytes> commands;
-    commands.reserve(static_cast<std::size_t>(n));
+    const tsm::transport::sp_api::limits limits;
     for (auto _ : state) {
-        commands.clear();
-        auto err = tsm::transport::decode_commands_body(body, limits, commands);
-        if (!err.empty()) {
-            state.SkipWithError(err.c_str());
+        auto commands = tsm::transport::sp_api::decode_commands_body(body, limits);
+        if (!commands) {
+            state.SkipWithError(commands.error().message.c_str());
             break;
         }
-        benchmark::DoNotOptimize(commands.data());
+        benchmark::DoNotOptimize(commands->data());
         benchmark::ClobberMemory();
     }
     state.SetItemsProcessed(state.iterations());
@@ -78,16 +77,14 @@ void bm_json_codec_completed_body(benchmark::State& state) {
             ? std::string(R"({"success":true,"message":"Card personalised"})")
             : std::string(
                 R"({"success":false,"message":{"en":"Card blocked","de":"Karte gesperrt"}})");
-    bool success = false;
-    std::string message_json;
     for (auto _ : state) {
-        auto err = tsm::transport::decode_completed_body(body, success, message_json);
-        if (!err.empty()) {
-            state.SkipWithError(err.c_str());
+        auto completed = tsm::transport::sp_api::decode_completed_body(body);
+        if (!completed) {
+            state.SkipWithError(completed.error().message.c_str());
             break;
         }
-        benchmark::DoNotOptimize(success);
-        benchmark::DoNotOptimize(message_json.data());
+        benchmark::DoNotOptimize(completed->success);
+        benchmark::DoNotOptimize(completed->message_json.data());
         benchmark::ClobberMemory();
     }
     state.SetItemsProcessed(state.iterations());

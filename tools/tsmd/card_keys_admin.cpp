@@ -1,7 +1,6 @@
 #include "card_keys_admin.hpp"
 
 #include "desfire_card_keys.hpp"
-#include "json_members.hpp"
 
 #include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -12,6 +11,35 @@
 
 namespace tsm::tsmd {
 namespace {
+
+// Until this body moves onto transport/json_reader with the admin API: the padded copy of a body
+// that may hold keys, wiped when done, and the walk over an object's members.
+class wiped_padded_body {
+public:
+    explicit wiped_padded_body(std::string_view body) : buf_(body) {}
+    ~wiped_padded_body() { sodium_memzero(buf_.data(), buf_.size()); }
+    wiped_padded_body(const wiped_padded_body&) = delete;
+    wiped_padded_body& operator=(const wiped_padded_body&) = delete;
+    simdjson::padded_string& get() { return buf_; }
+
+private:
+    simdjson::padded_string buf_;
+};
+
+template <class OnMember>
+std::string for_each_member(simdjson::ondemand::object& obj, OnMember&& on_member) {
+    for (auto member : obj) {
+        std::string_view key;
+        simdjson::ondemand::value v;
+        if (member.unescaped_key().get(key) || member.value().get(v)) {
+            return "not valid JSON";
+        }
+        if (std::string err = on_member(key, v); !err.empty()) {
+            return err;
+        }
+    }
+    return {};
+}
 
 using transport::make_error_response;
 

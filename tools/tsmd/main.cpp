@@ -7,7 +7,6 @@
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
 #include "shard_context.hpp"
-#include "sp_api.hpp"
 #include "touch_point_gateway.hpp"
 
 #include "tsm/core/ids.hpp"
@@ -15,9 +14,11 @@
 #include "tsm/core/transceive_operation.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
+#include "tsm/core/shard_runtime.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
 #include "tsm/transport/http_server.hpp"
 #include "tsm/transport/json_codec.hpp"
+#include "tsm/transport/sp_api/handler.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -236,7 +237,45 @@ int run(const tsmd::config& cfg) {
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
-    tsmd::sp_api sp(shards, *store, hasher, vault, limits, health, blocking);
+    // The SP API reaches the shards only through core::shard_runtime. Until shard_context gives
+    // way to core::shard_services, each shard's services are views of its shard_context: the
+    // app directory and session service are borrowed, and released (never deleted) with the views.
+    struct borrowed_services {
+        std::vector<std::unique_ptr<core::shard_services>> views;
+        ~borrowed_services() {
+            for (auto& v : views) {
+                static_cast<void>(v->apps.release());
+                static_cast<void>(v->sessions.release());
+            }
+        }
+    } services;
+    std::vector<core::shard_services*> service_views;
+    services.views.reserve(shards.size());
+    service_views.reserve(shards.size());
+    for (auto* s : shards) {
+        services.views.push_back(std::make_unique<core::shard_services>());
+        auto& v = *services.views.back();
+        v.index = s->index;
+        v.ioc = s->ioc;
+        v.sp = s->sp.get();
+        v.apps.reset(&s->apps);
+        v.sessions.reset(s->sessions.get());
+        service_views.push_back(&v);
+    }
+    core::shard_runtime runtime(pool, service_views);
+    transport::sp_api::limits sp_limits;
+    sp_limits.max_commands = cfg.max_commands_per_batch;
+    sp_limits.max_apdu_bytes = cfg.max_apdu_bytes;
+    transport::sp_api::handler sp(
+        runtime, *store, hasher, vault, sp_limits,
+        [&health](const transport::http_request& req, transport::http_responder& respond) {
+            if (auto r = health.serve(req)) {
+                respond(std::move(*r));
+                return true;
+            }
+            return false;
+        },
+        blocking);
     transport::http_server_options sopts;
     sopts.max_body_bytes = cfg.max_body_bytes;
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;

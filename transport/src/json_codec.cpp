@@ -253,72 +253,6 @@ std::string decode_touch_point_message(std::string_view json, const json_limits&
     return {};
 }
 
-std::string decode_commands_body(std::string_view json, const json_limits& limits,
-                                 std::vector<core::bytes>& commands) {
-    bool seen = false;
-    auto err = for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
-        if (key != "commands") {
-            return {};
-        }
-        seen = true;
-        return get_hex_list(v, limits, commands, "commands", false);
-    });
-    if (!err.empty()) {
-        return err;
-    }
-    if (!seen) {
-        return "missing commands";
-    }
-    if (commands.empty()) {
-        return "commands must not be empty";
-    }
-    return {};
-}
-
-std::string decode_completed_body(std::string_view json, bool& success, std::string& message_json) {
-    bool seen_success = false;
-    auto err = for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
-        if (key == "success") {
-            if (v.get_bool().get(success)) {
-                return "success must be a boolean";
-            }
-            seen_success = true;
-            return {};
-        }
-        if (key != "message") {
-            return {};
-        }
-        ondemand::json_type t;
-        if (v.type().get(t)) {
-            return "not valid JSON";
-        }
-        if (t == ondemand::json_type::object) {
-            return raw_object(v, message_json, "message");
-        }
-        if (t != ondemand::json_type::string) {
-            return "message must be a string or an object of translations";
-        }
-        std::string_view raw = v.raw_json_token();
-        // raw_json_token may include trailing whitespace.
-        while (!raw.empty() && raw.back() != '"') {
-            raw.remove_suffix(1);
-        }
-        std::string_view check;
-        if (v.get_string().get(check)) {
-            return "message must be a valid string";
-        }
-        message_json.assign(raw);
-        return {};
-    });
-    if (!err.empty()) {
-        return err;
-    }
-    if (!seen_success) {
-        return "missing success";
-    }
-    return {};
-}
-
 std::string decode_app_body(std::string_view json, app_body& out) {
     return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
         if (key == "key") {
@@ -361,33 +295,6 @@ std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
             {"enc", &card_keys_body::enc}, {"mac", &card_keys_body::mac}, {"dek", &card_keys_body::dek},
             {"diversification", &card_keys_body::diversification},
             {"securityLevel", &card_keys_body::security_level}};
-        for (const auto& [name, member] : strings) {
-            if (key == name) {
-                return get_string(v, out.*member, name);
-            }
-        }
-        return {};
-    });
-}
-
-std::string decode_ccm_body(std::string_view json, ccm_body& out) {
-    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
-        if (key == "withRelated") {
-            bool b = false;
-            if (v.get_bool().get(b)) {
-                return "withRelated must be a boolean";
-            }
-            out.with_related = b;
-            return {};
-        }
-        static constexpr std::pair<std::string_view, std::string ccm_body::*> strings[] = {
-            {"executableLoadFile", &ccm_body::executable_load_file},
-            {"executableModule", &ccm_body::executable_module},
-            {"application", &ccm_body::application},
-            {"parameters", &ccm_body::parameters},
-            {"privileges", &ccm_body::privileges},
-            {"tagType", &ccm_body::tag_type},
-            {"data", &ccm_body::data}};
         for (const auto& [name, member] : strings) {
             if (key == name) {
                 return get_string(v, out.*member, name);

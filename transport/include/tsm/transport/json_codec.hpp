@@ -39,14 +39,6 @@ struct touch_point_message {
 std::string decode_touch_point_message(std::string_view json, const json_limits& limits,
                                        touch_point_message& out);
 
-/// `{"commands":["hex",…]}` (transceive body).
-std::string decode_commands_body(std::string_view json, const json_limits& limits,
-                                 std::vector<core::bytes>& commands);
-
-/// `{"success":bool,"message":string|object}`; message_json receives the raw JSON value
-/// (a string literal or an object), or `""` when absent.
-std::string decode_completed_body(std::string_view json, bool& success, std::string& message_json);
-
 /// Admin app body.
 struct app_body {
     std::string key_hex;
@@ -70,20 +62,6 @@ struct card_keys_body {
     std::string security_level; ///< hex byte, e.g. "03"
 };
 std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
-
-/// Body of the /ccm/* operations (install, delete, storedata); the handler checks which fields
-/// its operation needs. Hex fields stay text.
-struct ccm_body {
-    std::string executable_load_file;
-    std::string executable_module;
-    std::string application;
-    std::string parameters;
-    std::string privileges;
-    std::optional<bool> with_related;
-    std::string tag_type;
-    std::string data;
-};
-std::string decode_ccm_body(std::string_view json, ccm_body& out);
 
 /// True when `json` is exactly one valid JSON object.
 bool is_json_object(std::string_view json);
