@@ -90,8 +90,14 @@ BOOST_FIXTURE_TEST_CASE(replacing_an_apps_key_removes_the_old_key_index, directo
 
 BOOST_FIXTURE_TEST_CASE(erasing_an_app_removes_its_key_index, directory_fixture) {
     dir.put(make("aaaa0001", "key-1"));
+    dir.put(make("aaaa0002", "key-2"));
+    // Both ways in work before the erase, so the "nothing found" below is the erase's doing.
+    BOOST_REQUIRE(dir.authenticate("", "key-1", hasher) != nullptr);
+    BOOST_REQUIRE(dir.authenticate("aaaa0001", "key-1", hasher) != nullptr);
     dir.erase("aaaa0001");
     BOOST_TEST(dir.authenticate("", "key-1", hasher) == nullptr);
+    BOOST_TEST(dir.authenticate("aaaa0001", "key-1", hasher) == nullptr);
+    BOOST_TEST(dir.authenticate("", "key-2", hasher) != nullptr); // the other app's index stays
 }
 
 BOOST_AUTO_TEST_CASE(callback_url_allowed_matches_registered_prefixes) {

@@ -183,7 +183,8 @@ BOOST_AUTO_TEST_CASE(not_a_zip) {
     expect_error("", error_kind::malformed, "not a ZIP");
     expect_error("PK\x03\x04 hello", error_kind::malformed, "ZIP");
     expect_error(bytes(10000, 'A'), error_kind::malformed, "not a ZIP");
-    expect_error(read_file(data_dir / "cap-files.json"), error_kind::malformed, "not a ZIP");
+    expect_error(read_file(std::filesystem::path(TSM_VECTORS_DIR) / "cap-files.json"), error_kind::malformed,
+                 "not a ZIP");
     // A bare EOCD record: an empty archive holds no components.
     expect_error(bytes("PK\x05\x06", 4) + bytes(18, '\0'), error_kind::malformed,
                  "no Java Card components");

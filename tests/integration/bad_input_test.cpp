@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(sp_api_errors_have_status_and_code) {
     BOOST_CHECK_EQUAL(bad_completed.status, 400);
 
     // Nothing of the above created an operation: the touch point has received no batch.
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(300)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(300));
     // And the session still works.
     std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
     BOOST_CHECK_EQUAL(answer_batch(ws), op);
@@ -191,12 +191,14 @@ BOOST_AUTO_TEST_CASE(touch_point_protocol_errors) {
     expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["90"]})", "bad-request");
     expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["9000","9000","9000"]})", "bad-request");
     expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["90GG"]})", "bad-request");
-    // A stale batch number is ignored; the right one completes the operation.
+    // A stale batch number is ignored, silently; the right one completes the operation.
     ws.send(R"({"type":"responses","batch":9999,"responses":["9000"]})");
     ws.send(R"({"type":"responses","batch":)" + b + R"(,"responses":["9000","6A82"]})");
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL(str((*cb)["responses"].as_array()[1]), "6A82");
+    require_no_frame_pending(ws); // no error frame answered the stale batch
+    BOOST_CHECK(ws.skipped.empty());
 }
 
 BOOST_AUTO_TEST_CASE(oversized_frame_closes_with_1009) {

@@ -50,6 +50,9 @@ BOOST_AUTO_TEST_CASE(upload_list_delete_scoped_per_app) {
     BOOST_CHECK(list.body.find("\"javaCardVersion\":\"3.0.4\"") != std::string::npos);
     // Unversioned and /v2 aliases list the same files.
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 2u);
+    auto v2 = http_call(port, "GET", "/v2/apps/" + app_id + "/capfiles", auth());
+    BOOST_CHECK_EQUAL(v2.status, 200);
+    BOOST_CHECK(v2.json() == list.json());
 
     // Another app sees none of them.
     BOOST_REQUIRE_EQUAL(env.register_app("0badc0de", "ffeeddccbbaa99887766554433221100").status, 200);

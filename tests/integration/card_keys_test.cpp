@@ -1,11 +1,16 @@
 // Card keys through the admin API: validated, sealed at rest, never returned.
+#include "card_touch_point.hpp"
+#include "child_process.hpp"
+#include "file_scan.hpp"
 #include "tsm_env.hpp"
 
+#include "tsm/core/gp/static_keys.hpp"
 #include "tsm/core/hex.hpp"
+#include "tsm/sandbox/secure_element.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -31,18 +36,27 @@ std::string desfire_object(const std::string& type, const std::string& key, cons
     return R"("desfire":{"keyType":")" + type + R"(","key":")" + key + R"(","version":7)" + extra + "}";
 }
 
-bool data_dir_contains(const std::string& dir, const std::string& needle) {
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file()) {
-            continue;
-        }
-        std::ifstream in(e.path(), std::ios::binary);
-        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (content.find(needle) != std::string::npos) {
-            return true;
-        }
+/// A sandbox card whose SCP03 key set (kvn 30 = 48) holds enc, mac and dek: card_body()'s keys.
+tsm::sandbox::secure_element card_with_body_keys() {
+    namespace gp = tsm::core::gp;
+    auto cfg = tsm::sandbox::secure_element_config::with_test_keys();
+    for (auto& set : cfg.scp03) {
+        set.keys = gp::static_keys{*gp::secret_key::from_hex(enc), *gp::secret_key::from_hex(mac),
+                                   *gp::secret_key::from_hex(dek)};
     }
-    return false;
+    return tsm::sandbox::secure_element(std::move(cfg));
+}
+
+std::string read_cap(const std::string& name) {
+    std::ifstream in(std::string(TSM_TEST_DATA_DIR) + "/cap/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// POSTs a CCM operation for `session` and returns its operation id.
+std::string post_ccm(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
+    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
+    return str(r.json().as_object()["operationId"]);
 }
 
 } // namespace
@@ -71,12 +85,57 @@ BOOST_AUTO_TEST_CASE(card_keys_are_stored_sealed_and_never_returned) {
     env.tsmd->terminate();
     for (const auto& k : {enc, mac, dek}) {
         BOOST_CHECK(log.find(k) == std::string::npos);
-        BOOST_CHECK(!data_dir_contains(env.dir.path() + "/data/db", k));
-        BOOST_CHECK(!data_dir_contains(env.dir.path() + "/data/db", *tsm::core::from_hex(k)));
+        BOOST_CHECK(!tree_contains(env.dir.path() + "/data/db", k));
+        BOOST_CHECK(!tree_contains(env.dir.path() + "/data/db", *tsm::core::from_hex(k)));
     }
-    // They survive a restart (the KEK in the data dir opens them again: GET still works).
+    // They survive a restart: the KEK in the data dir opens them again, so a real card
+    // operation authenticates with them (GET alone never opens the keys).
     env.start();
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "GET", "/admin/v1/cards/0E48800471400A").status, 200);
+    BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles",
+                                  {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap")).status,
+                        200);
+    {
+        auto card = card_with_body_keys();
+        ws_client ws(env.tsmd->port());
+        auto s = env.deliver(ws);
+        card_touch_point tp{ws, card, {}};
+        const std::string install = post_ccm(env, s.session_id, "/ccm/install",
+                                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+        tp.run_until_done(env.sp, install);
+        auto icb = env.sp.wait_callback(install);
+        BOOST_REQUIRE(icb);
+        BOOST_CHECK_MESSAGE((*icb)["statusCode"].as_int64() == 200, boost::json::serialize(*icb));
+        BOOST_CHECK(card.find_application(*tsm::core::from_hex("D0D1D2D3D4D5010101")).has_value());
+        card.reset();
+        const std::string del = post_ccm(env, s.session_id, "/ccm/delete",
+                                         R"({"application":"D0D1D2D3D4D501","withRelated":true})");
+        tp.run_until_done(env.sp, del);
+        auto dcb = env.sp.wait_callback(del);
+        BOOST_REQUIRE(dcb);
+        BOOST_CHECK_MESSAGE((*dcb)["statusCode"].as_int64() == 200, boost::json::serialize(*dcb));
+        BOOST_CHECK(card.load_files().empty());
+        BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+    }
+    // Another KEK does not open them: an operation fails with key-error before any APDU
+    // (ccm.md §5.1, §7.4).
+    BOOST_REQUIRE_EQUAL(env.tsmd->terminate(), 0);
+    const std::string other_kek = env.dir.path() + "/other.kek";
+    std::ofstream(other_kek) << std::string(64, '5') << "\n";
+    std::ofstream(env.config_path, std::ios::app) << "[keys]\nkek_file = \"" << other_kek << "\"\n";
+    env.start();
+    {
+        ws_client ws(env.tsmd->port());
+        auto s = env.deliver(ws);
+        const std::string del = post_ccm(env, s.session_id, "/ccm/delete",
+                                         R"({"application":"D0D1D2D3D4D501","withRelated":true})");
+        auto cb = env.sp.wait_callback(del);
+        BOOST_REQUIRE(cb);
+        BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 500);
+        BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "key-error");
+        BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
+        require_no_frame_pending(ws); // no commands frame went out
+    }
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status, 200);
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "GET", "/admin/v1/cards/0E48800471400A").status, 404);
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status, 404);
@@ -147,8 +206,8 @@ BOOST_AUTO_TEST_CASE(desfire_only_card_record_is_sealed_and_never_returned) {
     const std::string log = env.tsmd->log();
     env.tsmd->terminate();
     BOOST_CHECK(log.find(df_aes) == std::string::npos);
-    BOOST_CHECK(!data_dir_contains(env.dir.path() + "/data/db", df_aes));
-    BOOST_CHECK(!data_dir_contains(env.dir.path() + "/data/db", *tsm::core::from_hex(df_aes)));
+    BOOST_CHECK(!tree_contains(env.dir.path() + "/data/db", df_aes));
+    BOOST_CHECK(!tree_contains(env.dir.path() + "/data/db", *tsm::core::from_hex(df_aes)));
     env.start();
     const auto port2 = env.tsmd->admin_port();
     BOOST_CHECK_EQUAL(http_call(port2, "GET", "/admin/v1/cards/04A1B2C3D4E5F6").status, 200);
@@ -277,7 +336,7 @@ BOOST_AUTO_TEST_CASE(a_desfire_only_record_gives_no_gp_keys_to_ccm) {
     auto cb = env.sp.wait_callback(str(r.json().as_object()["operationId"]));
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "no-card-keys");
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(200)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(200));
 }
 
 BOOST_AUTO_TEST_CASE(kek_from_the_environment_is_required_when_configured) {
@@ -288,6 +347,18 @@ BOOST_AUTO_TEST_CASE(kek_from_the_environment_is_required_when_configured) {
         f << "[keys]\nkek_env = \"OPENTSM_TEST_KEK_UNSET\"\n";
     }
     BOOST_CHECK_THROW(tsmd_process(dir.path() + "/data", 1, {"--config", cfg}), std::runtime_error);
+    // Exit code 2 with a message that names the variable (ccm.md §7.4, operations.md §1).
+    ::unsetenv("OPENTSM_TEST_KEK_UNSET");
+    child_process tsmd({tsmd_process::binary(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                        "--data-dir", dir.path() + "/data", "--config", cfg},
+                       dir.path() + "/tsmd-run.log");
+    auto code = tsmd.wait_exit(std::chrono::seconds(30));
+    BOOST_REQUIRE(code.has_value());
+    BOOST_CHECK_EQUAL(*code, 2);
+    const std::string log = tsmd.log();
+    BOOST_CHECK_MESSAGE(log.find("environment variable OPENTSM_TEST_KEK_UNSET (keys.kek_env) is not set")
+                            != std::string::npos,
+                        log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

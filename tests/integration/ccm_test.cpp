@@ -1,5 +1,6 @@
 // Card content management end to end: SP → tsmd → WebSocket touch point → sandbox secure element.
 #include "card_touch_point.hpp"
+#include "file_scan.hpp"
 #include "tsm_env.hpp"
 
 #include "tsm/core/gp/initialize_update.hpp"
@@ -152,6 +153,16 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     BOOST_CHECK(!card.find_application(*from_hex("D0D1D2D3D4D5010101")));
     BOOST_CHECK(!card.find_application(*from_hex("010203040506070801")));
     BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+
+    // The personalization data was stored sealed (ccm.md §7.6): neither the database (tables,
+    // WAL) nor the log holds it, in hex or binary.
+    const std::string log = env.tsmd->log();
+    BOOST_REQUIRE_EQUAL(env.tsmd->terminate(), 0);
+    const std::string db = env.dir.path() + "/data/db";
+    BOOST_CHECK(!tree_contains(db, secret));
+    BOOST_CHECK(!tree_contains(db, *from_hex(secret)));
+    BOOST_CHECK(!tree_contains(db, from_hex(secret)->substr(3))); // the value without its DGI header
+    BOOST_CHECK(log.find(secret) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(response_mac_and_encryption_level_works_end_to_end) {
@@ -264,7 +275,29 @@ BOOST_AUTO_TEST_CASE(ccm_requests_are_validated_and_card_keys_required) {
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "no-card-keys");
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(200)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(200));
+}
+
+BOOST_AUTO_TEST_CASE(storedata_beyond_256_blocks_is_data_too_large) {
+    tsm_env env;
+    put_card_keys(env, test_key);
+    tsm::sandbox::secure_element card;
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    card_touch_point tp{ws, card, {}};
+    // 257 blocks of 239 bytes (ccm.md §3.3) and then some.
+    const std::string data = to_hex(std::string(257 * 239 + 100, '\x5A'));
+    std::string op = post_op(env, s.session_id, "/ccm/storedata",
+                             R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + data + R"("})");
+    BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 1); // checked after round 1, before anything else
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 413);
+    BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "data-too-large");
+    BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
+    for (const auto& f : tp.frames_seen) {
+        BOOST_CHECK(f.find("\"8482") == std::string::npos); // no EXTERNAL AUTHENTICATE
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(full_delivery_with_several_operations_in_order) {
     BOOST_CHECK_EQUAL(str((*f1)["commands"].as_array()[0]), "00A4040000");
     BOOST_CHECK_EQUAL((*f1)["stopOnError"].as_bool(), false);
     // Nothing else is pushed while batch 1 is unanswered.
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(300)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(300));
     ws.send(R"({"type":"responses","batch":)" + std::to_string((*f1)["batch"].as_int64())
             + R"(,"responses":["6F009000","9F7F2A01029000"]})");
 
@@ -60,6 +60,8 @@ BOOST_AUTO_TEST_CASE(full_delivery_with_several_operations_in_order) {
     BOOST_CHECK_EQUAL(st.status, 200);
     BOOST_CHECK_EQUAL(st.json().as_object().at("statusCode").as_int64(), 200);
     BOOST_CHECK_EQUAL(str(st.json().as_object().at("operationId")), op1);
+    BOOST_CHECK_MESSAGE(st.json() == boost::json::value(*cb1),
+                        "status " << st.body << " vs callback " << boost::json::serialize(*cb1));
 
     auto done = env.complete(s.session_id, true, "Installed");
     BOOST_CHECK_EQUAL(done.status, 200);
@@ -169,8 +171,10 @@ BOOST_AUTO_TEST_CASE(touch_point_disconnects_mid_batch_and_resumes) {
     const std::string answer = R"({"type":"responses","batch":)" + std::to_string(batch)
         + R"(,"responses":["9000","9000"]})";
     again.send(answer);
-    again.send(answer); // a duplicate answer is ignored
+    again.send(answer); // a duplicate answer is ignored, silently
     BOOST_REQUIRE(env.sp.wait_callback(op));
+    require_no_frame_pending(again); // no error frame for the duplicate
+    BOOST_CHECK(again.skipped.size() == 1u && str(again.skipped[0]["type"]) == "resumed");
 
     // The next operation gets a new batch number and only one callback was made for the first.
     std::string op2 = env.transceive_ok(s.session_id, {"80CA004500"});
@@ -194,12 +198,20 @@ BOOST_AUTO_TEST_CASE(client_error_fails_running_and_queued_operations) {
     BOOST_REQUIRE(cb1);
     BOOST_REQUIRE(cb2);
     BOOST_CHECK_NE((*cb1)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL((*cb1)["statusCode"].as_int64(), 500);
     BOOST_CHECK_EQUAL(str((*cb1)["error"].as_object()["code"]), "client-error");
     BOOST_CHECK_EQUAL(str((*cb1)["error"].as_object()["message"]), "card removed");
     BOOST_CHECK_NE((*cb2)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL((*cb2)["statusCode"].as_int64(), 500);
+    BOOST_CHECK_EQUAL(str((*cb2)["error"].as_object()["code"]), "client-error"); // the queued one too
     auto status = ws.read_type("status");
     BOOST_REQUIRE(status);
     BOOST_CHECK_EQUAL(str((*status)["code"]), "FAILED");
+    BOOST_CHECK_EQUAL((*status)["success"].as_bool(), false);
+    BOOST_CHECK_EQUAL(str((*status)["message"]), "Aborted by the touch point");
+    BOOST_CHECK(!ws.read(std::chrono::seconds(5)));
+    BOOST_CHECK(ws.closed());
+    BOOST_CHECK_EQUAL(ws.close_code(), 1000u);
     // The session is over for the SP too.
     BOOST_CHECK_EQUAL(env.transceive(s.session_id, {"00A4040000"}).status, 409);
 }
@@ -207,13 +219,77 @@ BOOST_AUTO_TEST_CASE(client_error_fails_running_and_queued_operations) {
 BOOST_AUTO_TEST_CASE(sp_refusing_the_delivery_fails_the_session) {
     tsm_env env;
     env.sp.delivery_status = 404;
+    env.sp.hold_deliveries(); // so that an operation is queued before the refusal
     ws_client ws(env.tsmd->port());
     ws.send(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
-    BOOST_REQUIRE(ws.read_type("session"));
+    auto session = ws.read_type("session");
+    BOOST_REQUIRE(session);
+    BOOST_REQUIRE(env.sp.wait_delivery());
+    // Operations are accepted while the delivery request is unanswered.
+    const std::string op = env.transceive_ok(str((*session)["sessionId"]), {"00A4040000"});
+    BOOST_REQUIRE(ws.read_type("commands"));
+    env.sp.release_deliveries();
     auto status = ws.read_type("status");
     BOOST_REQUIRE(status);
     BOOST_CHECK_EQUAL(str((*status)["code"]), "FAILED");
     BOOST_CHECK_EQUAL((*status)["success"].as_bool(), false);
+    BOOST_CHECK_EQUAL(str((*status)["message"]), "The service provider could not deliver this service");
+    BOOST_CHECK(!ws.read(std::chrono::seconds(5)));
+    BOOST_CHECK(ws.closed());
+    BOOST_CHECK_EQUAL(ws.close_code(), 1000u);
+    // The operation fails with the documented callback (architecture.md §8).
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 409);
+    BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "delivery-refused");
+    BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_app_removed_before_the_delivery_request_is_resent_fails_the_session) {
+    tsm_env env;
+    env.sp.hold_deliveries(); // the SP never answers: the session stays delivering
+    delivered_session s;
+    std::string op;
+    {
+        ws_client ws(env.tsmd->port());
+        s = env.deliver(ws);
+        op = env.transceive_ok(s.session_id, {"00A4040000"});
+        ws.drop();
+    }
+    BOOST_REQUIRE_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/apps/" + app_id).status, 200);
+    env.restart_after_kill(); // recovery would send the delivery request again: the app is gone
+    env.sp.release_deliveries();
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 409);
+    BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "app-removed");
+    BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
+    BOOST_CHECK_EQUAL(env.sp.delivery_count(), 1u); // no delivery request for the removed app
+    // The touch point learns it on resume: the final status, then close 1000.
+    ws_client again(env.tsmd->port());
+    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    auto status = again.read_type("status", std::chrono::seconds(10));
+    BOOST_REQUIRE(status);
+    BOOST_CHECK_EQUAL(str((*status)["code"]), "FAILED");
+    BOOST_CHECK_EQUAL((*status)["success"].as_bool(), false);
+    BOOST_CHECK_EQUAL(str((*status)["message"]), "Service unavailable");
+    BOOST_CHECK(!again.read(std::chrono::seconds(5)));
+    BOOST_CHECK(again.closed());
+    BOOST_CHECK_EQUAL(again.close_code(), 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_shard_answers_deliver_with_unavailable) {
+    tsm_env env(1, "[limits]\nmax_sessions_per_shard = 1\n");
+    ws_client first(env.tsmd->port());
+    env.deliver(first);
+    ws_client second(env.tsmd->port());
+    second.send(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+    auto e = second.read_type("error", std::chrono::seconds(10));
+    BOOST_REQUIRE(e);
+    BOOST_CHECK_EQUAL(str((*e)["code"]), "unavailable");
+    BOOST_CHECK(!str((*e)["message"]).empty());
+    BOOST_CHECK(second.skipped.empty()); // no session frame before the refusal
+    BOOST_CHECK_EQUAL(env.sp.delivery_count(), 1u); // only the first session reached the SP
 }
 
 BOOST_AUTO_TEST_CASE(session_without_progress_expires) {
@@ -289,9 +365,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(slow_sp)
 
 BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
-    tsm_env env;           // its fake SP answers callbacks slowly
+    tsm_env env;           // its fake SP holds every callback until the end of the test
     fake_sp fast;          // another SP that answers at once
-    env.sp.callback_delay_ms = 3000;
+    env.sp.hold_callbacks();
     BOOST_REQUIRE_EQUAL(env.register_app("fa570001", app_key, {}, fast.base()).status, 200);
 
     ws_client slow_ws(env.tsmd->port());
@@ -301,6 +377,11 @@ BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
         slow_ops.push_back(env.transceive_ok(slow.session_id, {"00A4040000"}));
         BOOST_REQUIRE_EQUAL(answer_batch(slow_ws), slow_ops.back());
     }
+    // The slow SP has the first callback and sits on it.
+    for (int i = 0; i < 500 && env.sp.callback_count(slow_ops[0]) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    BOOST_REQUIRE_GT(env.sp.callback_count(slow_ops[0]), 0u);
 
     ws_client fast_ws(env.tsmd->port());
     fast_ws.send(R"({"type":"deliver","appId":"fa570001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
@@ -308,7 +389,6 @@ BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
     BOOST_REQUIRE(s);
     const std::string fast_session = str((*s)["sessionId"]);
     BOOST_REQUIRE(fast.wait_delivery());
-    const auto started = std::chrono::steady_clock::now();
     for (int i = 0; i < 3; ++i) {
         auto r = http_call(env.tsmd->port(), "POST", "/transceive",
                            {{"app_id", "fa570001"}, {"app_key", app_key}, {"sessionId", fast_session},
@@ -317,10 +397,15 @@ BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
         BOOST_REQUIRE_EQUAL(r.status, 200);
         const std::string op = str(r.json().as_object()["operationId"]);
         BOOST_REQUIRE_EQUAL(answer_batch(fast_ws), op);
-        BOOST_REQUIRE(fast.wait_callback(op, std::chrono::seconds(5)));
+        BOOST_REQUIRE(fast.wait_callback(op, std::chrono::seconds(10)));
     }
-    // Three round trips with callbacks finished while the slow SP still sits on its first ones.
-    BOOST_CHECK_LT(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(), 2500);
+    // Three round trips with callbacks finished while the slow SP still holds its first one:
+    // none of the slow session's callbacks has been answered.
+    BOOST_CHECK_GT(env.sp.held_callbacks(), 0u);
+    for (const auto& op : slow_ops) {
+        BOOST_CHECK(!env.sp.wait_callback(op, std::chrono::milliseconds(0)));
+    }
+    env.sp.release_callbacks();
     for (const auto& op : slow_ops) {
         BOOST_CHECK(env.sp.wait_callback(op, std::chrono::seconds(15)));
     }

@@ -348,7 +348,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_and_nothing_is_stored) {
     BOOST_CHECK_EQUAL(unauth.status, 401);
 
     // Nothing was stored: no operation reached the touch point, no callback was sent.
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(300)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(300));
     BOOST_CHECK(env.sp.callbacks().empty());
 }
 
@@ -367,7 +367,7 @@ BOOST_AUTO_TEST_CASE(create_and_delete_need_a_picc_key_commands_do_not) {
         BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 412);
         BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "no-card-keys");
     }
-    BOOST_CHECK(!ws.read(std::chrono::milliseconds(200)));
+    require_no_frame_pending(ws, std::chrono::milliseconds(200));
     // commands run without any key; a missing application is the card's answer (A0).
     auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/commands", R"({"aid":"F1A2B3","commands":["6F"]})"));
     BOOST_CHECK_EQUAL(cb["statusCode"].as_int64(), 500);

@@ -10,6 +10,34 @@ using namespace tsm::test;
 BOOST_AUTO_TEST_SUITE(recovery)
 
 BOOST_AUTO_TEST_CASE(sigkill_between_ack_and_push_then_resume) {
+    // The operation is acknowledged (durable) while no touch point is bound, so its batch is never
+    // pushed before the kill: the restarted tsmd must push it on resume.
+    tsm_env env;
+    delivered_session s;
+    {
+        ws_client ws(env.tsmd->port());
+        s = env.deliver(ws);
+        ws.drop();
+    }
+    const std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
+    env.restart_after_kill();
+    ws_client ws(env.tsmd->port());
+    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    BOOST_REQUIRE(ws.read_type("resumed", std::chrono::seconds(10)));
+    auto f = ws.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(f);
+    BOOST_CHECK_EQUAL(str((*f)["operationId"]), op);
+    BOOST_CHECK_EQUAL(str((*f)["commands"].as_array()[0]), "00A4040000");
+    ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64()) + R"(,"responses":["9000"]})");
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL(str((*cb)["responses"].as_array()[0]), "9000");
+    BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+    BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_between_push_and_answer_then_resume) {
     tsm_env env;
     delivered_session s;
     std::string op;

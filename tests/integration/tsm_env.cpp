@@ -119,4 +119,16 @@ std::string answer_batch(ws_client& ws, std::chrono::milliseconds timeout) {
     return str((*frame)["operationId"]);
 }
 
+void require_no_frame_pending(ws_client& ws, std::chrono::milliseconds window) {
+    if (window.count() > 0) {
+        auto early = ws.read(window);
+        BOOST_REQUIRE_MESSAGE(!early, "unexpected frame: " << early.value_or(""));
+    }
+    ws.send(R"({"type":"describe","appId":")" + app_id + R"(","serviceId":"demo"})");
+    auto next = ws.read_json(std::chrono::seconds(10));
+    BOOST_REQUIRE_MESSAGE(next, "no frame after describe");
+    BOOST_REQUIRE_MESSAGE(str((*next)["type"]) == "description",
+                          "a frame came before the description: " << boost::json::serialize(*next));
+}
+
 } // namespace tsm::test

@@ -56,6 +56,11 @@ public:
 /// Returns the operationId of the batch (empty when no batch arrived).
 std::string answer_batch(ws_client& ws, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// Proves that `ws` holds no unread frame: none arrives within `window`, then a `describe` is
+/// sent and its `description` must be the very next frame (a late frame, an error included,
+/// would come before it).
+void require_no_frame_pending(ws_client& ws, std::chrono::milliseconds window = std::chrono::milliseconds(0));
+
 std::string str(const boost::json::value& v);
 
 } // namespace tsm::test

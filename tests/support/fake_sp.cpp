@@ -31,41 +31,61 @@ struct fake_sp::handler : transport::http_handler {
         if (path == "/deliver") {
             boost::system::error_code ec;
             auto v = boost::json::parse(req.body, ec);
+            r.status = sp.delivery_status.load();
+            r.body = "{}";
+            std::function<void()> answer = [respond = std::move(respond), r = std::move(r)]() mutable {
+                respond(std::move(r));
+            };
+            bool held = false;
             {
                 std::lock_guard lk(sp.mu_);
                 sp.deliveries_.push_back(ec || !v.is_object() ? boost::json::object{} : v.as_object());
                 ++sp.delivery_total_;
                 sp.last_method_ = req.method;
+                held = sp.holding_deliveries_;
+                if (held) {
+                    sp.held_deliveries_.push_back(std::move(answer));
+                }
             }
             sp.cv_.notify_all();
-            r.status = sp.delivery_status.load();
-            r.body = "{}";
-            respond(std::move(r));
+            if (!held) {
+                answer();
+            }
             return;
         }
         if (path.rfind("/cb/", 0) == 0) {
             boost::system::error_code ec;
             auto v = boost::json::parse(req.body, ec);
             boost::json::object body = ec || !v.is_object() ? boost::json::object{} : v.as_object();
-            bool fail = false;
             int expected = sp.fail_callbacks.load();
             while (expected > 0 && !sp.fail_callbacks.compare_exchange_weak(expected, expected - 1)) {
             }
-            fail = expected > 0;
+            const bool fail = expected > 0;
+            r.status = fail ? 500 : 200;
+            r.body = "{}";
+            // A callback counts as accepted (wait_callback) once it is answered 200.
+            std::function<void()> answer = [owner = &sp, path, body, fail, respond = std::move(respond),
+                                            r = std::move(r)]() mutable {
+                if (!fail) {
+                    std::lock_guard lk(owner->mu_);
+                    owner->accepted_callbacks_.emplace_back(path, body);
+                }
+                owner->cv_.notify_all();
+                respond(std::move(r));
+            };
+            bool held = false;
             {
                 std::lock_guard lk(sp.mu_);
                 sp.callbacks_.emplace_back(path, body);
-                if (!fail) {
-                    sp.accepted_callbacks_.emplace_back(path, body);
+                held = sp.holding_callbacks_;
+                if (held) {
+                    sp.held_callbacks_.push_back(std::move(answer));
                 }
             }
             sp.cv_.notify_all();
-            if (int d = sp.callback_delay_ms.load(); d > 0) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(d));
+            if (!held) {
+                answer();
             }
-            r.status = fail ? 500 : 200;
-            r.body = "{}";
-            respond(std::move(r));
             return;
         }
         respond(transport::make_error_response(404, "not-found", "fake sp: no such path"));
@@ -86,10 +106,44 @@ fake_sp::fake_sp() : handler_(std::make_unique<handler>(*this)) {
 }
 
 fake_sp::~fake_sp() {
+    // Held answers go out before the server stops (their connections may be gone already).
+    release_deliveries();
+    release_callbacks();
     server_->stop_accepting();
     ioc_.stop();
     thread_.join();
     server_.reset();
+}
+
+void fake_sp::release(bool& holding, std::vector<std::function<void()>>& held) {
+    std::vector<std::function<void()>> out;
+    {
+        std::lock_guard lk(mu_);
+        holding = false;
+        out.swap(held);
+    }
+    for (auto& answer : out) {
+        answer(); // without mu_: answering takes it
+    }
+}
+
+void fake_sp::hold_deliveries() {
+    std::lock_guard lk(mu_);
+    holding_deliveries_ = true;
+}
+
+void fake_sp::release_deliveries() { release(holding_deliveries_, held_deliveries_); }
+
+void fake_sp::hold_callbacks() {
+    std::lock_guard lk(mu_);
+    holding_callbacks_ = true;
+}
+
+void fake_sp::release_callbacks() { release(holding_callbacks_, held_callbacks_); }
+
+std::size_t fake_sp::held_callbacks() {
+    std::lock_guard lk(mu_);
+    return held_callbacks_.size();
 }
 
 std::string fake_sp::base() const {

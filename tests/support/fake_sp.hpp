@@ -2,7 +2,8 @@
 /// A real HTTP Service Provider for integration tests, on 127.0.0.1 port 0 in its own thread.
 /// Serves descriptions (`/desc/{serviceId}`), accepts delivery requests (`/deliver`) and records
 /// operation callbacks (`/cb/...`). Behaviour is scripted per test; everything it receives is
-/// recorded and can be awaited with a timeout.
+/// recorded and can be awaited with a timeout. Answers can be held back (a latch the test
+/// releases) to stand for a slow SP without sleeping in its only io thread.
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,7 +36,14 @@ public:
     // Scripting.
     std::atomic<int> delivery_status{200};     ///< answer to the delivery request
     std::atomic<int> fail_callbacks{0};        ///< the next N callbacks get 500
-    std::atomic<int> callback_delay_ms{0};     ///< delay before answering a callback
+
+    /// From now on delivery requests (callbacks) are recorded at once but answered only by
+    /// release_deliveries() (release_callbacks()); later ones are answered at once again.
+    void hold_deliveries();
+    void release_deliveries();
+    void hold_callbacks();
+    void release_callbacks();
+    std::size_t held_callbacks(); ///< callbacks received and not answered yet
 
     /// Waits for the next delivery request body.
     std::optional<boost::json::object> wait_delivery(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -49,6 +58,8 @@ public:
 
 private:
     struct handler;
+    /// Stops holding and sends every held answer.
+    void release(bool& holding, std::vector<std::function<void()>>& held);
     std::unique_ptr<handler> handler_;
     boost::asio::io_context ioc_;
     std::unique_ptr<transport::http_server> server_;
@@ -61,6 +72,10 @@ private:
     std::string last_method_;
     std::vector<std::pair<std::string, boost::json::object>> callbacks_;
     std::vector<std::pair<std::string, boost::json::object>> accepted_callbacks_;
+    bool holding_deliveries_ = false;
+    bool holding_callbacks_ = false;
+    std::vector<std::function<void()>> held_deliveries_; ///< answers not sent yet
+    std::vector<std::function<void()>> held_callbacks_;
 };
 
 } // namespace tsm::test

@@ -6,6 +6,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/test/unit_test.hpp>
 
 namespace tsm::test {
 
@@ -155,8 +156,12 @@ std::optional<boost::json::object> ws_client::read_type(const std::string& type,
         if (!m) {
             return std::nullopt;
         }
-        if (m->contains("type") && (*m)["type"].is_string() && (*m)["type"].as_string() == type) {
+        const bool typed = m->contains("type") && (*m)["type"].is_string();
+        if (typed && (*m)["type"].as_string() == type) {
             return m;
+        }
+        if (typed && (*m)["type"].as_string() == "error") {
+            BOOST_ERROR("unexpected error frame while waiting for '" << type << "': " << boost::json::serialize(*m));
         }
         skipped.push_back(std::move(*m));
     }

@@ -44,7 +44,8 @@ public:
     std::optional<std::string> read(std::chrono::milliseconds timeout = 5s);
     /// Next message parsed; nullopt on timeout/close/not JSON.
     std::optional<boost::json::object> read_json(std::chrono::milliseconds timeout = 5s);
-    /// Reads until a message of `type` arrives (others are collected in `skipped`).
+    /// Reads until a message of `type` arrives (others are collected in `skipped`). An `error`
+    /// frame set aside on the way fails the test: no stray error may go unnoticed.
     std::optional<boost::json::object> read_type(const std::string& type,
                                                  std::chrono::milliseconds timeout = 5s);
     bool closed() const noexcept { return closed_; }
@@ -53,6 +54,7 @@ public:
     void drop();
     void close(unsigned code = 1000);
 
+    /// Frames read_type set aside (other types than the one awaited), in arrival order.
     std::vector<boost::json::object> skipped;
 
 private:

@@ -9,7 +9,8 @@ namespace tsm::test {
 
 class tsmd_process {
 public:
-    /// Starts tsmd with `--data-dir dir --shards shards` plus `extra` arguments; waits for "ready".
+    /// Starts tsmd with `--data-dir dir --shards shards` plus `extra` arguments; waits (bounded:
+    /// 30 s) for "ready". Throws std::runtime_error, with the log, when it does not come.
     tsmd_process(std::string data_dir, unsigned shards, std::vector<std::string> extra = {});
     ~tsmd_process();
     tsmd_process(const tsmd_process&) = delete;
@@ -21,7 +22,8 @@ public:
     unsigned short admin_port() const;
     pid_t pid() const noexcept { return pid_; }
 
-    /// SIGTERM and wait; returns the exit status (or -1 when killed by a signal).
+    /// SIGTERM and wait (bounded: 30 s, then SIGKILL and the test fails); returns the exit
+    /// status (or -1 when killed by a signal).
     int terminate();
     /// SIGKILL and wait.
     void kill();

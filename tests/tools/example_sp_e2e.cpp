@@ -9,7 +9,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
-#include <future>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -72,23 +74,40 @@ touchpoint_run run_touchpoint_in_process(const tools::touchpoint::touchpoint_opt
                                          tools::touchpoint::virtual_card& card, const std::string& ws_url,
                                          const std::function<void()>& stop_servers, const std::string& what) {
     using namespace tools::touchpoint;
-    auto out = std::make_shared<std::ostringstream>();
-    auto err = std::make_shared<std::ostringstream>();
-    auto done = std::async(std::launch::async, [&options, &card, out, err, ws_url] {
+    // The driver runs on a detached thread that shares only this state (and the card), so a
+    // driver that never returns cannot block the test's return the way a future's destructor does.
+    struct driver_state {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool done = false;
+        int code = 0;
+        std::ostringstream out;
+        std::ostringstream err;
+    };
+    auto state = std::make_shared<driver_state>();
+    std::thread([state, options, &card, ws_url] {
         channel_factory connect = [ws_url](std::string& e) { return connect_ws(ws_url, ws_channel_options{}, e); };
-        touchpoint_driver driver(options, card, std::move(connect), *out, *err);
+        touchpoint_driver driver(options, card, std::move(connect), state->out, state->err);
         driver.set_reconnect_delay(50ms);
-        return driver.run();
-    });
-    if (done.wait_for(90s) != std::future_status::ready) {
+        const int code = driver.run();
+        std::lock_guard lock(state->mu);
+        state->code = code;
+        state->done = true;
+        state->cv.notify_all();
+    }).detach();
+    std::unique_lock lock(state->mu);
+    if (!state->cv.wait_for(lock, 90s, [&] { return state->done; })) {
+        lock.unlock();
         stop_servers(); // unblocks the driver: the server side goes away
-        done.wait_for(60s);
-        BOOST_FAIL(what << " timed out");
+        lock.lock();
+        const bool stopped = state->cv.wait_for(lock, 60s, [&] { return state->done; });
+        // A driver that ignores even that is left blocked on its thread; the test fails either way.
+        BOOST_FAIL(what << " timed out" << (stopped ? "" : " and its driver did not stop"));
     }
     touchpoint_run run;
-    run.code = done.get();
-    run.out = out->str();
-    run.err = err->str();
+    run.code = state->code;
+    run.out = state->out.str();
+    run.err = state->err.str();
     return run;
 }
 

@@ -4,6 +4,8 @@
 #include "touchpoint/sim_card.hpp"
 #include "tsmctl/sync_http_client.hpp"
 
+#include "refused_port.hpp"
+
 #include "tsm/core/hex.hpp"
 #include "tsm/core/json_writer.hpp"
 
@@ -211,7 +213,8 @@ BOOST_AUTO_TEST_CASE(stop_ends_waiting_sessions_with_failure) {
     o.tsm_url = tsmd.url();
     o.app_id = "sp-1";
     o.app_key = "A1B2";
-    o.public_url = "http://127.0.0.1:9"; // discard port: callbacks never reach the SP
+    const tsm::test::refused_port nowhere; // bound, never listening: callbacks never reach the SP
+    o.public_url = nowhere.url();
     std::ostringstream log;
     sp_app lonely(o, log);
     std::string error;

@@ -5,6 +5,8 @@
 #include "example_sp/http_listener.hpp"
 #include "tsmctl/tsmctl_command.hpp"
 
+#include "refused_port.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
@@ -288,13 +290,9 @@ BOOST_AUTO_TEST_CASE(keys_echoed_by_the_server_are_never_printed) {
 }
 
 BOOST_AUTO_TEST_CASE(connection_failure_exits_1_without_keys) {
-    std::string url;
-    {
-        fake_admin admin; // learn a free port, then close it
-        url = admin.url();
-    }
+    const tsm::test::refused_port nobody; // bound, never listening: the connection is refused
     temp_file keys(keys_json());
-    auto r = run({"--admin", url, "iins", "put", "8A2C10", "--isd", isd, "--kvn", "0x30", "--keys-file", keys.str()});
+    auto r = run({"--admin", nobody.url(), "iins", "put", "8A2C10", "--isd", isd, "--kvn", "0x30", "--keys-file", keys.str()});
     BOOST_TEST(r.code == 1);
     BOOST_TEST(!r.err.empty());
     BOOST_TEST(r.out.empty());

@@ -296,12 +296,14 @@ BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
     auto store = open_store(tmp.db());
     boost::asio::io_context ioc;
     int done = 0;
-    // submitted back to back: likely one group; either way the last write must win
+    // submitted back to back: likely one group; either way the last write of each key must win.
+    // "x" ends with a put (its entry must be exactly that one: nothing was lost), "y" with a
+    // delete in the same write set as its last put.
     for (int i = 0; i < 3; ++i) {
         core::write_set w;
-        w.put_outbox = {{"x", "u", std::to_string(i), i}};
+        w.put_outbox = {{"x", "u", std::to_string(i), i}, {"y", "v", std::to_string(i), i}};
         if (i == 2) {
-            w.delete_outbox = {"x"};
+            w.delete_outbox = {"y"};
         }
         store->commit(std::move(w), durability::sync, ioc.get_executor(),
                       [&](std::error_code ec) {
@@ -310,7 +312,12 @@ BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
                       });
     }
     run_until(ioc, [&] { return done == 3; });
-    BOOST_TEST(load_all(*store).outbox.empty());
+    auto outbox = load_all(*store).outbox;
+    BOOST_REQUIRE_EQUAL(outbox.size(), 1u);
+    BOOST_TEST(outbox[0].id == "x");
+    BOOST_TEST(outbox[0].url == "u");
+    BOOST_TEST(outbox[0].body == "2");
+    BOOST_TEST(outbox[0].created_ms == 2);
 }
 
 BOOST_AUTO_TEST_CASE(completions_follow_submission_order) {

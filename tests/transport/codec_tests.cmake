@@ -1,1 +1,0 @@
-set(TSM_TRANSPORT_CODEC_TESTS json_codec_test.cpp)

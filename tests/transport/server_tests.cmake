@@ -1,1 +1,0 @@
-set(TSM_TRANSPORT_SERVER_TESTS http_server_test.cpp ws_hub_test.cpp)
