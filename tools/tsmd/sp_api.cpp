@@ -69,7 +69,7 @@ std::string session_id_of(const transport::http_request& req) {
 
 sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
                const core::secret_hasher& hasher, const core::key_vault& vault,
-               transport::json_limits limits, health& h, boost::asio::thread_pool& blocking)
+               transport::json_limits limits, const transport::health_api& h, boost::asio::thread_pool& blocking)
     : shards_(std::move(shards)), store_(store), hasher_(hasher), vault_(vault), limits_(limits),
       health_(h), capfiles_(store, blocking) {}
 
@@ -78,8 +78,7 @@ shard_context& sp_api::owner(const std::string& session_id) {
 }
 
 void sp_api::on_request(transport::http_request req, transport::http_responder respond) {
-    if (auto r = health_.serve(req)) {
-        respond(std::move(*r));
+    if (health_.serve(req, respond)) {
         return;
     }
     const std::string_view path = req.path();

@@ -2,7 +2,7 @@
 /// The SP-facing REST API (Fidesmo compatible): authentication, request shape, then hand-off to
 /// the owner shard's session service. Also serves /healthz, /readyz and /metrics.
 #include "capfile_api.hpp"
-#include "health.hpp"
+#include "tsm/transport/health/health_api.hpp"
 #include "shard_context.hpp"
 
 #include "tsm/core/record_store.hpp"
@@ -19,7 +19,7 @@ class sp_api final : public transport::http_handler {
 public:
     sp_api(std::vector<shard_context*> shards, core::record_store& store,
            const core::secret_hasher& hasher, const core::key_vault& vault,
-           transport::json_limits limits, health& h, boost::asio::thread_pool& blocking);
+           transport::json_limits limits, const transport::health_api& h, boost::asio::thread_pool& blocking);
     void on_request(transport::http_request req, transport::http_responder respond) override;
 
 private:
@@ -42,7 +42,7 @@ private:
     const core::secret_hasher& hasher_;
     const core::key_vault& vault_;
     transport::json_limits limits_;
-    health& health_;
+    const transport::health_api& health_;
     capfile_api capfiles_;
 };
 

@@ -47,30 +47,6 @@ std::string decode_commands_body(std::string_view json, const json_limits& limit
 /// (a string literal or an object), or `""` when absent.
 std::string decode_completed_body(std::string_view json, bool& success, std::string& message_json);
 
-/// Admin app body.
-struct app_body {
-    std::string key_hex;
-    std::string description_url;
-    std::string delivery_url;
-    std::string delivery_method = "PUT";
-    std::vector<std::string> callback_prefixes;
-};
-std::string decode_app_body(std::string_view json, app_body& out);
-
-/// Admin card / IIN master key body. Key fields stay hex text; the caller validates and wipes them.
-struct card_keys_body {
-    std::string iin;
-    std::string isd;
-    std::string scp;
-    std::int64_t kvn = -1;
-    std::string enc;
-    std::string mac;
-    std::string dek;
-    std::string diversification;
-    std::string security_level; ///< hex byte, e.g. "03"
-};
-std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
-
 /// Body of the /ccm/* operations (install, delete, storedata); the handler checks which fields
 /// its operation needs. Hex fields stay text.
 struct ccm_body {
