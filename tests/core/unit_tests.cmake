@@ -16,4 +16,6 @@ set(TSM_CORE_UNIT_TESTS
   session_service_resume_test.cpp
   session_service_ending_test.cpp
   session_service_recovery_test.cpp
-  outbox_relay_test.cpp)
+  outbox_relay_test.cpp
+  card_keys_spec_test.cpp
+  validate_app_test.cpp)

@@ -50,7 +50,7 @@ core::api_result<core::card_keys_record> build(bool master, const std::string& i
 /// A record as PUT builds it; fails the test on a validation error.
 core::card_keys_record built(bool master, const std::string& id, const std::string& body, const core::key_vault& vault) {
     auto rec = build(master, id, body, vault);
-    BOOST_REQUIRE_MESSAGE(rec.has_value(), rec.has_value() ? "" : rec.error().message);
+    BOOST_REQUIRE_MESSAGE(rec.has_value(), (rec.has_value() ? std::string() : rec.error().message));
     return *rec;
 }
 
