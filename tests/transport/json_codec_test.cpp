@@ -211,34 +211,6 @@ BOOST_AUTO_TEST_CASE(decodes_a_short_message_after_a_long_one) {
 
 // ---------------------------------------------------------------- admin bodies
 
-BOOST_AUTO_TEST_CASE(app_body_decodes_every_member) {
-    tr::app_body a;
-    BOOST_TEST(tr::decode_app_body(R"({"key":"00112233","descriptionUrl":"https://sp/d","deliveryUrl":"https://sp/v",
-        "deliveryMethod":"POST","callbackPrefixes":["https://sp/cb/","https://sp2/"]})", a) == "");
-    BOOST_TEST(a.key_hex == "00112233");
-    BOOST_TEST(a.description_url == "https://sp/d");
-    BOOST_TEST(a.delivery_url == "https://sp/v");
-    BOOST_TEST(a.delivery_method == "POST");
-    BOOST_TEST(a.callback_prefixes == (std::vector<std::string>{"https://sp/cb/", "https://sp2/"}));
-    tr::app_body defaults;
-    BOOST_TEST(tr::decode_app_body("{}", defaults) == "");
-    BOOST_TEST(defaults.delivery_method == "PUT");
-}
-
-BOOST_AUTO_TEST_CASE(app_body_rejects_wrong_types_naming_the_field) {
-    for (auto [json, field] : {std::pair{R"({"key":1})", "key"}, std::pair{R"({"descriptionUrl":[]})", "descriptionUrl"},
-                               std::pair{R"({"deliveryUrl":null})", "deliveryUrl"},
-                               std::pair{R"({"deliveryMethod":true})", "deliveryMethod"},
-                               std::pair{R"({"callbackPrefixes":"https://sp/"})", "callbackPrefixes"},
-                               std::pair{R"({"callbackPrefixes":[1]})", "callbackPrefixes"}}) {
-        tr::app_body a;
-        check_error_names(tr::decode_app_body(json, a), field);
-    }
-    tr::app_body a;
-    BOOST_TEST(!tr::decode_app_body(R"({"key":"00"} {})", a).empty());
-    BOOST_TEST(!tr::decode_app_body("[]", a).empty());
-}
-
 // ---------------------------------------------------------------- is_json_object
 
 BOOST_AUTO_TEST_CASE(is_json_object_accepts_objects) {

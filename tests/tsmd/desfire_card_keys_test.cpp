@@ -1,9 +1,11 @@
 // open_desfire_key: card records give their key as stored, IIN master sets diversify with AN10922
 // (M = CIN || 000000 || system identifier); anything that does not open gives nullopt. Records are
-// built through card_keys_admin::build, as PUT /admin/v1/{cards,iins}/{id} does.
+// built as PUT /admin/v1/{cards,iins}/{id} does: the admin body decoder, then core::card_keys_spec.
 #include "desfire_card_keys.hpp"
 
-#include "card_keys_admin.hpp"
+#include "tsm/core/card_keys/card_keys_spec.hpp"
+#include "tsm/transport/admin_api/admin_bodies.hpp"
+#include "tsm/transport/admin_api/admin_json.hpp"
 
 #include "tsm/core/desfire/crypto.hpp"
 #include "tsm/core/hex.hpp"
@@ -35,22 +37,26 @@ core::gp::secret_key key_of(std::string_view hex) {
     return *k;
 }
 
+/// The record PUT builds from `body`, or the error message it answers with.
+core::api_result<core::card_keys_record> build(bool master, const std::string& id, const std::string& body,
+                                               const core::key_vault& vault) {
+    core::card_keys_input in;
+    if (auto st = transport::admin::decode_card_keys_body(body, in); !st) {
+        return st.error();
+    }
+    return core::card_keys_spec::build(master, id, in, vault);
+}
+
 /// A record as PUT builds it; fails the test on a validation error.
 core::card_keys_record built(bool master, const std::string& id, const std::string& body, const core::key_vault& vault) {
-    transport::http_request req;
-    req.method = "PUT";
-    req.body = body;
-    core::card_keys_record rec;
-    const std::string err = tsmd::card_keys_admin::build(master, id, req, vault, rec);
-    BOOST_REQUIRE_MESSAGE(err.empty(), err);
-    return rec;
+    auto rec = build(master, id, body, vault);
+    BOOST_REQUIRE_MESSAGE(rec.has_value(), (rec.has_value() ? std::string() : rec.error().message));
+    return *rec;
 }
 
 std::string build_error(bool master, const std::string& body, const core::key_vault& vault) {
-    transport::http_request req;
-    req.body = body;
-    core::card_keys_record rec;
-    return tsmd::card_keys_admin::build(master, master ? "8A2C10" : "04782E21801D80", req, vault, rec);
+    auto rec = build(master, master ? "8A2C10" : "04782E21801D80", body, vault);
+    return rec.has_value() ? std::string() : rec.error().message;
 }
 
 boost::json::object an10922_aes_vector() {
@@ -244,7 +250,7 @@ BOOST_AUTO_TEST_CASE(build_refuses_what_could_never_open) {
                    .find("at most 21 bytes") != std::string::npos);
     // GET never shows the key.
     auto rec = built(true, "8A2C10", df(R"("keyType":"AES","key":")" + aes_key + R"(","version":5)"), vault);
-    const std::string json = tsmd::card_keys_admin::to_json(rec);
+    const std::string json = transport::admin::card_keys_json(rec);
     BOOST_TEST(json == R"({"iin":"8A2C10","desfire":{"keyType":"AES","version":5,"diversification":"none","systemIdentifier":"","hasKey":true}})");
 }
 

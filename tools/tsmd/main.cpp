@@ -1,14 +1,13 @@
 // tsmd: the OpenTSM server. Composition root: the only place that knows every module.
-#include "admin_api.hpp"
 #include "ccm_operation_builder.hpp"
 #include "config.hpp"
 #include "desfire_operation_builder.hpp"
-#include "health.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
 #include "shard_context.hpp"
 #include "touch_point_gateway.hpp"
 
+#include "tsm/core/app_validation.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/operation_kinds.hpp"
 #include "tsm/core/transceive_operation.hpp"
@@ -16,6 +15,9 @@
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
+#include "tsm/transport/admin_api/admin_api.hpp"
+#include "tsm/transport/health/health_api.hpp"
+#include "tsm/transport/http_client.hpp"
 #include "tsm/transport/http_server.hpp"
 #include "tsm/transport/json_codec.hpp"
 #include "tsm/transport/sp_api/handler.hpp"
@@ -102,15 +104,26 @@ int run(const tsmd::config& cfg) {
     }
 
     // Apps declared in the config file are (re)registered at every start.
+    const core::url_check is_http_url = [](const std::string& url) {
+        transport::parsed_url p;
+        return transport::parse_http_url(url, p);
+    };
     std::vector<core::app_record> config_apps;
     for (const auto& a : cfg.apps) {
-        core::app_record app;
-        auto err = tsmd::admin_api::build_app(a.id, a.key_hex, a.description_url, a.delivery_url,
-                                              a.delivery_method, a.callback_prefixes, hasher, app);
-        if (!err.empty()) {
-            throw std::runtime_error("config app '" + a.id + "': " + err);
+        core::app_definition def;
+        def.app_id = a.id;
+        if (auto key = core::from_hex(a.key_hex)) {
+            def.key = std::move(*key);
         }
-        config_apps.push_back(std::move(app));
+        def.description_url = a.description_url;
+        def.delivery_url = a.delivery_url;
+        def.delivery_method = a.delivery_method;
+        def.callback_prefixes = a.callback_prefixes;
+        auto app = core::validate_app(def, hasher, is_http_url);
+        if (!app) {
+            throw std::runtime_error("config app '" + a.id + "': " + app.error().message);
+        }
+        config_apps.push_back(std::move(*app));
     }
     if (!config_apps.empty()) {
         core::write_set w;
@@ -230,10 +243,10 @@ int run(const tsmd::config& cfg) {
                                   {"apps", std::to_string(recovered.apps.size())}});
     recovered = {};
 
-    tsmd::health health;
-    health.probe = &probe;
-    health.store = &store->stats();
-    health.ws_connections = [&hub] { return hub.connection_count(); };
+    transport::health_api health({.probe = &probe,
+                                  .store = &store->stats(),
+                                  .ws_connections = [&hub] { return hub.connection_count(); },
+                                  .http_connections = {}});
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
@@ -282,17 +295,37 @@ int run(const tsmd::config& cfg) {
     sopts.ws.max_message_bytes = cfg.max_frame_bytes;
     sopts.ws.idle_timeout = cfg.ws_idle_timeout;
     transport::http_server server(contexts, sopts, sp, &hub, {"/touchpoint/v1"});
-    health.http_connections = [&server] { return server.connection_count(); };
+    health.set_http_connections([&server] { return server.connection_count(); });
     const std::string bound = server.listen(cfg.listen);
 
-    tsmd::admin_api admin(shards, *store, hasher, vault, cfg.admin_token, health);
+    // The shard runtime the admin API crosses shards with. Its services view each shard_context:
+    // the app directory stays owned by shard_context, so the view is released, not deleted.
+    std::vector<core::shard_services> services(pool.size());
+    struct release_directory_views {
+        std::vector<core::shard_services>& s;
+        ~release_directory_views() {
+            for (auto& v : s) {
+                (void)v.apps.release();
+            }
+        }
+    } release_views{services};
+    std::vector<core::shard_services*> service_views;
+    for (unsigned i = 0; i < pool.size(); ++i) {
+        services[i].index = i;
+        services[i].ioc = contexts[i];
+        services[i].apps.reset(&shards[i]->apps);
+        service_views.push_back(&services[i]);
+    }
+    core::shard_runtime runtime(pool, std::move(service_views));
+
+    transport::admin::admin_api admin(runtime, *store, hasher, vault, cfg.admin_token, health);
     transport::http_server_options aopts;
     transport::http_server admin_server({contexts[0]}, aopts, admin, nullptr, {});
     const std::string admin_bound = admin_server.listen(cfg.admin_listen);
 
     server.start();
     admin_server.start();
-    health.ready = true;
+    health.set_ready(true);
     std::printf("tsmd: listening on %s\ntsmd: admin on %s\ntsmd: ready (%u shards, data in %s)\n",
                 bound.c_str(), admin_bound.c_str(), pool.size(), cfg.data_dir.c_str());
     std::fflush(stdout);
@@ -306,7 +339,7 @@ int run(const tsmd::config& cfg) {
     signals_ctx.run();
 
     core::log::info("shutting down", {{"signal", std::to_string(received)}});
-    health.draining = true;
+    health.set_draining(true);
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");

@@ -253,48 +253,6 @@ std::string decode_touch_point_message(std::string_view json, const json_limits&
     return {};
 }
 
-std::string decode_app_body(std::string_view json, app_body& out) {
-    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
-        if (key == "key") {
-            return get_string(v, out.key_hex, "key");
-        }
-        if (key == "descriptionUrl") {
-            return get_string(v, out.description_url, "descriptionUrl");
-        }
-        if (key == "deliveryUrl") {
-            return get_string(v, out.delivery_url, "deliveryUrl");
-        }
-        if (key == "deliveryMethod") {
-            return get_string(v, out.delivery_method, "deliveryMethod");
-        }
-        if (key != "callbackPrefixes") {
-            return {};
-        }
-        ondemand::array arr;
-        if (v.get_array().get(arr)) {
-            return "callbackPrefixes must be an array of strings";
-        }
-        for (auto item : arr) {
-            std::string_view sv;
-            if (item.get_string().get(sv)) {
-                return "callbackPrefixes must be an array of strings";
-            }
-            out.callback_prefixes.emplace_back(sv);
-        }
-        return {};
-    });
-}
-
-std::string decode_card_keys_body(std::string_view json, card_keys_body& out) {
-    return for_each_field(json, [&](std::string_view key, ondemand::value v) -> std::string {
-        if (key == "kvn") {
-            return v.get_int64().get(out.kvn) ? "kvn must be an integer" : "";
-        }
-        static constexpr std::pair<std::string_view, std::string card_keys_body::*> strings[] = {
-            {"iin", &card_keys_body::iin}, {"isd", &card_keys_body::isd}, {"scp", &card_keys_body::scp},
-            {"enc", &card_keys_body::enc}, {"mac", &card_keys_body::mac}, {"dek", &card_keys_body::dek},
-            {"diversification", &card_keys_body::diversification},
-            {"securityLevel", &card_keys_body::security_level}};
         for (const auto& [name, member] : strings) {
             if (key == name) {
                 return get_string(v, out.*member, name);

@@ -39,29 +39,6 @@ struct touch_point_message {
 std::string decode_touch_point_message(std::string_view json, const json_limits& limits,
                                        touch_point_message& out);
 
-/// Admin app body.
-struct app_body {
-    std::string key_hex;
-    std::string description_url;
-    std::string delivery_url;
-    std::string delivery_method = "PUT";
-    std::vector<std::string> callback_prefixes;
-};
-std::string decode_app_body(std::string_view json, app_body& out);
-
-/// Admin card / IIN master key body. Key fields stay hex text; the caller validates and wipes them.
-struct card_keys_body {
-    std::string iin;
-    std::string isd;
-    std::string scp;
-    std::int64_t kvn = -1;
-    std::string enc;
-    std::string mac;
-    std::string dek;
-    std::string diversification;
-    std::string security_level; ///< hex byte, e.g. "03"
-};
-std::string decode_card_keys_body(std::string_view json, card_keys_body& out);
 
 /// True when `json` is exactly one valid JSON object.
 bool is_json_object(std::string_view json);

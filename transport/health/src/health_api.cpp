@@ -1,65 +1,28 @@
-#include "health.hpp"
+#include "tsm/transport/health/health_api.hpp"
+
+#include "metrics_text.hpp"
 
 #include <cstdio>
 
-namespace tsm::tsmd {
+namespace tsm::transport {
 namespace {
 
-void line(std::string& out, const char* name, const char* labels, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    out += name;
-    out += labels;
-    out.push_back(' ');
-    out += buf;
-    out.push_back('\n');
-}
-
-void help(std::string& out, const char* name, const char* type, const char* text) {
-    out += "# HELP ";
-    out += name;
-    out.push_back(' ');
-    out += text;
-    out += "\n# TYPE ";
-    out += name;
-    out.push_back(' ');
-    out += type;
-    out.push_back('\n');
-}
+using metrics_text::help;
+using metrics_text::line;
 
 template <class A>
 double get(const A& a) {
     return static_cast<double>(a.load(std::memory_order_relaxed));
 }
 
-} // namespace
-
-std::optional<transport::http_response> health::serve(const transport::http_request& req) const {
-    const auto path = req.path();
-    if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
-        return std::nullopt;
-    }
-    transport::http_response r;
-    if (req.method != "GET" && req.method != "HEAD") {
-        return transport::make_error_response(405, "method-not-allowed", "use GET");
-    }
-    if (path == "/healthz") {
-        r.body = R"({"status":"ok"})";
-    } else if (path == "/readyz") {
-        const bool ok = ready.load() && !draining.load();
-        r.status = ok ? 200 : 503;
-        r.body = ok ? R"({"status":"ready"})" : R"({"status":"not-ready"})";
-    } else {
-        r.content_type = "text/plain; version=0.0.4";
-        r.body = render_metrics();
-    }
+http_response json_response(int status, std::string body) {
+    http_response r;
+    r.status = status;
+    r.body = std::move(body);
     return r;
 }
 
-std::string health::render_metrics() const {
-    std::string out;
-    out.reserve(4096);
-    const auto& p = *probe;
+void render_probe(std::string& out, const core::service_probe& p) {
     help(out, "tsm_sessions", "gauge", "Service delivery sessions by state");
     line(out, "tsm_sessions", "{state=\"delivering\"}", get(p.sessions_delivering));
     line(out, "tsm_sessions", "{state=\"active\"}", get(p.sessions_active));
@@ -99,42 +62,71 @@ std::string health::render_metrics() const {
     line(out, "tsm_callback_latency_seconds_count", "", get(p.callback_latency.count));
     help(out, "tsm_store_errors_total", "counter", "Failed durable writes seen by sessions");
     line(out, "tsm_store_errors_total", "", get(p.store_errors));
-    if (ws_connections) {
-        help(out, "tsm_websocket_connections", "gauge", "Open touch-point WebSocket connections");
-        line(out, "tsm_websocket_connections", "", static_cast<double>(ws_connections()));
-    }
-    if (http_connections) {
-        help(out, "tsm_http_connections", "gauge", "Open HTTP connections on the SP listener");
-        line(out, "tsm_http_connections", "", static_cast<double>(http_connections()));
-    }
-    if (store != nullptr) {
-        const auto& s = *store;
-        help(out, "tsm_store_commits_total", "counter", "Write sets committed");
-        line(out, "tsm_store_commits_total", "", get(s.commits));
-        help(out, "tsm_store_group_writes_total", "counter", "Group writes (one per group commit)");
-        line(out, "tsm_store_group_writes_total", "", get(s.group_writes));
-        help(out, "tsm_store_fsyncs_total", "counter", "Synced group writes");
-        line(out, "tsm_store_fsyncs_total", "", get(s.fsyncs));
-        help(out, "tsm_store_failures_total", "counter", "Failed group writes");
-        line(out, "tsm_store_failures_total", "", get(s.failures));
-        help(out, "tsm_store_batch_size", "histogram", "Write sets per group write");
-        double cum = 0;
-        double total = 0;
-        for (int i = 0; i < core::store_stats::batch_buckets; ++i) {
-            cum += get(s.batch_size_le[i]);
-            char labels[48];
-            if (i + 1 < core::store_stats::batch_buckets) {
-                std::snprintf(labels, sizeof labels, "{le=\"%d\"}", 1 << i);
-            } else {
-                std::snprintf(labels, sizeof labels, "{le=\"+Inf\"}");
-            }
-            line(out, "tsm_store_batch_size_bucket", labels, cum);
+}
+
+void render_store(std::string& out, const core::store_stats& s) {
+    help(out, "tsm_store_commits_total", "counter", "Write sets committed");
+    line(out, "tsm_store_commits_total", "", get(s.commits));
+    help(out, "tsm_store_group_writes_total", "counter", "Group writes (one per group commit)");
+    line(out, "tsm_store_group_writes_total", "", get(s.group_writes));
+    help(out, "tsm_store_fsyncs_total", "counter", "Synced group writes");
+    line(out, "tsm_store_fsyncs_total", "", get(s.fsyncs));
+    help(out, "tsm_store_failures_total", "counter", "Failed group writes");
+    line(out, "tsm_store_failures_total", "", get(s.failures));
+    help(out, "tsm_store_batch_size", "histogram", "Write sets per group write");
+    double cum = 0;
+    for (int i = 0; i < core::store_stats::batch_buckets; ++i) {
+        cum += get(s.batch_size_le[i]);
+        char labels[48];
+        if (i + 1 < core::store_stats::batch_buckets) {
+            std::snprintf(labels, sizeof labels, "{le=\"%d\"}", 1 << i);
+        } else {
+            std::snprintf(labels, sizeof labels, "{le=\"+Inf\"}");
         }
-        total = cum;
-        line(out, "tsm_store_batch_size_sum", "", get(s.commits));
-        line(out, "tsm_store_batch_size_count", "", total);
+        line(out, "tsm_store_batch_size_bucket", labels, cum);
+    }
+    line(out, "tsm_store_batch_size_sum", "", get(s.commits));
+    line(out, "tsm_store_batch_size_count", "", cum);
+}
+
+} // namespace
+
+health_api::health_api(health_sources sources) : sources_(std::move(sources)) {
+    routes_.add("/healthz", {"GET", "HEAD"}, [](http_request&, const route_match&, http_responder& respond) {
+        respond(json_response(200, R"({"status":"ok"})"));
+    });
+    routes_.add("/readyz", {"GET", "HEAD"}, [this](http_request&, const route_match&, http_responder& respond) {
+        const bool ok = ready_.load() && !draining_.load();
+        respond(ok ? json_response(200, R"({"status":"ready"})") : json_response(503, R"({"status":"not-ready"})"));
+    });
+    routes_.add("/metrics", {"GET", "HEAD"}, [this](http_request&, const route_match&, http_responder& respond) {
+        http_response r;
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = render_metrics();
+        respond(std::move(r));
+    });
+}
+
+bool health_api::serve(http_request& req, http_responder& respond) const {
+    return routes_.dispatch(req, respond, /*answer_not_found=*/false);
+}
+
+std::string health_api::render_metrics() const {
+    std::string out;
+    out.reserve(4096);
+    render_probe(out, *sources_.probe);
+    if (sources_.ws_connections) {
+        help(out, "tsm_websocket_connections", "gauge", "Open touch-point WebSocket connections");
+        line(out, "tsm_websocket_connections", "", static_cast<double>(sources_.ws_connections()));
+    }
+    if (sources_.http_connections) {
+        help(out, "tsm_http_connections", "gauge", "Open HTTP connections on the SP listener");
+        line(out, "tsm_http_connections", "", static_cast<double>(sources_.http_connections()));
+    }
+    if (sources_.store != nullptr) {
+        render_store(out, *sources_.store);
     }
     return out;
 }
 
-} // namespace tsm::tsmd
+} // namespace tsm::transport
