@@ -35,7 +35,7 @@ bool valid_http_url(const std::string& url) {
 
 } // namespace
 
-admin_api::admin_api(std::vector<shard_context*> shards, core::record_store& store,
+admin_api::admin_api(std::vector<core::shard_services*> shards, core::record_store& store,
                      const core::secret_hasher& hasher, const core::key_vault& vault,
                      std::string token, health& h)
     : shards_(std::move(shards)), store_(store), hasher_(hasher), token_(std::move(token)),
@@ -94,13 +94,13 @@ std::string admin_api::app_json(const core::app_record& app) {
     return std::move(w).str();
 }
 
-void admin_api::broadcast(unsigned from_shard, std::function<void(shard_context&)> fn,
+void admin_api::broadcast(unsigned from_shard, std::function<void(core::shard_services&)> fn,
                           std::function<void()> done) {
     auto remaining = std::make_shared<std::atomic<std::size_t>>(shards_.size());
-    auto shared_fn = std::make_shared<std::function<void(shard_context&)>>(std::move(fn));
+    auto shared_fn = std::make_shared<std::function<void(core::shard_services&)>>(std::move(fn));
     auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
-    shard_context* home = shards_[from_shard];
-    for (shard_context* s : shards_) {
+    core::shard_services* home = shards_[from_shard];
+    for (core::shard_services* s : shards_) {
         boost::asio::post(*s->ioc, [s, home, remaining, shared_fn, shared_done] {
             (*shared_fn)(*s);
             if (remaining->fetch_sub(1) == 1) {
@@ -137,7 +137,7 @@ void admin_api::on_request(transport::http_request req, transport::http_responde
         }
         std::string body = "{\"apps\":[";
         bool first = true;
-        for (const auto& [id, app] : shards_[req.shard]->apps.all()) {
+        for (const auto& [id, app] : shards_[req.shard]->apps->all()) {
             if (!first) {
                 body.push_back(',');
             }
@@ -156,7 +156,7 @@ void admin_api::on_request(transport::http_request req, transport::http_responde
     }
     std::string app_id(path.substr(apps_prefix.size() + 1));
     if (req.method == "GET") {
-        const core::app_record* app = shards_[req.shard]->apps.find(app_id);
+        const core::app_record* app = shards_[req.shard]->apps->find(app_id);
         if (app == nullptr) {
             respond(make_error_response(404, "not-found", "no such app"));
             return;
@@ -199,7 +199,7 @@ void admin_api::put_app(std::string app_id, const transport::http_request& req,
                           return;
                       }
                       std::string json = app_json(app);
-                      broadcast(shard, [app](shard_context& s) { s.apps.put(app); },
+                      broadcast(shard, [app](core::shard_services& s) { s.apps->put(app); },
                                 [json = std::move(json), respond = std::move(respond)]() mutable {
                                     transport::http_response r;
                                     r.body = std::move(json);
@@ -210,7 +210,7 @@ void admin_api::put_app(std::string app_id, const transport::http_request& req,
 
 void admin_api::delete_app(std::string app_id, transport::http_responder respond) {
     const unsigned shard = 0;
-    if (shards_[shard]->apps.find(app_id) == nullptr) {
+    if (shards_[shard]->apps->find(app_id) == nullptr) {
         respond(make_error_response(404, "not-found", "no such app"));
         return;
     }
@@ -222,7 +222,7 @@ void admin_api::delete_app(std::string app_id, transport::http_responder respond
                           respond(make_error_response(503, "unavailable", "could not delete the app"));
                           return;
                       }
-                      broadcast(shard, [app_id](shard_context& s) { s.apps.erase(app_id); },
+                      broadcast(shard, [app_id](core::shard_services& s) { s.apps->erase(app_id); },
                                 [app_id, respond = std::move(respond)]() mutable {
                                     transport::http_response r;
                                     r.body = "{\"deleted\":\"" + app_id + "\"}";

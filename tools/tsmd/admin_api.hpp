@@ -4,7 +4,7 @@
 /// then acknowledged — so the next SP call on any shard sees it.
 #include "card_keys_admin.hpp"
 #include "health.hpp"
-#include "shard_context.hpp"
+#include "tsm/core/shard_services.hpp"
 
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/secret_hasher.hpp"
@@ -17,7 +17,7 @@ namespace tsm::tsmd {
 
 class admin_api final : public transport::http_handler {
 public:
-    admin_api(std::vector<shard_context*> shards, core::record_store& store,
+    admin_api(std::vector<core::shard_services*> shards, core::record_store& store,
               const core::secret_hasher& hasher, const core::key_vault& vault, std::string token,
               health& h);
     void on_request(transport::http_request req, transport::http_responder respond) override;
@@ -33,9 +33,9 @@ private:
     void put_app(std::string app_id, const transport::http_request& req, transport::http_responder respond);
     void delete_app(std::string app_id, transport::http_responder respond);
     /// Runs `fn` on every shard, then `done` on the calling shard.
-    void broadcast(unsigned from_shard, std::function<void(shard_context&)> fn, std::function<void()> done);
+    void broadcast(unsigned from_shard, std::function<void(core::shard_services&)> fn, std::function<void()> done);
 
-    std::vector<shard_context*> shards_;
+    std::vector<core::shard_services*> shards_;
     core::record_store& store_;
     const core::secret_hasher& hasher_;
     std::string token_;

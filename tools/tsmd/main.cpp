@@ -6,18 +6,21 @@
 #include "health.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
-#include "shard_context.hpp"
 #include "sp_api.hpp"
-#include "touch_point_gateway.hpp"
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/operation_kinds.hpp"
 #include "tsm/core/transceive_operation.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
+#include "tsm/core/shard_runtime.hpp"
+#include "tsm/core/shard_services.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
 #include "tsm/transport/http_server.hpp"
+#include "tsm/transport/http_sp_port.hpp"
 #include "tsm/transport/json_codec.hpp"
+#include "tsm/transport/touch_point/gateway.hpp"
+#include "tsm/transport/touch_point/v1/codec.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -30,7 +33,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,23 +42,6 @@
 namespace {
 
 using namespace tsm;
-
-/// Runs `fn` on every shard and waits (startup and shutdown only: blocks the main thread).
-void on_every_shard(std::vector<tsmd::shard_context*>& shards,
-                    const std::function<void(tsmd::shard_context&)>& fn) {
-    std::vector<std::future<void>> done;
-    for (auto* s : shards) {
-        auto p = std::make_shared<std::promise<void>>();
-        done.push_back(p->get_future());
-        boost::asio::post(*s->ioc, [s, p, &fn] {
-            fn(*s);
-            p->set_value();
-        });
-    }
-    for (auto& f : done) {
-        f.wait();
-    }
-}
 
 /// Registers the kinds a builder serves into the shard's registry.
 void register_builder(core::operation_registry& registry, core::operation_builder& builder,
@@ -140,21 +125,32 @@ int run(const tsmd::config& cfg) {
 
     core::shard_pool pool(cfg.shards);
     core::service_probe probe;
-    std::vector<std::unique_ptr<tsmd::shard_context>> owned;
-    std::vector<tsmd::shard_context*> shards;
+    // Per shard: the SP client and its port, the operation builders (declared first: the shard's
+    // services use them), then the services themselves.
+    std::vector<std::unique_ptr<transport::http_client>> sp_clients;
+    std::vector<std::unique_ptr<transport::http_sp_port>> sp_ports;
+    std::vector<std::unique_ptr<core::operation_builder>> builders;
+    std::vector<std::unique_ptr<core::shard_services>> owned;
+    std::vector<core::shard_services*> shards;
     std::vector<boost::asio::io_context*> contexts;
     for (unsigned i = 0; i < pool.size(); ++i) {
-        owned.push_back(std::make_unique<tsmd::shard_context>());
+        owned.push_back(std::make_unique<core::shard_services>());
         shards.push_back(owned.back().get());
         contexts.push_back(&pool.context(i));
     }
+    core::shard_runtime runtime(pool, shards);
 
     transport::json_limits limits;
     limits.max_commands = cfg.max_commands_per_batch;
     limits.max_apdu_bytes = cfg.max_apdu_bytes;
-    tsmd::touch_point_gateway gateway(shards, limits);
-    transport::ws_hub hub(contexts, gateway);
-    gateway.attach(hub);
+    transport::touch_point::limits tp_limits;
+    tp_limits.max_responses = cfg.max_commands_per_batch;
+    tp_limits.max_apdu_bytes = cfg.max_apdu_bytes;
+    const transport::touch_point::v1::codec touch_point_v1(tp_limits);
+    transport::touch_point::gateway gateway(runtime, touch_point_v1);
+    transport::ws_hub hub(contexts, gateway); // the pool's contexts, in shard order
+    transport::touch_point::ws_hub_sink hub_sink(hub);
+    gateway.attach(hub_sink);
 
     core::session_service_config scfg;
     scfg.session_expiry = cfg.session_expiry;
@@ -177,36 +173,38 @@ int run(const tsmd::config& cfg) {
         auto& s = *shards[i];
         s.index = i;
         s.ioc = contexts[i];
-        s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
-        s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
+        s.apps = std::make_unique<core::app_directory>();
+        sp_clients.push_back(std::make_unique<transport::http_client>(*s.ioc, hopts));
+        sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
+        s.sp = sp_ports.back().get();
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        s.ccm_builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
-        s.desfire_builder = std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc);
+        auto& ccm_builder = *builders.emplace_back(std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc));
+        auto& desfire_builder =
+            *builders.emplace_back(std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc));
         core::register_transceive(s.kinds);
-        register_builder(s.kinds, *s.ccm_builder,
+        register_builder(s.kinds, ccm_builder,
                          {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata});
-        register_builder(s.kinds, *s.desfire_builder,
+        register_builder(s.kinds, desfire_builder,
                          {core::kinds::desfire_create_app, core::kinds::desfire_commands,
                           core::kinds::desfire_delete_app});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
-                                                             s.apps, hasher, s.kinds, scfg, probe);
+                                                             *s.apps, hasher, s.kinds, scfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.
     pool.start();
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([&](core::shard_services& s) {
         for (const auto& a : recovered.apps) {
-            s.apps.put(a);
+            s.apps->put(a);
         }
     });
     std::map<std::string, std::vector<core::operation_record>> ops_by_session;
     for (auto& op : recovered.operations) {
         ops_by_session[op.session_id].push_back(std::move(op));
     }
-    const auto n = static_cast<unsigned>(shards.size());
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([&](core::shard_services& s) {
         for (const auto& rec : recovered.sessions) {
-            if (core::owner_shard(rec.session_id, n) == s.index) {
+            if (runtime.owner_of(rec.session_id) == s.index) {
                 auto it = ops_by_session.find(rec.session_id);
                 std::vector<core::operation_record> ops;
                 if (it != ops_by_session.end()) {
@@ -216,7 +214,7 @@ int run(const tsmd::config& cfg) {
             }
         }
         for (const auto& e : recovered.outbox) {
-            if (core::owner_shard(e.id, n) == s.index) {
+            if (runtime.owner_of(e.id) == s.index) {
                 s.relay->enqueue(e);
                 tsm::core::add(probe.outbox_depth, 0);
             }
@@ -242,7 +240,7 @@ int run(const tsmd::config& cfg) {
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;
     sopts.ws.max_message_bytes = cfg.max_frame_bytes;
     sopts.ws.idle_timeout = cfg.ws_idle_timeout;
-    transport::http_server server(contexts, sopts, sp, &hub, {"/touchpoint/v1"});
+    transport::http_server server(contexts, sopts, sp, &hub, {std::string(touch_point_v1.path())});
     health.http_connections = [&server] { return server.connection_count(); };
     const std::string bound = server.listen(cfg.listen);
 
@@ -271,7 +269,7 @@ int run(const tsmd::config& cfg) {
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");
-    on_every_shard(shards, [](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([](core::shard_services& s) {
         s.sessions->shutdown();
         s.relay->shutdown();
     });
@@ -280,7 +278,7 @@ int run(const tsmd::config& cfg) {
     store->close();
     // Let the last responses and close frames reach the wire.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
+    runtime.invoke_on_all_and_wait([&sp_clients](core::shard_services& s) { sp_clients[s.index]->shutdown(); });
     blocking.join();
     pool.stop();
     core::log::info("stopped");

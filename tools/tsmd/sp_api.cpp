@@ -67,13 +67,13 @@ std::string session_id_of(const transport::http_request& req) {
 
 } // namespace
 
-sp_api::sp_api(std::vector<shard_context*> shards, core::record_store& store,
+sp_api::sp_api(std::vector<core::shard_services*> shards, core::record_store& store,
                const core::secret_hasher& hasher, const core::key_vault& vault,
                transport::json_limits limits, health& h, boost::asio::thread_pool& blocking)
     : shards_(std::move(shards)), store_(store), hasher_(hasher), vault_(vault), limits_(limits),
       health_(h), capfiles_(store, blocking) {}
 
-shard_context& sp_api::owner(const std::string& session_id) {
+core::shard_services& sp_api::owner(const std::string& session_id) {
     return *shards_[core::owner_shard(session_id, static_cast<unsigned>(shards_.size()))];
 }
 
@@ -165,7 +165,7 @@ const core::app_record* sp_api::authenticate(const transport::http_request& req,
     }
     auto key = core::is_hex(key_text) ? core::from_hex(key_text) : std::nullopt;
     const core::app_record* app =
-        key ? shards_[req.shard]->apps.authenticate(app_id, *key, hasher_) : nullptr;
+        key ? shards_[req.shard]->apps->authenticate(app_id, *key, hasher_) : nullptr;
     if (key) {
         sodium_memzero(key->data(), key->size());
     }
@@ -273,7 +273,7 @@ void sp_api::accept(const core::app_record& app, transport::http_request req,
         respond(make_error_response(400, "missing-header", "the callbackUrl header is required"));
         return;
     }
-    shard_context& o = owner(*session_id);
+    core::shard_services& o = owner(*session_id);
     boost::asio::post(*o.ioc, [&o, app_id = app.app_id, session_id = *session_id, callback_url = std::string(*callback),
                                kind = std::move(kind), payload = std::move(payload),
                                respond = std::move(respond)]() mutable {
@@ -306,7 +306,7 @@ void sp_api::completed(transport::http_request req, transport::http_responder re
         respond(make_error_response(400, "bad-request", err));
         return;
     }
-    shard_context& o = owner(*session_id);
+    core::shard_services& o = owner(*session_id);
     boost::asio::post(*o.ioc, [&o, app_id = app->app_id, session_id = *session_id, success,
                                message_json = std::move(message_json),
                                respond = std::move(respond)]() mutable {

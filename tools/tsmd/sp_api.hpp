@@ -3,7 +3,7 @@
 /// the owner shard's session service. Also serves /healthz, /readyz and /metrics.
 #include "capfile_api.hpp"
 #include "health.hpp"
-#include "shard_context.hpp"
+#include "tsm/core/shard_services.hpp"
 
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/key_vault.hpp"
@@ -17,7 +17,7 @@ namespace tsm::tsmd {
 
 class sp_api final : public transport::http_handler {
 public:
-    sp_api(std::vector<shard_context*> shards, core::record_store& store,
+    sp_api(std::vector<core::shard_services*> shards, core::record_store& store,
            const core::secret_hasher& hasher, const core::key_vault& vault,
            transport::json_limits limits, health& h, boost::asio::thread_pool& blocking);
     void on_request(transport::http_request req, transport::http_responder respond) override;
@@ -35,9 +35,9 @@ private:
                 std::string kind, core::bytes payload);
     void completed(transport::http_request req, transport::http_responder respond);
     void status(transport::http_request req, transport::http_responder respond);
-    shard_context& owner(const std::string& session_id);
+    core::shard_services& owner(const std::string& session_id);
 
-    std::vector<shard_context*> shards_;
+    std::vector<core::shard_services*> shards_;
     core::record_store& store_;
     const core::secret_hasher& hasher_;
     const core::key_vault& vault_;
