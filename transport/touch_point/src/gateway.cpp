@@ -107,7 +107,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
     }
     message& msg = *decoded;
     const core::connection_ref c = to_core(conn);
-    const std::optional<std::string> bound = connections.session_of(conn.id);
+    std::optional<std::string> bound = connections.session_of(conn.id);
     using kind = message::kind;
     switch (msg.type) {
     case kind::describe:
@@ -135,8 +135,9 @@ void gateway::on_message(ws_ref conn, std::string text) {
             reject(conn, "no session on this connection (deliver or resume first)");
             return;
         }
-        runtime_.invoke_on_owner(*bound, [c, session_id = *bound, batch = msg.batch,
-                                          responses = std::move(msg.responses)](core::shard_services& s) mutable {
+        const unsigned owner = runtime_.owner_of(*bound); // before the id moves into the closure
+        runtime_.invoke_on(owner, [c, session_id = std::move(*bound), batch = msg.batch,
+                                   responses = std::move(msg.responses)](core::shard_services& s) mutable {
             s.sessions->on_responses(c, session_id, batch, std::move(responses));
         });
         return;
@@ -160,8 +161,9 @@ void gateway::on_message(ws_ref conn, std::string text) {
             reject(conn, "no session on this connection");
             return;
         }
-        runtime_.invoke_on_owner(*bound, [c, session_id = *bound,
-                                          m = std::move(msg.abort_message)](core::shard_services& s) mutable {
+        const unsigned owner = runtime_.owner_of(*bound);
+        runtime_.invoke_on(owner, [c, session_id = std::move(*bound),
+                                   m = std::move(msg.abort_message)](core::shard_services& s) mutable {
             s.sessions->on_client_error(c, session_id, std::move(m));
         });
         return;
