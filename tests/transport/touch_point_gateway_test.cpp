@@ -11,9 +11,17 @@
 #include "tsm/core/shard_runtime.hpp"
 #include "tsm/core/shard_services.hpp"
 #include "tsm/core/transceive_operation.hpp"
+#include "tsm/transport/http_server.hpp"
+#include "tsm/transport/ws_hub.hpp"
 
 #include "fakes.hpp" // tests/core/fakes.hpp
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -99,10 +107,18 @@ struct shard_fakes {
     tsm::test::fake_sp sp;
 };
 
-/// Two shards, each with a real session service over fakes, and the gateway in front.
+struct no_http final : tsm::transport::http_handler {
+    void on_request(tsm::transport::http_request, tsm::transport::http_responder r) override {
+        r(tsm::transport::make_error_response(core::make_api_error(core::api_errc::not_found, "none")));
+    }
+};
+
+/// Two shards, each with a real session service over fakes, and the gateway in front: fed by
+/// the test through its ws_handler interface (frames recorded by `sink`), or with `real_hub`
+/// by a real WebSocket server on 127.0.0.1 (frames through the hub to the client).
 class gateway_env {
 public:
-    gateway_env() : pool_(2), codec_(limits()) {
+    explicit gateway_env(bool real_hub = false) : pool_(2), codec_(limits()) {
         core::session_service_config cfg;
         cfg.is_json_object = [](std::string_view j) { return !j.empty() && j.front() == '{'; };
         core::outbox_relay_config rcfg;
@@ -124,6 +140,18 @@ public:
         runtime_ = std::make_unique<core::shard_runtime>(pool_, ptrs);
         gateway_ = std::make_unique<tp::gateway>(*runtime_, codec_);
         gateway_->attach(sink);
+        if (real_hub) {
+            std::vector<boost::asio::io_context*> contexts{&pool_.context(0), &pool_.context(1)};
+            hub_ = std::make_unique<tsm::transport::ws_hub>(contexts, *gateway_);
+            hub_sink_ = std::make_unique<tp::ws_hub_sink>(*hub_);
+            gateway_->attach(*hub_sink_);
+            server_ = std::make_unique<tsm::transport::http_server>(contexts, tsm::transport::http_server_options{},
+                                                                    http_, hub_.get(),
+                                                                    std::vector<std::string>{std::string(codec_.path())});
+            const std::string bound = server_->listen("127.0.0.1:0");
+            port = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+            server_->start();
+        }
         for (unsigned i = 0; i < pool_.size(); ++i) {
             auto& s = *services_[i];
             s.sessions = std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
@@ -264,6 +292,7 @@ public:
     }
 
     recording_sink sink;
+    unsigned short port = 0; ///< with real_hub
 
 private:
     core::shard_pool pool_;
@@ -274,6 +303,10 @@ private:
     std::vector<std::unique_ptr<core::shard_services>> services_;
     std::unique_ptr<core::shard_runtime> runtime_;
     std::unique_ptr<tp::gateway> gateway_;
+    no_http http_;
+    std::unique_ptr<tsm::transport::ws_hub> hub_;
+    std::unique_ptr<tp::ws_hub_sink> hub_sink_;
+    std::unique_ptr<tsm::transport::http_server> server_;
     std::uint64_t next_id_ = 0;
 };
 
@@ -442,6 +475,50 @@ BOOST_AUTO_TEST_CASE(refusals_are_error_frames_and_keep_the_connection) {
     const auto closes = env.sink.wait_closes(c, 1);
     BOOST_REQUIRE_EQUAL(closes.size(), 1u);
     BOOST_TEST(closes[0].code == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_real_websocket_delivers_and_gets_its_frames_through_the_hub) {
+    namespace beast = boost::beast;
+    namespace websocket = beast::websocket;
+    gateway_env env(true);
+    boost::asio::io_context client_ctx;
+    websocket::stream<beast::tcp_stream> ws(client_ctx);
+    beast::get_lowest_layer(ws).expires_after(5s);
+    beast::get_lowest_layer(ws).connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), env.port));
+    ws.handshake("localhost", "/touchpoint/v1");
+    beast::get_lowest_layer(ws).expires_never();
+    ws.set_option(websocket::stream_base::timeout{5s, 5s, false}); // every read is bounded
+    auto read = [&ws] {
+        beast::flat_buffer buf;
+        ws.read(buf);
+        return parse(beast::buffers_to_string(buf.data()));
+    };
+
+    ws.write(boost::asio::buffer(std::string(R"({"type":"dance"})")));
+    check_error(read(), "bad-request", "unknown message type 'dance'");
+
+    ws.write(boost::asio::buffer(
+        std::string(R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"cin":"01"}})")));
+    auto owner = env.wait_call_anywhere(description_url);
+    BOOST_REQUIRE(owner);
+    env.answer(*owner, *env.wait_call(*owner, description_url), 200, description);
+    const auto session = read();
+    BOOST_REQUIRE(session.at("type").as_string() == "session");
+    const std::string sid(session.at("sessionId").as_string());
+    BOOST_TEST(env.owner_of(sid) == *owner);
+    auto post = env.wait_call(*owner, delivery_url);
+    BOOST_REQUIRE(post);
+    env.answer(*owner, *post, 200);
+
+    BOOST_REQUIRE(env.accept(sid, {"\x80\xca\x9f\x7f\x00"s}, cb_prefix + "ws"));
+    const auto commands = read();
+    BOOST_REQUIRE(commands.at("type").as_string() == "commands");
+    ws.write(boost::asio::buffer(R"({"type":"responses","batch":)" + std::to_string(commands.at("batch").as_int64())
+                                 + R"(,"responses":["9F7F9000"]})"));
+    const std::string callback = env.wait_callback(*owner, cb_prefix + "ws");
+    BOOST_TEST(callback.find("9F7F9000") != std::string::npos);
+    beast::get_lowest_layer(ws).close();
 }
 
 BOOST_AUTO_TEST_CASE(frames_for_an_unknown_connection_are_dropped) {
