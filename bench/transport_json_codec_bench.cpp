@@ -3,6 +3,7 @@
 // transport/json_reader, in tsm::sp_api).
 #include "tsm/transport/json_codec.hpp"
 #include "tsm/transport/sp_api/body_decoders.hpp"
+#include "tsm/transport/touch_point/v1/codec.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -53,14 +54,13 @@ void bm_json_codec_responses_message(benchmark::State& state) {
     const int n = static_cast<int>(state.range(0));
     const std::string msg =
         R"({"type":"responses","batch":17,"responses":)" + hex_array(response_hex, n) + "}";
-    const tsm::transport::json_limits limits;
+    const tsm::transport::touch_point::limits limits;
     for (auto _ : state) {
         // A fresh message each time, as the WebSocket reader does per frame.
-        tsm::transport::touch_point_message out;
-        auto err = tsm::transport::decode_touch_point_message(msg, limits, out);
-        if (!err.empty() || out.type != tsm::transport::touch_point_message::kind::responses
-            || out.responses.size() != static_cast<std::size_t>(n)) {
-            state.SkipWithError(err.empty() ? "unexpected decode result" : err.c_str());
+        auto out = tsm::transport::touch_point::v1::decode(msg, limits);
+        if (!out || out->type != tsm::transport::touch_point::message::kind::responses
+            || out->responses.size() != static_cast<std::size_t>(n)) {
+            state.SkipWithError(!out ? out.error().message.c_str() : "unexpected decode result");
             break;
         }
         benchmark::DoNotOptimize(out);

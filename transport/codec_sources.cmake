@@ -1,1 +1,1 @@
-set(TSM_TRANSPORT_CODEC_SRCS src/json_codec.cpp src/json_reader.cpp src/route_table.cpp)
+set(TSM_TRANSPORT_CODEC_SRCS src/json_reader.cpp src/route_table.cpp)

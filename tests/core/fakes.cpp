@@ -1,5 +1,7 @@
 #include "fakes.hpp"
 
+#include "tsm/transport/touch_point/v1/codec.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -22,6 +24,8 @@ BOOST_TEST_GLOBAL_FIXTURE(sodium_fixture);
 } // namespace
 
 namespace tsm::test {
+
+namespace tp_v1 = transport::touch_point::v1;
 
 // ---------------------------------------------------------------- fake_store
 
@@ -158,6 +162,33 @@ std::vector<std::size_t> fake_sp::calls_to(std::string_view url_prefix) const {
 }
 
 // ---------------------------------------------------------------- fake_touch_point
+
+void fake_touch_point::send_commands(core::connection_ref conn, std::uint64_t batch_number,
+                                     std::string_view operation_id, const core::apdu_batch& batch) {
+    send(conn, tp_v1::frames::commands(batch_number, operation_id, batch));
+}
+
+void fake_touch_point::send_description(core::connection_ref conn, std::string_view app_id,
+                                        std::string_view service_id, std::string_view description_json) {
+    send(conn, tp_v1::frames::description(app_id, service_id, description_json));
+}
+
+void fake_touch_point::send_session(core::connection_ref conn, std::string_view session_id,
+                                    std::string_view resume_token) {
+    send(conn, tp_v1::frames::session(session_id, resume_token));
+}
+
+void fake_touch_point::send_resumed(core::connection_ref conn, std::string_view session_id) {
+    send(conn, tp_v1::frames::resumed(session_id));
+}
+
+void fake_touch_point::send_error(core::connection_ref conn, const core::api_error& error) {
+    send(conn, tp_v1::frames::error(error));
+}
+
+void fake_touch_point::send_final_status(core::connection_ref conn, std::string_view final_status_json) {
+    send(conn, std::string(final_status_json));
+}
 
 void fake_touch_point::send(core::connection_ref conn, std::string frame) {
     frames_[{conn.shard, conn.id}].push_back(std::move(frame));

@@ -106,6 +106,16 @@ public:
         std::string reason;
     };
 
+    // Typed calls are recorded as their protocol v1 frames (transport/touch_point/v1).
+    void send_commands(core::connection_ref conn, std::uint64_t batch_number, std::string_view operation_id,
+                       const core::apdu_batch& batch) override;
+    void send_description(core::connection_ref conn, std::string_view app_id, std::string_view service_id,
+                          std::string_view description_json) override;
+    void send_session(core::connection_ref conn, std::string_view session_id,
+                      std::string_view resume_token) override;
+    void send_resumed(core::connection_ref conn, std::string_view session_id) override;
+    void send_error(core::connection_ref conn, const core::api_error& error) override;
+    void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void send(core::connection_ref conn, std::string frame) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
 

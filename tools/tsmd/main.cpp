@@ -4,8 +4,6 @@
 #include "desfire_operation_builder.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
-#include "shard_context.hpp"
-#include "touch_point_gateway.hpp"
 
 #include "tsm/core/app_validation.hpp"
 #include "tsm/core/ids.hpp"
@@ -14,13 +12,17 @@
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
+#include "tsm/core/shard_services.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
 #include "tsm/transport/admin_api/admin_api.hpp"
 #include "tsm/transport/health/health_api.hpp"
 #include "tsm/transport/http_client.hpp"
 #include "tsm/transport/http_server.hpp"
-#include "tsm/transport/json_codec.hpp"
+#include "tsm/transport/http_sp_port.hpp"
+#include "tsm/transport/json_reader.hpp"
 #include "tsm/transport/sp_api/handler.hpp"
+#include "tsm/transport/touch_point/gateway.hpp"
+#include "tsm/transport/touch_point/v1/codec.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,7 +35,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,23 +44,6 @@
 namespace {
 
 using namespace tsm;
-
-/// Runs `fn` on every shard and waits (startup and shutdown only: blocks the main thread).
-void on_every_shard(std::vector<tsmd::shard_context*>& shards,
-                    const std::function<void(tsmd::shard_context&)>& fn) {
-    std::vector<std::future<void>> done;
-    for (auto* s : shards) {
-        auto p = std::make_shared<std::promise<void>>();
-        done.push_back(p->get_future());
-        boost::asio::post(*s->ioc, [s, p, &fn] {
-            fn(*s);
-            p->set_value();
-        });
-    }
-    for (auto& f : done) {
-        f.wait();
-    }
-}
 
 /// Registers the kinds a builder serves into the shard's registry.
 void register_builder(core::operation_registry& registry, core::operation_builder& builder,
@@ -154,21 +138,29 @@ int run(const tsmd::config& cfg) {
 
     core::shard_pool pool(cfg.shards);
     core::service_probe probe;
-    std::vector<std::unique_ptr<tsmd::shard_context>> owned;
-    std::vector<tsmd::shard_context*> shards;
+    // Per shard: the SP client and its port, the operation builders (declared first: the shard's
+    // services use them), then the services themselves.
+    std::vector<std::unique_ptr<transport::http_client>> sp_clients;
+    std::vector<std::unique_ptr<transport::http_sp_port>> sp_ports;
+    std::vector<std::unique_ptr<core::operation_builder>> builders;
+    std::vector<std::unique_ptr<core::shard_services>> owned;
+    std::vector<core::shard_services*> shards;
     std::vector<boost::asio::io_context*> contexts;
     for (unsigned i = 0; i < pool.size(); ++i) {
-        owned.push_back(std::make_unique<tsmd::shard_context>());
+        owned.push_back(std::make_unique<core::shard_services>());
         shards.push_back(owned.back().get());
         contexts.push_back(&pool.context(i));
     }
+    core::shard_runtime runtime(pool, shards);
 
-    transport::json_limits limits;
-    limits.max_commands = cfg.max_commands_per_batch;
-    limits.max_apdu_bytes = cfg.max_apdu_bytes;
-    tsmd::touch_point_gateway gateway(shards, limits);
-    transport::ws_hub hub(contexts, gateway);
-    gateway.attach(hub);
+    transport::touch_point::limits tp_limits;
+    tp_limits.max_responses = cfg.max_commands_per_batch;
+    tp_limits.max_apdu_bytes = cfg.max_apdu_bytes;
+    const transport::touch_point::v1::codec touch_point_v1(tp_limits);
+    transport::touch_point::gateway gateway(runtime, touch_point_v1);
+    transport::ws_hub hub(contexts, gateway); // the pool's contexts, in shard order
+    transport::touch_point::ws_hub_sink hub_sink(hub);
+    gateway.attach(hub_sink);
 
     core::session_service_config scfg;
     scfg.session_expiry = cfg.session_expiry;
@@ -176,7 +168,7 @@ int run(const tsmd::config& cfg) {
     scfg.sweep_interval = cfg.sweep_interval;
     scfg.max_queued_operations = cfg.max_queued_operations;
     scfg.max_sessions = cfg.max_sessions_per_shard;
-    scfg.is_json_object = [](std::string_view j) { return transport::is_json_object(j); };
+    scfg.is_json_object = [](std::string_view j) { return transport::json::is_json_object(j); };
     core::outbox_relay_config rcfg;
     rcfg.retry.initial = cfg.callback_initial_backoff;
     rcfg.retry.max_delay = cfg.callback_max_backoff;
@@ -191,36 +183,38 @@ int run(const tsmd::config& cfg) {
         auto& s = *shards[i];
         s.index = i;
         s.ioc = contexts[i];
-        s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
-        s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
+        s.apps = std::make_unique<core::app_directory>();
+        sp_clients.push_back(std::make_unique<transport::http_client>(*s.ioc, hopts));
+        sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
+        s.sp = sp_ports.back().get();
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        s.ccm_builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
-        s.desfire_builder = std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc);
+        auto& ccm_builder = *builders.emplace_back(std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc));
+        auto& desfire_builder =
+            *builders.emplace_back(std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc));
         core::register_transceive(s.kinds);
-        register_builder(s.kinds, *s.ccm_builder,
+        register_builder(s.kinds, ccm_builder,
                          {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata});
-        register_builder(s.kinds, *s.desfire_builder,
+        register_builder(s.kinds, desfire_builder,
                          {core::kinds::desfire_create_app, core::kinds::desfire_commands,
                           core::kinds::desfire_delete_app});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
-                                                             s.apps, hasher, s.kinds, scfg, probe);
+                                                             *s.apps, hasher, s.kinds, scfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.
     pool.start();
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([&](core::shard_services& s) {
         for (const auto& a : recovered.apps) {
-            s.apps.put(a);
+            s.apps->put(a);
         }
     });
     std::map<std::string, std::vector<core::operation_record>> ops_by_session;
     for (auto& op : recovered.operations) {
         ops_by_session[op.session_id].push_back(std::move(op));
     }
-    const auto n = static_cast<unsigned>(shards.size());
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([&](core::shard_services& s) {
         for (const auto& rec : recovered.sessions) {
-            if (core::owner_shard(rec.session_id, n) == s.index) {
+            if (runtime.owner_of(rec.session_id) == s.index) {
                 auto it = ops_by_session.find(rec.session_id);
                 std::vector<core::operation_record> ops;
                 if (it != ops_by_session.end()) {
@@ -230,7 +224,7 @@ int run(const tsmd::config& cfg) {
             }
         }
         for (const auto& e : recovered.outbox) {
-            if (core::owner_shard(e.id, n) == s.index) {
+            if (runtime.owner_of(e.id) == s.index) {
                 s.relay->enqueue(e);
                 tsm::core::add(probe.outbox_depth, 0);
             }
@@ -250,43 +244,13 @@ int run(const tsmd::config& cfg) {
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
-    // The SP API reaches the shards only through core::shard_runtime. Until shard_context gives
-    // way to core::shard_services, each shard's services are views of its shard_context: the
-    // app directory and session service are borrowed, and released (never deleted) with the views.
-    struct borrowed_services {
-        std::vector<std::unique_ptr<core::shard_services>> views;
-        ~borrowed_services() {
-            for (auto& v : views) {
-                static_cast<void>(v->apps.release());
-                static_cast<void>(v->sessions.release());
-            }
-        }
-    } services;
-    std::vector<core::shard_services*> service_views;
-    services.views.reserve(shards.size());
-    service_views.reserve(shards.size());
-    for (auto* s : shards) {
-        services.views.push_back(std::make_unique<core::shard_services>());
-        auto& v = *services.views.back();
-        v.index = s->index;
-        v.ioc = s->ioc;
-        v.sp = s->sp.get();
-        v.apps.reset(&s->apps);
-        v.sessions.reset(s->sessions.get());
-        service_views.push_back(&v);
-    }
-    core::shard_runtime runtime(pool, service_views);
     transport::sp_api::limits sp_limits;
     sp_limits.max_commands = cfg.max_commands_per_batch;
     sp_limits.max_apdu_bytes = cfg.max_apdu_bytes;
     transport::sp_api::handler sp(
         runtime, *store, hasher, vault, sp_limits,
-        [&health](const transport::http_request& req, transport::http_responder& respond) {
-            if (auto r = health.serve(req)) {
-                respond(std::move(*r));
-                return true;
-            }
-            return false;
+        [&health](transport::http_request& req, transport::http_responder& respond) {
+            return health.serve(req, respond);
         },
         blocking);
     transport::http_server_options sopts;
@@ -294,29 +258,9 @@ int run(const tsmd::config& cfg) {
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;
     sopts.ws.max_message_bytes = cfg.max_frame_bytes;
     sopts.ws.idle_timeout = cfg.ws_idle_timeout;
-    transport::http_server server(contexts, sopts, sp, &hub, {"/touchpoint/v1"});
+    transport::http_server server(contexts, sopts, sp, &hub, {std::string(touch_point_v1.path())});
     health.set_http_connections([&server] { return server.connection_count(); });
     const std::string bound = server.listen(cfg.listen);
-
-    // The shard runtime the admin API crosses shards with. Its services view each shard_context:
-    // the app directory stays owned by shard_context, so the view is released, not deleted.
-    std::vector<core::shard_services> services(pool.size());
-    struct release_directory_views {
-        std::vector<core::shard_services>& s;
-        ~release_directory_views() {
-            for (auto& v : s) {
-                (void)v.apps.release();
-            }
-        }
-    } release_views{services};
-    std::vector<core::shard_services*> service_views;
-    for (unsigned i = 0; i < pool.size(); ++i) {
-        services[i].index = i;
-        services[i].ioc = contexts[i];
-        services[i].apps.reset(&shards[i]->apps);
-        service_views.push_back(&services[i]);
-    }
-    core::shard_runtime runtime(pool, std::move(service_views));
 
     transport::admin::admin_api admin(runtime, *store, hasher, vault, cfg.admin_token, health);
     transport::http_server_options aopts;
@@ -343,7 +287,7 @@ int run(const tsmd::config& cfg) {
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");
-    on_every_shard(shards, [](tsmd::shard_context& s) {
+    runtime.invoke_on_all_and_wait([](core::shard_services& s) {
         s.sessions->shutdown();
         s.relay->shutdown();
     });
@@ -352,7 +296,7 @@ int run(const tsmd::config& cfg) {
     store->close();
     // Let the last responses and close frames reach the wire.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
+    runtime.invoke_on_all_and_wait([&sp_clients](core::shard_services& s) { sp_clients[s.index]->shutdown(); });
     blocking.join();
     pool.stop();
     core::log::info("stopped");

@@ -1,11 +1,17 @@
 #pragma once
-/// Ports the session service needs from the outside world. `tools/tsmd` implements them with the
-/// transport module; tests implement them in memory.
+/// Ports the session service needs from the outside world. The transport adapters implement them
+/// (touch_point_port: transport/touch_point; sp_port: transport's http_sp_port); tests implement
+/// them in memory.
+#include "tsm/core/api_error.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace tsm::core {
+
+struct apdu_batch; // operation.hpp
 
 /// A touch-point connection anywhere in the process (shard + process-unique id; 0 = none).
 struct connection_ref {
@@ -15,13 +21,35 @@ struct connection_ref {
     friend bool operator==(const connection_ref&, const connection_ref&) = default;
 };
 
-/// Sends frames to touch points. Thread-safe; a frame for a vanished connection is dropped.
+/// What the session engine tells a touch point, in protocol terms: the adapter
+/// (transport/touch_point) renders each call in the connection's dialect, so core renders no
+/// touch-point wire format. Thread-safe (called on the session's owner shard; the adapter hands
+/// the frame to the connection's shard); a call for a vanished connection is dropped.
 class touch_point_port {
 public:
     virtual ~touch_point_port() = default;
-    virtual void send(connection_ref conn, std::string frame) = 0;
+
+    /// The batch of APDUs the touch point must run now, numbered within its session.
+    virtual void send_commands(connection_ref conn, std::uint64_t batch_number, std::string_view operation_id,
+                               const apdu_batch& batch) = 0;
+    /// The SP's description of a service (one JSON object, relayed verbatim).
+    virtual void send_description(connection_ref conn, std::string_view app_id, std::string_view service_id,
+                                  std::string_view description_json) = 0;
+    /// The delivery session now exists; `resume_token` is its only credential.
+    virtual void send_session(connection_ref conn, std::string_view session_id, std::string_view resume_token) = 0;
+    /// The session is bound to this connection again.
+    virtual void send_resumed(connection_ref conn, std::string_view session_id) = 0;
+    /// A refused request; the connection stays open.
+    virtual void send_error(connection_ref conn, const api_error& error) = 0;
+    /// The session's final status as persisted (session_record::final_status_json, rendered by
+    /// core::frames::status because it is stored and sent again on a later resume).
+    virtual void send_final_status(connection_ref conn, std::string_view final_status_json) = 0;
     /// Sends queued frames, then closes with `code` (1000 normal, 1001 going away, 4xxx ours).
     virtual void close(connection_ref conn, std::uint16_t code, std::string reason) = 0;
+
+    /// A frame already rendered as protocol v1 JSON. Superseded by the typed calls above; kept
+    /// while the session engine still renders its frames (core/touch_point_frames.hpp).
+    virtual void send(connection_ref conn, std::string frame) = 0;
 };
 
 /// Result of an HTTP call to the SP. status 0 = transport failure (see `error`).

@@ -22,7 +22,7 @@ namespace tsm::transport::sp_api {
 
 /// Answers the request when it is a health endpoint (/healthz, /readyz, /metrics) and returns
 /// true; false leaves the request to the SP API.
-using health_hook = std::function<bool(const http_request& req, http_responder& respond)>;
+using health_hook = std::function<bool(http_request& req, http_responder& respond)>;
 
 /// What every family's handler works with. Everything it refers to outlives the handler.
 struct context {

@@ -1,0 +1,43 @@
+#pragma once
+/// What a touch point asks the server, whatever the dialect it speaks: each dialect's decoder
+/// (v1/codec.hpp) turns a frame into one `message`, already checked for shape and content (ids,
+/// hex, limits), so the gateway only checks it against the connection's binding.
+/// Plain values: any thread.
+#include "tsm/core/hex.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsm::transport::touch_point {
+
+/// Bounds of what a touch point may send (config [limits]).
+struct limits {
+    std::size_t max_responses = 256;     ///< R-APDUs per answer (max_commands_per_batch)
+    std::size_t max_apdu_bytes = 65544;  ///< extended APDU: 4 header + 3 Lc + 65535 data + 2 Le
+};
+
+struct message {
+    enum class kind : std::uint8_t {
+        describe,     ///< app_id, service_id
+        deliver,      ///< app_id, service_id, iin, cin, platform_version, fields_json
+        responses,    ///< batch, responses
+        resume,       ///< session_id, resume_token
+        client_error, ///< abort_message: the touch point gave up
+    };
+    kind type = kind::describe;
+    std::string app_id;
+    std::string service_id;
+    std::string iin; ///< hex, may be empty
+    std::string cin; ///< hex
+    std::int64_t platform_version = 0;
+    std::string fields_json; ///< a JSON object, or empty
+    std::uint64_t batch = 0;
+    std::vector<core::bytes> responses;
+    std::string session_id;
+    std::string resume_token;
+    std::string abort_message; ///< a string's text, or another JSON value's text; may be empty
+};
+
+} // namespace tsm::transport::touch_point
