@@ -7,7 +7,9 @@ set(TSM_CORE_UNIT_TESTS
   app_directory_test.cpp
   retry_schedule_test.cpp
   transceive_operation_test.cpp
-  operation_factory_test.cpp
+  outcome_test.cpp
+  operation_registry_test.cpp
+  desfire_card_keys_test.cpp
   touch_point_frames_test.cpp
   delivery_session_test.cpp
   session_harness.cpp

@@ -1,8 +1,8 @@
 #include "card_keys_admin.hpp"
 
-#include "desfire_card_keys.hpp"
 #include "json_members.hpp"
 
+#include "tsm/core/card_keys_context.hpp"
 #include "tsm/core/desfire/key_type.hpp"
 #include "tsm/core/json_writer.hpp"
 #include "tsm/transport/json_codec.hpp"

@@ -1,9 +1,10 @@
 #include "desfire_requests.hpp"
 
-#include "desfire_operation_builder.hpp"
 #include "json_members.hpp"
 
 #include "tsm/core/desfire/operations.hpp"
+#include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/sealed_payload.hpp"
 
 #include <simdjson.h>
 #include <sodium.h>
@@ -285,8 +286,8 @@ std::string parse_desfire_request(std::string_view path, std::string_view body,
         // Application keys are secret: the payload is stored sealed, like card keys, and opens
         // only in this session.
         core::bytes plain = desfire::encode_create_app_request(r);
-        out.kind = desfire::create_app_kind;
-        out.payload = vault.seal(plain, desfire_operation_builder::sealed_payload_context(session_id));
+        out.kind = core::kinds::desfire_create_app;
+        out.payload = vault.seal(plain, core::desfire_payload_context(session_id));
         core::wipe(plain);
         return {};
     }
@@ -295,7 +296,7 @@ std::string parse_desfire_request(std::string_view path, std::string_view body,
         if (auto err = parse_commands(body, limits, r); !err.empty()) {
             return err;
         }
-        out.kind = desfire::commands_kind;
+        out.kind = core::kinds::desfire_commands;
         out.payload = desfire::encode_commands_request(r);
         return {};
     }
@@ -304,7 +305,7 @@ std::string parse_desfire_request(std::string_view path, std::string_view body,
         if (auto err = parse_delete_app(body, r); !err.empty()) {
             return err;
         }
-        out.kind = desfire::delete_app_kind;
+        out.kind = core::kinds::desfire_delete_app;
         out.payload = desfire::encode_delete_app_request(r);
         return {};
     }

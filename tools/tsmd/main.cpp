@@ -1,8 +1,6 @@
 // tsmd: the OpenTSM server. Composition root: the only place that knows every module.
 #include "admin_api.hpp"
-#include "ccm_operation_builder.hpp"
 #include "config.hpp"
-#include "desfire_operation_builder.hpp"
 #include "health.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
@@ -11,8 +9,7 @@
 #include "touch_point_gateway.hpp"
 
 #include "tsm/core/ids.hpp"
-#include "tsm/core/operation_kinds.hpp"
-#include "tsm/core/transceive_operation.hpp"
+#include "tsm/core/register_operation_kinds.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
@@ -55,24 +52,6 @@ void on_every_shard(std::vector<tsmd::shard_context*>& shards,
     }
     for (auto& f : done) {
         f.wait();
-    }
-}
-
-/// Registers the kinds a builder serves into the shard's registry.
-void register_builder(core::operation_registry& registry, core::operation_builder& builder,
-                      std::initializer_list<std::string_view> kinds) {
-    for (auto kind : kinds) {
-        registry.add(kind, {[&builder, kind](std::string_view payload) -> core::api_status {
-                                if (!builder.accepts(kind, payload)) {
-                                    return core::make_api_error(core::api_errc::bad_request,
-                                                                "the operation request is not valid");
-                                }
-                                return {};
-                            },
-                            [&builder](const core::operation_record& op, const core::session_record& session,
-                                       core::operation_registry::done_handler done) {
-                                builder.build(op, session, std::move(done));
-                            }});
     }
 }
 
@@ -180,14 +159,7 @@ int run(const tsmd::config& cfg) {
         s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
         s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        s.ccm_builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
-        s.desfire_builder = std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc);
-        core::register_transceive(s.kinds);
-        register_builder(s.kinds, *s.ccm_builder,
-                         {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata});
-        register_builder(s.kinds, *s.desfire_builder,
-                         {core::kinds::desfire_create_app, core::kinds::desfire_commands,
-                          core::kinds::desfire_delete_app});
+        core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
                                                              s.apps, hasher, s.kinds, scfg, probe);
     }

@@ -2,7 +2,6 @@
 /// Everything one shard owns, wired together: its SP HTTP client, app directory, outbox relay and
 /// session service. Created and destroyed by tsmd's main; used only on the shard's thread.
 #include "tsm/core/app_directory.hpp"
-#include "tsm/core/operation_builder.hpp"
 #include "tsm/core/operation_registry.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
@@ -34,8 +33,6 @@ struct shard_context {
     std::unique_ptr<http_sp_port> sp;
     core::app_directory apps;
     std::unique_ptr<core::outbox_relay> relay;
-    std::unique_ptr<core::operation_builder> ccm_builder;
-    std::unique_ptr<core::operation_builder> desfire_builder;
     core::operation_registry kinds;
     std::unique_ptr<core::session_service> sessions;
 };

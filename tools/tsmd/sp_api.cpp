@@ -1,11 +1,12 @@
 #include "sp_api.hpp"
 
-#include "ccm_operation_builder.hpp"
 #include "desfire_requests.hpp"
 
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/ccm/operations.hpp"
 #include "tsm/core/ids.hpp"
+#include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/sealed_payload.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
 #include <boost/asio/post.hpp>
@@ -227,14 +228,14 @@ void sp_api::ccm(const core::app_record& app, transport::http_request req,
         err = err ? err : hex(body.parameters, "parameters", false, r.params);
         err = err ? err : hex(body.privileges, "privileges", false, r.privileges);
         err = err ? err : ccm::validate(r);
-        kind = ccm::install_kind;
+        kind = core::kinds::ccm_install;
         payload = ccm::encode_install_request(r); // the load file is looked up when it runs
     } else if (path == "/ccm/delete") {
         ccm::delete_request r;
         err = hex(body.application, "application", true, r.aid);
         r.with_related = body.with_related.value_or(false);
         err = err ? err : ccm::validate(r);
-        kind = ccm::delete_kind;
+        kind = core::kinds::ccm_delete;
         payload = ccm::encode_delete_request(r);
     } else {
         ccm::storedata_request r;
@@ -245,12 +246,11 @@ void sp_api::ccm(const core::app_record& app, transport::http_request req,
         r.type = body.tag_type == "BER" ? ccm::tag_type::ber : ccm::tag_type::dgi;
         err = err ? err : hex(body.data, "data", true, r.data);
         err = err ? err : ccm::validate(r);
-        kind = ccm::storedata_kind;
+        kind = core::kinds::ccm_storedata;
         if (!err) {
             // Personalization data is secret: it is stored sealed, like card keys.
             core::bytes plain = ccm::encode_storedata_request(r);
-            payload = vault_.seal(plain, ccm_operation_builder::sealed_payload_context(
-                                             session_id_of(req)));
+            payload = vault_.seal(plain, core::ccm_payload_context(session_id_of(req)));
             core::wipe(plain);
         }
         core::wipe(r.data);
