@@ -63,7 +63,8 @@ api_error keys_unavailable() {
 net::awaitable<api_result<std::optional<card_keys_record>>>
 find_card_keys(record_store& store, session_record session, bool (*usable)(const card_keys_record&),
                net::any_io_executor ex) {
-    auto [card_ec, card] = co_await async_load_card_keys(store, false, upper(session.card_cin), ex);
+    std::string cin = upper(session.card_cin);
+    auto [card_ec, card] = co_await async_load_card_keys(store, false, std::move(cin), ex);
     if (card_ec) {
         co_return keys_unavailable();
     }
@@ -73,7 +74,8 @@ find_card_keys(record_store& store, session_record session, bool (*usable)(const
     if (session.card_iin.empty()) {
         co_return std::optional<card_keys_record>{};
     }
-    auto [master_ec, master] = co_await async_load_card_keys(store, true, upper(session.card_iin), ex);
+    std::string iin = upper(session.card_iin);
+    auto [master_ec, master] = co_await async_load_card_keys(store, true, std::move(iin), ex);
     if (master_ec) {
         co_return keys_unavailable();
     }

@@ -6,7 +6,9 @@
 // Written as a coroutine (boost::asio::awaitable, co_spawn on the shard executor) so the step reads
 // top to bottom. ADR-1 keeps coroutines off the connection paths because an idle frame per
 // connection costs memory; a build lives for two or three store reads and runs once per
-// operation, so that argument does not apply here.
+// operation, so that argument does not apply here (docs/architecture.md ADR-11). House rules for
+// g++ 12: named coroutines with by-value parameters, no capturing lambda coroutines, co_await
+// only as a statement or a named local's initialiser, errors as values (as_tuple).
 #include "tsm/core/api_error.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/operation.hpp"
@@ -73,7 +75,8 @@ net::awaitable<built_operation> with_card_keys(operation_dependencies deps, oper
     if (!context) {
         co_return context.error();
     }
-    co_return co_await build(std::move(*context), std::move(op), deps);
+    auto built = co_await build(std::move(*context), std::move(op), deps);
+    co_return built;
 }
 
 /// Runs `build` on `ex` (the session's shard) and hands its result to `done` there. An exception
