@@ -1,7 +1,7 @@
 // Rendering of outgoing JSON: the `commands` frame pushed to the touch point and the SP callback
 // body that carries a finished operation's responses.
 #include "tsm/core/operation.hpp"
-#include "tsm/core/operation_factory.hpp"
+#include "tsm/core/outcome.hpp"
 #include "tsm/core/touch_point_frames.hpp"
 
 #include <benchmark/benchmark.h>

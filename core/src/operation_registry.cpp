@@ -29,11 +29,24 @@ void operation_registry::build(const operation_record& op, const session_record&
                                done_handler done) const {
     auto it = kinds_.find(op.kind);
     if (it == kinds_.end()) {
-        done(nullptr, failed_outcome(http_status(api_errc::internal_error), std::string(code_name(api_errc::internal_error)),
-                                     "the stored operation has an unknown kind"));
+        done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
+                                                    "the stored operation has an unknown kind")));
         return;
     }
     it->second.build(op, session, std::move(done));
+}
+
+std::vector<std::string> operation_registry::names() const {
+    std::vector<std::string> out;
+    out.reserve(kinds_.size());
+    for (const auto& [name, k] : kinds_) {
+        out.push_back(name);
+    }
+    return out;
+}
+
+operation_outcome failed_outcome(const api_error& e) {
+    return failed_outcome(e.status(), std::string(e.name()), e.message);
 }
 
 } // namespace tsm::core

@@ -68,9 +68,8 @@ void register_transceive(operation_registry& registry) {
                   [](const operation_record& op, const session_record&, operation_registry::done_handler done) {
                       auto commands = transceive_operation::decode_payload(op.payload);
                       if (!commands || commands->empty()) {
-                          done(nullptr, failed_outcome(http_status(api_errc::internal_error),
-                                                       std::string(code_name(api_errc::internal_error)),
-                                                       "the stored operation could not be rebuilt"));
+                          done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
+                                                                      "the stored operation could not be rebuilt")));
                           return;
                       }
                       done(std::make_unique<transceive_operation>(std::move(*commands)), std::nullopt);

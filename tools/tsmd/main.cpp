@@ -1,14 +1,11 @@
 // tsmd: the OpenTSM server. Composition root: the only place that knows every module.
-#include "ccm_operation_builder.hpp"
 #include "config.hpp"
-#include "desfire_operation_builder.hpp"
 #include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
 
 #include "tsm/core/app_validation.hpp"
 #include "tsm/core/ids.hpp"
-#include "tsm/core/operation_kinds.hpp"
-#include "tsm/core/transceive_operation.hpp"
+#include "tsm/core/register_operation_kinds.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
@@ -44,24 +41,6 @@
 namespace {
 
 using namespace tsm;
-
-/// Registers the kinds a builder serves into the shard's registry.
-void register_builder(core::operation_registry& registry, core::operation_builder& builder,
-                      std::initializer_list<std::string_view> kinds) {
-    for (auto kind : kinds) {
-        registry.add(kind, {[&builder, kind](std::string_view payload) -> core::api_status {
-                                if (!builder.accepts(kind, payload)) {
-                                    return core::make_api_error(core::api_errc::bad_request,
-                                                                "the operation request is not valid");
-                                }
-                                return {};
-                            },
-                            [&builder](const core::operation_record& op, const core::session_record& session,
-                                       core::operation_registry::done_handler done) {
-                                builder.build(op, session, std::move(done));
-                            }});
-    }
-}
 
 int run(const tsmd::config& cfg) {
     if (sodium_init() < 0) {
@@ -138,11 +117,10 @@ int run(const tsmd::config& cfg) {
 
     core::shard_pool pool(cfg.shards);
     core::service_probe probe;
-    // Per shard: the SP client and its port, the operation builders (declared first: the shard's
-    // services use them), then the services themselves.
+    // Per shard: the SP client and its port (declared first: the shard's services use them), then
+    // the services themselves.
     std::vector<std::unique_ptr<transport::http_client>> sp_clients;
     std::vector<std::unique_ptr<transport::http_sp_port>> sp_ports;
-    std::vector<std::unique_ptr<core::operation_builder>> builders;
     std::vector<std::unique_ptr<core::shard_services>> owned;
     std::vector<core::shard_services*> shards;
     std::vector<boost::asio::io_context*> contexts;
@@ -188,15 +166,7 @@ int run(const tsmd::config& cfg) {
         sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
         s.sp = sp_ports.back().get();
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        auto& ccm_builder = *builders.emplace_back(std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc));
-        auto& desfire_builder =
-            *builders.emplace_back(std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc));
-        core::register_transceive(s.kinds);
-        register_builder(s.kinds, ccm_builder,
-                         {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata});
-        register_builder(s.kinds, desfire_builder,
-                         {core::kinds::desfire_create_app, core::kinds::desfire_commands,
-                          core::kinds::desfire_delete_app});
+        core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
                                                              *s.apps, hasher, s.kinds, scfg, probe);
     }

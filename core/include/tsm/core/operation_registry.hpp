@@ -2,8 +2,8 @@
 /// The one place that knows every operation kind: kind -> {validate(payload), build(record,
 /// session, done)}. The session service requires it: an operation whose kind is not registered is
 /// refused at accept, and a stored one that cannot be rebuilt fails with internal-error.
-/// Filled once per shard at start-up (register_operation_kinds), read-only afterwards; used on its
-/// shard's thread only (build completions run on that shard).
+/// Filled once per shard at start-up (register_operation_kinds.hpp), read-only afterwards; used on
+/// its shard's thread only (build completions run on that shard).
 #include "tsm/core/api_error.hpp"
 #include "tsm/core/operation.hpp"
 #include "tsm/core/records.hpp"
@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tsm::core {
 
@@ -45,8 +46,14 @@ public:
     /// newer server.
     void build(const operation_record& op, const session_record& session, done_handler done) const;
 
+    /// The registered names, in order (start-up checks and tests).
+    std::vector<std::string> names() const;
+
 private:
     std::map<std::string, kind, std::less<>> kinds_;
 };
+
+/// An operation that fails with `e`: its HTTP status, wire code and message.
+operation_outcome failed_outcome(const api_error& e);
 
 } // namespace tsm::core

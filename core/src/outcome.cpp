@@ -1,20 +1,8 @@
-#include "tsm/core/operation_factory.hpp"
+#include "tsm/core/outcome.hpp"
 
 #include "tsm/core/json_writer.hpp"
-#include "tsm/core/transceive_operation.hpp"
 
 namespace tsm::core {
-
-std::unique_ptr<operation> make_operation(const operation_record& rec) {
-    if (rec.kind == "transceive") {
-        auto commands = transceive_operation::decode_payload(rec.payload);
-        if (!commands || commands->empty()) {
-            return nullptr;
-        }
-        return std::make_unique<transceive_operation>(std::move(*commands));
-    }
-    return nullptr;
-}
 
 std::string callback_body(std::string_view operation_id, const operation_outcome& o) {
     json_writer w;

@@ -57,10 +57,6 @@
 
 namespace tsm::core::desfire {
 
-inline constexpr std::string_view create_app_kind = "desfire-create-app";
-inline constexpr std::string_view commands_kind = "desfire-commands";
-inline constexpr std::string_view delete_app_kind = "desfire-delete-app";
-
 /// A DESFire application id as the API writes it ("F1A2B3" = 0xF1A2B3); on the wire LSB first.
 using application_id = std::uint32_t; ///< 24 bits
 

@@ -1,6 +1,5 @@
-#include "tsm/core/operation_factory.hpp"
-
-#include "tsm/core/transceive_operation.hpp"
+// callback_body: the SP callback body of an operation outcome.
+#include "tsm/core/outcome.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -10,30 +9,7 @@ namespace bj = boost::json;
 
 using namespace std::string_literals;
 
-BOOST_AUTO_TEST_SUITE(operation_factory)
-
-BOOST_AUTO_TEST_CASE(builds_transceive_from_its_payload) {
-    core::operation_record rec;
-    rec.kind = "transceive";
-    rec.payload = core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s});
-    auto op = core::make_operation(rec);
-    BOOST_REQUIRE(op != nullptr);
-    const auto step = op->start();
-    BOOST_REQUIRE(step.batch.has_value());
-    BOOST_TEST(step.batch->commands.at(0) == std::string("\x00\xa4\x04\x00", 4));
-}
-
-BOOST_AUTO_TEST_CASE(refuses_unknown_kind_bad_payload_and_no_commands) {
-    core::operation_record rec;
-    rec.kind = "ccm/install";
-    rec.payload = core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s});
-    BOOST_TEST(core::make_operation(rec) == nullptr);
-    rec.kind = "transceive";
-    rec.payload = "\x00\x00\x00\x09\x01"s;
-    BOOST_TEST(core::make_operation(rec) == nullptr);
-    rec.payload.clear();
-    BOOST_TEST(core::make_operation(rec) == nullptr);
-}
+BOOST_AUTO_TEST_SUITE(outcome)
 
 BOOST_AUTO_TEST_CASE(success_body_has_upper_case_hex_responses_and_no_error) {
     core::operation_outcome o;

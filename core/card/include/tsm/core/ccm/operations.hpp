@@ -59,11 +59,6 @@
 
 namespace tsm::core::ccm {
 
-/// Operation record kinds the integrator may use for these operations.
-inline constexpr std::string_view install_kind = "ccm-install";
-inline constexpr std::string_view delete_kind = "ccm-delete";
-inline constexpr std::string_view storedata_kind = "ccm-storedata";
-
 struct install_request {
     bytes elf_aid;       ///< Executable Load File (package) AID, 5..16 bytes
     bytes lfdb;          ///< Load File Data Block (cap_file::load_file_data_block()); empty = already on the card

@@ -1,11 +1,13 @@
-// open_desfire_key: card records give their key as stored, IIN master sets diversify with AN10922
-// (M = CIN || 000000 || system identifier); anything that does not open gives nullopt. Records are
-// built as PUT /admin/v1/{cards,iins}/{id} does: the admin body decoder, then core::card_keys_spec.
-#include "desfire_card_keys.hpp"
-
+// The DESFire part of card key records as PUT /admin/v1/{cards,iins}/{id} builds them (the admin
+// body decoder, then core::card_keys_spec) opens with core::open_desfire_key: card records give
+// their key as stored, IIN master sets diversify with AN10922 (M = CIN || 000000 || system
+// identifier); anything that does not open gives nullopt. The opening rules alone are unit-tested
+// in tests/core/desfire_card_keys_test.cpp.
 #include "tsm/core/card_keys/card_keys_spec.hpp"
 #include "tsm/transport/admin_api/admin_bodies.hpp"
 #include "tsm/transport/admin_api/admin_json.hpp"
+
+#include "tsm/core/desfire_card_keys.hpp"
 
 #include "tsm/core/desfire/crypto.hpp"
 #include "tsm/core/hex.hpp"
@@ -81,7 +83,7 @@ const std::string aes_key = "5E1B9C3A7D20F4866B0C2E9A41D7F358";
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(desfire_card_keys)
+BOOST_AUTO_TEST_SUITE(card_keys_admin_desfire)
 
 BOOST_AUTO_TEST_CASE(a_card_record_gives_its_key_as_stored) {
     core::key_vault vault(kek('k'));
@@ -90,7 +92,7 @@ BOOST_AUTO_TEST_CASE(a_card_record_gives_its_key_as_stored) {
     BOOST_TEST(rec.sealed_keys.empty()); // DESFire only
     BOOST_TEST(rec.desfire_key_type == "AES");
     BOOST_TEST(rec.desfire_sealed_key.find(unhex(aes_key)) == std::string::npos); // sealed
-    auto k = tsmd::open_desfire_key(rec, vault, "04A1B2C3D4E5F6");
+    auto k = core::open_desfire_key(rec, vault, "04A1B2C3D4E5F6");
     BOOST_REQUIRE(k);
     BOOST_TEST((k->type == desfire::key_type::aes));
     BOOST_TEST(k->version == 9);
@@ -103,7 +105,7 @@ BOOST_AUTO_TEST_CASE(a_card_record_gives_its_key_as_stored) {
         {"3K3DES", "00112233445566778899AABBCCDDEEFF0102030405060708"}};
     for (const auto& [type, hex] : types) {
         auto r = built(false, "04A1B2C3D4E5F6", std::string(R"({"desfire":{"keyType":")") + type + R"(","key":")" + hex + R"("}})", vault);
-        auto kk = tsmd::open_desfire_key(r, vault, "04A1B2C3D4E5F6");
+        auto kk = core::open_desfire_key(r, vault, "04A1B2C3D4E5F6");
         BOOST_REQUIRE(kk);
         BOOST_TEST(desfire::key_type_name(kk->type) == type);
         BOOST_TEST(core::to_hex(kk->value.view()) == hex);
@@ -118,23 +120,23 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
                          R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + enc
                              + R"(","dek":")" + enc + R"("})",
                          vault);
-    BOOST_TEST(!tsmd::open_desfire_key(gp_only, vault, "0E48800471400A"));
+    BOOST_TEST(!core::open_desfire_key(gp_only, vault, "0E48800471400A"));
 
     auto rec = built(false, "0E48800471400A", R"({"desfire":{"keyType":"AES","key":")" + aes_key + R"("}})", vault);
     core::key_vault other(kek('o'));
-    BOOST_TEST(!tsmd::open_desfire_key(rec, other, "0E48800471400A"));
+    BOOST_TEST(!core::open_desfire_key(rec, other, "0E48800471400A"));
 
     auto copied = rec; // a sealed key copied onto another card's record does not open there
     copied.id = "0E48800471400B";
-    BOOST_TEST(!tsmd::open_desfire_key(copied, vault, "0E48800471400B"));
+    BOOST_TEST(!core::open_desfire_key(copied, vault, "0E48800471400B"));
 
     auto tampered = rec;
     tampered.desfire_sealed_key[30] = static_cast<char>(tampered.desfire_sealed_key[30] ^ 0x01);
-    BOOST_TEST(!tsmd::open_desfire_key(tampered, vault, "0E48800471400A"));
+    BOOST_TEST(!core::open_desfire_key(tampered, vault, "0E48800471400A"));
 
     auto wrong_type = rec; // 16 key bytes are no 3K3DES key
     wrong_type.desfire_key_type = "3K3DES";
-    BOOST_TEST(!tsmd::open_desfire_key(wrong_type, vault, "0E48800471400A"));
+    BOOST_TEST(!core::open_desfire_key(wrong_type, vault, "0E48800471400A"));
 
     // The GP keys and the DESFire key are sealed under different associated data.
     auto both = built(false, "0E48800471400A",
@@ -143,7 +145,7 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
                       vault);
     BOOST_TEST(!vault.open(both.desfire_sealed_key, "c/0E48800471400A"));
     BOOST_TEST(vault.open(both.desfire_sealed_key, "c/0E48800471400A/desfire").has_value());
-    BOOST_TEST(tsmd::open_desfire_key(both, vault, "0E48800471400A").has_value());
+    BOOST_TEST(core::open_desfire_key(both, vault, "0E48800471400A").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
@@ -166,7 +168,7 @@ BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
     BOOST_TEST(rec.desfire_diversification == "an10922");
     BOOST_TEST(rec.desfire_system_identifier == "NXP Abu");
     const std::string cin = s(v.at("uid"));
-    auto k = tsmd::open_desfire_key(rec, vault, cin);
+    auto k = core::open_desfire_key(rec, vault, cin);
     BOOST_REQUIRE(k);
     BOOST_TEST((k->type == desfire::key_type::aes));
     BOOST_TEST(k->version == 2);
@@ -177,11 +179,11 @@ BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
     BOOST_TEST(core::to_hex(k->value.view()) != s(v.at("derived_key")));
     BOOST_TEST(core::to_hex(k->value.view()) != s(v.at("master_key")));
     // Lower-case CIN hex is the same card.
-    auto lower = tsmd::open_desfire_key(rec, vault, "04782e21801d80");
+    auto lower = core::open_desfire_key(rec, vault, "04782e21801d80");
     BOOST_REQUIRE(lower);
     BOOST_TEST(core::to_hex(lower->value.view()) == core::to_hex(expected->view()));
     // Another card, another key.
-    auto other = tsmd::open_desfire_key(rec, vault, "04782E21801D81");
+    auto other = core::open_desfire_key(rec, vault, "04782E21801D81");
     BOOST_REQUIRE(other);
     BOOST_TEST(core::to_hex(other->value.view()) != core::to_hex(expected->view()));
 }
@@ -195,29 +197,29 @@ BOOST_AUTO_TEST_CASE(an10922_3des_keys_and_the_length_limits) {
                      R"({"desfire":{"keyType":"AES","key":")" + master
                          + R"(","diversification":"an10922","systemIdentifier":")" + sid21 + R"("}})",
                      vault);
-    auto a = tsmd::open_desfire_key(aes, vault, "04782E21801D80");
+    auto a = core::open_desfire_key(aes, vault, "04782E21801D80");
     BOOST_REQUIRE(a);
     auto a_expected = desfire::diversify_an10922(desfire::key_type::aes, key_of(master),
                                                  unhex("04782E21801D80") + std::string(3, '\0') + unhex(sid21));
     BOOST_REQUIRE(a_expected);
     BOOST_TEST(core::to_hex(a->value.view()) == core::to_hex(a_expected->view()));
     // An 8-byte CIN makes M 32 bytes: refused when the key is opened (the CIN is known only then).
-    BOOST_TEST(!tsmd::open_desfire_key(aes, vault, "04782E21801D80AA"));
-    BOOST_TEST(!tsmd::open_desfire_key(aes, vault, "not hex"));
-    BOOST_TEST(!tsmd::open_desfire_key(aes, vault, ""));
+    BOOST_TEST(!core::open_desfire_key(aes, vault, "04782E21801D80AA"));
+    BOOST_TEST(!core::open_desfire_key(aes, vault, "not hex"));
+    BOOST_TEST(!core::open_desfire_key(aes, vault, ""));
 
     // 2K3DES: M at most 15 bytes, so a 5-byte system identifier with a 7-byte UID.
     auto rec = built(true, "8A2C10",
                      R"({"desfire":{"keyType":"2K3DES","key":")" + master
                          + R"(","diversification":"an10922","systemIdentifier":"4E58502041"}})",
                      vault);
-    auto k = tsmd::open_desfire_key(rec, vault, "04782E21801D80");
+    auto k = core::open_desfire_key(rec, vault, "04782E21801D80");
     BOOST_REQUIRE(k);
     auto expected = desfire::diversify_an10922(desfire::key_type::tdes2, key_of(master),
                                                unhex("04782E21801D80") + std::string(3, '\0') + "NXP A");
     BOOST_REQUIRE(expected);
     BOOST_TEST(core::to_hex(k->value.view()) == core::to_hex(expected->view()));
-    BOOST_TEST(!tsmd::open_desfire_key(rec, vault, "04782E21801D80AA"));
+    BOOST_TEST(!core::open_desfire_key(rec, vault, "04782E21801D80AA"));
     BOOST_TEST(build_error(true, R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708"
                                      + R"(","diversification":"an10922","systemIdentifier":"4E585020416275"}})",
                            vault)
@@ -226,13 +228,13 @@ BOOST_AUTO_TEST_CASE(an10922_3des_keys_and_the_length_limits) {
     // "none": every card of the IIN gets the master key as stored.
     auto plain = built(true, "8A2C10", R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708" + R"("}})", vault);
     BOOST_TEST(plain.desfire_diversification == "none");
-    auto p = tsmd::open_desfire_key(plain, vault, "04782E21801D80AABBCC");
+    auto p = core::open_desfire_key(plain, vault, "04782E21801D80AABBCC");
     BOOST_REQUIRE(p);
     BOOST_TEST(core::to_hex(p->value.view()) == master + "0102030405060708");
 
     auto unknown = plain;
     unknown.desfire_diversification = "kdf3";
-    BOOST_TEST(!tsmd::open_desfire_key(unknown, vault, "04782E21801D80"));
+    BOOST_TEST(!core::open_desfire_key(unknown, vault, "04782E21801D80"));
 }
 
 BOOST_AUTO_TEST_CASE(build_refuses_what_could_never_open) {

@@ -1,20 +1,18 @@
-#include "desfire_card_keys.hpp"
+#include "tsm/core/desfire_card_keys.hpp"
 
+#include "tsm/core/card_keys_context.hpp"
 #include "tsm/core/desfire/crypto.hpp"
 #include "tsm/core/hex.hpp"
 
-namespace tsm::tsmd {
+namespace tsm::core {
 namespace {
-
-namespace desfire = core::desfire;
 
 /// The PICC level "application": AID 000000.
 constexpr std::string_view picc_aid("\x00\x00\x00", 3);
 
 } // namespace
 
-std::optional<desfire::desfire_key> open_desfire_key(const core::card_keys_record& rec,
-                                                    const core::key_vault& vault,
+std::optional<desfire::desfire_key> open_desfire_key(const card_keys_record& rec, const key_vault& vault,
                                                     std::string_view cin_hex) {
     if (rec.desfire_key_type.empty() || rec.desfire_sealed_key.empty()) {
         return std::nullopt;
@@ -27,11 +25,11 @@ std::optional<desfire::desfire_key> open_desfire_key(const core::card_keys_recor
     if (!blob) {
         return std::nullopt;
     }
-    std::optional<core::gp::secret_key> stored;
+    std::optional<gp::secret_key> stored;
     if (blob->size() == desfire::key_length(*type)) {
-        stored = core::gp::secret_key::from_bytes(*blob);
+        stored = gp::secret_key::from_bytes(*blob);
     }
-    core::wipe(*blob);
+    wipe(*blob);
     if (!stored) {
         return std::nullopt;
     }
@@ -48,11 +46,11 @@ std::optional<desfire::desfire_key> open_desfire_key(const core::card_keys_recor
         return std::nullopt;
     }
     // M = CIN || PICC AID || system identifier; the CIN length is only known here.
-    auto cin = core::from_hex(cin_hex);
+    auto cin = from_hex(cin_hex);
     if (!cin || cin->empty()) {
         return std::nullopt;
     }
-    core::bytes m = *cin;
+    bytes m = *cin;
     m.append(picc_aid);
     m.append(rec.desfire_system_identifier);
     // AN10922 bounds M by the two-block CMAC input: 31 bytes for AES, 15 for the DES family.
@@ -67,4 +65,4 @@ std::optional<desfire::desfire_key> open_desfire_key(const core::card_keys_recor
     return key;
 }
 
-} // namespace tsm::tsmd
+} // namespace tsm::core
