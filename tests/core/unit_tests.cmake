@@ -1,5 +1,4 @@
 set(TSM_CORE_UNIT_TESTS
-  fakes.cpp
   hex_test.cpp
   ids_test.cpp
   json_writer_test.cpp
@@ -16,4 +15,9 @@ set(TSM_CORE_UNIT_TESTS
   session_service_resume_test.cpp
   session_service_ending_test.cpp
   session_service_recovery_test.cpp
-  outbox_relay_test.cpp)
+  outbox_relay_test.cpp
+  shard_pool_test.cpp
+  shard_gate_test.cpp
+  shard_owned_test.cpp
+  operation_registry_test.cpp
+  api_error_test.cpp)

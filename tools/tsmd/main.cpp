@@ -29,6 +29,8 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -40,23 +42,6 @@
 namespace {
 
 using namespace tsm;
-
-/// Runs `fn` on every shard and waits (startup and shutdown only: blocks the main thread).
-void on_every_shard(std::vector<tsmd::shard_context*>& shards,
-                    const std::function<void(tsmd::shard_context&)>& fn) {
-    std::vector<std::future<void>> done;
-    for (auto* s : shards) {
-        auto p = std::make_shared<std::promise<void>>();
-        done.push_back(p->get_future());
-        boost::asio::post(*s->ioc, [s, p, &fn] {
-            fn(*s);
-            p->set_value();
-        });
-    }
-    for (auto& f : done) {
-        f.wait();
-    }
-}
 
 /// Registers the kinds a builder serves into the shard's registry.
 void register_builder(core::operation_registry& registry, core::operation_builder& builder,
@@ -144,7 +129,7 @@ int run(const tsmd::config& cfg) {
     std::vector<tsmd::shard_context*> shards;
     std::vector<boost::asio::io_context*> contexts;
     for (unsigned i = 0; i < pool.size(); ++i) {
-        owned.push_back(std::make_unique<tsmd::shard_context>());
+        owned.push_back(std::make_unique<tsmd::shard_context>(i));
         shards.push_back(owned.back().get());
         contexts.push_back(&pool.context(i));
     }
@@ -179,6 +164,7 @@ int run(const tsmd::config& cfg) {
         s.ioc = contexts[i];
         s.http = std::make_unique<transport::http_client>(*s.ioc, hopts);
         s.sp = std::make_unique<tsmd::http_sp_port>(*s.http, cfg.sp_timeout);
+        rcfg.owner_shard = i;
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
         s.ccm_builder = std::make_unique<tsmd::ccm_operation_builder>(*store, vault, *s.ioc);
         s.desfire_builder = std::make_unique<tsmd::desfire_operation_builder>(*store, vault, *s.ioc);
@@ -188,13 +174,15 @@ int run(const tsmd::config& cfg) {
         register_builder(s.kinds, *s.desfire_builder,
                          {core::kinds::desfire_create_app, core::kinds::desfire_commands,
                           core::kinds::desfire_delete_app});
+        scfg.owner_shard = i;
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
                                                              s.apps, hasher, s.kinds, scfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.
     pool.start();
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    pool.invoke_on_all_and_wait([&](unsigned i) {
+        auto& s = *shards[i];
         for (const auto& a : recovered.apps) {
             s.apps.put(a);
         }
@@ -203,10 +191,10 @@ int run(const tsmd::config& cfg) {
     for (auto& op : recovered.operations) {
         ops_by_session[op.session_id].push_back(std::move(op));
     }
-    const auto n = static_cast<unsigned>(shards.size());
-    on_every_shard(shards, [&](tsmd::shard_context& s) {
+    pool.invoke_on_all_and_wait([&](unsigned i) {
+        auto& s = *shards[i];
         for (const auto& rec : recovered.sessions) {
-            if (core::owner_shard(rec.session_id, n) == s.index) {
+            if (pool.owner_of(rec.session_id) == i) {
                 auto it = ops_by_session.find(rec.session_id);
                 std::vector<core::operation_record> ops;
                 if (it != ops_by_session.end()) {
@@ -216,9 +204,8 @@ int run(const tsmd::config& cfg) {
             }
         }
         for (const auto& e : recovered.outbox) {
-            if (core::owner_shard(e.id, n) == s.index) {
+            if (pool.owner_of(e.id) == i) {
                 s.relay->enqueue(e);
-                tsm::core::add(probe.outbox_depth, 0);
             }
         }
         s.sessions->start();
@@ -271,16 +258,32 @@ int run(const tsmd::config& cfg) {
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");
-    on_every_shard(shards, [](tsmd::shard_context& s) {
-        s.sessions->shutdown();
-        s.relay->shutdown();
+    // Sessions and relays stop (no new writes or SP calls) and close their gates; each reports
+    // on its shard once its last store or SP completion has run.
+    auto left = std::make_shared<std::atomic<unsigned>>(2 * pool.size());
+    auto all_drained = std::make_shared<std::promise<void>>();
+    auto drained = all_drained->get_future();
+    const auto arrive = [left, all_drained] {
+        if (left->fetch_sub(1) == 1) {
+            all_drained->set_value();
+        }
+    };
+    pool.invoke_on_all_and_wait([&](unsigned i) {
+        shards[i]->sessions->shutdown(arrive);
+        shards[i]->relay->shutdown(arrive);
     });
     // Drain the store while the shards still run, so every write already submitted completes
-    // and its acknowledgement goes out; later writes fail with 503 and are retried by the SP.
+    // and its handler (an acknowledgement, a callback) runs; later writes fail with 503 and are
+    // retried by the SP.
     store->close();
-    // Let the last responses and close frames reach the wire.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    on_every_shard(shards, [](tsmd::shard_context& s) { s.http->shutdown(); });
+    // Bounded: an SP that does not answer must not hold the shutdown (its call is cancelled
+    // below; the work it belonged to is recovered from the store at the next start).
+    if (drained.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
+        core::log::warn("shutdown: completions still in flight after 3 s; stopping anyway");
+    }
+    // Runs after every handler the drained completions posted (responses, close frames), so
+    // those writes have started before the pool stops.
+    pool.invoke_on_all_and_wait([&](unsigned i) { shards[i]->http->shutdown(); });
     blocking.join();
     pool.stop();
     core::log::info("stopped");

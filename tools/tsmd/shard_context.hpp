@@ -28,6 +28,8 @@ private:
 };
 
 struct shard_context {
+    explicit shard_context(unsigned shard) : index(shard), apps(shard) {}
+
     unsigned index = 0;
     boost::asio::io_context* ioc = nullptr;
     std::unique_ptr<transport::http_client> http;

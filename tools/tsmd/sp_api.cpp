@@ -28,9 +28,9 @@ std::optional<std::string> base64_decode(std::string_view in) {
     return out;
 }
 
-transport::http_response service_error_response(const core::service_error& e) {
-    auto r = make_error_response(e.http_status, e.code, e.message);
-    if (e.http_status == 429 || e.http_status == 503) {
+transport::http_response service_error_response(const core::api_error& e) {
+    auto r = make_error_response(e.status(), e.name(), e.message);
+    if (e.status() == 429 || e.status() == 503) {
         r.headers.emplace_back("Retry-After", "1");
     }
     return r;
@@ -279,7 +279,7 @@ void sp_api::accept(const core::app_record& app, transport::http_request req,
                                respond = std::move(respond)]() mutable {
         o.sessions->accept_operation(
             app_id, session_id, std::move(kind), std::move(payload), std::move(callback_url),
-            [respond = std::move(respond)](std::optional<core::service_error> err, std::string op_id) {
+            [respond = std::move(respond)](std::optional<core::api_error> err, std::string op_id) {
                 if (err) {
                     respond(service_error_response(*err));
                     return;
@@ -311,7 +311,7 @@ void sp_api::completed(transport::http_request req, transport::http_responder re
                                message_json = std::move(message_json),
                                respond = std::move(respond)]() mutable {
         o.sessions->complete(app_id, session_id, success, std::move(message_json),
-                             [respond = std::move(respond)](std::optional<core::service_error> err) {
+                             [respond = std::move(respond)](std::optional<core::api_error> err) {
                                  if (err) {
                                      respond(service_error_response(*err));
                                      return;

@@ -1,4 +1,4 @@
-#include "fakes.hpp"
+#include "core_port_fakes.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/test/unit_test.hpp>
@@ -116,13 +116,13 @@ std::size_t fake_store::release() {
     return pending.size();
 }
 
-// ---------------------------------------------------------------- fake_sp
+// ---------------------------------------------------------------- fake_sp_port
 
-void fake_sp::call(std::string method, std::string url, std::string body, reply_handler done) {
+void fake_sp_port::call(std::string method, std::string url, std::string body, reply_handler done) {
     calls.push_back(call_record{std::move(method), std::move(url), std::move(body), std::move(done)});
 }
 
-void fake_sp::answer(std::size_t index, int status, std::string body) {
+void fake_sp_port::answer(std::size_t index, int status, std::string body) {
     BOOST_REQUIRE_LT(index, calls.size());
     BOOST_REQUIRE(!calls[index].answered);
     calls[index].answered = true;
@@ -137,7 +137,7 @@ void fake_sp::answer(std::size_t index, int status, std::string body) {
     done(std::move(r));
 }
 
-std::vector<std::size_t> fake_sp::open_calls(std::string_view url_prefix) const {
+std::vector<std::size_t> fake_sp_port::open_calls(std::string_view url_prefix) const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (!calls[i].answered && calls[i].url.starts_with(url_prefix)) {
@@ -147,7 +147,7 @@ std::vector<std::size_t> fake_sp::open_calls(std::string_view url_prefix) const 
     return out;
 }
 
-std::vector<std::size_t> fake_sp::calls_to(std::string_view url_prefix) const {
+std::vector<std::size_t> fake_sp_port::calls_to(std::string_view url_prefix) const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (calls[i].url.starts_with(url_prefix)) {

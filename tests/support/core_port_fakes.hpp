@@ -1,7 +1,9 @@
 #pragma once
-/// In-memory fakes of the core ports for unit tests: a record store that applies write_sets to
-/// maps and records every commit, an SP port whose calls the test answers by hand, and a touch
-/// point that records frames and closes per connection.
+/// In-memory fakes of the core ports, for unit tests of core and of anything built on it: a
+/// record store that applies write_sets to maps and records every commit, an SP port whose calls
+/// the test answers by hand, and a touch point that records frames and closes per connection.
+/// (tests/support/fake_sp.hpp is a different thing: a real HTTP server playing the SP.)
+/// Single-threaded: used on the test's own thread.
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
 
@@ -76,7 +78,7 @@ private:
 };
 
 /// sp_port that records calls; the test answers them with answer().
-class fake_sp final : public core::sp_port {
+class fake_sp_port final : public core::sp_port {
 public:
     struct call_record {
         std::string method;
