@@ -98,9 +98,14 @@ void session_service::pump(delivery_session& s) {
         return;
     }
     if (head->op == nullptr) {
+        // Builders read keys and load files from the store: their completion counts in the gate.
+        auto pass = gate_.enter();
+        if (!pass) {
+            return; // shutting down: the operation runs after the next start
+        }
         head->building = true;
         kinds_.build(head->rec, s.record(),
-                     [this, session_id = s.id(), operation_id = head->rec.operation_id](
+                     [this, pass = std::move(pass), session_id = s.id(), operation_id = head->rec.operation_id](
                          std::unique_ptr<operation> op, std::optional<operation_outcome> failure) {
                          on_built(session_id, operation_id, std::move(op), std::move(failure));
                      });

@@ -6,8 +6,9 @@
 /// Owner: one instance per shard (`session_service_config::owner_shard`); every public method
 /// runs on that shard's thread (callers use shard_pool::invoke_on_owner) and asserts so in debug
 /// builds. Durable writes go through the record store, never on this thread; a state change is
-/// acted on (acknowledged, pushed, called back) only after its write is durable. Every store and
-/// SP completion holds a pass of the service's shard_gate, so shutdown can wait for the last one.
+/// acted on (acknowledged, pushed, called back) only after its write is durable. Every store, SP
+/// and operation-build completion holds a pass of the service's shard_gate, so shutdown can wait
+/// for the last one.
 ///
 /// The flows live in one file each: core/src/session/delivery_handshake.cpp,
 /// operation_engine.cpp, session_ending.cpp (lifecycle and I/O helpers in session_service.cpp).
@@ -77,6 +78,7 @@ public:
     void start();
     /// Stops timers and refuses new store writes and SP calls (sessions stay persisted for the
     /// next start). `drained` runs on this shard once every completion already in flight has run.
+    /// Called once.
     void shutdown(std::function<void()> drained = {});
 
     // ---- touch point side ----
