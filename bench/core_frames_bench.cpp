@@ -2,7 +2,7 @@
 // body that carries a finished operation's responses.
 #include "tsm/core/operation.hpp"
 #include "tsm/core/outcome.hpp"
-#include "tsm/core/touch_point_frames.hpp"
+#include "tsm/transport/touch_point/v1/codec.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -28,7 +28,7 @@ void bm_frames_commands(benchmark::State& state) {
     std::int64_t bytes_out = 0;
     std::uint64_t batch = 1;
     for (auto _ : state) {
-        std::string frame = tsm::core::frames::commands(batch++, operation_id, b);
+        std::string frame = tsm::transport::touch_point::v1::frames::commands(batch++, operation_id, b);
         bytes_out += static_cast<std::int64_t>(frame.size());
         benchmark::DoNotOptimize(frame.data());
         benchmark::ClobberMemory();

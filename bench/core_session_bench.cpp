@@ -9,6 +9,7 @@
 #include "tsm/core/secret_hasher.hpp"
 #include "tsm/core/service_probe.hpp"
 #include "tsm/core/session_service.hpp"
+#include "tsm/core/shard_pool.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -89,18 +90,19 @@ std::optional<std::uint64_t> batch_of(const std::string& frame) {
     return n;
 }
 
-/// Must match the resume-token hashing context in core/src/session_service.cpp.
+/// Must match the resume-token hashing context in core/src/session/session_internal.hpp.
 constexpr std::string_view resume_context = "opentsm/resume-token/v1";
 
 void bm_session_transceive(benchmark::State& state) {
     const auto apdus = static_cast<std::size_t>(state.range(0));
+    const core::this_thread_as_shard as_shard(0); // the services below are owned by shard 0
     boost::asio::io_context ioc;
     instant_store store;
     capture_touch_point tp;
     ok_sp sp(ioc);
     core::service_probe probe;
     core::outbox_relay relay(ioc, store, sp, {}, probe);
-    core::app_directory apps;
+    core::app_directory apps(0);
     const core::secret_hasher hasher(core::secret_hasher::generate_key());
 
     core::app_record app;
@@ -154,7 +156,7 @@ void bm_session_transceive(benchmark::State& state) {
             "transceive",
             payload,
             callback_url,
-            [&accepted](std::optional<core::service_error> err, std::string id) {
+            [&accepted](std::optional<core::api_error> err, std::string id) {
                 accepted = !err.has_value();
                 benchmark::DoNotOptimize(id.data());
             });

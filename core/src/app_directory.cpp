@@ -3,11 +3,18 @@
 namespace tsm::core {
 
 const app_record* app_directory::find(std::string_view app_id) const {
+    owner_.assert_on_owner();
     auto it = apps_.find(app_id);
     return it == apps_.end() ? nullptr : &it->second;
 }
 
+const std::map<std::string, app_record, std::less<>>& app_directory::all() const noexcept {
+    owner_.assert_on_owner();
+    return apps_;
+}
+
 void app_directory::put(app_record app) {
+    owner_.assert_on_owner();
     erase(app.app_id);
     by_key_hash_[app.key_hash] = app.app_id;
     std::string id = app.app_id;
@@ -15,6 +22,7 @@ void app_directory::put(app_record app) {
 }
 
 void app_directory::erase(const std::string& app_id) {
+    owner_.assert_on_owner();
     auto it = apps_.find(app_id);
     if (it == apps_.end()) {
         return;
@@ -28,6 +36,7 @@ void app_directory::erase(const std::string& app_id) {
 
 const app_record* app_directory::authenticate(std::string_view app_id, std::string_view app_key,
                                               const secret_hasher& hasher) const {
+    owner_.assert_on_owner();
     if (app_id.empty()) {
         // The digest is keyed, so looking it up leaks nothing an attacker can use offline.
         auto k = by_key_hash_.find(hasher.digest(key_context, app_key));

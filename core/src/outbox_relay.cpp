@@ -3,6 +3,7 @@
 #include "tsm/core/clock.hpp"
 #include "tsm/core/log.hpp"
 
+#include <boost/asio/post.hpp>
 #include <sodium.h>
 
 #include <chrono>
@@ -34,14 +35,23 @@ std::string url_origin(std::string_view url) {
 
 outbox_relay::outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
                            outbox_relay_config cfg, service_probe& probe)
-    : ioc_(ioc), store_(store), sp_(sp), cfg_(cfg), probe_(probe) {}
+    : owner_(cfg.owner_shard, "outbox_relay"), ioc_(ioc), store_(store), sp_(sp), cfg_(cfg),
+      probe_(probe), gate_(ioc.get_executor()) {}
 
 outbox_relay::~outbox_relay() {
-    *alive_ = false;
-    shutdown();
+    stopped_ = true;
+    for (auto& w : waiting_) {
+        w.timer.cancel();
+    }
+}
+
+std::size_t outbox_relay::pending() const noexcept {
+    owner_.assert_on_owner();
+    return pending_;
 }
 
 void outbox_relay::enqueue(outbox_entry e, std::uint32_t attempts) {
+    owner_.assert_on_owner();
     if (stopped_) {
         return; // stays in the store; the next start sends it
     }
@@ -52,10 +62,16 @@ void outbox_relay::enqueue(outbox_entry e, std::uint32_t attempts) {
     pump(host);
 }
 
-void outbox_relay::shutdown() {
+void outbox_relay::shutdown(std::function<void()> drained) {
+    owner_.assert_on_owner();
     stopped_ = true;
     for (auto& w : waiting_) {
         w.timer.cancel();
+    }
+    if (!gate_.closed()) {
+        gate_.close(drained ? std::move(drained) : [] {});
+    } else if (drained) {
+        boost::asio::post(ioc_, std::move(drained));
     }
 }
 
@@ -81,11 +97,9 @@ void outbox_relay::attempt(const std::string& host, item it) {
     const std::uint64_t started = steady_us();
     std::string url = it.entry.url;
     std::string body = it.entry.body;
+    auto pass = gate_.enter(); // never refused here: attempts stop with stopped_, before close()
     sp_.call("POST", std::move(url), std::move(body),
-             [this, alive = alive_, host, it = std::move(it), started](sp_reply reply) mutable {
-                 if (!*alive) {
-                     return;
-                 }
+             [this, pass = std::move(pass), host, it = std::move(it), started](sp_reply reply) mutable {
                  on_reply(host, std::move(it), std::move(reply), started);
              });
 }
@@ -115,10 +129,7 @@ void outbox_relay::on_reply(const std::string& host, item it, sp_reply reply,
         waiting_.emplace_back(std::move(it), ioc_);
         auto pos = std::prev(waiting_.end());
         pos->timer.expires_after(*delay);
-        pos->timer.async_wait([this, alive = alive_, pos](boost::system::error_code) {
-            if (!*alive) {
-                return;
-            }
+        pos->timer.async_wait([this, pass = gate_.enter(), pos](boost::system::error_code) {
             item again = std::move(pos->it);
             waiting_.erase(pos);
             if (stopped_) {
@@ -139,7 +150,7 @@ void outbox_relay::retire(const outbox_entry& e) {
     w.delete_outbox.push_back(e.id);
     // Relaxed: losing this delete in a crash only means one more (idempotent) delivery.
     store_.commit(std::move(w), durability::relaxed, ioc_.get_executor(),
-                  [](std::error_code) {});
+                  [pass = gate_.enter()](std::error_code) {});
 }
 
 } // namespace tsm::core

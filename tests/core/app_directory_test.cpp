@@ -1,4 +1,5 @@
 #include "tsm/core/app_directory.hpp"
+#include "tsm/core/shard_pool.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -11,8 +12,9 @@ using tsm::core::callback_url_allowed;
 namespace {
 
 struct directory_fixture {
+    core::this_thread_as_shard as_shard{3}; // the directory's owner shard, for its assertions
     secret_hasher hasher{secret_hasher::generate_key()};
-    core::app_directory dir;
+    core::app_directory dir{3};
 
     app_record make(std::string id, std::string_view key) {
         app_record a;

@@ -1,7 +1,8 @@
 #include "tsm/core/outbox_relay.hpp"
 
-#include "fakes.hpp"
+#include "core_port_fakes.hpp"
 #include "tsm/core/clock.hpp"
+#include "tsm/core/shard_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
@@ -57,9 +58,10 @@ struct relay_harness {
         return out;
     }
 
+    core::this_thread_as_shard as_shard{0}; // the relay's owner shard, for its assertions
     boost::asio::io_context ioc;
     tsm::test::fake_store store;
-    tsm::test::fake_sp sp;
+    tsm::test::fake_sp_port sp;
     core::service_probe probe;
     core::outbox_relay relay;
 };
@@ -189,6 +191,29 @@ BOOST_AUTO_TEST_CASE(shutdown_stops_retries_and_keeps_entries_in_the_store) {
     BOOST_TEST(h.deleted().empty());
     h.relay.enqueue(relay_harness::entry("op-2", "https://sp.example/cb/2"));
     BOOST_TEST(h.sp.calls.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_reports_drained_only_after_the_call_in_flight_completes) {
+    relay_harness h;
+    h.relay.enqueue(relay_harness::entry("op-1", "https://sp.example/cb/1"));
+    BOOST_REQUIRE_EQUAL(h.sp.open_calls().size(), 1u);
+    int drained = 0;
+    h.relay.shutdown([&drained] { ++drained; });
+    h.drain();
+    BOOST_TEST(drained == 0); // the callback POST is still out
+    h.sp.answer(0, 200);
+    h.drain();
+    BOOST_TEST(drained == 1);
+    h.drain();
+    BOOST_TEST(drained == 1);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_with_nothing_in_flight_reports_drained_at_once) {
+    relay_harness h;
+    int drained = 0;
+    h.relay.shutdown([&drained] { ++drained; });
+    h.drain();
+    BOOST_TEST(drained == 1);
 }
 
 BOOST_AUTO_TEST_CASE(url_origin_keeps_scheme_host_and_port) {

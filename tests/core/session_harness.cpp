@@ -9,6 +9,7 @@ namespace session_harness {
 core::session_service_config default_config() {
     core::session_service_config cfg;
     cfg.is_json_object = [](std::string_view j) { return !j.empty() && j.front() == '{'; };
+    cfg.write_retry_interval = 1ms; // a failed result or end write is tried again at once
     return cfg;
 }
 
@@ -89,7 +90,7 @@ accept_result& harness::accept(const std::string& sid, std::vector<bytes> cmds, 
     }
     svc.accept_operation(std::string(app_id), sid, "transceive",
                          core::transceive_operation::encode_payload(cmds), std::move(cb),
-                         [&r](std::optional<core::service_error> e, std::string id) {
+                         [&r](std::optional<core::api_error> e, std::string id) {
                              r.called = true;
                              r.error = std::move(e);
                              r.operation_id = std::move(id);
@@ -101,7 +102,7 @@ done_result& harness::complete(const std::string& sid, bool success, std::string
                                std::string app) {
     auto& r = completes.emplace_back();
     svc.complete(std::move(app), sid, success, std::move(msg),
-                 [&r](std::optional<core::service_error> e) {
+                 [&r](std::optional<core::api_error> e) {
                      r.called = true;
                      r.error = std::move(e);
                  });

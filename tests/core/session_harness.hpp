@@ -1,11 +1,13 @@
 #pragma once
 /// The session service tests' harness: one shard (io_context, fakes, relay and service) with
-/// helpers that drive a session through its steps, and the constants the tests share.
+/// helpers that drive a session through its steps, and the constants the tests share. The test
+/// thread counts as shard 0 while a harness lives, so the owner assertions hold.
 /// The test files say `using namespace session_harness;`, which also brings the aliases below.
 #include "tsm/core/session_service.hpp"
+#include "tsm/core/shard_pool.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
-#include "fakes.hpp"
+#include "core_port_fakes.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -27,7 +29,7 @@ using tsm::core::bytes;
 using tsm::core::connection_ref;
 
 inline constexpr std::string_view app_id = "0A1B2C3D";
-inline constexpr std::string_view resume_context = "opentsm/resume-token/v1"; // session_service.cpp
+inline constexpr std::string_view resume_context = "opentsm/resume-token/v1"; // core/src/session
 inline const std::string description = R"({"title":"Read CPLC","price":0})";
 inline const std::string cb_prefix = "https://sp.example/cb/";
 inline const std::string description_url = "https://sp.example/describe";
@@ -42,13 +44,13 @@ bj::object parse(const std::string& s);
 
 struct accept_result {
     bool called = false;
-    std::optional<core::service_error> error;
+    std::optional<core::api_error> error;
     std::string operation_id;
 };
 
 struct done_result {
     bool called = false;
-    std::optional<core::service_error> error;
+    std::optional<core::api_error> error;
 };
 
 /// One shard: io_context, fakes, relay and service. Helpers drive a session through its steps.
@@ -80,13 +82,14 @@ struct harness {
     /// Callback POSTs the relay made, parsed.
     std::vector<bj::object> callbacks() const;
 
+    core::this_thread_as_shard as_shard{0};
     boost::asio::io_context ioc;
     tsm::test::fake_store store;
-    tsm::test::fake_sp sp;
+    tsm::test::fake_sp_port sp;
     tsm::test::fake_touch_point tp;
     core::service_probe probe;
     core::secret_hasher hasher{core::secret_hasher::generate_key()};
-    core::app_directory apps;
+    core::app_directory apps{0};
     core::outbox_relay relay;
     core::operation_registry kinds;
     core::session_service svc;

@@ -114,12 +114,12 @@ BOOST_AUTO_TEST_CASE(second_complete_gets_409_and_operations_after_the_end_too) 
     auto& again = h.complete(sid, true, "");
     BOOST_REQUIRE(again.called);
     BOOST_REQUIRE(again.error.has_value());
-    BOOST_TEST(again.error->http_status == 409);
-    BOOST_TEST(again.error->code == "session-finished");
+    BOOST_TEST(again.error->status() == 409);
+    BOOST_TEST(again.error->name() == "session-finished");
     auto& op = h.accept(sid, {select_cmd});
     BOOST_REQUIRE(op.called);
     BOOST_REQUIRE(op.error.has_value());
-    BOOST_TEST(op.error->http_status == 409);
+    BOOST_TEST(op.error->status() == 409);
 }
 
 BOOST_AUTO_TEST_CASE(complete_and_accept_for_another_app_or_unknown_session_get_404) {
@@ -127,12 +127,12 @@ BOOST_AUTO_TEST_CASE(complete_and_accept_for_another_app_or_unknown_session_get_
     h.open(conn1, sid);
     auto& other = h.complete(sid, true, "", "FFFFFFFF");
     BOOST_REQUIRE(other.called);
-    BOOST_TEST(other.error.value().http_status == 404);
+    BOOST_TEST(other.error.value().status() == 404);
     auto& unknown = h.complete("00000000-0000-4000-8000-000000000000", true, "");
-    BOOST_TEST(unknown.error.value().http_status == 404);
-    BOOST_TEST(unknown.error->code == "session-not-found");
+    BOOST_TEST(unknown.error.value().status() == 404);
+    BOOST_TEST(unknown.error->name() == "session-not-found");
     auto& op = h.accept("00000000-0000-4000-8000-000000000000", {select_cmd});
-    BOOST_TEST(op.error.value().http_status == 404);
+    BOOST_TEST(op.error.value().status() == 404);
     // The session itself is untouched.
     h.drain();
     BOOST_TEST(h.tp.frames_of_type(conn1, "status").empty());
@@ -146,8 +146,8 @@ BOOST_AUTO_TEST_CASE(accept_refuses_callback_url_outside_the_prefixes_with_400) 
         auto& r = h.accept(sid, {select_cmd}, url.empty() ? "x" : url);
         BOOST_REQUIRE(r.called);
         BOOST_REQUIRE(r.error.has_value());
-        BOOST_TEST(r.error->http_status == 400);
-        BOOST_TEST(r.error->code == "bad-callback-url");
+        BOOST_TEST(r.error->status() == 400);
+        BOOST_TEST(r.error->name() == "bad-callback-url");
     }
     BOOST_TEST(h.store.commits.size() == before);
 }
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(accept_refuses_an_operation_without_commands_with_400) {
     h.open(conn1, sid);
     auto& r = h.accept(sid, {});
     BOOST_REQUIRE(r.called);
-    BOOST_TEST(r.error.value().http_status == 400);
+    BOOST_TEST(r.error.value().status() == 400);
 }
 
 BOOST_AUTO_TEST_CASE(accept_returns_429_when_the_queue_is_full) {
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(accept_returns_429_when_the_queue_is_full) {
     auto& third = h.accept(sid, {select_cmd});
     BOOST_REQUIRE(third.called);
     BOOST_REQUIRE(third.error.has_value());
-    BOOST_TEST(third.error->http_status == 429);
+    BOOST_TEST(third.error->status() == 429);
     h.drain();
     // Once the head finished, there is room again.
     h.svc.on_responses(conn1, sid, 1, {"\x90\x00"s});
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(store_failure_on_accept_returns_503_and_does_not_queue) {
     h.drain();
     BOOST_REQUIRE(failed.called);
     BOOST_REQUIRE(failed.error.has_value());
-    BOOST_TEST(failed.error->http_status == 503);
+    BOOST_TEST(failed.error->status() == 503);
     BOOST_TEST(h.commands_frames(conn1).empty());
     BOOST_TEST(h.store.operations.empty());
     BOOST_TEST(h.probe.operations_queued.load() == 0);
@@ -210,16 +210,20 @@ BOOST_AUTO_TEST_CASE(complete_retries_a_failed_end_write_before_answering) {
     h.drain();
     h.store.fail_next_commit();
     auto& d = h.complete(sid, true, "");
+    h.store.hold = true; // the retry (1 ms later) waits until release(): no race with the checks
     h.drain();
     // Memory is already terminal, so the end write must land: nothing is told until it does.
     BOOST_TEST(!d.called);
     BOOST_TEST(h.tp.frames_of_type(conn1, "status").empty());
     BOOST_TEST(h.callbacks().empty());
+    h.store.hold = false;
+    h.store.release();
     h.ioc.restart();
-    for (int i = 0; i < 80 && !d.called; ++i) {
-        h.ioc.run_for(10ms); // the retry comes after 500 ms
+    for (int i = 0; i < 500 && !d.called; ++i) {
+        h.ioc.run_for(1ms); // the retry comes after write_retry_interval (1 ms here)
     }
     BOOST_REQUIRE(d.called);
+    BOOST_TEST(h.store.commits.size() >= 2u); // the failed end write and its retry
     BOOST_TEST(!d.error.has_value());
     BOOST_TEST(h.store.sessions[sid].state == core::session_state::completed);
     BOOST_TEST(h.store.operations[a.operation_id].state == core::operation_state::done);
@@ -238,19 +242,26 @@ BOOST_AUTO_TEST_CASE(retried_result_write_does_not_revive_an_ended_session) {
     h.accept(sid, {select_cmd});
     h.drain();
     h.store.fail_next_commit();
-    h.svc.on_responses(conn1, sid, 1, {"\x90\x00"s}); // result write fails; retried in 500 ms
-    h.drain();
+    h.svc.on_responses(conn1, sid, 1, {"\x90\x00"s}); // result write fails; retried 1 ms after
+    // The SP ends the session before any completion runs, so before the retry in every timing.
     auto& d = h.complete(sid, true, "");
     h.drain();
     BOOST_REQUIRE(d.called);
     BOOST_REQUIRE(!d.error.has_value());
     BOOST_REQUIRE(h.store.sessions[sid].state == core::session_state::completed);
-    const auto before = h.store.commits.size();
+    // Writes carrying the result's outbox entry: the failed one, then the retry.
+    const auto result_writes = [&h] {
+        std::size_t n = 0;
+        for (const auto& c : h.store.commits) {
+            n += c.w.put_outbox.empty() ? 0 : 1;
+        }
+        return n;
+    };
     h.ioc.restart();
-    for (int i = 0; i < 80 && h.store.commits.size() == before; ++i) {
-        h.ioc.run_for(10ms);
+    for (int i = 0; i < 500 && result_writes() < 2; ++i) {
+        h.ioc.run_for(1ms);
     }
-    BOOST_REQUIRE_GT(h.store.commits.size(), before); // the retry happened
+    BOOST_REQUIRE_EQUAL(result_writes(), 2u); // the retry happened
     h.drain();
     BOOST_TEST(h.store.sessions[sid].state == core::session_state::completed);
     BOOST_TEST(h.store.operations.begin()->second.state == core::operation_state::done);
@@ -307,7 +318,39 @@ BOOST_AUTO_TEST_CASE(sweep_evicts_finished_sessions_after_retention) {
     h.svc.shutdown();
     BOOST_TEST(h.svc.session_count() == 0u);
     auto& after = h.complete(sid, true, "");
-    BOOST_TEST(after.error.value().http_status == 404);
+    BOOST_TEST(after.error.value().status() == 404);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_reports_drained_once_the_writes_in_flight_complete) {
+    harness h;
+    h.open(conn1, sid);
+    h.store.hold = true;
+    auto& a = h.accept(sid, {select_cmd}); // its write is held: in flight
+    int drained = 0;
+    h.svc.shutdown([&drained] { ++drained; });
+    h.drain();
+    BOOST_TEST(drained == 0);
+    BOOST_TEST(!a.called);
+    h.store.hold = false;
+    BOOST_TEST(h.store.release() == 1u);
+    h.drain();
+    BOOST_TEST(a.called); // the acknowledgement still goes out
+    BOOST_TEST(drained == 1);
+}
+
+BOOST_AUTO_TEST_CASE(after_shutdown_new_operations_are_refused_and_nothing_is_written) {
+    harness h;
+    h.open(conn1, sid);
+    int drained = 0;
+    h.svc.shutdown([&drained] { ++drained; });
+    const auto before = h.store.commits.size();
+    auto& late = h.accept(sid, {select_cmd});
+    h.drain();
+    BOOST_TEST(drained == 1);
+    BOOST_REQUIRE(late.called);
+    BOOST_REQUIRE(late.error.has_value());
+    BOOST_TEST(late.error->status() == 503);
+    BOOST_TEST(h.store.commits.size() == before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,7 +5,7 @@
 #include "tsm/transport/admin_api/admin_api.hpp"
 #include "tsm/transport/admin_api/admin_bodies.hpp"
 
-#include "../core/fakes.hpp"
+#include "core_port_fakes.hpp"
 
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/card_keys_context.hpp"
@@ -79,7 +79,7 @@ struct shard_fixture {
             services.push_back(std::make_unique<core::shard_services>());
             services.back()->index = i;
             services.back()->ioc = &pool.context(i);
-            services.back()->apps = std::make_unique<core::app_directory>();
+            services.back()->apps = std::make_unique<core::app_directory>(i);
             views.push_back(services.back().get());
         }
         runtime = std::make_unique<core::shard_runtime>(pool, std::move(views));

@@ -83,15 +83,20 @@ fixture::fixture(std::size_t max_queued_operations) {
     rcfg.retry.max_delay = std::chrono::milliseconds(2);
     std::vector<core::shard_services*> views;
     for (unsigned i = 0; i < pool.size(); ++i) {
-        sps.push_back(std::make_unique<tsm::test::fake_sp>());
+        sps.push_back(std::make_unique<tsm::test::fake_sp_port>());
         tps.push_back(std::make_unique<tsm::test::fake_touch_point>());
         auto s = std::make_unique<core::shard_services>();
         s->index = i;
         s->ioc = &pool.context(i);
         s->sp = sps.back().get();
-        s->apps = std::make_unique<core::app_directory>();
-        s->apps->put(make_app(app_id, app_key_hex, hasher));
-        s->apps->put(make_app(other_app_id, other_key_hex, hasher));
+        s->apps = std::make_unique<core::app_directory>(i);
+        {
+            const core::this_thread_as_shard as_owner(i); // the directory checks its owner shard
+            s->apps->put(make_app(app_id, app_key_hex, hasher));
+            s->apps->put(make_app(other_app_id, other_key_hex, hasher));
+        }
+        rcfg.owner_shard = i;
+        cfg.owner_shard = i;
         s->relay = std::make_unique<core::outbox_relay>(*s->ioc, store, *s->sp, rcfg, probe);
         s->kinds = test_kinds();
         s->sessions = std::make_unique<core::session_service>(*s->ioc, store, *tps.back(), *s->sp, *s->relay,

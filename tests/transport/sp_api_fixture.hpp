@@ -1,6 +1,6 @@
 #pragma once
 /// The SP API under test without tsmd: a real core::shard_pool of two shards, each with its own
-/// app directory, outbox relay and session service over the core fakes (tests/core/fakes.hpp:
+/// app directory, outbox relay and session service over the core fakes (tests/support/core_port_fakes.hpp:
 /// one fake store, an SP port and a touch point per shard), the runtime over them, and the
 /// handler. Requests are handed to on_request on a shard thread, as the listener does; the
 /// response is waited for (bounded). Everything the test reads of a shard it reads through run_on.
@@ -13,7 +13,7 @@
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
 
-#include "../core/fakes.hpp"
+#include "core_port_fakes.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
@@ -84,7 +84,7 @@ struct fixture {
     core::service_probe probe;
     core::secret_hasher hasher{core::secret_hasher::generate_key()};
     core::key_vault vault{core::bytes(core::key_vault::kek_size, '\x5a')};
-    std::vector<std::unique_ptr<tsm::test::fake_sp>> sps;
+    std::vector<std::unique_ptr<tsm::test::fake_sp_port>> sps;
     std::vector<std::unique_ptr<tsm::test::fake_touch_point>> tps;
     std::vector<std::unique_ptr<core::shard_services>> services;
     std::unique_ptr<core::shard_runtime> runtime;

@@ -14,7 +14,7 @@
 #include "tsm/transport/http_server.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
-#include "fakes.hpp" // tests/core/fakes.hpp
+#include "core_port_fakes.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -104,7 +104,7 @@ private:
 /// One shard's fakes (used on that shard's thread only, or from the test while it waits).
 struct shard_fakes {
     tsm::test::fake_store store;
-    tsm::test::fake_sp sp;
+    tsm::test::fake_sp_port sp;
 };
 
 struct no_http final : tsm::transport::http_handler {
@@ -130,9 +130,13 @@ public:
             auto& s = *services_.emplace_back(std::make_unique<core::shard_services>());
             s.index = i;
             s.ioc = &pool_.context(i);
-            s.apps = std::make_unique<core::app_directory>();
-            s.apps->put(app());
+            s.apps = std::make_unique<core::app_directory>(i);
+            {
+                const core::this_thread_as_shard as_owner(i); // the directory checks its owner shard
+                s.apps->put(app());
+            }
             s.sp = &f.sp;
+            rcfg.owner_shard = i;
             s.relay = std::make_unique<core::outbox_relay>(*s.ioc, f.store, f.sp, rcfg, probe_);
             core::register_transceive(s.kinds);
             ptrs.push_back(&s);
@@ -154,6 +158,7 @@ public:
         }
         for (unsigned i = 0; i < pool_.size(); ++i) {
             auto& s = *services_[i];
+            cfg.owner_shard = i;
             s.sessions = std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
                                                                  *s.apps, hasher_, s.kinds, cfg, probe_);
         }
@@ -265,7 +270,7 @@ public:
         run_on(owner_of(session_id), [&] {
             services_[owner_of(session_id)]->sessions->accept_operation(
                 std::string(app_id), session_id, "transceive", core::transceive_operation::encode_payload(cmds), cb,
-                [&accepted](std::optional<core::service_error> e, std::string) { accepted.set_value(!e); });
+                [&accepted](std::optional<core::api_error> e, std::string) { accepted.set_value(!e); });
         });
         auto f = accepted.get_future();
         return f.wait_for(5s) == std::future_status::ready && f.get();

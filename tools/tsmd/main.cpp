@@ -31,7 +31,11 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <atomic>
+#include <chrono>
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -161,12 +165,6 @@ int run(const tsmd::config& cfg) {
         auto& s = *shards[i];
         s.index = i;
         s.ioc = contexts[i];
-        s.apps = std::make_unique<core::app_directory>();
-        sp_clients.push_back(std::make_unique<transport::http_client>(*s.ioc, hopts));
-        sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
-        s.sp = sp_ports.back().get();
-        s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
-        core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
                                                              *s.apps, hasher, s.kinds, scfg, probe);
     }
@@ -196,7 +194,6 @@ int run(const tsmd::config& cfg) {
         for (const auto& e : recovered.outbox) {
             if (runtime.owner_of(e.id) == s.index) {
                 s.relay->enqueue(e);
-                tsm::core::add(probe.outbox_depth, 0);
             }
         }
         s.sessions->start();
@@ -257,15 +254,31 @@ int run(const tsmd::config& cfg) {
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");
-    runtime.invoke_on_all_and_wait([](core::shard_services& s) {
-        s.sessions->shutdown();
-        s.relay->shutdown();
+    // Sessions and relays stop (no new writes or SP calls) and close their gates; each reports
+    // on its shard once its last store or SP completion has run.
+    auto left = std::make_shared<std::atomic<unsigned>>(2 * pool.size());
+    auto all_drained = std::make_shared<std::promise<void>>();
+    auto drained = all_drained->get_future();
+    const auto arrive = [left, all_drained] {
+        if (left->fetch_sub(1) == 1) {
+            all_drained->set_value();
+        }
+    };
+    runtime.invoke_on_all_and_wait([&](core::shard_services& s) {
+        s.sessions->shutdown(arrive);
+        s.relay->shutdown(arrive);
     });
     // Drain the store while the shards still run, so every write already submitted completes
-    // and its acknowledgement goes out; later writes fail with 503 and are retried by the SP.
+    // and its handler (an acknowledgement, a callback) runs; later writes fail with 503 and are
+    // retried by the SP.
     store->close();
-    // Let the last responses and close frames reach the wire.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Bounded: an SP that does not answer must not hold the shutdown (its call is cancelled
+    // below; the work it belonged to is recovered from the store at the next start).
+    if (drained.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
+        core::log::warn("shutdown: completions still in flight after 3 s; stopping anyway");
+    }
+    // Runs after every handler the drained completions posted (responses, close frames), so
+    // those writes have started before the pool stops.
     runtime.invoke_on_all_and_wait([&sp_clients](core::shard_services& s) { sp_clients[s.index]->shutdown(); });
     blocking.join();
     pool.stop();

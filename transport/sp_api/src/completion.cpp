@@ -20,9 +20,9 @@ void service_completed(const context& ctx, const core::app_record& app, http_req
                                       message_json = std::move(body->message_json),
                                       respond = std::move(respond)](core::shard_services& s) mutable {
         s.sessions->complete(std::move(app_id), std::move(sid), success, std::move(message_json),
-                             [respond = std::move(respond)](std::optional<core::service_error> err) {
+                             [respond = std::move(respond)](std::optional<core::api_error> err) {
                                  if (err) {
-                                     respond(make_error_response(to_api_error(*err)));
+                                     respond(make_error_response(*err));
                                      return;
                                  }
                                  respond(json_response("{}"));

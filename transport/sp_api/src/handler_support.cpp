@@ -5,13 +5,6 @@
 
 namespace tsm::transport::sp_api {
 
-core::api_error to_api_error(const core::service_error& e) {
-    if (auto code = core::parse_api_errc(e.code)) {
-        return core::make_api_error(*code, e.message);
-    }
-    return core::make_api_error(core::api_errc::internal_error, e.message);
-}
-
 std::string lower_case(std::string_view id) {
     std::string out(id);
     for (char& c : out) {
@@ -62,9 +55,9 @@ void accept(const context& ctx, const core::app_record& app, const http_request&
               payload = std::move(op.payload), respond = std::move(respond)](core::shard_services& s) mutable {
             s.sessions->accept_operation(
                 std::move(app_id), std::move(sid), std::move(kind), std::move(payload), std::move(callback_url),
-                [respond = std::move(respond)](std::optional<core::service_error> err, std::string op_id) {
+                [respond = std::move(respond)](std::optional<core::api_error> err, std::string op_id) {
                     if (err) {
-                        respond(make_error_response(to_api_error(*err)));
+                        respond(make_error_response(*err));
                         return;
                     }
                     core::json_writer w;

@@ -13,8 +13,6 @@
 
 namespace tsm::transport::sp_api {
 
-/// core::session_service's error as an api_error (its code names the api_errc).
-core::api_error to_api_error(const core::service_error& e);
 
 /// ASCII lower case: session and operation ids are UUIDs, stored and hashed lower case.
 std::string lower_case(std::string_view id);

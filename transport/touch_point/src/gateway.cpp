@@ -58,10 +58,6 @@ void gateway::close(core::connection_ref conn, std::uint16_t code, std::string r
     sink_->close(to_ws(conn), code, std::move(reason));
 }
 
-void gateway::send(core::connection_ref conn, std::string frame) {
-    sink_->send(to_ws(conn), std::move(frame));
-}
-
 // ---------------------------------------------------------------- ws_handler
 
 void gateway::on_open(ws_ref conn, const std::string&) {

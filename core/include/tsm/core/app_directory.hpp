@@ -1,8 +1,10 @@
 #pragma once
 /// The registered SP apps as seen by one shard. Every shard holds its own copy; the admin API
 /// commits a change, then posts the new record to every shard (no map shared between threads).
+/// Owner: the shard given at construction; every method asserts so in debug builds.
 #include "tsm/core/records.hpp"
 #include "tsm/core/secret_hasher.hpp"
+#include "tsm/core/shard_owned.hpp"
 
 #include <map>
 #include <optional>
@@ -13,10 +15,12 @@ namespace tsm::core {
 
 class app_directory {
 public:
+    explicit app_directory(unsigned owner_shard) noexcept : owner_(owner_shard, "app_directory") {}
+
     void put(app_record app);
     void erase(const std::string& app_id);
     const app_record* find(std::string_view app_id) const;
-    const std::map<std::string, app_record, std::less<>>& all() const noexcept { return apps_; }
+    const std::map<std::string, app_record, std::less<>>& all() const noexcept;
 
     /// The app when `app_key` (raw key bytes) matches its stored digest (constant-time), else
     /// nullptr. With an empty `app_id` the app is found by its key alone (Bearer auth).
@@ -27,6 +31,7 @@ public:
     static constexpr std::string_view key_context = "opentsm/app-key/v1";
 
 private:
+    shard_owned owner_;
     std::map<std::string, app_record, std::less<>> apps_;
     std::map<bytes, std::string, std::less<>> by_key_hash_; ///< digest -> app id
 };

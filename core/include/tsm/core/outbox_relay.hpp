@@ -1,11 +1,18 @@
 #pragma once
 /// Delivers SP callbacks from the durable outbox: at least once, with exponential backoff and
-/// jitter up to a maximum age. One relay per shard, used only on that shard's thread. In-flight
-/// calls are bounded per SP host, so a slow or dead SP delays only its own callbacks.
+/// jitter up to a maximum age. In-flight calls are bounded per SP host, so a slow or dead SP
+/// delays only its own callbacks.
+/// Owner: one relay per shard (`outbox_relay_config::owner_shard`); every public method runs on
+/// that shard's thread and asserts so in debug builds. SP calls, store writes and retry timers
+/// hold a pass of the relay's shard_gate, so shutdown can wait for the last completion.
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/retry_schedule.hpp"
 #include "tsm/core/service_probe.hpp"
+#include "tsm/core/shard_gate.hpp"
+#include "tsm/core/shard_owned.hpp"
+
+#include <functional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +26,7 @@
 namespace tsm::core {
 
 struct outbox_relay_config {
+    unsigned owner_shard = 0; ///< the shard whose thread runs the relay
     retry_policy retry;
     std::size_t max_in_flight_per_host = 64;
 };
@@ -28,12 +36,15 @@ public:
     outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
                  outbox_relay_config cfg, service_probe& probe);
     ~outbox_relay();
+    outbox_relay(const outbox_relay&) = delete;
+    outbox_relay& operator=(const outbox_relay&) = delete;
 
     /// Takes a durable outbox entry and delivers it. `attempts` counts earlier failed attempts.
     void enqueue(outbox_entry e, std::uint32_t attempts = 0);
-    /// Stops retry timers; entries stay in the store for the next start.
-    void shutdown();
-    std::size_t pending() const noexcept { return pending_; }
+    /// Stops retry timers and refuses new calls; entries stay in the store for the next start.
+    /// `drained` runs on this shard once every call, write and timer in flight has completed.
+    void shutdown(std::function<void()> drained = {});
+    std::size_t pending() const noexcept;
 
 private:
     struct item {
@@ -55,6 +66,7 @@ private:
     void on_reply(const std::string& host, item it, sp_reply reply, std::uint64_t started_us);
     void retire(const outbox_entry& e);
 
+    shard_owned owner_;
     boost::asio::io_context& ioc_;
     record_store& store_;
     sp_port& sp_;
@@ -64,7 +76,7 @@ private:
     std::list<waiting> waiting_;
     std::size_t pending_ = 0;
     bool stopped_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    shard_gate gate_; ///< counts SP calls, outbox deletes and retry timers in flight
 };
 
 /// "scheme://host:port" part of a URL, used to group callbacks per SP host.

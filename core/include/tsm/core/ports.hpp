@@ -46,10 +46,6 @@ public:
     virtual void send_final_status(connection_ref conn, std::string_view final_status_json) = 0;
     /// Sends queued frames, then closes with `code` (1000 normal, 1001 going away, 4xxx ours).
     virtual void close(connection_ref conn, std::uint16_t code, std::string reason) = 0;
-
-    /// A frame already rendered as protocol v1 JSON. Superseded by the typed calls above; kept
-    /// while the session engine still renders its frames (core/touch_point_frames.hpp).
-    virtual void send(connection_ref conn, std::string frame) = 0;
 };
 
 /// Result of an HTTP call to the SP. status 0 = transport failure (see `error`).

@@ -1,5 +1,9 @@
 #pragma once
 /// Process-wide counters and gauges for /metrics. Atomics only (relaxed); written by every shard.
+/// The session engine writes them only through session_metrics (one hook per event), so the
+/// gauges stay consistent with the state machine.
+#include "tsm/core/records.hpp"
+
 #include <atomic>
 #include <cstdint>
 
@@ -46,5 +50,33 @@ inline void add(std::atomic<std::int64_t>& g, std::int64_t d) noexcept {
 inline void inc(std::atomic<std::uint64_t>& c) noexcept {
     c.fetch_add(1, std::memory_order_relaxed);
 }
+
+/// The session engine's view of the probe: one call per event of the session and operation state
+/// machines. Owner: the session service of one shard (the probe behind it is shared).
+class session_metrics {
+public:
+    explicit session_metrics(service_probe& p) noexcept : p_(p) {}
+
+    /// A session appears in state `s` (delivery started, or adopted at recovery).
+    void on_session_created(session_state s) noexcept;
+    /// A session vanishes without ending (its first write failed).
+    void on_session_discarded(session_state s) noexcept;
+    void on_transition(session_state from, session_state to) noexcept;
+    void on_session_expired() noexcept { inc(p_.sessions_expired); }
+
+    void on_operation_rejected() noexcept { inc(p_.operations_rejected); }
+    void on_operation_queued() noexcept { add(p_.operations_queued, 1); }
+    /// The head left the queue to run (also when it failed to build).
+    void on_operation_started() noexcept;
+    /// An outcome was decided (its write follows).
+    void on_operation_outcome(bool succeeded) noexcept;
+    /// The operation left its session's queue (`started`: it was running).
+    void on_operation_removed(bool started) noexcept;
+    void on_batch_sent() noexcept { inc(p_.batches_sent); }
+    void on_store_error() noexcept { inc(p_.store_errors); }
+
+private:
+    service_probe& p_;
+};
 
 } // namespace tsm::core

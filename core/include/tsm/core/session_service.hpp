@@ -3,10 +3,16 @@
 /// delivery start, SP operations queued in order, APDU batches pushed to the touch point,
 /// results persisted with their callbacks, completion, abort, resume and expiry.
 ///
-/// Owner: one instance per shard; every method runs on that shard's thread (callers post to
-/// `owner_shard(session_id)` first). Durable writes go through the record store, never on this
-/// thread; a state change is acted on (acknowledged, pushed, called back) only after its write is
-/// durable.
+/// Owner: one instance per shard (`session_service_config::owner_shard`); every public method
+/// runs on that shard's thread (callers use shard_pool::invoke_on_owner) and asserts so in debug
+/// builds. Durable writes go through the record store, never on this thread; a state change is
+/// acted on (acknowledged, pushed, called back) only after its write is durable. Every store, SP
+/// and operation-build completion holds a pass of the service's shard_gate, so shutdown can wait
+/// for the last one.
+///
+/// The flows live in one file each: core/src/session/delivery_handshake.cpp,
+/// operation_engine.cpp, session_ending.cpp (lifecycle and I/O helpers in session_service.cpp).
+#include "tsm/core/api_error.hpp"
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/delivery_session.hpp"
 #include "tsm/core/operation_registry.hpp"
@@ -15,6 +21,8 @@
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/secret_hasher.hpp"
 #include "tsm/core/service_probe.hpp"
+#include "tsm/core/shard_gate.hpp"
+#include "tsm/core/shard_owned.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,21 +37,19 @@
 
 namespace tsm::core {
 
+class durable_commit;
+
 struct session_service_config {
+    unsigned owner_shard = 0; ///< the shard whose thread runs the service
     std::chrono::milliseconds session_expiry{15 * 60 * 1000}; ///< without progress
     std::chrono::milliseconds finished_retention{60 * 60 * 1000}; ///< 409 instead of 404 meanwhile
     std::chrono::milliseconds sweep_interval{1000};
+    /// Pause before a failed write that must land (a result, a session end) is tried again.
+    std::chrono::milliseconds write_retry_interval{500};
     std::size_t max_queued_operations = 256; ///< per session; beyond: 429
     std::size_t max_sessions = 200000;       ///< per shard; beyond: unavailable
     /// Checks that an SP's service description is one JSON object (it is relayed verbatim).
     std::function<bool(std::string_view)> is_json_object;
-};
-
-/// An error for the SP API: HTTP status, machine code, human message.
-struct service_error {
-    int http_status = 500;
-    std::string code;
-    std::string message;
 };
 
 /// What the touch point asked to deliver.
@@ -70,8 +76,10 @@ public:
     void adopt(session_record rec, std::vector<operation_record> ops);
     /// Starts the expiry sweep.
     void start();
-    /// Stops timers; sessions stay persisted for the next start.
-    void shutdown();
+    /// Stops timers and refuses new store writes and SP calls (sessions stay persisted for the
+    /// next start). `drained` runs on this shard once every completion already in flight has run.
+    /// Called once.
+    void shutdown(std::function<void()> drained = {});
 
     // ---- touch point side ----
     /// Fetches and relays a service description (any shard may serve this).
@@ -89,9 +97,8 @@ public:
     void on_disconnect(connection_ref conn, const std::string& session_id);
 
     // ---- SP side ----
-    using accept_handler =
-        std::function<void(std::optional<service_error>, std::string operation_id)>;
-    using done_handler = std::function<void(std::optional<service_error>)>;
+    using accept_handler = std::function<void(std::optional<api_error>, std::string operation_id)>;
+    using done_handler = std::function<void(std::optional<api_error>)>;
     /// Queues an operation. `done` runs (on this shard) after the operation is durable, or with
     /// an error and nothing written.
     void accept_operation(std::string app_id, std::string session_id, std::string kind,
@@ -100,35 +107,59 @@ public:
     void complete(std::string app_id, std::string session_id, bool success,
                   std::string message_json, done_handler done);
 
-    std::size_t session_count() const noexcept { return sessions_.size(); }
+    std::size_t session_count() const noexcept;
 
 private:
     using session_ptr = std::unique_ptr<delivery_session>;
+
+    // delivery_handshake.cpp
     void on_description_for_delivery(connection_ref conn, std::string session_id,
                                      delivery_request req, sp_reply reply,
                                      std::function<void(bool)> bound);
+    void on_session_stored(connection_ref conn, const std::string& session_id,
+                           const std::string& token, std::error_code ec,
+                           const std::function<void(bool)>& bound);
     void send_delivery_request(const std::string& session_id);
     void on_delivery_reply(const std::string& session_id, sp_reply reply);
+
+    // operation_engine.cpp
+    void on_accept_stored(const std::string& session_id, const std::string& operation_id,
+                          std::error_code ec, const accept_handler& done);
     void pump(delivery_session& s);
     void on_built(const std::string& session_id, const std::string& operation_id,
                   std::unique_ptr<operation> op, std::optional<operation_outcome> failure);
+    void start_head(delivery_session& s);
     void handle_step(delivery_session& s, operation_step step);
-    void finish_head(delivery_session& s, operation_outcome outcome);
-    void commit_result(const std::string& session_id, write_set w, outbox_entry entry);
-    /// Fails every unfinished operation, ends the session, tells the touch point.
-    void fail_session(delivery_session& s, int op_status, std::string op_code,
-                      std::string message, session_state final_state, bool success,
-                      std::string status_message_json);
-    void end_session(delivery_session& s, write_set w, std::vector<outbox_entry> callbacks,
-                     std::string final_frame, done_handler done);
-    void commit_end(std::string session_id, write_set w, std::vector<outbox_entry> callbacks,
-                    std::string final_frame, done_handler done);
     void send_batch(delivery_session& s);
-    void set_state(delivery_session& s, session_state st);
+    void finish_head(delivery_session& s, operation_outcome outcome);
+    void commit_result(const std::string& session_id, outbox_entry entry);
+
+    // session_ending.cpp
+    /// Fails every unfinished operation with `why`, ends the session, tells the touch point.
+    void fail_session(delivery_session& s, api_errc why, std::string message,
+                      std::string status_message_json);
+    /// Gives every operation not already finishing the outcome `why` and adds its result and
+    /// callback to `w`.
+    void fail_unfinished(delivery_session& s, api_errc why, const std::string& message, write_set& w,
+                         std::vector<outbox_entry>& callbacks);
+    void end_session(delivery_session& s, session_state final_state, std::string status_frame,
+                     write_set w, std::vector<outbox_entry> callbacks, done_handler done);
+    void on_end_durable(const std::string& session_id, std::vector<outbox_entry>& callbacks,
+                        const done_handler& done);
     void sweep();
+
+    // session_service.cpp
+    void transition(delivery_session& s, session_state to);
+    /// A store write whose completion runs on this shard, counted by the gate. Refused once the
+    /// gate is closed: `done` then gets operation_canceled.
+    void commit(write_set w, durability d, record_store::commit_handler done);
+    /// An SP call counted by the gate. Refused once the gate is closed: status 0.
+    void call_sp(std::string method, std::string url, std::string body, sp_port::reply_handler done);
+    void schedule_sweep();
     delivery_session* find(const std::string& session_id);
     boost::asio::any_io_executor ex() { return ioc_.get_executor(); }
 
+    shard_owned owner_;
     boost::asio::io_context& ioc_;
     record_store& store_;
     touch_point_port& tp_;
@@ -138,11 +169,12 @@ private:
     const secret_hasher& hasher_;
     const operation_registry& kinds_;
     session_service_config cfg_;
-    service_probe& probe_;
+    session_metrics metrics_;
+    shard_gate gate_;
+    std::unique_ptr<durable_commit> durable_;
     std::map<std::string, session_ptr, std::less<>> sessions_;
     boost::asio::steady_timer sweep_timer_;
     bool stopped_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 } // namespace tsm::core

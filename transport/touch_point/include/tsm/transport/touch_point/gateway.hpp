@@ -51,7 +51,6 @@ public:
     void send_error(core::connection_ref conn, const core::api_error& error) override;
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
-    void send(core::connection_ref conn, std::string frame) override;
 
 private:
     void reject(ws_ref conn, std::string message);

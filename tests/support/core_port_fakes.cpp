@@ -1,4 +1,4 @@
-#include "fakes.hpp"
+#include "core_port_fakes.hpp"
 
 #include "tsm/transport/touch_point/v1/codec.hpp"
 
@@ -120,13 +120,13 @@ std::size_t fake_store::release() {
     return pending.size();
 }
 
-// ---------------------------------------------------------------- fake_sp
+// ---------------------------------------------------------------- fake_sp_port
 
-void fake_sp::call(std::string method, std::string url, std::string body, reply_handler done) {
+void fake_sp_port::call(std::string method, std::string url, std::string body, reply_handler done) {
     calls.push_back(call_record{std::move(method), std::move(url), std::move(body), std::move(done)});
 }
 
-void fake_sp::answer(std::size_t index, int status, std::string body) {
+void fake_sp_port::answer(std::size_t index, int status, std::string body) {
     BOOST_REQUIRE_LT(index, calls.size());
     BOOST_REQUIRE(!calls[index].answered);
     calls[index].answered = true;
@@ -141,7 +141,7 @@ void fake_sp::answer(std::size_t index, int status, std::string body) {
     done(std::move(r));
 }
 
-std::vector<std::size_t> fake_sp::open_calls(std::string_view url_prefix) const {
+std::vector<std::size_t> fake_sp_port::open_calls(std::string_view url_prefix) const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (!calls[i].answered && calls[i].url.starts_with(url_prefix)) {
@@ -151,7 +151,7 @@ std::vector<std::size_t> fake_sp::open_calls(std::string_view url_prefix) const 
     return out;
 }
 
-std::vector<std::size_t> fake_sp::calls_to(std::string_view url_prefix) const {
+std::vector<std::size_t> fake_sp_port::calls_to(std::string_view url_prefix) const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         if (calls[i].url.starts_with(url_prefix)) {
@@ -165,32 +165,32 @@ std::vector<std::size_t> fake_sp::calls_to(std::string_view url_prefix) const {
 
 void fake_touch_point::send_commands(core::connection_ref conn, std::uint64_t batch_number,
                                      std::string_view operation_id, const core::apdu_batch& batch) {
-    send(conn, tp_v1::frames::commands(batch_number, operation_id, batch));
+    record(conn, tp_v1::frames::commands(batch_number, operation_id, batch));
 }
 
 void fake_touch_point::send_description(core::connection_ref conn, std::string_view app_id,
                                         std::string_view service_id, std::string_view description_json) {
-    send(conn, tp_v1::frames::description(app_id, service_id, description_json));
+    record(conn, tp_v1::frames::description(app_id, service_id, description_json));
 }
 
 void fake_touch_point::send_session(core::connection_ref conn, std::string_view session_id,
                                     std::string_view resume_token) {
-    send(conn, tp_v1::frames::session(session_id, resume_token));
+    record(conn, tp_v1::frames::session(session_id, resume_token));
 }
 
 void fake_touch_point::send_resumed(core::connection_ref conn, std::string_view session_id) {
-    send(conn, tp_v1::frames::resumed(session_id));
+    record(conn, tp_v1::frames::resumed(session_id));
 }
 
 void fake_touch_point::send_error(core::connection_ref conn, const core::api_error& error) {
-    send(conn, tp_v1::frames::error(error));
+    record(conn, tp_v1::frames::error(error));
 }
 
 void fake_touch_point::send_final_status(core::connection_ref conn, std::string_view final_status_json) {
-    send(conn, std::string(final_status_json));
+    record(conn, std::string(final_status_json));
 }
 
-void fake_touch_point::send(core::connection_ref conn, std::string frame) {
+void fake_touch_point::record(core::connection_ref conn, std::string frame) {
     frames_[{conn.shard, conn.id}].push_back(std::move(frame));
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-/// In-memory fakes of the core ports for unit tests: a record store that applies write_sets to
-/// maps and records every commit, an SP port whose calls the test answers by hand, and a touch
-/// point that records frames and closes per connection.
+/// In-memory fakes of the core ports, for unit tests of core and of anything built on it: a
+/// record store that applies write_sets to maps and records every commit, an SP port whose calls
+/// the test answers by hand, and a touch point that records frames and closes per connection.
+/// (tests/support/fake_sp.hpp is a different thing: a real HTTP server playing the SP.)
+/// Single-threaded: used on the test's own thread.
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
 
@@ -67,6 +69,7 @@ public:
     std::size_t held() const noexcept { return held_.size(); }
 
 private:
+    void record(core::connection_ref conn, std::string frame);
     void apply(const core::write_set& w);
     void finish(std::function<void()> fn);
 
@@ -76,7 +79,7 @@ private:
 };
 
 /// sp_port that records calls; the test answers them with answer().
-class fake_sp final : public core::sp_port {
+class fake_sp_port final : public core::sp_port {
 public:
     struct call_record {
         std::string method;
@@ -116,7 +119,6 @@ public:
     void send_resumed(core::connection_ref conn, std::string_view session_id) override;
     void send_error(core::connection_ref conn, const core::api_error& error) override;
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
-    void send(core::connection_ref conn, std::string frame) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
 
     const std::vector<std::string>& frames(core::connection_ref conn) const;
@@ -125,6 +127,7 @@ public:
     std::vector<std::string> frames_of_type(core::connection_ref conn, std::string_view type) const;
 
 private:
+    void record(core::connection_ref conn, std::string frame);
     using key = std::pair<unsigned, std::uint64_t>;
     std::map<key, std::vector<std::string>> frames_;
     std::map<key, std::vector<close_record>> closes_;

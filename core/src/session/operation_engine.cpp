@@ -1,0 +1,223 @@
+// session_service, the operation engine: an SP operation is accepted (written, then
+// acknowledged), built when it reaches the head of its session's queue, driven batch by batch
+// through the touch point, and its result written with its callback in one commit before the
+// next operation starts.
+#include "tsm/core/session_service.hpp"
+
+#include "durable_commit.hpp"
+#include "session_internal.hpp"
+#include "tsm/core/clock.hpp"
+#include "tsm/core/ids.hpp"
+#include "tsm/core/outcome.hpp"
+#include "tsm/core/touch_point_frames.hpp"
+
+namespace tsm::core {
+
+using namespace session_detail;
+
+void session_service::accept_operation(std::string app_id, std::string session_id,
+                                       std::string kind, bytes payload, std::string callback_url,
+                                       accept_handler done) {
+    owner_.assert_on_owner();
+    auto refuse = [&](api_errc why, std::string message) {
+        metrics_.on_operation_rejected();
+        done(error_of(why, std::move(message)), {});
+    };
+    delivery_session* s = find(session_id);
+    if (s == nullptr || s->record().app_id != app_id) {
+        return refuse(api_errc::session_not_found, "no such session for this app");
+    }
+    if (s->terminal()) {
+        return refuse(api_errc::session_finished, "the session has ended");
+    }
+    const app_record* app = apps_.find(app_id);
+    if (app == nullptr || !callback_url_allowed(*app, callback_url)) {
+        return refuse(api_errc::bad_callback_url,
+                      "callbackUrl must start with one of the app's registered callback prefixes");
+    }
+    if (s->queued() >= cfg_.max_queued_operations) {
+        return refuse(api_errc::too_many_operations, "too many operations queued in this session");
+    }
+    if (auto valid = kinds_.validate(kind, payload); !valid) {
+        metrics_.on_operation_rejected();
+        done(valid.error(), {});
+        return;
+    }
+    operation_record rec;
+    rec.operation_id = new_time_ordered_uuid();
+    rec.session_id = session_id;
+    rec.app_id = std::move(app_id);
+    rec.kind = std::move(kind);
+    rec.callback_url = std::move(callback_url);
+    rec.seq = s->take_operation_seq();
+    rec.state = operation_state::queued;
+    rec.payload = std::move(payload);
+    rec.accepted_ms = now_ms();
+    s->touch(rec.accepted_ms);
+
+    // Only the operation: the session record is rewritten with the next result. Its
+    // next_operation_seq may lag on disk; adopt() takes the order from the live operations.
+    write_set w;
+    w.put_operations.push_back(rec);
+    std::string op_id = rec.operation_id;
+    s->enqueue(std::move(rec));
+    metrics_.on_operation_queued();
+    commit(std::move(w), durability::sync,
+           [this, session_id, op_id = std::move(op_id), done = std::move(done)](std::error_code ec) {
+               on_accept_stored(session_id, op_id, ec, done);
+           });
+}
+
+void session_service::on_accept_stored(const std::string& session_id, const std::string& operation_id,
+                                       std::error_code ec, const accept_handler& done) {
+    delivery_session* owner = find(session_id);
+    live_operation* queued = owner == nullptr ? nullptr : owner->find_operation(operation_id);
+    if (ec) {
+        metrics_.on_store_error();
+        if (queued != nullptr && owner->erase_operation(operation_id)) {
+            metrics_.on_operation_removed(false);
+        }
+        done(error_of(api_errc::unavailable, "could not store the operation; retry later"), {});
+        return;
+    }
+    // Acknowledge even if the session ended meanwhile: the failure outcome was written after the
+    // accept, so a callback is on its way.
+    done(std::nullopt, operation_id);
+    if (queued != nullptr) {
+        queued->durable = true;
+        pump(*owner);
+    }
+}
+
+void session_service::pump(delivery_session& s) {
+    live_operation* head = s.head();
+    if (s.terminal() || s.outstanding() || head == nullptr) {
+        return;
+    }
+    if (!head->durable || head->started || head->finishing || head->building) {
+        return;
+    }
+    if (head->op == nullptr) {
+        // Builders read keys and load files from the store: their completion counts in the gate.
+        auto pass = gate_.enter();
+        if (!pass) {
+            return; // shutting down: the operation runs after the next start
+        }
+        head->building = true;
+        kinds_.build(head->rec, s.record(),
+                     [this, pass = std::move(pass), session_id = s.id(), operation_id = head->rec.operation_id](
+                         std::unique_ptr<operation> op, std::optional<operation_outcome> failure) {
+                         on_built(session_id, operation_id, std::move(op), std::move(failure));
+                     });
+        return;
+    }
+    start_head(s);
+    handle_step(s, head->op->start());
+}
+
+void session_service::start_head(delivery_session& s) {
+    live_operation& head = *s.head();
+    head.started = true;
+    head.rec.state = operation_state::running;
+    metrics_.on_operation_started();
+}
+
+void session_service::on_built(const std::string& session_id, const std::string& operation_id,
+                               std::unique_ptr<operation> op, std::optional<operation_outcome> failure) {
+    delivery_session* s = find(session_id);
+    live_operation* head = s == nullptr ? nullptr : s->head();
+    if (head == nullptr || head->rec.operation_id != operation_id || !head->building) {
+        return; // the session ended meanwhile; its operations were answered then
+    }
+    head->building = false;
+    if (op != nullptr && !failure) {
+        head->op = std::move(op);
+        pump(*s);
+        return;
+    }
+    start_head(*s);
+    finish_head(*s, failure ? std::move(*failure)
+                            : outcome_of(api_errc::internal_error, "the operation could not be built"));
+}
+
+void session_service::handle_step(delivery_session& s, operation_step step) {
+    live_operation& head = *s.head();
+    if (step.batch) {
+        s.hand_out(head.rec.operation_id, std::move(*step.batch));
+        send_batch(s);
+        return;
+    }
+    finish_head(s, step.outcome ? std::move(*step.outcome)
+                                : outcome_of(api_errc::internal_error, "operation ended without a result"));
+}
+
+void session_service::send_batch(delivery_session& s) {
+    if (!s.bound() || !s.outstanding()) {
+        return; // sent when the touch point resumes
+    }
+    const auto& out = *s.outstanding();
+    metrics_.on_batch_sent();
+    tp_.send_commands(s.connection(), out.number, out.operation_id, out.batch);
+}
+
+void session_service::on_responses(connection_ref conn, const std::string& session_id,
+                                   std::uint64_t batch, std::vector<bytes> responses) {
+    owner_.assert_on_owner();
+    delivery_session* s = find(session_id);
+    if (s == nullptr || !s->bound_to(conn) || s->terminal()) {
+        return;
+    }
+    const outstanding_batch* out = s->awaiting(batch);
+    if (out == nullptr) {
+        return; // stale or duplicate answer: ignored by design
+    }
+    if (!delivery_session::valid_answer(out->batch, responses)) {
+        tp_.send_error(conn, make_api_error(api_errc::bad_request,
+                                            "responses: more answers than commands, or an answer shorter than a status word"));
+        return;
+    }
+    const outstanding_batch answered = s->take_outstanding(now_ms());
+    live_operation* head = s->find_operation(answered.operation_id);
+    if (head == nullptr || head->op == nullptr) {
+        return;
+    }
+    handle_step(*s, head->op->on_responses(std::move(responses)));
+}
+
+void session_service::finish_head(delivery_session& s, operation_outcome outcome) {
+    live_operation& head = *s.head();
+    head.finishing = true;
+    head.rec.state = operation_state::done;
+    head.rec.result_json = callback_body(head.rec.operation_id, outcome);
+    metrics_.on_operation_outcome(outcome.status_code == 200);
+    commit_result(s.id(), outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()});
+}
+
+void session_service::commit_result(const std::string& session_id, outbox_entry entry) {
+    // Each attempt is made from the live state, which still holds the finishing operation, so a
+    // retry after the session ended does not write it back as active.
+    auto attempt = [this, session_id, entry]() -> std::optional<write_set> {
+        delivery_session* s = find(session_id);
+        live_operation* head = s == nullptr ? nullptr : s->head();
+        if (head == nullptr || !head->finishing) {
+            return std::nullopt;
+        }
+        write_set w;
+        w.put_operations.push_back(head->rec);
+        w.put_outbox.push_back(entry);
+        w.put_sessions.push_back(s->record());
+        return w;
+    };
+    durable_->until_durable(std::move(attempt), [this, session_id, entry]() mutable {
+        relay_.enqueue(std::move(entry));
+        delivery_session* s = find(session_id);
+        if (s == nullptr || s->head() == nullptr) {
+            return;
+        }
+        metrics_.on_operation_removed(true);
+        s->pop_head();
+        pump(*s);
+    }, {});
+}
+
+} // namespace tsm::core
