@@ -21,7 +21,11 @@ case "${1:-}" in
     build="$root/build-tsan"
     "$root/tools/scripts/build.sh" "$build" -DTSM_WERROR=ON -DTSM_SANITIZE=thread "${debug_o1[@]}"
     # The suppressions cover only reports lying wholly inside libraries built without TSan.
-    export TSAN_OPTIONS="suppressions=$root/tools/scripts/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
+    # Reports go to files: the tests keep tsmd's stderr in a log they delete, so a race in a
+    # child process would otherwise show only as a failed request.
+    reports="$build/tsan-reports"
+    rm -rf "$reports" && mkdir -p "$reports"
+    export TSAN_OPTIONS="suppressions=$root/tools/scripts/tsan.supp:halt_on_error=1:second_deadlock_stack=1:log_path=$reports/report"
     ;;
   "")
     build="$root/build"
@@ -33,4 +37,11 @@ case "${1:-}" in
     ;;
 esac
 cd "$build"
-ctest --output-on-failure -j 2 --timeout 900 -L 'unit|integration'
+status=0
+ctest --output-on-failure -j 2 --timeout 900 -L 'unit|integration' || status=$?
+if [ -n "${reports:-}" ] && compgen -G "$reports/report.*" >/dev/null; then
+  cat "$reports"/report.*
+  echo "test.sh: ThreadSanitizer reports above (one file per process in $reports)" >&2
+  status=1
+fi
+exit "$status"
