@@ -61,8 +61,8 @@ bool sp_app::start(std::string& error) {
     if (!listener_.start(opts_.listen_host, opts_.listen_port, handler, error)) {
         return false;
     }
-    public_url_ = opts_.public_url;
-    if (public_url_.empty()) {
+    std::string url = opts_.public_url;
+    if (url.empty()) {
         // A wildcard bind is not an address tsmd can call; loopback is the useful default.
         std::string host = opts_.listen_host;
         if (host == "0.0.0.0") {
@@ -73,8 +73,11 @@ bool sp_app::start(std::string& error) {
         if (host.find(':') != std::string::npos) {
             host = "[" + host + "]";
         }
-        public_url_ = "http://" + host + ":" + std::to_string(listener_.port());
+        url = "http://" + host + ":" + std::to_string(listener_.port());
     }
+    // The listener thread already serves: on_delivery reads public_url_ under the same mutex.
+    std::lock_guard lock(mutex_);
+    public_url_ = std::move(url);
     return true;
 }
 
@@ -192,6 +195,9 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     std::lock_guard lock(mutex_);
     if (stopping_) {
         return error_reply(503, "unavailable", "shutting down");
+    }
+    if (public_url_.empty()) {
+        return error_reply(503, "unavailable", "starting up");
     }
     reap_finished_workers();
     for (const auto& w : workers_) {

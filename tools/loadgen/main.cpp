@@ -18,7 +18,12 @@
 #include "tsm/core/cap/cap_file.hpp"
 #include "tsm/core/hex.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include <chrono>
 #include <csignal>
+#include <future>
+#include <memory>
 #include <fstream>
 #include <iterator>
 #include <cstdio>
@@ -363,6 +368,16 @@ int main(int argc, char** argv) {
             char label[64];
             std::snprintf(label, sizeof label, closed ? "closed" : "open %.0f/s", rate);
             step_result r = run_step(b, idx, closed, rate, label);
+            // The drain is observed through relaxed counters, which order nothing: a round trip
+            // through each worker's io_context orders its last record() before the merge below.
+            for (auto& w : b.workers) {
+                auto reached = std::make_shared<std::promise<void>>(); // outlives a timed-out wait
+                auto f = reached->get_future();
+                boost::asio::post(w->ioc(), [reached] { reached->set_value(); });
+                if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+                    std::fprintf(stderr, "tsm-bench: worker %u did not answer; histograms may be torn\n", w->index());
+                }
+            }
             for (auto& w : b.workers) {
                 // Histograms are single-writer; the step is drained, so reading them here only races
                 // with late duplicates (counted as errors, not recorded).

@@ -5,5 +5,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/tools/scripts/install-deps.sh"
-"$root/tools/scripts/build.sh" "$root/build"
+"$root/tools/scripts/build.sh" "$root/build" --target server
 exec "$root/build/tools/tsmd/tsmd" --data-dir "$root/data" "$@"
