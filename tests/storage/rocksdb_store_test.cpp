@@ -62,9 +62,18 @@ void run_until(boost::asio::io_context& ioc, Pred done) {
     }
 }
 
+/// Completions of the helpers below run here. It lives as long as the process: the writer thread
+/// may still be inside post() (waking the context) after the handler ran, so a context local to
+/// a helper would be destroyed under it.
+boost::asio::io_context& helper_context() {
+    static boost::asio::io_context ioc;
+    ioc.restart();
+    return ioc;
+}
+
 std::error_code commit_and_wait(rocksdb_store& store, core::write_set w,
                                 durability d = durability::sync) {
-    boost::asio::io_context ioc;
+    auto& ioc = helper_context();
     std::optional<std::error_code> result;
     store.commit(std::move(w), d, ioc.get_executor(), [&](std::error_code ec) { result = ec; });
     run_until(ioc, [&] { return result.has_value(); });
@@ -73,7 +82,7 @@ std::error_code commit_and_wait(rocksdb_store& store, core::write_set w,
 
 std::pair<std::error_code, std::optional<core::operation_record>>
 load_operation_and_wait(rocksdb_store& store, std::string id) {
-    boost::asio::io_context ioc;
+    auto& ioc = helper_context();
     bool called = false;
     std::pair<std::error_code, std::optional<core::operation_record>> result;
     store.load_operation(std::move(id), ioc.get_executor(),
@@ -293,8 +302,8 @@ BOOST_AUTO_TEST_CASE(delete_apps_and_outbox) {
 
 BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
     temp_dir tmp;
+    boost::asio::io_context ioc; // outlives the store: its writer posts here
     auto store = open_store(tmp.db());
-    boost::asio::io_context ioc;
     int done = 0;
     // submitted back to back: likely one group; either way the last write of each key must win.
     // "x" ends with a put (its entry must be exactly that one: nothing was lost), "y" with a
@@ -322,8 +331,8 @@ BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
 
 BOOST_AUTO_TEST_CASE(completions_follow_submission_order) {
     temp_dir tmp;
+    boost::asio::io_context ioc; // outlives the store: its writer posts here
     auto store = open_store(tmp.db());
-    boost::asio::io_context ioc;
     constexpr int n = 1000;
     std::vector<int> order;
     for (int i = 0; i < n; ++i) {
@@ -344,14 +353,15 @@ BOOST_AUTO_TEST_CASE(completions_follow_submission_order) {
 
 BOOST_AUTO_TEST_CASE(group_commit_groups_concurrent_sync_writes) {
     temp_dir tmp;
-    auto store = open_store(tmp.db());
     constexpr int threads = 4;
     constexpr int per_thread = 500;
+    std::vector<boost::asio::io_context> contexts(threads); // outlive the store: its writer posts here
+    auto store = open_store(tmp.db());
     std::vector<std::thread> workers;
     std::vector<int> in_order(threads, 0);
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back([&, t] {
-            boost::asio::io_context ioc;
+            auto& ioc = contexts[static_cast<std::size_t>(t)];
             int next = 0;
             bool ordered = true;
             for (int i = 0; i < per_thread; ++i) {
@@ -451,8 +461,8 @@ BOOST_AUTO_TEST_CASE(busy_when_max_pending_writes_exceeded) {
     }
     storage::rocksdb_store_options opts;
     opts.max_pending_writes = 2;
+    boost::asio::io_context ioc; // outlives the store: its writer posts here
     auto store = open_store(tmp.db(), opts);
-    boost::asio::io_context ioc;
     std::vector<std::optional<std::error_code>> results(5);
     for (std::size_t i = 0; i < results.size(); ++i) {
         core::write_set w;

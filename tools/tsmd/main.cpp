@@ -61,6 +61,9 @@ int run(const tsmd::config& cfg) {
     }
 
     std::error_code ec;
+    // Completes the start-up writes below. Declared before the store so it outlives the store's
+    // writer thread, which may still be inside post() after the handler ran.
+    boost::asio::io_context startup;
     auto store = storage::rocksdb_store::open(cfg.data_dir + "/db", storage::rocksdb_store_options{}, ec);
     if (!store) {
         throw std::runtime_error("cannot open the record store in " + cfg.data_dir + ": " + ec.message());
@@ -95,14 +98,13 @@ int run(const tsmd::config& cfg) {
     if (!config_apps.empty()) {
         core::write_set w;
         w.put_apps = config_apps;
-        boost::asio::io_context once;
-        auto guard = boost::asio::make_work_guard(once); // run() must wait for the writer's post
+        auto guard = boost::asio::make_work_guard(startup); // run() must wait for the writer's post
         std::error_code commit_ec;
-        store->commit(std::move(w), core::durability::sync, once.get_executor(), [&](std::error_code e) {
+        store->commit(std::move(w), core::durability::sync, startup.get_executor(), [&](std::error_code e) {
             commit_ec = e;
             guard.reset();
         });
-        once.run();
+        startup.run();
         if (commit_ec) {
             throw std::runtime_error("cannot store config apps: " + commit_ec.message());
         }
