@@ -28,7 +28,9 @@ std::string read_cap() {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-bytes unhex(std::string_view h) { return *tsm::core::from_hex(h); }
+bytes unhex(std::string_view h) {
+    return *tsm::core::from_hex(h);
+}
 
 /// The pysim_AES128 vector session (see core_scp03_wrap_bench.cpp), C-MAC + C-DEC.
 std::optional<gp::scp03_session> open_session() {
@@ -67,8 +69,9 @@ void bm_cap_to_wrapped_load_script(benchmark::State& state) {
     const std::string zip = read_cap();
     const bytes isd = unhex("A000000151000000");
     // C-DEC pads and C-MAC adds 8 bytes: the plain LOAD data that fits a 255-byte Lc
-    const std::size_t block = ccm::apdu::max_plain_data(ccm::scp_protocol::scp03,
-                                                  gp::security_level::c_mac | gp::security_level::c_dec, 255);
+    const std::size_t block =
+        ccm::apdu::max_plain_data(ccm::scp_protocol::scp03,
+                                  gp::security_level::c_mac | gp::security_level::c_dec, 255);
     std::size_t commands = 0;
     for (auto _ : state) {
         auto session = open_session();

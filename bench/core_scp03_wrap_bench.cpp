@@ -16,7 +16,9 @@ namespace {
 namespace gp = tsm::core::gp;
 using tsm::core::bytes;
 
-bytes unhex(std::string_view h) { return *tsm::core::from_hex(h); }
+bytes unhex(std::string_view h) {
+    return *tsm::core::from_hex(h);
+}
 
 /// pysim_AES128 (scp03-vectors.json): static keys, host challenge, INITIALIZE UPDATE answer.
 struct vector_session {
@@ -24,8 +26,8 @@ struct vector_session {
                          *gp::secret_key::from_hex("101112131415161718191A1B1C1D1E1F"),
                          *gp::secret_key::from_hex("202122232425262728292A2B2C2D2E2F")};
     bytes host_challenge = unhex("B13E5F938FC108C4");
-    gp::scp03_init_response card =
-        *gp::parse_scp03_init_response(unhex("000000000000000000003003703EB51047495B249F66C484C1D2EF1948000002"));
+    gp::scp03_init_response card = *gp::parse_scp03_init_response(
+        unhex("000000000000000000003003703EB51047495B249F66C484C1D2EF1948000002"));
 };
 
 std::optional<gp::scp03_session> open_authenticated(std::uint8_t level) {

@@ -29,14 +29,12 @@ namespace core = tsm::core;
 /// Completes every commit immediately (posted, never inline, like the real store).
 class instant_store final : public core::record_store {
 public:
-    void
-    commit(core::write_set, core::durability, boost::asio::any_io_executor ex, commit_handler done)
-        override {
+    void commit(core::write_set, core::durability, boost::asio::any_io_executor ex,
+                commit_handler done) override {
         stats_.commits.fetch_add(1, std::memory_order_relaxed);
         boost::asio::post(ex, [done = std::move(done)] { done({}); });
     }
-    void load_operation(
-        std::string, boost::asio::any_io_executor ex, load_operation_handler done) override {
+    void load_operation(std::string, boost::asio::any_io_executor ex, load_operation_handler done) override {
         boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
     }
     std::error_code load_all(core::recovered_state&) override { return {}; }
@@ -63,8 +61,7 @@ public:
 /// Answers every SP call with 200 (posted, as the HTTP client would complete).
 class ok_sp final : public core::sp_port {
 public:
-    explicit ok_sp(boost::asio::io_context& ioc)
-        : ioc_(ioc) {}
+    explicit ok_sp(boost::asio::io_context& ioc) : ioc_(ioc) {}
     void call(std::string, std::string, std::string, reply_handler done) override {
         ++calls;
         boost::asio::post(ioc_, [done = std::move(done)] { done(core::sp_reply{200, {}, {}}); });
@@ -150,16 +147,11 @@ void bm_session_transceive(benchmark::State& state) {
     for (auto _ : state) {
         accepted = false;
         const std::uint64_t frames_before = tp.frames;
-        svc.accept_operation(
-            app.app_id,
-            session_id,
-            "transceive",
-            payload,
-            callback_url,
-            [&accepted](std::optional<core::api_error> err, std::string id) {
-                accepted = !err.has_value();
-                benchmark::DoNotOptimize(id.data());
-            });
+        svc.accept_operation(app.app_id, session_id, "transceive", payload, callback_url,
+                             [&accepted](std::optional<core::api_error> err, std::string id) {
+                                 accepted = !err.has_value();
+                                 benchmark::DoNotOptimize(id.data());
+                             });
         ioc.restart();
         ioc.run(); // accept commit → ack → pump → commands frame
         const auto batch = tp.frames == frames_before + 1 ? batch_of(tp.last) : std::nullopt;
@@ -177,9 +169,9 @@ void bm_session_transceive(benchmark::State& state) {
         state.SkipWithError("not every operation produced a callback");
     }
     state.SetItemsProcessed(state.iterations()); // operations
-    state.counters["commits_per_op"] = benchmark::Counter(
-        static_cast<double>(store.stats().commits.load() - commits0)
-        / static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations())));
+    state.counters["commits_per_op"] =
+        benchmark::Counter(static_cast<double>(store.stats().commits.load() - commits0)
+                           / static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations())));
     state.counters["apdus"] = static_cast<double>(apdus);
     relay.shutdown();
     svc.shutdown();

@@ -28,8 +28,8 @@ class temp_dir {
 public:
     temp_dir() {
         const char* base = std::getenv("TMPDIR");
-        std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp")
-                           + "/tsm-bench-outbox-XXXXXX";
+        std::string tmpl =
+            std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/tsm-bench-outbox-XXXXXX";
         if (::mkdtemp(tmpl.data()) != nullptr) {
             path_ = tmpl;
         }
@@ -76,8 +76,7 @@ struct result_template {
         op.kind = "transceive";
         op.callback_url = "https://sp.example/tsm/callback";
         op.state = core::operation_state::done;
-        op.payload =
-            std::string("\x00\x00\x00\x0D\x00\xA4\x04\x00\x08\xA0\x00\x00\x01\x51\x00\x00\x00", 17);
+        op.payload = std::string("\x00\x00\x00\x0D\x00\xA4\x04\x00\x08\xA0\x00\x00\x01\x51\x00\x00\x00", 17);
         op.accepted_ms = 1'700'000'000'200;
 
         entry.url = op.callback_url;
@@ -89,9 +88,8 @@ struct result_template {
         core::operation_record o = op;
         o.operation_id = "op-" + std::to_string(n);
         o.seq = n;
-        o.result_json =
-            R"({"operationId":")" + o.operation_id
-            + R"(","statusCode":200,"responses":["6F108408A000000151000000A5049F6501FF9000"]})";
+        o.result_json = R"({"operationId":")" + o.operation_id
+                        + R"(","statusCode":200,"responses":["6F108408A000000151000000A5049F6501FF9000"]})";
         core::outbox_entry e = entry;
         e.id = o.operation_id;
         e.body = o.result_json;
@@ -148,16 +146,13 @@ void run_commits(benchmark::State& state, int in_flight) {
     for (auto _ : state) {
         int outstanding = in_flight;
         for (int i = 0; i < in_flight; ++i) {
-            fx.store->commit(
-                tmpl.make(n++),
-                core::durability::sync,
-                ioc.get_executor(),
-                [&outstanding, &first_error](std::error_code ec) {
-                    if (ec && !first_error) {
-                        first_error = ec;
-                    }
-                    --outstanding;
-                });
+            fx.store->commit(tmpl.make(n++), core::durability::sync, ioc.get_executor(),
+                             [&outstanding, &first_error](std::error_code ec) {
+                                 if (ec && !first_error) {
+                                     first_error = ec;
+                                 }
+                                 --outstanding;
+                             });
         }
         while (outstanding > 0) {
             ioc.run_one();

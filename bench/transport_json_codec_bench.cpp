@@ -75,8 +75,7 @@ void bm_json_codec_completed_body(benchmark::State& state) {
     const std::string body =
         state.range(0) == 0
             ? std::string(R"({"success":true,"message":"Card personalised"})")
-            : std::string(
-                R"({"success":false,"message":{"en":"Card blocked","de":"Karte gesperrt"}})");
+            : std::string(R"({"success":false,"message":{"en":"Card blocked","de":"Karte gesperrt"}})");
     for (auto _ : state) {
         auto completed = tsm::transport::sp_api::decode_completed_body(body);
         if (!completed) {

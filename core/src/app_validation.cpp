@@ -14,7 +14,8 @@ bool valid_app_id(std::string_view s) {
         return false;
     }
     for (char c : s) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_')) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
+              || c == '_')) {
             return false;
         }
     }

@@ -93,7 +93,8 @@ api_result<operation_request> to_storedata_operation(const request_fields& f, co
     }
     // Personalisation data is secret: stored sealed, like card keys, and opens only in this session.
     bytes plain = encode_storedata_request(r);
-    operation_request out{std::string(kinds::ccm_storedata), vault.seal(plain, storedata_payload_context(session_id))};
+    operation_request out{std::string(kinds::ccm_storedata),
+                          vault.seal(plain, storedata_payload_context(session_id))};
     wipe(plain);
     return out;
 }

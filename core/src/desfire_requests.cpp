@@ -87,7 +87,8 @@ api_status fill(const create_app_fields& f, create_app_request& r) {
     if (f.keys) {
         if (f.keys->empty()) {
             // An empty list would silently leave the default keys in place.
-            return bad("keys must hold numberOfKeys (" + std::to_string(r.number_of_keys) + ") keys, got none");
+            return bad("keys must hold numberOfKeys (" + std::to_string(r.number_of_keys)
+                       + ") keys, got none");
         }
         if (f.keys->size() > max_application_keys) {
             return bad("keys: more than " + std::to_string(max_application_keys) + " entries");

@@ -62,7 +62,7 @@ std::string new_time_ordered_uuid() {
     }
     b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0F)); // version 7
     b[7] = static_cast<unsigned char>(seq & 0xFF);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);       // RFC 9562 variant
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80); // RFC 9562 variant
     return canonical(b);
 }
 

@@ -35,8 +35,8 @@ std::string url_origin(std::string_view url) {
 
 outbox_relay::outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
                            outbox_relay_config cfg, service_probe& probe)
-    : owner_(cfg.owner_shard, "outbox_relay"), ioc_(ioc), store_(store), sp_(sp), cfg_(cfg),
-      probe_(probe), gate_(ioc.get_executor()) {}
+    : owner_(cfg.owner_shard, "outbox_relay"), ioc_(ioc), store_(store), sp_(sp), cfg_(cfg), probe_(probe),
+      gate_(ioc.get_executor()) {}
 
 outbox_relay::~outbox_relay() {
     stopped_ = true;
@@ -104,8 +104,7 @@ void outbox_relay::attempt(const std::string& host, item it) {
              });
 }
 
-void outbox_relay::on_reply(const std::string& host, item it, sp_reply reply,
-                            std::uint64_t started_us) {
+void outbox_relay::on_reply(const std::string& host, item it, sp_reply reply, std::uint64_t started_us) {
     probe_.callback_latency.observe_us(steady_us() - started_us);
     --hosts_[host].in_flight;
     if (reply.status >= 200 && reply.status < 300) {
@@ -116,11 +115,11 @@ void outbox_relay::on_reply(const std::string& host, item it, sp_reply reply,
     }
     inc(probe_.callback_failures);
     ++it.attempts;
-    const auto delay =
-        next_retry_delay(cfg_.retry, it.attempts, it.entry.created_ms, now_ms(), random01());
+    const auto delay = next_retry_delay(cfg_.retry, it.attempts, it.entry.created_ms, now_ms(), random01());
     if (!delay) {
         inc(probe_.callbacks_expired);
-        log::warn("callback expired", {{"operationId", it.entry.id}, {"attempts", std::to_string(it.attempts)}});
+        log::warn("callback expired",
+                  {{"operationId", it.entry.id}, {"attempts", std::to_string(it.attempts)}});
         retire(it.entry);
         pump(host);
         return;

@@ -20,12 +20,10 @@ bytes secret_hasher::digest(std::string_view context, std::string_view secret) c
     crypto_generichash_state st;
     crypto_generichash_init(&st, reinterpret_cast<const unsigned char*>(key_.data()), key_.size(),
                             digest_size);
-    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(context.data()),
-                              context.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(context.data()), context.size());
     const unsigned char zero = 0;
     crypto_generichash_update(&st, &zero, 1);
-    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
     bytes out(digest_size, '\0');
     crypto_generichash_final(&st, reinterpret_cast<unsigned char*>(out.data()), out.size());
     return out;

@@ -17,12 +17,9 @@ namespace {
 
 std::atomic<std::int64_t>* state_gauge(service_probe& p, session_state s) noexcept {
     switch (s) {
-    case session_state::delivering:
-        return &p.sessions_delivering;
-    case session_state::active:
-        return &p.sessions_active;
-    default:
-        return nullptr; // ended sessions are counted, not gauged
+    case session_state::delivering: return &p.sessions_delivering;
+    case session_state::active: return &p.sessions_active;
+    default: return nullptr; // ended sessions are counted, not gauged
     }
 }
 

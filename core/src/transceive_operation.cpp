@@ -6,8 +6,7 @@
 
 namespace tsm::core {
 
-transceive_operation::transceive_operation(std::vector<bytes> commands)
-    : commands_(std::move(commands)) {}
+transceive_operation::transceive_operation(std::vector<bytes> commands) : commands_(std::move(commands)) {}
 
 operation_step transceive_operation::start() {
     // Fidesmo semantics: every command runs, whatever its status word; the SP reads them all.
@@ -41,7 +40,7 @@ std::optional<std::vector<bytes>> transceive_operation::decode_payload(std::stri
         }
         const auto* u = reinterpret_cast<const unsigned char*>(p.data());
         const std::uint32_t n = (std::uint32_t(u[0]) << 24) | (std::uint32_t(u[1]) << 16)
-            | (std::uint32_t(u[2]) << 8) | std::uint32_t(u[3]);
+                                | (std::uint32_t(u[2]) << 8) | std::uint32_t(u[3]);
         p.remove_prefix(4);
         if (p.size() < n) {
             return std::nullopt;
@@ -57,23 +56,24 @@ std::optional<std::vector<bytes>> transceive_operation::decode_payload(std::stri
 namespace tsm::core {
 
 void register_transceive(operation_registry& registry) {
-    registry.add(kinds::transceive,
-                 {[](std::string_view payload) -> api_status {
-                      auto commands = transceive_operation::decode_payload(payload);
-                      if (!commands || commands->empty()) {
-                          return make_api_error(api_errc::bad_request, "commands must hold at least one APDU");
-                      }
-                      return {};
-                  },
-                  [](const operation_record& op, const session_record&, operation_registry::done_handler done) {
-                      auto commands = transceive_operation::decode_payload(op.payload);
-                      if (!commands || commands->empty()) {
-                          done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
-                                                                      "the stored operation could not be rebuilt")));
-                          return;
-                      }
-                      done(std::make_unique<transceive_operation>(std::move(*commands)), std::nullopt);
-                  }});
+    registry.add(
+        kinds::transceive,
+        {[](std::string_view payload) -> api_status {
+             auto commands = transceive_operation::decode_payload(payload);
+             if (!commands || commands->empty()) {
+                 return make_api_error(api_errc::bad_request, "commands must hold at least one APDU");
+             }
+             return {};
+         },
+         [](const operation_record& op, const session_record&, operation_registry::done_handler done) {
+             auto commands = transceive_operation::decode_payload(op.payload);
+             if (!commands || commands->empty()) {
+                 done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
+                                                             "the stored operation could not be rebuilt")));
+                 return;
+             }
+             done(std::make_unique<transceive_operation>(std::move(*commands)), std::nullopt);
+         }});
 }
 
 } // namespace tsm::core

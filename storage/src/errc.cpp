@@ -11,20 +11,13 @@ public:
 
     std::string message(int ev) const override {
         switch (static_cast<errc>(ev)) {
-        case errc::busy:
-            return "record store busy";
-        case errc::closed:
-            return "record store closed";
-        case errc::io_error:
-            return "record store I/O error";
-        case errc::no_space:
-            return "record store out of disk space";
-        case errc::corruption:
-            return "record store data corrupted";
-        case errc::invalid_argument:
-            return "record store invalid argument";
-        case errc::internal:
-            return "record store internal error";
+        case errc::busy: return "record store busy";
+        case errc::closed: return "record store closed";
+        case errc::io_error: return "record store I/O error";
+        case errc::no_space: return "record store out of disk space";
+        case errc::corruption: return "record store data corrupted";
+        case errc::invalid_argument: return "record store invalid argument";
+        case errc::internal: return "record store internal error";
         }
         return "unknown record store error";
     }

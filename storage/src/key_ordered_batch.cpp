@@ -10,8 +10,7 @@ class collector : public rocksdb::WriteBatch::Handler {
 public:
     explicit collector(std::vector<batch_entry>& out) : out_(out) {}
 
-    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
-                          const rocksdb::Slice& value) override {
+    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
         return add(cf, key, value, false);
     }
     rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
@@ -30,8 +29,7 @@ public:
     bool refused() const noexcept { return refused_; }
 
 private:
-    rocksdb::Status add(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value,
-                        bool del) {
+    rocksdb::Status add(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value, bool del) {
         if (cf != 0) {
             return refuse();
         }

@@ -61,8 +61,7 @@ void log_status(const char* what, const rocksdb::Status& s) {
 /// unrun), so the limit also bounds completions the shard has not consumed yet.
 class pending_slot {
 public:
-    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count)
-        : count_(std::move(count)) {}
+    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count) : count_(std::move(count)) {}
     pending_slot(pending_slot&&) noexcept = default;
     pending_slot& operator=(pending_slot&&) = delete;
     pending_slot(const pending_slot&) = delete;
@@ -154,8 +153,7 @@ struct rocksdb_store::impl {
     rocksdb_store_options opts_;
     std::unique_ptr<rocksdb::DB> db_;
     core::store_stats stats_;
-    std::shared_ptr<std::atomic<std::size_t>> pending_count_ =
-        std::make_shared<std::atomic<std::size_t>>(0);
+    std::shared_ptr<std::atomic<std::size_t>> pending_count_ = std::make_shared<std::atomic<std::size_t>>(0);
 
     std::mutex mu_; // guards queue_, closing_ and posting to readers_
     std::condition_variable cv_;
@@ -226,14 +224,12 @@ struct rocksdb_store::impl {
             if (sync) {
                 stats_.fsyncs.fetch_add(1, std::memory_order_relaxed);
             }
-            stats_.batch_size_le[histogram_bucket(group.size())].fetch_add(
-                1, std::memory_order_relaxed);
+            stats_.batch_size_le[histogram_bucket(group.size())].fetch_add(1, std::memory_order_relaxed);
         }
         for (auto& p : group) {
             try {
-                boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] {
-                    done(ec);
-                });
+                boost::asio::post(p.ex,
+                                  [done = std::move(p.done), ec, slot = std::move(p.slot)] { done(ec); });
             } catch (const std::exception& e) {
                 // a caller's bad executor must not take the writer (and everyone's writes) down
                 core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
@@ -334,8 +330,7 @@ struct rocksdb_store::impl {
         });
     }
 
-    void load_operation(std::string id, boost::asio::any_io_executor ex,
-                        load_operation_handler done) {
+    void load_operation(std::string id, boost::asio::any_io_executor ex, load_operation_handler done) {
         std::error_code ec;
         std::optional<core::operation_record> result;
         core::operation_record o;
@@ -414,8 +409,7 @@ struct rocksdb_store::impl {
     }
 };
 
-std::unique_ptr<rocksdb_store> rocksdb_store::open(const std::string& dir,
-                                                   rocksdb_store_options opts,
+std::unique_ptr<rocksdb_store> rocksdb_store::open(const std::string& dir, rocksdb_store_options opts,
                                                    std::error_code& ec) {
     ec.clear();
     std::filesystem::create_directories(dir, ec);
@@ -440,8 +434,7 @@ std::unique_ptr<rocksdb_store> rocksdb_store::open(const std::string& dir,
         return nullptr;
     }
     std::unique_ptr<rocksdb::DB> db(raw);
-    return std::unique_ptr<rocksdb_store>(
-        new rocksdb_store(std::make_unique<impl>(opts, std::move(db))));
+    return std::unique_ptr<rocksdb_store>(new rocksdb_store(std::make_unique<impl>(opts, std::move(db))));
 }
 
 rocksdb_store::rocksdb_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -462,8 +455,8 @@ void rocksdb_store::commit(core::write_set w, core::durability d, boost::asio::a
             reject = make_error_code(errc::busy);
         } else {
             impl_->pending_count_->fetch_add(1, std::memory_order_relaxed);
-            impl_->queue_.push_back(pending_write{std::move(w), d, ex, std::move(done),
-                                                  pending_slot(impl_->pending_count_)});
+            impl_->queue_.push_back(
+                pending_write{std::move(w), d, ex, std::move(done), pending_slot(impl_->pending_count_)});
         }
     }
     if (reject) {
@@ -478,31 +471,29 @@ void rocksdb_store::load_operation(std::string operation_id, boost::asio::any_io
                                    load_operation_handler done) {
     std::lock_guard lk(impl_->mu_);
     if (impl_->closing_) {
-        boost::asio::post(ex, [done = std::move(done)] {
-            done(make_error_code(errc::closed), std::nullopt);
-        });
+        boost::asio::post(ex,
+                          [done = std::move(done)] { done(make_error_code(errc::closed), std::nullopt); });
         return;
     }
     // posted under mu_: close() sets closing_ under mu_ before joining the readers
-    boost::asio::post(impl_->readers_, [p = impl_.get(), id = std::move(operation_id), ex,
-                                        done = std::move(done)]() mutable {
-        p->load_operation(std::move(id), std::move(ex), std::move(done));
-    });
+    boost::asio::post(impl_->readers_,
+                      [p = impl_.get(), id = std::move(operation_id), ex, done = std::move(done)]() mutable {
+                          p->load_operation(std::move(id), std::move(ex), std::move(done));
+                      });
 }
 
 void rocksdb_store::load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
                                    load_card_keys_handler done) {
     std::lock_guard lk(impl_->mu_);
     if (impl_->closing_) {
-        boost::asio::post(ex, [done = std::move(done)] {
-            done(make_error_code(errc::closed), std::nullopt);
-        });
+        boost::asio::post(ex,
+                          [done = std::move(done)] { done(make_error_code(errc::closed), std::nullopt); });
         return;
     }
-    boost::asio::post(impl_->readers_, [p = impl_.get(), master, id = std::move(id), ex,
-                                        done = std::move(done)]() mutable {
-        p->load_card_keys(master, std::move(id), std::move(ex), std::move(done));
-    });
+    boost::asio::post(impl_->readers_,
+                      [p = impl_.get(), master, id = std::move(id), ex, done = std::move(done)]() mutable {
+                          p->load_card_keys(master, std::move(id), std::move(ex), std::move(done));
+                      });
 }
 
 void rocksdb_store::load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,

@@ -27,7 +27,9 @@ inline std::string& make(std::string& buf, std::string_view prefix, std::string_
     return buf;
 }
 
-inline std::string& app(std::string& buf, std::string_view id) { return make(buf, app_prefix, id); }
+inline std::string& app(std::string& buf, std::string_view id) {
+    return make(buf, app_prefix, id);
+}
 inline std::string& session(std::string& buf, std::string_view id) {
     return make(buf, session_prefix, id);
 }
@@ -51,8 +53,7 @@ inline std::string& live_session(std::string& buf, std::string_view id) {
     return make(buf, live_session_prefix, id);
 }
 
-inline std::string& live_operation(std::string& buf, std::string_view session_id,
-                                   std::uint64_t seq) {
+inline std::string& live_operation(std::string& buf, std::string_view session_id, std::uint64_t seq) {
     make(buf, live_operation_prefix, session_id);
     buf.push_back('/');
     // big-endian: a session's live operations iterate in seq order

@@ -8,7 +8,6 @@ using tsm::core::app_record;
 using tsm::core::secret_hasher;
 using tsm::core::callback_url_allowed;
 
-
 namespace {
 
 struct directory_fixture {

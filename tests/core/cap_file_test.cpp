@@ -55,8 +55,7 @@ BOOST_AUTO_TEST_CASE(data_copies_match_shared_vectors_when_present) {
         BOOST_TEST_MESSAGE("shared vectors absent; testing the copies in tests/data/cap only");
         return;
     }
-    for (const char* name : {"kaoh-helloworld.cap",
-                             "gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap",
+    for (const char* name : {"kaoh-helloworld.cap", "gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap",
                              "pysim-HelloSTK-test_javacard.cap"}) {
         BOOST_TEST(read_file(shared / name) == read_file(data_dir / name), name);
     }
@@ -80,15 +79,15 @@ BOOST_AUTO_TEST_CASE(all_files_match_cap_files_json) {
             BOOST_TEST(to_hex(cap.package_aid()) == str(f.at("package_aid")));
             BOOST_TEST(to_string(cap.package_version()) == str(f.at("package_version")));
             BOOST_TEST(to_string(cap.cap_format_version()) == str(f.at("cap_format_version")));
-            BOOST_TEST(to_hex(std::string(1, static_cast<char>(cap.header_flags()))) ==
-                       str(f.at("header_flags")));
+            BOOST_TEST(to_hex(std::string(1, static_cast<char>(cap.header_flags())))
+                       == str(f.at("header_flags")));
 
             const json::array& applets = f.at("applet_aids").as_array();
             BOOST_REQUIRE_EQUAL(cap.applets().size(), applets.size());
             for (std::size_t i = 0; i < applets.size(); ++i) {
                 BOOST_TEST(to_hex(cap.applets()[i].aid) == str(applets[i]));
-                BOOST_TEST(cap.applets()[i].install_method_offset <
-                           cap.component(component_tag::method)->size() - 3);
+                BOOST_TEST(cap.applets()[i].install_method_offset
+                           < cap.component(component_tag::method)->size() - 3);
             }
 
             const json::array& imports = f.at("imports").as_array();
@@ -118,13 +117,12 @@ BOOST_AUTO_TEST_CASE(all_files_match_cap_files_json) {
             const bytes& lfdb_nd = cap.load_file_data_block(descriptor_mode::exclude);
             BOOST_TEST(lfdb_nd.size() == without.at("length").as_int64());
             BOOST_TEST(lfdb.substr(0, lfdb_nd.size()) == lfdb_nd); // Descriptor goes last
-            BOOST_TEST(to_hex(cap.load_file_data_block_hash(descriptor_mode::exclude)) ==
-                       str(without.at("sha256")));
-            BOOST_TEST(to_hex(cap.load_file_data_block_sha1(descriptor_mode::exclude)) ==
-                       str(without.at("sha1")));
+            BOOST_TEST(to_hex(cap.load_file_data_block_hash(descriptor_mode::exclude))
+                       == str(without.at("sha256")));
+            BOOST_TEST(to_hex(cap.load_file_data_block_sha1(descriptor_mode::exclude))
+                       == str(without.at("sha1")));
 
-            BOOST_TEST(to_hex(load_file_prefix(lfdb.size())) ==
-                       str(f.at("c4_prefix_with_descriptor")));
+            BOOST_TEST(to_hex(load_file_prefix(lfdb.size())) == str(f.at("c4_prefix_with_descriptor")));
         }
     }
 }
@@ -132,8 +130,8 @@ BOOST_AUTO_TEST_CASE(all_files_match_cap_files_json) {
 BOOST_AUTO_TEST_CASE(gpp_file_name_carries_hash_prefix_without_descriptor) {
     const auto r = parse_cap(read_file(data_dir / "gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap"));
     BOOST_REQUIRE(r.ok());
-    BOOST_TEST(to_hex(r.value().load_file_data_block_hash(descriptor_mode::exclude)).substr(0, 8) ==
-               "8D5AC9E2");
+    BOOST_TEST(to_hex(r.value().load_file_data_block_hash(descriptor_mode::exclude)).substr(0, 8)
+               == "8D5AC9E2");
     BOOST_TEST(r.value().package_path() == "testapplets/empty");
     BOOST_TEST(r.value().java_card_version().value_or("-") == "2.2.1"); // as in the file name
 }

@@ -52,7 +52,8 @@ bytes make_zip(const std::vector<entry>& entries) {
         const zip_int64_t idx = zip_file_add(za, e.name.c_str(), s, ZIP_FL_ENC_UTF_8);
         BOOST_REQUIRE_MESSAGE(idx >= 0, "zip_file_add " << e.name);
         BOOST_REQUIRE(zip_set_file_compression(za, static_cast<zip_uint64_t>(idx),
-                                               e.deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) == 0);
+                                               e.deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0)
+                      == 0);
     }
     BOOST_REQUIRE_MESSAGE(zip_close(za) == 0, "zip_close");
     BOOST_REQUIRE(zip_source_open(src) == 0);
@@ -69,8 +70,8 @@ bytes make_zip(const std::vector<entry>& entries) {
 
 std::uint32_t le32(const bytes& z, std::size_t at) {
     const auto* p = reinterpret_cast<const unsigned char*>(z.data() + at);
-    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
-           std::uint32_t(p[3]) << 24;
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16
+           | std::uint32_t(p[3]) << 24;
 }
 void put_le(bytes& z, std::size_t at, std::uint32_t v, int n) {
     for (int i = 0; i < n; ++i) {
@@ -115,9 +116,8 @@ std::vector<entry> components_of(const char* file) {
     for (int t = 1; t <= 12; ++t) {
         const auto tag = static_cast<component_tag>(t);
         if (const bytes* c = r.value().component(tag)) {
-            out.push_back({r.value().package_path() + "/javacard/" +
-                               std::string(component_name(tag)) + ".cap",
-                           *c});
+            out.push_back(
+                {r.value().package_path() + "/javacard/" + std::string(component_name(tag)) + ".cap", *c});
         }
     }
     return out;
@@ -186,8 +186,7 @@ BOOST_AUTO_TEST_CASE(not_a_zip) {
     expect_error(read_file(std::filesystem::path(TSM_VECTORS_DIR) / "cap-files.json"), error_kind::malformed,
                  "not a ZIP");
     // A bare EOCD record: an empty archive holds no components.
-    expect_error(bytes("PK\x05\x06", 4) + bytes(18, '\0'), error_kind::malformed,
-                 "no Java Card components");
+    expect_error(bytes("PK\x05\x06", 4) + bytes(18, '\0'), error_kind::malformed, "no Java Card components");
 }
 
 BOOST_AUTO_TEST_CASE(truncated_at_every_length) {
@@ -300,8 +299,8 @@ BOOST_AUTO_TEST_CASE(unsupported_compression_and_encryption) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_mandatory_components) {
-    for (const char* name : {"Header", "Directory", "Import", "Class", "Method", "StaticField",
-                             "ConstantPool", "RefLocation"}) {
+    for (const char* name :
+         {"Header", "Directory", "Import", "Class", "Method", "StaticField", "ConstantPool", "RefLocation"}) {
         auto es = components_of("kaoh-helloworld.cap");
         std::erase_if(es, [&](const entry& e) { return e.name.ends_with(std::string("/") + name + ".cap"); });
         expect_error(make_zip(es), error_kind::malformed,
@@ -322,7 +321,7 @@ BOOST_AUTO_TEST_CASE(optional_components) {
         auto es = components_of("kaoh-helloworld.cap");
         std::erase_if(es, [](const entry& e) { return e.name.ends_with("/Applet.cap"); });
         set_u8(find(es, "Header"), 9, 0x00);
-        set_u8(find(es, "Directory"), 3 + 2 * 2 + 1, 0); // Applet size in the directory
+        set_u8(find(es, "Directory"), 3 + 2 * 2 + 1, 0);  // Applet size in the directory
         set_u8(find(es, "Directory"), 3 + 22 + 6 + 1, 0); // applet_count
         const auto r = parse_cap(make_zip(es));
         BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
@@ -332,8 +331,7 @@ BOOST_AUTO_TEST_CASE(optional_components) {
     // Debug is kept as a component but never enters the LFDB.
     {
         auto es = components_of("kaoh-helloworld.cap");
-        es.push_back({find(es, "Header").name.substr(0, find(es, "Header").name.size() - 10) +
-                          "Debug.cap",
+        es.push_back({find(es, "Header").name.substr(0, find(es, "Header").name.size() - 10) + "Debug.cap",
                       bytes("\x0C\x00\x02\xAB\xCD", 5)});
         const auto r = parse_cap(make_zip(es));
         BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
@@ -359,8 +357,8 @@ BOOST_AUTO_TEST_CASE(optional_components) {
         const auto r = parse_cap(make_zip(es));
         BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
         BOOST_TEST(r.value().package_path() == "");
-        BOOST_TEST(to_hex(r.value().load_file_data_block_hash(descriptor_mode::exclude)).substr(0, 8) ==
-                   "8D5AC9E2");
+        BOOST_TEST(to_hex(r.value().load_file_data_block_hash(descriptor_mode::exclude)).substr(0, 8)
+                   == "8D5AC9E2");
     }
 }
 
@@ -377,8 +375,7 @@ BOOST_AUTO_TEST_CASE(duplicates_and_mixed_directories) {
     {
         auto es = components_of("kaoh-helloworld.cap");
         find(es, "Method").name = "other/pkg/javacard/Method.cap";
-        expect_error(make_zip(es), error_kind::malformed,
-                     "components in more than one package directory");
+        expect_error(make_zip(es), error_kind::malformed, "components in more than one package directory");
     }
 }
 
@@ -393,13 +390,16 @@ BOOST_AUTO_TEST_CASE(component_checks_name_component_and_offset) {
     // kaoh Header: 01 0011 DECAFFED 01 02 04 00 01 07 D0D1D2D3D4D501
     const tc cases[] = {
         {"Header", 0, 0x02, error_kind::malformed, "Header.cap: tag at offset 0 is 0x02, expected 0x01"},
-        {"Header", 2, 0x12, error_kind::malformed, "Header.cap: size at offset 1 is 18 but the file holds 17"},
-        {"Header", 3, 0xCA, error_kind::malformed, "Header.cap: magic at offset 3 is CACAFFED, expected DECAFFED"},
+        {"Header", 2, 0x12, error_kind::malformed,
+         "Header.cap: size at offset 1 is 18 but the file holds 17"},
+        {"Header", 3, 0xCA, error_kind::malformed,
+         "Header.cap: magic at offset 3 is CACAFFED, expected DECAFFED"},
         {"Header", 8, 0x03, error_kind::unsupported, "Header.cap: CAP format version 3.1 at offset 7"},
         {"Header", 9, 0x0C, error_kind::unsupported, "extended CAP file"},
         {"Header", 9, 0x00, error_kind::malformed, "lack ACC_APPLET"},
         {"Header", 9, 0x06, error_kind::malformed, "ACC_EXPORT but the Export component is missing"},
-        {"Header", 12, 0x04, error_kind::malformed, "Header.cap: package AID length at offset 12 is 4, must be 5..16"},
+        {"Header", 12, 0x04, error_kind::malformed,
+         "Header.cap: package AID length at offset 12 is 4, must be 5..16"},
         {"Header", 12, 0x11, error_kind::malformed, "Header.cap: package AID length at offset 12 is 17"},
         {"Header", 12, 0x08, error_kind::malformed, "Header.cap: truncated at offset 13 reading package"},
         // kaoh Applet: 03 000C 01 08 D0D1D2D3D4D50101 0000
@@ -407,18 +407,24 @@ BOOST_AUTO_TEST_CASE(component_checks_name_component_and_offset) {
         {"Applet", 3, 0x02, error_kind::malformed, "Applet.cap: truncated at offset 15 reading applet #1"},
         {"Applet", 3, 0x00, error_kind::malformed, "Applet.cap: applet count at offset 3 is 0"},
         {"Applet", 4, 0x03, error_kind::malformed, "Applet.cap: applet #0 AID length at offset 4 is 3"},
-        {"Applet", 4, 0x09, error_kind::malformed, "Applet.cap: truncated at offset 14 reading install method offset"},
+        {"Applet", 4, 0x09, error_kind::malformed,
+         "Applet.cap: truncated at offset 14 reading install method offset"},
         {"Applet", 4, 0x07, error_kind::malformed, "Applet.cap: install method offset 256 at offset 12"},
-        {"Applet", 13, 0xFF, error_kind::malformed, "Applet.cap: install method offset 65292 at offset 13 is outside the Method component (59 bytes)"},
+        {"Applet", 13, 0xFF, error_kind::malformed,
+         "Applet.cap: install method offset 65292 at offset 13 is outside the Method component (59 bytes)"},
         // kaoh Import: 04 000B 01 00 01 07 A0000000620101
-        {"Import", 3, 0x02, error_kind::malformed, "Import.cap: truncated at offset 14 reading import minor version"},
+        {"Import", 3, 0x02, error_kind::malformed,
+         "Import.cap: truncated at offset 14 reading import minor version"},
         {"Import", 6, 0x11, error_kind::malformed, "Import.cap: import #0 AID length at offset 6 is 17"},
         {"Import", 6, 0x10, error_kind::malformed, "Import.cap: truncated at offset 7 reading import #0"},
         {"Import", 3, 0x00, error_kind::malformed, "Import.cap: 10 unexpected trailing bytes at offset 4"},
         // kaoh Directory: 02 001F | sizes 0011 001F 000C 000B 0026 000C 003B 0019 000F 0000 005D | ...
-        {"Directory", 16, 0x3C, error_kind::malformed, "Directory.cap: size of Method at offset 15 is 60 but Method.cap holds 59 bytes"},
-        {"Directory", 31, 0x02, error_kind::malformed, "Directory.cap: import count at offset 31 is 2 but Import.cap lists 1"},
-        {"Directory", 32, 0x00, error_kind::malformed, "Directory.cap: applet count at offset 32 is 0 but Applet.cap lists 1"},
+        {"Directory", 16, 0x3C, error_kind::malformed,
+         "Directory.cap: size of Method at offset 15 is 60 but Method.cap holds 59 bytes"},
+        {"Directory", 31, 0x02, error_kind::malformed,
+         "Directory.cap: import count at offset 31 is 2 but Import.cap lists 1"},
+        {"Directory", 32, 0x00, error_kind::malformed,
+         "Directory.cap: applet count at offset 32 is 0 but Applet.cap lists 1"},
         {"Method", 0, 0x08, error_kind::malformed, "Method.cap: tag at offset 0 is 0x08, expected 0x07"},
         {"Descriptor", 1, 0x01, error_kind::malformed, "Descriptor.cap: size at offset 1 is 349"},
     };

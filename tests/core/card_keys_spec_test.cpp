@@ -45,7 +45,8 @@ void check_refused(bool master, const core::card_keys_input& in, std::string_vie
     auto rec = core::card_keys_spec::build(master, master ? "8A2C10" : "0E48800471400A", in, vault());
     BOOST_REQUIRE(!rec.has_value());
     BOOST_TEST((rec.error().code == core::api_errc::bad_request));
-    BOOST_TEST(rec.error().message.find(says) != std::string::npos, "'" << rec.error().message << "' lacks " << says);
+    BOOST_TEST(rec.error().message.find(says) != std::string::npos,
+               "'" << rec.error().message << "' lacks " << says);
     BOOST_TEST(!core::card_keys_spec::validate(master, master ? "8A2C10" : "0E48800471400A", in).has_value());
 }
 
@@ -66,8 +67,8 @@ BOOST_AUTO_TEST_CASE(scp_and_key_length_go_together) {
         std::size_t n;
         bool ok;
     };
-    const row table[] = {{"03", 16, true},  {"03", 24, true},  {"03", 32, true},  {"03", 8, false},
-                         {"03", 20, false}, {"03", 48, false}, {"02", 16, true},  {"02", 8, false},
+    const row table[] = {{"03", 16, true},  {"03", 24, true},  {"03", 32, true}, {"03", 8, false},
+                         {"03", 20, false}, {"03", 48, false}, {"02", 16, true}, {"02", 8, false},
                          {"02", 24, false}, {"02", 32, false}};
     for (const auto& r : table) {
         BOOST_TEST_CONTEXT("SCP" << r.scp << " " << r.n << " bytes") {
@@ -122,10 +123,10 @@ BOOST_AUTO_TEST_CASE(diversification_methods_per_protocol) {
         const char* method;
         const char* stored; ///< nullptr: refused
     };
-    const row table[] = {{"03", "", "none"},       {"03", "none", "none"}, {"03", "kdf3", "kdf3"},
-                         {"03", "emv", nullptr},   {"03", "visa2", nullptr}, {"02", "", "none"},
-                         {"02", "none", "none"},   {"02", "emv", "emv"},   {"02", "visa2", "visa2"},
-                         {"02", "kdf3", nullptr},  {"02", "rot13", nullptr}, {"03", "KDF3", nullptr}};
+    const row table[] = {{"03", "", "none"},      {"03", "none", "none"},   {"03", "kdf3", "kdf3"},
+                         {"03", "emv", nullptr},  {"03", "visa2", nullptr}, {"02", "", "none"},
+                         {"02", "none", "none"},  {"02", "emv", "emv"},     {"02", "visa2", "visa2"},
+                         {"02", "kdf3", nullptr}, {"02", "rot13", nullptr}, {"03", "KDF3", nullptr}};
     for (const auto& r : table) {
         BOOST_TEST_CONTEXT("SCP" << r.scp << " '" << r.method << "'") {
             core::card_keys_input in;
@@ -146,9 +147,12 @@ BOOST_AUTO_TEST_CASE(diversification_methods_per_protocol) {
 }
 
 BOOST_AUTO_TEST_CASE(isd_kvn_and_key_presence) {
-    const std::pair<const char*, bool> isds[] = {
-        {"A0000001", false}, {"A000000151", true}, {"A0000001510000000000000000000000", true},
-        {"A000000151000000000000000000000000", false}, {"A00000015X", false}, {"", false}};
+    const std::pair<const char*, bool> isds[] = {{"A0000001", false},
+                                                 {"A000000151", true},
+                                                 {"A0000001510000000000000000000000", true},
+                                                 {"A000000151000000000000000000000000", false},
+                                                 {"A00000015X", false},
+                                                 {"", false}};
     for (const auto& [isd, ok] : isds) {
         BOOST_TEST_CONTEXT("isd " << isd) {
             core::card_keys_input in;
@@ -203,7 +207,8 @@ BOOST_AUTO_TEST_CASE(ids_and_iin) {
             BOOST_TEST(id.error().message.find("CIN") != std::string::npos);
         }
     }
-    BOOST_TEST(core::card_keys_spec::normalize_id(true, "zz").error().message.find("IIN") != std::string::npos);
+    BOOST_TEST(core::card_keys_spec::normalize_id(true, "zz").error().message.find("IIN")
+               != std::string::npos);
     core::card_keys_input in;
     gp_set(in);
     in.iin = "8a2c10";
@@ -240,8 +245,9 @@ BOOST_AUTO_TEST_CASE(desfire_key_types_and_lengths) {
         std::size_t n;
         bool ok;
     };
-    const row table[] = {{"AES", 16, true},    {"AES", 24, false},    {"3K3DES", 24, true}, {"3K3DES", 16, false},
-                         {"2K3DES", 16, true}, {"2K3DES", 8, false},  {"DES", 8, true},     {"DES", 16, false}};
+    const row table[] = {{"AES", 16, true},     {"AES", 24, false},   {"3K3DES", 24, true},
+                         {"3K3DES", 16, false}, {"2K3DES", 16, true}, {"2K3DES", 8, false},
+                         {"DES", 8, true},      {"DES", 16, false}};
     for (const auto& r : table) {
         BOOST_TEST_CONTEXT(r.type << " " << r.n << " bytes") {
             core::card_keys_input in;
@@ -310,7 +316,8 @@ BOOST_AUTO_TEST_CASE(desfire_diversification_and_system_identifier_bounds) {
             in.desfire->system_identifier = std::string(r.sid_bytes * 2, 'A');
             if (r.refused == nullptr) {
                 auto rec = check_accepted(true, in);
-                BOOST_TEST(rec.desfire_diversification == (std::string(r.method).empty() ? "none" : r.method));
+                BOOST_TEST(rec.desfire_diversification
+                           == (std::string(r.method).empty() ? "none" : r.method));
                 BOOST_TEST(rec.desfire_system_identifier.size() == r.sid_bytes);
             } else {
                 check_refused(true, in, r.refused);
@@ -325,7 +332,8 @@ BOOST_AUTO_TEST_CASE(desfire_diversification_and_system_identifier_bounds) {
     for (const char* field : {"diversification", "systemIdentifier"}) {
         core::card_keys_input card;
         desfire_set(card, "AES", 16);
-        (std::string(field) == "diversification" ? card.desfire->diversification : card.desfire->system_identifier) = "none";
+        (std::string(field) == "diversification" ? card.desfire->diversification
+                                                 : card.desfire->system_identifier) = "none";
         check_refused(false, card, "IIN master key sets only");
     }
 }

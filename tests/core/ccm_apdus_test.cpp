@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_SUITE(ccm_apdus)
 
 BOOST_AUTO_TEST_CASE(select_and_initialize_update) {
     BOOST_TEST(to_hex(apdu::select_by_aid(h("A000000151000000"))) == "00A4040008A00000015100000000");
-    BOOST_TEST(to_hex(apdu::initialize_update(0x30, h("0102030405060708"))) ==
-               "8050300008010203040506070800");
+    BOOST_TEST(to_hex(apdu::initialize_update(0x30, h("0102030405060708")))
+               == "8050300008010203040506070800");
     BOOST_CHECK_THROW(apdu::initialize_update(0, h("0102")), std::invalid_argument);
     BOOST_CHECK_THROW(apdu::select_by_aid(""), std::invalid_argument);
     BOOST_CHECK_THROW(apdu::select_by_aid(bytes(17, 'A')), std::invalid_argument);
@@ -27,12 +27,18 @@ BOOST_AUTO_TEST_CASE(select_and_initialize_update) {
 
 BOOST_AUTO_TEST_CASE(get_status_install_for_load_and_load) {
     BOOST_TEST(to_hex(apdu::get_status_load_file(h("D0D1D2D3D4D501"))) == "80F22002094F07D0D1D2D3D4D50100");
-    BOOST_TEST(to_hex(apdu::install_for_load(h("D0D1D2D3D4D501"), h("A000000003000000"))) ==
-               "80E6020014" "07D0D1D2D3D4D501" "08A000000003000000" "00" "00" "00" "00");
+    BOOST_TEST(to_hex(apdu::install_for_load(h("D0D1D2D3D4D501"), h("A000000003000000")))
+               == "80E6020014"
+                  "07D0D1D2D3D4D501"
+                  "08A000000003000000"
+                  "00"
+                  "00"
+                  "00"
+                  "00");
     // The kaoh trace's INSTALL [for load] with load parameters (globalplatform.md 1.3).
     BOOST_TEST(to_hex(apdu::install_for_load(h("D0D1D2D3D4D501"), h("A000000003000000"), "",
-                                             h("EF08C6020160C80207D0"))) ==
-               "80E602001E07D0D1D2D3D4D50108A000000003000000000AEF08C6020160C80207D00000");
+                                             h("EF08C6020160C80207D0")))
+               == "80E602001E07D0D1D2D3D4D50108A000000003000000000AEF08C6020160C80207D00000");
     BOOST_TEST(to_hex(apdu::install_for_load(h("0102030405"), "")) == "80E602000A0501020304050000000000");
     cap::load_block b{0x80, 0x01, h("CAFE")};
     BOOST_TEST(to_hex(apdu::load(b)) == "80E8800102CAFE00");
@@ -41,26 +47,38 @@ BOOST_AUTO_TEST_CASE(get_status_install_for_load_and_load) {
 BOOST_AUTO_TEST_CASE(install_for_install_with_c9) {
     // kaoh trace (globalplatform.md 1.5) without its EF memory quota: C9 01 00.
     BOOST_TEST(to_hex(apdu::install_for_install(h("D0D1D2D3D4D501"), h("D0D1D2D3D4D50101"),
-                                                h("D0D1D2D3D4D50101"), h("02"), h("00"))) ==
-               "80E60C0021" "07D0D1D2D3D4D501" "08D0D1D2D3D4D50101" "08D0D1D2D3D4D50101" "0102"
-               "03C90100" "00" "00");
+                                                h("D0D1D2D3D4D50101"), h("02"), h("00")))
+               == "80E60C0021"
+                  "07D0D1D2D3D4D501"
+                  "08D0D1D2D3D4D50101"
+                  "08D0D1D2D3D4D50101"
+                  "0102"
+                  "03C90100"
+                  "00"
+                  "00");
     // No parameters: C9 00 (a missing C9 is a frequent cause of 6A80).
-    BOOST_TEST(to_hex(apdu::install_for_install(h("0102030405"), h("0102030405060708"),
-                                                h("0102030405060709"), h("000000"), "")) ==
-               "80E60C0020" "050102030405" "080102030405060708" "080102030405060709" "03000000"
-               "02C900" "00" "00");
+    BOOST_TEST(to_hex(apdu::install_for_install(h("0102030405"), h("0102030405060708"), h("0102030405060709"),
+                                                h("000000"), ""))
+               == "80E60C0020"
+                  "050102030405"
+                  "080102030405060708"
+                  "080102030405060709"
+                  "03000000"
+                  "02C900"
+                  "00"
+                  "00");
     BOOST_TEST(to_hex(apdu::install_parameters(bytes(0x80, '\x11'))).substr(0, 8) == "C9818011");
-    BOOST_CHECK_THROW(apdu::install_for_install(h("0102030405"), h("0102030405"), h("0102030405"),
-                                                h("0000"), ""),
+    BOOST_CHECK_THROW(apdu::install_for_install(h("0102030405"), h("0102030405"), h("0102030405"), h("0000"),
+                                                ""),
                       std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(install_for_personalization_and_delete) {
-    BOOST_TEST(to_hex(apdu::install_for_personalization(h("D0D1D2D3D4D50101"))) ==
-               "80E620000E000008D0D1D2D3D4D5010100000000");
+    BOOST_TEST(to_hex(apdu::install_for_personalization(h("D0D1D2D3D4D50101")))
+               == "80E620000E000008D0D1D2D3D4D5010100000000");
     BOOST_TEST(to_hex(apdu::delete_object(h("D0D1D2D3D4D501"), true)) == "80E40080094F07D0D1D2D3D4D50100");
-    BOOST_TEST(to_hex(apdu::delete_object(h("D0D1D2D3D4D50101"), false)) ==
-               "80E400000A4F08D0D1D2D3D4D5010100");
+    BOOST_TEST(to_hex(apdu::delete_object(h("D0D1D2D3D4D50101"), false))
+               == "80E400000A4F08D0D1D2D3D4D5010100");
 }
 
 BOOST_AUTO_TEST_CASE(store_data_blocks) {

@@ -37,8 +37,8 @@ BOOST_AUTO_TEST_CASE(card_cryptogram_mismatch_fails_before_external_authenticate
         BOOST_TEST(r.outcome.status_code == status_auth_failed);
         BOOST_TEST(r.outcome.error_code == "authentication-failed");
         BOOST_TEST(r.outcome.error_message.find("cryptogram") != std::string::npos);
-        BOOST_TEST(r.batches.size() == 1u);   // no further batch
-        BOOST_TEST(card.wire.size() == 2u);   // SELECT + INITIALIZE UPDATE only: no EXTERNAL AUTHENTICATE
+        BOOST_TEST(r.batches.size() == 1u); // no further batch
+        BOOST_TEST(card.wire.size() == 2u); // SELECT + INITIALIZE UPDATE only: no EXTERNAL AUTHENTICATE
         BOOST_TEST(r.outcome.responses.empty());
     }
 }

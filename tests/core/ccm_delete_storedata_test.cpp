@@ -84,7 +84,8 @@ BOOST_AUTO_TEST_CASE(storedata_is_encrypted_on_the_wire_and_two_round_trips) {
 BOOST_AUTO_TEST_CASE(storedata_refuses_a_level_without_c_dec) {
     auto ctx = context();
     ctx.security_level = 0x01;
-    auto op = make_storedata(std::move(ctx), storedata_request{h("D0D1D2D3D4D50101"), tag_type::dgi, "secret"});
+    auto op =
+        make_storedata(std::move(ctx), storedata_request{h("D0D1D2D3D4D50101"), tag_type::dgi, "secret"});
     const auto step = op->start();
     BOOST_REQUIRE(step.outcome.has_value());
     BOOST_TEST(!step.batch.has_value());

@@ -39,8 +39,9 @@ BOOST_AUTO_TEST_CASE(install_with_load_is_two_round_trips_scp03) {
     BOOST_TEST(card.plain[0] == apdu::install_for_load(req.elf_aid, isd_aid));
     BOOST_TEST(to_hex(card.plain[1].substr(0, 5)) == "80E80000EF");
     BOOST_TEST(to_hex(card.plain[2].substr(0, 5)) == "80E880016C");
-    BOOST_TEST(card.plain[3] == apdu::install_for_install(req.elf_aid, req.module_aid, req.instance_aid,
-                                                          bytes(1, '\0'), ""));
+    BOOST_TEST(
+        card.plain[3]
+        == apdu::install_for_install(req.elf_aid, req.module_aid, req.instance_aid, bytes(1, '\0'), ""));
     for (std::size_t i = 1; i < r.batches[1].commands.size(); ++i) {
         BOOST_TEST(static_cast<unsigned char>(r.batches[1].commands[i][0]) == 0x84u);
     }
@@ -179,7 +180,8 @@ BOOST_AUTO_TEST_CASE(load_blocks_fit_the_maximum_command_length_after_wrapping) 
         for (auto p : {scp_protocol::scp03, scp_protocol::scp02}) {
             for (std::uint8_t level : {std::uint8_t(0x01), std::uint8_t(0x03)}) {
                 for (std::size_t max : {255u, 200u, 128u, 100u, 64u}) {
-                    BOOST_TEST_CONTEXT(file << " scp0" << int(p) << " level " << int(level) << " max " << max) {
+                    BOOST_TEST_CONTEXT(file << " scp0" << int(p) << " level " << int(level) << " max "
+                                            << max) {
                         fake_card card;
                         card.protocol = p;
                         auto ctx = context(p);

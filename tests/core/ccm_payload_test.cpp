@@ -94,7 +94,9 @@ BOOST_AUTO_TEST_CASE(wrong_version_kinds_and_values_rejected) {
     bad = sample_install();
     bad.privileges = "\x01\x02";
     BOOST_TEST(!decode_install_request(encode_install_request(bad)).has_value());
-    BOOST_TEST(!decode_storedata_request(encode_storedata_request({*from_hex("0102030405"), tag_type::dgi, ""})).has_value());
+    BOOST_TEST(
+        !decode_storedata_request(encode_storedata_request({*from_hex("0102030405"), tag_type::dgi, ""}))
+             .has_value());
 }
 
 BOOST_AUTO_TEST_CASE(random_garbage_never_decodes_or_crashes) {

@@ -36,8 +36,9 @@ core::gp::secret_key key_of(std::string_view hex) {
 }
 
 /// A key record with a DESFire part sealed as the admin API seals it.
-core::card_keys_record sealed(bool master, const std::string& id, const std::string& type, std::string_view key_hex,
-                              const core::key_vault& vault, std::uint8_t version = 0, std::string method = "",
+core::card_keys_record sealed(bool master, const std::string& id, const std::string& type,
+                              std::string_view key_hex, const core::key_vault& vault,
+                              std::uint8_t version = 0, std::string method = "",
                               core::bytes system_identifier = {}) {
     core::card_keys_record rec;
     rec.master = master;
@@ -142,9 +143,11 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
 BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
     const auto v = an10922_aes_vector();
     // The primitive against the published vector: M = UID || AID 3042F5 || "NXP Abu".
-    const core::bytes vector_m = unhex(s(v.at("uid"))) + unhex(s(v.at("aid"))) + std::string(s(v.at("system_identifier_ascii")));
+    const core::bytes vector_m =
+        unhex(s(v.at("uid"))) + unhex(s(v.at("aid"))) + std::string(s(v.at("system_identifier_ascii")));
     BOOST_TEST(core::to_hex("\x01" + vector_m) == s(v.at("cmac_input")));
-    auto from_vector = desfire::diversify_an10922(desfire::key_type::aes, key_of(s(v.at("master_key"))), vector_m);
+    auto from_vector =
+        desfire::diversify_an10922(desfire::key_type::aes, key_of(s(v.at("master_key"))), vector_m);
     BOOST_REQUIRE(from_vector);
     BOOST_TEST(core::to_hex(from_vector->view()) == s(v.at("derived_key")));
 
@@ -182,8 +185,9 @@ BOOST_AUTO_TEST_CASE(an10922_3des_keys_and_the_length_limits) {
     auto aes = sealed(true, "8A2C10", "AES", master, vault, 0, "an10922", unhex(sid21));
     auto a = core::open_desfire_key(aes, vault, "04782E21801D80");
     BOOST_REQUIRE(a);
-    auto a_expected = desfire::diversify_an10922(desfire::key_type::aes, key_of(master),
-                                                 unhex("04782E21801D80") + std::string(3, '\0') + unhex(sid21));
+    auto a_expected =
+        desfire::diversify_an10922(desfire::key_type::aes, key_of(master),
+                                   unhex("04782E21801D80") + std::string(3, '\0') + unhex(sid21));
     BOOST_REQUIRE(a_expected);
     BOOST_TEST(core::to_hex(a->value.view()) == core::to_hex(a_expected->view()));
     // An 8-byte CIN makes M 32 bytes: refused when the key is opened (the CIN is known only then).

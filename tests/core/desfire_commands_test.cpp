@@ -26,11 +26,11 @@ BOOST_AUTO_TEST_CASE(commands_follow_frames_in_both_directions) {
     commands_request req;
     req.aid = 0x00DE16;
     req.commands = {
-        h("CD010000EEEE960000"),                  // CreateStdDataFile 1, 150 bytes
-        h("3D01000000960000") + payload,          // WriteData: 158 bytes -> 3 frames
-        h("BD01000000000000"),                    // ReadData all: 150 bytes -> 3 answer frames
-        h("60"),                                  // GetVersion: 3 answer frames, asked up front
-        h("6F"),                                  // GetFileIDs
+        h("CD010000EEEE960000"),         // CreateStdDataFile 1, 150 bytes
+        h("3D01000000960000") + payload, // WriteData: 158 bytes -> 3 frames
+        h("BD01000000000000"),           // ReadData all: 150 bytes -> 3 answer frames
+        h("60"),                         // GetVersion: 3 answer frames, asked up front
+        h("6F"),                         // GetFileIDs
     };
     // CreateStdDataFile needs 7 data bytes: file, comm, access rights (2), size (3).
     req.commands[0] = h("CD0100EEEE960000");
@@ -41,8 +41,8 @@ BOOST_AUTO_TEST_CASE(commands_follow_frames_in_both_directions) {
     BOOST_TEST(to_hex(r.outcome.responses[0]) == "9100");
     BOOST_TEST(to_hex(r.outcome.responses[1]) == "9100");
     BOOST_TEST(to_hex(r.outcome.responses[2]) == to_hex(payload + h("9100")));
-    BOOST_TEST(to_hex(r.outcome.responses[3]) ==
-               "04010101000F0504010101040F0504112233445566BA349999905213149100");
+    BOOST_TEST(to_hex(r.outcome.responses[3])
+               == "04010101000F0504010101040F0504112233445566BA349999905213149100");
     BOOST_TEST(to_hex(r.outcome.responses[4]) == "019100");
     BOOST_TEST(card.apps[0x00DE16].files[1] == payload);
     // Round trips: [SELECT, 5A, CD] [3D x3, BD] [AF] [AF] [60, AF, AF, 6F].

@@ -58,9 +58,12 @@ BOOST_AUTO_TEST_CASE(create_app_with_aes_keys_sets_them_in_five_round_trips) {
     BOOST_TEST(to_hex(card.natives.back().substr(0, 2)) == "C400");
 
     // The card now authenticates both new keys, and no longer the default key.
-    BOOST_TEST(authenticates(card, 0x00DE16, 1, desfire_key{key_type::aes, *gp::secret_key::from_bytes(req.keys[1]), 0}));
-    BOOST_TEST(authenticates(card, 0x00DE16, 0, desfire_key{key_type::aes, *gp::secret_key::from_bytes(req.keys[0]), 0}));
-    BOOST_TEST(!authenticates(card, 0x00DE16, 0, desfire_key{key_type::aes, *gp::secret_key::from_bytes(bytes(16, '\0')), 0}));
+    BOOST_TEST(authenticates(card, 0x00DE16, 1,
+                             desfire_key{key_type::aes, *gp::secret_key::from_bytes(req.keys[1]), 0}));
+    BOOST_TEST(authenticates(card, 0x00DE16, 0,
+                             desfire_key{key_type::aes, *gp::secret_key::from_bytes(req.keys[0]), 0}));
+    BOOST_TEST(!authenticates(card, 0x00DE16, 0,
+                              desfire_key{key_type::aes, *gp::secret_key::from_bytes(bytes(16, '\0')), 0}));
 }
 
 BOOST_AUTO_TEST_CASE(create_app_with_3k3des_keys) {
@@ -81,7 +84,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_3k3des_keys) {
         BOOST_TEST(to_hex(app.keys[i].value.view()) == to_hex(req.keys[i]));
     }
     for (std::uint8_t i = 0; i < 3; ++i) {
-        BOOST_TEST(authenticates(card, 0x00DE24, i, desfire_key{key_type::tdes3, *gp::secret_key::from_bytes(req.keys[i]), 0}));
+        BOOST_TEST(authenticates(card, 0x00DE24, i,
+                                 desfire_key{key_type::tdes3, *gp::secret_key::from_bytes(req.keys[i]), 0}));
     }
 }
 
@@ -100,7 +104,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_2k3des_and_des_keys) {
         for (std::size_t i = 0; i < 2; ++i) {
             BOOST_TEST(to_hex(app.keys[i].value.view()) == to_hex(req.keys[i]));
         }
-        BOOST_TEST(authenticates(card, 0x00DE16, 1, desfire_key{key_type::tdes2, *gp::secret_key::from_bytes(req.keys[1]), 0}));
+        BOOST_TEST(authenticates(card, 0x00DE16, 1,
+                                 desfire_key{key_type::tdes2, *gp::secret_key::from_bytes(req.keys[1]), 0}));
     }
     {
         fake_card card;
@@ -116,7 +121,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_2k3des_and_des_keys) {
             BOOST_TEST((app.keys[i].type == key_type::des));
             BOOST_TEST(to_hex(app.keys[i].value.view()) == to_hex(req.keys[i]));
         }
-        BOOST_TEST(authenticates(card, 0x00DE17, 0, desfire_key{key_type::des, *gp::secret_key::from_bytes(req.keys[0]), 0}));
+        BOOST_TEST(authenticates(card, 0x00DE17, 0,
+                                 desfire_key{key_type::des, *gp::secret_key::from_bytes(req.keys[0]), 0}));
     }
 }
 

@@ -279,9 +279,11 @@ BOOST_AUTO_TEST_CASE(an10922_rejects_des_keys_and_oversized_input) {
     BOOST_TEST(desfire::diversify_an10922(key_type::des, des, "abc").error() == gp::errc::bad_key_length);
     BOOST_TEST(desfire::diversify_an10922(key_type::tdes3, aes, "abc").error() == gp::errc::bad_key_length);
     BOOST_TEST(desfire::diversify_an10922(key_type::aes, aes, "").error() == gp::errc::bad_length);
-    BOOST_TEST(desfire::diversify_an10922(key_type::aes, aes, std::string(32, 'x')).error() == gp::errc::bad_length);
+    BOOST_TEST(desfire::diversify_an10922(key_type::aes, aes, std::string(32, 'x')).error()
+               == gp::errc::bad_length);
     BOOST_TEST(desfire::diversify_an10922(key_type::aes, aes, std::string(31, 'x')).has_value());
-    BOOST_TEST(desfire::diversify_an10922(key_type::tdes2, aes, std::string(16, 'x')).error() == gp::errc::bad_length);
+    BOOST_TEST(desfire::diversify_an10922(key_type::tdes2, aes, std::string(16, 'x')).error()
+               == gp::errc::bad_length);
 }
 
 BOOST_AUTO_TEST_CASE(cbc_and_cmac_check_lengths) {

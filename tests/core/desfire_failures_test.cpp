@@ -23,8 +23,8 @@ BOOST_AUTO_TEST_CASE(tampered_response_cmac_is_a_secure_messaging_error) {
         const auto r = run(*op, card);
         BOOST_TEST(r.outcome.status_code == 500);
         BOOST_TEST(r.outcome.error_code == "secure-messaging-error");
-        BOOST_TEST(r.outcome.error_message.find(which == 1 ? "CreateApplication" : "ChangeKey (key 1)") !=
-                   std::string::npos);
+        BOOST_TEST(r.outcome.error_message.find(which == 1 ? "CreateApplication" : "ChangeKey (key 1)")
+                   != std::string::npos);
     }
     fake_card card;
     card.apps[0x00DE16] = card_app{};

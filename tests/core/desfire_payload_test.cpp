@@ -28,7 +28,8 @@ create_app_request sample_create() {
 commands_request sample_commands() {
     commands_request r;
     r.aid = 0x00DE16;
-    r.commands = {h("60"), h("CD01000000200000"), bytes(1, '\x3D') + bytes(200, '\x55'), h("BD01000000000000")};
+    r.commands = {h("60"), h("CD01000000200000"), bytes(1, '\x3D') + bytes(200, '\x55'),
+                  h("BD01000000000000")};
     return r;
 }
 
@@ -121,13 +122,29 @@ BOOST_AUTO_TEST_CASE(create_app_validation) {
     };
     BOOST_TEST(with([](auto& r) { r.aid = 0; }).value().find("PICC") != std::string::npos);
     BOOST_TEST(with([](auto& r) { r.aid = 0x1000000; }).has_value());
-    BOOST_TEST(with([](auto& r) { r.number_of_keys = 0; r.keys.clear(); }).value().find("numberOfKeys") != std::string::npos);
-    BOOST_TEST(with([](auto& r) { r.number_of_keys = 15; r.keys.clear(); }).has_value());
-    BOOST_TEST(!with([](auto& r) { r.number_of_keys = 14; r.keys.clear(); }).has_value());
-    BOOST_TEST(with([](auto& r) { r.iso_df_name = bytes(17, 'A'); }).value().find("isoDfName") != std::string::npos);
+    BOOST_TEST(with([](auto& r) {
+                   r.number_of_keys = 0;
+                   r.keys.clear();
+               })
+                   .value()
+                   .find("numberOfKeys")
+               != std::string::npos);
+    BOOST_TEST(with([](auto& r) {
+                   r.number_of_keys = 15;
+                   r.keys.clear();
+               }).has_value());
+    BOOST_TEST(!with([](auto& r) {
+                    r.number_of_keys = 14;
+                    r.keys.clear();
+                }).has_value());
+    BOOST_TEST(with([](auto& r) { r.iso_df_name = bytes(17, 'A'); }).value().find("isoDfName")
+               != std::string::npos);
     BOOST_TEST(!with([](auto& r) { r.iso_df_name = bytes(16, 'A'); }).has_value());
     BOOST_TEST(with([](auto& r) { r.iso_file_id.reset(); }).value().find("isoFileId") != std::string::npos);
-    BOOST_TEST(!with([](auto& r) { r.iso_file_id.reset(); r.iso_df_name.clear(); }).has_value());
+    BOOST_TEST(!with([](auto& r) {
+                    r.iso_file_id.reset();
+                    r.iso_df_name.clear();
+                }).has_value());
     BOOST_TEST(with([](auto& r) { r.iso_file_id = 0x3F00; }).has_value());
     BOOST_TEST(with([](auto& r) { r.keys.pop_back(); }).value().find("keys") != std::string::npos);
     BOOST_TEST(with([](auto& r) { r.keys[1].pop_back(); }).value().find("keys[1]") != std::string::npos);
@@ -144,7 +161,10 @@ BOOST_AUTO_TEST_CASE(create_app_validation) {
     // Keys are set with key 0 right after creation: the settings must allow it.
     BOOST_TEST(with([](auto& r) { r.key_settings = 0xEF; }).value().find("bits 7-4") != std::string::npos);
     BOOST_TEST(with([](auto& r) { r.key_settings = 0x0E; }).value().find("bit 0") != std::string::npos);
-    BOOST_TEST(!with([](auto& r) { r.key_settings = 0xEE; r.keys.clear(); }).has_value());
+    BOOST_TEST(!with([](auto& r) {
+                    r.key_settings = 0xEE;
+                    r.keys.clear();
+                }).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(commands_validation) {

@@ -183,7 +183,8 @@ BOOST_AUTO_TEST_CASE(change_key_cryptograms_and_response_cmacs) {
             const auto old_key = change_key_of(v, "old_key");
 
             // The vector's plain cryptogram is what its ciphertext decrypts to.
-            auto plain = desfire::cbc_decrypt(host.type(), host.key(), host.iv(), unhex(str(v, "enc_cryptogram")));
+            auto plain =
+                desfire::cbc_decrypt(host.type(), host.key(), host.iv(), unhex(str(v, "enc_cryptogram")));
             BOOST_REQUIRE(plain.has_value());
             BOOST_TEST(to_hex(*plain) == str(v, "plain_cryptogram"));
 
@@ -195,7 +196,8 @@ BOOST_AUTO_TEST_CASE(change_key_cryptograms_and_response_cmacs) {
 
             // Card side: the same cryptogram opens to the new key (and AES version).
             std::uint8_t version = 0xFF;
-            auto opened = card.open_change_key(key_no, *ct, new_key.type, own ? nullptr : &old_key.value, &version);
+            auto opened =
+                card.open_change_key(key_no, *ct, new_key.type, own ? nullptr : &old_key.value, &version);
             BOOST_REQUIRE_MESSAGE(opened.has_value(), "open_change_key: " << opened.error().message());
             BOOST_TEST(to_hex(opened->view()) == str(v, "new_key"));
             if (new_key.type == key_type::aes) {
@@ -280,7 +282,8 @@ BOOST_AUTO_TEST_CASE(enciphered_data_round_trips_and_rejects_bad_crc_or_padding)
             desfire::session c2(t, k);
             auto ct2 = h2.encipher(header, data);
             BOOST_REQUIRE(ct2.has_value());
-            BOOST_TEST(c2.decipher_command(unhex("3D06"), *ct2, data.size()).error() == gp::errc::bad_padding);
+            BOOST_TEST(c2.decipher_command(unhex("3D06"), *ct2, data.size()).error()
+                       == gp::errc::bad_padding);
             desfire::session h3(t, k);
             desfire::session c3(t, k);
             auto rct3 = c3.encipher_response(data, 0x00);
@@ -303,7 +306,8 @@ BOOST_AUTO_TEST_CASE(enciphered_data_round_trips_and_rejects_bad_crc_or_padding)
 
             // Lengths that do not match the block layout.
             desfire::session s(t, k);
-            BOOST_TEST(s.decipher_command(header, ct->substr(0, b), data.size()).error() == gp::errc::bad_length);
+            BOOST_TEST(s.decipher_command(header, ct->substr(0, b), data.size()).error()
+                       == gp::errc::bad_length);
             BOOST_TEST(s.decipher_response(ct->substr(1), 0x00, data.size()).error() == gp::errc::bad_length);
         }
     }
@@ -346,14 +350,21 @@ BOOST_AUTO_TEST_CASE(change_key_refuses_bad_keys_and_tampered_cryptograms) {
     // The right cryptogram with the wrong old key fails the CRC over the new key.
     auto card2 = session_of(str(v, "session_key"), 16);
     const auto wrong_old = *gp::secret_key::from_hex("00000000000000000000000000000001");
-    BOOST_TEST(card2.open_change_key(0x01, unhex(str(v, "enc_cryptogram")), key_type::aes, &wrong_old, nullptr).error()
-               == gp::errc::bad_padding);
+    BOOST_TEST(
+        card2.open_change_key(0x01, unhex(str(v, "enc_cryptogram")), key_type::aes, &wrong_old, nullptr)
+            .error()
+        == gp::errc::bad_padding);
     // Or another key number (part of the CRC).
     auto card3 = session_of(str(v, "session_key"), 16);
-    BOOST_TEST(card3.open_change_key(0x02, unhex(str(v, "enc_cryptogram")), key_type::aes, &old_key.value, nullptr).error()
-               == gp::errc::bad_padding);
+    BOOST_TEST(
+        card3.open_change_key(0x02, unhex(str(v, "enc_cryptogram")), key_type::aes, &old_key.value, nullptr)
+            .error()
+        == gp::errc::bad_padding);
     auto card4 = session_of(str(v, "session_key"), 16);
-    BOOST_TEST(card4.open_change_key(0x01, unhex(str(v, "enc_cryptogram")).substr(16), key_type::aes, &old_key.value, nullptr).error()
+    BOOST_TEST(card4
+                   .open_change_key(0x01, unhex(str(v, "enc_cryptogram")).substr(16), key_type::aes,
+                                    &old_key.value, nullptr)
+                   .error()
                == gp::errc::bad_length);
 }
 

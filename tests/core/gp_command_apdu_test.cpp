@@ -71,9 +71,8 @@ BOOST_AUTO_TEST_CASE(parses_extended_cases) {
 }
 
 BOOST_AUTO_TEST_CASE(round_trips_every_case) {
-    for (const char* hex : {"80F22002", "80CA006600", "80F220020A4F0212345C054F9F70C5",
-                            "80F28002024F0000", "80CA0066000100", "80E2000000000201020000",
-                            "80E20000000002AABB"}) {
+    for (const char* hex : {"80F22002", "80CA006600", "80F220020A4F0212345C054F9F70C5", "80F28002024F0000",
+                            "80CA0066000100", "80E2000000000201020000", "80E20000000002AABB"}) {
         BOOST_TEST(round_trip(hex) == hex);
     }
 }

@@ -24,9 +24,8 @@ BOOST_AUTO_TEST_CASE(kdf3_matches_globalplatformpro_vector) {
     BOOST_REQUIRE(std::string(v.at("key_type").as_string()) == "ENC(01)");
     auto master = gp::secret_key::from_hex(std::string(v.at("master_key").as_string()));
     BOOST_REQUIRE(master.has_value());
-    auto k = gp::diversify_key(
-        *master, gp::diversification::kdf3, gp::key_purpose::enc,
-        *from_hex(std::string(v.at("kdd").as_string())));
+    auto k = gp::diversify_key(*master, gp::diversification::kdf3, gp::key_purpose::enc,
+                               *from_hex(std::string(v.at("kdd").as_string())));
     BOOST_REQUIRE(k.has_value());
     BOOST_TEST(to_hex(k->view()) == std::string(v.at("derived_key").as_string()));
 }
@@ -43,14 +42,17 @@ BOOST_AUTO_TEST_CASE(matches_globalplatformpro_kcv_vectors) {
         {gp::diversification::emv, "404142434445464748494A4B4C4D4E4F", {"C33013", "6F4CA6", "BB8179"}},
         {gp::diversification::visa2, "404142434445464748494A4B4C4D4E4F", {"2BE598", "58DA38", "3C328E"}},
         {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F", {"E79C05", "D1BD77", "3FDE8C"}},
-        {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F5051525354555657",
+        {gp::diversification::kdf3,
+         "404142434445464748494A4B4C4D4E4F5051525354555657",
          {"1DE8EA", "47C00C", "C04D76"}},
-        {gp::diversification::kdf3, "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F",
+        {gp::diversification::kdf3,
+         "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F",
          {"2972D2", "036F94", "5D57B8"}},
     };
     const auto kdd = unhex("00010203040506070809");
     for (const auto& v : vectors) {
-        BOOST_TEST_CONTEXT("method " << static_cast<int>(v.method) << " master " << std::strlen(v.master) / 2) {
+        BOOST_TEST_CONTEXT("method " << static_cast<int>(v.method) << " master "
+                                     << std::strlen(v.master) / 2) {
             auto keys = gp::diversify_keys(*gp::secret_key::from_hex(v.master), v.method, kdd);
             BOOST_REQUIRE(keys.has_value());
             const bool aes = v.method == gp::diversification::kdf3;
@@ -70,11 +72,13 @@ BOOST_AUTO_TEST_CASE(emv_and_visa2_pick_the_documented_kdd_bytes) {
     const auto kdd = unhex("00112233445566778899");
     auto emv = gp::diversify_keys(master, gp::diversification::emv, kdd);
     BOOST_REQUIRE(emv.has_value());
-    auto expect_emv = gp::des3_ecb_encrypt(master, unhex("445566778899F002445566778899" "0F02"));
+    auto expect_emv = gp::des3_ecb_encrypt(master, unhex("445566778899F002445566778899"
+                                                         "0F02"));
     BOOST_TEST(to_hex(emv->mac.view()) == to_hex(*expect_emv));
     auto visa2 = gp::diversify_key(master, gp::diversification::visa2, gp::key_purpose::dek, kdd);
     BOOST_REQUIRE(visa2.has_value());
-    auto expect_visa2 = gp::des3_ecb_encrypt(master, unhex("001144556677F003001144556677" "0F03"));
+    auto expect_visa2 = gp::des3_ecb_encrypt(master, unhex("001144556677F003001144556677"
+                                                           "0F03"));
     BOOST_TEST(to_hex(visa2->view()) == to_hex(*expect_visa2));
     BOOST_TEST(to_hex(emv->enc.view()) != to_hex(emv->dek.view()));
 }

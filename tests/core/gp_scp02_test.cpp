@@ -93,7 +93,8 @@ BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
 BOOST_AUTO_TEST_CASE(i55_wraps_like_i15) {
     auto doc = load_vectors("scp02-vectors.json");
     const auto& s = doc.at("sessions").as_array()[0];
-    auto session = gp::scp02_session::open(keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x01, 0x55);
+    auto session =
+        gp::scp02_session::open(keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x01, 0x55);
     BOOST_REQUIRE(session.has_value());
     BOOST_TEST(to_hex(*session->external_authenticate()) == str(s, "external_authenticate"));
     const auto& step = s.at("steps").as_array()[0];

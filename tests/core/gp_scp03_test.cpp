@@ -63,12 +63,14 @@ std::size_t run_session(const boost::json::value& s) {
         BOOST_TEST(to_hex(sk->s_enc.view()) == str(d, "s_enc"));
         BOOST_TEST(to_hex(sk->s_mac.view()) == str(d, "s_mac"));
         BOOST_TEST(to_hex(sk->s_rmac.view()) == str(d, "s_rmac"));
-        BOOST_TEST(to_hex(*gp::scp03_card_cryptogram(sk->s_mac, hc, card.card_challenge)) == str(p, "card_cryptogram"));
-        BOOST_TEST(to_hex(*gp::scp03_host_cryptogram(sk->s_mac, hc, card.card_challenge)) == str(d, "host_cryptogram"));
+        BOOST_TEST(to_hex(*gp::scp03_card_cryptogram(sk->s_mac, hc, card.card_challenge))
+                   == str(p, "card_cryptogram"));
+        BOOST_TEST(to_hex(*gp::scp03_host_cryptogram(sk->s_mac, hc, card.card_challenge))
+                   == str(d, "host_cryptogram"));
         if (has(d, "pseudo_random_card_challenge")) {
             BOOST_REQUIRE(card.sequence_counter.has_value());
-            auto cc = gp::scp03_pseudo_random_card_challenge(
-                keys.enc, *card.sequence_counter, unhex(str(s, "sd_aid")));
+            auto cc = gp::scp03_pseudo_random_card_challenge(keys.enc, *card.sequence_counter,
+                                                             unhex(str(s, "sd_aid")));
             BOOST_REQUIRE(cc.has_value());
             BOOST_TEST(to_hex(*cc) == str(d, "pseudo_random_card_challenge"));
         }
@@ -79,7 +81,8 @@ std::size_t run_session(const boost::json::value& s) {
         auto ea = session->external_authenticate();
         BOOST_REQUIRE(ea.has_value());
         BOOST_TEST(to_hex(*ea) == str(s, "external_authenticate"));
-        BOOST_TEST(to_hex(session->mac_chaining_value()) == str(s, "mac_chaining_value_after_external_authenticate"));
+        BOOST_TEST(to_hex(session->mac_chaining_value())
+                   == str(s, "mac_chaining_value_after_external_authenticate"));
         BOOST_TEST(session->encryption_counter() == 0u);
 
         std::size_t commands = 0;
@@ -89,7 +92,8 @@ std::size_t run_session(const boost::json::value& s) {
                 auto w = session->wrap(unhex(str(step, "plain")));
                 BOOST_REQUIRE_MESSAGE(w.has_value(), "wrap failed: " << w.error().message());
                 BOOST_TEST(to_hex(w->apdu) == str(step, "wrapped"));
-                BOOST_TEST(session->encryption_counter() == step.at("encryption_counter").to_number<std::uint32_t>());
+                BOOST_TEST(session->encryption_counter()
+                           == step.at("encryption_counter").to_number<std::uint32_t>());
                 BOOST_TEST(to_hex(session->mac_chaining_value()) == str(step, "mac_chaining_value_after"));
                 last = w->response;
                 ++commands;
@@ -144,10 +148,9 @@ BOOST_AUTO_TEST_CASE(every_vector_session_matches_byte_for_byte) {
 BOOST_AUTO_TEST_CASE(kdf_matches_globalplatformpro_kcvs) {
     const auto k = *gp::secret_key::from_hex("404142434445464748494A4B4C4D4E4F");
     const auto context = unhex("00010203040506070809");
-    const std::pair<gp::scp03_constant, const char*> cases[] = {
-        {gp::scp03_constant::s_enc, "C25559"},
-        {gp::scp03_constant::s_mac, "0E12CC"},
-        {gp::scp03_constant::s_rmac, "9ACB9C"}};
+    const std::pair<gp::scp03_constant, const char*> cases[] = {{gp::scp03_constant::s_enc, "C25559"},
+                                                                {gp::scp03_constant::s_mac, "0E12CC"},
+                                                                {gp::scp03_constant::s_rmac, "9ACB9C"}};
     for (const auto& [constant, kcv] : cases) {
         auto raw = gp::scp03_kdf(k, constant, context, 128);
         BOOST_REQUIRE(raw.has_value());
@@ -180,8 +183,8 @@ BOOST_AUTO_TEST_CASE(tampered_r_mac_and_r_enc_data_are_rejected) {
     auto doc = load_vectors("scp03-vectors.json");
     for (const char* id : {"pysim_AES128_11", "pysim_AES256_33"}) {
         const auto& s = *find_session(doc, id);
-        auto session = gp::scp03_session::open(
-            keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), byte_of(str(s, "security_level")));
+        auto session = gp::scp03_session::open(keys_of(s), unhex(str(s, "host_challenge")), parse_init(s),
+                                               byte_of(str(s, "security_level")));
         BOOST_REQUIRE(session.has_value());
         BOOST_REQUIRE(session->external_authenticate().has_value());
         const auto& steps = s.at("steps").as_array();
@@ -209,8 +212,7 @@ BOOST_AUTO_TEST_CASE(r_mac_checks_use_each_commands_own_chaining_value) {
     // Batch mode: wrap two commands first, then verify the first one's response.
     auto doc = load_vectors("scp03-vectors.json");
     const auto& s = *find_session(doc, "pysim_AES128_33");
-    auto session = gp::scp03_session::open(
-        keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x33);
+    auto session = gp::scp03_session::open(keys_of(s), unhex(str(s, "host_challenge")), parse_init(s), 0x33);
     BOOST_REQUIRE(session.has_value());
     BOOST_REQUIRE(session->external_authenticate().has_value());
     const auto& steps = s.at("steps").as_array();
@@ -239,14 +241,20 @@ BOOST_AUTO_TEST_CASE(enforces_authentication_order_and_card_capabilities) {
     BOOST_TEST(session->external_authenticate().error() == gp::errc::already_authenticated);
     BOOST_TEST(session->wrap(unhex("80F220")).error() == gp::errc::malformed_apdu);
     // A failed wrap leaves the chain untouched.
-    BOOST_TEST(to_hex(session->mac_chaining_value()) == str(s, "mac_chaining_value_after_external_authenticate"));
+    BOOST_TEST(to_hex(session->mac_chaining_value())
+               == str(s, "mac_chaining_value_after_external_authenticate"));
     BOOST_TEST(session->wrap(std::string("\x80\xE8\x00\x00\xF0", 5) + std::string(240, 'x')).error()
                == gp::errc::apdu_too_long);
     BOOST_TEST(session->encryption_counter() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(parses_random_challenge_and_rejects_bad_lengths) {
-    auto random = unhex("00112233445566778899" "30" "03" "00" "0102030405060708" "1112131415161718");
+    auto random = unhex("00112233445566778899"
+                        "30"
+                        "03"
+                        "00"
+                        "0102030405060708"
+                        "1112131415161718");
     auto r = gp::parse_scp03_init_response(random);
     BOOST_REQUIRE(r.has_value());
     BOOST_TEST(!r->sequence_counter.has_value());

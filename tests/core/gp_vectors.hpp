@@ -58,10 +58,9 @@ inline std::uint8_t byte_of(const std::string& h) {
 /// The static keys {"enc", "mac", "dek"} under a session's "keys".
 inline tsm::core::gp::static_keys keys_of(const boost::json::value& session) {
     const auto& k = session.at("keys");
-    return {
-        *tsm::core::gp::secret_key::from_hex(str(k, "enc")),
-        *tsm::core::gp::secret_key::from_hex(str(k, "mac")),
-        *tsm::core::gp::secret_key::from_hex(str(k, "dek"))};
+    return {*tsm::core::gp::secret_key::from_hex(str(k, "enc")),
+            *tsm::core::gp::secret_key::from_hex(str(k, "mac")),
+            *tsm::core::gp::secret_key::from_hex(str(k, "dek"))};
 }
 
 } // namespace gp_vectors

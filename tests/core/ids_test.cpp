@@ -3,8 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <array>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(new_uuid_is_canonical_lower_case_version_4) {
                 BOOST_TEST(is_lower_hex(u[j]), "position " << j << " of " << u);
             }
         }
-        BOOST_TEST(u[14] == '4'); // version nibble
+        BOOST_TEST(u[14] == '4');                                                   // version nibble
         BOOST_TEST((u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b')); // RFC 4122 variant
         BOOST_TEST(is_uuid(u));
     }
@@ -90,12 +90,12 @@ BOOST_AUTO_TEST_CASE(is_uuid_accepts_canonical_forms_of_either_case) {
 
 BOOST_AUTO_TEST_CASE(is_uuid_rejects_malformed_ids) {
     BOOST_TEST(!is_uuid(""));
-    BOOST_TEST(!is_uuid("123e4567e89b12d3a456426614174000"));       // no dashes
-    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-42661417400"));    // short
-    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-4266141740000"));  // long
-    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456_426614174000"));   // wrong separator
-    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-42661417400g"));   // non-hex
-    BOOST_TEST(!is_uuid("123e45670e89b-12d3-a456-42661417400"));    // dash misplaced
+    BOOST_TEST(!is_uuid("123e4567e89b12d3a456426614174000"));      // no dashes
+    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-42661417400"));   // short
+    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-4266141740000")); // long
+    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456_426614174000"));  // wrong separator
+    BOOST_TEST(!is_uuid("123e4567-e89b-12d3-a456-42661417400g"));  // non-hex
+    BOOST_TEST(!is_uuid("123e45670e89b-12d3-a456-42661417400"));   // dash misplaced
     BOOST_TEST(!is_uuid("{23e4567-e89b-12d3-a456-426614174000"));
 }
 
@@ -113,9 +113,10 @@ BOOST_AUTO_TEST_CASE(random_token_hex_is_lower_case_hex_of_requested_size) {
 // the FNV-1a-64 documented in docs/architecture.md and an external router computing the
 // documented hash picks other shards. Fix: use 14695981039346656037ull in core/src/ids.cpp.
 BOOST_AUTO_TEST_CASE(owner_shard_matches_fnv1a_over_lower_cased_id) {
-    const std::array<std::string_view, 5> fixed = {
-        "123e4567-e89b-12d3-a456-426614174000", "00000000-0000-4000-8000-000000000000",
-        "ffffffff-ffff-4fff-bfff-ffffffffffff", "6fa459ea-ee8a-3ca4-894e-db77e160355e", "a"};
+    const std::array<std::string_view, 5> fixed = {"123e4567-e89b-12d3-a456-426614174000",
+                                                   "00000000-0000-4000-8000-000000000000",
+                                                   "ffffffff-ffff-4fff-bfff-ffffffffffff",
+                                                   "6fa459ea-ee8a-3ca4-894e-db77e160355e", "a"};
     for (auto id : fixed) {
         for (unsigned n : {1u, 2u, 3u, 4u, 7u, 16u}) {
             BOOST_TEST(owner_shard(id, n) == expected_shard(id, n), id << " over " << n);

@@ -54,14 +54,14 @@ BOOST_AUTO_TEST_CASE(an_unknown_stored_kind_fails_its_build_with_internal_error)
     core::operation_record op;
     op.kind = "from-a-newer-server";
     bool called = false;
-    r.build(op, core::session_record{}, [&](std::unique_ptr<core::operation> built,
-                                            std::optional<core::operation_outcome> failure) {
-        called = true;
-        BOOST_TEST(built == nullptr);
-        BOOST_REQUIRE(failure.has_value());
-        BOOST_TEST(failure->status_code == 500);
-        BOOST_TEST(failure->error_code == "internal-error");
-    });
+    r.build(op, core::session_record{},
+            [&](std::unique_ptr<core::operation> built, std::optional<core::operation_outcome> failure) {
+                called = true;
+                BOOST_TEST(built == nullptr);
+                BOOST_REQUIRE(failure.has_value());
+                BOOST_TEST(failure->status_code == 500);
+                BOOST_TEST(failure->error_code == "internal-error");
+            });
     BOOST_TEST(called);
 }
 

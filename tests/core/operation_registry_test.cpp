@@ -30,7 +30,8 @@ namespace {
 /// or fail with an I/O error when told to.
 class keys_store final : public core::record_store {
 public:
-    void commit(core::write_set, core::durability, boost::asio::any_io_executor ex, commit_handler done) override {
+    void commit(core::write_set, core::durability, boost::asio::any_io_executor ex,
+                commit_handler done) override {
         boost::asio::post(ex, [done = std::move(done)] { done({}); });
     }
     void load_operation(std::string, boost::asio::any_io_executor ex, load_operation_handler done) override {
@@ -43,12 +44,19 @@ public:
         if (auto it = keys.find({master, id}); it != keys.end()) {
             rec = it->second;
         }
-        const std::error_code ec = fail_key_reads ? std::make_error_code(std::errc::io_error) : std::error_code{};
-        boost::asio::post(ex, [done = std::move(done), ec, rec = std::move(rec)] { done(ec, ec ? std::nullopt : rec); });
+        const std::error_code ec =
+            fail_key_reads ? std::make_error_code(std::errc::io_error) : std::error_code{};
+        boost::asio::post(ex, [done = std::move(done), ec, rec = std::move(rec)] {
+            done(ec, ec ? std::nullopt : rec);
+        });
     }
-    void load_capfiles(std::string, std::string, boost::asio::any_io_executor ex, load_capfiles_handler done) override {
-        const std::error_code ec = fail_capfile_reads ? std::make_error_code(std::errc::io_error) : std::error_code{};
-        boost::asio::post(ex, [done = std::move(done), ec, files = capfiles] { done(ec, ec ? decltype(files){} : files); });
+    void load_capfiles(std::string, std::string, boost::asio::any_io_executor ex,
+                       load_capfiles_handler done) override {
+        const std::error_code ec =
+            fail_capfile_reads ? std::make_error_code(std::errc::io_error) : std::error_code{};
+        boost::asio::post(ex, [done = std::move(done), ec, files = capfiles] {
+            done(ec, ec ? decltype(files){} : files);
+        });
     }
     std::error_code load_all(core::recovered_state&) override { return {}; }
     void close() override {}
@@ -169,12 +177,13 @@ struct shard {
 
     build_result build(const core::operation_record& op, const core::session_record& s = session()) {
         build_result r;
-        kinds_.build(op, s, [&r](std::unique_ptr<core::operation> live, std::optional<core::operation_outcome> o) {
-            r.called = true;
-            ++r.calls;
-            r.op = std::move(live);
-            r.failure = std::move(o);
-        });
+        kinds_.build(op, s,
+                     [&r](std::unique_ptr<core::operation> live, std::optional<core::operation_outcome> o) {
+                         r.called = true;
+                         ++r.calls;
+                         r.op = std::move(live);
+                         r.failure = std::move(o);
+                     });
         // Every completion is posted to the shard: run until nothing is left (no timers here).
         ioc.restart();
         ioc.run();
@@ -212,9 +221,12 @@ BOOST_AUTO_TEST_CASE(register_operation_kinds_registers_every_kind_once) {
     keys_store store;
     core::key_vault vault(kek('k'));
     shard sh(store, vault);
-    std::vector<std::string> expected{std::string(kinds::transceive),         std::string(kinds::ccm_install),
-                                      std::string(kinds::ccm_delete),         std::string(kinds::ccm_storedata),
-                                      std::string(kinds::desfire_create_app), std::string(kinds::desfire_commands),
+    std::vector<std::string> expected{std::string(kinds::transceive),
+                                      std::string(kinds::ccm_install),
+                                      std::string(kinds::ccm_delete),
+                                      std::string(kinds::ccm_storedata),
+                                      std::string(kinds::desfire_create_app),
+                                      std::string(kinds::desfire_commands),
                                       std::string(kinds::desfire_delete_app)};
     std::sort(expected.begin(), expected.end());
     BOOST_TEST(sh.kinds_.names() == expected, boost::test_tools::per_element());
@@ -273,7 +285,8 @@ BOOST_AUTO_TEST_CASE(transceive_builds_from_its_record_and_a_damaged_one_fails) 
     keys_store store;
     core::key_vault vault(kek('k'));
     shard sh(store, vault);
-    auto r = sh.build(operation(kinds::transceive, core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s})));
+    auto r = sh.build(
+        operation(kinds::transceive, core::transceive_operation::encode_payload({"\x00\xa4\x04\x00"s})));
     BOOST_REQUIRE(r.op != nullptr);
     const auto step = r.op->start();
     BOOST_REQUIRE(step.batch.has_value());
@@ -369,9 +382,10 @@ BOOST_AUTO_TEST_CASE(usable_keys_build_every_keyed_kind) {
     core::desfire::create_app_request app;
     app.aid = 0xF1A2B3;
     core::bytes app_plain = core::desfire::encode_create_app_request(app);
-    check_built(sh.build(operation(kinds::desfire_create_app,
-                                   vault.seal(app_plain, core::desfire_payload_context("s-1")))));
-    check_failure(sh.build(operation(kinds::desfire_create_app, app_plain)), 500, "internal-error"); // not sealed
+    check_built(sh.build(
+        operation(kinds::desfire_create_app, vault.seal(app_plain, core::desfire_payload_context("s-1")))));
+    check_failure(sh.build(operation(kinds::desfire_create_app, app_plain)), 500,
+                  "internal-error"); // not sealed
 
     // Without a card record, the IIN master set's keys (diversified per card) serve.
     store.keys.clear();

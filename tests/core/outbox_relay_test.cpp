@@ -141,7 +141,8 @@ BOOST_AUTO_TEST_CASE(bounds_in_flight_calls_per_host_without_blocking_other_host
     cfg.max_in_flight_per_host = 2;
     relay_harness h(cfg);
     for (int i = 0; i < 5; ++i) {
-        h.relay.enqueue(relay_harness::entry("a" + std::to_string(i), "https://slow.example/cb/" + std::to_string(i)));
+        h.relay.enqueue(
+            relay_harness::entry("a" + std::to_string(i), "https://slow.example/cb/" + std::to_string(i)));
     }
     h.relay.enqueue(relay_harness::entry("b0", "https://fast.example:8443/cb"));
     BOOST_TEST(h.sp.open_calls("https://slow.example/").size() == 2u);

@@ -397,8 +397,11 @@ bytes distinct_key(key_type t, std::size_t i) {
 
 bool authenticates(fake_card& card, application_id aid, std::uint8_t key_no, const desfire_key& key) {
     host_authentication host(key, key_no, bytes(challenge_length(key.type), '\x5C'));
-    const bytes select_app{'\x5A', static_cast<char>(aid), static_cast<char>(aid >> 8), static_cast<char>(aid >> 16)};
-    auto first = card.run(apdu_batch{{h("00A4040007D276000085010000"), wrap_native(select_app), wrap_native(host.command())}, false});
+    const bytes select_app{'\x5A', static_cast<char>(aid), static_cast<char>(aid >> 8),
+                           static_cast<char>(aid >> 16)};
+    auto first = card.run(
+        apdu_batch{{h("00A4040007D276000085010000"), wrap_native(select_app), wrap_native(host.command())},
+                   false});
     const bytes& challenge = first[2];
     if (challenge.size() < 2 || challenge.substr(challenge.size() - 2) != h("91AF")) {
         return false;
@@ -416,8 +419,8 @@ bool authenticates(fake_card& card, application_id aid, std::uint8_t key_no, con
 }
 
 void require_success(const run_result& r) {
-    BOOST_TEST_INFO(r.outcome.error_code << ": " << r.outcome.error_message << " (" << r.outcome.error_command << " "
-                                         << r.outcome.error_sw << ")");
+    BOOST_TEST_INFO(r.outcome.error_code << ": " << r.outcome.error_message << " (" << r.outcome.error_command
+                                         << " " << r.outcome.error_sw << ")");
     BOOST_REQUIRE(r.outcome.status_code == 200);
 }
 

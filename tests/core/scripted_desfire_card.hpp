@@ -9,8 +9,8 @@
 /// desfire_create_app_test.cpp, desfire_commands_test.cpp, desfire_delete_app_test.cpp and
 /// desfire_failures_test.cpp, which say `using namespace scripted_desfire_card;` (it also brings
 /// the namespaces below).
-#include "tsm/core/desfire/operations.hpp"
 #include "tsm/core/desfire/authentication.hpp"
+#include "tsm/core/desfire/operations.hpp"
 #include "tsm/core/desfire/secure_messaging.hpp"
 #include "tsm/core/hex.hpp"
 
@@ -38,7 +38,9 @@ desfire_key make_key(key_type t, std::string_view hex, std::uint8_t version = 0)
 
 inline const std::string_view aes_picc = "00112233445566778899AABBCCDDEEFF";
 
-inline std::uint8_t u8(char c) { return static_cast<std::uint8_t>(c); }
+inline std::uint8_t u8(char c) {
+    return static_cast<std::uint8_t>(c);
+}
 
 // ------------------------------------------------------------------------------ scripted card
 
@@ -61,8 +63,8 @@ public:
     int corrupt_mac = 0;
     bool no_desfire = false;
 
-    std::vector<bytes> natives;        ///< every native frame received (INS || data)
-    std::vector<std::size_t> batches;  ///< size of each batch received
+    std::vector<bytes> natives;       ///< every native frame received (INS || data)
+    std::vector<std::size_t> batches; ///< size of each batch received
 
     std::vector<bytes> run(const apdu_batch& b);
 

@@ -14,8 +14,8 @@ namespace scripted_gp_card {
 namespace {
 
 std::uint16_t sw_of(std::string_view r) {
-    return static_cast<std::uint16_t>((static_cast<unsigned char>(r[r.size() - 2]) << 8) |
-                                      static_cast<unsigned char>(r[r.size() - 1]));
+    return static_cast<std::uint16_t>((static_cast<unsigned char>(r[r.size() - 2]) << 8)
+                                      | static_cast<unsigned char>(r[r.size() - 1]));
 }
 
 } // namespace
@@ -245,7 +245,8 @@ bytes fake_card::process(const gp::command_apdu& a) {
                 return h("6A80");
             }
             if (load_files.count(elf)) {
-                return bytes{static_cast<char>(already_loaded_sw >> 8), static_cast<char>(already_loaded_sw & 0xFF)};
+                return bytes{static_cast<char>(already_loaded_sw >> 8),
+                             static_cast<char>(already_loaded_sw & 0xFF)};
             }
             loading_elf_ = elf;
             load_buffer_.clear();
@@ -254,8 +255,8 @@ bytes fake_card::process(const gp::command_apdu& a) {
         }
         if (a.p1 == 0x0C) {
             bytes elf, module, inst, priv, params;
-            if (!read_lv(in, elf) || !read_lv(in, module) || !read_lv(in, inst) || !read_lv(in, priv) ||
-                !read_lv(in, params) || params.size() < 2 || params[0] != '\xC9') {
+            if (!read_lv(in, elf) || !read_lv(in, module) || !read_lv(in, inst) || !read_lv(in, priv)
+                || !read_lv(in, params) || params.size() < 2 || params[0] != '\xC9') {
                 return h("6A80");
             }
             if (!load_files.count(elf)) {
@@ -312,8 +313,8 @@ bytes fake_card::process(const gp::command_apdu& a) {
             return h("6A80");
         }
         if (a.p1 == 0x20 && load_files.count(aid)) {
-            return h("E3") + static_cast<char>(aid.size() + 2 + 4) + h("4F") + static_cast<char>(aid.size()) +
-                   aid + h("9F7001019000");
+            return h("E3") + static_cast<char>(aid.size() + 2 + 4) + h("4F") + static_cast<char>(aid.size())
+                   + aid + h("9F7001019000");
         }
         return h("6A88");
     }

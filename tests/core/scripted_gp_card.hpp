@@ -45,7 +45,7 @@ class fake_card {
 public:
     scp_protocol protocol = scp_protocol::scp03;
     gp::static_keys keys = keys_from(test_key);
-    std::uint8_t scp03_i = 0x70;     // pseudo-random challenge, R-MAC, R-ENC
+    std::uint8_t scp03_i = 0x70; // pseudo-random challenge, R-MAC, R-ENC
     std::uint8_t scp02_i = 0x55;
     bytes fci = h("6F108408A000000151000000A5049F6501FF");
     std::uint16_t already_loaded_sw = 0x6985;
@@ -53,13 +53,13 @@ public:
     /// Answers a command (plain, after unwrapping) instead of the card logic when it returns a value.
     std::function<std::optional<bytes>(const gp::command_apdu&)> hook;
 
-    std::map<bytes, bytes> load_files;                 // ELF AID -> LFDB
-    std::map<bytes, bytes> instances;                  // instance AID -> ELF AID
-    std::map<bytes, bytes> install_params;             // instance AID -> install params field
-    std::map<bytes, bytes> personalized;               // instance AID -> STORE DATA payload
+    std::map<bytes, bytes> load_files;     // ELF AID -> LFDB
+    std::map<bytes, bytes> instances;      // instance AID -> ELF AID
+    std::map<bytes, bytes> install_params; // instance AID -> install params field
+    std::map<bytes, bytes> personalized;   // instance AID -> STORE DATA payload
     std::vector<std::uint8_t> store_data_p1;
-    std::vector<bytes> wire;                           // every command as received
-    std::vector<bytes> plain;                          // commands after secure messaging removed
+    std::vector<bytes> wire;  // every command as received
+    std::vector<bytes> plain; // commands after secure messaging removed
 
     bytes transmit(const bytes& raw);
 

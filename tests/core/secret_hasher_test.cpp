@@ -7,7 +7,6 @@
 namespace core = tsm::core;
 using tsm::core::bytes;
 
-
 BOOST_AUTO_TEST_SUITE(secret_hasher)
 
 BOOST_AUTO_TEST_CASE(verifies_the_secret_it_digested) {

@@ -18,9 +18,8 @@ bj::object parse(const std::string& s) {
 }
 
 harness::harness(core::session_service_config cfg)
-    : relay(ioc, store, sp, relay_config(), probe)
-    , kinds(transceive_only())
-    , svc(ioc, store, tp, sp, relay, apps, hasher, kinds, std::move(cfg), probe) {
+    : relay(ioc, store, sp, relay_config(), probe), kinds(transceive_only()),
+      svc(ioc, store, tp, sp, relay, apps, hasher, kinds, std::move(cfg), probe) {
     core::app_record a;
     a.app_id = app_id;
     a.key_hash = hasher.digest(core::app_directory::key_context, "app-key");
@@ -98,14 +97,12 @@ accept_result& harness::accept(const std::string& sid, std::vector<bytes> cmds, 
     return r;
 }
 
-done_result& harness::complete(const std::string& sid, bool success, std::string msg,
-                               std::string app) {
+done_result& harness::complete(const std::string& sid, bool success, std::string msg, std::string app) {
     auto& r = completes.emplace_back();
-    svc.complete(std::move(app), sid, success, std::move(msg),
-                 [&r](std::optional<core::api_error> e) {
-                     r.called = true;
-                     r.error = std::move(e);
-                 });
+    svc.complete(std::move(app), sid, success, std::move(msg), [&r](std::optional<core::api_error> e) {
+        r.called = true;
+        r.error = std::move(e);
+    });
     return r;
 }
 

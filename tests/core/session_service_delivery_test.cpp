@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(unknown_service_sends_not_found_and_stores_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(description_that_is_not_an_object_sends_unavailable) {
-    for (auto [status, body] : {std::pair{200, std::string("[1]")}, std::pair{500, description},
-                                std::pair{0, std::string()}}) {
+    for (auto [status, body] :
+         {std::pair{200, std::string("[1]")}, std::pair{500, description}, std::pair{0, std::string()}}) {
         harness h;
         std::optional<bool> bound;
         h.svc.start_delivery(conn1, sid, h.request(), [&](bool b) { bound = b; });

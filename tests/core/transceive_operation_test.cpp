@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(truncated_payload_does_not_decode) {
                    "prefix of " << n);
     }
     // Length larger than the remaining bytes.
-    BOOST_TEST(!core::transceive_operation::decode_payload(std::string("\xff\xff\xff\xff\x00", 5)).has_value());
+    BOOST_TEST(
+        !core::transceive_operation::decode_payload(std::string("\xff\xff\xff\xff\x00", 5)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(start_sends_all_commands_without_stop_on_error) {

@@ -19,7 +19,8 @@ const core::secret_hasher& hasher() {
 
 /// Accepts http:// and https:// URLs except those naming host "refused" (stands in for the client).
 bool fake_http_url(const std::string& url) {
-    return (url.starts_with("http://") || url.starts_with("https://")) && url.find("refused") == std::string::npos;
+    return (url.starts_with("http://") || url.starts_with("https://"))
+           && url.find("refused") == std::string::npos;
 }
 
 void fill(core::app_definition& d) {
@@ -34,7 +35,8 @@ void check_refused(const core::app_definition& d, std::string_view field) {
     auto r = core::validate_app(d, hasher(), fake_http_url);
     BOOST_REQUIRE(!r.has_value());
     BOOST_TEST((r.error().code == core::api_errc::bad_request));
-    BOOST_TEST(r.error().message.find(field) != std::string::npos, "'" << r.error().message << "' lacks " << field);
+    BOOST_TEST(r.error().message.find(field) != std::string::npos,
+               "'" << r.error().message << "' lacks " << field);
 }
 
 } // namespace
@@ -64,8 +66,8 @@ BOOST_AUTO_TEST_CASE(app_ids_are_1_to_64_safe_characters) {
         d.app_id = id;
         BOOST_TEST(core::validate_app(d, hasher(), fake_http_url).has_value(), id);
     }
-    for (const std::string& id : {std::string(), std::string(65, 'z'), std::string("sp 1"), std::string("sp/1"),
-                                 std::string("sp%201"), std::string("caf\xc3\xa9")}) {
+    for (const std::string& id : {std::string(), std::string(65, 'z'), std::string("sp 1"),
+                                  std::string("sp/1"), std::string("sp%201"), std::string("caf\xc3\xa9")}) {
         core::app_definition d;
         fill(d);
         d.app_id = id;

@@ -35,17 +35,21 @@ BOOST_AUTO_TEST_CASE(apps_put_get_list_delete) {
 
     auto bad = http_call(port, "PUT", "/admin/v1/apps/x1", {}, R"({"key":"zz"})");
     BOOST_CHECK_EQUAL(bad.status, 400);
-    auto bad_method = http_call(port, "PUT", "/admin/v1/apps/x1", {},
-                                R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","deliveryMethod":"GET","callbackPrefixes":["http://a/"]})");
+    auto bad_method = http_call(
+        port, "PUT", "/admin/v1/apps/x1", {},
+        R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","deliveryMethod":"GET","callbackPrefixes":["http://a/"]})");
     BOOST_CHECK_EQUAL(bad_method.status, 400);
-    auto bad_prefix = http_call(port, "PUT", "/admin/v1/apps/x1", {},
-                                R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":["ftp://a/"]})");
+    auto bad_prefix = http_call(
+        port, "PUT", "/admin/v1/apps/x1", {},
+        R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":["ftp://a/"]})");
     BOOST_CHECK_EQUAL(bad_prefix.status, 400);
 
     // POST delivery method is honoured.
     auto post_app = http_call(port, "PUT", "/admin/v1/apps/" + app_id, {},
-                              R"({"key":")" + app_key + R"(","descriptionUrl":")" + env.sp.base() + R"(/desc","deliveryUrl":")"
-                                  + env.sp.base() + R"(/deliver","deliveryMethod":"POST","callbackPrefixes":[")" + env.sp.base() + R"(/cb/"]})");
+                              R"({"key":")" + app_key + R"(","descriptionUrl":")" + env.sp.base()
+                                  + R"(/desc","deliveryUrl":")" + env.sp.base()
+                                  + R"(/deliver","deliveryMethod":"POST","callbackPrefixes":[")"
+                                  + env.sp.base() + R"(/cb/"]})");
     BOOST_CHECK_EQUAL(post_app.status, 200);
     ws_client ws(env.tsmd->port());
     env.deliver(ws);
@@ -56,8 +60,12 @@ BOOST_AUTO_TEST_CASE(token_protects_the_admin_api) {
     temp_dir dir;
     tsmd_process tsmd(dir.path(), 1, {"--admin-token", "s3cret"});
     BOOST_CHECK_EQUAL(http_call(tsmd.admin_port(), "GET", "/admin/v1/apps").status, 401);
-    BOOST_CHECK_EQUAL(http_call(tsmd.admin_port(), "GET", "/admin/v1/apps", {{"Authorization", "Bearer wrong"}}).status, 401);
-    BOOST_CHECK_EQUAL(http_call(tsmd.admin_port(), "GET", "/admin/v1/apps", {{"Authorization", "Bearer s3cret"}}).status, 200);
+    BOOST_CHECK_EQUAL(
+        http_call(tsmd.admin_port(), "GET", "/admin/v1/apps", {{"Authorization", "Bearer wrong"}}).status,
+        401);
+    BOOST_CHECK_EQUAL(
+        http_call(tsmd.admin_port(), "GET", "/admin/v1/apps", {{"Authorization", "Bearer s3cret"}}).status,
+        200);
 }
 
 namespace {
@@ -102,7 +110,9 @@ BOOST_AUTO_TEST_CASE(apps_from_the_config_file_work) {
     auto s = env.deliver(ws, "demo", "cafe0001");
     BOOST_CHECK_EQUAL(env.sp.delivery_method(), "PUT");
     auto r = http_call(env.tsmd->port(), "POST", "/transceive",
-                       {{"app_id", "cafe0001"}, {"app_key", "0102"}, {"sessionId", s.session_id},
+                       {{"app_id", "cafe0001"},
+                        {"app_key", "0102"},
+                        {"sessionId", s.session_id},
                         {"callbackUrl", env.callback_url("cafe")}},
                        R"({"commands":["00A4040000"]})");
     BOOST_REQUIRE_EQUAL(r.status, 200);
@@ -115,9 +125,10 @@ BOOST_AUTO_TEST_CASE(apps_from_the_config_file_work) {
     BOOST_CHECK_EQUAL(status_as_cafe(env, "0304"), 401);
 
     // The admin API may change it, until the next start...
-    auto put = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/apps/cafe0001", {},
-                         R"({"key":"0304","descriptionUrl":")" + env.sp.base() + R"(/desc","deliveryUrl":")"
-                             + env.sp.base() + R"(/deliver","callbackPrefixes":[")" + env.sp.base() + R"(/cb/"]})");
+    auto put =
+        http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/apps/cafe0001", {},
+                  R"({"key":"0304","descriptionUrl":")" + env.sp.base() + R"(/desc","deliveryUrl":")"
+                      + env.sp.base() + R"(/deliver","callbackPrefixes":[")" + env.sp.base() + R"(/cb/"]})");
     BOOST_REQUIRE_EQUAL(put.status, 200);
     BOOST_CHECK_EQUAL(status_as_cafe(env, "0304"), 404);
     BOOST_CHECK_EQUAL(status_as_cafe(env, "0102"), 401);
@@ -165,7 +176,8 @@ BOOST_AUTO_TEST_CASE(a_port_held_by_another_process_is_refused) {
                                             "--data-dir", dir.path() + "/two", "--shards", "1"});
     BOOST_REQUIRE(code.has_value());
     BOOST_CHECK_EQUAL(*code, 2);
-    BOOST_CHECK_MESSAGE(log.find("listen address " + first.address() + " is in use") != std::string::npos, log);
+    BOOST_CHECK_MESSAGE(log.find("listen address " + first.address() + " is in use") != std::string::npos,
+                        log);
     // The first one keeps serving.
     BOOST_CHECK_EQUAL(http_call(first.port(), "GET", "/healthz").status, 200);
 }

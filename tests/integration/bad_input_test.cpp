@@ -53,7 +53,8 @@ BOOST_AUTO_TEST_CASE(sp_api_errors_have_status_and_code) {
     BOOST_CHECK_EQUAL(missing_session.status, 400);
     BOOST_CHECK_EQUAL(error_code(missing_session), "missing-header");
 
-    auto missing_callback = http_call(port, "POST", "/transceive", env.sp_headers(s.session_id), R"({"commands":["00A4040000"]})");
+    auto missing_callback = http_call(port, "POST", "/transceive", env.sp_headers(s.session_id),
+                                      R"({"commands":["00A4040000"]})");
     BOOST_CHECK_EQUAL(missing_callback.status, 400);
     BOOST_CHECK_EQUAL(error_code(missing_callback), "missing-header");
 
@@ -90,7 +91,8 @@ BOOST_AUTO_TEST_CASE(sp_api_errors_have_status_and_code) {
     auto status_missing = http_call(port, "GET", "/status/6f1c2d3e-0000-4000-8000-00000000abcd", h);
     BOOST_CHECK_EQUAL(status_missing.status, 404);
 
-    auto bad_completed = http_call(port, "POST", "/service/completed", env.sp_headers(s.session_id), R"({"message":"x"})");
+    auto bad_completed =
+        http_call(port, "POST", "/service/completed", env.sp_headers(s.session_id), R"({"message":"x"})");
     BOOST_CHECK_EQUAL(bad_completed.status, 400);
 
     // Nothing of the above created an operation: the touch point has received no batch.
@@ -107,20 +109,35 @@ BOOST_AUTO_TEST_CASE(auth_failures_are_401) {
     auto s = env.deliver(ws);
     const auto port = env.tsmd->port();
     const std::string body = R"({"commands":["00A4040000"]})";
-    auto none = http_call(port, "POST", "/transceive", {{"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+    auto none = http_call(port, "POST", "/transceive",
+                          {{"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
     BOOST_CHECK_EQUAL(none.status, 401);
     BOOST_CHECK_EQUAL(error_code(none), "unauthorized");
     auto wrong = http_call(port, "POST", "/transceive",
-                           {{"app_id", app_id}, {"app_key", "ffffffffffffffffffffffffffffffff"}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                           {{"app_id", app_id},
+                            {"app_key", "ffffffffffffffffffffffffffffffff"},
+                            {"sessionId", s.session_id},
+                            {"callbackUrl", env.callback_url()}},
+                           body);
     BOOST_CHECK_EQUAL(wrong.status, 401);
     auto unknown_app = http_call(port, "POST", "/transceive",
-                                 {{"app_id", "deadbeef"}, {"app_key", app_key}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                                 {{"app_id", "deadbeef"},
+                                  {"app_key", app_key},
+                                  {"sessionId", s.session_id},
+                                  {"callbackUrl", env.callback_url()}},
+                                 body);
     BOOST_CHECK_EQUAL(unknown_app.status, 401);
     auto bad_bearer = http_call(port, "POST", "/transceive",
-                                {{"Authorization", "Bearer nothex"}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                                {{"Authorization", "Bearer nothex"},
+                                 {"sessionId", s.session_id},
+                                 {"callbackUrl", env.callback_url()}},
+                                body);
     BOOST_CHECK_EQUAL(bad_bearer.status, 401);
     auto bad_basic = http_call(port, "POST", "/transceive",
-                               {{"Authorization", "Basic !!!"}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                               {{"Authorization", "Basic !!!"},
+                                {"sessionId", s.session_id},
+                                {"callbackUrl", env.callback_url()}},
+                               body);
     BOOST_CHECK_EQUAL(bad_basic.status, 401);
     auto status = http_call(port, "GET", "/status/6f1c2d3e-0000-4000-8000-00000000abcd");
     BOOST_CHECK_EQUAL(status.status, 401);
@@ -136,10 +153,14 @@ BOOST_AUTO_TEST_CASE(another_apps_session_is_invisible) {
     std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
     answer_batch(ws);
     BOOST_REQUIRE(env.sp.wait_callback(op));
-    header_list other = {{"app_id", other_id}, {"app_key", other_key}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}};
+    header_list other = {{"app_id", other_id},
+                         {"app_key", other_key},
+                         {"sessionId", s.session_id},
+                         {"callbackUrl", env.callback_url()}};
     auto r = http_call(env.tsmd->port(), "POST", "/transceive", other, R"({"commands":["00A4040000"]})");
     BOOST_CHECK_EQUAL(r.status, 404);
-    auto c = http_call(env.tsmd->port(), "POST", "/service/completed", other, R"({"success":true,"message":"x"})");
+    auto c =
+        http_call(env.tsmd->port(), "POST", "/service/completed", other, R"({"success":true,"message":"x"})");
     BOOST_CHECK_EQUAL(c.status, 404);
     auto st = http_call(env.tsmd->port(), "GET", "/status/" + op, other);
     BOOST_CHECK_EQUAL(st.status, 404);
@@ -177,8 +198,10 @@ BOOST_AUTO_TEST_CASE(touch_point_protocol_errors) {
     expect_error(R"({"type":"describe","appId":"a1b2c3d4","serviceId":"missing"})", "not-found");
     expect_error(R"({"type":"describe","appId":"a1b2c3d4","serviceId":"broken"})", "unavailable");
     expect_error(R"({"type":"describe","appId":"a1b2c3d4","serviceId":"notjson"})", "unavailable");
-    expect_error(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"XYZ"}})", "bad-request");
-    expect_error(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"missing","cardId":{"cin":"0E48"}})", "not-found");
+    expect_error(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"XYZ"}})",
+                 "bad-request");
+    expect_error(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"missing","cardId":{"cin":"0E48"}})",
+                 "not-found");
     expect_error(R"({"type":"resume","sessionId":"nope","resumeToken":"x"})", "bad-request");
     expect_error(R"({"type":"status","code":"OK"})", "bad-request");
 
@@ -189,7 +212,8 @@ BOOST_AUTO_TEST_CASE(touch_point_protocol_errors) {
     BOOST_REQUIRE(f);
     const std::string b = std::to_string((*f)["batch"].as_int64());
     expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["90"]})", "bad-request");
-    expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["9000","9000","9000"]})", "bad-request");
+    expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["9000","9000","9000"]})",
+                 "bad-request");
     expect_error(R"({"type":"responses","batch":)" + b + R"(,"responses":["90GG"]})", "bad-request");
     // A stale batch number is ignored, silently; the right one completes the operation.
     ws.send(R"({"type":"responses","batch":9999,"responses":["9000"]})");

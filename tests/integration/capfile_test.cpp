@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(upload_list_delete_scoped_per_app) {
     BOOST_CHECK_EQUAL(str(j["elfAid"]), "D0D1D2D3D4D501");
     BOOST_CHECK_EQUAL(str(j["executableModules"].as_array()[0]), "D0D1D2D3D4D50101");
 
-    auto legacy = http_call(port, "POST", "/executableLoadFiles", auth(), read_cap("gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap"));
+    auto legacy = http_call(port, "POST", "/executableLoadFiles", auth(),
+                            read_cap("gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap"));
     BOOST_REQUIRE_EQUAL(legacy.status, 200);
     BOOST_CHECK_EQUAL(str(legacy.json().as_object()["executableLoadFile"]), "0102030405");
 
@@ -49,7 +50,8 @@ BOOST_AUTO_TEST_CASE(upload_list_delete_scoped_per_app) {
     BOOST_CHECK_EQUAL(list.json().as_array().size(), 2u);
     BOOST_CHECK(list.body.find("\"javaCardVersion\":\"3.0.4\"") != std::string::npos);
     // Unversioned and /v2 aliases list the same files.
-    BOOST_CHECK_EQUAL(http_call(port, "GET", "/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 2u);
+    BOOST_CHECK_EQUAL(
+        http_call(port, "GET", "/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 2u);
     auto v2 = http_call(port, "GET", "/v2/apps/" + app_id + "/capfiles", auth());
     BOOST_CHECK_EQUAL(v2.status, 200);
     BOOST_CHECK(v2.json() == list.json());
@@ -58,12 +60,16 @@ BOOST_AUTO_TEST_CASE(upload_list_delete_scoped_per_app) {
     BOOST_REQUIRE_EQUAL(env.register_app("0badc0de", "ffeeddccbbaa99887766554433221100").status, 200);
     header_list other = {{"app_id", "0badc0de"}, {"app_key", "ffeeddccbbaa99887766554433221100"}};
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles", other).status, 404);
-    BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/0badc0de/capfiles", other).json().as_array().size(), 0u);
+    BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/0badc0de/capfiles", other).json().as_array().size(),
+                      0u);
     BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/v3/apps/0badc0de/capfiles/" + id, other).status, 404);
 
-    BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/v3/apps/" + app_id + "/capfiles/" + id, auth()).status, 200);
-    BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/v3/apps/" + app_id + "/capfiles/" + id, auth()).status, 404);
-    BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 1u);
+    BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/v3/apps/" + app_id + "/capfiles/" + id, auth()).status,
+                      200);
+    BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/v3/apps/" + app_id + "/capfiles/" + id, auth()).status,
+                      404);
+    BOOST_CHECK_EQUAL(
+        http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 1u);
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles").status, 401);
 }
 
@@ -78,7 +84,8 @@ BOOST_AUTO_TEST_CASE(bad_cap_files_are_refused_with_a_reason) {
     BOOST_CHECK_EQUAL(truncated.status, 400);
     BOOST_CHECK(!str(truncated.json().as_object()["error"].as_object()["message"]).empty());
     // Nothing was stored.
-    BOOST_CHECK_EQUAL(http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 0u);
+    BOOST_CHECK_EQUAL(
+        http_call(port, "GET", "/v3/apps/" + app_id + "/capfiles", auth()).json().as_array().size(), 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

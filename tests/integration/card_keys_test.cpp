@@ -25,7 +25,7 @@ const std::string dek = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
 
 std::string card_body(const std::string& scp = "03") {
     return R"({"iin":"8A2C10","isd":"A000000151000000","scp":")" + scp + R"(","kvn":48,"enc":")" + enc
-        + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})";
+           + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})";
 }
 
 // DESFire PICC master keys (also incompressible): AES 16, 3K3DES 24, 2K3DES 16, DES 8 bytes.
@@ -53,8 +53,10 @@ std::string read_cap(const std::string& name) {
 }
 
 /// POSTs a CCM operation for `session` and returns its operation id.
-std::string post_ccm(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_ccm(tsm_env& env, const std::string& session, const std::string& path,
+                     const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -93,15 +95,17 @@ BOOST_AUTO_TEST_CASE(card_keys_are_stored_sealed_and_never_returned) {
     env.start();
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "GET", "/admin/v1/cards/0E48800471400A").status, 200);
     BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles",
-                                  {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap")).status,
+                                  {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap"))
+                            .status,
                         200);
     {
         auto card = card_with_body_keys();
         ws_client ws(env.tsmd->port());
         auto s = env.deliver(ws);
         card_touch_point tp{ws, card, {}};
-        const std::string install = post_ccm(env, s.session_id, "/ccm/install",
-                                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+        const std::string install = post_ccm(
+            env, s.session_id, "/ccm/install",
+            R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
         tp.run_until_done(env.sp, install);
         auto icb = env.sp.wait_callback(install);
         BOOST_REQUIRE(icb);
@@ -136,9 +140,11 @@ BOOST_AUTO_TEST_CASE(card_keys_are_stored_sealed_and_never_returned) {
         BOOST_CHECK(!str((*cb)["error"].as_object()["message"]).empty());
         require_no_frame_pending(ws); // no commands frame went out
     }
-    BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status, 200);
+    BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status,
+                      200);
     BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "GET", "/admin/v1/cards/0E48800471400A").status, 404);
-    BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status, 404);
+    BOOST_CHECK_EQUAL(http_call(env.tsmd->admin_port(), "DELETE", "/admin/v1/cards/0E48800471400A").status,
+                      404);
 }
 
 BOOST_AUTO_TEST_CASE(bad_card_keys_are_400) {
@@ -151,15 +157,27 @@ BOOST_AUTO_TEST_CASE(bad_card_keys_are_400) {
     };
     expect_400("/admin/v1/cards/XYZ", card_body());
     expect_400("/admin/v1/cards/0E48", "{not json");
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")"
+                                           + mac + R"(","dek":")" + dek + R"("})");
     expect_400("/admin/v1/cards/0E48", card_body("04"));
-    expect_400("/admin/v1/cards/0E48", card_body("02").replace(card_body("02").find(enc), enc.size(), enc.substr(0, 30)));
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":300,"enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":"00","dek":")" + dek + R"("})");
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"diversification":"kdf3","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"securityLevel":"07","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
-    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"02","kvn":1,"securityLevel":"33","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
-    expect_400("/admin/v1/iins/8A2C", R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"kdf3","enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48",
+               card_body("02").replace(card_body("02").find(enc), enc.size(), enc.substr(0, 30)));
+    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":300,"enc":")" + enc
+                                           + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48", R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc
+                                           + R"(","mac":"00","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48",
+               R"({"isd":"A000000151000000","scp":"03","kvn":1,"diversification":"kdf3","enc":")" + enc
+                   + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48",
+               R"({"isd":"A000000151000000","scp":"03","kvn":1,"securityLevel":"07","enc":")" + enc
+                   + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/cards/0E48",
+               R"({"isd":"A000000151000000","scp":"02","kvn":1,"securityLevel":"33","enc":")" + enc
+                   + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+    expect_400("/admin/v1/iins/8A2C",
+               R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"kdf3","enc":")" + enc
+                   + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/admin/v1/cards/0E48").status, 404); // nothing half-written
 }
 
@@ -167,8 +185,8 @@ BOOST_AUTO_TEST_CASE(iin_master_keys_with_diversification) {
     tsm_env env;
     const auto port = env.tsmd->admin_port();
     auto put = http_call(port, "PUT", "/admin/v1/iins/8a2c10", {},
-                         R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"emv","enc":")" + enc
-                             + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+                         R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"emv","enc":")"
+                             + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
     BOOST_REQUIRE_EQUAL(put.status, 200);
     auto got = http_call(port, "GET", "/admin/v1/iins/8A2C10");
     BOOST_CHECK_EQUAL(got.status, 200);
@@ -176,8 +194,8 @@ BOOST_AUTO_TEST_CASE(iin_master_keys_with_diversification) {
     BOOST_CHECK_EQUAL(str(got.json().as_object()["scp"]), "02");
     BOOST_CHECK(got.body.find(enc) == std::string::npos);
     auto bad = http_call(port, "PUT", "/admin/v1/iins/8A2C10", {},
-                         R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"rot13","enc":")" + enc
-                             + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
+                         R"({"isd":"A000000151000000","scp":"02","kvn":1,"diversification":"rot13","enc":")"
+                             + enc + R"(","mac":")" + mac + R"(","dek":")" + dek + R"("})");
     BOOST_CHECK_EQUAL(bad.status, 400);
 }
 
@@ -236,7 +254,8 @@ BOOST_AUTO_TEST_CASE(card_record_with_gp_and_desfire_parts) {
         BOOST_CHECK(log.find(k) == std::string::npos);
     }
     // Replacing the record with GP keys only drops the DESFire part.
-    BOOST_REQUIRE_EQUAL(http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, card_body()).status, 200);
+    BOOST_REQUIRE_EQUAL(http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, card_body()).status,
+                        200);
     auto again = http_call(port, "GET", "/admin/v1/cards/0E48800471400A").json().as_object();
     BOOST_CHECK(!again.contains("desfire"));
 }
@@ -269,13 +288,27 @@ BOOST_AUTO_TEST_CASE(bad_desfire_keys_are_400) {
     expect_400(card, R"({"desfire":"AES"})", "desfire must be an object");
     expect_400(card, R"({"desfire":{"keyType":"AES","key":")" + df_aes + R"(","kvn":1}})", "unknown member");
     // Diversification is for IIN master sets only.
-    expect_400(card, "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922")") + "}", "master key sets only");
-    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"diversification":"kdf3")") + "}", "none or an10922");
-    expect_400(iin, "{" + desfire_object("DES", df_aes.substr(0, 16), R"(,"diversification":"an10922")") + "}", "not DES");
+    expect_400(card, "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922")") + "}",
+               "master key sets only");
+    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"diversification":"kdf3")") + "}",
+               "none or an10922");
+    expect_400(iin,
+               "{" + desfire_object("DES", df_aes.substr(0, 16), R"(,"diversification":"an10922")") + "}",
+               "not DES");
     // AN10922: UID (7) || AID (3) || system identifier <= 31 bytes.
-    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922","systemIdentifier":")" + std::string(44, 'A') + "\"") + "}", "at most 21 bytes");
-    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922","systemIdentifier":"4E5")") + "}", "systemIdentifier must be hex");
-    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"systemIdentifier":"4E58")") + "}", "an10922 diversification only");
+    expect_400(iin,
+               "{"
+                   + desfire_object("AES", df_aes,
+                                    R"(,"diversification":"an10922","systemIdentifier":")"
+                                        + std::string(44, 'A') + "\"")
+                   + "}",
+               "at most 21 bytes");
+    expect_400(iin,
+               "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922","systemIdentifier":"4E5")")
+                   + "}",
+               "systemIdentifier must be hex");
+    expect_400(iin, "{" + desfire_object("AES", df_aes, R"(,"systemIdentifier":"4E58")") + "}",
+               "an10922 diversification only");
     // A broken GP part is refused even with a good DESFire part.
     expect_400(card, R"({"scp":"03",)" + desfire_object("AES", df_aes) + "}", "isd");
     BOOST_CHECK_EQUAL(http_call(port, "GET", card).status, 404); // nothing half-written
@@ -288,8 +321,12 @@ BOOST_AUTO_TEST_CASE(bad_desfire_keys_are_400) {
 BOOST_AUTO_TEST_CASE(iin_master_set_with_an10922_desfire_key) {
     tsm_env env;
     const auto port = env.tsmd->admin_port();
-    auto put = http_call(port, "PUT", "/admin/v1/iins/8a2c10", {},
-                         "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922","systemIdentifier":"4e585020416275")") + "}");
+    auto put =
+        http_call(port, "PUT", "/admin/v1/iins/8a2c10", {},
+                  "{"
+                      + desfire_object("AES", df_aes,
+                                       R"(,"diversification":"an10922","systemIdentifier":"4e585020416275")")
+                      + "}");
     BOOST_REQUIRE_MESSAGE(put.status == 200, put.body);
     auto got = http_call(port, "GET", "/admin/v1/iins/8A2C10");
     BOOST_REQUIRE_EQUAL(got.status, 200);
@@ -305,16 +342,29 @@ BOOST_AUTO_TEST_CASE(iin_master_set_with_an10922_desfire_key) {
     // The system identifier may be 21 bytes with AES, 5 with 2K3DES/3K3DES (M <= 31 / 15 bytes);
     // "none" is the default method.
     auto longest = http_call(port, "PUT", "/admin/v1/iins/8A2C11", {},
-                             "{" + desfire_object("AES", df_aes, R"(,"diversification":"an10922","systemIdentifier":")" + std::string(42, 'A') + "\"") + "}");
+                             "{"
+                                 + desfire_object("AES", df_aes,
+                                                  R"(,"diversification":"an10922","systemIdentifier":")"
+                                                      + std::string(42, 'A') + "\"")
+                                 + "}");
     BOOST_CHECK_EQUAL(longest.status, 200);
-    auto des_longest = http_call(port, "PUT", "/admin/v1/iins/8A2C11", {},
-                                 "{" + desfire_object("2K3DES", df_aes, R"(,"diversification":"an10922","systemIdentifier":"4E58502041")") + "}");
+    auto des_longest =
+        http_call(port, "PUT", "/admin/v1/iins/8A2C11", {},
+                  "{"
+                      + desfire_object("2K3DES", df_aes,
+                                       R"(,"diversification":"an10922","systemIdentifier":"4E58502041")")
+                      + "}");
     BOOST_CHECK_EQUAL(des_longest.status, 200);
-    auto des_too_long = http_call(port, "PUT", "/admin/v1/iins/8A2C11", {},
-                                  "{" + desfire_object("2K3DES", df_aes, R"(,"diversification":"an10922","systemIdentifier":"4E585020416275")") + "}");
+    auto des_too_long =
+        http_call(port, "PUT", "/admin/v1/iins/8A2C11", {},
+                  "{"
+                      + desfire_object("2K3DES", df_aes,
+                                       R"(,"diversification":"an10922","systemIdentifier":"4E585020416275")")
+                      + "}");
     BOOST_CHECK_EQUAL(des_too_long.status, 400);
     BOOST_CHECK(des_too_long.body.find("at most 5 bytes for 2K3DES") != std::string::npos);
-    auto plain = http_call(port, "PUT", "/admin/v1/iins/8A2C12", {}, "{" + desfire_object("DES", df_aes.substr(0, 16)) + "}");
+    auto plain = http_call(port, "PUT", "/admin/v1/iins/8A2C12", {},
+                           "{" + desfire_object("DES", df_aes.substr(0, 16)) + "}");
     BOOST_REQUIRE_EQUAL(plain.status, 200);
     BOOST_CHECK_EQUAL(str(plain.json().as_object()["desfire"].as_object()["diversification"]), "none");
     BOOST_CHECK(env.tsmd->log().find(df_aes) == std::string::npos);
@@ -330,7 +380,8 @@ BOOST_AUTO_TEST_CASE(a_desfire_only_record_gives_no_gp_keys_to_ccm) {
     BOOST_REQUIRE_EQUAL(put.status, 200);
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
-    auto r = http_call(env.tsmd->port(), "POST", "/ccm/delete", env.sp_headers(s.session_id, env.callback_url(s.session_id)),
+    auto r = http_call(env.tsmd->port(), "POST", "/ccm/delete",
+                       env.sp_headers(s.session_id, env.callback_url(s.session_id)),
                        R"({"application":"D0D1D2D3D4D501"})");
     BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
     auto cb = env.sp.wait_callback(str(r.json().as_object()["operationId"]));

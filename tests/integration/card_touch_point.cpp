@@ -46,7 +46,8 @@ void card_touch_point::answer(const boost::json::object& f) {
             break;
         }
     }
-    ws.send_json(boost::json::object{{"type", "responses"}, {"batch", f.at("batch")}, {"responses", responses}});
+    ws.send_json(
+        boost::json::object{{"type", "responses"}, {"batch", f.at("batch")}, {"responses", responses}});
 }
 
 } // namespace tsm::test

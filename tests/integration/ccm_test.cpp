@@ -60,15 +60,18 @@ std::pair<std::string, std::string> card_get_status(tsm::sandbox::secure_element
 }
 
 std::string put_card_keys(tsm_env& env, const std::string& key, const std::string& level = "03") {
-    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":")" + level
+    const std::string body =
+        R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":")" + level
         + R"(","enc":")" + key + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
     auto r = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
     BOOST_REQUIRE_EQUAL(r.status, 200);
     return r.body;
 }
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -81,7 +84,8 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     tsm_env env;
     put_card_keys(env, test_key);
     for (const char* cap : {"kaoh-helloworld.cap", "gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap"}) {
-        auto up = http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(), read_cap(cap));
+        auto up =
+            http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(), read_cap(cap));
         BOOST_REQUIRE_EQUAL(up.status, 200);
     }
     tsm::sandbox::secure_element card;
@@ -94,9 +98,10 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     };
     for (const applet& a : {applet{"D0D1D2D3D4D501", "D0D1D2D3D4D50101", "D0D1D2D3D4D5010101"},
                             applet{"0102030405", "0102030405060708", "010203040506070801"}}) {
-        std::string op = post_op(env, s.session_id, "/ccm/install",
-                                 R"({"executableLoadFile":")" + a.elf + R"(","executableModule":")" + a.module
-                                     + R"(","application":")" + a.instance + R"(","parameters":"","privileges":"00"})");
+        std::string op =
+            post_op(env, s.session_id, "/ccm/install",
+                    R"({"executableLoadFile":")" + a.elf + R"(","executableModule":")" + a.module
+                        + R"(","application":")" + a.instance + R"(","parameters":"","privileges":"00"})");
         const int rounds = tp.run_until_done(env.sp, op);
         auto cb = env.sp.wait_callback(op);
         BOOST_REQUIRE(cb);
@@ -106,7 +111,9 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
         BOOST_CHECK(card.find_application(*from_hex(a.instance)).has_value());
 
         // The new instance answers SELECT.
-        std::string sel = env.transceive_ok(s.session_id, {"00A40400" + to_hex(std::string(1, char(a.instance.size() / 2))) + a.instance + "00"});
+        std::string sel =
+            env.transceive_ok(s.session_id, {"00A40400" + to_hex(std::string(1, char(a.instance.size() / 2)))
+                                             + a.instance + "00"});
         tp.run_until_done(env.sp, sel);
         auto sel_cb = env.sp.wait_callback(sel);
         BOOST_REQUIRE(sel_cb);
@@ -117,8 +124,9 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     // Personalization data crosses the touch point only encrypted.
     const std::string secret = "0101104A4F484E20534D49544820534543524554";
     tp.frames_seen.clear();
-    std::string op = post_op(env, s.session_id, "/ccm/storedata",
-                             R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + secret + R"("})");
+    std::string op =
+        post_op(env, s.session_id, "/ccm/storedata",
+                R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + secret + R"("})");
     BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 2);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -138,7 +146,8 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
 
     // Delete each load file with its related objects: the card has neither left.
     for (const std::string elf : {"D0D1D2D3D4D501", "0102030405"}) {
-        std::string del = post_op(env, s.session_id, "/ccm/delete", R"({"application":")" + elf + R"(","withRelated":true})");
+        std::string del = post_op(env, s.session_id, "/ccm/delete",
+                                  R"({"application":")" + elf + R"(","withRelated":true})");
         BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, del), 2);
         auto dcb = env.sp.wait_callback(del);
         BOOST_REQUIRE(dcb);
@@ -169,13 +178,16 @@ BOOST_AUTO_TEST_CASE(response_mac_and_encryption_level_works_end_to_end) {
     tsm_env env;
     put_card_keys(env, test_key, "33"); // C-MAC, C-DEC, R-MAC, R-ENC
     BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(),
-                                  read_cap("kaoh-helloworld.cap")).status, 200);
+                                  read_cap("kaoh-helloworld.cap"))
+                            .status,
+                        200);
     tsm::sandbox::secure_element card;
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
-    std::string op = post_op(env, s.session_id, "/ccm/install",
-                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    std::string op = post_op(
+        env, s.session_id, "/ccm/install",
+        R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
     tp.run_until_done(env.sp, op);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -199,17 +211,21 @@ BOOST_AUTO_TEST_CASE(iin_master_keys_are_diversified_per_card_from_its_kdd) {
         set.keys = *card_keys;
     }
     tsm::sandbox::secure_element card(cfg);
-    auto put = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/iins/8A2C", {},
-                         R"({"isd":"A000000151000000","scp":"03","kvn":48,"diversification":"kdf3","enc":")" + master_hex
-                             + R"(","mac":")" + master_hex + R"(","dek":")" + master_hex + R"("})");
+    auto put =
+        http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/iins/8A2C", {},
+                  R"({"isd":"A000000151000000","scp":"03","kvn":48,"diversification":"kdf3","enc":")"
+                      + master_hex + R"(","mac":")" + master_hex + R"(","dek":")" + master_hex + R"("})");
     BOOST_REQUIRE_EQUAL(put.status, 200);
     BOOST_REQUIRE_EQUAL(http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles", auth(),
-                                  read_cap("kaoh-helloworld.cap")).status, 200);
+                                  read_cap("kaoh-helloworld.cap"))
+                            .status,
+                        200);
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws); // cardId iin 8A2C, cin 0E48800471400A: no keys for this CIN
     card_touch_point tp{ws, card, {}};
-    std::string op = post_op(env, s.session_id, "/ccm/install",
-                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    std::string op = post_op(
+        env, s.session_id, "/ccm/install",
+        R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
     tp.run_until_done(env.sp, op);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -224,7 +240,8 @@ BOOST_AUTO_TEST_CASE(wrong_card_keys_fail_cleanly_before_external_authenticate) 
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
-    std::string op = post_op(env, s.session_id, "/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":true})");
+    std::string op =
+        post_op(env, s.session_id, "/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":true})");
     BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 1); // only SELECT + INITIALIZE UPDATE went out
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -244,8 +261,9 @@ BOOST_AUTO_TEST_CASE(card_errors_name_the_command_and_status_word) {
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
     // No load file uploaded and none on the card: INSTALL [for install] cannot find it.
-    std::string op = post_op(env, s.session_id, "/ccm/install",
-                             R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101","application":"A00000061700010101"})");
+    std::string op = post_op(
+        env, s.session_id, "/ccm/install",
+        R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101","application":"A00000061700010101"})");
     tp.run_until_done(env.sp, op);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -260,12 +278,15 @@ BOOST_AUTO_TEST_CASE(ccm_requests_are_validated_and_card_keys_required) {
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     auto bad = [&](const std::string& path, const std::string& body) {
-        auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(s.session_id, env.callback_url()), body);
+        auto r =
+            http_call(env.tsmd->port(), "POST", path, env.sp_headers(s.session_id, env.callback_url()), body);
         BOOST_CHECK_MESSAGE(r.status == 400, path << " " << body << " -> " << r.status);
     };
-    bad("/ccm/install", R"({"executableLoadFile":"D0D1","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
+    bad("/ccm/install",
+        R"({"executableLoadFile":"D0D1","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
     bad("/ccm/install", R"({"executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})");
-    bad("/ccm/install", R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","privileges":"ZZ"})");
+    bad("/ccm/install",
+        R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","privileges":"ZZ"})");
     bad("/ccm/delete", R"({"withRelated":true})");
     bad("/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":"yes"})");
     bad("/ccm/storedata", R"({"application":"D0D1D2D3D4D5010101","tagType":"XML","data":"00"})");
@@ -287,8 +308,9 @@ BOOST_AUTO_TEST_CASE(storedata_beyond_256_blocks_is_data_too_large) {
     card_touch_point tp{ws, card, {}};
     // 257 blocks of 239 bytes (ccm.md §3.3) and then some.
     const std::string data = to_hex(std::string(257 * 239 + 100, '\x5A'));
-    std::string op = post_op(env, s.session_id, "/ccm/storedata",
-                             R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + data + R"("})");
+    std::string op =
+        post_op(env, s.session_id, "/ccm/storedata",
+                R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + data + R"("})");
     BOOST_CHECK_EQUAL(tp.run_until_done(env.sp, op), 1); // checked after round 1, before anything else
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);

@@ -18,7 +18,10 @@ BOOST_AUTO_TEST_CASE(describe_relays_the_sp_description) {
     ws_client ws(env.tsmd->port());
     ws.send(R"({"type":"describe","appId":"a1b2c3d4","serviceId":"demo"})");
     auto d = ws.read_type("description");
-    BOOST_REQUIRE_MESSAGE(d, "no description; skipped " << (ws.skipped.empty() ? std::string() : boost::json::serialize(ws.skipped[0])) << " closed " << ws.closed() << " log: " << env.tsmd->log());
+    BOOST_REQUIRE_MESSAGE(d,
+                          "no description; skipped "
+                              << (ws.skipped.empty() ? std::string() : boost::json::serialize(ws.skipped[0]))
+                              << " closed " << ws.closed() << " log: " << env.tsmd->log());
     BOOST_CHECK_EQUAL(str((*d)["serviceId"]), "demo");
     BOOST_CHECK_EQUAL(str((*d)["description"].as_object()["title"].as_object()["en"]), "Test service demo");
 }
@@ -78,7 +81,8 @@ BOOST_AUTO_TEST_CASE(full_delivery_with_several_operations_in_order) {
 BOOST_AUTO_TEST_CASE(delivery_request_carries_card_and_fields) {
     tsm_env env;
     ws_client ws(env.tsmd->port());
-    ws.send(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48800471400A","platformVersion":3},"fields":{"pin":"1234"}})");
+    ws.send(
+        R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48800471400A","platformVersion":3},"fields":{"pin":"1234"}})");
     auto s = ws.read_type("session");
     BOOST_REQUIRE(s);
     BOOST_CHECK_GE(str((*s)["resumeToken"]).size(), 32u);
@@ -163,13 +167,14 @@ BOOST_AUTO_TEST_CASE(touch_point_disconnects_mid_batch_and_resumes) {
     BOOST_REQUIRE(err);
     BOOST_CHECK_EQUAL(str((*err)["code"]), "not-found");
 
-    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+               + R"("})");
     auto resent = again.read_type("commands");
     BOOST_REQUIRE(resent);
     BOOST_CHECK_EQUAL((*resent)["batch"].as_int64(), batch); // same number: it was never answered
     BOOST_CHECK_EQUAL(str((*resent)["operationId"]), op);
-    const std::string answer = R"({"type":"responses","batch":)" + std::to_string(batch)
-        + R"(,"responses":["9000","9000"]})";
+    const std::string answer =
+        R"({"type":"responses","batch":)" + std::to_string(batch) + R"(,"responses":["9000","9000"]})";
     again.send(answer);
     again.send(answer); // a duplicate answer is ignored, silently
     BOOST_REQUIRE(env.sp.wait_callback(op));
@@ -221,7 +226,8 @@ BOOST_AUTO_TEST_CASE(sp_refusing_the_delivery_fails_the_session) {
     env.sp.delivery_status = 404;
     env.sp.hold_deliveries(); // so that an operation is queued before the refusal
     ws_client ws(env.tsmd->port());
-    ws.send(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+    ws.send(
+        R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
     auto session = ws.read_type("session");
     BOOST_REQUIRE(session);
     BOOST_REQUIRE(env.sp.wait_delivery());
@@ -267,7 +273,8 @@ BOOST_AUTO_TEST_CASE(an_app_removed_before_the_delivery_request_is_resent_fails_
     BOOST_CHECK_EQUAL(env.sp.delivery_count(), 1u); // no delivery request for the removed app
     // The touch point learns it on resume: the final status, then close 1000.
     ws_client again(env.tsmd->port());
-    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+               + R"("})");
     auto status = again.read_type("status", std::chrono::seconds(10));
     BOOST_REQUIRE(status);
     BOOST_CHECK_EQUAL(str((*status)["code"]), "FAILED");
@@ -283,12 +290,13 @@ BOOST_AUTO_TEST_CASE(a_full_shard_answers_deliver_with_unavailable) {
     ws_client first(env.tsmd->port());
     env.deliver(first);
     ws_client second(env.tsmd->port());
-    second.send(R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+    second.send(
+        R"({"type":"deliver","appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
     auto e = second.read_type("error", std::chrono::seconds(10));
     BOOST_REQUIRE(e);
     BOOST_CHECK_EQUAL(str((*e)["code"]), "unavailable");
     BOOST_CHECK(!str((*e)["message"]).empty());
-    BOOST_CHECK(second.skipped.empty()); // no session frame before the refusal
+    BOOST_CHECK(second.skipped.empty());            // no session frame before the refusal
     BOOST_CHECK_EQUAL(env.sp.delivery_count(), 1u); // only the first session reached the SP
 }
 
@@ -327,16 +335,24 @@ BOOST_AUTO_TEST_CASE(every_auth_style_is_accepted) {
     const std::string body = R"({"commands":["00A4040000"]})";
     // HTTP Basic appId:appKey
     const std::string basic = "Basic YTFiMmMzZDQ6MDAxMTIyMzM0NDU1NjY3Nzg4OTlhYWJiY2NkZGVlZmY=";
-    auto r1 = http_call(env.tsmd->port(), "POST", "/transceive",
-                        {{"Authorization", basic}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+    auto r1 = http_call(
+        env.tsmd->port(), "POST", "/transceive",
+        {{"Authorization", basic}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
     BOOST_CHECK_EQUAL(r1.status, 200);
     // Bearer appKey
     auto r2 = http_call(env.tsmd->port(), "PUT", "/transceive",
-                        {{"Authorization", "Bearer " + app_key}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                        {{"Authorization", "Bearer " + app_key},
+                         {"sessionId", s.session_id},
+                         {"callbackUrl", env.callback_url()}},
+                        body);
     BOOST_CHECK_EQUAL(r2.status, 200);
     // Upper-case hex key in headers
     auto r3 = http_call(env.tsmd->port(), "POST", "/transceive",
-                        {{"app_id", app_id}, {"app_key", "00112233445566778899AABBCCDDEEFF"}, {"sessionId", s.session_id}, {"callbackUrl", env.callback_url()}}, body);
+                        {{"app_id", app_id},
+                         {"app_key", "00112233445566778899AABBCCDDEEFF"},
+                         {"sessionId", s.session_id},
+                         {"callbackUrl", env.callback_url()}},
+                        body);
     BOOST_CHECK_EQUAL(r3.status, 200);
 }
 
@@ -353,9 +369,10 @@ BOOST_AUTO_TEST_CASE(metrics_and_health_are_served) {
     BOOST_REQUIRE(env.sp.wait_callback(op));
     auto m = http_call(env.tsmd->admin_port(), "GET", "/metrics");
     BOOST_CHECK_EQUAL(m.status, 200);
-    for (const char* name : {"tsm_sessions{state=\"active\"} 1", "tsm_operations_total{result=\"succeeded\"} 1",
-                             "tsm_outbox_depth", "tsm_callback_latency_seconds_bucket", "tsm_websocket_connections 1",
-                             "tsm_store_batch_size_bucket", "tsm_store_fsyncs_total"}) {
+    for (const char* name :
+         {"tsm_sessions{state=\"active\"} 1", "tsm_operations_total{result=\"succeeded\"} 1",
+          "tsm_outbox_depth", "tsm_callback_latency_seconds_bucket", "tsm_websocket_connections 1",
+          "tsm_store_batch_size_bucket", "tsm_store_fsyncs_total"}) {
         BOOST_CHECK_MESSAGE(m.body.find(name) != std::string::npos, "metrics lack " << name);
     }
 }
@@ -365,8 +382,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(slow_sp)
 
 BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
-    tsm_env env;           // its fake SP holds every callback until the end of the test
-    fake_sp fast;          // another SP that answers at once
+    tsm_env env;  // its fake SP holds every callback until the end of the test
+    fake_sp fast; // another SP that answers at once
     env.sp.hold_callbacks();
     BOOST_REQUIRE_EQUAL(env.register_app("fa570001", app_key, {}, fast.base()).status, 200);
 
@@ -384,14 +401,17 @@ BOOST_AUTO_TEST_CASE(a_slow_sp_does_not_hold_up_other_sessions) {
     BOOST_REQUIRE_GT(env.sp.callback_count(slow_ops[0]), 0u);
 
     ws_client fast_ws(env.tsmd->port());
-    fast_ws.send(R"({"type":"deliver","appId":"fa570001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+    fast_ws.send(
+        R"({"type":"deliver","appId":"fa570001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
     auto s = fast_ws.read_type("session");
     BOOST_REQUIRE(s);
     const std::string fast_session = str((*s)["sessionId"]);
     BOOST_REQUIRE(fast.wait_delivery());
     for (int i = 0; i < 3; ++i) {
         auto r = http_call(env.tsmd->port(), "POST", "/transceive",
-                           {{"app_id", "fa570001"}, {"app_key", app_key}, {"sessionId", fast_session},
+                           {{"app_id", "fa570001"},
+                            {"app_key", app_key},
+                            {"sessionId", fast_session},
                             {"callbackUrl", fast.base() + "/cb/f"}},
                            R"({"commands":["00A4040000"]})");
         BOOST_REQUIRE_EQUAL(r.status, 200);

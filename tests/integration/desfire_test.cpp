@@ -30,7 +30,8 @@ const std::string app_key1 = "B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF";
 /// A sandbox card whose PICC master key is the AES key `key`.
 tsm::sandbox::secure_element make_card(const std::string& key = picc_key) {
     auto cfg = tsm::sandbox::secure_element_config::with_test_keys();
-    cfg.desfire.picc_master_key = {tsm::core::desfire::key_type::aes, *tsm::core::gp::secret_key::from_hex(key), 0};
+    cfg.desfire.picc_master_key = {tsm::core::desfire::key_type::aes,
+                                   *tsm::core::gp::secret_key::from_hex(key), 0};
     return tsm::sandbox::secure_element(std::move(cfg));
 }
 
@@ -90,7 +91,7 @@ bool authenticates(tsm::sandbox::secure_element& card, const std::string& aid, s
         BOOST_REQUIRE(token.has_value());
         r = card.transceive(wrap(*token));
         ok = r.size() > 2 && to_hex(r.substr(r.size() - 2)) == "9100"
-            && auth.finish(r.substr(0, r.size() - 2)).has_value();
+             && auth.finish(r.substr(0, r.size() - 2)).has_value();
     }
     card.reset();
     return ok;
@@ -121,14 +122,16 @@ bool data_dir_contains(const std::string& dir, const std::string& needle) {
 }
 
 void put_desfire_key(tsm_env& env, const std::string& key, const std::string& type = "AES") {
-    const std::string body = R"({"desfire":{"keyType":")" + type + R"(","key":")" + key + R"(","version":0}})";
+    const std::string body =
+        R"({"desfire":{"keyType":")" + type + R"(","key":")" + key + R"(","version":0}})";
     auto r = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, r.status << " " << r.body);
 }
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body,
-                    const std::string& method = "POST") {
-    auto r = http_call(env.tsmd->port(), method, path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body, const std::string& method = "POST") {
+    auto r =
+        http_call(env.tsmd->port(), method, path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -164,7 +167,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
     card_touch_point tp{ws, card, {}};
 
     // createApp with two AES keys (PUT works as well as POST).
-    std::string op = post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true), "PUT");
+    std::string op =
+        post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true), "PUT");
     // Accepted means durable: the operation is on disk, its application keys only sealed.
     const std::string data_dir = env.dir.path() + "/data";
     BOOST_CHECK(data_dir_contains(data_dir, "desfire-create-app")); // the record is there...
@@ -185,7 +189,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
     for (const auto& f : tp.frames_seen) {
         for (const auto& k : {app_key0, app_key1, picc_key}) {
             BOOST_CHECK_MESSAGE(f.find(k) == std::string::npos, "a key in clear at the touch point");
-            BOOST_CHECK_MESSAGE(f.find(k.substr(4, 16)) == std::string::npos, "part of a key at the touch point");
+            BOOST_CHECK_MESSAGE(f.find(k.substr(4, 16)) == std::string::npos,
+                                "part of a key at the touch point");
         }
     }
     // The application's keys are the SP's now: both authenticate, the default key 0 no longer does.
@@ -197,8 +202,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
     const std::string data = "48656C6C6F2C2044455346697265210A"; // 16 bytes
     card.reset();
     op = post_op(env, s.session_id, "/desfire/ev1/commands",
-                             R"({"aid":"F1A2B3","commands":["CD0100EEEE200000","3D01000000100000)" + data
-                                 + R"(","BD01000000100000"]})");
+                 R"({"aid":"F1A2B3","commands":["CD0100EEEE200000","3D01000000100000)" + data
+                     + R"(","BD01000000100000"]})");
     cb = run_op(env, tp, op, &rounds);
     BOOST_REQUIRE_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
     BOOST_CHECK_EQUAL(rounds, 2); // CreateStdDataFile with the selects; WriteData + ReadData
@@ -210,7 +215,8 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
 
     // deleteApp: the card no longer lists it.
     card.reset();
-    cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/deleteApp", R"({"aid":"F1A2B3"})"), &rounds);
+    cb =
+        run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/deleteApp", R"({"aid":"F1A2B3"})"), &rounds);
     BOOST_REQUIRE_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
     BOOST_CHECK_EQUAL(rounds, 3);
     BOOST_CHECK(!card_has(card, "F1A2B3"));
@@ -231,8 +237,9 @@ BOOST_AUTO_TEST_CASE(a_wrong_picc_key_reports_authentication_failed_and_creates_
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
     int rounds = 0;
-    auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true)),
-                     &rounds);
+    auto cb =
+        run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true)),
+               &rounds);
     BOOST_CHECK_EQUAL(cb["statusCode"].as_int64(), 500);
     BOOST_CHECK_LE(rounds, 2);
     auto& e = cb["error"].as_object();
@@ -252,10 +259,12 @@ BOOST_AUTO_TEST_CASE(a_duplicate_aid_reports_the_desfire_status) {
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
-    auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("123456", false)));
+    auto cb = run_op(env, tp,
+                     post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("123456", false)));
     BOOST_REQUIRE_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
     card.reset();
-    cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("123456", false)));
+    cb = run_op(env, tp,
+                post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("123456", false)));
     BOOST_CHECK_EQUAL(cb["statusCode"].as_int64(), 500);
     auto& e = cb["error"].as_object();
     BOOST_CHECK_EQUAL(str(e["code"]), "desfire-error");
@@ -292,12 +301,14 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_and_nothing_is_stored) {
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     auto bad = [&](const std::string& path, const std::string& body, const std::string& field) {
-        auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(s.session_id, env.callback_url()), body);
+        auto r =
+            http_call(env.tsmd->port(), "POST", path, env.sp_headers(s.session_id, env.callback_url()), body);
         BOOST_CHECK_MESSAGE(r.status == 400, path << " " << body << " -> " << r.status);
         auto j = r.json();
         BOOST_REQUIRE(j.is_object());
         const std::string message = str(j.as_object()["error"].as_object()["message"]);
-        BOOST_CHECK_MESSAGE(message.find(field) != std::string::npos, body << ": '" << message << "' does not name " << field);
+        BOOST_CHECK_MESSAGE(message.find(field) != std::string::npos,
+                            body << ": '" << message << "' does not name " << field);
         // Key material is never echoed back.
         BOOST_CHECK(message.find(app_key0) == std::string::npos);
     };
@@ -315,18 +326,28 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_and_nothing_is_stored) {
     bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":"2","keyType":"AES"})", "numberOfKeys");
     bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"RSA"})", "keyType");
     bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2})", "keyType");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoFileId":"E1"})", "isoFileId");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoDfName":"XY"})", "isoDfName");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoDfName":"000102030405060708090A0B0C0D0E0F10"})",
+    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoFileId":"E1"})",
+        "isoFileId");
+    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoDfName":"XY"})",
         "isoDfName");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","keys":[")" + app_key0 + R"("]})",
+    bad(create,
+        R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","isoDfName":"000102030405060708090A0B0C0D0E0F10"})",
+        "isoDfName");
+    bad(create,
+        R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES","keys":[")" + app_key0
+            + R"("]})",
         "keys");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":["0011"]})", "keys");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"3K3DES","keys":[")" + app_key0 + R"("]})",
+    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":["0011"]})",
         "keys");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":"00"})", "keys");
-    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[")" + app_key0
-                    + R"("],"keyVersion":256})",
+    bad(create,
+        R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"3K3DES","keys":[")" + app_key0
+            + R"("]})",
+        "keys");
+    bad(create, R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":"00"})",
+        "keys");
+    bad(create,
+        R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[")" + app_key0
+            + R"("],"keyVersion":256})",
         "keyVersion");
     const std::string commands = "/desfire/ev1/commands";
     bad(commands, R"({"commands":["6A"]})", "aid");
@@ -339,12 +360,14 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_and_nothing_is_stored) {
     bad("/desfire/ev1/deleteApp", R"({"aid":"1234567"})", "aid");
 
     // Other methods and paths.
-    auto get = http_call(env.tsmd->port(), "GET", "/desfire/ev1/createApp", env.sp_headers(s.session_id, env.callback_url()));
+    auto get = http_call(env.tsmd->port(), "GET", "/desfire/ev1/createApp",
+                         env.sp_headers(s.session_id, env.callback_url()));
     BOOST_CHECK_EQUAL(get.status, 405);
     auto other = http_call(env.tsmd->port(), "POST", "/desfire/ev1/formatPicc",
                            env.sp_headers(s.session_id, env.callback_url()), "{}");
     BOOST_CHECK_EQUAL(other.status, 404);
-    auto unauth = http_call(env.tsmd->port(), "POST", create, {{"sessionId", s.session_id}}, create_app_body("F1A2B3", true));
+    auto unauth = http_call(env.tsmd->port(), "POST", create, {{"sessionId", s.session_id}},
+                            create_app_body("F1A2B3", true));
     BOOST_CHECK_EQUAL(unauth.status, 401);
 
     // Nothing was stored: no operation reached the touch point, no callback was sent.
@@ -359,8 +382,9 @@ BOOST_AUTO_TEST_CASE(create_and_delete_need_a_picc_key_commands_do_not) {
     auto s = env.deliver(ws);
     card_touch_point tp{ws, card, {}};
     // No DESFire key registered for the card or its IIN: 412, no APDU sent.
-    for (const auto& [path, body] : {std::pair<std::string, std::string>{"/desfire/ev1/createApp", create_app_body("F1A2B3", true)},
-                                     {"/desfire/ev1/deleteApp", R"({"aid":"F1A2B3"})"}}) {
+    for (const auto& [path, body] :
+         {std::pair<std::string, std::string>{"/desfire/ev1/createApp", create_app_body("F1A2B3", true)},
+          {"/desfire/ev1/deleteApp", R"({"aid":"F1A2B3"})"}}) {
         std::string op = post_op(env, s.session_id, path, body);
         auto cb = env.sp.wait_callback(op);
         BOOST_REQUIRE(cb);
@@ -369,7 +393,9 @@ BOOST_AUTO_TEST_CASE(create_and_delete_need_a_picc_key_commands_do_not) {
     }
     require_no_frame_pending(ws, std::chrono::milliseconds(200));
     // commands run without any key; a missing application is the card's answer (A0).
-    auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/commands", R"({"aid":"F1A2B3","commands":["6F"]})"));
+    auto cb =
+        run_op(env, tp,
+               post_op(env, s.session_id, "/desfire/ev1/commands", R"({"aid":"F1A2B3","commands":["6F"]})"));
     BOOST_CHECK_EQUAL(cb["statusCode"].as_int64(), 500);
     auto& e = cb["error"].as_object();
     BOOST_CHECK_EQUAL(str(e["code"]), "desfire-error");
@@ -388,8 +414,10 @@ BOOST_AUTO_TEST_CASE(the_default_sandbox_card_takes_its_des_picc_key_and_3k3des_
     const std::vector<std::string> keys = {"101112131415161718191A1B1C1D1E1F2021222324252627",
                                            "303132333435363738393A3B3C3D3E3F4041424344454647",
                                            "505152535455565758595A5B5C5D5E5F6061626364656667"};
-    const std::string body = R"({"aid":"0A0B0C","keySettings":"0F","numberOfKeys":3,"keyType":"3K3DES","isoFileId":"E110",)"
-                             R"("isoDfName":"D2760000850101","keys":[")" + keys[0] + R"(",")" + keys[1] + R"(",")" + keys[2] + R"("]})";
+    const std::string body =
+        R"({"aid":"0A0B0C","keySettings":"0F","numberOfKeys":3,"keyType":"3K3DES","isoFileId":"E110",)"
+        R"("isoDfName":"D2760000850101","keys":[")"
+        + keys[0] + R"(",")" + keys[1] + R"(",")" + keys[2] + R"("]})";
     int rounds = 0;
     auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", body), &rounds);
     BOOST_REQUIRE_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
@@ -421,18 +449,20 @@ BOOST_AUTO_TEST_CASE(an_iin_master_key_is_diversified_per_card_with_an10922) {
     const std::string system_id = "4F70656E54534D"; // "OpenTSM"
     // M = CIN || 000000 (the PICC AID) || system identifier.
     auto master = *tsm::core::gp::secret_key::from_hex(master_hex);
-    auto card_key = desfire::diversify_an10922(desfire::key_type::aes, master,
-                                               *from_hex(cin + "000000" + system_id));
+    auto card_key =
+        desfire::diversify_an10922(desfire::key_type::aes, master, *from_hex(cin + "000000" + system_id));
     BOOST_REQUIRE(card_key.has_value());
     auto card = make_card(to_hex(card_key->view()));
-    auto put = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/iins/8A2C", {},
-                         R"({"desfire":{"keyType":"AES","key":")" + master_hex
-                             + R"(","diversification":"an10922","systemIdentifier":")" + system_id + R"("}})");
+    auto put =
+        http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/iins/8A2C", {},
+                  R"({"desfire":{"keyType":"AES","key":")" + master_hex
+                      + R"(","diversification":"an10922","systemIdentifier":")" + system_id + R"("}})");
     BOOST_REQUIRE_MESSAGE(put.status == 200, put.status << " " << put.body);
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws); // iin 8A2C, cin 0E48800471400A: no card record
     card_touch_point tp{ws, card, {}};
-    auto cb = run_op(env, tp, post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("ABCDEF", false)));
+    auto cb = run_op(env, tp,
+                     post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("ABCDEF", false)));
     BOOST_CHECK_MESSAGE(cb["statusCode"].as_int64() == 200, boost::json::serialize(cb));
     BOOST_CHECK(card_has(card, "ABCDEF"));
 }

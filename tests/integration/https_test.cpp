@@ -18,7 +18,8 @@ BOOST_AUTO_TEST_CASE(sp_urls_over_https_with_a_trusted_ca) {
         ws.send(R"({"type":"describe","appId":"feed0001","serviceId":"demo"})");
         auto d = ws.read_type("description", std::chrono::seconds(10));
         BOOST_REQUIRE(d);
-        ws.send(R"({"type":"deliver","appId":"feed0001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
+        ws.send(
+            R"({"type":"deliver","appId":"feed0001","serviceId":"demo","cardId":{"iin":"8A2C","cin":"0E48","platformVersion":2}})");
         auto s = ws.read_type("session", std::chrono::seconds(10));
         BOOST_REQUIRE(s);
         const std::string session_id = str((*s)["sessionId"]);
@@ -26,7 +27,9 @@ BOOST_AUTO_TEST_CASE(sp_urls_over_https_with_a_trusted_ca) {
         BOOST_REQUIRE(delivery);
         BOOST_CHECK_EQUAL(str((*delivery)["sessionId"]), session_id);
         auto r = http_call(env.tsmd->port(), "POST", "/transceive",
-                           {{"app_id", "feed0001"}, {"app_key", app_key}, {"sessionId", session_id},
+                           {{"app_id", "feed0001"},
+                            {"app_key", app_key},
+                            {"sessionId", session_id},
                             {"callbackUrl", front.base() + "/cb/1"}},
                            R"({"commands":["00A4040000"]})");
         BOOST_REQUIRE_EQUAL(r.status, 200);

@@ -22,13 +22,15 @@ BOOST_AUTO_TEST_CASE(sigkill_between_ack_and_push_then_resume) {
     const std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
     env.restart_after_kill();
     ws_client ws(env.tsmd->port());
-    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+            + R"("})");
     BOOST_REQUIRE(ws.read_type("resumed", std::chrono::seconds(10)));
     auto f = ws.read_type("commands", std::chrono::seconds(10));
     BOOST_REQUIRE(f);
     BOOST_CHECK_EQUAL(str((*f)["operationId"]), op);
     BOOST_CHECK_EQUAL(str((*f)["commands"].as_array()[0]), "00A4040000");
-    ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64()) + R"(,"responses":["9000"]})");
+    ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
+            + R"(,"responses":["9000"]})");
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
@@ -52,7 +54,8 @@ BOOST_AUTO_TEST_CASE(sigkill_between_push_and_answer_then_resume) {
         env.restart_after_kill();
     }
     ws_client ws(env.tsmd->port());
-    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+            + R"("})");
     auto f = ws.read_type("commands", std::chrono::seconds(10));
     BOOST_REQUIRE(f);
     BOOST_CHECK_EQUAL(str((*f)["operationId"]), op);
@@ -98,7 +101,8 @@ BOOST_AUTO_TEST_CASE(queued_operations_survive_a_restart_in_order) {
     }
     env.restart_after_kill();
     ws_client ws(env.tsmd->port());
-    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    ws.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+            + R"("})");
     BOOST_CHECK_EQUAL(answer_batch(ws, std::chrono::seconds(10)), op1);
     BOOST_CHECK_EQUAL(answer_batch(ws, std::chrono::seconds(10)), op2);
     BOOST_CHECK(env.sp.wait_callback(op1));
@@ -121,7 +125,8 @@ BOOST_AUTO_TEST_CASE(sigterm_closes_touch_points_with_1001_and_exits_0) {
     // The acknowledged operation is still there after the restart.
     env.start();
     ws_client again(env.tsmd->port());
-    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})");
+    again.send(R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+               + R"("})");
     BOOST_CHECK_EQUAL(answer_batch(again, std::chrono::seconds(10)), op);
     BOOST_CHECK(env.sp.wait_callback(op));
 }

@@ -58,8 +58,7 @@ http_reply tsm_env::register_app(const std::string& id, const std::string& key,
         p.emplace_back(x);
     }
     body["callbackPrefixes"] = p;
-    return http_call(tsmd->admin_port(), "PUT", "/admin/v1/apps/" + id, {},
-                     boost::json::serialize(body));
+    return http_call(tsmd->admin_port(), "PUT", "/admin/v1/apps/" + id, {}, boost::json::serialize(body));
 }
 
 delivered_session tsm_env::deliver(ws_client& ws, const std::string& service, const std::string& app) {

@@ -34,8 +34,7 @@ public:
 
     /// Registers an app (PUT /admin/v1/apps/{id}) pointing at the fake SP.
     http_reply register_app(const std::string& id, const std::string& key,
-                            const std::vector<std::string>& prefixes = {},
-                            const std::string& sp_base = {});
+                            const std::vector<std::string>& prefixes = {}, const std::string& sp_base = {});
     /// describe/deliver on `ws`; returns the session and consumes the SP's delivery request.
     delivered_session deliver(ws_client& ws, const std::string& service = "demo",
                               const std::string& app = app_id);

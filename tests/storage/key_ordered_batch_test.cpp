@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(orders_by_key_and_keeps_the_order_of_writes_to_one_key) {
     rocksdb::WriteBatch out;
     std::vector<batch_entry> scratch;
     BOOST_REQUIRE(sort_batch_by_key(in, out, scratch));
-    const std::vector<std::string> want{"D L/o/s0", "P L/o/s1=b",   "P o/a=first", "D o/a",
+    const std::vector<std::string> want{"D L/o/s0",   "P L/o/s1=b", "P o/a=first", "D o/a",
                                         "P o/a=last", "P o/b=1",    "P x/2=late"};
     BOOST_TEST(list(out) == want, boost::test_tools::per_element());
     BOOST_TEST(out.Count() == in.Count());

@@ -21,14 +21,13 @@ auto fields(const core::app_record& r) {
                     r.callback_prefixes);
 }
 auto fields(const core::session_record& r) {
-    return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state,
-                    r.last_batch, r.next_operation_seq, r.created_ms, r.last_progress_ms,
-                    r.card_iin, r.card_cin, r.platform_version, r.description_json, r.fields_json,
-                    r.final_status_json);
+    return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
+                    r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
+                    r.platform_version, r.description_json, r.fields_json, r.final_status_json);
 }
 auto fields(const core::operation_record& r) {
-    return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state,
-                    r.payload, r.result_json, r.accepted_ms);
+    return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,
+                    r.result_json, r.accepted_ms);
 }
 auto fields(const core::outbox_entry& r) {
     return std::tie(r.id, r.url, r.body, r.created_ms);
@@ -39,8 +38,8 @@ auto fields(const core::card_keys_record& r) {
                     r.desfire_diversification, r.desfire_system_identifier, r.desfire_sealed_key);
 }
 auto fields(const core::capfile_record& r) {
-    return std::tie(r.app_id, r.id, r.elf_aid, r.module_aids, r.load_file_data_block,
-                    r.java_card_version, r.gp_version, r.os_type_version, r.created_ms);
+    return std::tie(r.app_id, r.id, r.elf_aid, r.module_aids, r.load_file_data_block, r.java_card_version,
+                    r.gp_version, r.os_type_version, r.created_ms);
 }
 
 core::card_keys_record sample_card_keys() {
@@ -65,7 +64,9 @@ core::card_keys_record sample_card_keys_with_desfire() {
     c.desfire_key_version = 0x81;
     c.desfire_diversification = "an10922";
     c.desfire_system_identifier = std::string("NXP Abu", 7);
-    c.desfire_sealed_key = std::string("\x00" "df sealed\xff", 11);
+    c.desfire_sealed_key = std::string("\x00"
+                                       "df sealed\xff",
+                                       11);
     return c;
 }
 
@@ -85,7 +86,8 @@ core::capfile_record sample_capfile() {
     f.app_id = "0A0B0C0D";
     f.id = "60a16fea3d7baf74dfe112abf645972d6869edee8a46f4109ce78f40d33e57b5";
     f.elf_aid = std::string("\xD0\xD1\xD2\xD3\xD4\xD5\x01", 7);
-    f.module_aids = {std::string("\xD0\xD1\xD2\xD3\xD4\xD5\x01\x01", 8), std::string("\x01\x02\x03\x04\x05", 5)};
+    f.module_aids = {std::string("\xD0\xD1\xD2\xD3\xD4\xD5\x01\x01", 8),
+                     std::string("\x01\x02\x03\x04\x05", 5)};
     f.load_file_data_block = std::string(300, '\x5a');
     f.java_card_version = "3.0.4";
     f.gp_version = "2.2";
@@ -166,8 +168,7 @@ void check_rejects_damage(const R& r) {
     std::string bytes = encoded(r);
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         R out;
-        BOOST_TEST(codec::decode(std::string_view(bytes).substr(0, n), out)
-                       == corruption,
+        BOOST_TEST(codec::decode(std::string_view(bytes).substr(0, n), out) == corruption,
                    "truncated to " << n);
     }
     {
@@ -230,10 +231,14 @@ BOOST_AUTO_TEST_CASE(card_keys_are_version_2_and_version_1_still_decodes) {
 
     // A record as written before the DESFire part existed (version 1), byte by byte.
     std::string v1 = {static_cast<char>(1), 'c', '\x01'};
-    v1 += "\x06" "8A2C10" "\x06" "8A2C10";
+    v1 += "\x06"
+          "8A2C10"
+          "\x06"
+          "8A2C10";
     v1 += "\x08" + std::string("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
     v1 += std::string("\x02\x20\x10\x01", 4);
-    v1 += "\x03" "emv";
+    v1 += "\x03"
+          "emv";
     v1 += "\x0b" + std::string("\x00\xff sealed \x80", 11);
     core::card_keys_record out;
     out.desfire_key_type = "stale"; // decode must not keep what `out` held

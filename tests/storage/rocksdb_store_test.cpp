@@ -44,8 +44,7 @@ struct temp_dir {
     std::string db() const { return path + "/db"; }
 };
 
-std::unique_ptr<rocksdb_store> open_store(const std::string& dir,
-                                          storage::rocksdb_store_options opts = {}) {
+std::unique_ptr<rocksdb_store> open_store(const std::string& dir, storage::rocksdb_store_options opts = {}) {
     std::error_code ec;
     auto s = rocksdb_store::open(dir, opts, ec);
     BOOST_REQUIRE_MESSAGE(!ec, ec.message());
@@ -71,8 +70,7 @@ boost::asio::io_context& helper_context() {
     return ioc;
 }
 
-std::error_code commit_and_wait(rocksdb_store& store, core::write_set w,
-                                durability d = durability::sync) {
+std::error_code commit_and_wait(rocksdb_store& store, core::write_set w, durability d = durability::sync) {
     auto& ioc = helper_context();
     std::optional<std::error_code> result;
     store.commit(std::move(w), d, ioc.get_executor(), [&](std::error_code ec) { result = ec; });
@@ -106,14 +104,13 @@ auto fields(const core::app_record& r) {
                     r.callback_prefixes);
 }
 auto fields(const core::session_record& r) {
-    return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state,
-                    r.last_batch, r.next_operation_seq, r.created_ms, r.last_progress_ms,
-                    r.card_iin, r.card_cin, r.platform_version, r.description_json, r.fields_json,
-                    r.final_status_json);
+    return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
+                    r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
+                    r.platform_version, r.description_json, r.fields_json, r.final_status_json);
 }
 auto fields(const core::operation_record& r) {
-    return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state,
-                    r.payload, r.result_json, r.accepted_ms);
+    return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,
+                    r.result_json, r.accepted_ms);
 }
 auto fields(const core::outbox_entry& r) {
     return std::tie(r.id, r.url, r.body, r.created_ms);
@@ -314,11 +311,10 @@ BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
         if (i == 2) {
             w.delete_outbox = {"y"};
         }
-        store->commit(std::move(w), durability::sync, ioc.get_executor(),
-                      [&](std::error_code ec) {
-                          BOOST_TEST(!ec);
-                          ++done;
-                      });
+        store->commit(std::move(w), durability::sync, ioc.get_executor(), [&](std::error_code ec) {
+            BOOST_TEST(!ec);
+            ++done;
+        });
     }
     run_until(ioc, [&] { return done == 3; });
     auto outbox = load_all(*store).outbox;
@@ -338,8 +334,8 @@ BOOST_AUTO_TEST_CASE(completions_follow_submission_order) {
     for (int i = 0; i < n; ++i) {
         core::write_set w;
         w.put_outbox = {{"x" + std::to_string(i), "u", "{}", i}};
-        store->commit(std::move(w), i % 3 == 0 ? durability::sync : durability::relaxed,
-                      ioc.get_executor(), [&order, i](std::error_code ec) {
+        store->commit(std::move(w), i % 3 == 0 ? durability::sync : durability::relaxed, ioc.get_executor(),
+                      [&order, i](std::error_code ec) {
                           BOOST_TEST(!ec);
                           order.push_back(i);
                       });
@@ -366,9 +362,8 @@ BOOST_AUTO_TEST_CASE(group_commit_groups_concurrent_sync_writes) {
             bool ordered = true;
             for (int i = 0; i < per_thread; ++i) {
                 core::write_set w;
-                core::session_record s = make_session(
-                    "t" + std::to_string(t) + "-" + std::to_string(i),
-                    core::session_state::active);
+                core::session_record s = make_session("t" + std::to_string(t) + "-" + std::to_string(i),
+                                                      core::session_state::active);
                 w.put_sessions = {std::move(s)};
                 store->commit(std::move(w), durability::sync, ioc.get_executor(),
                               [&next, &ordered, i](std::error_code ec) {
@@ -500,7 +495,10 @@ BOOST_AUTO_TEST_CASE(corrupted_record_reads_as_corruption) {
         o.create_if_missing = true;
         BOOST_REQUIRE(rocksdb::DB::Open(o, tmp.db(), &raw).ok());
         std::unique_ptr<rocksdb::DB> db(raw);
-        BOOST_REQUIRE(db->Put(rocksdb::WriteOptions(), "o/bad", "\x01o\x05" "ab").ok());
+        BOOST_REQUIRE(db->Put(rocksdb::WriteOptions(), "o/bad",
+                              "\x01o\x05"
+                              "ab")
+                          .ok());
         BOOST_REQUIRE(db->Put(rocksdb::WriteOptions(), "x/bad", "garbage").ok());
     }
     auto store = open_store(tmp.db());
@@ -514,7 +512,11 @@ BOOST_AUTO_TEST_CASE(corrupted_record_reads_as_corruption) {
 BOOST_AUTO_TEST_CASE(open_fails_cleanly_on_a_file_path) {
     temp_dir tmp;
     std::string file = tmp.path + "/file";
-    { std::FILE* f = std::fopen(file.c_str(), "w"); BOOST_REQUIRE(f); std::fclose(f); }
+    {
+        std::FILE* f = std::fopen(file.c_str(), "w");
+        BOOST_REQUIRE(f);
+        std::fclose(f);
+    }
     std::error_code ec;
     auto store = rocksdb_store::open(file + "/db", {}, ec);
     BOOST_TEST(!store);

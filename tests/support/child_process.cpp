@@ -14,7 +14,9 @@ namespace tsm::test {
 
 namespace {
 
-int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+int exit_code(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 } // namespace
 
@@ -59,7 +61,8 @@ void kill_and_reap(pid_t pid) {
     ::waitpid(pid, &status, 0);
 }
 
-child_process::child_process(std::vector<std::string> args, std::string log_path) : log_(std::move(log_path)) {
+child_process::child_process(std::vector<std::string> args, std::string log_path)
+    : log_(std::move(log_path)) {
     pid_ = spawn_process(std::move(args), log_);
 }
 

@@ -83,9 +83,8 @@ void fake_store::load_operation(std::string operation_id, boost::asio::any_io_ex
     if (auto it = operations.find(operation_id); it != operations.end()) {
         rec = it->second;
     }
-    boost::asio::post(ex, [done = std::move(done), rec = std::move(rec)]() mutable {
-        done({}, std::move(rec));
-    });
+    boost::asio::post(ex,
+                      [done = std::move(done), rec = std::move(rec)]() mutable { done({}, std::move(rec)); });
 }
 
 std::error_code fake_store::load_all(core::recovered_state& out) {
@@ -204,8 +203,7 @@ const std::vector<std::string>& fake_touch_point::frames(core::connection_ref co
     return it == frames_.end() ? none : it->second;
 }
 
-const std::vector<fake_touch_point::close_record>&
-fake_touch_point::closes(core::connection_ref conn) const {
+const std::vector<fake_touch_point::close_record>& fake_touch_point::closes(core::connection_ref conn) const {
     static const std::vector<close_record> none;
     auto it = closes_.find({conn.shard, conn.id});
     return it == closes_.end() ? none : it->second;

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -54,9 +54,7 @@ public:
     const core::store_stats& stats() const noexcept override { return stats_; }
 
     /// Fails the next commit with `ec` (nothing is applied).
-    void fail_next_commit(std::error_code ec = std::make_error_code(std::errc::io_error)) {
-        fail_next_ = ec;
-    }
+    void fail_next_commit(std::error_code ec = std::make_error_code(std::errc::io_error)) { fail_next_ = ec; }
     /// Completes every held commit, in submission order. Returns how many.
     std::size_t release();
 

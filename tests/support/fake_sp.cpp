@@ -94,8 +94,8 @@ struct fake_sp::handler : transport::http_handler {
 
 fake_sp::fake_sp() : handler_(std::make_unique<handler>(*this)) {
     server_ = std::make_unique<transport::http_server>(std::vector<boost::asio::io_context*>{&ioc_},
-                                                        transport::http_server_options{}, *handler_,
-                                                        nullptr, std::vector<std::string>{});
+                                                       transport::http_server_options{}, *handler_, nullptr,
+                                                       std::vector<std::string>{});
     const std::string bound = server_->listen("127.0.0.1:0");
     port_ = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     server_->start();
@@ -132,14 +132,18 @@ void fake_sp::hold_deliveries() {
     holding_deliveries_ = true;
 }
 
-void fake_sp::release_deliveries() { release(holding_deliveries_, held_deliveries_); }
+void fake_sp::release_deliveries() {
+    release(holding_deliveries_, held_deliveries_);
+}
 
 void fake_sp::hold_callbacks() {
     std::lock_guard lk(mu_);
     holding_callbacks_ = true;
 }
 
-void fake_sp::release_callbacks() { release(holding_callbacks_, held_callbacks_); }
+void fake_sp::release_callbacks() {
+    release(holding_callbacks_, held_callbacks_);
+}
 
 std::size_t fake_sp::held_callbacks() {
     std::lock_guard lk(mu_);

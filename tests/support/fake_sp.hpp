@@ -34,8 +34,8 @@ public:
     std::string base() const; ///< "http://127.0.0.1:PORT"
 
     // Scripting.
-    std::atomic<int> delivery_status{200};     ///< answer to the delivery request
-    std::atomic<int> fail_callbacks{0};        ///< the next N callbacks get 500
+    std::atomic<int> delivery_status{200}; ///< answer to the delivery request
+    std::atomic<int> fail_callbacks{0};    ///< the next N callbacks get 500
 
     /// From now on delivery requests (callbacks) are recorded at once but answered only by
     /// release_deliveries() (release_callbacks()); later ones are answered at once again.
@@ -46,10 +46,12 @@ public:
     std::size_t held_callbacks(); ///< callbacks received and not answered yet
 
     /// Waits for the next delivery request body.
-    std::optional<boost::json::object> wait_delivery(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<boost::json::object>
+    wait_delivery(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Waits for the callback of `operation_id` (successful ones: answered 200).
-    std::optional<boost::json::object> wait_callback(const std::string& operation_id,
-                                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<boost::json::object>
+    wait_callback(const std::string& operation_id,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Every callback received so far (including the ones answered 500), with its target path.
     std::vector<std::pair<std::string, boost::json::object>> callbacks();
     std::size_t callback_count(const std::string& operation_id);

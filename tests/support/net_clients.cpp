@@ -2,8 +2,8 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/test/unit_test.hpp>
@@ -23,8 +23,7 @@ boost::json::value http_reply::json() const {
 }
 
 http_reply http_call(unsigned short port, const std::string& method, const std::string& target,
-                     const header_list& headers, const std::string& body,
-                     std::chrono::milliseconds timeout) {
+                     const header_list& headers, const std::string& body, std::chrono::milliseconds timeout) {
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
     http_reply out;
@@ -44,32 +43,31 @@ http_reply http_call(unsigned short port, const std::string& method, const std::
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     stream.expires_after(timeout);
-    stream.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
-                         [&](beast::error_code ec) {
-                             if (ec) {
-                                 return;
-                             }
-                             http::async_write(stream, req, [&](beast::error_code ec2, std::size_t) {
-                                 if (ec2) {
-                                     return;
-                                 }
-                                 http::async_read(stream, buf, parser, [&](beast::error_code ec3, std::size_t) {
-                                     if (ec3) {
-                                         return;
-                                     }
-                                     auto& res = parser.get();
-                                     out.status = static_cast<int>(res.result_int());
-                                     out.body = res.body();
-                                     for (const auto& f : res) {
-                                         std::string name(f.name_string());
-                                         for (auto& c : name) {
-                                             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                                         }
-                                         out.headers[name] = std::string(f.value());
-                                     }
-                                 });
-                             });
-                         });
+    stream.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
+        if (ec) {
+            return;
+        }
+        http::async_write(stream, req, [&](beast::error_code ec2, std::size_t) {
+            if (ec2) {
+                return;
+            }
+            http::async_read(stream, buf, parser, [&](beast::error_code ec3, std::size_t) {
+                if (ec3) {
+                    return;
+                }
+                auto& res = parser.get();
+                out.status = static_cast<int>(res.result_int());
+                out.body = res.body();
+                for (const auto& f : res) {
+                    std::string name(f.name_string());
+                    for (auto& c : name) {
+                        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    }
+                    out.headers[name] = std::string(f.value());
+                }
+            });
+        });
+    });
     ioc.run_for(timeout + 1s);
     return out;
 }
@@ -151,7 +149,8 @@ std::optional<boost::json::object> ws_client::read_type(const std::string& type,
                                                         std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline
+                                                                          - std::chrono::steady_clock::now());
         auto m = read_json(left);
         if (!m) {
             return std::nullopt;
@@ -161,7 +160,8 @@ std::optional<boost::json::object> ws_client::read_type(const std::string& type,
             return m;
         }
         if (typed && (*m)["type"].as_string() == "error") {
-            BOOST_ERROR("unexpected error frame while waiting for '" << type << "': " << boost::json::serialize(*m));
+            BOOST_ERROR("unexpected error frame while waiting for '" << type
+                                                                     << "': " << boost::json::serialize(*m));
         }
         skipped.push_back(std::move(*m));
     }

@@ -52,7 +52,9 @@ struct tls_front::impl {
             }
             auto reply = http_call(backend, std::string(req.method_string()), std::string(req.target()),
                                    headers, req.body());
-            http::response<http::string_body> res{static_cast<http::status>(reply.status ? reply.status : 502), 11};
+            http::response<http::string_body> res{static_cast<http::status>(reply.status ? reply.status
+                                                                                         : 502),
+                                                  11};
             res.set(http::field::content_type, "application/json");
             res.body() = reply.body;
             res.keep_alive(req.keep_alive());

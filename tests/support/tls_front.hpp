@@ -16,7 +16,7 @@ public:
     ~tls_front();
 
     unsigned short port() const noexcept { return port_; }
-    std::string base() const; ///< "https://127.0.0.1:PORT"
+    std::string base() const;                                        ///< "https://127.0.0.1:PORT"
     const std::string& ca_file() const noexcept { return ca_file_; } ///< PEM of the certificate
 
 private:

@@ -27,10 +27,11 @@ tsmd_process::tsmd_process(std::string data_dir, unsigned shards, std::vector<st
     if (::pipe2(out, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
-    log_path_ = "/tmp/opentsm-tsmd-" + std::to_string(::getpid()) + "-" +
-                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".log";
-    std::vector<std::string> args = {binary(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-                                     "--data-dir", data_dir, "--shards", std::to_string(shards)};
+    log_path_ = "/tmp/opentsm-tsmd-" + std::to_string(::getpid()) + "-"
+                + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".log";
+    std::vector<std::string> args = {binary(),         "--listen",    "127.0.0.1:0",
+                                     "--admin-listen", "127.0.0.1:0", "--data-dir",
+                                     data_dir,         "--shards",    std::to_string(shards)};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = spawn_process(std::move(args), log_path_, out[1]); // stdout: the pipe, stderr: the log
     ::close(out[1]);
@@ -41,7 +42,8 @@ tsmd_process::tsmd_process(std::string data_dir, unsigned shards, std::vector<st
     bool ready = false;
     bool eof = false;
     while (!ready && !eof) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             break;
         }

@@ -16,7 +16,7 @@ public:
     tsmd_process(const tsmd_process&) = delete;
     tsmd_process& operator=(const tsmd_process&) = delete;
 
-    const std::string& address() const noexcept { return address_; }       ///< "127.0.0.1:PORT"
+    const std::string& address() const noexcept { return address_; } ///< "127.0.0.1:PORT"
     const std::string& admin_address() const noexcept { return admin_; }
     unsigned short port() const;
     unsigned short admin_port() const;

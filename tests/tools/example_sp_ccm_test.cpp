@@ -28,7 +28,9 @@ const std::string app_key = "00112233445566778899AABBCCDDEEFF";
 const std::string test_key = "404142434445464748494A4B4C4D4E4F";
 const std::string cin = "0E48800471400A";
 
-std::string cap_path() { return std::string(TSM_TEST_DATA_DIR) + "/cap/kaoh-helloworld.cap"; }
+std::string cap_path() {
+    return std::string(TSM_TEST_DATA_DIR) + "/cap/kaoh-helloworld.cap";
+}
 
 /// tsmd (one shard, temp data dir) with the app registered and, optionally, the card's keys.
 struct tsm_server {
@@ -39,10 +41,12 @@ struct tsm_server {
     std::string ws_url() const { return tsm::test::touchpoint_ws_url(tsmd); }
 
     /// The app with example_sp at `sp_base` (a placeholder before it runs).
-    void register_app(const std::string& sp_base) { tsm::test::register_sp_app(tsmd, app_id, app_key, sp_base); }
+    void register_app(const std::string& sp_base) {
+        tsm::test::register_sp_app(tsmd, app_id, app_key, sp_base);
+    }
     void put_card_keys(const std::string& key) {
-        const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"enc":")" + key
-                                 + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
+        const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"enc":")"
+                                 + key + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
         auto r = http_call(tsmd.admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
         BOOST_REQUIRE_MESSAGE(r.status == 200, "card keys: " << r.status << " " << r.body);
     }
@@ -55,8 +59,10 @@ struct sp_process : tsm::test::example_sp_process {
 };
 
 /// Runs the tsm-touchpoint binary once for `service` (bounded); its exit code (nullopt: timed out) and output.
-std::pair<std::optional<int>, std::string> run_touchpoint(const tsm::test::temp_dir& dir, const std::string& ws_url,
-                                                          const std::string& service, std::vector<std::string> extra = {}) {
+std::pair<std::optional<int>, std::string> run_touchpoint(const tsm::test::temp_dir& dir,
+                                                          const std::string& ws_url,
+                                                          const std::string& service,
+                                                          std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--url", ws_url, "--app", app_id, "--service", service};
     args.insert(args.end(), extra.begin(), extra.end());
     return tsm::test::run_touchpoint_binary(dir, std::move(args));
@@ -70,7 +76,8 @@ struct hello_env {
     explicit hello_env(const std::string& card_key = test_key) {
         server.register_app("http://127.0.0.1:1"); // the CAP upload authenticates as the app
         server.put_card_keys(card_key);
-        sp = std::make_unique<sp_process>(server.dir, server.sp_api_url(), std::vector<std::string>{"--cap", cap_path()});
+        sp = std::make_unique<sp_process>(server.dir, server.sp_api_url(),
+                                          std::vector<std::string>{"--cap", cap_path()});
         BOOST_REQUIRE_MESSAGE(sp->port != 0, "example_sp did not start; log:\n" << sp->log());
         server.register_app(sp->base()); // now the SP's real address
     }
@@ -88,15 +95,18 @@ BOOST_AUTO_TEST_CASE(hello_installs_and_personalizes_through_the_real_binaries) 
 
     auto desc = http_call(env.sp->port, "GET", "/description/hello");
     BOOST_CHECK_EQUAL(desc.status, 200);
-    BOOST_CHECK_EQUAL(boost::json::serialize(desc.json()),
-                      R"({"title":"Hello applet","description":"Installs and personalizes the HelloWorld applet","confirmationRequired":false})");
+    BOOST_CHECK_EQUAL(
+        boost::json::serialize(desc.json()),
+        R"({"title":"Hello applet","description":"Installs and personalizes the HelloWorld applet","confirmationRequired":false})");
 
     // Each touch-point process has a fresh virtual card: both runs install from scratch.
     for (int run = 1; run <= 2; ++run) {
         auto [code, out] = run_touchpoint(env.server.dir, env.server.ws_url(), "hello");
         BOOST_TEST_MESSAGE("tsm-touchpoint run " << run << ":\n" << out);
         BOOST_REQUIRE_MESSAGE(code.has_value(), "tsm-touchpoint run " << run << " timed out:\n" << out);
-        BOOST_CHECK_MESSAGE(*code == 0, "run " << run << " exit " << *code << "\n" << out << "\nSP log:\n" << env.sp->log());
+        BOOST_CHECK_MESSAGE(*code == 0, "run " << run << " exit " << *code << "\n"
+                                               << out << "\nSP log:\n"
+                                               << env.sp->log());
         BOOST_CHECK(out.find("service: Hello applet") != std::string::npos);
         BOOST_CHECK(out.find("success=true") != std::string::npos);
         BOOST_CHECK(out.find("instance D0D1D2D3D4D5010101") != std::string::npos);
@@ -104,8 +114,8 @@ BOOST_AUTO_TEST_CASE(hello_installs_and_personalizes_through_the_real_binaries) 
 
     const std::string log = env.sp->log();
     BOOST_TEST_MESSAGE("example_sp log:\n" << log);
-    for (const char* step : {"step 1 install: /ccm/install", "step 2 select: SW 9000", "step 3 personalize: /ccm/storedata",
-                             "succeeded: Installed and personalized"}) {
+    for (const char* step : {"step 1 install: /ccm/install", "step 2 select: SW 9000",
+                             "step 3 personalize: /ccm/storedata", "succeeded: Installed and personalized"}) {
         BOOST_CHECK_MESSAGE(log.find(step) != std::string::npos, "missing in the SP log: " << step);
     }
     BOOST_CHECK(log.find("already exists") == std::string::npos); // fresh cards: no re-install
@@ -118,7 +128,8 @@ BOOST_AUTO_TEST_CASE(hello_installs_and_personalizes_through_the_real_binaries) 
 BOOST_AUTO_TEST_CASE(hello_twice_on_the_same_card_deletes_and_reinstalls) {
     using namespace tsm::tools::touchpoint;
     hello_env env;
-    auto parsed = parse_touchpoint_args({"--url", env.server.ws_url(), "--app", app_id, "--service", "hello"});
+    auto parsed =
+        parse_touchpoint_args({"--url", env.server.ws_url(), "--app", app_id, "--service", "hello"});
     BOOST_REQUIRE_MESSAGE(parsed.options, parsed.error);
     std::string error;
     auto config = virtual_card_config(*parsed.options, error);
@@ -134,8 +145,9 @@ BOOST_AUTO_TEST_CASE(hello_twice_on_the_same_card_deletes_and_reinstalls) {
             },
             "touch point run " + std::to_string(run));
         BOOST_TEST_MESSAGE("run " << run << ":\n" << tp.out << tp.err);
-        BOOST_CHECK_MESSAGE(tp.code == exit_ok, "run " << run << " exit " << tp.code << "\n" << tp.out << tp.err
-                                                       << "\nSP log:\n" << env.sp->log());
+        BOOST_CHECK_MESSAGE(tp.code == exit_ok, "run " << run << " exit " << tp.code << "\n"
+                                                       << tp.out << tp.err << "\nSP log:\n"
+                                                       << env.sp->log());
         BOOST_CHECK(tp.out.find("success=true") != std::string::npos);
         const auto instance = *tsm::core::from_hex("D0D1D2D3D4D5010101");
         BOOST_CHECK(card.element().find_application(instance).has_value());
@@ -154,7 +166,8 @@ BOOST_AUTO_TEST_CASE(hello_twice_on_the_same_card_deletes_and_reinstalls) {
 BOOST_AUTO_TEST_CASE(card_errors_fail_the_session_naming_the_command_and_sw) {
     hello_env env;
     // A card whose ISD has another AID: tsmd's SELECT of A000000151000000 fails on the card.
-    auto [code, out] = run_touchpoint(env.server.dir, env.server.ws_url(), "hello", {"--isd", "A000000151000001"});
+    auto [code, out] =
+        run_touchpoint(env.server.dir, env.server.ws_url(), "hello", {"--isd", "A000000151000001"});
     BOOST_TEST_MESSAGE(out << "\nSP log:\n" << env.sp->log());
     BOOST_REQUIRE_MESSAGE(code.has_value(), "tsm-touchpoint timed out:\n" << out);
     BOOST_CHECK_EQUAL(*code, 1);

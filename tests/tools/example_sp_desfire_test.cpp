@@ -41,8 +41,8 @@ struct desfire_env {
     std::unique_ptr<tsm::test::example_sp_process> sp;
 
     desfire_env() {
-        const std::string body = R"({"iin":"8A2C10","desfire":{"keyType":"AES","key":")" + picc_key
-                                 + R"(","version":0}})";
+        const std::string body =
+            R"({"iin":"8A2C10","desfire":{"keyType":"AES","key":")" + picc_key + R"(","version":0}})";
         auto r = http_call(tsmd.admin_port(), "PUT", "/admin/v1/cards/" + cin, {}, body);
         BOOST_REQUIRE_MESSAGE(r.status == 200, "card keys: " << r.status << " " << r.body);
         BOOST_CHECK(r.body.find(picc_key) == std::string::npos);
@@ -73,7 +73,9 @@ struct desfire_env {
     }
 };
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 } // namespace
 
@@ -92,11 +94,13 @@ BOOST_AUTO_TEST_CASE(desfire_service_through_the_real_binaries) {
         auto [code, out] = env.run_touchpoint({"--desfire-key-file", key_file});
         BOOST_TEST_MESSAGE("tsm-touchpoint run " << run << ":\n" << out);
         BOOST_REQUIRE_MESSAGE(code.has_value(), "tsm-touchpoint run " << run << " timed out:\n" << out);
-        BOOST_CHECK_MESSAGE(*code == 0, "run " << run << " exit " << *code << "\n" << out << "\nSP log:\n"
-                                                << env.sp_log());
+        BOOST_CHECK_MESSAGE(*code == 0, "run " << run << " exit " << *code << "\n"
+                                               << out << "\nSP log:\n"
+                                               << env.sp_log());
         BOOST_CHECK(contains(out, "service: DESFire demo"));
         BOOST_CHECK(contains(out, "success=true"));
-        BOOST_CHECK(contains(out, "Created DESFire application DE5F01, wrote and read back \"hello\", deleted it"));
+        BOOST_CHECK(
+            contains(out, "Created DESFire application DE5F01, wrote and read back \"hello\", deleted it"));
         BOOST_CHECK(!contains(out, picc_key));
     }
 
@@ -106,7 +110,8 @@ BOOST_AUTO_TEST_CASE(desfire_service_through_the_real_binaries) {
          {"step 1 createApp: /desfire/ev1/createApp aid DE5F01 keyType AES numberOfKeys 2",
           "step 1 createApp: callback {", "step 2 commands: callback {",
           R"("responses":["9100","9100","68656C6C6F9100"])", "step 2 commands: ReadData -> 68656C6C6F9100",
-          "step 2 commands: read back \"hello\"", "step 3 deleteApp: callback {", "succeeded: Created DESFire application"}) {
+          "step 2 commands: read back \"hello\"", "step 3 deleteApp: callback {",
+          "succeeded: Created DESFire application"}) {
         BOOST_CHECK_MESSAGE(contains(log, step), "missing in the SP log: " << step);
     }
     BOOST_CHECK(!contains(log, "already exists")); // fresh cards: no re-create

@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 
 namespace tsm::test {
 
-std::string sp_api_url(const tsmd_process& tsmd) { return "http://127.0.0.1:" + std::to_string(tsmd.port()); }
+std::string sp_api_url(const tsmd_process& tsmd) {
+    return "http://127.0.0.1:" + std::to_string(tsmd.port());
+}
 
 std::string touchpoint_ws_url(const tsmd_process& tsmd) {
     return "ws://127.0.0.1:" + std::to_string(tsmd.port()) + "/touchpoint/v1";
@@ -31,16 +33,19 @@ void register_sp_app(const tsmd_process& tsmd, const std::string& app_id, const 
                              {"descriptionUrl", sp_base + "/description"},
                              {"deliveryUrl", sp_base + "/delivery"},
                              {"callbackPrefixes", boost::json::array{sp_base + "/callback/"}}};
-    auto r = http_call(tsmd.admin_port(), "PUT", "/admin/v1/apps/" + app_id, {}, boost::json::serialize(body));
+    auto r =
+        http_call(tsmd.admin_port(), "PUT", "/admin/v1/apps/" + app_id, {}, boost::json::serialize(body));
     BOOST_REQUIRE_MESSAGE(r.status == 200, "register app: " << r.status << " " << r.body);
 }
 
-example_sp_process::example_sp_process(const temp_dir& dir, const std::string& tsm_url, const std::string& app_id,
-                                       const std::string& app_key, std::vector<std::string> extra) {
+example_sp_process::example_sp_process(const temp_dir& dir, const std::string& tsm_url,
+                                       const std::string& app_id, const std::string& app_key,
+                                       std::vector<std::string> extra) {
     static int started = 0;
     log_path = dir.path() + "/example_sp-" + std::to_string(++started) + ".log";
-    std::vector<std::string> args{EXAMPLE_SP_BINARY, "--listen", "127.0.0.1:0", "--tsm", tsm_url,
-                                  "--app-id", app_id, "--app-key", app_key, "--operation-timeout", "30"};
+    std::vector<std::string> args{
+        EXAMPLE_SP_BINARY, "--listen", "127.0.0.1:0",         "--tsm", tsm_url, "--app-id", app_id,
+        "--app-key",       app_key,    "--operation-timeout", "30"};
     args.insert(args.end(), extra.begin(), extra.end());
     proc = std::make_unique<child_process>(std::move(args), log_path);
     const std::string marker = "example_sp listening on http://127.0.0.1:";
@@ -49,7 +54,8 @@ example_sp_process::example_sp_process(const temp_dir& dir, const std::string& t
         const std::string text = proc->log();
         if (auto at = text.find(marker); at != std::string::npos) {
             if (auto end = text.find('\n', at); end != std::string::npos) {
-                port = static_cast<unsigned short>(std::stoi(text.substr(at + marker.size(), end - at - marker.size())));
+                port = static_cast<unsigned short>(
+                    std::stoi(text.substr(at + marker.size(), end - at - marker.size())));
                 return;
             }
         }
@@ -61,7 +67,8 @@ example_sp_process::example_sp_process(const temp_dir& dir, const std::string& t
     proc->kill();
 }
 
-std::pair<std::optional<int>, std::string> run_touchpoint_binary(const temp_dir& dir, std::vector<std::string> args) {
+std::pair<std::optional<int>, std::string> run_touchpoint_binary(const temp_dir& dir,
+                                                                 std::vector<std::string> args) {
     static int runs = 0;
     const std::string log = dir.path() + "/touchpoint-" + std::to_string(++runs) + ".log";
     args.insert(args.begin(), TOUCHPOINT_BINARY);
@@ -86,7 +93,9 @@ touchpoint_run run_touchpoint_in_process(const tools::touchpoint::touchpoint_opt
     };
     auto state = std::make_shared<driver_state>();
     std::thread([state, options, &card, ws_url] {
-        channel_factory connect = [ws_url](std::string& e) { return connect_ws(ws_url, ws_channel_options{}, e); };
+        channel_factory connect = [ws_url](std::string& e) {
+            return connect_ws(ws_url, ws_channel_options{}, e);
+        };
         touchpoint_driver driver(options, card, std::move(connect), state->out, state->err);
         driver.set_reconnect_delay(50ms);
         const int code = driver.run();

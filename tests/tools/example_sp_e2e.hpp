@@ -44,7 +44,8 @@ struct example_sp_process {
 
 /// Runs the tsm-touchpoint binary once (bounded: 90 s) with `args`; its exit code (nullopt:
 /// timed out) and output.
-std::pair<std::optional<int>, std::string> run_touchpoint_binary(const temp_dir& dir, std::vector<std::string> args);
+std::pair<std::optional<int>, std::string> run_touchpoint_binary(const temp_dir& dir,
+                                                                 std::vector<std::string> args);
 
 /// A touch-point driver run in-process: its exit code and what it wrote.
 struct touchpoint_run {

@@ -34,13 +34,14 @@ struct fake_tsmd {
     std::vector<http_request_in> transceives;
     std::optional<http_request_in> completed;
     std::vector<std::thread> callbacks;
-    int fail_operation = 0;       ///< 1-based transceive whose callback reports statusCode 500
+    int fail_operation = 0;             ///< 1-based transceive whose callback reports statusCode 500
     bool callback_before_reply = false; ///< POST the callback before answering /transceive
     int next_op = 0;
 
     fake_tsmd() {
         std::string error;
-        bool ok = listener.start("127.0.0.1", 0, [this](const http_request_in& r) { return handle(r); }, error);
+        bool ok = listener.start(
+            "127.0.0.1", 0, [this](const http_request_in& r) { return handle(r); }, error);
         BOOST_REQUIRE_MESSAGE(ok, error);
     }
     ~fake_tsmd() {
@@ -75,7 +76,13 @@ struct fake_tsmd {
             w.begin_object().key("operationId").value(op_id);
             if (next_op == fail_operation) {
                 w.key("statusCode").value(500);
-                w.key("error").begin_object().key("code").value("card_lost").key("message").value("gone").end_object();
+                w.key("error")
+                    .begin_object()
+                    .key("code")
+                    .value("card_lost")
+                    .key("message")
+                    .value("gone")
+                    .end_object();
             } else {
                 w.key("statusCode").value(200).key("responses").begin_array();
                 json::value parsed = json::parse(r.body); // named: the loop must not outlive it
@@ -133,12 +140,14 @@ sync_http_response call(std::string method, std::string url, std::string body = 
     return http_call(req);
 }
 
-sync_http_response send_delivery(const std::string& sp_url, const std::string& method, const std::string& service) {
+sync_http_response send_delivery(const std::string& sp_url, const std::string& method,
+                                 const std::string& service) {
     sync_http_request req;
     req.method = method;
     req.url = sp_url + "/delivery";
-    req.body = R"({"sessionId":"6f1c2d3e-0000-4000-8000-00000000abcd","serviceId":")" + service
-               + R"(","description":{"title":"OpenTSM demo"},"cardId":{"iin":"8A2C10","cin":"0E48800471400A","platformVersion":2}})";
+    req.body =
+        R"({"sessionId":"6f1c2d3e-0000-4000-8000-00000000abcd","serviceId":")" + service
+        + R"(","description":{"title":"OpenTSM demo"},"cardId":{"iin":"8A2C10","cin":"0E48800471400A","platformVersion":2}})";
     return http_call(req);
 }
 
@@ -169,13 +178,15 @@ BOOST_AUTO_TEST_CASE(runs_the_demo_and_completes_with_success) {
     BOOST_REQUIRE_MESSAGE(tsmd.transceives.size() == 2u, tsmd.completed->body);
     const auto& t1 = tsmd.transceives[0];
     BOOST_TEST(t1.header("sessionId") == "6f1c2d3e-0000-4000-8000-00000000abcd");
-    BOOST_TEST(t1.header("callbackUrl") == sp.app->public_url() + "/callback/6f1c2d3e-0000-4000-8000-00000000abcd");
+    BOOST_TEST(t1.header("callbackUrl")
+               == sp.app->public_url() + "/callback/6f1c2d3e-0000-4000-8000-00000000abcd");
     BOOST_TEST(t1.header("Content-Type") == "application/json");
     auto cmds = json::parse(t1.body).at("commands").as_array();
     BOOST_REQUIRE_EQUAL(cmds.size(), 2u);
     BOOST_TEST(cmds[0].as_string() == "00A4040000");
     BOOST_TEST(cmds[1].as_string() == "80CA9F7F00");
-    BOOST_TEST(json::parse(tsmd.transceives[1].body).at("commands").as_array()[0].as_string() == "80CA004500");
+    BOOST_TEST(json::parse(tsmd.transceives[1].body).at("commands").as_array()[0].as_string()
+               == "80CA004500");
     const auto& done = *tsmd.completed;
     BOOST_TEST(done.header("sessionId") == "6f1c2d3e-0000-4000-8000-00000000abcd");
     BOOST_TEST(done.header("callbackUrl").empty());
@@ -246,7 +257,8 @@ BOOST_AUTO_TEST_CASE(parses_command_line) {
     BOOST_REQUIRE(r.options);
     BOOST_TEST(r.options->public_url == "http://sp:1");
     BOOST_TEST(!parse_sp_args({"--tsm", "http://x", "--app-id", "a", "--app-key", "zz"}).options);
-    BOOST_TEST(!parse_sp_args({"--listen", "nope", "--tsm", "http://x", "--app-id", "a", "--app-key", "00"}).options);
+    BOOST_TEST(!parse_sp_args({"--listen", "nope", "--tsm", "http://x", "--app-id", "a", "--app-key", "00"})
+                    .options);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

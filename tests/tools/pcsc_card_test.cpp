@@ -104,8 +104,9 @@ BOOST_AUTO_TEST_CASE(chained_61xx_concatenates_and_keeps_the_last_sw) {
 }
 
 BOOST_AUTO_TEST_CASE(get_response_keeps_the_channel_without_secure_messaging) {
-    const std::pair<const char*, const char*> cases[] = {
-        {"84", "00"}, {"80", "00"}, {"01", "01"}, {"86", "02"}, {"0B", "03"}, {"41", "41"}, {"63", "43"}, {"CF", "4F"}};
+    const std::pair<const char*, const char*> cases[] = {{"84", "00"}, {"80", "00"}, {"01", "01"},
+                                                         {"86", "02"}, {"0B", "03"}, {"41", "41"},
+                                                         {"63", "43"}, {"CF", "4F"}};
     for (const auto& [cla, want] : cases) {
         scripted_reader r;
         r.responses = {"6104", "010203049000"};
@@ -148,7 +149,8 @@ BOOST_AUTO_TEST_CASE(wrong_le_6cxx_is_resent_with_the_right_le) {
     r = {};
     r.responses = {"6110", "6C08", "01020304050607089000"}; // GET RESPONSE itself corrected
     BOOST_TEST(*exchange_hex(r, "8050000008111122223333444400") == "01020304050607089000");
-    BOOST_TEST(r.sent == (std::vector<std::string>{"8050000008111122223333444400", "00C0000010", "00C0000008"}));
+    BOOST_TEST(r.sent
+               == (std::vector<std::string>{"8050000008111122223333444400", "00C0000010", "00C0000008"}));
 }
 
 BOOST_AUTO_TEST_CASE(transport_failures_and_endless_chaining_end) {
@@ -236,8 +238,10 @@ BOOST_AUTO_TEST_CASE(open_without_pcscd_fails_cleanly) {
 BOOST_AUTO_TEST_CASE(binary_with_card_pcsc_and_no_pcscd_exits_3) {
     // `timeout` makes a hang a test failure (exit 124) instead of a stuck test run.
     for (const std::string extra : {"", " --reader 'Some Reader'"}) {
-        std::string cmd = std::string("PCSCLITE_CSOCK_NAME=") + no_pcscd_socket + " timeout 30 '" TSM_TOUCHPOINT_BIN
-            "' --url ws://127.0.0.1:1/touchpoint/v1 --app a --service s --card pcsc" + extra + " 2>&1";
+        std::string cmd = std::string("PCSCLITE_CSOCK_NAME=") + no_pcscd_socket
+                          + " timeout 30 '" TSM_TOUCHPOINT_BIN
+                            "' --url ws://127.0.0.1:1/touchpoint/v1 --app a --service s --card pcsc"
+                          + extra + " 2>&1";
         FILE* p = ::popen(cmd.c_str(), "r");
         BOOST_REQUIRE(p != nullptr);
         std::string output;
@@ -250,7 +254,8 @@ BOOST_AUTO_TEST_CASE(binary_with_card_pcsc_and_no_pcscd_exits_3) {
         const int code = WEXITSTATUS(status);
         if (pcsc_available()) {
             BOOST_TEST(code == 3, output);
-            BOOST_TEST(output.find("tsm-touchpoint: PC/SC SCardEstablishContext failed") != std::string::npos, output);
+            BOOST_TEST(output.find("tsm-touchpoint: PC/SC SCardEstablishContext failed") != std::string::npos,
+                       output);
             BOOST_TEST(output.find("is pcscd running?") != std::string::npos, output);
         } else {
             BOOST_TEST(code == 2, output);

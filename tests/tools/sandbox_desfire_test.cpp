@@ -3,9 +3,9 @@
 // replayed byte for byte (Elmue, tests/data/vectors/desfire-vectors.json), authentication per
 // key type, applications, key settings, ChangeKey, data files in the three communication modes
 // with AF frames, and the error statuses a real card gives.
-#include "tsm/sandbox/secure_element.hpp"
 #include "desfire_wrap.hpp"
 #include "hex_literal.hpp"
+#include "tsm/sandbox/secure_element.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
 #include "tsm/core/desfire/operations.hpp"
@@ -238,11 +238,11 @@ BOOST_AUTO_TEST_CASE(select_routes_native_commands_until_another_select) {
     BOOST_TEST(send_hex(se, "9060000000") == "04010101001A0591AF");
     BOOST_TEST(send_hex(se, "90AF000000") == "04010101041A0591AF");
     BOOST_TEST(send_hex(se, "90AF000000") == "045A3D72212C80BA4519E32012269100");
-    BOOST_TEST(send_hex(se, "00CA004200") == "6D00");     // ISO commands stay with the ISD
-    BOOST_TEST(send_hex(se, "9060010000") == "6A86");     // P1/P2 must be 00
-    BOOST_TEST(send_hex(se, "90AF000000") == "911C");     // nothing to continue
-    BOOST_TEST(send_hex(se, "9099000000") == "911C");     // unknown native command
-    BOOST_TEST(send_hex(se, "900A00000100") == "911C");   // legacy authentication not offered
+    BOOST_TEST(send_hex(se, "00CA004200") == "6D00");   // ISO commands stay with the ISD
+    BOOST_TEST(send_hex(se, "9060010000") == "6A86");   // P1/P2 must be 00
+    BOOST_TEST(send_hex(se, "90AF000000") == "911C");   // nothing to continue
+    BOOST_TEST(send_hex(se, "9099000000") == "911C");   // unknown native command
+    BOOST_TEST(send_hex(se, "900A00000100") == "911C"); // legacy authentication not offered
     BOOST_TEST(send_hex(se, "00A4040008A00000015100000000").substr(0, 2) == "6F");
     BOOST_TEST(send_hex(se, "9060000000") == "6E00");
     BOOST_REQUIRE(se.desfire().has_value());
@@ -366,7 +366,9 @@ BOOST_AUTO_TEST_CASE(aes_authentication_and_wrong_keys) {
     BOOST_TEST(hx(hs.authenticate(tdes3_zero, 0)) == "AE"); // 1A on an AES key
     BOOST_TEST(hx(hs.authenticate(aes_zero, 2)) == "40");   // no key 2
     BOOST_TEST(send_hex(se, "90AA0000010000").substr(32) == "91AF");
-    BOOST_TEST(send_hex(se, "90AF00000401020304" "00") == "917E"); // token of the wrong length
+    BOOST_TEST(send_hex(se, "90AF00000401020304"
+                            "00")
+               == "917E");                                // token of the wrong length
     BOOST_TEST(hx(hs.authenticate(des_zero, 0)) == "AE"); // 1A on the AES key 0
     BOOST_TEST(hx(hs.authenticate(aes_zero, 1)) == "00");
     BOOST_TEST((se.desfire()->authenticated_key == std::optional<std::uint8_t>(1)));
@@ -420,18 +422,61 @@ BOOST_AUTO_TEST_CASE(applications_create_list_delete) {
     select(se);
     host hs{se};
     BOOST_TEST(hx(hs.authenticate(des_zero, 0)) == "00");
-    BOOST_TEST(hs.command("CA563412" "0F" "81").st() == "00");
-    BOOST_TEST(hs.command("CA010000" "0B" "A3" "E110" "D2760000850101").st() == "00");
+    BOOST_TEST(hs.command("CA563412"
+                          "0F"
+                          "81")
+                   .st()
+               == "00");
+    BOOST_TEST(hs.command("CA010000"
+                          "0B"
+                          "A3"
+                          "E110"
+                          "D2760000850101")
+                   .st()
+               == "00");
     BOOST_TEST(hs.command("6A").data == h("563412010000"));
-    BOOST_TEST(hs.command("CA563412" "0F" "81").st() == "DE"); // duplicate AID
+    BOOST_TEST(hs.command("CA563412"
+                          "0F"
+                          "81")
+                   .st()
+               == "DE"); // duplicate AID
     BOOST_TEST(!se.desfire()->authenticated_key.has_value());
-    BOOST_TEST(hs.command("CA020000" "0F" "A1" "E110").st() == "DE"); // duplicate ISO FID
-    BOOST_TEST(hs.command("CA020000" "0F" "80").st() == "9E");        // no keys
-    BOOST_TEST(hs.command("CA020000" "0F" "8F").st() == "9E");        // 15 keys
-    BOOST_TEST(hs.command("CA020000" "0F" "C1").st() == "9E");        // crypto 11
-    BOOST_TEST(hs.command("CA000000" "0F" "81").st() == "9E");        // AID 000000
-    BOOST_TEST(hs.command("CA020000" "0F").st() == "7E");
-    BOOST_TEST(hs.command("CA020000" "0F" "81" "0000").st() == "7E"); // FID without the ISO bit
+    BOOST_TEST(hs.command("CA020000"
+                          "0F"
+                          "A1"
+                          "E110")
+                   .st()
+               == "DE"); // duplicate ISO FID
+    BOOST_TEST(hs.command("CA020000"
+                          "0F"
+                          "80")
+                   .st()
+               == "9E"); // no keys
+    BOOST_TEST(hs.command("CA020000"
+                          "0F"
+                          "8F")
+                   .st()
+               == "9E"); // 15 keys
+    BOOST_TEST(hs.command("CA020000"
+                          "0F"
+                          "C1")
+                   .st()
+               == "9E"); // crypto 11
+    BOOST_TEST(hs.command("CA000000"
+                          "0F"
+                          "81")
+                   .st()
+               == "9E"); // AID 000000
+    BOOST_TEST(hs.command("CA020000"
+                          "0F")
+                   .st()
+               == "7E");
+    BOOST_TEST(hs.command("CA020000"
+                          "0F"
+                          "81"
+                          "0000")
+                   .st()
+               == "7E"); // FID without the ISO bit
 
     auto app = se.desfire_application(0x000001);
     BOOST_REQUIRE(app.has_value());
@@ -454,7 +499,11 @@ BOOST_AUTO_TEST_CASE(applications_create_list_delete) {
         const bytes create{'\xCA', static_cast<char>(aid), '\0', '\0', '\x0F', '\x01'};
         BOOST_REQUIRE_EQUAL(hs.command(create).st(), "00");
     }
-    BOOST_TEST(hs.command("CA990000" "0F" "01").st() == "0E");
+    BOOST_TEST(hs.command("CA990000"
+                          "0F"
+                          "01")
+                   .st()
+               == "0E");
     BOOST_TEST(hx(hs.authenticate(des_zero, 0)) == "00");
     reply ids = hs.command("6A");
     BOOST_TEST(ids.st() == "00");
@@ -485,23 +534,44 @@ BOOST_AUTO_TEST_CASE(key_settings_are_enforced) {
     BOOST_TEST(hs.enciphered("\x54", "\x09").st() == "00");
     BOOST_TEST(se.desfire()->picc_key_settings == 0x09);
     hs.select_app("000000"); // ends the session
-    BOOST_TEST(send_hex(se, "90CA000005010000" "0F" "8200") == "91AE");
+    BOOST_TEST(send_hex(se, "90CA000005010000"
+                            "0F"
+                            "8200")
+               == "91AE");
     BOOST_TEST(send_hex(se, "906A000000") == "91AE");
     BOOST_TEST(send_hex(se, "9045000000") == "91AE");
     BOOST_TEST(se.desfire()->applications.empty());
     BOOST_TEST(hx(hs.authenticate(des_zero, 0)) == "00");
-    BOOST_TEST(hs.command("CA010000" "F1" "83").st() == "00"); // KS1 F1: other keys frozen
-    BOOST_TEST(hs.command("CA020000" "EF" "82").st() == "00"); // keys change themselves
+    BOOST_TEST(hs.command("CA010000"
+                          "F1"
+                          "83")
+                   .st()
+               == "00"); // KS1 F1: other keys frozen
+    BOOST_TEST(hs.command("CA020000"
+                          "EF"
+                          "82")
+                   .st()
+               == "00"); // keys change themselves
     BOOST_TEST(hs.command("6A").data == h("010000020000"));
 
     // Application 01 (KS1 F1): files need the master key, settings frozen, keys 1.. frozen.
     BOOST_TEST(hs.select_app("010000").st() == "00");
-    BOOST_TEST(hs.command("CD01" "00" "EEEE" "100000").st() == "AE");
+    BOOST_TEST(hs.command("CD01"
+                          "00"
+                          "EEEE"
+                          "100000")
+                   .st()
+               == "AE");
     BOOST_TEST(hs.command("6F").st() == "AE");
     BOOST_TEST(hs.command("45").st() == "AE");
     BOOST_TEST(hx(hs.authenticate(aes_zero, 0)) == "00");
     BOOST_TEST(hs.command("45").data == h("F183"));
-    BOOST_TEST(hs.command("CD01" "00" "EEEE" "100000").st() == "00");
+    BOOST_TEST(hs.command("CD01"
+                          "00"
+                          "EEEE"
+                          "100000")
+                   .st()
+               == "00");
     BOOST_TEST(hs.command("6F").data == h("01"));
     BOOST_TEST(hs.enciphered("\x54", "\x0F").st() == "9D");
     BOOST_TEST(hx(hs.authenticate(aes_zero, 0)) == "00");
@@ -518,7 +588,11 @@ BOOST_AUTO_TEST_CASE(key_settings_are_enforced) {
     BOOST_TEST(hx(hs.authenticate(k, 1)) == "00");
     BOOST_TEST(hs.change_key(0x81, k, nullptr).st() == "9E"); // type flags only at PICC level
     // ChangeKey without a session.
-    BOOST_TEST(send_hex(se, "90C4000011" "00" "000102030405060708090A0B0C0D0E0F" "00") == "91AE");
+    BOOST_TEST(send_hex(se, "90C4000011"
+                            "00"
+                            "000102030405060708090A0B0C0D0E0F"
+                            "00")
+               == "91AE");
     // Wrong ChangeKeySettings CRC: integrity error, nothing changes.
     BOOST_TEST(hx(hs.authenticate(aes_zero, 0)) == "00");
     auto ct = hs.s->encipher(h("5455"), "\x0F"); // CRC over another header
@@ -575,17 +649,42 @@ BOOST_AUTO_TEST_CASE(data_files_in_every_communication_mode) {
             secure_element se = card(rnd);
             select(se);
             host hs{se};
-            const auto k0 = kt == df::key_type::aes ? aes_zero
-                : kt == df::key_type::tdes3         ? tdes3_zero
-                                                    : des_zero;
+            const auto k0 = kt == df::key_type::aes     ? aes_zero
+                            : kt == df::key_type::tdes3 ? tdes3_zero
+                                                        : des_zero;
             create_app(hs, "112233", 0x0F, static_cast<std::uint8_t>(df::crypto_bits(kt) | 0x03));
             BOOST_TEST(hs.select_app("112233").st() == "00");
             // 1: plain, read free, write key 1; 2: MACed, rw key 1; 3: enciphered, read 2 write 1.
-            BOOST_TEST(hs.command("CD01" "00" "00E1" "200000").st() == "00");
-            BOOST_TEST(hs.command("CD02" "01" "10FF" "640000").st() == "00");
-            BOOST_TEST(hs.command("CD03" "03" "FF21" "460000").st() == "00");
-            BOOST_TEST(hs.command("CD03" "00" "EEEE" "010000").st() == "DE");
-            BOOST_TEST(hs.command("CD20" "00" "EEEE" "010000").st() == "9E");
+            BOOST_TEST(hs.command("CD01"
+                                  "00"
+                                  "00E1"
+                                  "200000")
+                           .st()
+                       == "00");
+            BOOST_TEST(hs.command("CD02"
+                                  "01"
+                                  "10FF"
+                                  "640000")
+                           .st()
+                       == "00");
+            BOOST_TEST(hs.command("CD03"
+                                  "03"
+                                  "FF21"
+                                  "460000")
+                           .st()
+                       == "00");
+            BOOST_TEST(hs.command("CD03"
+                                  "00"
+                                  "EEEE"
+                                  "010000")
+                           .st()
+                       == "DE");
+            BOOST_TEST(hs.command("CD20"
+                                  "00"
+                                  "EEEE"
+                                  "010000")
+                           .st()
+                       == "9E");
             BOOST_TEST(hs.command("6F").data == h("010203"));
             BOOST_TEST(hs.command("F502").data == h("000110FF640000"));
             BOOST_TEST(hs.command("F504").st() == "F0");
@@ -596,12 +695,18 @@ BOOST_AUTO_TEST_CASE(data_files_in_every_communication_mode) {
             }
             // Without a session: free read of file 1 is plain; the rest needs keys.
             BOOST_TEST(hs.command("BD01000000000000").data == bytes(32, '\0'));
-            BOOST_TEST(hs.command("3D01000000040000" "01020304").st() == "AE");
+            BOOST_TEST(hs.command("3D01000000040000"
+                                  "01020304")
+                           .st()
+                       == "AE");
             BOOST_TEST(hs.command("BD02000000000000").st() == "AE");
 
             BOOST_TEST(hx(hs.authenticate(k0, 1)) == "00");
             // Plain write with the session's CMAC (not sent), read back free with the answer CMAC.
-            BOOST_TEST(hs.command("3D01040000040000" "01020304").st() == "00");
+            BOOST_TEST(hs.command("3D01040000040000"
+                                  "01020304")
+                           .st()
+                       == "00");
             BOOST_TEST(hs.command("BD01030000060000").data == h("000102030400"));
             BOOST_TEST(hs.command("BD011F0000020000").st() == "BE"); // beyond the file
             BOOST_TEST(hx(hs.authenticate(k0, 1)) == "00");
@@ -643,7 +748,10 @@ BOOST_AUTO_TEST_CASE(data_files_in_every_communication_mode) {
             auto plain = hs.s->decipher_response(re.data, 0x00, 0x40);
             BOOST_REQUIRE(plain);
             BOOST_TEST(*plain == content.substr(5, 0x40));
-            BOOST_TEST(hs.command("3D03000000010000" "00").st() == "AE"); // key 2 may not write
+            BOOST_TEST(hs.command("3D03000000010000"
+                                  "00")
+                           .st()
+                       == "AE"); // key 2 may not write
         }
     }
 }
@@ -731,8 +839,11 @@ BOOST_AUTO_TEST_CASE(core_desfire_operations_run_against_the_emulation) {
     }
     df::commands_request cr;
     cr.aid = 0xF1A2B3;
-    cr.commands = {h("CD01" "00" "EEEE" "500000"), h("3D01000000460000") + content,
-                   h("BD01000000000000"), h("60")};
+    cr.commands = {h("CD01"
+                     "00"
+                     "EEEE"
+                     "500000"),
+                   h("3D01000000460000") + content, h("BD01000000000000"), h("60")};
     auto cmds = run(se, *df::make_commands(cr));
     BOOST_TEST(cmds.status_code == 200, cmds.error_code << " " << cmds.error_message);
     BOOST_REQUIRE_EQUAL(cmds.responses.size(), 4u);

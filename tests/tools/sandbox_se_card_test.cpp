@@ -1,8 +1,8 @@
 // The sandbox secure element driven by the real host-side secure channels of tsm::core::gp
 // (scp03_session / scp02_session): full CCM scripts with the helloworld CAP, and the error
 // paths a real card has (wrong cryptogram, tampered MAC, missing authentication, bad LOAD ...).
-#include "tsm/sandbox/secure_element.hpp"
 #include "hex_literal.hpp"
+#include "tsm/sandbox/secure_element.hpp"
 
 #include "tsm/core/cap/cap_file.hpp"
 #include "tsm/core/cap/load_blocks.hpp"
@@ -95,7 +95,8 @@ struct host {
             last_wire = w->apdu;
             auto r = card.transceive(w->apdu);
             auto u = s3->unwrap(r, w->response);
-            BOOST_REQUIRE_MESSAGE(u.has_value(), "unwrap failed: " << to_hex(r) << " " << u.error().message());
+            BOOST_REQUIRE_MESSAGE(u.has_value(),
+                                  "unwrap failed: " << to_hex(r) << " " << u.error().message());
             return *u;
         }
         auto w = s2->wrap(plain);
@@ -181,7 +182,9 @@ void load_helloworld(host& hst, std::size_t block_size) {
         bytes hdr = h("80E80000");
         hdr[2] = static_cast<char>(b.p1);
         hdr[3] = static_cast<char>(b.p2);
-        BOOST_REQUIRE_EQUAL(to_hex(hst.send(hdr + bytes(1, static_cast<char>(b.data.size())) + b.data + bytes(1, '\0'))), "009000");
+        BOOST_REQUIRE_EQUAL(to_hex(hst.send(hdr + bytes(1, static_cast<char>(b.data.size())) + b.data
+                                            + bytes(1, '\0'))),
+                            "009000");
     }
 }
 
@@ -205,9 +208,13 @@ void full_script(secure_element& card, bool scp03, const gp::static_keys& keys, 
     // GET STATUS (tagged format) shows the ELF with its module and the instance.
     auto st = hst.sendh("80F21002024F0000");
     BOOST_REQUIRE_EQUAL(sw_of(st), "9000");
-    BOOST_TEST(to_hex(st) == "E3214F07D0D1D2D3D4D5019F700101CC08A000000151000000" "8408D0D1D2D3D4D501019000");
+    BOOST_TEST(to_hex(st)
+               == "E3214F07D0D1D2D3D4D5019F700101CC08A000000151000000"
+                  "8408D0D1D2D3D4D501019000");
     st = hst.sendh("80F24002024F0000");
-    BOOST_TEST(to_hex(st) == "E3264F08D0D1D2D3D4D501029F700107C5030000" "00C407D0D1D2D3D4D501CC08A0000001510000009000");
+    BOOST_TEST(to_hex(st)
+               == "E3264F08D0D1D2D3D4D501029F700107C5030000"
+                  "00C407D0D1D2D3D4D501CC08A0000001510000009000");
 
     // The instance answers SELECT (this ends the session with the ISD).
     BOOST_REQUIRE_EQUAL(to_hex(card.transceive(apdu("00A40400", instance_aid))), "9000");
@@ -216,9 +223,14 @@ void full_script(secure_element& card, bool scp03, const gp::static_keys& keys, 
 
     // Personalization under the same level: INSTALL [for personalization] + two STORE DATA.
     host p = open(card, scp03, keys, level, 0, scp02_i);
-    BOOST_REQUIRE_EQUAL(to_hex(p.send(apdu("80E62000", h("0000") + lv(instance_aid) + h("000000")))), "009000");
-    const bytes dgi1 = h("0101" "10" "00112233445566778899AABBCCDDEEFF");
-    const bytes dgi2 = h("0202" "04" "CAFEBABE");
+    BOOST_REQUIRE_EQUAL(to_hex(p.send(apdu("80E62000", h("0000") + lv(instance_aid) + h("000000")))),
+                        "009000");
+    const bytes dgi1 = h("0101"
+                         "10"
+                         "00112233445566778899AABBCCDDEEFF");
+    const bytes dgi2 = h("0202"
+                         "04"
+                         "CAFEBABE");
     BOOST_REQUIRE_EQUAL(to_hex(p.send(apdu("80E20800", dgi1, false))), "9000");
     if (cdec) {
         BOOST_TEST(p.last_wire.find(dgi1.substr(3)) == bytes::npos); // never in clear on the wire
@@ -340,7 +352,8 @@ BOOST_AUTO_TEST_CASE(host_with_wrong_keys_rejects_the_card_cryptogram) {
     select_isd(card);
     auto iu = card.transceive(*gp::initialize_update_command(0, host_challenge));
     auto parsed = gp::parse_scp03_init_response(std::string_view(iu).substr(0, iu.size() - 2));
-    auto s = gp::scp03_session::open(keys_of("000102030405060708090A0B0C0D0E0F"), host_challenge, *parsed, 0x01);
+    auto s =
+        gp::scp03_session::open(keys_of("000102030405060708090A0B0C0D0E0F"), host_challenge, *parsed, 0x01);
     BOOST_TEST(!s.has_value());
 }
 
@@ -348,7 +361,8 @@ BOOST_AUTO_TEST_CASE(tampered_cmac_gives_6982_and_closes_the_channel) {
     for (bool scp03 : {true, false}) {
         secure_element card;
         host hst = open(card, scp03, keys_of(key128), 0x01, scp03 ? 0x30 : 0x20);
-        bytes w = scp03 ? hst.s3->wrap(install_for_load(elf_aid))->apdu : *hst.s2->wrap(install_for_load(elf_aid));
+        bytes w =
+            scp03 ? hst.s3->wrap(install_for_load(elf_aid))->apdu : *hst.s2->wrap(install_for_load(elf_aid));
         w[w.size() - 2] = static_cast<char>(w[w.size() - 2] ^ 0x80); // last MAC byte (before Le)
         BOOST_TEST(to_hex(card.transceive(w)) == "6982");
         BOOST_TEST(!card.secure_channel_open());
@@ -420,7 +434,8 @@ BOOST_AUTO_TEST_CASE(load_errors) {
     BOOST_TEST(to_hex(load(blocks[1], 1)) == "6A80");
     BOOST_TEST(card.load_files().empty());
     // The right SHA-256 is accepted.
-    bytes good_hash = apdu("80E60200", lv(elf_aid) + lv("") + lv(helloworld().load_file_data_block_hash()) + lv("") + lv(""));
+    bytes good_hash = apdu("80E60200", lv(elf_aid) + lv("") + lv(helloworld().load_file_data_block_hash())
+                                           + lv("") + lv(""));
     BOOST_REQUIRE_EQUAL(to_hex(hst.send(good_hash)), "009000");
     BOOST_TEST(to_hex(load(blocks[0], 0)) == "009000");
     BOOST_TEST(to_hex(load(blocks[1], 1)) == "009000");
@@ -440,7 +455,8 @@ BOOST_AUTO_TEST_CASE(install_errors_and_delete_rules) {
     bytes no_c9 = lv(elf_aid) + lv(module_aid) + lv(instance_aid) + lv(h("00")) + lv("") + lv("");
     BOOST_TEST(to_hex(hst.send(apdu("80E60C00", no_c9))) == "6A80");
     // Install only (04), then make selectable (08).
-    BOOST_REQUIRE_EQUAL(to_hex(hst.send(install_for_install(elf_aid, module_aid, instance_aid, 0x04))), "009000");
+    BOOST_REQUIRE_EQUAL(to_hex(hst.send(install_for_install(elf_aid, module_aid, instance_aid, 0x04))),
+                        "009000");
     BOOST_TEST(card.find_application(instance_aid)->life_cycle == life_cycle::installed);
     bytes sel = lv("") + lv("") + lv(instance_aid) + lv(h("00")) + lv("") + lv("");
     BOOST_REQUIRE_EQUAL(to_hex(hst.send(apdu("80E60800", sel))), "009000");
@@ -454,7 +470,8 @@ BOOST_AUTO_TEST_CASE(install_errors_and_delete_rules) {
     const bytes second = h("D0D1D2D3D4D50103");
     BOOST_REQUIRE_EQUAL(to_hex(hst.send(install_for_install(elf_aid, module_aid, second))), "009000");
     // INSTALL [for personalization] of an unknown application.
-    BOOST_TEST(to_hex(hst.send(apdu("80E62000", h("0000") + lv(h("D0D1D2D3D4D50199")) + h("000000")))) == "6A88");
+    BOOST_TEST(to_hex(hst.send(apdu("80E62000", h("0000") + lv(h("D0D1D2D3D4D50199")) + h("000000"))))
+               == "6A88");
     // DELETE: the ELF still has instances; unknown AID; the ISD; one application alone.
     BOOST_TEST(to_hex(hst.send(apdu("80E40000", h("4F07D0D1D2D3D4D501")))) == "6985");
     BOOST_TEST(to_hex(hst.send(apdu("80E40000", h("4F07D0D1D2D3D4D599")))) == "6A88");
@@ -478,7 +495,9 @@ BOOST_AUTO_TEST_CASE(get_status_formats_and_continuation) {
     BOOST_TEST(to_hex(hst.sendh("80F28102024F0000")) == "6A86");
     BOOST_TEST(to_hex(hst.sendh("80F2800200")) == "6A80"); // no search criterion
     load_helloworld(hst, 239);
-    BOOST_TEST(to_hex(hst.sendh("80F21000024F0000")) == "07D0D1D2D3D4D501010001" "08D0D1D2D3D4D501019000");
+    BOOST_TEST(to_hex(hst.sendh("80F21000024F0000"))
+               == "07D0D1D2D3D4D501010001"
+                  "08D0D1D2D3D4D501019000");
     BOOST_TEST(to_hex(hst.sendh("80F22000024F0000")) == "07D0D1D2D3D4D50101009000");
     // 12 instances do not fit in one answer: 6310, then P2=03 for the rest.
     for (int k = 0; k < 12; ++k) {
@@ -502,7 +521,7 @@ BOOST_AUTO_TEST_CASE(get_status_formats_and_continuation) {
     }
     const std::size_t entry = 2 + 0x26;
     BOOST_TEST(total == 12 * entry);
-    BOOST_TEST(answers == 3); // 5 entries (200 bytes) per answer
+    BOOST_TEST(answers == 3);                                    // 5 entries (200 bytes) per answer
     BOOST_TEST(to_hex(hst.sendh("80F24003024F0000")) == "6A86"); // nothing pending any more
     // Search by AID prefix.
     auto one = hst.sendh("80F24002094F07D0D1D2D3D4D50100");
@@ -517,20 +536,22 @@ BOOST_AUTO_TEST_CASE(garbage_apdus) {
     BOOST_TEST(to_hex(card.transceive("")) == "6700");
     BOOST_TEST(to_hex(card.transceive(h("00"))) == "6700");
     BOOST_TEST(to_hex(card.transceive(h("00A404"))) == "6700");
-    BOOST_TEST(to_hex(card.transceive(h("00A4040008A000"))) == "6700");            // Lc 8, 2 bytes
+    BOOST_TEST(to_hex(card.transceive(h("00A4040008A000"))) == "6700"); // Lc 8, 2 bytes
     BOOST_TEST(to_hex(card.transceive(h("805000000811"))) == "6700");
     BOOST_TEST(to_hex(card.transceive(h("8050000004112233440000"))) == "6700");
-    BOOST_TEST(to_hex(card.transceive(h("805000000411223344"))) == "6700");        // not 8 bytes
+    BOOST_TEST(to_hex(card.transceive(h("805000000411223344"))) == "6700"); // not 8 bytes
     BOOST_TEST(to_hex(card.transceive(h("80FF0000"))) == "6D00");
     BOOST_TEST(to_hex(card.transceive(h("00B0000000"))) == "6D00");
     BOOST_TEST(to_hex(card.transceive(h("40A4040000"))) == "6E00");
     BOOST_TEST(to_hex(card.transceive(h("FFA4040000"))) == "6E00");
-    BOOST_TEST(to_hex(card.transceive(h("80A4040000"))) == "6E00");                // SELECT is ISO
+    BOOST_TEST(to_hex(card.transceive(h("80A4040000"))) == "6E00");                 // SELECT is ISO
     BOOST_TEST(to_hex(card.transceive(h("00500000081122334455667788"))) == "6E00"); // IU is GP
     BOOST_TEST(to_hex(card.transceive(h("01A4040000"))) == "6881");
     BOOST_TEST(to_hex(card.transceive(h("00A4000000"))) == "6A86");
     BOOST_TEST(to_hex(card.transceive(h("00CA00FF00"))) == "6A88");
-    BOOST_TEST(to_hex(card.transceive(h("80500100081122334455667788" "00"))) == "6A88"); // kvn 01
+    BOOST_TEST(to_hex(card.transceive(h("80500100081122334455667788"
+                                        "00")))
+               == "6A88"); // kvn 01
     // Extended APDUs are off by default.
     BOOST_TEST(to_hex(card.transceive(h("00A40400000008A000000151000000"))) == "6700");
     // Random bytes never crash the card and always answer a status word.

@@ -99,9 +99,9 @@ BOOST_AUTO_TEST_CASE(default_virtual_card_has_the_gp_test_keys) {
 BOOST_AUTO_TEST_CASE(keys_from_flags_and_file) {
     const std::string k256 = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F";
     std::string error;
-    auto cfg = virtual_card_config(
-        parse_ok({"--kvn", "0x31", "--enc", k256, "--mac", k256, "--dek", k256, "--isd", "A000000003000000"}),
-        error);
+    auto cfg = virtual_card_config(parse_ok({"--kvn", "0x31", "--enc", k256, "--mac", k256, "--dek", k256,
+                                             "--isd", "A000000003000000"}),
+                                   error);
     BOOST_REQUIRE_MESSAGE(cfg.has_value(), error);
     BOOST_TEST(to_hex(cfg->isd_aid) == "A000000003000000");
     virtual_card c(std::move(*cfg));

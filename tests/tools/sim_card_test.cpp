@@ -10,9 +10,13 @@ using tsm::tools::touchpoint::sim_card;
 
 namespace {
 
-sim_card make_card() { return sim_card(*from_hex("8A2C10"), *from_hex("0E48800471400A")); }
+sim_card make_card() {
+    return sim_card(*from_hex("8A2C10"), *from_hex("0E48800471400A"));
+}
 
-std::string send(sim_card& c, std::string_view hex) { return to_hex(c.transceive(*from_hex(hex))); }
+std::string send(sim_card& c, std::string_view hex) {
+    return to_hex(c.transceive(*from_hex(hex)));
+}
 
 } // namespace
 

@@ -2,10 +2,10 @@
 // options (parsing, the key file TYPE:HEX[:VERSION], errors that never show the key), and a
 // virtual card built from the options driven through its APDU entry point with the host side of
 // tsm::core::desfire: AES authentication with the configured PICC key, the default key refused.
-#include "touchpoint/touchpoint_options.hpp"
-#include "touchpoint/virtual_card.hpp"
 #include "desfire_wrap.hpp"
 #include "hex_literal.hpp"
+#include "touchpoint/touchpoint_options.hpp"
+#include "touchpoint/virtual_card.hpp"
 #include "touchpoint_args.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
@@ -153,8 +153,8 @@ BOOST_AUTO_TEST_CASE(options_parse) {
     BOOST_TEST(o.desfire_uid_hex.empty());
     BOOST_TEST(!o.desfire_key_settings.has_value());
 
-    o = parse_ok({"--desfire-key-file", "picc.key", "--desfire-uid", "04112233445566", "--desfire-key-settings",
-                  "09"});
+    o = parse_ok({"--desfire-key-file", "picc.key", "--desfire-uid", "04112233445566",
+                  "--desfire-key-settings", "09"});
     BOOST_TEST(o.desfire_key_file == "picc.key");
     BOOST_TEST(o.desfire_uid_hex == "04112233445566");
     BOOST_TEST(o.desfire_key_settings.value_or(-1) == 0x09);
@@ -164,7 +164,8 @@ BOOST_AUTO_TEST_CASE(options_parse) {
 
     // The usage text names every option.
     const std::string usage = touchpoint_usage();
-    for (const char* opt : {"--desfire-key-file", "--desfire-uid", "--desfire-key-settings", "--no-desfire"}) {
+    for (const char* opt :
+         {"--desfire-key-file", "--desfire-uid", "--desfire-key-settings", "--no-desfire"}) {
         BOOST_TEST(usage.find(opt) != std::string::npos, opt);
     }
 }
@@ -179,7 +180,8 @@ BOOST_AUTO_TEST_CASE(options_parse_errors) {
     BOOST_TEST(parse_error({"--desfire-key-file"}).find("needs a value") != std::string::npos);
     BOOST_TEST(parse_error({"--no-desfire", "--desfire-uid", "04112233445566"}).find("--no-desfire")
                != std::string::npos);
-    BOOST_TEST(parse_error({"--desfire-key-file", "k", "--no-desfire"}).find("--no-desfire") != std::string::npos);
+    BOOST_TEST(parse_error({"--desfire-key-file", "k", "--no-desfire"}).find("--no-desfire")
+               != std::string::npos);
     BOOST_TEST(parse_error({"--card", "sim", "--desfire-uid", "04112233445566"}).find("--card virtual")
                != std::string::npos);
     BOOST_TEST(parse_error({"--card", "sim", "--no-desfire"}).find("--card virtual") != std::string::npos);
@@ -222,11 +224,11 @@ BOOST_AUTO_TEST_CASE(key_file_errors_never_show_the_key) {
     };
     const std::vector<bad> cases{
         {"", "TYPE:HEX"},
-        {aes_key_hex, "TYPE:HEX"},                                  // no type
+        {aes_key_hex, "TYPE:HEX"},                                    // no type
         {"AES:" + aes_key_hex + "\nDES:" + des_zero_hex, "TYPE:HEX"}, // two lines
         {"XTEA:" + aes_key_hex, "unknown key type"},
         {"AES128:" + aes_key_hex, "unknown key type"},
-        {aes_key_hex + ":AES", "unknown key type"},                 // swapped: the key must not leak
+        {aes_key_hex + ":AES", "unknown key type"}, // swapped: the key must not leak
         {"AES:00112233445566778899AABBCCDDEE", "AES keys are 16 bytes, the file holds 15"},
         {"AES:" + aes_key_hex + "00", "AES keys are 16 bytes, the file holds 17"},
         {"DES:" + aes_key_hex, "DES keys are 8 bytes, the file holds 16"},
@@ -255,7 +257,8 @@ BOOST_AUTO_TEST_CASE(key_file_errors_never_show_the_key) {
 
 BOOST_AUTO_TEST_CASE(virtual_card_config_from_options) {
     temp_file f("AES:" + aes_key_hex + ":3\n");
-    auto o = parse_ok({"--desfire-key-file", f.path, "--desfire-uid", "04A1B2C3D4E5F6", "--desfire-key-settings", "0B"});
+    auto o = parse_ok(
+        {"--desfire-key-file", f.path, "--desfire-uid", "04A1B2C3D4E5F6", "--desfire-key-settings", "0B"});
     std::string error;
     auto config = virtual_card_config(o, error);
     BOOST_REQUIRE_MESSAGE(config.has_value(), error);

@@ -70,7 +70,9 @@ const std::string batch1_frame =
     R"({"type":"commands","batch":1,"operationId":"op","commands":["00A4040000","80CA9F7F00"],"stopOnError":true})";
 const std::string ok_frame = R"({"type":"status","code":"OK","success":true,"message":"done"})";
 
-json::object obj(const std::string& s) { return json::parse(s).as_object(); }
+json::object obj(const std::string& s) {
+    return json::parse(s).as_object();
+}
 
 // A factory handing out pre-scripted channels, one per connection attempt (nullptr when none).
 struct channel_script {
@@ -123,9 +125,8 @@ BOOST_AUTO_TEST_CASE(runs_describe_deliver_batch_and_status) {
 
 BOOST_AUTO_TEST_CASE(resumes_and_answers_resent_batch_without_rerunning_it) {
     channel_script script;
-    script.connections = {
-        {description_frame, session_frame, batch1_frame}, // then the connection drops
-        {batch1_frame, ok_frame}};
+    script.connections = {{description_frame, session_frame, batch1_frame}, // then the connection drops
+                          {batch1_frame, ok_frame}};
     counting_card c;
     std::ostringstream out, err;
     touchpoint_driver d(test_options(), c, script.factory(), out, err);
@@ -213,9 +214,8 @@ BOOST_AUTO_TEST_CASE(talks_to_a_websocket_server) {
             ws.write(net::buffer(description_frame));
             next();
             ws.write(net::buffer(session_frame));
-            std::string batch =
-                R"({"type":"commands","batch":7,"operationId":"op","stopOnError":true,)"
-                R"("commands":["00A4040000","80CA9F7F00","80F2000000","80CA004500"]})";
+            std::string batch = R"({"type":"commands","batch":7,"operationId":"op","stopOnError":true,)"
+                                R"("commands":["00A4040000","80CA9F7F00","80F2000000","80CA004500"]})";
             ws.write(net::buffer(batch));
             next();
             ws.write(net::buffer(ok_frame));
@@ -246,9 +246,8 @@ BOOST_AUTO_TEST_CASE(talks_to_a_websocket_server) {
 }
 
 BOOST_AUTO_TEST_CASE(parses_command_line) {
-    auto r = parse_touchpoint_args(
-        {"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s", "--field", "k=v=w",
-         "--trace-apdu", "--max-reconnects", "0"});
+    auto r = parse_touchpoint_args({"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s",
+                                    "--field", "k=v=w", "--trace-apdu", "--max-reconnects", "0"});
     BOOST_REQUIRE(r.options);
     BOOST_TEST(r.options->fields[0].second == "v=w");
     BOOST_TEST(r.options->trace_apdu);
@@ -258,7 +257,8 @@ BOOST_AUTO_TEST_CASE(parses_command_line) {
     BOOST_TEST(parse_touchpoint_args({"--url", "ws://h/", "--app", "a", "--service", "s", "--card", "pcsc"})
                    .options.has_value()
                == pcsc_available());
-    BOOST_TEST(!parse_touchpoint_args({"--url", "ws://h/", "--app", "a", "--service", "s", "--cin", "ABC"}).options);
+    BOOST_TEST(
+        !parse_touchpoint_args({"--url", "ws://h/", "--app", "a", "--service", "s", "--cin", "ABC"}).options);
     BOOST_TEST(parse_touchpoint_args({"--help"}).help);
 }
 

@@ -27,17 +27,21 @@ struct fake_admin {
 
     fake_admin() {
         std::string error;
-        bool ok = listener.start("127.0.0.1", 0, [this](const http_request_in& r) {
-            std::lock_guard lock(mutex);
-            last = r;
-            return reply;
-        }, error);
+        bool ok = listener.start(
+            "127.0.0.1", 0,
+            [this](const http_request_in& r) {
+                std::lock_guard lock(mutex);
+                last = r;
+                return reply;
+            },
+            error);
         BOOST_REQUIRE_MESSAGE(ok, error);
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(listener.port()); }
 };
 
-tsmctl_command parse_ok(std::vector<std::string> args, const std::string& env_url = "", const std::string& env_token = "") {
+tsmctl_command parse_ok(std::vector<std::string> args, const std::string& env_url = "",
+                        const std::string& env_token = "") {
     auto r = parse_tsmctl_args(args, env_url, env_token);
     BOOST_REQUIRE_MESSAGE(r.command, r.error);
     return *r.command;
@@ -50,11 +54,11 @@ BOOST_AUTO_TEST_SUITE(tsmctl_suite)
 BOOST_AUTO_TEST_CASE(apps_put_sends_method_path_token_and_body) {
     fake_admin admin;
     admin.reply = {201, R"({"appId":"sp 1","deliveryMethod":"POST"})"};
-    auto cmd = parse_ok(
-        {"--admin", admin.url(), "apps", "put", "sp 1", "--key", "00112233", "--description-url",
-         "http://sp/description", "--delivery-url", "http://sp/delivery", "--delivery-method", "POST",
-         "--callback-prefix", "http://sp/cb/", "--callback-prefix", "http://sp/cb2/"},
-        "", "s3cret");
+    auto cmd =
+        parse_ok({"--admin", admin.url(), "apps", "put", "sp 1", "--key", "00112233", "--description-url",
+                  "http://sp/description", "--delivery-url", "http://sp/delivery", "--delivery-method",
+                  "POST", "--callback-prefix", "http://sp/cb/", "--callback-prefix", "http://sp/cb2/"},
+                 "", "s3cret");
     std::ostringstream out, err;
     BOOST_TEST(run_admin_command(cmd, out, err) == 0);
     BOOST_TEST(admin.last.method == "PUT");
@@ -115,8 +119,8 @@ BOOST_AUTO_TEST_CASE(rejects_bad_usage) {
     BOOST_TEST(bad({"apps", "get", "x", "--key", "00"}));
     BOOST_TEST(bad({"apps", "put", "x", "--key", "0G", "--description-url", "http://a", "--delivery-url",
                     "http://b", "--callback-prefix", "http://c/"}));
-    BOOST_TEST(bad({"apps", "put", "x", "--key", "00", "--description-url", "http://a", "--delivery-url",
-                    "http://b"}));
+    BOOST_TEST(bad(
+        {"apps", "put", "x", "--key", "00", "--description-url", "http://a", "--delivery-url", "http://b"}));
     BOOST_TEST(bad({"apps", "put", "x", "--key", "00", "--description-url", "http://a", "--delivery-url",
                     "http://b", "--callback-prefix", "http://c/", "--delivery-method", "GET"}));
     BOOST_TEST(bad({"--admin", "ftp://x", "apps", "list"}));

@@ -29,16 +29,17 @@ namespace tr = tsm::transport;
 namespace tsm::test {
 namespace {
 
-
 /// fake_store plus card keys: put/delete_card_keys of a successful commit are applied, and
 /// load_card_keys reads them back. fail_next_commit fails the whole write set.
 class card_keys_store final : public core::record_store {
 public:
-    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex, commit_handler done) override {
+    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                commit_handler done) override {
         auto puts = w.put_card_keys;
         auto deletes = w.delete_card_keys;
         inner.commit(std::move(w), d, ex,
-                     [this, puts = std::move(puts), deletes = std::move(deletes), done = std::move(done)](std::error_code ec) {
+                     [this, puts = std::move(puts), deletes = std::move(deletes),
+                      done = std::move(done)](std::error_code ec) {
                          if (!ec) {
                              for (const auto& r : puts) {
                                  card_keys[{r.master, r.id}] = r;
@@ -50,7 +51,8 @@ public:
                          done(ec);
                      });
     }
-    void load_operation(std::string id, boost::asio::any_io_executor ex, load_operation_handler done) override {
+    void load_operation(std::string id, boost::asio::any_io_executor ex,
+                        load_operation_handler done) override {
         inner.load_operation(std::move(id), ex, std::move(done));
     }
     void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
@@ -59,7 +61,8 @@ public:
         if (auto it = card_keys.find({master, id}); it != card_keys.end()) {
             r = it->second;
         }
-        boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done({}, std::move(r)); });
+        boost::asio::post(ex,
+                          [done = std::move(done), r = std::move(r)]() mutable { done({}, std::move(r)); });
     }
     std::error_code load_all(core::recovered_state& out) override { return inner.load_all(out); }
     void close() override {}
@@ -88,12 +91,14 @@ struct shard_fixture {
     ~shard_fixture() { pool.stop(); }
 
     /// Runs `handler.on_request(req)` on shard 0 and waits (at most 10 s) for its response.
-    std::optional<transport::http_response> call(transport::http_handler& handler, transport::http_request req) {
+    std::optional<transport::http_response> call(transport::http_handler& handler,
+                                                 transport::http_request req) {
         auto p = std::make_shared<std::promise<transport::http_response>>();
         auto f = p->get_future();
         req.shard = 0;
         pool.invoke_on(0, [&handler, req = std::move(req), p]() mutable {
-            handler.on_request(std::move(req), [p](transport::http_response r) { p->set_value(std::move(r)); });
+            handler.on_request(std::move(req),
+                               [p](transport::http_response r) { p->set_value(std::move(r)); });
         });
         if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
             return std::nullopt;
@@ -104,7 +109,8 @@ struct shard_fixture {
     /// Whether each shard's directory holds `app_id`, read on the shards themselves.
     std::vector<bool> directories_holding(const std::string& app_id) {
         std::vector<char> seen(shard_count, 0);
-        pool.invoke_on_all_and_wait([&](unsigned i) { seen[i] = services[i]->apps->find(app_id) != nullptr; });
+        pool.invoke_on_all_and_wait(
+            [&](unsigned i) { seen[i] = services[i]->apps->find(app_id) != nullptr; });
         return {seen.begin(), seen.end()};
     }
 
@@ -112,7 +118,6 @@ struct shard_fixture {
     std::vector<std::unique_ptr<core::shard_services>> services;
     std::unique_ptr<core::shard_runtime> runtime;
 };
-
 
 const std::string enc = "404142434445464748494A4B4C4D4E4F";
 const std::string mac = "505152535455565758595A5B5C5D5E5F";
@@ -125,8 +130,10 @@ std::string gp_body(const std::string& extra = "", const std::string& scp = "03"
 }
 
 std::string app_body(const std::string& key = "00112233", const std::string& extra = "") {
-    return R"({"key":")" + key + R"(","descriptionUrl":"https://sp.example/d/","deliveryUrl":"https://sp.example/v",)"
-           R"("callbackPrefixes":["https://sp.example/cb/"])" + extra + "}";
+    return R"({"key":")" + key
+           + R"(","descriptionUrl":"https://sp.example/d/","deliveryUrl":"https://sp.example/v",)"
+             R"("callbackPrefixes":["https://sp.example/cb/"])"
+           + extra + "}";
 }
 
 tr::http_request request(std::string method, std::string target, std::string body = {},
@@ -179,7 +186,8 @@ struct admin_fixture : shard_fixture {
         auto r = send("PUT", target, body);
         BOOST_TEST(r.status == 400, target << " " << body << " -> " << r.status);
         BOOST_TEST(error_code_of(r) == "bad-request");
-        BOOST_TEST(error_message_of(r).find(field) != std::string::npos, error_message_of(r) << " lacks " << field);
+        BOOST_TEST(error_message_of(r).find(field) != std::string::npos, error_message_of(r)
+                                                                             << " lacks " << field);
         for (const auto& secret : {enc, mac, dek, df_aes}) {
             BOOST_TEST(r.body.find(secret) == std::string::npos);
         }
@@ -212,20 +220,23 @@ BOOST_AUTO_TEST_CASE(every_route_answers_405_for_other_methods_and_unknown_paths
         const char* target;
         const char* allow;
     };
-    const row wrong_methods[] = {
-        {"POST", "/admin/v1/apps", "GET"},           {"DELETE", "/admin/v1/apps", "GET"},
-        {"PUT", "/admin/v1/apps/", "GET"},           {"POST", "/admin/v1/apps/sp1", "GET, PUT, DELETE"},
-        {"PATCH", "/admin/v1/apps/sp1", "GET, PUT, DELETE"}, {"POST", "/admin/v1/cards/0E48", "GET, PUT, DELETE"},
-        {"HEAD", "/admin/v1/cards/0E48", "GET, PUT, DELETE"}, {"POST", "/admin/v1/iins/8A2C", "GET, PUT, DELETE"},
-        {"POST", "/healthz", "GET, HEAD"}};
+    const row wrong_methods[] = {{"POST", "/admin/v1/apps", "GET"},
+                                 {"DELETE", "/admin/v1/apps", "GET"},
+                                 {"PUT", "/admin/v1/apps/", "GET"},
+                                 {"POST", "/admin/v1/apps/sp1", "GET, PUT, DELETE"},
+                                 {"PATCH", "/admin/v1/apps/sp1", "GET, PUT, DELETE"},
+                                 {"POST", "/admin/v1/cards/0E48", "GET, PUT, DELETE"},
+                                 {"HEAD", "/admin/v1/cards/0E48", "GET, PUT, DELETE"},
+                                 {"POST", "/admin/v1/iins/8A2C", "GET, PUT, DELETE"},
+                                 {"POST", "/healthz", "GET, HEAD"}};
     for (const auto& r : wrong_methods) {
         auto res = f.send(r.method, r.target);
         BOOST_TEST(res.status == 405, r.method << " " << r.target);
         BOOST_TEST(error_code_of(res) == "method-not-allowed");
         BOOST_TEST(header_of(res, "Allow").value_or("") == r.allow, r.method << " " << r.target);
     }
-    for (const char* target : {"/", "/admin", "/admin/v1", "/admin/v1/nope", "/admin/v1/cards", "/admin/v1/iins/",
-                               "/admin/v1/apps/a/b", "/admin/v2/apps", "/transceive"}) {
+    for (const char* target : {"/", "/admin", "/admin/v1", "/admin/v1/nope", "/admin/v1/cards",
+                               "/admin/v1/iins/", "/admin/v1/apps/a/b", "/admin/v2/apps", "/transceive"}) {
         auto res = f.send("GET", target);
         BOOST_TEST(res.status == 404, target);
         BOOST_TEST(error_code_of(res) == "not-found");
@@ -248,7 +259,8 @@ BOOST_AUTO_TEST_CASE(the_token_guards_everything_but_health) {
     auto none = f.send("GET", "/admin/v1/apps");
     BOOST_TEST(none.status == 401);
     BOOST_TEST(error_code_of(none) == "unauthorized");
-    for (const char* wrong : {"Bearer wrong", "Bearer s3cre", "Bearer s3cret2", "bearer s3cret", "s3cret", "Basic s3cret", ""}) {
+    for (const char* wrong :
+         {"Bearer wrong", "Bearer s3cre", "Bearer s3cret2", "bearer s3cret", "s3cret", "Basic s3cret", ""}) {
         auto r = f.send(with(wrong));
         BOOST_TEST(r.status == 401, wrong);
         BOOST_TEST(r.body.find("s3cret") == std::string::npos);
@@ -286,7 +298,10 @@ BOOST_AUTO_TEST_CASE(apps_put_get_list_delete_reach_every_shard_before_the_answe
     auto got = f.send("GET", "/admin/v1/apps/sp1");
     BOOST_TEST(got.status == 200);
     BOOST_TEST(got.body == put.body);
-    BOOST_REQUIRE_EQUAL(f.send("PUT", "/admin/v1/apps/sp2", tsm::test::app_body("abcdef", R"(,"deliveryMethod":"POST")")).status, 200);
+    BOOST_REQUIRE_EQUAL(f.send("PUT", "/admin/v1/apps/sp2",
+                               tsm::test::app_body("abcdef", R"(,"deliveryMethod":"POST")"))
+                            .status,
+                        200);
     auto list = boost::json::parse(f.send("GET", "/admin/v1/apps").body).as_object();
     BOOST_REQUIRE_EQUAL(list.at("apps").as_array().size(), 2u);
     BOOST_TEST(list.at("apps").as_array()[1].as_object().at("deliveryMethod").as_string() == "POST");
@@ -310,12 +325,15 @@ BOOST_AUTO_TEST_CASE(bad_apps_are_400_naming_the_field_and_store_nothing) {
         {"/admin/v1/apps/x1", tsm::test::app_body("00", R"(,"deliveryMethod":"GET")")},
         {"/admin/v1/apps/x1", tsm::test::app_body("")},
         {"/admin/v1/apps/x%201", tsm::test::app_body()},
-        {"/admin/v1/apps/x1", R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":["ftp://a/"]})"},
-        {"/admin/v1/apps/x1", R"({"key":"00","descriptionUrl":"ftp://a/","deliveryUrl":"http://a/","callbackPrefixes":["http://a/"]})"},
-        {"/admin/v1/apps/x1", R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":[]})"},
+        {"/admin/v1/apps/x1",
+         R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":["ftp://a/"]})"},
+        {"/admin/v1/apps/x1",
+         R"({"key":"00","descriptionUrl":"ftp://a/","deliveryUrl":"http://a/","callbackPrefixes":["http://a/"]})"},
+        {"/admin/v1/apps/x1",
+         R"({"key":"00","descriptionUrl":"http://a/","deliveryUrl":"http://a/","callbackPrefixes":[]})"},
     };
-    const char* fields[] = {"key", "JSON", "object", "deliveryMethod", "key", "appId", "callbackPrefix",
-                            "descriptionUrl", "callbackPrefixes"};
+    const char* fields[] = {"key",   "JSON",           "object",         "deliveryMethod",  "key",
+                            "appId", "callbackPrefix", "descriptionUrl", "callbackPrefixes"};
     for (std::size_t i = 0; i < std::size(bad); ++i) {
         f.expect_refused(bad[i].first, bad[i].second, fields[i]);
     }
@@ -341,7 +359,8 @@ BOOST_AUTO_TEST_CASE(a_failed_write_is_503_and_changes_no_directory) {
 
 BOOST_AUTO_TEST_CASE(card_keys_are_sealed_and_get_never_returns_them) {
     admin_fixture f;
-    auto put = f.send("PUT", "/admin/v1/cards/0e48800471400a", tsm::test::gp_body(R"(,"iin":"8a2c10","securityLevel":"33")"));
+    auto put = f.send("PUT", "/admin/v1/cards/0e48800471400a",
+                      tsm::test::gp_body(R"(,"iin":"8a2c10","securityLevel":"33")"));
     BOOST_REQUIRE_MESSAGE(put.status == 200, put.body);
     BOOST_REQUIRE_EQUAL(f.store.card_keys.count({false, "0E48800471400A"}), 1u);
     const auto& rec = f.store.card_keys[{false, "0E48800471400A"}];
@@ -352,8 +371,9 @@ BOOST_AUTO_TEST_CASE(card_keys_are_sealed_and_get_never_returns_them) {
     auto got = f.send("GET", "/admin/v1/cards/0E48800471400A");
     BOOST_TEST(got.status == 200);
     BOOST_TEST(got.body == put.body);
-    BOOST_TEST(got.body == R"({"cin":"0E48800471400A","iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":1,)"
-                           R"("keyLength":16,"securityLevel":"33"})");
+    BOOST_TEST(got.body
+               == R"({"cin":"0E48800471400A","iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":1,)"
+                  R"("keyLength":16,"securityLevel":"33"})");
     for (const auto& secret : {tsm::test::enc, tsm::test::mac, tsm::test::dek}) {
         BOOST_TEST(got.body.find(secret) == std::string::npos);
     }
@@ -363,14 +383,16 @@ BOOST_AUTO_TEST_CASE(card_keys_are_sealed_and_get_never_returns_them) {
 
     // An IIN master set with GP diversification and a DESFire part.
     auto iin = f.send("PUT", "/admin/v1/iins/8a2c10",
-                      tsm::test::gp_body(R"(,"diversification":"emv","desfire":{"keyType":"AES","key":")" + tsm::test::df_aes
-                                             + R"(","version":3,"diversification":"an10922","systemIdentifier":"4e58"})",
-                                         "02"));
+                      tsm::test::gp_body(
+                          R"(,"diversification":"emv","desfire":{"keyType":"AES","key":")" + tsm::test::df_aes
+                              + R"(","version":3,"diversification":"an10922","systemIdentifier":"4e58"})",
+                          "02"));
     BOOST_REQUIRE_MESSAGE(iin.status == 200, iin.body);
     auto ig = f.send("GET", "/admin/v1/iins/8A2C10");
-    BOOST_TEST(ig.body == R"({"iin":"8A2C10","isd":"A000000151000000","scp":"02","kvn":1,"keyLength":16,)"
-                          R"("securityLevel":"03","diversification":"emv","desfire":{"keyType":"AES","version":3,)"
-                          R"("diversification":"an10922","systemIdentifier":"4E58","hasKey":true}})");
+    BOOST_TEST(ig.body
+               == R"({"iin":"8A2C10","isd":"A000000151000000","scp":"02","kvn":1,"keyLength":16,)"
+                  R"("securityLevel":"03","diversification":"emv","desfire":{"keyType":"AES","version":3,)"
+                  R"("diversification":"an10922","systemIdentifier":"4E58","hasKey":true}})");
     BOOST_TEST(ig.body.find(tsm::test::df_aes) == std::string::npos);
     const auto& m = f.store.card_keys[{true, "8A2C10"}];
     auto df = f.vault.open(m.desfire_sealed_key, core::desfire_key_context(m));
@@ -392,18 +414,23 @@ BOOST_AUTO_TEST_CASE(every_refusal_of_the_key_set_policy_is_400_naming_the_field
         {card, "{}", "desfire object"},
         {card, R"({"iin":"8A2C10"})", "desfire object"},
         {card, R"({"iin":"XY",)" + gp_body().substr(1), "iin"},
-        {card, R"({"isd":"A000","scp":"03","kvn":1,"enc":")" + tsm::test::enc + R"(","mac":")" + tsm::test::mac
-                   + R"(","dek":")" + tsm::test::dek + R"("})", "isd"},
+        {card,
+         R"({"isd":"A000","scp":"03","kvn":1,"enc":")" + tsm::test::enc + R"(","mac":")" + tsm::test::mac
+             + R"(","dek":")" + tsm::test::dek + R"("})",
+         "isd"},
         {card, gp_body("", "04"), "scp"},
-        {card, gp_body("", "02").replace(gp_body("", "02").find(tsm::test::enc), 32, tsm::test::enc.substr(0, 30)),
+        {card,
+         gp_body("", "02").replace(gp_body("", "02").find(tsm::test::enc), 32, tsm::test::enc.substr(0, 30)),
          "same length"},
         {card, gp_body().replace(gp_body().find("\"kvn\":1"), 7, "\"kvn\":300"), "kvn"},
         {card, gp_body().replace(gp_body().find("\"kvn\":1"), 7, "\"kvn\":\"1\""), "kvn"},
         {card, gp_body().replace(gp_body().find(tsm::test::mac), 32, "00"), "same length"},
         {card, gp_body().replace(gp_body().find(tsm::test::mac), 32, "ZZ"), "mac"},
         {card, gp_body().replace(gp_body().find('"' + tsm::test::mac), 34, "7"), "mac must be a string"},
-        {card, R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + std::string(40, 'A') + R"(","mac":")"
-                   + std::string(40, 'B') + R"(","dek":")" + std::string(40, 'C') + R"("})", "SCP03 keys"},
+        {card,
+         R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + std::string(40, 'A') + R"(","mac":")"
+             + std::string(40, 'B') + R"(","dek":")" + std::string(40, 'C') + R"("})",
+         "SCP03 keys"},
         {card, gp_body(R"(,"diversification":"kdf3")"), "master key sets only"},
         {card, gp_body(R"(,"securityLevel":"07")"), "securityLevel"},
         {card, gp_body(R"(,"securityLevel":"33")", "02"), "securityLevel"},
@@ -425,8 +452,10 @@ BOOST_AUTO_TEST_CASE(every_refusal_of_the_key_set_policy_is_400_naming_the_field
         {card, df(aes + R"(,"diversification":"an10922")"), "master key sets only"},
         {iin, df(aes + R"(,"diversification":"kdf3")"), "none or an10922"},
         {iin, df(R"("keyType":"DES","key":"0011223344556677","diversification":"an10922")"), "not DES"},
-        {iin, df(aes + R"(,"diversification":"an10922","systemIdentifier":")" + std::string(44, 'A') + "\""), "at most 21 bytes"},
-        {iin, df(aes + R"(,"diversification":"an10922","systemIdentifier":"4E5")"), "systemIdentifier must be hex"},
+        {iin, df(aes + R"(,"diversification":"an10922","systemIdentifier":")" + std::string(44, 'A') + "\""),
+         "at most 21 bytes"},
+        {iin, df(aes + R"(,"diversification":"an10922","systemIdentifier":"4E5")"),
+         "systemIdentifier must be hex"},
         {iin, df(aes + R"(,"systemIdentifier":"4E58")"), "an10922 diversification only"},
         {card, R"({"scp":"03","desfire":{)" + aes + "}}", "isd"},
     };
@@ -444,8 +473,11 @@ BOOST_AUTO_TEST_CASE(every_refusal_of_the_key_set_policy_is_400_naming_the_field
 
 BOOST_AUTO_TEST_CASE(app_body_decodes_every_member) {
     core::app_definition a;
-    BOOST_TEST(tr::admin::decode_app_body(R"({"key":"00112233","descriptionUrl":"https://sp/d","deliveryUrl":"https://sp/v",
-        "deliveryMethod":"POST","callbackPrefixes":["https://sp/cb/","https://sp2/"]})", a).has_value());
+    BOOST_TEST(tr::admin::decode_app_body(
+                   R"({"key":"00112233","descriptionUrl":"https://sp/d","deliveryUrl":"https://sp/v",
+        "deliveryMethod":"POST","callbackPrefixes":["https://sp/cb/","https://sp2/"]})",
+                   a)
+                   .has_value());
     BOOST_TEST(a.key == std::string("\x00\x11\x22\x33", 4));
     BOOST_TEST(a.description_url == "https://sp/d");
     BOOST_TEST(a.delivery_url == "https://sp/v");
@@ -468,7 +500,8 @@ BOOST_AUTO_TEST_CASE(app_body_rejects_wrong_types_naming_the_field) {
         auto st = tr::admin::decode_app_body(json, a);
         BOOST_REQUIRE(!st.has_value());
         BOOST_TEST((st.error().code == core::api_errc::bad_request));
-        BOOST_TEST(st.error().message.find(field) != std::string::npos, st.error().message << " lacks " << field);
+        BOOST_TEST(st.error().message.find(field) != std::string::npos,
+                   st.error().message << " lacks " << field);
     }
     core::app_definition a;
     BOOST_TEST(!tr::admin::decode_app_body(R"({"key":"00"} {})", a).has_value());
@@ -477,12 +510,13 @@ BOOST_AUTO_TEST_CASE(app_body_rejects_wrong_types_naming_the_field) {
 
 BOOST_AUTO_TEST_CASE(card_keys_body_decodes_keys_in_place_and_ignores_unknown_members) {
     core::card_keys_input in;
-    BOOST_REQUIRE(tr::admin::decode_card_keys_body(
-                      R"({"iin":"8A2C","isd":"A000000151","scp":"02","kvn":7,"enc":"0011","mac":"2233","dek":"4455",)"
-                      R"("securityLevel":"01","diversification":"emv","other":[1,2],)"
-                      R"("desfire":{"keyType":"DES","key":"0102030405060708","version":4,"diversification":"none","systemIdentifier":"AB"}})",
-                      in)
-                      .has_value());
+    BOOST_REQUIRE(
+        tr::admin::decode_card_keys_body(
+            R"({"iin":"8A2C","isd":"A000000151","scp":"02","kvn":7,"enc":"0011","mac":"2233","dek":"4455",)"
+            R"("securityLevel":"01","diversification":"emv","other":[1,2],)"
+            R"("desfire":{"keyType":"DES","key":"0102030405060708","version":4,"diversification":"none","systemIdentifier":"AB"}})",
+            in)
+            .has_value());
     BOOST_TEST(in.iin == "8A2C");
     BOOST_TEST(in.isd == "A000000151");
     BOOST_TEST(in.scp == "02");

@@ -50,7 +50,8 @@ core::api_result<core::card_keys_record> build(bool master, const std::string& i
 }
 
 /// A record as PUT builds it; fails the test on a validation error.
-core::card_keys_record built(bool master, const std::string& id, const std::string& body, const core::key_vault& vault) {
+core::card_keys_record built(bool master, const std::string& id, const std::string& body,
+                             const core::key_vault& vault) {
     auto rec = build(master, id, body, vault);
     BOOST_REQUIRE_MESSAGE(rec.has_value(), (rec.has_value() ? std::string() : rec.error().message));
     return *rec;
@@ -104,7 +105,9 @@ BOOST_AUTO_TEST_CASE(a_card_record_gives_its_key_as_stored) {
         {"2K3DES", "00112233445566778899AABBCCDDEEFF"},
         {"3K3DES", "00112233445566778899AABBCCDDEEFF0102030405060708"}};
     for (const auto& [type, hex] : types) {
-        auto r = built(false, "04A1B2C3D4E5F6", std::string(R"({"desfire":{"keyType":")") + type + R"(","key":")" + hex + R"("}})", vault);
+        auto r =
+            built(false, "04A1B2C3D4E5F6",
+                  std::string(R"({"desfire":{"keyType":")") + type + R"(","key":")" + hex + R"("}})", vault);
         auto kk = core::open_desfire_key(r, vault, "04A1B2C3D4E5F6");
         BOOST_REQUIRE(kk);
         BOOST_TEST(desfire::key_type_name(kk->type) == type);
@@ -117,12 +120,13 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
     core::key_vault vault(kek('k'));
     const std::string enc = "3C9A1F0E8D7B6A5948372615F4E3D2C1";
     auto gp_only = built(false, "0E48800471400A",
-                         R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + enc
-                             + R"(","dek":")" + enc + R"("})",
+                         R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")"
+                             + enc + R"(","dek":")" + enc + R"("})",
                          vault);
     BOOST_TEST(!core::open_desfire_key(gp_only, vault, "0E48800471400A"));
 
-    auto rec = built(false, "0E48800471400A", R"({"desfire":{"keyType":"AES","key":")" + aes_key + R"("}})", vault);
+    auto rec =
+        built(false, "0E48800471400A", R"({"desfire":{"keyType":"AES","key":")" + aes_key + R"("}})", vault);
     core::key_vault other(kek('o'));
     BOOST_TEST(!core::open_desfire_key(rec, other, "0E48800471400A"));
 
@@ -139,10 +143,11 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
     BOOST_TEST(!core::open_desfire_key(wrong_type, vault, "0E48800471400A"));
 
     // The GP keys and the DESFire key are sealed under different associated data.
-    auto both = built(false, "0E48800471400A",
-                      R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + enc
-                          + R"(","dek":")" + enc + R"(","desfire":{"keyType":"AES","key":")" + aes_key + R"("}})",
-                      vault);
+    auto both =
+        built(false, "0E48800471400A",
+              R"({"isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + enc
+                  + R"(","dek":")" + enc + R"(","desfire":{"keyType":"AES","key":")" + aes_key + R"("}})",
+              vault);
     BOOST_TEST(!vault.open(both.desfire_sealed_key, "c/0E48800471400A"));
     BOOST_TEST(vault.open(both.desfire_sealed_key, "c/0E48800471400A/desfire").has_value());
     BOOST_TEST(core::open_desfire_key(both, vault, "0E48800471400A").has_value());
@@ -151,9 +156,11 @@ BOOST_AUTO_TEST_CASE(nothing_opens_without_a_desfire_part_or_with_the_wrong_kek_
 BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
     const auto v = an10922_aes_vector();
     // The primitive against the published vector: M = UID || AID 3042F5 || "NXP Abu".
-    const core::bytes vector_m = unhex(s(v.at("uid"))) + unhex(s(v.at("aid"))) + std::string(s(v.at("system_identifier_ascii")));
+    const core::bytes vector_m =
+        unhex(s(v.at("uid"))) + unhex(s(v.at("aid"))) + std::string(s(v.at("system_identifier_ascii")));
     BOOST_TEST(core::to_hex("\x01" + vector_m) == s(v.at("cmac_input")));
-    auto from_vector = desfire::diversify_an10922(desfire::key_type::aes, key_of(s(v.at("master_key"))), vector_m);
+    auto from_vector =
+        desfire::diversify_an10922(desfire::key_type::aes, key_of(s(v.at("master_key"))), vector_m);
     BOOST_REQUIRE(from_vector);
     BOOST_TEST(core::to_hex(from_vector->view()) == s(v.at("derived_key")));
 
@@ -161,10 +168,11 @@ BOOST_AUTO_TEST_CASE(an_iin_master_set_diversifies_with_an10922) {
     // identifier, but the PICC AID 000000 in M (the vector's AID is an application's).
     core::key_vault vault(kek('k'));
     const std::string sid_hex = core::to_hex(s(v.at("system_identifier_ascii")));
-    auto rec = built(true, "8a2c10",
-                     R"({"desfire":{"keyType":"AES","key":")" + s(v.at("master_key"))
-                         + R"(","version":2,"diversification":"an10922","systemIdentifier":")" + sid_hex + R"("}})",
-                     vault);
+    auto rec =
+        built(true, "8a2c10",
+              R"({"desfire":{"keyType":"AES","key":")" + s(v.at("master_key"))
+                  + R"(","version":2,"diversification":"an10922","systemIdentifier":")" + sid_hex + R"("}})",
+              vault);
     BOOST_TEST(rec.desfire_diversification == "an10922");
     BOOST_TEST(rec.desfire_system_identifier == "NXP Abu");
     const std::string cin = s(v.at("uid"));
@@ -199,8 +207,9 @@ BOOST_AUTO_TEST_CASE(an10922_3des_keys_and_the_length_limits) {
                      vault);
     auto a = core::open_desfire_key(aes, vault, "04782E21801D80");
     BOOST_REQUIRE(a);
-    auto a_expected = desfire::diversify_an10922(desfire::key_type::aes, key_of(master),
-                                                 unhex("04782E21801D80") + std::string(3, '\0') + unhex(sid21));
+    auto a_expected =
+        desfire::diversify_an10922(desfire::key_type::aes, key_of(master),
+                                   unhex("04782E21801D80") + std::string(3, '\0') + unhex(sid21));
     BOOST_REQUIRE(a_expected);
     BOOST_TEST(core::to_hex(a->value.view()) == core::to_hex(a_expected->view()));
     // An 8-byte CIN makes M 32 bytes: refused when the key is opened (the CIN is known only then).
@@ -220,13 +229,17 @@ BOOST_AUTO_TEST_CASE(an10922_3des_keys_and_the_length_limits) {
     BOOST_REQUIRE(expected);
     BOOST_TEST(core::to_hex(k->value.view()) == core::to_hex(expected->view()));
     BOOST_TEST(!core::open_desfire_key(rec, vault, "04782E21801D80AA"));
-    BOOST_TEST(build_error(true, R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708"
-                                     + R"(","diversification":"an10922","systemIdentifier":"4E585020416275"}})",
+    BOOST_TEST(build_error(true,
+                           R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708"
+                               + R"(","diversification":"an10922","systemIdentifier":"4E585020416275"}})",
                            vault)
-                   .find("at most 5 bytes for 3K3DES") != std::string::npos);
+                   .find("at most 5 bytes for 3K3DES")
+               != std::string::npos);
 
     // "none": every card of the IIN gets the master key as stored.
-    auto plain = built(true, "8A2C10", R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708" + R"("}})", vault);
+    auto plain =
+        built(true, "8A2C10",
+              R"({"desfire":{"keyType":"3K3DES","key":")" + master + "0102030405060708" + R"("}})", vault);
     BOOST_TEST(plain.desfire_diversification == "none");
     auto p = core::open_desfire_key(plain, vault, "04782E21801D80AABBCC");
     BOOST_REQUIRE(p);
@@ -241,19 +254,30 @@ BOOST_AUTO_TEST_CASE(build_refuses_what_could_never_open) {
     core::key_vault vault(kek('k'));
     auto df = [](const std::string& inner) { return R"({"desfire":{)" + inner + "}}"; };
     BOOST_TEST(build_error(false, "{}", vault).find("desfire object") != std::string::npos);
-    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":"0011")"), vault).find("16 bytes for AES") != std::string::npos);
-    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":"00\u0031")"), vault).find("plain string") != std::string::npos);
-    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":1234)"), vault).find("must be a string") != std::string::npos);
-    BOOST_TEST(build_error(true, df(R"("keyType":"DES","key":"0011223344556677","diversification":"an10922")"), vault)
-                   .find("not DES") != std::string::npos);
-    BOOST_TEST(build_error(true, df(R"("keyType":"AES","key":")" + aes_key + R"(","diversification":"an10922","systemIdentifier":")"
-                                    + std::string(44, 'A') + "\""),
+    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":"0011")"), vault).find("16 bytes for AES")
+               != std::string::npos);
+    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":"00\u0031")"), vault).find("plain string")
+               != std::string::npos);
+    BOOST_TEST(build_error(false, df(R"("keyType":"AES","key":1234)"), vault).find("must be a string")
+               != std::string::npos);
+    BOOST_TEST(build_error(true,
+                           df(R"("keyType":"DES","key":"0011223344556677","diversification":"an10922")"),
                            vault)
-                   .find("at most 21 bytes") != std::string::npos);
+                   .find("not DES")
+               != std::string::npos);
+    BOOST_TEST(build_error(true,
+                           df(R"("keyType":"AES","key":")" + aes_key
+                              + R"(","diversification":"an10922","systemIdentifier":")" + std::string(44, 'A')
+                              + "\""),
+                           vault)
+                   .find("at most 21 bytes")
+               != std::string::npos);
     // GET never shows the key.
     auto rec = built(true, "8A2C10", df(R"("keyType":"AES","key":")" + aes_key + R"(","version":5)"), vault);
     const std::string json = transport::admin::card_keys_json(rec);
-    BOOST_TEST(json == R"({"iin":"8A2C10","desfire":{"keyType":"AES","version":5,"diversification":"none","systemIdentifier":"","hasKey":true}})");
+    BOOST_TEST(
+        json
+        == R"({"iin":"8A2C10","desfire":{"keyType":"AES","version":5,"diversification":"none","systemIdentifier":"","hasKey":true}})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -101,7 +101,8 @@ BOOST_AUTO_TEST_CASE(metrics_show_the_probe_store_and_connection_counters) {
     store.batch_size_le[0] = 6;
     store.batch_size_le[2] = 2;
     std::size_t ws = 4;
-    tr::health_api h({.probe = &probe, .store = &store, .ws_connections = [&ws] { return ws; }, .http_connections = {}});
+    tr::health_api h(
+        {.probe = &probe, .store = &store, .ws_connections = [&ws] { return ws; }, .http_connections = {}});
     h.set_http_connections([] { return std::size_t{12}; });
 
     auto s = serve(h, "GET", "/metrics");
@@ -109,7 +110,8 @@ BOOST_AUTO_TEST_CASE(metrics_show_the_probe_store_and_connection_counters) {
     BOOST_TEST(s.response->status == 200);
     BOOST_TEST(s.response->content_type == "text/plain; version=0.0.4");
     const std::string& m = s.response->body;
-    BOOST_TEST(m.find("# HELP tsm_sessions Service delivery sessions by state\n# TYPE tsm_sessions gauge\n") != std::string::npos);
+    BOOST_TEST(m.find("# HELP tsm_sessions Service delivery sessions by state\n# TYPE tsm_sessions gauge\n")
+               != std::string::npos);
     BOOST_TEST(sample(m, R"(tsm_sessions{state="active"})").value_or("?") == "3");
     BOOST_TEST(sample(m, R"(tsm_sessions{state="delivering"})").value_or("?") == "0");
     BOOST_TEST(sample(m, R"(tsm_sessions_ended_total{outcome="completed"})").value_or("?") == "7");
@@ -131,7 +133,8 @@ BOOST_AUTO_TEST_CASE(metrics_show_the_probe_store_and_connection_counters) {
     BOOST_TEST(sample(m, "tsm_store_batch_size_count").value_or("?") == "8");
     // Values are read at each scrape.
     ws = 1;
-    BOOST_TEST(sample(serve(h, "GET", "/metrics").response->body, "tsm_websocket_connections").value_or("?") == "1");
+    BOOST_TEST(sample(serve(h, "GET", "/metrics").response->body, "tsm_websocket_connections").value_or("?")
+               == "1");
 }
 
 BOOST_AUTO_TEST_CASE(metrics_without_a_store_or_counters_leave_them_out) {

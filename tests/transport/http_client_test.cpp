@@ -183,7 +183,8 @@ private:
 class raw_server {
 public:
     raw_server(std::string head, std::size_t filler_bytes, char filler, bool close_after)
-        : head_(std::move(head)), filler_bytes_(filler_bytes), piece_(64 * 1024, filler), close_after_(close_after) {
+        : head_(std::move(head)), filler_bytes_(filler_bytes), piece_(64 * 1024, filler),
+          close_after_(close_after) {
         acceptor_.open(tcp::v4());
         acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
         acceptor_.listen();
@@ -226,7 +227,8 @@ private:
 
     static net::awaitable<void> session(raw_server* self, tcp::socket socket) {
         std::string request;
-        auto [rec, rn] = co_await net::async_read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", use_tuple);
+        auto [rec, rn] =
+            co_await net::async_read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", use_tuple);
         (void)rn;
         if (rec) {
             co_return;
@@ -236,7 +238,8 @@ private:
         std::size_t left = hec ? 0 : self->filler_bytes_;
         while (left > 0) {
             const std::size_t n = std::min(left, self->piece_.size());
-            auto [wec, wn] = co_await net::async_write(socket, net::buffer(self->piece_.data(), n), use_tuple);
+            auto [wec, wn] =
+                co_await net::async_write(socket, net::buffer(self->piece_.data(), n), use_tuple);
             self->written_ += wn;
             if (wec) {
                 self->client_gone_ = true;
@@ -308,8 +311,8 @@ bool wait_until(Pred pred, std::chrono::milliseconds limit = 2000ms) {
 /// The handshake failed because the peer's certificate did not verify (untrusted or wrong
 /// name), not for a transport reason.
 bool is_certificate_verify_failure(const std::error_code& ec) {
-    return std::string_view(ec.category().name()) == "asio.ssl" &&
-           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+    return std::string_view(ec.category().name()) == "asio.ssl"
+           && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
 /// Server-side TLS context with a fresh self-signed certificate; the PEM goes to a temp file
@@ -366,10 +369,10 @@ BOOST_AUTO_TEST_CASE(parse_http_url_accepts_http_and_https) {
 
 BOOST_AUTO_TEST_CASE(parse_http_url_rejects_everything_else) {
     parsed_url u;
-    for (const char* bad : {"", "example.com/x", "/relative", "ftp://example.com/", "ws://example.com/",
-                            "http://", "http:///x", "http:x", "http://h:/", "http://h:0/", "http://h:65536/",
-                            "http://h:99999/", "http://h:8o/", "http://[v1.x]/", "http://ho st/", "http://%41b/",
-                            "http://h/a b", "http://h\r\n/x"}) {
+    for (const char* bad :
+         {"", "example.com/x", "/relative", "ftp://example.com/", "ws://example.com/", "http://", "http:///x",
+          "http:x", "http://h:/", "http://h:0/", "http://h:65536/", "http://h:99999/", "http://h:8o/",
+          "http://[v1.x]/", "http://ho st/", "http://%41b/", "http://h/a b", "http://h\r\n/x"}) {
         BOOST_TEST_CONTEXT("url " << bad) {
             BOOST_CHECK(!parse_http_url(bad, u));
         }
@@ -588,8 +591,8 @@ BOOST_AUTO_TEST_CASE(endless_chunk_extension_in_a_response_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(endless_trailer_section_in_a_response_is_an_error) {
     constexpr std::size_t hostile = 32u << 20;
-    raw_server server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: ", hostile, 't',
-                      false);
+    raw_server server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: ", hostile,
+                      't', false);
     net::io_context ioc{1};
     http_client client(ioc, {});
     auto req = get(server.url("/desc"));
@@ -618,7 +621,8 @@ BOOST_AUTO_TEST_CASE(sane_chunk_extension_and_trailer_in_a_response_are_read) {
 BOOST_AUTO_TEST_CASE(response_without_final_chunked_is_read_until_close_and_not_pooled) {
     for (const std::string te : {"identity", "gzip", "chunked, identity"}) {
         BOOST_TEST_CONTEXT("Transfer-Encoding: " << te) {
-            raw_server server("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + te + "\r\n\r\n{\"a\":1}", 0, 'x', true);
+            raw_server server("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + te + "\r\n\r\n{\"a\":1}", 0, 'x',
+                              true);
             net::io_context ioc{1};
             http_client client(ioc, {});
             const auto res = run_one(ioc, client, get(server.url("/desc")));

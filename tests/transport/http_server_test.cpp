@@ -128,8 +128,8 @@ bool server_closed(beast::tcp_stream& s) {
 /// What a raw TCP peer saw: every byte the server sent, and whether it then closed.
 struct raw_outcome {
     std::string received;
-    bool closed = false;       ///< end of stream or reset seen after the bytes above
-    std::size_t sent = 0;      ///< bytes of `head` + filler written before the writes stopped
+    bool closed = false;  ///< end of stream or reset seen after the bytes above
+    std::size_t sent = 0; ///< bytes of `head` + filler written before the writes stopped
 };
 
 /// Sends `head` and then `filler_bytes` of `filler` in 64 KiB writes on a fresh connection,
@@ -152,15 +152,16 @@ raw_outcome raw_exchange(const tcp::endpoint& ep, const std::string& head, std::
             return;
         }
         const std::size_t n = std::min(filler_left, piece.size());
-        net::async_write(sock, net::buffer(piece.data(), n), [&, n](boost::system::error_code ec, std::size_t) {
-            if (ec) {
-                writes_done = true; // the server closed: stop sending
-                return;
-            }
-            out.sent += n;
-            filler_left -= n;
-            write_next();
-        });
+        net::async_write(sock, net::buffer(piece.data(), n),
+                         [&, n](boost::system::error_code ec, std::size_t) {
+                             if (ec) {
+                                 writes_done = true; // the server closed: stop sending
+                                 return;
+                             }
+                             out.sent += n;
+                             filler_left -= n;
+                             write_next();
+                         });
     };
     net::async_write(sock, net::buffer(head), [&](boost::system::error_code ec, std::size_t) {
         if (ec) {
@@ -200,7 +201,7 @@ void echo(http_request req, http_responder respond) {
     res.status = 201;
     res.content_type = "text/plain";
     res.body = req.method + " " + req.target + " " + req.body + " "
-        + std::string(req.header("x-test").value_or("-")) + " " + std::to_string(req.shard);
+               + std::string(req.header("x-test").value_or("-")) + " " + std::to_string(req.shard);
     res.headers.emplace_back("X-Reply", "yes");
     respond(std::move(res));
 }
@@ -261,7 +262,12 @@ BOOST_AUTO_TEST_CASE(oversize_body_gets_413_json_and_close) {
     http_server_options opts;
     opts.max_body_bytes = 1024;
     bool called = false;
-    http_env env([&](http_request, http_responder r) { called = true; r({}); }, opts);
+    http_env env(
+        [&](http_request, http_responder r) {
+            called = true;
+            r({});
+        },
+        opts);
     auto s = env.connect();
     http::request<http::string_body> req{http::verb::post, "/big", 11};
     req.set(http::field::host, "localhost");
@@ -304,9 +310,13 @@ BOOST_AUTO_TEST_CASE(oversize_header_gets_431) {
 // it, wait for more, and close without an answer when the peer half-closes.
 BOOST_AUTO_TEST_CASE(endless_chunk_extension_gets_400_and_close) {
     std::atomic<bool> called{false};
-    http_env env([&](http_request, http_responder r) { called = true; r({}); });
-    const auto out = raw_exchange(
-        env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;", 6 << 20, 'e');
+    http_env env([&](http_request, http_responder r) {
+        called = true;
+        r({});
+    });
+    const auto out =
+        raw_exchange(env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;",
+                     6 << 20, 'e');
     BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
     BOOST_TEST(out.received.find("\"bad-request\"") != std::string::npos);
     BOOST_TEST(count_responses(out.received) == 1u);
@@ -316,7 +326,10 @@ BOOST_AUTO_TEST_CASE(endless_chunk_extension_gets_400_and_close) {
 
 BOOST_AUTO_TEST_CASE(endless_trailer_section_gets_400_and_close) {
     std::atomic<bool> called{false};
-    http_env env([&](http_request, http_responder r) { called = true; r({}); });
+    http_env env([&](http_request, http_responder r) {
+        called = true;
+        r({});
+    });
     const auto out = raw_exchange(env.endpoint(),
                                   "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                                   "2\r\n{}\r\n0\r\nX-T: ",
@@ -329,10 +342,10 @@ BOOST_AUTO_TEST_CASE(endless_trailer_section_gets_400_and_close) {
 
 BOOST_AUTO_TEST_CASE(sane_chunk_extension_and_trailer_are_accepted) {
     http_env env(echo);
-    const auto out = raw_exchange(env.endpoint(),
-                                  "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                                  "Connection: close\r\n\r\n"
-                                  "3;name=value\r\nabc\r\n0\r\nX-Checksum: 1234\r\n\r\n");
+    const auto out =
+        raw_exchange(env.endpoint(), "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                     "Connection: close\r\n\r\n"
+                                     "3;name=value\r\nabc\r\n0\r\nX-Checksum: 1234\r\n\r\n");
     BOOST_TEST(out.received.rfind("HTTP/1.1 201 ", 0) == 0u, out.received.substr(0, 200));
     BOOST_TEST(out.received.find("POST /c abc ") != std::string::npos);
     BOOST_TEST(out.closed);
@@ -350,9 +363,11 @@ BOOST_AUTO_TEST_CASE(transfer_encoding_not_ending_in_chunked_gets_400_and_close)
     for (const std::string te : {"identity", "gzip", "chunked, identity", "chunked, gzip"}) {
         BOOST_TEST_CONTEXT("Transfer-Encoding: " << te) {
             const auto out = raw_exchange(env.endpoint(), "POST /healthz HTTP/1.1\r\nHost: x\r\n"
-                                                          "Transfer-Encoding: " + te + "\r\n\r\n"
-                                                          "GET /smuggled HTTP/1.1\r\nHost: x\r\n"
-                                                          "Connection: close\r\n\r\n");
+                                                          "Transfer-Encoding: "
+                                                              + te
+                                                              + "\r\n\r\n"
+                                                                "GET /smuggled HTTP/1.1\r\nHost: x\r\n"
+                                                                "Connection: close\r\n\r\n");
             BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
             BOOST_TEST(count_responses(out.received) == 1u);
             BOOST_TEST(out.received.find("smuggled") == std::string::npos);
@@ -360,8 +375,9 @@ BOOST_AUTO_TEST_CASE(transfer_encoding_not_ending_in_chunked_gets_400_and_close)
         }
     }
     // Also with a Content-Length after the Transfer-Encoding (Beast takes that as the length).
-    const auto out = raw_exchange(env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
-                                                  "Content-Length: 2\r\n\r\n{}");
+    const auto out =
+        raw_exchange(env.endpoint(), "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                                     "Content-Length: 2\r\n\r\n{}");
     BOOST_TEST(out.received.rfind("HTTP/1.1 400 ", 0) == 0u, out.received.substr(0, 200));
     BOOST_TEST(out.closed);
     BOOST_TEST(calls == 0);
@@ -369,8 +385,9 @@ BOOST_AUTO_TEST_CASE(transfer_encoding_not_ending_in_chunked_gets_400_and_close)
 
 BOOST_AUTO_TEST_CASE(transfer_encoding_ending_in_chunked_is_read_as_chunked) {
     http_env env(echo);
-    const auto out = raw_exchange(env.endpoint(), "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                                                  "Connection: close\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    const auto out =
+        raw_exchange(env.endpoint(), "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                     "Connection: close\r\n\r\n2\r\nok\r\n0\r\n\r\n");
     BOOST_TEST(out.received.rfind("HTTP/1.1 201 ", 0) == 0u, out.received.substr(0, 200));
     BOOST_TEST(out.received.find("POST /t ok ") != std::string::npos);
     BOOST_TEST(count_responses(out.received) == 1u);
@@ -476,7 +493,8 @@ BOOST_AUTO_TEST_CASE(stop_accepting_refuses_new_closes_idle_and_finishes_in_flig
     slow.prepare_payload();
     http::write(*busy, slow);
 
-    const bool in_flight = handling.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    const bool in_flight =
+        handling.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
     BOOST_TEST(in_flight);
     env.server().stop_accepting();
 

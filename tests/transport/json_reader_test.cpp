@@ -71,19 +71,27 @@ BOOST_AUTO_TEST_CASE(read_object_stops_at_the_first_member_error) {
 
 BOOST_AUTO_TEST_CASE(read_string_and_read_bool_name_the_field) {
     std::string s;
-    BOOST_TEST(static_cast<bool>(read_member(R"({"name":"v\"q"})", "name", [&](json::value& v) { return json::read_string(v, "name", s); })));
+    BOOST_TEST(static_cast<bool>(read_member(R"({"name":"v\"q"})", "name", [&](json::value& v) {
+        return json::read_string(v, "name", s);
+    })));
     BOOST_TEST(s == "v\"q");
-    check_names(read_member(R"({"name":1})", "name", [&](json::value& v) { return json::read_string(v, "name", s); }), "name");
+    check_names(read_member(R"({"name":1})", "name",
+                            [&](json::value& v) { return json::read_string(v, "name", s); }),
+                "name");
     bool b = false;
-    BOOST_TEST(static_cast<bool>(read_member(R"({"ok":true})", "ok", [&](json::value& v) { return json::read_bool(v, "ok", b); })));
+    BOOST_TEST(static_cast<bool>(
+        read_member(R"({"ok":true})", "ok", [&](json::value& v) { return json::read_bool(v, "ok", b); })));
     BOOST_TEST(b);
-    check_names(read_member(R"({"ok":"true"})", "ok", [&](json::value& v) { return json::read_bool(v, "ok", b); }), "ok");
+    check_names(read_member(R"({"ok":"true"})", "ok",
+                            [&](json::value& v) { return json::read_bool(v, "ok", b); }),
+                "ok");
 }
 
 BOOST_AUTO_TEST_CASE(read_int_enforces_its_range) {
     std::int64_t n = 0;
     auto read = [&](std::string body) {
-        return read_member(body, "count", [&](json::value& v) { return json::read_int(v, "count", 1, 14, n); });
+        return read_member(body, "count",
+                           [&](json::value& v) { return json::read_int(v, "count", 1, 14, n); });
     };
     BOOST_TEST(static_cast<bool>(read(R"({"count":14})")));
     BOOST_TEST(n == 14);
@@ -92,18 +100,28 @@ BOOST_AUTO_TEST_CASE(read_int_enforces_its_range) {
     check_names(read(R"({"count":"2"})"), "count");
     check_names(read(R"({"count":1.5})"), "count");
     std::uint64_t u = 0;
-    BOOST_TEST(static_cast<bool>(read_member(R"({"batch":7})", "batch", [&](json::value& v) { return json::read_uint(v, "batch", u); })));
+    BOOST_TEST(static_cast<bool>(read_member(R"({"batch":7})", "batch", [&](json::value& v) {
+        return json::read_uint(v, "batch", u);
+    })));
     BOOST_TEST(u == 7u);
-    check_names(read_member(R"({"batch":-1})", "batch", [&](json::value& v) { return json::read_uint(v, "batch", u); }), "batch");
+    check_names(read_member(R"({"batch":-1})", "batch",
+                            [&](json::value& v) { return json::read_uint(v, "batch", u); }),
+                "batch");
 }
 
 BOOST_AUTO_TEST_CASE(read_string_list_refuses_other_items) {
     std::vector<std::string> out;
-    BOOST_TEST(static_cast<bool>(read_member(R"({"l":["a","b"]})", "l", [&](json::value& v) { return json::read_string_list(v, "l", out); })));
+    BOOST_TEST(static_cast<bool>(read_member(R"({"l":["a","b"]})", "l", [&](json::value& v) {
+        return json::read_string_list(v, "l", out);
+    })));
     BOOST_TEST(out == (std::vector<std::string>{"a", "b"}));
     std::vector<std::string> bad;
-    check_names(read_member(R"({"l":["a",1]})", "l", [&](json::value& v) { return json::read_string_list(v, "prefixes", bad); }), "prefixes");
-    check_names(read_member(R"({"l":"a"})", "l", [&](json::value& v) { return json::read_string_list(v, "prefixes", bad); }), "prefixes");
+    check_names(read_member(R"({"l":["a",1]})", "l",
+                            [&](json::value& v) { return json::read_string_list(v, "prefixes", bad); }),
+                "prefixes");
+    check_names(read_member(R"({"l":"a"})", "l",
+                            [&](json::value& v) { return json::read_string_list(v, "prefixes", bad); }),
+                "prefixes");
 }
 
 BOOST_AUTO_TEST_CASE(read_hex_list_decodes_and_bounds_its_entries) {
@@ -111,13 +129,15 @@ BOOST_AUTO_TEST_CASE(read_hex_list_decodes_and_bounds_its_entries) {
     lim.max_items = 2;
     lim.max_bytes = 3;
     auto read = [&](std::string body, std::vector<tsm::core::bytes>& out) {
-        return read_member(body, "c", [&](json::value& v) { return json::read_hex_list(v, "cmds", lim, out); });
+        return read_member(body, "c",
+                           [&](json::value& v) { return json::read_hex_list(v, "cmds", lim, out); });
     };
     std::vector<tsm::core::bytes> ok;
     BOOST_TEST(static_cast<bool>(read(R"({"c":["00a4","FFEE01"]})", ok)));
     BOOST_TEST(ok == (std::vector<tsm::core::bytes>{"\x00\xa4"s, "\xff\xee\x01"s}));
-    for (auto body : {R"({"c":["00","00","00"]})", R"({"c":["00112233"]})", R"({"c":["0"]})", R"({"c":["ZZ"]})",
-                      R"({"c":[""]})", R"({"c":[1]})", R"({"c":"00"})", R"({"c":["\u0030\u0030"]})"}) {
+    for (auto body :
+         {R"({"c":["00","00","00"]})", R"({"c":["00112233"]})", R"({"c":["0"]})", R"({"c":["ZZ"]})",
+          R"({"c":[""]})", R"({"c":[1]})", R"({"c":"00"})", R"({"c":["\u0030\u0030"]})"}) {
         std::vector<tsm::core::bytes> out;
         check_names(read(body, out), "cmds");
     }
@@ -130,7 +150,9 @@ BOOST_AUTO_TEST_CASE(read_hex_list_decodes_and_bounds_its_entries) {
 BOOST_AUTO_TEST_CASE(read_hex_decodes_within_bounds) {
     tsm::core::bytes out;
     auto read = [&](std::string body, std::size_t max, bool allow_empty) {
-        return read_member(body, "h", [&](json::value& v) { return json::read_hex(v, "hexfield", max, allow_empty, out); });
+        return read_member(body, "h", [&](json::value& v) {
+            return json::read_hex(v, "hexfield", max, allow_empty, out);
+        });
     };
     BOOST_TEST(static_cast<bool>(read(R"({"h":"0aFF"})", 2, false)));
     BOOST_TEST(out == "\x0a\xff"s);
@@ -154,18 +176,27 @@ BOOST_AUTO_TEST_CASE(read_members_walks_a_nested_object) {
     BOOST_TEST(inner == "v");
     check_names(read_member(R"({"o":[1]})", "o",
                             [&](json::value& v) {
-                                return json::read_members(v, "o", [](std::string_view, json::value&) -> api_status { return {}; });
+                                return json::read_members(v, "o",
+                                                          [](std::string_view, json::value&) -> api_status {
+                                                              return {};
+                                                          });
                             }),
                 "o");
 }
 
 BOOST_AUTO_TEST_CASE(read_raw_object_keeps_valid_objects_verbatim) {
     std::string raw;
-    BOOST_TEST(static_cast<bool>(read_member(R"({"f":{"a":[1,{"b":null}]}})", "f", [&](json::value& v) { return json::read_raw_object(v, "f", raw); })));
+    BOOST_TEST(static_cast<bool>(read_member(R"({"f":{"a":[1,{"b":null}]}})", "f", [&](json::value& v) {
+        return json::read_raw_object(v, "f", raw);
+    })));
     BOOST_TEST(raw == R"({"a":[1,{"b":null}]})");
-    check_names(read_member(R"({"f":"x"})", "f", [&](json::value& v) { return json::read_raw_object(v, "fields", raw); }), "fields");
+    check_names(read_member(R"({"f":"x"})", "f",
+                            [&](json::value& v) { return json::read_raw_object(v, "fields", raw); }),
+                "fields");
     // Nested values on-demand would skip unchecked are validated too.
-    check_names(read_member(R"({"f":{"a":tru}})", "f", [&](json::value& v) { return json::read_raw_object(v, "fields", raw); }), "fields");
+    check_names(read_member(R"({"f":{"a":tru}})", "f",
+                            [&](json::value& v) { return json::read_raw_object(v, "fields", raw); }),
+                "fields");
 }
 
 BOOST_AUTO_TEST_CASE(read_raw_value_keeps_the_json_text) {
@@ -191,8 +222,9 @@ BOOST_AUTO_TEST_CASE(is_json_object_accepts_only_valid_objects) {
 BOOST_AUTO_TEST_CASE(a_short_body_after_a_long_one_sees_none_of_it) {
     // The thread's buffer is reused; stale bytes of the longer body must not be read.
     const std::string long_body = R"({"a":")" + std::string(5000, 'x') + R"(","b":"y"})";
-    BOOST_TEST(static_cast<bool>(json::read_object(long_body, json::body_secrecy::plain,
-                                                   [](std::string_view, json::value&) -> api_status { return {}; })));
+    BOOST_TEST(static_cast<bool>(
+        json::read_object(long_body, json::body_secrecy::plain,
+                          [](std::string_view, json::value&) -> api_status { return {}; })));
     std::vector<std::string> keys;
     BOOST_TEST(static_cast<bool>(json::read_object(R"({"c":1})", json::body_secrecy::plain,
                                                    [&](std::string_view key, json::value&) -> api_status {
@@ -211,21 +243,24 @@ namespace {
 /// walk: the buffer is the same and only grows).
 std::string left_in_buffer_after(json::body_secrecy secrecy, bool first_fails) {
     const std::string secret(64, 'K');
-    const std::string first = first_fails ? R"({"keys":[")" + secret + R"("], "bad":)"
-                                          : R"({"keys":[")" + secret + R"("]})";
-    auto first_st = json::read_object(first, secrecy, [](std::string_view, json::value&) -> api_status { return {}; });
+    const std::string first =
+        first_fails ? R"({"keys":[")" + secret + R"("], "bad":)" : R"({"keys":[")" + secret + R"("]})";
+    auto first_st =
+        json::read_object(first, secrecy, [](std::string_view, json::value&) -> api_status { return {}; });
     BOOST_TEST(static_cast<bool>(first_st) == !first_fails);
     const std::string second = R"({"s":"x"})"; // the value's quote is at offset 5
     std::string seen;
-    auto st = json::read_object(second, json::body_secrecy::plain, [&](std::string_view, json::value& v) -> api_status {
-        simdjson::ondemand::raw_json_string raw;
-        if (v.get_raw_json_string().get(raw)) {
-            return tsm::core::make_api_error(api_errc::bad_request, "no raw string");
-        }
-        const char* buffer = raw.raw() - 6; // the start of the thread's buffer
-        seen.assign(buffer + second.size(), first.size() - second.size());
-        return {};
-    });
+    auto st =
+        json::read_object(second, json::body_secrecy::plain,
+                          [&](std::string_view, json::value& v) -> api_status {
+                              simdjson::ondemand::raw_json_string raw;
+                              if (v.get_raw_json_string().get(raw)) {
+                                  return tsm::core::make_api_error(api_errc::bad_request, "no raw string");
+                              }
+                              const char* buffer = raw.raw() - 6; // the start of the thread's buffer
+                              seen.assign(buffer + second.size(), first.size() - second.size());
+                              return {};
+                          });
     BOOST_TEST(static_cast<bool>(st));
     return seen;
 }
@@ -238,7 +273,8 @@ BOOST_AUTO_TEST_CASE(a_secret_body_is_wiped_from_the_thread_buffer) {
     BOOST_TEST(plain.find("KKKK") != std::string::npos);
     for (bool fails : {false, true}) {
         const std::string left = left_in_buffer_after(json::body_secrecy::secret, fails);
-        BOOST_TEST(left == std::string(left.size(), '\0'), "secret left in the buffer (walk fails: " << fails << ")");
+        BOOST_TEST(left == std::string(left.size(), '\0'),
+                   "secret left in the buffer (walk fails: " << fails << ")");
     }
 }
 

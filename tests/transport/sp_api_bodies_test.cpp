@@ -100,9 +100,11 @@ BOOST_AUTO_TEST_CASE(completed_body_refuses_other_message_types) {
 
 BOOST_AUTO_TEST_CASE(ccm_body_decodes_every_member) {
     tsm::core::ccm::request_fields f;
-    auto st = sp::decode_ccm_body(R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101",
+    auto st =
+        sp::decode_ccm_body(R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101",
         "application":"A00000061700010101","parameters":"C900","privileges":"02","withRelated":true,
-        "tagType":"BER","data":"00Ff","other":[1]})", f);
+        "tagType":"BER","data":"00Ff","other":[1]})",
+                            f);
     BOOST_REQUIRE(st);
     BOOST_TEST(f.executable_load_file == "A0000006170001");
     BOOST_TEST(f.executable_module == "A000000617000101");
@@ -115,10 +117,10 @@ BOOST_AUTO_TEST_CASE(ccm_body_decodes_every_member) {
 }
 
 BOOST_AUTO_TEST_CASE(ccm_body_refuses_wrong_types_naming_the_field) {
-    for (auto [body, field] : {std::pair{R"({"withRelated":"yes"})", "withRelated"},
-                               std::pair{R"({"application":1})", "application"},
-                               std::pair{R"({"data":"0g"})", "data"}, std::pair{R"({"data":12})", "data"},
-                               std::pair{R"({"tagType":null})", "tagType"}}) {
+    for (auto [body, field] :
+         {std::pair{R"({"withRelated":"yes"})", "withRelated"},
+          std::pair{R"({"application":1})", "application"}, std::pair{R"({"data":"0g"})", "data"},
+          std::pair{R"({"data":12})", "data"}, std::pair{R"({"tagType":null})", "tagType"}}) {
         tsm::core::ccm::request_fields f;
         check_error_names(sp::decode_ccm_body(body, f), field);
     }
@@ -130,9 +132,11 @@ BOOST_AUTO_TEST_CASE(ccm_body_refuses_wrong_types_naming_the_field) {
 
 BOOST_AUTO_TEST_CASE(create_app_body_decodes_every_member) {
     tsm::core::desfire::create_app_fields f;
-    auto st = sp::decode_create_app_body(R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES",
+    auto st =
+        sp::decode_create_app_body(R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"AES",
         "isoFileId":"E110","isoDfName":"A000","keyVersion":3,
-        "keys":["00112233445566778899AABBCCDDEEFF","FFEEDDCCBBAA99887766554433221100"]})", f);
+        "keys":["00112233445566778899AABBCCDDEEFF","FFEEDDCCBBAA99887766554433221100"]})",
+                                   f);
     BOOST_REQUIRE(st);
     BOOST_TEST(f.aid.value_or("") == "F1A2B3");
     BOOST_TEST(f.key_settings.value_or("") == "0F");
@@ -147,14 +151,15 @@ BOOST_AUTO_TEST_CASE(create_app_body_decodes_every_member) {
 }
 
 BOOST_AUTO_TEST_CASE(create_app_body_refuses_bad_members_naming_them) {
-    for (auto [body, field] : {std::pair{R"({"aid":7})", "aid"}, std::pair{R"({"numberOfKeys":15})", "numberOfKeys"},
-                               std::pair{R"({"numberOfKeys":"2"})", "numberOfKeys"},
-                               std::pair{R"({"keyVersion":256})", "keyVersion"},
-                               std::pair{R"({"keys":["0011","ZZ"]})", "keys"},
-                               std::pair{R"({"keys":"0011"})", "keys"},
-                               std::pair{R"({"keys":["00112233445566778899AABBCCDDEEFF0011223344556677AA"]})", "keys"},
-                               std::pair{R"({"keys":["00","00","00","00","00","00","00","00","00","00","00","00","00","00","00"]})",
-                                         "keys"}}) {
+    for (auto [body, field] :
+         {std::pair{R"({"aid":7})", "aid"}, std::pair{R"({"numberOfKeys":15})", "numberOfKeys"},
+          std::pair{R"({"numberOfKeys":"2"})", "numberOfKeys"},
+          std::pair{R"({"keyVersion":256})", "keyVersion"}, std::pair{R"({"keys":["0011","ZZ"]})", "keys"},
+          std::pair{R"({"keys":"0011"})", "keys"},
+          std::pair{R"({"keys":["00112233445566778899AABBCCDDEEFF0011223344556677AA"]})", "keys"},
+          std::pair{
+              R"({"keys":["00","00","00","00","00","00","00","00","00","00","00","00","00","00","00"]})",
+              "keys"}}) {
         tsm::core::desfire::create_app_fields f;
         check_error_names(sp::decode_create_app_body(body, f), field);
     }
@@ -162,14 +167,16 @@ BOOST_AUTO_TEST_CASE(create_app_body_refuses_bad_members_naming_them) {
 
 BOOST_AUTO_TEST_CASE(desfire_commands_and_delete_bodies_decode) {
     tsm::core::desfire::commands_fields c;
-    BOOST_REQUIRE(sp::decode_desfire_commands_body(R"({"aid":"F1A2B3","commands":["6E","BD000000000000"]})", {}, c));
+    BOOST_REQUIRE(
+        sp::decode_desfire_commands_body(R"({"aid":"F1A2B3","commands":["6E","BD000000000000"]})", {}, c));
     BOOST_TEST(c.aid.value_or("") == "F1A2B3");
     BOOST_REQUIRE(c.commands.has_value());
     BOOST_TEST(c.commands->size() == 2u);
     sp::limits one;
     one.max_commands = 1;
     tsm::core::desfire::commands_fields too_many;
-    check_error_names(sp::decode_desfire_commands_body(R"({"aid":"F1A2B3","commands":["6E","6E"]})", one, too_many),
+    check_error_names(sp::decode_desfire_commands_body(R"({"aid":"F1A2B3","commands":["6E","6E"]})", one,
+                                                       too_many),
                       "commands");
     tsm::core::desfire::delete_app_fields d;
     BOOST_REQUIRE(sp::decode_delete_app_body(R"({"aid":"F1A2B3"})", d));

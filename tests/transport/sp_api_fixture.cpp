@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 
 constexpr auto wait_limit = 5s;
 
-core::app_record make_app(std::string_view id, const std::string& key_hex, const core::secret_hasher& hasher) {
+core::app_record make_app(std::string_view id, const std::string& key_hex,
+                          const core::secret_hasher& hasher) {
     core::app_record a;
     a.app_id = id;
     a.key_hash = hasher.digest(core::app_directory::key_context, *core::from_hex(key_hex));
@@ -34,9 +35,9 @@ core::app_record make_app(std::string_view id, const std::string& key_hex, const
 core::operation_registry test_kinds() {
     core::operation_registry r;
     core::register_transceive(r);
-    for (std::string_view kind : {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata,
-                                  core::kinds::desfire_create_app, core::kinds::desfire_commands,
-                                  core::kinds::desfire_delete_app}) {
+    for (std::string_view kind :
+         {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata,
+          core::kinds::desfire_create_app, core::kinds::desfire_commands, core::kinds::desfire_delete_app}) {
         r.add(kind, {[](std::string_view) -> core::api_status { return {}; },
                      [](const core::operation_record&, const core::session_record&,
                         core::operation_registry::done_handler) {}});
@@ -46,11 +47,13 @@ core::operation_registry test_kinds() {
 
 } // namespace
 
-void test_store::commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex, commit_handler done) {
+void test_store::commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                        commit_handler done) {
     auto put = w.put_capfiles;
     auto erase = w.delete_capfiles;
     fake.commit(std::move(w), d, std::move(ex),
-                [this, put = std::move(put), erase = std::move(erase), done = std::move(done)](std::error_code ec) {
+                [this, put = std::move(put), erase = std::move(erase),
+                 done = std::move(done)](std::error_code ec) {
                     if (!ec) {
                         for (const auto& f : put) {
                             capfiles[{f.app_id, f.id}] = f;
@@ -71,7 +74,9 @@ void test_store::load_capfiles(std::string app_id, std::string id, boost::asio::
             found.push_back(f);
         }
     }
-    boost::asio::post(ex, [found = std::move(found), done = std::move(done)]() mutable { done({}, std::move(found)); });
+    boost::asio::post(ex, [found = std::move(found), done = std::move(done)]() mutable {
+        done({}, std::move(found));
+    });
 }
 
 fixture::fixture(std::size_t max_queued_operations) {
@@ -144,7 +149,8 @@ void fixture::run_on(unsigned shard, const std::function<void(core::shard_servic
         fn(s);
         done->set_value();
     });
-    BOOST_REQUIRE_MESSAGE(f.wait_for(wait_limit) == std::future_status::ready, "shard " << shard << " did not run");
+    BOOST_REQUIRE_MESSAGE(f.wait_for(wait_limit) == std::future_status::ready,
+                          "shard " << shard << " did not run");
 }
 
 std::string fixture::session_owned_by(unsigned shard) const {
@@ -208,8 +214,9 @@ tr::http_response fixture::call(tr::http_request req, unsigned on_shard) {
     return f.get();
 }
 
-tr::http_request fixture::sp_request(std::string method, std::string target, std::string body, const std::string& sid,
-                                     std::string_view app, const std::string& key_hex) {
+tr::http_request fixture::sp_request(std::string method, std::string target, std::string body,
+                                     const std::string& sid, std::string_view app,
+                                     const std::string& key_hex) {
     tr::http_request r;
     r.method = std::move(method);
     r.target = std::move(target);

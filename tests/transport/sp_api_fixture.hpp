@@ -41,7 +41,8 @@ inline const std::string delivery_url = "https://sp.example/deliver";
 /// fake_store plus CAP files (which it does not keep): the record store the SP API sees.
 class test_store final : public core::record_store {
 public:
-    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex, commit_handler done) override;
+    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                commit_handler done) override;
     void load_operation(std::string operation_id, boost::asio::any_io_executor ex,
                         load_operation_handler done) override {
         fake.load_operation(std::move(operation_id), std::move(ex), std::move(done));

@@ -52,7 +52,8 @@ BOOST_AUTO_TEST_CASE(transceive_reaches_the_owner_shard_from_either_shard) {
         const std::string sid = f.session_owned_by(owner);
         f.open_session(sid);
         for (unsigned caller : {0u, 1u}) {
-            auto r = f.call(fixture::sp_request("PUT", "/transceive", R"({"commands":["00a4040000","80CA9F7F00"]})", sid),
+            auto r = f.call(fixture::sp_request("PUT", "/transceive",
+                                                R"({"commands":["00a4040000","80CA9F7F00"]})", sid),
                             caller);
             BOOST_TEST_REQUIRE(r.status == 200, r.body);
             auto op = stored(f, r);
@@ -60,7 +61,9 @@ BOOST_AUTO_TEST_CASE(transceive_reaches_the_owner_shard_from_either_shard) {
             BOOST_TEST(op.app_id == app_id);
             BOOST_TEST(op.kind == core::kinds::transceive);
             BOOST_TEST(op.callback_url == cb_prefix + "1");
-            BOOST_TEST(op.payload == core::transceive_operation::encode_payload({"\x00\xa4\x04\x00\x00"s, "\x80\xca\x9f\x7f\x00"s}));
+            BOOST_TEST(op.payload
+                       == core::transceive_operation::encode_payload(
+                           {"\x00\xa4\x04\x00\x00"s, "\x80\xca\x9f\x7f\x00"s}));
         }
     }
 }
@@ -85,35 +88,52 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_400_naming_the_field) {
     auto post = [&](std::string path, std::string body) {
         return f.call(fixture::sp_request("POST", path, std::move(body), sid));
     };
-    check_bad_request_naming(post("/transceive", R"({"commands":"00A4"})"), "commands", "commands not a list");
+    check_bad_request_naming(post("/transceive", R"({"commands":"00A4"})"), "commands",
+                             "commands not a list");
     check_bad_request_naming(post("/transceive", R"({})"), "commands", "no commands");
-    check_bad_request_naming(post("/transceive", R"({"commands":["00","00","00","00","00"]})"), "commands", "over max_commands");
-    check_bad_request_naming(post("/transceive", R"({"commands":[")" + std::string(600, 'A') + R"("]})"), "commands",
-                             "over max_apdu_bytes");
+    check_bad_request_naming(post("/transceive", R"({"commands":["00","00","00","00","00"]})"), "commands",
+                             "over max_commands");
+    check_bad_request_naming(post("/transceive", R"({"commands":[")" + std::string(600, 'A') + R"("]})"),
+                             "commands", "over max_apdu_bytes");
     check_bad_request_naming(post("/transceive", "not json"), "JSON", "not json");
     check_bad_request_naming(post("/transceive", R"({"commands":["00"]} x)"), "JSON", "trailing content");
-    check_bad_request_naming(post("/ccm/install", R"({"executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})"),
-                             "executableLoadFile", "install without load file");
-    check_bad_request_naming(post("/ccm/install", R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","privileges":"ZZ"})"),
-                             "privileges", "install with bad privileges");
-    check_bad_request_naming(post("/ccm/delete", R"({"withRelated":true})"), "application", "delete without application");
-    check_bad_request_naming(post("/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":"yes"})"), "withRelated",
-                             "withRelated not a boolean");
-    check_bad_request_naming(post("/ccm/storedata", R"({"application":"D0D1D2D3D4D5010101","tagType":"XML","data":"00"})"),
+    check_bad_request_naming(
+        post("/ccm/install", R"({"executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101"})"),
+        "executableLoadFile", "install without load file");
+    check_bad_request_naming(
+        post(
+            "/ccm/install",
+            R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","privileges":"ZZ"})"),
+        "privileges", "install with bad privileges");
+    check_bad_request_naming(post("/ccm/delete", R"({"withRelated":true})"), "application",
+                             "delete without application");
+    check_bad_request_naming(post("/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":"yes"})"),
+                             "withRelated", "withRelated not a boolean");
+    check_bad_request_naming(post("/ccm/storedata",
+                                  R"({"application":"D0D1D2D3D4D5010101","tagType":"XML","data":"00"})"),
                              "tagType", "storedata tag type");
-    check_bad_request_naming(post("/ccm/storedata", R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI"})"), "data",
-                             "storedata without data");
-    check_bad_request_naming(post("/desfire/ev1/createApp", R"({"keySettings":"0F","numberOfKeys":1,"keyType":"AES"})"),
+    check_bad_request_naming(post("/ccm/storedata",
+                                  R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI"})"),
+                             "data", "storedata without data");
+    check_bad_request_naming(post("/desfire/ev1/createApp",
+                                  R"({"keySettings":"0F","numberOfKeys":1,"keyType":"AES"})"),
                              "aid", "createApp without aid");
-    check_bad_request_naming(post("/desfire/ev1/createApp", R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":15,"keyType":"AES"})"),
+    check_bad_request_naming(post("/desfire/ev1/createApp",
+                                  R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":15,"keyType":"AES"})"),
                              "numberOfKeys", "createApp with 15 keys");
-    check_bad_request_naming(post("/desfire/ev1/createApp", R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"RSA"})"),
+    check_bad_request_naming(post("/desfire/ev1/createApp",
+                                  R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":2,"keyType":"RSA"})"),
                              "keyType", "createApp with RSA");
-    check_bad_request_naming(post("/desfire/ev1/createApp", R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[]})"),
-                             "keys", "createApp with an empty key list");
-    check_bad_request_naming(post("/desfire/ev1/commands", R"({"aid":"F1A2B3"})"), "commands", "commands without commands");
-    check_bad_request_naming(post("/desfire/ev1/deleteApp", R"({"aid":"F1A2"})"), "aid", "deleteApp with a short aid");
-    check_bad_request_naming(post("/service/completed", R"({"message":"x"})"), "success", "completed without success");
+    check_bad_request_naming(
+        post("/desfire/ev1/createApp",
+             R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[]})"),
+        "keys", "createApp with an empty key list");
+    check_bad_request_naming(post("/desfire/ev1/commands", R"({"aid":"F1A2B3"})"), "commands",
+                             "commands without commands");
+    check_bad_request_naming(post("/desfire/ev1/deleteApp", R"({"aid":"F1A2"})"), "aid",
+                             "deleteApp with a short aid");
+    check_bad_request_naming(post("/service/completed", R"({"message":"x"})"), "success",
+                             "completed without success");
     BOOST_TEST(f.store.fake.operations.empty()); // nothing half-written
 }
 
@@ -134,10 +154,12 @@ BOOST_AUTO_TEST_CASE(missing_headers_are_400_and_a_non_uuid_session_404) {
     BOOST_TEST(error_code(c) == "missing-header");
     BOOST_TEST(error_message(c).find("callbackUrl") != std::string::npos);
 
-    auto not_uuid = f.call(fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", "not-a-session"));
+    auto not_uuid =
+        f.call(fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", "not-a-session"));
     BOOST_TEST(not_uuid.status == 404);
     BOOST_TEST(error_code(not_uuid) == "session-not-found");
-    auto unknown = f.call(fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", f.session_owned_by(1)));
+    auto unknown = f.call(
+        fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", f.session_owned_by(1)));
     BOOST_TEST(unknown.status == 404);
     BOOST_TEST(error_code(unknown) == "session-not-found");
 
@@ -180,7 +202,9 @@ BOOST_AUTO_TEST_CASE(completion_ends_the_session_and_later_calls_are_409) {
     fixture f;
     const std::string sid = f.session_owned_by(1);
     f.open_session(sid);
-    auto done = f.call(fixture::sp_request("POST", "/service/completed", R"({"success":true,"message":{"en":"Done"}})", sid), 0);
+    auto done = f.call(fixture::sp_request("POST", "/service/completed",
+                                           R"({"success":true,"message":{"en":"Done"}})", sid),
+                       0);
     BOOST_TEST_REQUIRE(done.status == 200, done.body);
     BOOST_TEST(done.body == "{}");
     BOOST_TEST(f.store.fake.sessions.at(sid).state == core::session_state::completed);
@@ -199,7 +223,8 @@ BOOST_AUTO_TEST_CASE(ccm_requests_are_mapped_by_core) {
     fixture f;
     const std::string sid = f.session_owned_by(0);
     f.open_session(sid);
-    auto install = f.call(fixture::sp_request("POST", "/ccm/install",
+    auto install = f.call(fixture::sp_request(
+        "POST", "/ccm/install",
         R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":"D0D1D2D3D4D5010101","parameters":"C900"})",
         sid));
     BOOST_TEST_REQUIRE(install.status == 200, install.body);
@@ -212,7 +237,8 @@ BOOST_AUTO_TEST_CASE(ccm_requests_are_mapped_by_core) {
     BOOST_TEST(ireq->params == *core::from_hex("C900"));
     BOOST_TEST(ireq->privileges == core::bytes(1, '\0'));
 
-    auto del = f.call(fixture::sp_request("PUT", "/ccm/delete", R"({"application":"D0D1D2D3D4D501","withRelated":true})", sid));
+    auto del = f.call(fixture::sp_request("PUT", "/ccm/delete",
+                                          R"({"application":"D0D1D2D3D4D501","withRelated":true})", sid));
     BOOST_TEST_REQUIRE(del.status == 200, del.body);
     auto dreq = core::ccm::decode_delete_request(stored(f, del).payload);
     BOOST_REQUIRE(dreq);
@@ -226,7 +252,9 @@ BOOST_AUTO_TEST_CASE(storedata_is_sealed_to_its_session_and_never_stored_in_clea
     const std::string secret_hex = "5EC2E75EC2E75EC2E75EC2E75EC2E7AA";
     const core::bytes secret = *core::from_hex(secret_hex);
     auto r = f.call(fixture::sp_request("POST", "/ccm/storedata",
-                                        R"({"application":"D0D1D2D3D4D5010101","tagType":"BER","data":")" + secret_hex + R"("})", sid));
+                                        R"({"application":"D0D1D2D3D4D5010101","tagType":"BER","data":")"
+                                            + secret_hex + R"("})",
+                                        sid));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     auto op = stored(f, r);
     BOOST_TEST(op.kind == core::kinds::ccm_storedata);
@@ -246,8 +274,12 @@ BOOST_AUTO_TEST_CASE(desfire_requests_are_mapped_by_core_and_create_app_sealed) 
     const std::string sid = f.session_owned_by(0);
     f.open_session(sid);
     const std::string key_hex = "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF";
-    auto create = f.call(fixture::sp_request("POST", "/desfire/ev1/createApp",
-        R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[")" + key_hex + R"("]})", sid), 1);
+    auto create = f.call(
+        fixture::sp_request("POST", "/desfire/ev1/createApp",
+                            R"({"aid":"F1A2B3","keySettings":"0F","numberOfKeys":1,"keyType":"AES","keys":[")"
+                                + key_hex + R"("]})",
+                            sid),
+        1);
     BOOST_TEST_REQUIRE(create.status == 200, create.body);
     auto cop = stored(f, create);
     BOOST_TEST(cop.kind == core::kinds::desfire_create_app);
@@ -260,7 +292,8 @@ BOOST_AUTO_TEST_CASE(desfire_requests_are_mapped_by_core_and_create_app_sealed) 
     BOOST_REQUIRE_EQUAL(creq->keys.size(), 1u);
     BOOST_TEST(creq->keys[0] == *core::from_hex(key_hex));
 
-    auto cmds = f.call(fixture::sp_request("POST", "/desfire/ev1/commands", R"({"aid":"F1A2B3","commands":["6E"]})", sid));
+    auto cmds = f.call(
+        fixture::sp_request("POST", "/desfire/ev1/commands", R"({"aid":"F1A2B3","commands":["6E"]})", sid));
     BOOST_TEST_REQUIRE(cmds.status == 200, cmds.body);
     auto mop = stored(f, cmds);
     BOOST_TEST(mop.kind == core::kinds::desfire_commands);
@@ -322,13 +355,16 @@ BOOST_AUTO_TEST_CASE(cap_files_upload_list_and_delete) {
     BOOST_TEST(list.status == 200);
     BOOST_TEST(list.body.find(id) != std::string::npos);
 
-    auto foreign = f.call(fixture::sp_request("GET", "/v2/apps/" + std::string(other_app_id) + "/capfiles", ""));
+    auto foreign =
+        f.call(fixture::sp_request("GET", "/v2/apps/" + std::string(other_app_id) + "/capfiles", ""));
     BOOST_TEST(foreign.status == 404); // another app's files are invisible
     BOOST_TEST(error_code(foreign) == "not-found");
-    auto foreign_delete = f.call(fixture::sp_request("DELETE", "/v3/apps/" + std::string(other_app_id) + "/capfiles/" + id, ""));
+    auto foreign_delete = f.call(
+        fixture::sp_request("DELETE", "/v3/apps/" + std::string(other_app_id) + "/capfiles/" + id, ""));
     BOOST_TEST(foreign_delete.status == 404);
 
-    auto legacy = f.call(fixture::sp_request("PUT", "/executableLoadFiles", read_cap("gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap")));
+    auto legacy = f.call(fixture::sp_request("PUT", "/executableLoadFiles",
+                                             read_cap("gpp-Empty_0102030405_8d5ac9e2_2.2.1.cap")));
     BOOST_TEST_REQUIRE(legacy.status == 200, legacy.body);
     auto lj = body_of(legacy);
     BOOST_TEST(lj.contains("executableLoadFile"));
@@ -347,7 +383,8 @@ BOOST_AUTO_TEST_CASE(bad_and_oversized_cap_files_are_refused) {
     auto garbage = f.call(fixture::sp_request("POST", "/executableLoadFiles", "not a zip"));
     BOOST_TEST(garbage.status == 400);
     BOOST_TEST(error_code(garbage) == "bad-cap");
-    auto huge = f.call(fixture::sp_request("POST", "/v3/apps/0A1B2C3D/capfiles", std::string((4u << 20) + 1, 'Z')));
+    auto huge =
+        f.call(fixture::sp_request("POST", "/v3/apps/0A1B2C3D/capfiles", std::string((4u << 20) + 1, 'Z')));
     BOOST_TEST(huge.status == 413);
     BOOST_TEST(error_code(huge) == "payload-too-large");
     BOOST_TEST(f.store.fake.commits.empty());
@@ -356,7 +393,8 @@ BOOST_AUTO_TEST_CASE(bad_and_oversized_cap_files_are_refused) {
 BOOST_AUTO_TEST_CASE(a_cap_store_failure_is_503_with_retry_after) {
     fixture f;
     f.store.fake.fail_next_commit();
-    auto r = f.call(fixture::sp_request("POST", "/v3/apps/0A1B2C3D/capfiles", read_cap("kaoh-helloworld.cap")));
+    auto r =
+        f.call(fixture::sp_request("POST", "/v3/apps/0A1B2C3D/capfiles", read_cap("kaoh-helloworld.cap")));
     BOOST_TEST(r.status == 503);
     BOOST_TEST(error_code(r) == "unavailable");
     BOOST_TEST(header(r, "Retry-After") == "1");

@@ -97,9 +97,9 @@ BOOST_AUTO_TEST_CASE(every_route_serves_its_methods_behind_authentication) {
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404) {
     fixture f;
-    for (auto target : {"/", "/nothing", "/transceive/more", "/status/", "/status/a/b", "/ccm", "/desfire/ev1",
-                        "/v3/apps/0A1B2C3D", "/v3/apps//capfiles", "/v4/apps/0A1B2C3D/capfiles",
-                        "/v3/apps/0A1B2C3D/capfiles/a/b"}) {
+    for (auto target : {"/", "/nothing", "/transceive/more", "/status/", "/status/a/b", "/ccm",
+                        "/desfire/ev1", "/v3/apps/0A1B2C3D", "/v3/apps//capfiles",
+                        "/v4/apps/0A1B2C3D/capfiles", "/v3/apps/0A1B2C3D/capfiles/a/b"}) {
         auto r = f.call(fixture::sp_request("GET", target, ""));
         BOOST_TEST(r.status == 404, target << " -> " << r.status);
         BOOST_TEST(error_code(r) == "not-found", target);
@@ -171,10 +171,10 @@ BOOST_AUTO_TEST_CASE(wrong_or_missing_credentials_are_401_with_www_authenticate)
     const std::vector<std::vector<std::pair<std::string, std::string>>> wrong = {
         {},
         {{"app_id", id}},
-        {{"app_id", id}, {"app_key", other_key_hex}},             // another app's key
-        {{"app_id", id}, {"app_key", "00112233"}},                // a wrong key
+        {{"app_id", id}, {"app_key", other_key_hex}}, // another app's key
+        {{"app_id", id}, {"app_key", "00112233"}},    // a wrong key
         {{"app_id", id}, {"app_key", "not hex"}},
-        {{"app_id", "FFFFFFFF"}, {"app_key", app_key_hex}},       // no such app
+        {{"app_id", "FFFFFFFF"}, {"app_key", app_key_hex}}, // no such app
         {{"Authorization", "Bearer 0011"}},
         {{"Authorization", "Bearer"}},
         {{"Authorization", "Basic " + base64(id + app_key_hex)}}, // no colon
@@ -197,7 +197,9 @@ BOOST_AUTO_TEST_CASE(a_basic_key_may_contain_a_colon_after_the_first) {
     fixture f;
     const std::string sid = f.session_owned_by(0);
     f.open_session(sid);
-    auto r = transceive_with(f, sid, {{"Authorization", "Basic " + base64(std::string(app_id) + ":" + app_key_hex + ":x")}});
+    auto r = transceive_with(f, sid,
+                             {{"Authorization",
+                               "Basic " + base64(std::string(app_id) + ":" + app_key_hex + ":x")}});
     BOOST_TEST(r.status == 401);
 }
 
@@ -205,12 +207,12 @@ BOOST_AUTO_TEST_CASE(another_apps_session_is_404) {
     fixture f;
     const std::string sid = f.session_owned_by(1);
     f.open_session(sid, app_id);
-    auto r = f.call(fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", sid, other_app_id,
-                                        other_key_hex));
+    auto r = f.call(fixture::sp_request("POST", "/transceive", R"({"commands":["00A4040000"]})", sid,
+                                        other_app_id, other_key_hex));
     BOOST_TEST(r.status == 404);
     BOOST_TEST(error_code(r) == "session-not-found");
-    auto c = f.call(fixture::sp_request("POST", "/service/completed", R"({"success":true})", sid, other_app_id,
-                                        other_key_hex));
+    auto c = f.call(fixture::sp_request("POST", "/service/completed", R"({"success":true})", sid,
+                                        other_app_id, other_key_hex));
     BOOST_TEST(c.status == 404);
     BOOST_TEST(error_code(c) == "session-not-found");
     // The owner still can.

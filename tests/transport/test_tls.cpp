@@ -62,8 +62,8 @@ self_signed_cert make_self_signed_cert() {
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24L * 3600);
     check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"),
+                               -1, -1, 0);
     check(X509_set_issuer_name(cert.get(), name) == 1, "X509_set_issuer_name");
     // Self-signed and used as its own trust anchor: CA:TRUE keeps OpenSSL's chain checks happy.
     add_ext(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
@@ -85,8 +85,9 @@ self_signed_cert make_self_signed_cert() {
 
 std::string write_temp_file(const std::string& content, const std::string& suffix) {
     static std::atomic<int> counter{0};
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("opentsm-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + suffix);
+    const auto path =
+        std::filesystem::temp_directory_path()
+        / ("opentsm-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + suffix);
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f << content;
     f.close();

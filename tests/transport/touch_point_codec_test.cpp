@@ -108,7 +108,8 @@ BOOST_AUTO_TEST_CASE(decodes_responses_from_hex_of_either_case) {
 }
 
 BOOST_AUTO_TEST_CASE(decodes_resume) {
-    const auto d = decode(R"({"type":"resume","sessionId":"123e4567-e89b-42d3-a456-426614174000","resumeToken":"ab12"})");
+    const auto d = decode(
+        R"({"type":"resume","sessionId":"123e4567-e89b-42d3-a456-426614174000","resumeToken":"ab12"})");
     BOOST_TEST(d.error == "");
     BOOST_TEST((d.msg.type == kind::resume));
     BOOST_TEST(d.msg.session_id == uuid);
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(status_with_scalar_message_keeps_its_json_text) {
     const auto d = decode(R"({"type":"status","code":"CLIENT_ERROR","message":42 })");
     BOOST_TEST(d.error == "");
     BOOST_TEST(d.msg.abort_message == "42");
-    BOOST_TEST(decode(R"({"type":"status","code":"CLIENT_ERROR","message":true})").msg.abort_message == "true");
+    BOOST_TEST(decode(R"({"type":"status","code":"CLIENT_ERROR","message":true})").msg.abort_message
+               == "true");
 }
 
 BOOST_AUTO_TEST_CASE(status_with_object_message_keeps_its_json_text) {
@@ -149,7 +151,8 @@ BOOST_AUTO_TEST_CASE(ignores_unknown_members) {
 
 BOOST_AUTO_TEST_CASE(decodes_a_short_message_after_a_long_one) {
     // The thread's parse buffer is reused; stale bytes of a longer message must not leak in.
-    const std::string long_msg = R"({"type":"deliver","appId":"a","serviceId":"s","cardId":{"cin":"01"},"fields":{"pad":")"
+    const std::string long_msg =
+        R"({"type":"deliver","appId":"a","serviceId":"s","cardId":{"cin":"01"},"fields":{"pad":")"
         + std::string(5000, 'x') + R"("}})";
     BOOST_TEST(decode(long_msg).error == "");
     const auto d = decode(R"({"type":"describe","appId":"b","serviceId":"t"})");
@@ -192,8 +195,8 @@ BOOST_AUTO_TEST_CASE(refuses_an_unknown_type_naming_it) {
     // The documented example: {"type":"error","code":"bad-request","message":"unknown message type 'dance'"}.
     const auto r = v1::decode(R"({"type":"dance","steps":[1,2,3]})", {});
     BOOST_REQUIRE(!r);
-    BOOST_TEST(v1::frames::error(r.error()) ==
-               R"({"type":"error","code":"bad-request","message":"unknown message type 'dance'"})");
+    BOOST_TEST(v1::frames::error(r.error())
+               == R"({"type":"error","code":"bad-request","message":"unknown message type 'dance'"})");
 }
 
 BOOST_AUTO_TEST_CASE(refuses_members_of_the_wrong_type_naming_them) {
@@ -221,8 +224,8 @@ BOOST_AUTO_TEST_CASE(refuses_bad_hex_in_responses_naming_the_field) {
     check_error_names(R"({"type":"responses","batch":1,"responses":["900"]})", "responses");
     check_error_names(R"({"type":"responses","batch":1,"responses":[""]})", "responses");
     check_error_names(R"({"type":"responses","batch":1,"responses":["9000","0x90"]})", "responses");
-    BOOST_TEST(decode(R"({"type":"responses","batch":1,"responses":["9000","0x90"]})").error ==
-               "responses: entry 1 is not valid hex");
+    BOOST_TEST(decode(R"({"type":"responses","batch":1,"responses":["9000","0x90"]})").error
+               == "responses: entry 1 is not valid hex");
 }
 
 BOOST_AUTO_TEST_CASE(refuses_too_many_responses) {
@@ -252,11 +255,12 @@ BOOST_AUTO_TEST_CASE(refuses_bad_ids) {
         BOOST_TEST(decode(j).error == "describe needs appId and serviceId", j);
     }
     const std::string long_id(129, 'a');
-    BOOST_TEST(decode(R"({"type":"describe","appId":")" + long_id + R"(","serviceId":"s"})").error ==
-               "describe needs appId and serviceId");
-    BOOST_TEST(decode(R"({"type":"describe","appId":")" + long_id.substr(1) + R"(","serviceId":"s"})").error == "");
-    BOOST_TEST(decode(R"({"type":"deliver","appId":"a","cardId":{"cin":"01"}})").error ==
-               "deliver needs appId and serviceId");
+    BOOST_TEST(decode(R"({"type":"describe","appId":")" + long_id + R"(","serviceId":"s"})").error
+               == "describe needs appId and serviceId");
+    BOOST_TEST(decode(R"({"type":"describe","appId":")" + long_id.substr(1) + R"(","serviceId":"s"})").error
+               == "");
+    BOOST_TEST(decode(R"({"type":"deliver","appId":"a","cardId":{"cin":"01"}})").error
+               == "deliver needs appId and serviceId");
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_deliver_without_hex_card_ids) {
@@ -313,7 +317,8 @@ BOOST_AUTO_TEST_CASE(session_and_resumed_frames_carry_ids) {
 }
 
 BOOST_AUTO_TEST_CASE(error_frame_carries_code_and_escaped_message) {
-    const auto e = parse(v1::frames::error(core::make_api_error(core::api_errc::not_found, "no \"such\"\nthing")));
+    const auto e =
+        parse(v1::frames::error(core::make_api_error(core::api_errc::not_found, "no \"such\"\nthing")));
     BOOST_TEST(e.at("type").as_string() == "error");
     BOOST_TEST(e.at("code").as_string() == "not-found");
     BOOST_TEST(e.at("message").as_string() == "no \"such\"\nthing");
@@ -345,7 +350,8 @@ BOOST_AUTO_TEST_CASE(codec_renders_as_the_frame_functions_and_relays_the_final_s
     tp::limits small;
     small.max_responses = 1;
     BOOST_TEST(!v1::codec(small).decode(R"({"type":"responses","batch":1,"responses":["9000","9000"]})"));
-    BOOST_TEST(v1::codec().decode(R"({"type":"responses","batch":1,"responses":["9000","9000"]})").has_value());
+    BOOST_TEST(
+        v1::codec().decode(R"({"type":"responses","batch":1,"responses":["9000","9000"]})").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -149,9 +149,9 @@ public:
             hub_ = std::make_unique<tsm::transport::ws_hub>(contexts, *gateway_);
             hub_sink_ = std::make_unique<tp::ws_hub_sink>(*hub_);
             gateway_->attach(*hub_sink_);
-            server_ = std::make_unique<tsm::transport::http_server>(contexts, tsm::transport::http_server_options{},
-                                                                    http_, hub_.get(),
-                                                                    std::vector<std::string>{std::string(codec_.path())});
+            server_ = std::make_unique<tsm::transport::http_server>(
+                contexts, tsm::transport::http_server_options{}, http_, hub_.get(),
+                std::vector<std::string>{std::string(codec_.path())});
             const std::string bound = server_->listen("127.0.0.1:0");
             port = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
             server_->start();
@@ -159,14 +159,13 @@ public:
         for (unsigned i = 0; i < pool_.size(); ++i) {
             auto& s = *services_[i];
             cfg.owner_shard = i;
-            s.sessions = std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
-                                                                 *s.apps, hasher_, s.kinds, cfg, probe_);
+            s.sessions =
+                std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
+                                                        *s.apps, hasher_, s.kinds, cfg, probe_);
         }
         pool_.start();
     }
-    ~gateway_env() {
-        pool_.stop();
-    }
+    ~gateway_env() { pool_.stop(); }
 
     static tp::limits limits() {
         tp::limits l;
@@ -269,7 +268,8 @@ public:
         std::promise<bool> accepted;
         run_on(owner_of(session_id), [&] {
             services_[owner_of(session_id)]->sessions->accept_operation(
-                std::string(app_id), session_id, "transceive", core::transceive_operation::encode_payload(cmds), cb,
+                std::string(app_id), session_id, "transceive",
+                core::transceive_operation::encode_payload(cmds), cb,
                 [&accepted](std::optional<core::api_error> e, std::string) { accepted.set_value(!e); });
         });
         auto f = accepted.get_future();
@@ -280,7 +280,9 @@ public:
     /// session is active. Returns {session id, resume token}.
     std::pair<std::string, std::string> deliver(ws_ref c) {
         const std::size_t before = sink.frames(c).size();
-        message(c, R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"cin":"0E48800471400A"}})");
+        message(
+            c,
+            R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"cin":"0E48800471400A"}})");
         auto owner = wait_call_anywhere(description_url);
         BOOST_REQUIRE(owner);
         answer(*owner, *wait_call(*owner, description_url), 200, description);
@@ -350,7 +352,8 @@ BOOST_AUTO_TEST_CASE(answers_reach_the_owner_shard_from_either_connection_shard)
         BOOST_TEST(commands.at("commands").as_array().at(0).as_string() == "80CA9F7F00");
         const auto batch = commands.at("batch").as_int64();
 
-        env.message(c, R"({"type":"responses","batch":)" + std::to_string(batch) + R"(,"responses":["9F7F2A9000"]})");
+        env.message(c, R"({"type":"responses","batch":)" + std::to_string(batch)
+                           + R"(,"responses":["9F7F2A9000"]})");
         const std::string callback = env.wait_callback(owner, cb);
         BOOST_REQUIRE(!callback.empty());
         const auto body = parse(callback);
@@ -375,7 +378,8 @@ BOOST_AUTO_TEST_CASE(disconnect_unbinds_and_resume_rebinds_with_4001_for_the_old
     env.run_on(owner, [] {}); // resume() has posted the unbind to shard 1 ...
     env.run_on(1, [] {});     // ... which has now run
     env.message(b, R"({"type":"responses","batch":1,"responses":["9000"]})");
-    check_error(last_frame(env, b, 2), "bad-request", "no session on this connection (deliver or resume first)");
+    check_error(last_frame(env, b, 2), "bad-request",
+                "no session on this connection (deliver or resume first)");
 
     // The right token: b carries the session, a is closed with 4001.
     env.message(b, R"({"type":"resume","sessionId":")" + sid + R"(","resumeToken":")" + token + R"("})");
@@ -460,7 +464,8 @@ BOOST_AUTO_TEST_CASE(refusals_are_error_frames_and_keep_the_connection) {
     env.message(c, R"({"type":"responses","batch":1,"responses":["9000","9000","9000","9000","9000"]})");
     check_error(last_frame(env, c, 4), "bad-request", "responses: more than 4 entries");
     env.message(c, R"({"type":"responses","batch":1,"responses":["90"]})");
-    check_error(last_frame(env, c, 5), "bad-request", "no session on this connection (deliver or resume first)");
+    check_error(last_frame(env, c, 5), "bad-request",
+                "no session on this connection (deliver or resume first)");
     env.message(c, R"({"type":"status","code":"CLIENT_ERROR"})");
     check_error(last_frame(env, c, 6), "bad-request", "no session on this connection");
 
@@ -519,7 +524,8 @@ BOOST_AUTO_TEST_CASE(a_real_websocket_delivers_and_gets_its_frames_through_the_h
     BOOST_REQUIRE(env.accept(sid, {"\x80\xca\x9f\x7f\x00"s}, cb_prefix + "ws"));
     const auto commands = read();
     BOOST_REQUIRE(commands.at("type").as_string() == "commands");
-    ws.write(boost::asio::buffer(R"({"type":"responses","batch":)" + std::to_string(commands.at("batch").as_int64())
+    ws.write(boost::asio::buffer(R"({"type":"responses","batch":)"
+                                 + std::to_string(commands.at("batch").as_int64())
                                  + R"(,"responses":["9F7F9000"]})"));
     const std::string callback = env.wait_callback(*owner, cb_prefix + "ws");
     BOOST_TEST(callback.find("9F7F9000") != std::string::npos);

@@ -90,7 +90,8 @@ public:
         events.hub = hub_.get();
         http_server_options opts;
         opts.ws = wopts;
-        server_ = std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::vector<std::string>{"/ws"});
+        server_ =
+            std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::vector<std::string>{"/ws"});
         auto bound = server_->listen("127.0.0.1:0");
         port_ = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
         server_->start();
@@ -120,8 +121,8 @@ public:
         websocket::response_type res;
         ws->handshake(res, "localhost", path);
         beast::get_lowest_layer(*ws).expires_never();
-        ws->set_option(websocket::stream_base::timeout{
-            std::chrono::seconds(5), std::chrono::seconds(5), false});
+        ws->set_option(
+            websocket::stream_base::timeout{std::chrono::seconds(5), std::chrono::seconds(5), false});
         return ws;
     }
 
@@ -348,8 +349,8 @@ BOOST_AUTO_TEST_CASE(keep_alive_pings_keep_a_quiet_but_live_peer) {
     std::atomic<bool> waited_enough{false};
     std::thread later([&, r = ref] {
         const auto give_up = t0 + std::chrono::seconds(20);
-        while (std::chrono::steady_clock::now() < give_up &&
-               (pings < 3 || std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500))) {
+        while (std::chrono::steady_clock::now() < give_up
+               && (pings < 3 || std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500))) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         waited_enough = pings >= 3;

@@ -6,9 +6,9 @@ namespace {
 
 // One transceive round trip: request, wait for its callback, and check that the card's last
 // answer ends with SW 9000.
-operation_outcome transceive_step(
-    const demo_context& ctx, const std::string& session_id, const std::string& callback_url,
-    const std::vector<std::string>& commands, std::string_view what) {
+operation_outcome transceive_step(const demo_context& ctx, const std::string& session_id,
+                                  const std::string& callback_url, const std::vector<std::string>& commands,
+                                  std::string_view what) {
     auto out = await_operation(ctx, session_id, ctx.api.transceive(session_id, callback_url, commands), what);
     if (!out.ok) {
         return out;
@@ -38,7 +38,8 @@ bool run_demo_session(const demo_context& ctx, const std::string& session_id) {
 
     bool success = false;
     std::string message;
-    auto cplc = transceive_step(ctx, session_id, callback_url, {"00A4040000", "80CA9F7F00"}, "step 1 select ISD + CPLC");
+    auto cplc = transceive_step(ctx, session_id, callback_url, {"00A4040000", "80CA9F7F00"},
+                                "step 1 select ISD + CPLC");
     if (!cplc.ok) {
         message = cplc.problem;
     } else {

@@ -24,7 +24,9 @@ std::string random_aes_key_hex() {
 
 } // namespace
 
-std::string desfire_demo_aid() { return "DE5F01"; }
+std::string desfire_demo_aid() {
+    return "DE5F01";
+}
 
 std::vector<std::string> desfire_demo_commands() {
     return {
@@ -50,8 +52,9 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
             r.problem = std::string(what) + ": no random application keys (RAND_bytes failed)";
             return r;
         }
-        ctx.log.line(session_id, std::string(what) + ": /desfire/ev1/createApp aid " + aid
-                                     + " keyType AES numberOfKeys 2 keySettings 0F, 2 random application keys");
+        ctx.log.line(session_id,
+                     std::string(what) + ": /desfire/ev1/createApp aid " + aid
+                         + " keyType AES numberOfKeys 2 keySettings 0F, 2 random application keys");
         auto started = ctx.api.desfire_create_app(session_id, callback_url, aid, "AES", 2, "0F", keys);
         for (auto& k : keys) {
             OPENSSL_cleanse(k.data(), k.size());
@@ -60,8 +63,8 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
     };
     auto delete_app = [&](std::string_view what) {
         ctx.log.line(session_id, std::string(what) + ": /desfire/ev1/deleteApp aid " + aid);
-        return await_operation(ctx, session_id, ctx.api.desfire_delete_app(session_id, callback_url, aid), what,
-                               callback_logging::body);
+        return await_operation(ctx, session_id, ctx.api.desfire_delete_app(session_id, callback_url, aid),
+                               what, callback_logging::body);
     };
 
     bool success = false;
@@ -69,8 +72,9 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
     auto run = [&]() -> bool {
         auto created = create("step 1 createApp");
         if (!created.ok && created.code == "desfire-error" && created.status == "DE") {
-            ctx.log.line(session_id, "step 1 createApp: application " + aid
-                                         + " already exists (DESFire status DE); deleting it and creating it again");
+            ctx.log.line(session_id,
+                         "step 1 createApp: application " + aid
+                             + " already exists (DESFire status DE); deleting it and creating it again");
             auto del = delete_app("step 1a deleteApp");
             if (!del.ok) {
                 message = del.problem;
@@ -86,7 +90,8 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         const auto commands = desfire_demo_commands();
         ctx.log.line(session_id, "step 2 commands: /desfire/ev1/commands aid " + aid
                                      + ": CreateStdDataFile 01, WriteData \"hello\", ReadData");
-        auto cmds = await_operation(ctx, session_id, ctx.api.desfire_commands(session_id, callback_url, aid, commands),
+        auto cmds = await_operation(ctx, session_id,
+                                    ctx.api.desfire_commands(session_id, callback_url, aid, commands),
                                     "step 2 commands", callback_logging::body);
         if (!cmds.ok) {
             message = cmds.problem;
@@ -94,13 +99,14 @@ bool run_desfire_session(const demo_context& ctx, const std::string& session_id)
         }
         const char* names[] = {"CreateStdDataFile", "WriteData", "ReadData"};
         for (std::size_t i = 0; i < cmds.responses.size() && i < 3; ++i) {
-            ctx.log.line(session_id, std::string("step 2 commands: ") + names[i] + " -> " + cmds.responses[i]);
+            ctx.log.line(session_id,
+                         std::string("step 2 commands: ") + names[i] + " -> " + cmds.responses[i]);
         }
         const std::string expected = std::string(hello_hex) + "9100";
         if (cmds.responses.size() != commands.size() || cmds.responses.back() != expected) {
             message = "step 2 commands: ReadData answered "
-                      + (cmds.responses.empty() ? std::string("nothing") : cmds.responses.back()) + ", expected "
-                      + expected;
+                      + (cmds.responses.empty() ? std::string("nothing") : cmds.responses.back())
+                      + ", expected " + expected;
             return false;
         }
         ctx.log.line(session_id, "step 2 commands: read back \"hello\"");

@@ -21,9 +21,9 @@ bool instance_exists(const operation_outcome& r) {
 
 } // namespace
 
-std::optional<hello_applet> hello_applet_from_upload(
-    const std::string& cap_id, const std::string& elf_aid, const std::vector<std::string>& modules,
-    std::string& error) {
+std::optional<hello_applet> hello_applet_from_upload(const std::string& cap_id, const std::string& elf_aid,
+                                                     const std::vector<std::string>& modules,
+                                                     std::string& error) {
     if (modules.empty()) {
         error = "the CAP file " + cap_id + " has no applet to install";
         return std::nullopt;
@@ -51,8 +51,10 @@ bool run_hello_session(const demo_context& ctx, const hello_applet& applet, cons
     auto install = [&](std::string_view what) {
         ctx.log.line(session_id, std::string(what) + ": /ccm/install load file " + applet.elf_aid + " module "
                                      + applet.module_aid + " instance " + aid);
-        return await_operation(ctx, session_id, ctx.api.ccm_install(session_id, callback_url, applet.elf_aid, applet.module_aid, aid),
-                     what);
+        return await_operation(ctx, session_id,
+                               ctx.api.ccm_install(session_id, callback_url, applet.elf_aid,
+                                                   applet.module_aid, aid),
+                               what);
     };
 
     bool success = false;
@@ -63,7 +65,9 @@ bool run_hello_session(const demo_context& ctx, const hello_applet& applet, cons
             ctx.log.line(session_id, "step 1 install: instance " + aid + " already exists (SW " + inst.sw
                                          + "); deleting it and installing again");
             ctx.log.line(session_id, "step 1a delete: /ccm/delete application " + aid + " withRelated false");
-            auto del = await_operation(ctx, session_id, ctx.api.ccm_delete(session_id, callback_url, aid, false), "step 1a delete");
+            auto del =
+                await_operation(ctx, session_id, ctx.api.ccm_delete(session_id, callback_url, aid, false),
+                                "step 1a delete");
             if (!del.ok) {
                 message = del.problem;
                 return false;
@@ -77,7 +81,8 @@ bool run_hello_session(const demo_context& ctx, const hello_applet& applet, cons
 
         const std::string select = "00A40400" + hex_byte(aid.size() / 2) + aid + "00";
         ctx.log.line(session_id, "step 2 select: /transceive SELECT " + aid);
-        auto sel = await_operation(ctx, session_id, ctx.api.transceive(session_id, callback_url, {select}), "step 2 select");
+        auto sel = await_operation(ctx, session_id, ctx.api.transceive(session_id, callback_url, {select}),
+                                   "step 2 select");
         if (!sel.ok) {
             message = sel.problem;
             return false;
@@ -94,8 +99,9 @@ bool run_hello_session(const demo_context& ctx, const hello_applet& applet, cons
         const std::string dgi = hello_personalization_dgi();
         ctx.log.line(session_id, "step 3 personalize: /ccm/storedata DGI, " + std::to_string(dgi.size() / 2)
                                      + " bytes, to " + aid);
-        auto perso = await_operation(ctx, session_id, ctx.api.ccm_storedata(session_id, callback_url, aid, "DGI", dgi),
-                           "step 3 personalize");
+        auto perso =
+            await_operation(ctx, session_id, ctx.api.ccm_storedata(session_id, callback_url, aid, "DGI", dgi),
+                            "step 3 personalize");
         if (!perso.ok) {
             message = perso.problem;
             return false;

@@ -24,9 +24,9 @@ struct hello_applet {
 /// Builds the applet description from an upload reply: the first module, instance AID = module
 /// AID + "01". nullopt with `error` set when the CAP has no applet or the instance AID would
 /// exceed 16 bytes.
-std::optional<hello_applet> hello_applet_from_upload(
-    const std::string& cap_id, const std::string& elf_aid, const std::vector<std::string>& modules,
-    std::string& error);
+std::optional<hello_applet> hello_applet_from_upload(const std::string& cap_id, const std::string& elf_aid,
+                                                     const std::vector<std::string>& modules,
+                                                     std::string& error);
 
 /// The personalization blob sent with STORE DATA: DGI 0101, length, "hello" (hex).
 std::string hello_personalization_dgi();

@@ -120,10 +120,12 @@ struct http_listener::impl {
 
 http_listener::http_listener() : impl_(std::make_unique<impl>()) {}
 
-http_listener::~http_listener() { stop(); }
+http_listener::~http_listener() {
+    stop();
+}
 
-bool http_listener::start(
-    const std::string& host, std::uint16_t port, http_handler handler, std::string& error) {
+bool http_listener::start(const std::string& host, std::uint16_t port, http_handler handler,
+                          std::string& error) {
     beast::error_code ec;
     auto addr = net::ip::make_address(host, ec);
     if (ec) {
@@ -150,7 +152,9 @@ bool http_listener::start(
     return true;
 }
 
-std::uint16_t http_listener::port() const { return impl_->port; }
+std::uint16_t http_listener::port() const {
+    return impl_->port;
+}
 
 void http_listener::stop() {
     if (!impl_->thread.joinable()) {

@@ -20,8 +20,8 @@ bool operation_waiter::deliver(const std::string& operation_id, operation_callba
     return true;
 }
 
-std::optional<operation_callback> operation_waiter::wait(
-    const std::string& operation_id, std::chrono::milliseconds timeout) {
+std::optional<operation_callback> operation_waiter::wait(const std::string& operation_id,
+                                                         std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     auto& entry = slots_[operation_id];
     if (!entry) {

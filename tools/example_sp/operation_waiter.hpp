@@ -28,7 +28,8 @@ public:
 
     /// Blocks until the callback for `operation_id` arrives, `timeout` passes (nullopt) or
     /// shutdown() is called (nullopt).
-    std::optional<operation_callback> wait(const std::string& operation_id, std::chrono::milliseconds timeout);
+    std::optional<operation_callback> wait(const std::string& operation_id,
+                                           std::chrono::milliseconds timeout);
 
     /// Wakes every waiter with nullopt; later waits return immediately.
     void shutdown();

@@ -20,7 +20,8 @@ std::string string_at(const json::object& o, std::string_view key) {
 /// a DESFire status byte, when the error has one, instead of the SW.
 std::string failure_line(std::string_view what, const operation_outcome& out, std::int64_t status_code,
                          const std::string& message) {
-    std::string p = std::string(what) + ": " + (out.command.empty() ? std::string("operation") : out.command) + " failed";
+    std::string p =
+        std::string(what) + ": " + (out.command.empty() ? std::string("operation") : out.command) + " failed";
     if (!out.status.empty()) {
         p += " with DESFire status " + out.status;
     } else if (!out.sw.empty()) {
@@ -54,8 +55,9 @@ std::string upper_hex(std::string s) {
     return s;
 }
 
-operation_outcome await_operation(const demo_context& ctx, const std::string& session_id, const api_result& started,
-                                  std::string_view what, callback_logging logging) {
+operation_outcome await_operation(const demo_context& ctx, const std::string& session_id,
+                                  const api_result& started, std::string_view what,
+                                  callback_logging logging) {
     operation_outcome out;
     if (!started.ok) {
         out.problem = std::string(what) + ": request refused: " + started.error;
@@ -89,8 +91,8 @@ operation_outcome await_operation(const demo_context& ctx, const std::string& se
     }
     if (status->get_int64() == 200) {
         if (logging == callback_logging::status) {
-            ctx.log.line(session_id, std::string(what) + ": callback status 200, " + std::to_string(out.responses.size())
-                                         + " response(s)");
+            ctx.log.line(session_id, std::string(what) + ": callback status 200, "
+                                         + std::to_string(out.responses.size()) + " response(s)");
         }
         out.ok = true;
         return out;
@@ -108,11 +110,13 @@ operation_outcome await_operation(const demo_context& ctx, const std::string& se
     return out;
 }
 
-bool complete_session(const demo_context& ctx, const std::string& session_id, bool success, const std::string& message) {
+bool complete_session(const demo_context& ctx, const std::string& session_id, bool success,
+                      const std::string& message) {
     ctx.log.line(session_id, std::string(success ? "succeeded: " : "failed: ") + message);
     auto done = ctx.api.complete(session_id, success, message);
     if (done.ok) {
-        ctx.log.line(session_id, "service/completed sent (success=" + std::string(success ? "true" : "false") + ")");
+        ctx.log.line(session_id,
+                     "service/completed sent (success=" + std::string(success ? "true" : "false") + ")");
     } else {
         ctx.log.line(session_id, "service/completed failed: " + done.error);
     }

@@ -48,10 +48,12 @@ enum class callback_logging {
 /// Waits for the callback of the operation that `started` reports accepted (refused: a problem at
 /// once), checks that it is `session_id`'s and decodes it. `what` names the step in the log
 /// lines and in `problem`.
-operation_outcome await_operation(const demo_context& ctx, const std::string& session_id, const api_result& started,
-                                  std::string_view what, callback_logging logging = callback_logging::status);
+operation_outcome await_operation(const demo_context& ctx, const std::string& session_id,
+                                  const api_result& started, std::string_view what,
+                                  callback_logging logging = callback_logging::status);
 
 /// Logs the outcome and ends the session with /service/completed; returns `success`.
-bool complete_session(const demo_context& ctx, const std::string& session_id, bool success, const std::string& message);
+bool complete_session(const demo_context& ctx, const std::string& session_id, bool success,
+                      const std::string& message);
 
 } // namespace tsm::tools::example_sp

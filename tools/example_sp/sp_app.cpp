@@ -47,11 +47,12 @@ std::optional<std::vector<std::string>> path_segments(const std::string& target)
 } // namespace
 
 sp_app::sp_app(sp_options opts, std::ostream& log_out)
-    : opts_(std::move(opts))
-    , log_(log_out)
-    , api_(tsm_api_config{opts_.tsm_url, opts_.app_id, opts_.app_key}) {}
+    : opts_(std::move(opts)), log_(log_out),
+      api_(tsm_api_config{opts_.tsm_url, opts_.app_id, opts_.app_key}) {}
 
-sp_app::~sp_app() { stop(); }
+sp_app::~sp_app() {
+    stop();
+}
 
 bool sp_app::start(std::string& error) {
     if (!opts_.cap_path.empty() && !upload_cap(error)) {

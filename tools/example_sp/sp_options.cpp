@@ -99,12 +99,14 @@ sp_parse_result parse_sp_args(const std::vector<std::string>& args) {
             return r;
         }
         if (i + 1 >= args.size()) {
-            return usage_error(a.starts_with("--") ? "option " + a + " needs a value" : "unexpected argument " + a);
+            return usage_error(a.starts_with("--") ? "option " + a + " needs a value"
+                                                   : "unexpected argument " + a);
         }
         const std::string& v = args[++i];
         if (a == "--listen") {
             auto colon = v.rfind(':');
-            if (colon == std::string::npos || !parse_number(std::string_view(v).substr(colon + 1), o.listen_port)) {
+            if (colon == std::string::npos
+                || !parse_number(std::string_view(v).substr(colon + 1), o.listen_port)) {
                 return usage_error("--listen must be HOST:PORT");
             }
             o.listen_host = v.substr(0, colon);
@@ -140,7 +142,8 @@ sp_parse_result parse_sp_args(const std::vector<std::string>& args) {
     if (o.app_id.empty() || !core::is_hex(o.app_key)) {
         return usage_error("--app-id and --app-key (hex) are required");
     }
-    if (!o.public_url.empty() && !o.public_url.starts_with("http://") && !o.public_url.starts_with("https://")) {
+    if (!o.public_url.empty() && !o.public_url.starts_with("http://")
+        && !o.public_url.starts_with("https://")) {
         return usage_error("--public-url must be an http(s):// URL");
     }
     while (o.public_url.ends_with('/')) {

@@ -40,9 +40,8 @@ tsm_api_client::tsm_api_client(tsm_api_config cfg) : cfg_(std::move(cfg)) {
     }
 }
 
-api_result tsm_api_client::transceive(
-    const std::string& session_id, const std::string& callback_url,
-    const std::vector<std::string>& commands) const {
+api_result tsm_api_client::transceive(const std::string& session_id, const std::string& callback_url,
+                                      const std::vector<std::string>& commands) const {
     core::json_writer w;
     w.begin_object().key("commands").begin_array();
     for (const auto& c : commands) {
@@ -52,36 +51,35 @@ api_result tsm_api_client::transceive(
     return post_operation("/transceive", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::ccm_install(
-    const std::string& session_id, const std::string& callback_url, const std::string& elf_aid,
-    const std::string& module_aid, const std::string& instance_aid) const {
+api_result tsm_api_client::ccm_install(const std::string& session_id, const std::string& callback_url,
+                                       const std::string& elf_aid, const std::string& module_aid,
+                                       const std::string& instance_aid) const {
     core::json_writer w;
     w.begin_object().key("executableLoadFile").value(elf_aid).key("executableModule").value(module_aid);
     w.key("application").value(instance_aid).end_object();
     return post_operation("/ccm/install", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::ccm_storedata(
-    const std::string& session_id, const std::string& callback_url, const std::string& instance_aid,
-    const std::string& tag_type, const std::string& data_hex) const {
+api_result tsm_api_client::ccm_storedata(const std::string& session_id, const std::string& callback_url,
+                                         const std::string& instance_aid, const std::string& tag_type,
+                                         const std::string& data_hex) const {
     core::json_writer w;
     w.begin_object().key("application").value(instance_aid).key("tagType").value(tag_type);
     w.key("data").value(data_hex).end_object();
     return post_operation("/ccm/storedata", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::ccm_delete(
-    const std::string& session_id, const std::string& callback_url, const std::string& aid,
-    bool with_related) const {
+api_result tsm_api_client::ccm_delete(const std::string& session_id, const std::string& callback_url,
+                                      const std::string& aid, bool with_related) const {
     core::json_writer w;
     w.begin_object().key("application").value(aid).key("withRelated").value(with_related).end_object();
     return post_operation("/ccm/delete", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::desfire_create_app(
-    const std::string& session_id, const std::string& callback_url, const std::string& aid,
-    const std::string& key_type, int number_of_keys, const std::string& key_settings_hex,
-    const std::vector<std::string>& keys_hex) const {
+api_result tsm_api_client::desfire_create_app(const std::string& session_id, const std::string& callback_url,
+                                              const std::string& aid, const std::string& key_type,
+                                              int number_of_keys, const std::string& key_settings_hex,
+                                              const std::vector<std::string>& keys_hex) const {
     core::json_writer w;
     w.begin_object().key("aid").value(aid).key("keySettings").value(key_settings_hex);
     w.key("numberOfKeys").value(static_cast<std::int64_t>(number_of_keys)).key("keyType").value(key_type);
@@ -96,9 +94,9 @@ api_result tsm_api_client::desfire_create_app(
     return post_operation("/desfire/ev1/createApp", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::desfire_commands(
-    const std::string& session_id, const std::string& callback_url, const std::string& aid,
-    const std::vector<std::string>& commands) const {
+api_result tsm_api_client::desfire_commands(const std::string& session_id, const std::string& callback_url,
+                                            const std::string& aid,
+                                            const std::vector<std::string>& commands) const {
     core::json_writer w;
     w.begin_object().key("aid").value(aid).key("commands").begin_array();
     for (const auto& c : commands) {
@@ -108,24 +106,22 @@ api_result tsm_api_client::desfire_commands(
     return post_operation("/desfire/ev1/commands", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::desfire_delete_app(
-    const std::string& session_id, const std::string& callback_url, const std::string& aid) const {
+api_result tsm_api_client::desfire_delete_app(const std::string& session_id, const std::string& callback_url,
+                                              const std::string& aid) const {
     core::json_writer w;
     w.begin_object().key("aid").value(aid).end_object();
     return post_operation("/desfire/ev1/deleteApp", session_id, callback_url, std::move(w).str());
 }
 
-api_result tsm_api_client::post_operation(
-    const std::string& path, const std::string& session_id, const std::string& callback_url,
-    std::string body) const {
+api_result tsm_api_client::post_operation(const std::string& path, const std::string& session_id,
+                                          const std::string& callback_url, std::string body) const {
     sync_http_request req;
     req.method = "POST";
     req.url = cfg_.tsm_url + path;
-    req.headers = {
-        {"app_id", cfg_.app_id},
-        {"app_key", cfg_.app_key},
-        {"sessionId", session_id},
-        {"callbackUrl", callback_url}};
+    req.headers = {{"app_id", cfg_.app_id},
+                   {"app_key", cfg_.app_key},
+                   {"sessionId", session_id},
+                   {"callbackUrl", callback_url}};
     req.body = std::move(body);
     req.timeout = cfg_.timeout;
     auto res = http_call(req);
@@ -154,8 +150,9 @@ cap_upload_result tsm_api_client::upload_cap(const std::string& cap_bytes) const
     req.url = cfg_.tsm_url + "/v3/apps/";
     append_path_segment(req.url, cfg_.app_id);
     req.url += "/capfiles";
-    req.headers = {
-        {"app_id", cfg_.app_id}, {"app_key", cfg_.app_key}, {"Content-Type", "application/octet-stream"}};
+    req.headers = {{"app_id", cfg_.app_id},
+                   {"app_key", cfg_.app_key},
+                   {"Content-Type", "application/octet-stream"}};
     req.body = cap_bytes;
     req.timeout = std::max(cfg_.timeout, std::chrono::milliseconds(30000)); // parsing a CAP takes a moment
     auto res = http_call(req);
@@ -191,8 +188,8 @@ cap_upload_result tsm_api_client::upload_cap(const std::string& cap_bytes) const
     return out;
 }
 
-api_result tsm_api_client::complete(
-    const std::string& session_id, bool success, const std::string& message) const {
+api_result tsm_api_client::complete(const std::string& session_id, bool success,
+                                    const std::string& message) const {
     core::json_writer w;
     w.begin_object().key("success").value(success).key("message").value(message).end_object();
     sync_http_request req;

@@ -34,45 +34,42 @@ public:
     explicit tsm_api_client(tsm_api_config cfg);
 
     /// POST /transceive with hex `commands`; tsmd will POST the result to `callback_url`.
-    api_result transceive(
-        const std::string& session_id, const std::string& callback_url,
-        const std::vector<std::string>& commands) const;
+    api_result transceive(const std::string& session_id, const std::string& callback_url,
+                          const std::vector<std::string>& commands) const;
 
     /// POST /ccm/install: instantiate `module_aid` of the load file `elf_aid` as `instance_aid`
     /// (all hex; tsmd loads the uploaded CAP file first when the card lacks it).
-    api_result ccm_install(
-        const std::string& session_id, const std::string& callback_url, const std::string& elf_aid,
-        const std::string& module_aid, const std::string& instance_aid) const;
+    api_result ccm_install(const std::string& session_id, const std::string& callback_url,
+                           const std::string& elf_aid, const std::string& module_aid,
+                           const std::string& instance_aid) const;
 
     /// POST /ccm/storedata: personalize `instance_aid` with `data_hex` (tag_type "DGI" or "BER").
     /// The data is secret: it is only ever sent to tsmd, never logged.
-    api_result ccm_storedata(
-        const std::string& session_id, const std::string& callback_url, const std::string& instance_aid,
-        const std::string& tag_type, const std::string& data_hex) const;
+    api_result ccm_storedata(const std::string& session_id, const std::string& callback_url,
+                             const std::string& instance_aid, const std::string& tag_type,
+                             const std::string& data_hex) const;
 
     /// POST /ccm/delete: delete `aid` (with its related objects when `with_related`).
-    api_result ccm_delete(
-        const std::string& session_id, const std::string& callback_url, const std::string& aid,
-        bool with_related) const;
+    api_result ccm_delete(const std::string& session_id, const std::string& callback_url,
+                          const std::string& aid, bool with_related) const;
 
     /// POST /desfire/ev1/createApp: create the DESFire application `aid` (6 hex digits) with
     /// `number_of_keys` keys of `key_type` (AES, 3K3DES, 2K3DES, DES) and the key settings
     /// `key_settings_hex` (1 byte). `keys_hex` empty: the application keeps its default keys;
     /// else number_of_keys keys that tsmd sets with ChangeKey. Keys are secret: only ever sent
     /// to tsmd, never logged.
-    api_result desfire_create_app(
-        const std::string& session_id, const std::string& callback_url, const std::string& aid,
-        const std::string& key_type, int number_of_keys, const std::string& key_settings_hex,
-        const std::vector<std::string>& keys_hex) const;
+    api_result desfire_create_app(const std::string& session_id, const std::string& callback_url,
+                                  const std::string& aid, const std::string& key_type, int number_of_keys,
+                                  const std::string& key_settings_hex,
+                                  const std::vector<std::string>& keys_hex) const;
 
     /// POST /desfire/ev1/commands: native DESFire commands (hex, INS first) run plain in `aid`.
-    api_result desfire_commands(
-        const std::string& session_id, const std::string& callback_url, const std::string& aid,
-        const std::vector<std::string>& commands) const;
+    api_result desfire_commands(const std::string& session_id, const std::string& callback_url,
+                                const std::string& aid, const std::vector<std::string>& commands) const;
 
     /// POST /desfire/ev1/deleteApp: delete the DESFire application `aid`.
-    api_result desfire_delete_app(
-        const std::string& session_id, const std::string& callback_url, const std::string& aid) const;
+    api_result desfire_delete_app(const std::string& session_id, const std::string& callback_url,
+                                  const std::string& aid) const;
 
     /// POST /v3/apps/{appId}/capfiles with the raw CAP file: stores it in tsmd for /ccm/install.
     cap_upload_result upload_cap(const std::string& cap_bytes) const;
@@ -82,9 +79,8 @@ public:
 
 private:
     /// POSTs an operation request to `path` and returns its operationId.
-    api_result post_operation(
-        const std::string& path, const std::string& session_id, const std::string& callback_url,
-        std::string body) const;
+    api_result post_operation(const std::string& path, const std::string& session_id,
+                              const std::string& callback_url, std::string body) const;
 
     tsm_api_config cfg_;
 };

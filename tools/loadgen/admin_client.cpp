@@ -108,10 +108,11 @@ void delete_app(const options& o, const bench_app& app) {
 
 namespace tsm::tools::loadgen {
 
-std::string upload_cap(const options& o, const bench_app& app, const std::string& cap_bytes, std::string& capfile_id) {
+std::string upload_cap(const options& o, const bench_app& app, const std::string& cap_bytes,
+                       std::string& capfile_id) {
     std::string reply;
-    const int st = http_call(o.tsm, {}, http::verb::post, "/v3/apps/" + app.id + "/capfiles", sp_auth(app), cap_bytes,
-                             "application/octet-stream", reply);
+    const int st = http_call(o.tsm, {}, http::verb::post, "/v3/apps/" + app.id + "/capfiles", sp_auth(app),
+                             cap_bytes, "application/octet-stream", reply);
     if (st != 200) {
         return "POST /v3/apps/" + app.id + "/capfiles -> " + std::to_string(st) + " " + reply;
     }
@@ -126,15 +127,18 @@ std::string upload_cap(const options& o, const bench_app& app, const std::string
 
 void delete_cap(const options& o, const bench_app& app, const std::string& capfile_id) {
     std::string reply;
-    http_call(o.tsm, {}, http::verb::delete_, "/v3/apps/" + app.id + "/capfiles/" + capfile_id, sp_auth(app), {},
-              "application/json", reply);
+    http_call(o.tsm, {}, http::verb::delete_, "/v3/apps/" + app.id + "/capfiles/" + capfile_id, sp_auth(app),
+              {}, "application/json", reply);
 }
 
 std::string put_card_keys(const options& o, const std::string& cin, const std::string& key_hex) {
-    boost::json::object body{{"iin", "8A2C10"}, {"isd", "A000000151000000"}, {"scp", "03"}, {"kvn", 48},
-                             {"securityLevel", "03"}, {"enc", key_hex}, {"mac", key_hex}, {"dek", key_hex}};
+    boost::json::object body{{"iin", "8A2C10"},       {"isd", "A000000151000000"},
+                             {"scp", "03"},           {"kvn", 48},
+                             {"securityLevel", "03"}, {"enc", key_hex},
+                             {"mac", key_hex},        {"dek", key_hex}};
     std::string reply;
-    const int st = admin_call(o, http::verb::put, "/admin/v1/cards/" + cin, boost::json::serialize(body), reply);
+    const int st =
+        admin_call(o, http::verb::put, "/admin/v1/cards/" + cin, boost::json::serialize(body), reply);
     if (st == 200) {
         return {};
     }

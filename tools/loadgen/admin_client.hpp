@@ -7,8 +7,8 @@
 namespace tsm::tools::loadgen {
 
 struct bench_app {
-    std::string id;   ///< "bench-" + 8 random hex digits
-    std::string key;  ///< 16 random bytes, hex
+    std::string id;  ///< "bench-" + 8 random hex digits
+    std::string key; ///< 16 random bytes, hex
 };
 
 bench_app make_bench_app();
@@ -20,7 +20,8 @@ void delete_app(const options& o, const bench_app& app);
 
 /// The SP uploads a CAP file once: POST /v3/apps/{id}/capfiles on the SP API. Returns "" on
 /// success (with tsmd's id of the upload in `capfile_id`), otherwise the failure.
-std::string upload_cap(const options& o, const bench_app& app, const std::string& cap_bytes, std::string& capfile_id);
+std::string upload_cap(const options& o, const bench_app& app, const std::string& cap_bytes,
+                       std::string& capfile_id);
 /// DELETE /v3/apps/{id}/capfiles/{capfile_id} (best effort).
 void delete_cap(const options& o, const bench_app& app, const std::string& capfile_id);
 /// PUT /admin/v1/cards/{cin}: SCP03 keys (kvn 0x30, C-MAC + C-DECRYPTION) for the card's ISD

@@ -24,25 +24,25 @@ inline std::int64_t now_ns() {
 }
 
 struct session_slot {
-    std::string id;                 ///< written by the touch point before `ready` is counted
-    unsigned owner = 0;             ///< worker index
+    std::string id;     ///< written by the touch point before `ready` is counted
+    unsigned owner = 0; ///< worker index
     std::atomic<bool> delivered{false};
 };
 
 /// What the CCM scenario installs: from the CAP the SP uploaded once.
 struct ccm_target {
-    std::string elf;              ///< package (executable load file) AID, hex
-    std::string module;           ///< first applet (executable module) AID, hex
-    std::string instance_prefix;  ///< up to 8 bytes of the module AID, hex; + 8-byte seq = instance AID
-    std::string capfile_id;       ///< tsmd's id of the upload (deleted at the end)
-    std::size_t lfdb_bytes = 0;   ///< Load File Data Block size (what LOAD carries)
+    std::string elf;             ///< package (executable load file) AID, hex
+    std::string module;          ///< first applet (executable module) AID, hex
+    std::string instance_prefix; ///< up to 8 bytes of the module AID, hex; + 8-byte seq = instance AID
+    std::string capfile_id;      ///< tsmd's id of the upload (deleted at the end)
+    std::size_t lfdb_bytes = 0;  ///< Load File Data Block size (what LOAD carries)
 };
 
 struct bench {
     options opt;
     bench_app app;
     ccm_target ccm;
-    std::string sink_base;          ///< "http://127.0.0.1:PORT"
+    std::string sink_base; ///< "http://127.0.0.1:PORT"
     std::vector<std::unique_ptr<session_slot>> sessions;
     std::vector<std::unique_ptr<worker>> workers;
     op_table ops;
@@ -67,8 +67,9 @@ struct bench {
         if (!issuing.load(std::memory_order_relaxed)) {
             return false;
         }
-        if (now >= step_deadline_ns.load(std::memory_order_relaxed) ||
-            quota_taken.fetch_add(1, std::memory_order_relaxed) >= step_quota.load(std::memory_order_relaxed)) {
+        if (now >= step_deadline_ns.load(std::memory_order_relaxed)
+            || quota_taken.fetch_add(1, std::memory_order_relaxed)
+                   >= step_quota.load(std::memory_order_relaxed)) {
             issuing.store(false, std::memory_order_relaxed);
             return false;
         }

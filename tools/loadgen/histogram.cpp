@@ -11,7 +11,7 @@ int histogram::index(std::uint64_t v) noexcept {
         return static_cast<int>(v);
     }
     const int msb = 63 - std::countl_zero(v);
-    const int shift = msb - 5;                  // >= 1
+    const int shift = msb - 5;                     // >= 1
     const auto top = static_cast<int>(v >> shift); // 32..63
     return std::min(shift * 32 + top, buckets - 1);
 }
@@ -48,7 +48,8 @@ std::int64_t histogram::percentile(double q) const noexcept {
     if (count_ == 0) {
         return 0;
     }
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
+    const auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
     std::uint64_t seen = 0;
     for (int i = 0; i < buckets; ++i) {
         seen += counts_[static_cast<std::size_t>(i)];

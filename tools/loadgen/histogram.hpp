@@ -16,7 +16,9 @@ public:
 
     std::uint64_t count() const noexcept { return count_; }
     std::int64_t max() const noexcept { return max_; }
-    double mean() const noexcept { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
+    double mean() const noexcept {
+        return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
+    }
     /// Value at quantile q in [0,1] (upper edge of the bucket, capped at max); 0 when empty.
     std::int64_t percentile(double q) const noexcept;
 

@@ -6,12 +6,12 @@
 // reports tsmd's memory per connection. See docs/performance.md.
 #include "admin_client.hpp"
 #include "bench.hpp"
+#include "peer_mqtt.hpp"
 #include "peer_nats.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "sp_sink.hpp"
 #include "svg_chart.hpp"
-#include "peer_mqtt.hpp"
 #include "touch_point.hpp"
 #include "worker.hpp"
 
@@ -22,12 +22,12 @@
 
 #include <chrono>
 #include <csignal>
-#include <future>
-#include <memory>
-#include <fstream>
-#include <iterator>
 #include <cstdio>
+#include <fstream>
+#include <future>
 #include <iostream>
+#include <iterator>
+#include <memory>
 #include <thread>
 
 using namespace tsm::tools::loadgen;
@@ -36,9 +36,13 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void sleep_ms(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
-double seconds_since(std::int64_t t0) { return static_cast<double>(now_ns() - t0) / 1e9; }
+double seconds_since(std::int64_t t0) {
+    return static_cast<double>(now_ns() - t0) / 1e9;
+}
 
 /// One progress line per second on stderr.
 class progress {
@@ -61,7 +65,8 @@ public:
         std::string tsmd = "";
         if (auto p = sample_process(b_.opt.tsmd_pid)) {
             char t[96];
-            std::snprintf(t, sizeof t, " | tsmd cpu %3.0f%% rss %llu MiB", 100 * (p->cpu_s - last_tsmd_cpu_) / dt,
+            std::snprintf(t, sizeof t, " | tsmd cpu %3.0f%% rss %llu MiB",
+                          100 * (p->cpu_s - last_tsmd_cpu_) / dt,
                           static_cast<unsigned long long>(p->rss_kib / 1024));
             tsmd = t;
             last_tsmd_cpu_ = p->cpu_s;
@@ -70,19 +75,24 @@ public:
         if (b_.opt.scen == scenario::mixed) {
             const auto& kc = sc.kind[static_cast<int>(op_kind::ccm_install)];
             char t[80];
-            std::snprintf(t, sizeof t, " (ccm issued %llu cb %llu)", static_cast<unsigned long long>(kc.issued.load()),
+            std::snprintf(t, sizeof t, " (ccm issued %llu cb %llu)",
+                          static_cast<unsigned long long>(kc.issued.load()),
                           static_cast<unsigned long long>(kc.called.load()));
             ccm = t;
         }
         std::fprintf(stderr,
-                     "[%s %5.1fs] %7.0f ops/s  issued %llu acked %llu pushed %llu cb %llu inflight %llu%s  sessions %llu  err %llu"
+                     "[%s %5.1fs] %7.0f ops/s  issued %llu acked %llu pushed %llu cb %llu inflight %llu%s  "
+                     "sessions %llu  err %llu"
                      " | harness cpu %3.0f%%%s\n",
                      what_, seconds_since(t0_), static_cast<double>(called - last_called_) / dt,
-                     static_cast<unsigned long long>(sc.issued.load()), static_cast<unsigned long long>(sc.acked.load()),
-                     static_cast<unsigned long long>(sc.pushed.load()), static_cast<unsigned long long>(called),
+                     static_cast<unsigned long long>(sc.issued.load()),
+                     static_cast<unsigned long long>(sc.acked.load()),
+                     static_cast<unsigned long long>(sc.pushed.load()),
+                     static_cast<unsigned long long>(called),
                      static_cast<unsigned long long>(sc.issued.load() - sc.completed.load()), ccm.c_str(),
                      static_cast<unsigned long long>(b_.sessions_ready.load()),
-                     static_cast<unsigned long long>(b_.st.error_total()), 100 * (cpu - last_cpu_) / dt, tsmd.c_str());
+                     static_cast<unsigned long long>(b_.st.error_total()), 100 * (cpu - last_cpu_) / dt,
+                     tsmd.c_str());
         last_called_ = called;
         last_cpu_ = cpu;
         last_t_ = now;
@@ -229,7 +239,8 @@ int main(int argc, char** argv) {
         }
         auto parsed = tsm::core::cap::parse_cap(cap_bytes);
         if (!parsed) {
-            std::cerr << "tsm-bench: " << o.cap_file << " is not a usable CAP file: " << parsed.error().message << "\n";
+            std::cerr << "tsm-bench: " << o.cap_file
+                      << " is not a usable CAP file: " << parsed.error().message << "\n";
             return 2;
         }
         const auto& cap = parsed.value();
@@ -254,7 +265,8 @@ int main(int argc, char** argv) {
     }
     if (o.mode != run_mode::soak) {
         for (unsigned i = 0; i < o.threads; ++i) {
-            b.workers[i]->add_sp_clients(o.sp_concurrency / o.threads + (i < o.sp_concurrency % o.threads ? 1 : 0));
+            b.workers[i]->add_sp_clients(o.sp_concurrency / o.threads
+                                         + (i < o.sp_concurrency % o.threads ? 1 : 0));
         }
     }
     sp_sink sink(b);
@@ -289,9 +301,9 @@ int main(int argc, char** argv) {
             delete_app(o, b.app);
             return 1;
         }
-        std::cerr << "tsm-bench: CAP " << o.cap_file << " uploaded (ELF " << b.ccm.elf << ", module " << b.ccm.module
-                  << ", " << b.ccm.lfdb_bytes << "-byte load file), SCP03 keys registered for " << o.touch_points
-                  << " cards\n";
+        std::cerr << "tsm-bench: CAP " << o.cap_file << " uploaded (ELF " << b.ccm.elf << ", module "
+                  << b.ccm.module << ", " << b.ccm.lfdb_bytes
+                  << "-byte load file), SCP03 keys registered for " << o.touch_points << " cards\n";
     }
 
     run_result res;
@@ -308,9 +320,9 @@ int main(int argc, char** argv) {
     const std::int64_t connect_deadline = c0 + static_cast<std::int64_t>((60 + o.touch_points / 100.0) * 1e9);
     {
         progress prog(b, "connect");
-        while (!interrupted.load() && now_ns() < connect_deadline &&
-               (b.sessions_ready.load() + b.sessions_failed.load() < o.touch_points ||
-                (o.deliver && b.deliveries.load() < b.sessions_ready.load()))) {
+        while (!interrupted.load() && now_ns() < connect_deadline
+               && (b.sessions_ready.load() + b.sessions_failed.load() < o.touch_points
+                   || (o.deliver && b.deliveries.load() < b.sessions_ready.load()))) {
             prog.tick(0);
             sleep_ms(20);
         }
@@ -344,9 +356,9 @@ int main(int argc, char** argv) {
             res.soak.rss_before_kib = rss_before->rss_kib;
             res.soak.rss_connected_kib = connected->rss_kib;
             res.soak.rss_end_kib = end->rss_kib;
-            res.soak.bytes_per_connection = 1024.0 *
-                (static_cast<double>(end->rss_kib) - static_cast<double>(rss_before->rss_kib)) /
-                static_cast<double>(res.sessions);
+            res.soak.bytes_per_connection =
+                1024.0 * (static_cast<double>(end->rss_kib) - static_cast<double>(rss_before->rss_kib))
+                / static_cast<double>(res.sessions);
         }
     } else {
         std::uint32_t idx = 0;
@@ -375,7 +387,8 @@ int main(int argc, char** argv) {
                 auto f = reached->get_future();
                 boost::asio::post(w->ioc(), [reached] { reached->set_value(); });
                 if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-                    std::fprintf(stderr, "tsm-bench: worker %u did not answer; histograms may be torn\n", w->index());
+                    std::fprintf(stderr, "tsm-bench: worker %u did not answer; histograms may be torn\n",
+                                 w->index());
                 }
             }
             for (auto& w : b.workers) {
@@ -440,8 +453,9 @@ int main(int argc, char** argv) {
             const auto& kr = s.by_kind[static_cast<std::size_t>(k)];
             // Every kind the scenario asks for must have run.
             const bool is_ccm = k == static_cast<int>(op_kind::ccm_install);
-            const bool wanted = o.scen == scenario::mixed ? (is_ccm ? o.mix_ccm_weight : o.mix_transceive_weight) != 0
-                                                          : is_ccm == (o.scen == scenario::ccm_install);
+            const bool wanted = o.scen == scenario::mixed
+                                    ? (is_ccm ? o.mix_ccm_weight : o.mix_transceive_weight) != 0
+                                    : is_ccm == (o.scen == scenario::ccm_install);
             dirty = dirty || (wanted && kr.called == 0);
         }
     }

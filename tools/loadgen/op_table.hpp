@@ -11,11 +11,11 @@ namespace tsm::tools::loadgen {
 
 namespace op_flag {
 inline constexpr std::uint32_t in_use = 1;
-inline constexpr std::uint32_t acked = 2;       ///< SP got 200 {"operationId"}
-inline constexpr std::uint32_t rejected = 4;    ///< SP got another status: no callback will come
-inline constexpr std::uint32_t pushed = 8;      ///< the commands frame reached the touch point
-inline constexpr std::uint32_t called = 16;     ///< the callback reached the sink
-inline constexpr std::uint32_t ack_lost = 32;   ///< the SP request failed in transport (fate unknown)
+inline constexpr std::uint32_t acked = 2;     ///< SP got 200 {"operationId"}
+inline constexpr std::uint32_t rejected = 4;  ///< SP got another status: no callback will come
+inline constexpr std::uint32_t pushed = 8;    ///< the commands frame reached the touch point
+inline constexpr std::uint32_t called = 16;   ///< the callback reached the sink
+inline constexpr std::uint32_t ack_lost = 32; ///< the SP request failed in transport (fate unknown)
 } // namespace op_flag
 
 struct op_slot {
@@ -24,7 +24,7 @@ struct op_slot {
     std::atomic<std::uint32_t> session{0};
     std::atomic<std::uint32_t> step{0};
     std::atomic<std::uint32_t> flags{0};
-    std::atomic<std::uint8_t> kind{0};     ///< op_kind
+    std::atomic<std::uint8_t> kind{0}; ///< op_kind
 };
 
 class op_table {
@@ -51,7 +51,8 @@ public:
     /// The slot for `seq`, or null when the sequence number is unknown or already finished.
     op_slot* find(std::uint64_t seq) {
         op_slot& s = slots_[seq & mask_];
-        if (s.seq.load(std::memory_order_acquire) != seq || (s.flags.load(std::memory_order_acquire) & op_flag::in_use) == 0) {
+        if (s.seq.load(std::memory_order_acquire) != seq
+            || (s.flags.load(std::memory_order_acquire) & op_flag::in_use) == 0) {
             return nullptr;
         }
         return &s;
@@ -63,8 +64,8 @@ public:
         std::uint32_t old = s.flags.fetch_or(bit, std::memory_order_acq_rel);
         std::uint32_t now = old | bit;
         completed = false;
-        bool done = (now & op_flag::rejected) != 0 ||
-                    ((now & op_flag::called) != 0 && (now & (op_flag::acked | op_flag::ack_lost)) != 0);
+        bool done = (now & op_flag::rejected) != 0
+                    || ((now & op_flag::called) != 0 && (now & (op_flag::acked | op_flag::ack_lost)) != 0);
         if (done && (old & op_flag::in_use) != 0) {
             // Exactly one thread wins the transition to "free".
             if (s.flags.compare_exchange_strong(now, 0, std::memory_order_acq_rel)) {

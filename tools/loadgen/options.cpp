@@ -72,7 +72,8 @@ endpoint parse_endpoint(const std::string& flag, const std::string& v) {
         e.host = "127.0.0.1";
     }
     if (!is_loopback(e.host)) {
-        usage_error(flag + ": refusing non-loopback host '" + e.host + "' (tsm-bench drives local servers only)");
+        usage_error(flag + ": refusing non-loopback host '" + e.host
+                    + "' (tsm-bench drives local servers only)");
     }
     char* end = nullptr;
     long p = std::strtol(v.c_str() + colon + 1, &end, 10);

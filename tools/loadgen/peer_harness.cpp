@@ -6,7 +6,9 @@
 namespace tsm::tools::loadgen::peer {
 
 std::int64_t mono_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 payloads make_payloads(unsigned apdus) {
@@ -49,17 +51,21 @@ void measurement::finished() {
 
 void measurement::print(const histogram& hist, std::uint64_t replied, unsigned touch_points) const {
     const auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
-    std::printf("  request->reply ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", ms(hist.percentile(0.5)),
-                ms(hist.percentile(0.9)), ms(hist.percentile(0.99)), ms(hist.percentile(0.999)), ms(hist.max()));
+    std::printf("  request->reply ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
+                ms(hist.percentile(0.5)), ms(hist.percentile(0.9)), ms(hist.percentile(0.99)),
+                ms(hist.percentile(0.999)), ms(hist.max()));
     if (cpu0_ && cpu1_) {
         const double cpu = cpu1_->cpu_s - cpu0_->cpu_s;
-        std::printf("  server CPU %.2f s (%.0f%% of one core), %.0f request/replies per server CPU-second, RSS %llu KiB\n", cpu,
-                    100 * cpu / wall_s_, cpu > 0 ? static_cast<double>(replied) / cpu : 0,
+        std::printf("  server CPU %.2f s (%.0f%% of one core), %.0f request/replies per server CPU-second, "
+                    "RSS %llu KiB\n",
+                    cpu, 100 * cpu / wall_s_, cpu > 0 ? static_cast<double>(replied) / cpu : 0,
                     static_cast<unsigned long long>(cpu1_->rss_kib));
     }
     if (rss0_ && rss_connected_ && touch_points > 0) {
         std::printf("  server RSS per connection: %.0f bytes\n",
-                    1024.0 * (static_cast<double>(rss_connected_->rss_kib) - static_cast<double>(rss0_->rss_kib)) / touch_points);
+                    1024.0
+                        * (static_cast<double>(rss_connected_->rss_kib) - static_cast<double>(rss0_->rss_kib))
+                        / touch_points);
     }
     std::printf("  harness CPU %.2f s\n", self1_ - self0_);
 }

@@ -149,7 +149,8 @@ void parser::dispatch(std::uint8_t header, std::string_view body) {
         if (body.size() < 3) {
             failed_ = true;
         } else if (on_suback) {
-            on_suback(static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8) | static_cast<std::uint8_t>(body[1])),
+            on_suback(static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[0]) << 8)
+                                                 | static_cast<std::uint8_t>(body[1])),
                       body.substr(2));
         }
         return;
@@ -158,8 +159,8 @@ void parser::dispatch(std::uint8_t header, std::string_view body) {
             failed_ = true;
             return;
         }
-        const std::size_t tlen = (static_cast<std::size_t>(static_cast<std::uint8_t>(body[0])) << 8) |
-                                 static_cast<std::uint8_t>(body[1]);
+        const std::size_t tlen = (static_cast<std::size_t>(static_cast<std::uint8_t>(body[0])) << 8)
+                                 | static_cast<std::uint8_t>(body[1]);
         const std::size_t qos = (header >> 1) & 3;
         const std::size_t skip = 2 + tlen + (qos ? 2 : 0);
         if (body.size() < skip) {
@@ -176,8 +177,7 @@ void parser::dispatch(std::uint8_t header, std::string_view body) {
             on_pingresp();
         }
         return;
-    default:
-        return; // nothing else is expected at QoS 0; ignore
+    default: return; // nothing else is expected at QoS 0; ignore
     }
 }
 
@@ -250,10 +250,10 @@ private:
 };
 
 struct mqtt_run : peer::closed_loop<mqtt_sp> {
-    std::string id_prefix;                ///< client ids: unique per harness process
+    std::string id_prefix; ///< client ids: unique per harness process
     std::vector<std::unique_ptr<mqtt_device>> devices;
     unsigned devices_ready = 0, devices_failed = 0, sps_ready = 0;
-    std::uint64_t unknown = 0;            ///< replies for no request in flight
+    std::uint64_t unknown = 0; ///< replies for no request in flight
     net::steady_timer ping_timer{ioc};
 
     explicit mqtt_run(const options& x) : closed_loop(x) {}
@@ -290,7 +290,8 @@ mqtt_device::mqtt_device(mqtt_run& r, unsigned index)
     : r_(r), index_(index), ws_(r.ioc), reply_topic_("rp/" + std::to_string(index)) {
     parser_.on_connack = [this](std::uint8_t rc) {
         if (rc != 0) {
-            std::fprintf(stderr, "tsm-bench peer mosquitto: touch point %u: CONNACK return code %u\n", index_, rc);
+            std::fprintf(stderr, "tsm-bench peer mosquitto: touch point %u: CONNACK return code %u\n", index_,
+                         rc);
             fail();
         }
     };
@@ -311,27 +312,31 @@ mqtt_device::mqtt_device(mqtt_run& r, unsigned index)
 void mqtt_device::start() {
     auto& t = beast::get_lowest_layer(ws_);
     t.expires_after(std::chrono::seconds(30));
-    t.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_ws.host), r_.o.peer_ws.port), [this](beast::error_code ec) {
-        if (ec) {
-            return fail();
-        }
-        beast::get_lowest_layer(ws_).expires_never();
-        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        // MQTT over WebSocket: subprotocol "mqtt", binary frames (MQTT 3.1.1 §6).
-        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-            req.set(beast::http::field::sec_websocket_protocol, "mqtt");
-        }));
-        ws_.binary(true);
-        ws_.async_handshake(r_.o.peer_ws.host + ":" + std::to_string(r_.o.peer_ws.port), "/mqtt", [this](beast::error_code ec2) {
-            if (ec2) {
-                return fail();
-            }
-            send(mqtt::connect_packet(r_.id_prefix + "d" + std::to_string(index_), keepalive_s) +
-                 mqtt::subscribe_packet(1, {"tp/" + std::to_string(index_)}));
-            read();
-        });
-    });
+    t.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_ws.host), r_.o.peer_ws.port),
+                    [this](beast::error_code ec) {
+                        if (ec) {
+                            return fail();
+                        }
+                        beast::get_lowest_layer(ws_).expires_never();
+                        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+                        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+                        // MQTT over WebSocket: subprotocol "mqtt", binary frames (MQTT 3.1.1 §6).
+                        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+                            req.set(beast::http::field::sec_websocket_protocol, "mqtt");
+                        }));
+                        ws_.binary(true);
+                        ws_.async_handshake(
+                            r_.o.peer_ws.host + ":" + std::to_string(r_.o.peer_ws.port), "/mqtt",
+                            [this](beast::error_code ec2) {
+                                if (ec2) {
+                                    return fail();
+                                }
+                                send(mqtt::connect_packet(r_.id_prefix + "d" + std::to_string(index_),
+                                                          keepalive_s)
+                                     + mqtt::subscribe_packet(1, {"tp/" + std::to_string(index_)}));
+                                read();
+                            });
+                    });
 }
 
 void mqtt_device::fail() {
@@ -385,7 +390,8 @@ void mqtt_device::flush() {
 mqtt_sp::mqtt_sp(mqtt_run& r, unsigned index) : r_(r), index_(index), sock_(r.ioc) {
     parser_.on_connack = [this](std::uint8_t rc) {
         if (rc != 0) {
-            std::fprintf(stderr, "tsm-bench peer mosquitto: SP connection %u: CONNACK return code %u\n", index_, rc);
+            std::fprintf(stderr, "tsm-bench peer mosquitto: SP connection %u: CONNACK return code %u\n",
+                         index_, rc);
             fail();
         }
     };
@@ -411,35 +417,37 @@ mqtt_sp::mqtt_sp(mqtt_run& r, unsigned index) : r_(r), index_(index), sock_(r.io
 }
 
 void mqtt_sp::start() {
-    sock_.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_tcp.host), r_.o.peer_tcp.port), [this](beast::error_code ec) {
-        if (ec) {
-            return fail();
-        }
-        sock_.set_option(tcp::no_delay(true));
-        out_.queue(mqtt::connect_packet(r_.id_prefix + "s" + std::to_string(index_), keepalive_s));
-        // The reply topics of this connection's devices, at most 256 filters per SUBSCRIBE.
-        const auto c = static_cast<unsigned>(r_.sps.size());
-        std::vector<std::string> topics;
-        std::uint16_t pid = 1;
-        for (unsigned d = index_; d < r_.o.touch_points; d += c) {
-            topics.push_back("rp/" + std::to_string(d));
-            if (topics.size() == 256) {
-                out_.queue(mqtt::subscribe_packet(pid++, topics));
-                ++subacks_wanted_;
-                topics.clear();
-            }
-        }
-        if (!topics.empty()) {
-            out_.queue(mqtt::subscribe_packet(pid++, topics));
-            ++subacks_wanted_;
-        }
-        if (subacks_wanted_ == 0) {
-            open_ = true; // more SP connections than devices: nothing to receive
-            ++r_.sps_ready;
-        }
-        flush();
-        read();
-    });
+    sock_.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_tcp.host), r_.o.peer_tcp.port),
+                        [this](beast::error_code ec) {
+                            if (ec) {
+                                return fail();
+                            }
+                            sock_.set_option(tcp::no_delay(true));
+                            out_.queue(mqtt::connect_packet(r_.id_prefix + "s" + std::to_string(index_),
+                                                            keepalive_s));
+                            // The reply topics of this connection's devices, at most 256 filters per SUBSCRIBE.
+                            const auto c = static_cast<unsigned>(r_.sps.size());
+                            std::vector<std::string> topics;
+                            std::uint16_t pid = 1;
+                            for (unsigned d = index_; d < r_.o.touch_points; d += c) {
+                                topics.push_back("rp/" + std::to_string(d));
+                                if (topics.size() == 256) {
+                                    out_.queue(mqtt::subscribe_packet(pid++, topics));
+                                    ++subacks_wanted_;
+                                    topics.clear();
+                                }
+                            }
+                            if (!topics.empty()) {
+                                out_.queue(mqtt::subscribe_packet(pid++, topics));
+                                ++subacks_wanted_;
+                            }
+                            if (subacks_wanted_ == 0) {
+                                open_ = true; // more SP connections than devices: nothing to receive
+                                ++r_.sps_ready;
+                            }
+                            flush();
+                            read();
+                        });
 }
 
 void mqtt_sp::fail() {
@@ -506,14 +514,19 @@ int run_mqtt_peer(const options& o) {
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices[i]->start();
         if ((i + 1) % o.connect_concurrency == 0) {
-            peer::run_until(r.ioc, [&] { return r.devices_ready + r.devices_failed >= i + 1; }, 30);
+            peer::run_until(
+                r.ioc, [&] { return r.devices_ready + r.devices_failed >= i + 1; }, 30);
         }
     }
-    peer::run_until(r.ioc, [&] { return r.devices_ready + r.devices_failed >= o.touch_points && r.sps_ready >= c; }, 60);
-    std::fprintf(stderr, "tsm-bench peer mosquitto: %u/%u touch points subscribed (MQTT over WebSocket), %u/%u SP connections (MQTT over TCP), errors %llu\n",
+    peer::run_until(
+        r.ioc, [&] { return r.devices_ready + r.devices_failed >= o.touch_points && r.sps_ready >= c; }, 60);
+    std::fprintf(stderr,
+                 "tsm-bench peer mosquitto: %u/%u touch points subscribed (MQTT over WebSocket), %u/%u SP "
+                 "connections (MQTT over TCP), errors %llu\n",
                  r.devices_ready, o.touch_points, r.sps_ready, c, static_cast<unsigned long long>(r.errors));
     if (r.devices_ready == 0 || r.sps_ready < c) {
-        std::fprintf(stderr, "tsm-bench peer mosquitto: setup failed (is the WebSocket listener up, with protocol websockets?)\n");
+        std::fprintf(stderr, "tsm-bench peer mosquitto: setup failed (is the WebSocket listener up, with "
+                             "protocol websockets?)\n");
         std::fflush(stderr);
         std::_Exit(1);
     }
@@ -523,14 +536,18 @@ int run_mqtt_peer(const options& o) {
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.issue(i);
     }
-    peer::run_until(r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
+    peer::run_until(
+        r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
     m.finished();
     const double wall = m.wall_s();
-    std::printf("peer mosquitto: %u touch points (MQTT 3.1.1 over WebSocket), %u SP connections (MQTT over TCP), QoS 0, %u APDU(s)/request\n",
+    std::printf("peer mosquitto: %u touch points (MQTT 3.1.1 over WebSocket), %u SP connections (MQTT over "
+                "TCP), QoS 0, %u APDU(s)/request\n",
                 o.touch_points, c, o.apdus);
-    std::printf("  %.0f request/replies/s over %.2f s: issued %llu, replied %llu, lost %llu, errors %llu, unknown replies %llu\n",
+    std::printf("  %.0f request/replies/s over %.2f s: issued %llu, replied %llu, lost %llu, errors %llu, "
+                "unknown replies %llu\n",
                 static_cast<double>(r.replied) / wall, wall, static_cast<unsigned long long>(r.issued),
-                static_cast<unsigned long long>(r.replied), static_cast<unsigned long long>(r.issued - r.replied),
+                static_cast<unsigned long long>(r.replied),
+                static_cast<unsigned long long>(r.issued - r.replied),
                 static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.unknown));
     m.print(r.hist, r.replied, o.touch_points);
     std::fflush(stdout);

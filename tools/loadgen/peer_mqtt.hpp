@@ -24,7 +24,14 @@ namespace mqtt {
 
 /// MQTT 3.1.1 packet types (high nibble of the fixed header).
 enum class packet : std::uint8_t {
-    connect = 1, connack = 2, publish = 3, subscribe = 8, suback = 9, pingreq = 12, pingresp = 13, disconnect = 14
+    connect = 1,
+    connack = 2,
+    publish = 3,
+    subscribe = 8,
+    suback = 9,
+    pingreq = 12,
+    pingresp = 13,
+    disconnect = 14
 };
 
 /// CONNECT: protocol "MQTT" level 4, clean session, `keepalive_s`, client id.
@@ -33,7 +40,9 @@ std::string connect_packet(std::string_view client_id, std::uint16_t keepalive_s
 std::string subscribe_packet(std::uint16_t packet_id, const std::vector<std::string>& topics);
 /// PUBLISH QoS 0 (no packet id), retain off.
 std::string publish_packet(std::string_view topic, std::string_view payload);
-inline std::string pingreq_packet() { return std::string("\xC0\x00", 2); }
+inline std::string pingreq_packet() {
+    return std::string("\xC0\x00", 2);
+}
 /// Appends the "remaining length" variable-length integer (1..4 bytes).
 void append_remaining_length(std::string& out, std::size_t n);
 

@@ -165,25 +165,29 @@ nats_device::nats_device(peer_run& r, unsigned index) : r_(r), index_(index), ws
 
 void nats_device::start() {
     auto& t = beast::get_lowest_layer(ws_);
-    t.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_ws.host), r_.o.peer_ws.port), [this](beast::error_code ec) {
-        if (ec) {
-            ++r_.errors;
-            return;
-        }
-        beast::get_lowest_layer(ws_).expires_never();
-        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        ws_.binary(true);
-        ws_.async_handshake(r_.o.peer_ws.host + ":" + std::to_string(r_.o.peer_ws.port), "/", [this](beast::error_code ec2) {
-            if (ec2) {
-                ++r_.errors;
-                return;
-            }
-            send("CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB tp." + std::to_string(index_) +
-                 " 1\r\nPING\r\n");
-            read();
-        });
-    });
+    t.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_ws.host), r_.o.peer_ws.port),
+                    [this](beast::error_code ec) {
+                        if (ec) {
+                            ++r_.errors;
+                            return;
+                        }
+                        beast::get_lowest_layer(ws_).expires_never();
+                        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+                        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+                        ws_.binary(true);
+                        ws_.async_handshake(
+                            r_.o.peer_ws.host + ":" + std::to_string(r_.o.peer_ws.port), "/",
+                            [this](beast::error_code ec2) {
+                                if (ec2) {
+                                    ++r_.errors;
+                                    return;
+                                }
+                                send(
+                                    "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB tp."
+                                    + std::to_string(index_) + " 1\r\nPING\r\n");
+                                read();
+                            });
+                    });
 }
 
 void nats_device::read() {
@@ -234,22 +238,24 @@ nats_sp::nats_sp(peer_run& r, unsigned index) : r_(r), index_(index), sock_(r.io
 }
 
 void nats_sp::start() {
-    sock_.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_tcp.host), r_.o.peer_tcp.port), [this](beast::error_code ec) {
-        if (ec) {
-            ++r_.errors;
-            return;
-        }
-        sock_.set_option(tcp::no_delay(true));
-        out_.queue("CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB _INBOX." + std::to_string(index_) +
-                   ".* 1\r\nPING\r\n");
-        flush();
-        read();
-    });
+    sock_.async_connect(tcp::endpoint(net::ip::make_address(r_.o.peer_tcp.host), r_.o.peer_tcp.port),
+                        [this](beast::error_code ec) {
+                            if (ec) {
+                                ++r_.errors;
+                                return;
+                            }
+                            sock_.set_option(tcp::no_delay(true));
+                            out_.queue(
+                                "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false}\r\nSUB _INBOX."
+                                + std::to_string(index_) + ".* 1\r\nPING\r\n");
+                            flush();
+                            read();
+                        });
 }
 
 void nats_sp::request(unsigned device) {
-    out_.queue("PUB tp." + std::to_string(device) + " _INBOX." + std::to_string(index_) + "." + std::to_string(device) + " " +
-               std::to_string(r_.payload.request.size()) + "\r\n");
+    out_.queue("PUB tp." + std::to_string(device) + " _INBOX." + std::to_string(index_) + "."
+               + std::to_string(device) + " " + std::to_string(r_.payload.request.size()) + "\r\n");
     out_.queue(r_.payload.request);
     out_.queue("\r\n");
     flush();
@@ -298,26 +304,33 @@ int run_nats_peer(const options& o) {
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.devices[i]->start();
         if ((i + 1) % o.connect_concurrency == 0) {
-            peer::run_until(r.ioc, [&] { return r.devices_ready + r.errors >= i + 1; }, 30);
+            peer::run_until(
+                r.ioc, [&] { return r.devices_ready + r.errors >= i + 1; }, 30);
         }
     }
-    peer::run_until(r.ioc, [&] { return r.devices_ready + r.errors >= o.touch_points && r.sps_ready >= o.sp_concurrency; }, 60);
-    std::fprintf(stderr, "tsm-bench peer nats: %u/%u touch points subscribed, %u SP connections, errors %llu\n", r.devices_ready,
-                 o.touch_points, r.sps_ready, static_cast<unsigned long long>(r.errors));
+    peer::run_until(
+        r.ioc,
+        [&] { return r.devices_ready + r.errors >= o.touch_points && r.sps_ready >= o.sp_concurrency; }, 60);
+    std::fprintf(stderr,
+                 "tsm-bench peer nats: %u/%u touch points subscribed, %u SP connections, errors %llu\n",
+                 r.devices_ready, o.touch_points, r.sps_ready, static_cast<unsigned long long>(r.errors));
     const auto t0 = m.connected();
     r.issuing = true;
     r.deadline = t0 + static_cast<std::int64_t>(o.duration_s * 1e9);
     for (unsigned i = 0; i < o.touch_points; ++i) {
         r.issue(i);
     }
-    peer::run_until(r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
+    peer::run_until(
+        r.ioc, [&] { return !r.issuing && r.replied >= r.issued; }, o.duration_s + o.drain_s);
     m.finished();
     const double wall = m.wall_s();
-    std::printf("peer nats-server: %u touch points (WebSocket), %u SP connections (TCP), %u APDU(s)/request\n", o.touch_points,
-                o.sp_concurrency, o.apdus);
+    std::printf(
+        "peer nats-server: %u touch points (WebSocket), %u SP connections (TCP), %u APDU(s)/request\n",
+        o.touch_points, o.sp_concurrency, o.apdus);
     std::printf("  %.0f request/replies/s over %.2f s: issued %llu, replied %llu, lost %llu, errors %llu\n",
                 static_cast<double>(r.replied) / wall, wall, static_cast<unsigned long long>(r.issued),
-                static_cast<unsigned long long>(r.replied), static_cast<unsigned long long>(r.issued - r.replied),
+                static_cast<unsigned long long>(r.replied),
+                static_cast<unsigned long long>(r.issued - r.replied),
                 static_cast<unsigned long long>(r.errors));
     m.print(r.hist, r.replied, o.touch_points);
     std::fflush(stdout);

@@ -7,8 +7,8 @@
 namespace tsm::tools::loadgen {
 
 struct proc_sample {
-    double cpu_s = 0;           ///< utime + stime
-    std::uint64_t rss_kib = 0;  ///< VmRSS
+    double cpu_s = 0;          ///< utime + stime
+    std::uint64_t rss_kib = 0; ///< VmRSS
     std::uint64_t threads = 0;
 };
 

@@ -19,17 +19,20 @@ std::string num(double v) {
     return b;
 }
 
-double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+double ms(std::int64_t ns) {
+    return static_cast<double>(ns) / 1e6;
+}
 
 using u64 = unsigned long long;
 
 void print_latency_table(const std::array<histogram, latency_kinds>& hist, const char* indent) {
-    std::printf("%s%-18s %9s %9s %9s %9s %9s %9s\n", indent, "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "n");
+    std::printf("%s%-18s %9s %9s %9s %9s %9s %9s\n", indent, "latency (ms)", "p50", "p90", "p99", "p99.9",
+                "max", "n");
     for (int k = 0; k < latency_kinds; ++k) {
         const auto& h = hist[static_cast<std::size_t>(k)];
-        std::printf("%s%-18s %9.3f %9.3f %9.3f %9.3f %9.3f %9llu\n", indent, kind_names[k], ms(h.percentile(0.5)),
-                    ms(h.percentile(0.9)), ms(h.percentile(0.99)), ms(h.percentile(0.999)), ms(h.max()),
-                    static_cast<u64>(h.count()));
+        std::printf("%s%-18s %9.3f %9.3f %9.3f %9.3f %9.3f %9llu\n", indent, kind_names[k],
+                    ms(h.percentile(0.5)), ms(h.percentile(0.9)), ms(h.percentile(0.99)),
+                    ms(h.percentile(0.999)), ms(h.max()), static_cast<u64>(h.count()));
     }
 }
 
@@ -97,53 +100,60 @@ std::uint64_t stats::error_total() const {
 }
 
 void print_summary(const run_result& r) {
-    std::printf("tsm-bench: mode %s, %u sessions, %u SP connections, %u APDU(s)/op, %u thread(s), fd limit %llu\n",
-                mode_name(r.opt.mode), r.sessions, r.opt.sp_concurrency, r.opt.apdus, r.opt.threads,
-                static_cast<unsigned long long>(r.fd_limit));
+    std::printf(
+        "tsm-bench: mode %s, %u sessions, %u SP connections, %u APDU(s)/op, %u thread(s), fd limit %llu\n",
+        mode_name(r.opt.mode), r.sessions, r.opt.sp_concurrency, r.opt.apdus, r.opt.threads,
+        static_cast<unsigned long long>(r.fd_limit));
     if (r.opt.scen != scenario::transceive) {
         std::printf("scenario %s", scenario_name(r.opt.scen));
         if (r.opt.scen == scenario::mixed) {
             std::printf(" (transceive=%u,ccm-install=%u)", r.opt.mix_transceive_weight, r.opt.mix_ccm_weight);
         }
-        std::printf(": /ccm/install of %s (ELF %s, module %s, LFDB %zu bytes) on a fresh sandbox card per operation\n",
+        std::printf(": /ccm/install of %s (ELF %s, module %s, LFDB %zu bytes) on a fresh sandbox card per "
+                    "operation\n",
                     r.cap_file.c_str(), r.ccm_elf.c_str(), r.ccm_module.c_str(), r.ccm_lfdb_bytes);
     }
     if (r.is_soak) {
         const auto& s = r.soak;
-        std::printf("soak: %llu idle connections (%s) held %.1f s; tsmd RSS %llu KiB before, %llu KiB connected, %llu KiB at end"
+        std::printf("soak: %llu idle connections (%s) held %.1f s; tsmd RSS %llu KiB before, %llu KiB "
+                    "connected, %llu KiB at end"
                     " -> %.0f bytes per connection\n",
                     static_cast<unsigned long long>(s.connections),
                     r.opt.deliver ? "one delivered session each" : "bare, no session", s.hold_s,
-                    static_cast<unsigned long long>(s.rss_before_kib), static_cast<unsigned long long>(s.rss_connected_kib),
+                    static_cast<unsigned long long>(s.rss_before_kib),
+                    static_cast<unsigned long long>(s.rss_connected_kib),
                     static_cast<unsigned long long>(s.rss_end_kib), s.bytes_per_connection);
     }
     for (const auto& st : r.steps) {
-        std::printf("\n[%s] %.0f ops/s over %.2f s: issued %llu, acked %llu, pushed %llu, called back %llu, lost %llu"
-                    " (no ack %llu, no push %llu, no callback %llu)\n",
-                    st.label.c_str(), st.ops_per_s, st.wall_s, static_cast<unsigned long long>(st.issued),
-                    static_cast<unsigned long long>(st.acked), static_cast<unsigned long long>(st.pushed),
-                    static_cast<unsigned long long>(st.called), static_cast<unsigned long long>(st.lost),
-                    static_cast<unsigned long long>(st.lost_no_ack), static_cast<unsigned long long>(st.lost_no_push),
-                    static_cast<unsigned long long>(st.lost_no_callback));
+        std::printf(
+            "\n[%s] %.0f ops/s over %.2f s: issued %llu, acked %llu, pushed %llu, called back %llu, lost %llu"
+            " (no ack %llu, no push %llu, no callback %llu)\n",
+            st.label.c_str(), st.ops_per_s, st.wall_s, static_cast<unsigned long long>(st.issued),
+            static_cast<unsigned long long>(st.acked), static_cast<unsigned long long>(st.pushed),
+            static_cast<unsigned long long>(st.called), static_cast<unsigned long long>(st.lost),
+            static_cast<unsigned long long>(st.lost_no_ack), static_cast<unsigned long long>(st.lost_no_push),
+            static_cast<unsigned long long>(st.lost_no_callback));
         print_latency_table(st.hist, "  ");
         if (r.opt.scen == scenario::mixed) {
             for (int k = 0; k < op_kinds; ++k) {
                 const auto& kr = st.by_kind[static_cast<std::size_t>(k)];
-                std::printf("  -- %s: %.0f ops/s, issued %llu, acked %llu, pushed %llu, called back %llu (not 200: %llu),"
+                std::printf("  -- %s: %.0f ops/s, issued %llu, acked %llu, pushed %llu, called back %llu "
+                            "(not 200: %llu),"
                             " lost %llu (no ack %llu, no push %llu, no callback %llu)\n",
                             op_kind_name(static_cast<op_kind>(k)), kr.ops_per_s, static_cast<u64>(kr.issued),
-                            static_cast<u64>(kr.acked), static_cast<u64>(kr.pushed), static_cast<u64>(kr.called),
-                            static_cast<u64>(kr.callback_failed), static_cast<u64>(kr.lost),
-                            static_cast<u64>(kr.lost_no_ack), static_cast<u64>(kr.lost_no_push),
-                            static_cast<u64>(kr.lost_no_callback));
+                            static_cast<u64>(kr.acked), static_cast<u64>(kr.pushed),
+                            static_cast<u64>(kr.called), static_cast<u64>(kr.callback_failed),
+                            static_cast<u64>(kr.lost), static_cast<u64>(kr.lost_no_ack),
+                            static_cast<u64>(kr.lost_no_push), static_cast<u64>(kr.lost_no_callback));
                 print_latency_table(kr.hist, "     ");
             }
         }
         if (st.tsmd_cpu_s >= 0) {
-            std::printf("  tsmd CPU %.2f s (%.0f%% of one core), %.0f ops per tsmd CPU-second, RSS %llu KiB\n", st.tsmd_cpu_s,
-                        st.wall_s > 0 ? 100 * st.tsmd_cpu_s / st.wall_s : 0,
-                        st.tsmd_cpu_s > 0 ? static_cast<double>(st.called) / st.tsmd_cpu_s : 0,
-                        static_cast<unsigned long long>(st.tsmd_rss_kib));
+            std::printf(
+                "  tsmd CPU %.2f s (%.0f%% of one core), %.0f ops per tsmd CPU-second, RSS %llu KiB\n",
+                st.tsmd_cpu_s, st.wall_s > 0 ? 100 * st.tsmd_cpu_s / st.wall_s : 0,
+                st.tsmd_cpu_s > 0 ? static_cast<double>(st.called) / st.tsmd_cpu_s : 0,
+                static_cast<unsigned long long>(st.tsmd_rss_kib));
         }
         std::printf("  harness CPU %.2f s (%.0f%% of one core)\n", st.harness_cpu_s,
                     st.wall_s > 0 ? 100 * st.harness_cpu_s / st.wall_s : 0);
@@ -250,7 +260,8 @@ bool write_json(const run_result& r, const std::string& file) {
         w.end_object();
         if (st.tsmd_cpu_s >= 0) {
             w.key("tsmdCpuSeconds").raw(num(st.tsmd_cpu_s));
-            w.key("opsPerTsmdCpuSecond").raw(num(st.tsmd_cpu_s > 0 ? static_cast<double>(st.called) / st.tsmd_cpu_s : 0));
+            w.key("opsPerTsmdCpuSecond")
+                .raw(num(st.tsmd_cpu_s > 0 ? static_cast<double>(st.called) / st.tsmd_cpu_s : 0));
             w.key("tsmdRssKiB").value(static_cast<std::uint64_t>(st.tsmd_rss_kib));
         }
         w.key("harnessCpuSeconds").raw(num(st.harness_cpu_s));

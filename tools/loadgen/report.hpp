@@ -23,15 +23,15 @@ struct kind_result {
 };
 
 struct step_result {
-    std::string label;             ///< "closed", "open 5000/s", "soak"
-    double offered_rate = 0;       ///< open loop: ops/s scheduled; 0 otherwise
-    double wall_s = 0;             ///< first send .. last callback
-    double ops_per_s = 0;          ///< callbacks received / wall_s
+    std::string label;       ///< "closed", "open 5000/s", "soak"
+    double offered_rate = 0; ///< open loop: ops/s scheduled; 0 otherwise
+    double wall_s = 0;       ///< first send .. last callback
+    double ops_per_s = 0;    ///< callbacks received / wall_s
     std::uint64_t issued = 0, acked = 0, pushed = 0, called = 0, completed = 0;
-    std::uint64_t lost = 0;        ///< issued but not finished after the drain
+    std::uint64_t lost = 0; ///< issued but not finished after the drain
     std::uint64_t lost_no_ack = 0, lost_no_push = 0, lost_no_callback = 0;
     std::array<histogram, latency_kinds> hist{};
-    double tsmd_cpu_s = -1;        ///< over the step; -1 without --tsmd-pid
+    double tsmd_cpu_s = -1; ///< over the step; -1 without --tsmd-pid
     double harness_cpu_s = 0;
     std::uint64_t tsmd_rss_kib = 0;
     std::array<kind_result, op_kinds> by_kind{}; ///< the same figures per operation kind
@@ -52,9 +52,9 @@ struct run_result {
     std::vector<step_result> steps;
     bool is_soak = false;
     soak_result soak;
-    std::map<int, std::uint64_t> http_status;                        ///< all SP answers
+    std::map<int, std::uint64_t> http_status;                               ///< all SP answers
     std::array<std::map<int, std::uint64_t>, op_kinds> http_status_by_kind; ///< per operation kind
-    std::string cap_file;          ///< ccm: the CAP uploaded
+    std::string cap_file;                                                   ///< ccm: the CAP uploaded
     std::string ccm_elf, ccm_module;
     std::size_t ccm_lfdb_bytes = 0;
     std::map<std::string, std::uint64_t> errors;

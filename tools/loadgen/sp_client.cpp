@@ -18,8 +18,8 @@ namespace {
 
 /// An SP API POST over keep-alive HTTP/1.1 with the SP's credentials, session and callback URL.
 std::string sp_request(std::string_view path, const std::string& host_port, const std::string& app_id,
-                       const std::string& app_key, const std::string& session_id, const std::string& callback_url,
-                       const std::string& body) {
+                       const std::string& app_key, const std::string& session_id,
+                       const std::string& callback_url, const std::string& body) {
     std::string r;
     r.reserve(300 + body.size());
     r += "POST ";
@@ -43,9 +43,9 @@ std::string sp_request(std::string_view path, const std::string& host_port, cons
 
 } // namespace
 
-std::string transceive_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
-                               const std::string& session_id, const std::string& callback_url,
-                               std::uint64_t seq, unsigned apdus) {
+std::string transceive_request(const std::string& host_port, const std::string& app_id,
+                               const std::string& app_key, const std::string& session_id,
+                               const std::string& callback_url, std::uint64_t seq, unsigned apdus) {
     std::string body;
     body.reserve(32 + apdus * 14);
     body += R"({"commands":[")";
@@ -58,9 +58,10 @@ std::string transceive_request(const std::string& host_port, const std::string& 
     return sp_request("/transceive", host_port, app_id, app_key, session_id, callback_url, body);
 }
 
-std::string ccm_install_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
-                                const std::string& session_id, const std::string& callback_url, std::uint64_t seq,
-                                const std::string& elf, const std::string& module, const std::string& instance_prefix) {
+std::string ccm_install_request(const std::string& host_port, const std::string& app_id,
+                                const std::string& app_key, const std::string& session_id,
+                                const std::string& callback_url, std::uint64_t seq, const std::string& elf,
+                                const std::string& module, const std::string& instance_prefix) {
     static constexpr const char* hexdig = "0123456789ABCDEF";
     std::string body;
     body.reserve(160);
@@ -95,8 +96,8 @@ void sp_client::post(std::uint32_t session, std::uint64_t seq, op_kind kind) {
     const std::string host_port = b.opt.tsm.host + ":" + std::to_string(b.opt.tsm.port);
     const std::string callback = b.sink_base + "/cb/" + std::to_string(seq);
     if (kind == op_kind::ccm_install) {
-        req_ = ccm_install_request(host_port, b.app.id, b.app.key, b.sessions[session]->id, callback, seq, b.ccm.elf,
-                                   b.ccm.module, b.ccm.instance_prefix);
+        req_ = ccm_install_request(host_port, b.app.id, b.app.key, b.sessions[session]->id, callback, seq,
+                                   b.ccm.elf, b.ccm.module, b.ccm.instance_prefix);
     } else {
         req_ = transceive_request(host_port, b.app.id, b.app.key, b.sessions[session]->id, callback, seq,
                                   b.opt.apdus);
@@ -107,13 +108,13 @@ void sp_client::post(std::uint32_t session, std::uint64_t seq, op_kind kind) {
     }
     stream_.async_connect(net::ip::tcp::endpoint(net::ip::make_address(b.opt.tsm.host), b.opt.tsm.port),
                           [this](beast::error_code ec) {
-        if (ec) {
-            return finish_transport_error(ec == beast::error::timeout);
-        }
-        stream_.socket().set_option(net::ip::tcp::no_delay(true));
-        connected_ = true;
-        write();
-    });
+                              if (ec) {
+                                  return finish_transport_error(ec == beast::error::timeout);
+                              }
+                              stream_.socket().set_option(net::ip::tcp::no_delay(true));
+                              connected_ = true;
+                              write();
+                          });
 }
 
 void sp_client::write() {
@@ -133,8 +134,9 @@ void sp_client::on_answer(beast::error_code ec) {
     const std::int64_t now = now_ns();
     bench& b = w_.b();
     const int status = static_cast<int>(res_.result_int());
-    b.st.http_status[static_cast<std::size_t>(kind_)][static_cast<std::size_t>(status >= 100 && status < 600 ? status : 0)]
-        .fetch_add(1, std::memory_order_relaxed);
+    b.st.http_status[static_cast<std::size_t>(kind_)]
+                    [static_cast<std::size_t>(status >= 100 && status < 600 ? status : 0)]
+                        .fetch_add(1, std::memory_order_relaxed);
     if (!res_.keep_alive()) {
         beast::error_code ignored;
         stream_.socket().close(ignored);

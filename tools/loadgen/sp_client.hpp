@@ -17,16 +17,17 @@ namespace tsm::tools::loadgen {
 class worker;
 
 /// The /transceive request text for operation `seq` on session `session_id` with `apdus` commands.
-std::string transceive_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
-                               const std::string& session_id, const std::string& callback_url,
-                               std::uint64_t seq, unsigned apdus);
+std::string transceive_request(const std::string& host_port, const std::string& app_id,
+                               const std::string& app_key, const std::string& session_id,
+                               const std::string& callback_url, std::uint64_t seq, unsigned apdus);
 
 /// The /ccm/install request text for operation `seq`: installs `module` from `elf` as the
 /// instance `instance_prefix` + the 8-byte sequence number (unique per operation, and the way the
 /// touch point finds the operation once the card has created the instance).
-std::string ccm_install_request(const std::string& host_port, const std::string& app_id, const std::string& app_key,
-                                const std::string& session_id, const std::string& callback_url, std::uint64_t seq,
-                                const std::string& elf, const std::string& module, const std::string& instance_prefix);
+std::string ccm_install_request(const std::string& host_port, const std::string& app_id,
+                                const std::string& app_key, const std::string& session_id,
+                                const std::string& callback_url, std::uint64_t seq, const std::string& elf,
+                                const std::string& module, const std::string& instance_prefix);
 
 /// The sequence number from an instance AID built by ccm_install_request (its last 8 bytes).
 std::uint64_t seq_of_instance(std::string_view aid_bytes);

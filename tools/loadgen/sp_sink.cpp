@@ -41,8 +41,8 @@ void on_callback(bench& b, worker& here, std::string_view seq_text, const std::s
         b.st.error(error_kind::callback_failed);
         sc.kind[kind].callback_failed.fetch_add(1, std::memory_order_relaxed);
         if (b.st.error_count(error_kind::callback_failed) <= 3) {
-            std::fprintf(stderr, "tsm-bench: %s callback with an error: %.400s\n", op_kind_name(static_cast<op_kind>(kind)),
-                         body.c_str());
+            std::fprintf(stderr, "tsm-bench: %s callback with an error: %.400s\n",
+                         op_kind_name(static_cast<op_kind>(kind)), body.c_str());
         }
     }
     sc.called.fetch_add(1, std::memory_order_relaxed);
@@ -100,7 +100,8 @@ sp_sink::sp_sink(bench& b) : impl_(std::make_unique<impl>(b)) {
     transport::http_server_options o;
     o.max_connections_per_shard = 100000;
     o.read_timeout = std::chrono::milliseconds(120000);
-    impl_->server = std::make_unique<transport::http_server>(ctx, o, impl_->h, nullptr, std::vector<std::string>{});
+    impl_->server =
+        std::make_unique<transport::http_server>(ctx, o, impl_->h, nullptr, std::vector<std::string>{});
 }
 
 sp_sink::~sp_sink() = default;

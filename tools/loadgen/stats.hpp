@@ -14,24 +14,24 @@ inline constexpr int latency_kinds = 3;
 /// The kind of one operation (issue #4 §2 scenarios).
 enum class op_kind : std::uint8_t { transceive = 0, ccm_install = 1 };
 inline constexpr int op_kinds = 2;
-const char* op_kind_name(op_kind k);      ///< "transceive", "ccm-install"
-const char* op_kind_endpoint(op_kind k);  ///< "/transceive", "/ccm/install"
+const char* op_kind_name(op_kind k);     ///< "transceive", "ccm-install"
+const char* op_kind_endpoint(op_kind k); ///< "/transceive", "/ccm/install"
 
 enum class error_kind {
-    sp_connect,       ///< SP connection could not be opened or broke
-    sp_timeout,       ///< no answer to /transceive within 10 s
-    ws_error,         ///< touch-point WebSocket failed (connect, handshake, read, write)
-    ws_closed,        ///< tsmd closed a touch-point connection
-    tp_error_frame,   ///< tsmd sent an error frame to a touch point
-    session_ended,    ///< tsmd sent a final status frame
-    deliver_failed,   ///< a deliver was refused or no session frame came
-    callback_failed,  ///< callback statusCode != 200
+    sp_connect,      ///< SP connection could not be opened or broke
+    sp_timeout,      ///< no answer to /transceive within 10 s
+    ws_error,        ///< touch-point WebSocket failed (connect, handshake, read, write)
+    ws_closed,       ///< tsmd closed a touch-point connection
+    tp_error_frame,  ///< tsmd sent an error frame to a touch point
+    session_ended,   ///< tsmd sent a final status frame
+    deliver_failed,  ///< a deliver was refused or no session frame came
+    callback_failed, ///< callback statusCode != 200
     callback_duplicate,
-    unknown_event,    ///< a frame or callback for an unknown or finished operation
-    ring_overrun,     ///< more operations in flight than op_table slots
-    bad_frame,        ///< a frame tsm-bench could not parse
-    card_error,       ///< ccm: the sandbox card answered a status word other than 9000/61xx
-    ccm_not_installed,///< ccm: the operation's frames ended without the instance on the card
+    unknown_event,     ///< a frame or callback for an unknown or finished operation
+    ring_overrun,      ///< more operations in flight than op_table slots
+    bad_frame,         ///< a frame tsm-bench could not parse
+    card_error,        ///< ccm: the sandbox card answered a status word other than 9000/61xx
+    ccm_not_installed, ///< ccm: the operation's frames ended without the instance on the card
     count_
 };
 const char* error_name(error_kind k);

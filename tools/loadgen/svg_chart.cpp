@@ -33,10 +33,14 @@ std::string fmt(const char* f, double v) {
 std::string esc(const std::string& s) {
     std::string o;
     for (char c : s) {
-        if (c == '<') o += "&lt;";
-        else if (c == '>') o += "&gt;";
-        else if (c == '&') o += "&amp;";
-        else o += c;
+        if (c == '<')
+            o += "&lt;";
+        else if (c == '>')
+            o += "&gt;";
+        else if (c == '&')
+            o += "&amp;";
+        else
+            o += c;
     }
     return o;
 }
@@ -70,12 +74,13 @@ std::string render_chart(const run_result& r) {
     auto Y = [&](double ms) { return T + ph * (1 - (std::log10(std::max(ms, 1e-6)) - lo) / (hi - lo)); };
 
     std::string s;
-    s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%.0f", W) + "\" height=\"" + fmt("%.0f", H) +
-         "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+    s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%.0f", W) + "\" height=\""
+         + fmt("%.0f", H) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
     s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    std::string title = "tsm-bench: latency vs offered load (" + std::to_string(r.sessions) + " touch points, " +
-                        std::to_string(r.opt.apdus) + " APDU/op)";
-    s += "<text x=\"" + fmt("%.0f", L) + "\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" + esc(title) + "</text>\n";
+    std::string title = "tsm-bench: latency vs offered load (" + std::to_string(r.sessions)
+                        + " touch points, " + std::to_string(r.opt.apdus) + " APDU/op)";
+    s += "<text x=\"" + fmt("%.0f", L) + "\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" + esc(title)
+         + "</text>\n";
     // Grid: decades and 2x/5x on the log axis.
     for (double d = lo; d <= hi + 1e-9; d += 1) {
         for (double m : {1.0, 2.0, 5.0}) {
@@ -84,34 +89,37 @@ std::string render_chart(const run_result& r) {
                 break;
             }
             double y = Y(v);
-            s += "<line x1=\"" + fmt("%.1f", L) + "\" x2=\"" + fmt("%.1f", L + pw) + "\" y1=\"" + fmt("%.1f", y) +
-                 "\" y2=\"" + fmt("%.1f", y) + "\" stroke=\"" + (m == 1.0 ? "#bbb" : "#eee") + "\"/>\n";
-            s += "<text x=\"" + fmt("%.1f", L - 6) + "\" y=\"" + fmt("%.1f", y + 4) + "\" text-anchor=\"end\">" +
-                 (v >= 1 ? fmt("%.0f", v) : fmt("%g", v)) + "</text>\n";
+            s += "<line x1=\"" + fmt("%.1f", L) + "\" x2=\"" + fmt("%.1f", L + pw) + "\" y1=\""
+                 + fmt("%.1f", y) + "\" y2=\"" + fmt("%.1f", y) + "\" stroke=\""
+                 + (m == 1.0 ? "#bbb" : "#eee") + "\"/>\n";
+            s += "<text x=\"" + fmt("%.1f", L - 6) + "\" y=\"" + fmt("%.1f", y + 4)
+                 + "\" text-anchor=\"end\">" + (v >= 1 ? fmt("%.0f", v) : fmt("%g", v)) + "</text>\n";
         }
     }
     const double step = std::pow(10, std::floor(std::log10(xmax / 2)));
     double xstep = step;
-    while (xmax / xstep > 8) xstep *= 2;
+    while (xmax / xstep > 8)
+        xstep *= 2;
     for (double x = 0; x <= xmax; x += xstep) {
-        s += "<line x1=\"" + fmt("%.1f", X(x)) + "\" x2=\"" + fmt("%.1f", X(x)) + "\" y1=\"" + fmt("%.1f", T) +
-             "\" y2=\"" + fmt("%.1f", T + ph) + "\" stroke=\"#eee\"/>\n";
-        s += "<text x=\"" + fmt("%.1f", X(x)) + "\" y=\"" + fmt("%.1f", T + ph + 16) + "\" text-anchor=\"middle\">" +
-             fmt("%.0f", x) + "</text>\n";
+        s += "<line x1=\"" + fmt("%.1f", X(x)) + "\" x2=\"" + fmt("%.1f", X(x)) + "\" y1=\"" + fmt("%.1f", T)
+             + "\" y2=\"" + fmt("%.1f", T + ph) + "\" stroke=\"#eee\"/>\n";
+        s += "<text x=\"" + fmt("%.1f", X(x)) + "\" y=\"" + fmt("%.1f", T + ph + 16)
+             + "\" text-anchor=\"middle\">" + fmt("%.0f", x) + "</text>\n";
     }
-    s += "<rect x=\"" + fmt("%.1f", L) + "\" y=\"" + fmt("%.1f", T) + "\" width=\"" + fmt("%.1f", pw) + "\" height=\"" +
-         fmt("%.1f", ph) + "\" fill=\"none\" stroke=\"#333\"/>\n";
-    s += "<text x=\"" + fmt("%.1f", L + pw / 2) + "\" y=\"" + fmt("%.1f", H - 30) +
-         "\" text-anchor=\"middle\">offered load (operations/s; closed loop: achieved)</text>\n";
-    s += "<text transform=\"translate(18," + fmt("%.1f", T + ph / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">latency (ms, log scale)</text>\n";
+    s += "<rect x=\"" + fmt("%.1f", L) + "\" y=\"" + fmt("%.1f", T) + "\" width=\"" + fmt("%.1f", pw)
+         + "\" height=\"" + fmt("%.1f", ph) + "\" fill=\"none\" stroke=\"#333\"/>\n";
+    s += "<text x=\"" + fmt("%.1f", L + pw / 2) + "\" y=\"" + fmt("%.1f", H - 30)
+         + "\" text-anchor=\"middle\">offered load (operations/s; closed loop: achieved)</text>\n";
+    s += "<text transform=\"translate(18," + fmt("%.1f", T + ph / 2)
+         + ") rotate(-90)\" text-anchor=\"middle\">latency (ms, log scale)</text>\n";
     // Achieved throughput under each point.
     for (const auto& st : r.steps) {
-        s += "<text x=\"" + fmt("%.1f", X(xval(st))) + "\" y=\"" + fmt("%.1f", H - 12) +
-             "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">" + fmt("%.0f", st.ops_per_s) + "/s</text>\n";
+        s += "<text x=\"" + fmt("%.1f", X(xval(st))) + "\" y=\"" + fmt("%.1f", H - 12)
+             + "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">" + fmt("%.0f", st.ops_per_s)
+             + "/s</text>\n";
     }
-    s += "<text x=\"" + fmt("%.1f", L + pw + 10) + "\" y=\"" + fmt("%.1f", H - 12) +
-         "\" font-size=\"10\" fill=\"#555\">← achieved</text>\n";
+    s += "<text x=\"" + fmt("%.1f", L + pw + 10) + "\" y=\"" + fmt("%.1f", H - 12)
+         + "\" font-size=\"10\" fill=\"#555\">← achieved</text>\n";
     int row = 0;
     for (const auto& se : all_series) {
         std::string pts;
@@ -119,18 +127,19 @@ std::string render_chart(const run_result& r) {
             double v = static_cast<double>(st.hist[static_cast<std::size_t>(se.kind)].percentile(se.q)) / 1e6;
             if (v <= 0) continue;
             pts += fmt("%.1f", X(xval(st))) + "," + fmt("%.1f", Y(v)) + " ";
-            s += "<circle cx=\"" + fmt("%.1f", X(xval(st))) + "\" cy=\"" + fmt("%.1f", Y(v)) + "\" r=\"3\" fill=\"" +
-                 se.color + "\"/>\n";
+            s += "<circle cx=\"" + fmt("%.1f", X(xval(st))) + "\" cy=\"" + fmt("%.1f", Y(v))
+                 + "\" r=\"3\" fill=\"" + se.color + "\"/>\n";
         }
-        s += std::string("<polyline fill=\"none\" stroke=\"") + se.color + "\" stroke-width=\"2\"" +
-             (se.dash[0] ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : std::string()) + " points=\"" + pts +
-             "\"/>\n";
+        s += std::string("<polyline fill=\"none\" stroke=\"") + se.color + "\" stroke-width=\"2\""
+             + (se.dash[0] ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : std::string())
+             + " points=\"" + pts + "\"/>\n";
         const double ly = T + 10 + row * 20;
-        s += std::string("<line x1=\"") + fmt("%.1f", L + pw + 12) + "\" x2=\"" + fmt("%.1f", L + pw + 40) +
-             "\" y1=\"" + fmt("%.1f", ly) + "\" y2=\"" + fmt("%.1f", ly) + "\" stroke=\"" + se.color +
-             "\" stroke-width=\"2\"" + (se.dash[0] ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : std::string()) +
-             "/>\n";
-        s += "<text x=\"" + fmt("%.1f", L + pw + 46) + "\" y=\"" + fmt("%.1f", ly + 4) + "\">" + se.name + "</text>\n";
+        s += std::string("<line x1=\"") + fmt("%.1f", L + pw + 12) + "\" x2=\"" + fmt("%.1f", L + pw + 40)
+             + "\" y1=\"" + fmt("%.1f", ly) + "\" y2=\"" + fmt("%.1f", ly) + "\" stroke=\"" + se.color
+             + "\" stroke-width=\"2\""
+             + (se.dash[0] ? std::string(" stroke-dasharray=\"") + se.dash + "\"" : std::string()) + "/>\n";
+        s += "<text x=\"" + fmt("%.1f", L + pw + 46) + "\" y=\"" + fmt("%.1f", ly + 4) + "\">" + se.name
+             + "</text>\n";
         ++row;
     }
     s += "</svg>\n";

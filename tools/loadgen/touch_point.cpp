@@ -86,37 +86,38 @@ void touch_point::start(std::function<void(bool)> ready) {
     const auto& o = w_.b().opt;
     auto& tcp = beast::get_lowest_layer(ws_);
     tcp.expires_after(std::chrono::seconds(30));
-    tcp.async_connect(net::ip::tcp::endpoint(net::ip::make_address(o.tsm.host), o.tsm.port),
-                      [this](beast::error_code ec) {
-        if (ec) {
-            return fail("connect");
-        }
-        beast::get_lowest_layer(ws_).expires_never();
-        beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true));
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        ws_.read_message_max(1 << 20);
-        ws_.auto_fragment(false);
-        ws_.text(true);
-        const auto& opt = w_.b().opt;
-        ws_.async_handshake(opt.tsm.host + ":" + std::to_string(opt.tsm.port), "/touchpoint/v1",
-                            [this](beast::error_code ec2) {
-            if (ec2) {
-                return fail("handshake");
+    tcp.async_connect(
+        net::ip::tcp::endpoint(net::ip::make_address(o.tsm.host), o.tsm.port), [this](beast::error_code ec) {
+            if (ec) {
+                return fail("connect");
             }
-            if (!w_.b().opt.deliver) {
-                // Bare connection (soak --no-deliver): counted as ready, no session.
-                w_.b().sessions_ready.fetch_add(1, std::memory_order_release);
-                read_next();
-                auto r = std::move(ready_);
-                ready_ = nullptr;
-                return r(true);
-            }
-            const auto& b = w_.b();
-            send(R"({"type":"deliver","appId":")" + b.app.id + R"(","serviceId":")" + b.opt.service +
-                 R"(","cardId":{"iin":"8A2C10","cin":")" + card_cin(session_) + R"(","platformVersion":2}})");
-            read_next();
+            beast::get_lowest_layer(ws_).expires_never();
+            beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true));
+            ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+            ws_.read_message_max(1 << 20);
+            ws_.auto_fragment(false);
+            ws_.text(true);
+            const auto& opt = w_.b().opt;
+            ws_.async_handshake(opt.tsm.host + ":" + std::to_string(opt.tsm.port), "/touchpoint/v1",
+                                [this](beast::error_code ec2) {
+                                    if (ec2) {
+                                        return fail("handshake");
+                                    }
+                                    if (!w_.b().opt.deliver) {
+                                        // Bare connection (soak --no-deliver): counted as ready, no session.
+                                        w_.b().sessions_ready.fetch_add(1, std::memory_order_release);
+                                        read_next();
+                                        auto r = std::move(ready_);
+                                        ready_ = nullptr;
+                                        return r(true);
+                                    }
+                                    const auto& b = w_.b();
+                                    send(R"({"type":"deliver","appId":")" + b.app.id + R"(","serviceId":")"
+                                         + b.opt.service + R"(","cardId":{"iin":"8A2C10","cin":")"
+                                         + card_cin(session_) + R"(","platformVersion":2}})");
+                                    read_next();
+                                });
         });
-    });
 }
 
 void touch_point::fail(const char* /*what*/, bool count_ws_error) {
@@ -264,7 +265,8 @@ void touch_point::on_frame(std::size_t n) {
     }
 }
 
-void touch_point::on_ccm_batch(std::int64_t now, std::int64_t batch, std::string_view operation_id, bool stop_on_error) {
+void touch_point::on_ccm_batch(std::int64_t now, std::int64_t batch, std::string_view operation_id,
+                               bool stop_on_error) {
     bench& b = w_.b();
     if (!card_ || operation_id != card_op_) {
         // A new CCM operation. The previous one should have left its instance on its card.
@@ -273,7 +275,8 @@ void touch_point::on_ccm_batch(std::int64_t now, std::int64_t batch, std::string
         }
         // A factory-fresh card: every install loads the CAP, like a fleet of cards each
         // installing once. tsmd's work is the same as for a real first install.
-        static const tsm::sandbox::secure_element_config base = tsm::sandbox::secure_element_config::with_test_keys();
+        static const tsm::sandbox::secure_element_config base =
+            tsm::sandbox::secure_element_config::with_test_keys();
         auto cfg = base;
         if (auto cin = core::from_hex(card_cin(session_))) {
             cfg.cin = *cin;
@@ -318,7 +321,8 @@ void touch_point::on_ccm_batch(std::int64_t now, std::int64_t batch, std::string
                 if ((old & op_flag::pushed) == 0) {
                     const auto step = slot->step.load(std::memory_order_relaxed);
                     const auto kind = slot->kind.load(std::memory_order_relaxed);
-                    w_.record(step, kind, latency_kind::push, card_op_t0_ - slot->t_start.load(std::memory_order_relaxed));
+                    w_.record(step, kind, latency_kind::push,
+                              card_op_t0_ - slot->t_start.load(std::memory_order_relaxed));
                     b.st.steps[step].pushed.fetch_add(1, std::memory_order_relaxed);
                     b.st.steps[step].kind[kind % op_kinds].pushed.fetch_add(1, std::memory_order_relaxed);
                 }

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <string>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,7 +52,8 @@ private:
     void send(std::string frame);
     void write_next();
     /// Runs a CCM batch on the sandbox card and answers it.
-    void on_ccm_batch(std::int64_t now, std::int64_t batch, std::string_view operation_id, bool stop_on_error);
+    void on_ccm_batch(std::int64_t now, std::int64_t batch, std::string_view operation_id,
+                      bool stop_on_error);
 
     worker& w_;
     std::uint32_t session_;
@@ -63,11 +64,11 @@ private:
     bool has_session_ = false;
     bool dead_ = false;
     std::function<void(bool)> ready_;
-    std::vector<std::string_view> cmds_;                     ///< the current frame's commands (valid in on_frame)
-    std::unique_ptr<tsm::sandbox::secure_element> card_;     ///< CCM: the card of the current operation
-    std::string card_op_;                                     ///< its operationId
-    std::int64_t card_op_t0_ = 0;                             ///< arrival of its first frame
-    bool card_op_found_ = false;                              ///< its sequence number is known (instance created)
+    std::vector<std::string_view> cmds_;                 ///< the current frame's commands (valid in on_frame)
+    std::unique_ptr<tsm::sandbox::secure_element> card_; ///< CCM: the card of the current operation
+    std::string card_op_;                                ///< its operationId
+    std::int64_t card_op_t0_ = 0;                        ///< arrival of its first frame
+    bool card_op_found_ = false;                         ///< its sequence number is known (instance created)
 };
 
 } // namespace tsm::tools::loadgen

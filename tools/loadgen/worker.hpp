@@ -85,22 +85,22 @@ private:
 
     std::uint32_t step_ = 0;
     bool closed_ = true;
-    std::deque<std::uint32_t> ready_;   ///< closed loop: sessions without an operation in flight
+    std::deque<std::uint32_t> ready_; ///< closed loop: sessions without an operation in flight
 
     struct pending {
         std::uint32_t session;
         std::int64_t intended;
     };
-    std::deque<pending> backlog_;       ///< open loop: scheduled, waiting for an idle connection
+    std::deque<pending> backlog_; ///< open loop: scheduled, waiting for an idle connection
     boost::asio::steady_timer timer_;
     double period_ns_ = 0;
     std::int64_t t0_ = 0;
     std::uint64_t scheduled_ = 0;
-    std::size_t rr_ = 0;                ///< round robin over this worker's sessions
+    std::size_t rr_ = 0; ///< round robin over this worker's sessions
     std::vector<std::uint32_t> my_sessions_;
     bool ticking_ = false;
     std::string scratch_;
-    std::uint64_t kind_n_ = 0;          ///< operations this worker issued (mixed ratio)
+    std::uint64_t kind_n_ = 0; ///< operations this worker issued (mixed ratio)
 };
 
 } // namespace tsm::tools::loadgen

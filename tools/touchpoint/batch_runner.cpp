@@ -15,8 +15,8 @@ bool is_success_sw(std::string_view response) noexcept {
     return (sw1 == 0x90 && sw2 == 0x00) || sw1 == 0x61;
 }
 
-std::vector<std::string> run_batch(
-    card& c, const std::vector<std::string>& commands, bool stop_on_error, std::ostream* trace) {
+std::vector<std::string> run_batch(card& c, const std::vector<std::string>& commands, bool stop_on_error,
+                                   std::ostream* trace) {
     std::vector<std::string> responses;
     responses.reserve(commands.size());
     for (const auto& cmd : commands) {

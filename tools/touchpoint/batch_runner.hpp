@@ -15,8 +15,7 @@ bool is_success_sw(std::string_view response) noexcept;
 
 /// Runs binary `commands` on `c`. With `stop_on_error`, stops after the first response whose SW
 /// is not a success; that response is included. `trace`, when set, gets "> hex" / "< hex" lines.
-std::vector<std::string> run_batch(
-    card& c, const std::vector<std::string>& commands, bool stop_on_error,
-    std::ostream* trace = nullptr);
+std::vector<std::string> run_batch(card& c, const std::vector<std::string>& commands, bool stop_on_error,
+                                   std::ostream* trace = nullptr);
 
 } // namespace tsm::tools::touchpoint

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
             std::cerr << "tsm-touchpoint: " << error << "\n";
             return exit_connection;
         }
-        std::cout << "card: reader \"" << reader_card->reader_name() << "\" (" << reader_card->protocol() << ")\n";
+        std::cout << "card: reader \"" << reader_card->reader_name() << "\" (" << reader_card->protocol()
+                  << ")\n";
         if (!opts.iin_given || !opts.cin_given) {
             std::string iin, cin;
             if (!read_card_identity(*reader_card, iin, cin, error)) {
@@ -49,8 +50,8 @@ int main(int argc, char** argv) {
         std::cout << "card: IIN " << opts.iin_hex << " CIN " << opts.cin_hex << "\n" << std::flush;
         card_impl = std::move(reader_card);
     } else if (opts.card_kind == "sim") {
-        card_impl = std::make_unique<sim_card>(
-            *tsm::core::from_hex(opts.iin_hex), *tsm::core::from_hex(opts.cin_hex));
+        card_impl = std::make_unique<sim_card>(*tsm::core::from_hex(opts.iin_hex),
+                                               *tsm::core::from_hex(opts.cin_hex));
     } else {
         std::string error;
         auto config = virtual_card_config(opts, error);

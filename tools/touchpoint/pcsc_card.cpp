@@ -101,7 +101,8 @@ bool read_card_identity(card& c, std::string& iin_hex, std::string& cin_hex, std
     using namespace std::literals;
     auto select = c.transceive("\x00\xA4\x04\x00\x00"sv);
     if (select.size() < 2 || sw1(select) != 0x90 || sw2(select) != 0x00) {
-        error = "the card did not select its ISD (SW " + core::to_hex(select.substr(select.size() < 2 ? 0 : select.size() - 2)) + ")";
+        error = "the card did not select its ISD (SW "
+                + core::to_hex(select.substr(select.size() < 2 ? 0 : select.size() - 2)) + ")";
         return false;
     }
     auto get = [&](char tag, std::string& out) {
@@ -109,7 +110,8 @@ bool read_card_identity(card& c, std::string& iin_hex, std::string& cin_hex, std
         auto r = c.transceive(std::string_view(apdu, 5));
         if (r.size() < 3 || sw1(r) != 0x90 || sw2(r) != 0x00) {
             error = std::string("the card did not answer GET DATA ") + (tag == 0x42 ? "42 (IIN)" : "45 (CIN)")
-                + " (SW " + core::to_hex(r.substr(r.size() < 2 ? 0 : r.size() - 2)) + "); give --iin and --cin";
+                    + " (SW " + core::to_hex(r.substr(r.size() < 2 ? 0 : r.size() - 2))
+                    + "); give --iin and --cin";
             return false;
         }
         std::string_view v(r.data(), r.size() - 2);
@@ -117,7 +119,8 @@ bool read_card_identity(card& c, std::string& iin_hex, std::string& cin_hex, std
             v.remove_prefix(2); // value with its TLV header
         }
         if (v.empty()) {
-            error = std::string("the card returned an empty ") + (tag == 0x42 ? "IIN" : "CIN") + "; give --iin and --cin";
+            error = std::string("the card returned an empty ") + (tag == 0x42 ? "IIN" : "CIN")
+                    + "; give --iin and --cin";
             return false;
         }
         out = core::to_hex(v);
@@ -180,7 +183,8 @@ bool pcsc_available() noexcept {
     return true;
 }
 
-std::unique_ptr<pcsc_card> pcsc_card::open(const std::string& reader, std::ostream& diag, std::string& error) {
+std::unique_ptr<pcsc_card> pcsc_card::open(const std::string& reader, std::ostream& diag,
+                                           std::string& error) {
     auto s = std::make_unique<state>();
     LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &s->context);
     if (rv != SCARD_S_SUCCESS) {
@@ -286,8 +290,9 @@ std::string pcsc_card::transceive(std::string_view apdu) {
     raw_transmit transmit = [&](std::string_view cmd) -> std::optional<std::string> {
         std::string buf(65536 + 2, '\0'); // extended Le plus SW
         DWORD len = static_cast<DWORD>(buf.size());
-        LONG rv = SCardTransmit(s_->handle, pci, reinterpret_cast<const BYTE*>(cmd.data()),
-                                static_cast<DWORD>(cmd.size()), nullptr, reinterpret_cast<BYTE*>(buf.data()), &len);
+        LONG rv =
+            SCardTransmit(s_->handle, pci, reinterpret_cast<const BYTE*>(cmd.data()),
+                          static_cast<DWORD>(cmd.size()), nullptr, reinterpret_cast<BYTE*>(buf.data()), &len);
         if (rv != SCARD_S_SUCCESS) {
             transport_error = pcsc_error("SCardTransmit", rv);
             return std::nullopt;

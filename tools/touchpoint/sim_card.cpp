@@ -31,13 +31,13 @@ std::string tlv(std::string_view tag, std::string_view value) {
 // but plausible, and the IC serial number comes from the CIN so different CINs differ.
 std::string make_cplc(std::string_view cin) {
     std::string c;
-    c += std::string_view("\x47\x90", 2);         // IC fabricator
-    c += std::string_view("\x50\x40", 2);         // IC type
-    c += std::string_view("\x47\x91", 2);         // operating system identifier
-    c += std::string_view("\x81\x02", 2);         // OS release date
-    c += std::string_view("\x31\x00", 2);         // OS release level
-    c += std::string_view("\x82\x60", 2);         // IC fabrication date
-    std::string serial(4, '\0');                  // IC serial number
+    c += std::string_view("\x47\x90", 2); // IC fabricator
+    c += std::string_view("\x50\x40", 2); // IC type
+    c += std::string_view("\x47\x91", 2); // operating system identifier
+    c += std::string_view("\x81\x02", 2); // OS release date
+    c += std::string_view("\x31\x00", 2); // OS release level
+    c += std::string_view("\x82\x60", 2); // IC fabrication date
+    std::string serial(4, '\0');          // IC serial number
     for (std::size_t i = 0; i < cin.size(); ++i) {
         serial[i % 4] = static_cast<char>(serial[i % 4] ^ cin[i]);
     }
@@ -59,9 +59,7 @@ std::string make_cplc(std::string_view cin) {
 } // namespace
 
 sim_card::sim_card(std::string iin, std::string cin)
-    : iin_(std::move(iin))
-    , cin_(std::move(cin))
-    , cplc_(make_cplc(cin_)) {}
+    : iin_(std::move(iin)), cin_(std::move(cin)), cplc_(make_cplc(cin_)) {}
 
 std::string sim_card::transceive(std::string_view apdu) {
     if (apdu.size() < 4) {
@@ -78,10 +76,8 @@ std::string sim_card::transceive(std::string_view apdu) {
             return std::string(sw_cla_not_supported); // SELECT is an ISO command
         }
         return select(apdu);
-    case 0xCA:
-        return get_data(apdu);
-    default:
-        return std::string(sw_ins_not_supported);
+    case 0xCA: return get_data(apdu);
+    default: return std::string(sw_ins_not_supported);
     }
 }
 
@@ -109,14 +105,10 @@ std::string sim_card::select(std::string_view apdu) const {
 std::string sim_card::get_data(std::string_view apdu) const {
     std::uint16_t tag = static_cast<std::uint16_t>(byte_at(apdu, 2) << 8 | byte_at(apdu, 3));
     switch (tag) {
-    case 0x9F7F:
-        return tlv("\x9F\x7F", cplc_) + std::string(sw_ok);
-    case 0x0042:
-        return tlv("\x42", iin_) + std::string(sw_ok);
-    case 0x0045:
-        return tlv("\x45", cin_) + std::string(sw_ok);
-    default:
-        return std::string(sw_data_not_found);
+    case 0x9F7F: return tlv("\x9F\x7F", cplc_) + std::string(sw_ok);
+    case 0x0042: return tlv("\x42", iin_) + std::string(sw_ok);
+    case 0x0045: return tlv("\x45", cin_) + std::string(sw_ok);
+    default: return std::string(sw_data_not_found);
     }
 }
 

@@ -59,13 +59,9 @@ std::string error_line(const json::object& o) {
 
 } // namespace
 
-touchpoint_driver::touchpoint_driver(
-    touchpoint_options opts, card& c, channel_factory connect, std::ostream& out, std::ostream& err)
-    : opts_(std::move(opts))
-    , card_(c)
-    , connect_(std::move(connect))
-    , out_(out)
-    , err_(err) {}
+touchpoint_driver::touchpoint_driver(touchpoint_options opts, card& c, channel_factory connect,
+                                     std::ostream& out, std::ostream& err)
+    : opts_(std::move(opts)), card_(c), connect_(std::move(connect)), out_(out), err_(err) {}
 
 std::string touchpoint_driver::describe_frame() const {
     core::json_writer w;

@@ -20,9 +20,8 @@ namespace tsm::tools::touchpoint {
 class touchpoint_driver {
 public:
     /// `out` gets progress lines (and APDU traces with --trace-apdu); `err` gets diagnostics.
-    touchpoint_driver(
-        touchpoint_options opts, card& c, channel_factory connect, std::ostream& out,
-        std::ostream& err);
+    touchpoint_driver(touchpoint_options opts, card& c, channel_factory connect, std::ostream& out,
+                      std::ostream& err);
 
     /// Pause before resume attempt k is k times this (default 500 ms).
     void set_reconnect_delay(std::chrono::milliseconds d) { reconnect_delay_ = d; }

@@ -84,7 +84,9 @@ Exit codes:
 )";
         const std::string mark = "@PCSC_NOTE@";
         t.replace(t.find(mark), mark.size(),
-                  pcsc_available() ? "" : "\n                          (not available: this build has no pcsc-lite)");
+                  pcsc_available()
+                      ? ""
+                      : "\n                          (not available: this build has no pcsc-lite)");
         return t;
     }();
     return text.c_str();

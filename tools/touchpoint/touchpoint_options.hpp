@@ -34,21 +34,21 @@ struct touchpoint_options {
     std::string card_kind = "virtual";
     std::string reader; ///< --card pcsc: reader name or part of it; empty = first reader with a card
     // --card virtual: the ISD and its key set. Keys are hex; empty = the GP test keys 40..4F.
-    std::string scp = "03";              ///< "03" or "02"
-    std::optional<int> kvn;              ///< default 0x30 for SCP03, 0x20 for SCP02
-    std::optional<int> scp_i;            ///< "i" parameter; default 0x70 (SCP03), 0x55 (SCP02)
+    std::string scp = "03";   ///< "03" or "02"
+    std::optional<int> kvn;   ///< default 0x30 for SCP03, 0x20 for SCP02
+    std::optional<int> scp_i; ///< "i" parameter; default 0x70 (SCP03), 0x55 (SCP02)
     std::string enc_hex;
     std::string mac_hex;
     std::string dek_hex;
-    std::string keys_file;               ///< JSON {"enc","mac","dek"}; flags override it
+    std::string keys_file; ///< JSON {"enc","mac","dek"}; flags override it
     std::string isd_hex = "A000000151000000";
     // --card virtual: the DESFire EV1 emulation (behind SELECT D2760000850100), on by default
     // with the PICC master key DES 00 x 8 as real cards ship.
-    bool no_desfire = false;             ///< --no-desfire: the card has no DESFire emulation
+    bool no_desfire = false; ///< --no-desfire: the card has no DESFire emulation
     /// --desfire-key-file: a file holding the PICC master key as TYPE:HEX[:VERSION] (read by
     /// virtual_card_config; the key never appears on the command line). Empty = DES 00 x 8.
     std::string desfire_key_file;
-    std::string desfire_uid_hex;         ///< --desfire-uid: 7-byte UID; empty = the sandbox default
+    std::string desfire_uid_hex;             ///< --desfire-uid: 7-byte UID; empty = the sandbox default
     std::optional<int> desfire_key_settings; ///< --desfire-key-settings: PICC KS1; default 0x0F
     bool trace_apdu = false;
     int max_reconnects = 3;

@@ -110,8 +110,9 @@ std::optional<core::desfire::desfire_key> read_desfire_key_file(const std::strin
             return std::nullopt;
         }
         if (*type != df::key_type::aes) {
-            error = what + ": a key version is for AES keys only (DES-family keys carry it in "
-                "the key bytes)";
+            error = what
+                    + ": a key version is for AES keys only (DES-family keys carry it in "
+                      "the key bytes)";
             return std::nullopt;
         }
         version = n;
@@ -124,7 +125,7 @@ std::optional<core::desfire::desfire_key> read_desfire_key_file(const std::strin
     }
     if (key_hex.size() / 2 != want) {
         error = what + ": " + std::string(df::key_type_name(*type)) + " keys are " + std::to_string(want)
-            + " bytes, the file holds " + std::to_string(key_hex.size() / 2);
+                + " bytes, the file holds " + std::to_string(key_hex.size() / 2);
         return std::nullopt;
     }
     auto key = core::gp::secret_key::from_hex(key_hex);
@@ -139,8 +140,8 @@ std::optional<core::desfire::desfire_key> read_desfire_key_file(const std::strin
     return k;
 }
 
-std::optional<sandbox::secure_element_config> virtual_card_config(
-    const touchpoint_options& opts, std::string& error) {
+std::optional<sandbox::secure_element_config> virtual_card_config(const touchpoint_options& opts,
+                                                                  std::string& error) {
     sandbox::secure_element_config c;
     c.iin = core::from_hex(opts.iin_hex).value_or("");
     c.cin = core::from_hex(opts.cin_hex).value_or("");
@@ -173,7 +174,7 @@ std::optional<sandbox::secure_element_config> virtual_card_config(
         const bool ok = scp03 ? (n == 16 || n == 24 || n == 32) : n == 16;
         if (!ok) {
             error = std::string(names[k]) + " key must be "
-                + (scp03 ? "16, 24 or 32 bytes (AES) for SCP03" : "16 bytes (2-key 3DES) for SCP02");
+                    + (scp03 ? "16, 24 or 32 bytes (AES) for SCP03" : "16 bytes (2-key 3DES) for SCP02");
             return std::nullopt;
         }
         *slots[k] = *key;

@@ -30,8 +30,8 @@ private:
 /// --desfire-uid and --desfire-key-settings. nullopt with `error` set when a key is malformed,
 /// the key lengths do not suit the protocol, or a keys file is unreadable. Errors never
 /// contain key material.
-std::optional<sandbox::secure_element_config> virtual_card_config(
-    const touchpoint_options& opts, std::string& error);
+std::optional<sandbox::secure_element_config> virtual_card_config(const touchpoint_options& opts,
+                                                                  std::string& error);
 
 /// Reads a DESFire key file: one line `TYPE:HEX` or `TYPE:HEX:VERSION` (surrounding blanks and
 /// a final newline allowed), TYPE DES | 2K3DES | 3K3DES | AES (any case), HEX of the type's

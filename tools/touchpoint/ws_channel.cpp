@@ -133,8 +133,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<frame_channel> connect_ws(
-    const std::string& url, const ws_channel_options& opts, std::string& error) {
+std::unique_ptr<frame_channel> connect_ws(const std::string& url, const ws_channel_options& opts,
+                                          std::string& error) {
     auto ch = std::make_unique<ws_channel>();
     if (!ch->open(url, opts, error)) {
         return nullptr;

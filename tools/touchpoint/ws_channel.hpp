@@ -17,7 +17,7 @@ struct ws_channel_options {
 };
 
 /// Connects to `url` (ws://host[:port]/path). nullptr and `error` set on failure.
-std::unique_ptr<frame_channel> connect_ws(
-    const std::string& url, const ws_channel_options& opts, std::string& error);
+std::unique_ptr<frame_channel> connect_ws(const std::string& url, const ws_channel_options& opts,
+                                          std::string& error);
 
 } // namespace tsm::tools::touchpoint

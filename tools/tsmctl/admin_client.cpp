@@ -113,7 +113,8 @@ void redact(std::string& text, std::string_view secret) {
     for (std::size_t pos = 0; pos + secret.size() <= text.size();) {
         bool match = true;
         for (std::size_t i = 0; i < secret.size() && match; ++i) {
-            match = lower(static_cast<unsigned char>(text[pos + i])) == lower(static_cast<unsigned char>(secret[i]));
+            match = lower(static_cast<unsigned char>(text[pos + i]))
+                    == lower(static_cast<unsigned char>(secret[i]));
         }
         if (match) {
             text.replace(pos, secret.size(), mark);
@@ -187,23 +188,15 @@ sync_http_request build_admin_request(const tsmctl_command& cmd) {
         req.body = json::serialize(body);
         break;
     }
-    case action::keys_get:
-        req.method = "GET";
-        break;
-    case action::keys_delete:
-        req.method = "DELETE";
-        break;
+    case action::keys_get: req.method = "GET"; break;
+    case action::keys_delete: req.method = "DELETE"; break;
     case action::apps_put:
         req.method = "PUT";
         req.body = app_body(cmd);
         break;
     case action::apps_get:
-    case action::apps_list:
-        req.method = "GET";
-        break;
-    case action::apps_delete:
-        req.method = "DELETE";
-        break;
+    case action::apps_list: req.method = "GET"; break;
+    case action::apps_delete: req.method = "DELETE"; break;
     }
     req.headers.emplace_back("Accept", "application/json");
     if (!cmd.token.empty()) {

@@ -94,9 +94,7 @@ sync_http_response http_call(const sync_http_request& req) {
                 return;
             }
             stage = "read";
-            http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
-                ec = rec;
-            });
+            http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) { ec = rec; });
         });
     });
     ioc.run();

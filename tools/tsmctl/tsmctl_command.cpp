@@ -126,7 +126,8 @@ std::string read_keys_file(const std::string& path, tsmctl_command& cmd) {
         return "--keys-file " + path + " must hold a JSON object {\"enc\",\"mac\",\"dek\"}";
     }
     auto& o = v.as_object();
-    for (auto [name, dst] : {std::pair{"enc", &cmd.enc}, std::pair{"mac", &cmd.mac}, std::pair{"dek", &cmd.dek}}) {
+    for (auto [name, dst] :
+         {std::pair{"enc", &cmd.enc}, std::pair{"mac", &cmd.mac}, std::pair{"dek", &cmd.dek}}) {
         auto* f = o.if_contains(name);
         if (f == nullptr || !f->is_string()) {
             return "--keys-file " + path + " lacks \"" + name + "\" (a hex string)";
@@ -162,7 +163,8 @@ std::string read_desfire_key_file(const std::string& path, std::string& key) {
         auto v = boost::json::parse(trimmed, ec);
         auto* k = !ec && v.is_object() ? v.as_object().if_contains("key") : nullptr;
         if (k == nullptr || !k->is_string()) {
-            return "--desfire-key-file " + path + " must hold the key in hex or a JSON object {\"key\":\"HEX\"}";
+            return "--desfire-key-file " + path
+                   + " must hold the key in hex or a JSON object {\"key\":\"HEX\"}";
         }
         key.assign(k->as_string().data(), k->as_string().size());
         std::fill(k->as_string().begin(), k->as_string().end(), '\0');
@@ -207,8 +209,8 @@ std::string parse_desfire_part(tsmctl_command& cmd, const std::string& desfire_k
         return err;
     }
     if (cmd.desfire_key.size() != 2 * n) {
-        return "a " + cmd.desfire_key_type + " DESFire key is " + std::to_string(n) + " bytes; --desfire-key-file holds "
-               + std::to_string(cmd.desfire_key.size() / 2);
+        return "a " + cmd.desfire_key_type + " DESFire key is " + std::to_string(n)
+               + " bytes; --desfire-key-file holds " + std::to_string(cmd.desfire_key.size() / 2);
     }
     if (cards && (!cmd.desfire_diversification.empty() || !cmd.desfire_system_id.empty())) {
         return "--desfire-diversification and --desfire-system-id are for iins put";
@@ -224,8 +226,8 @@ std::string parse_desfire_part(tsmctl_command& cmd, const std::string& desfire_k
         // AN10922: UID (7) || AID (3) || system id <= 31 bytes for AES, 15 for 2K3DES/3K3DES.
         const std::size_t max_bytes = cmd.desfire_key_type == "AES" ? 21 : 5;
         if (!core::is_hex(cmd.desfire_system_id) || cmd.desfire_system_id.size() > 2 * max_bytes) {
-            return "--desfire-system-id must be even-length hex, at most " + std::to_string(max_bytes) + " bytes for "
-                   + cmd.desfire_key_type;
+            return "--desfire-system-id must be even-length hex, at most " + std::to_string(max_bytes)
+                   + " bytes for " + cmd.desfire_key_type;
         }
         if (cmd.desfire_diversification != "an10922") {
             return "--desfire-system-id needs --desfire-diversification an10922";
@@ -323,8 +325,9 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         }
     }
     if (!gp_given && !desfire_given) {
-        return usage_error(cmd.resource + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
-                           "(--desfire-key-type, --desfire-key-file), or both");
+        return usage_error(cmd.resource
+                           + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
+                             "(--desfire-key-type, --desfire-key-file), or both");
     }
     if (desfire_given) {
         if (auto err = parse_desfire_part(cmd, desfire_key_file, cards); !err.empty()) {
@@ -358,7 +361,8 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         return usage_error(cmd.resource + " put needs --kvn (0..255, decimal or 0xHH)");
     }
     if (cmd.enc.empty() || cmd.mac.empty() || cmd.dek.empty()) {
-        return usage_error(cmd.resource + " put needs the ENC, MAC and DEK keys (--keys-file, or --enc, --mac and --dek)");
+        return usage_error(cmd.resource
+                           + " put needs the ENC, MAC and DEK keys (--keys-file, or --enc, --mac and --dek)");
     }
     if (!core::is_hex(cmd.enc) || !core::is_hex(cmd.mac) || !core::is_hex(cmd.dek)) {
         return usage_error("the ENC, MAC and DEK keys must be even-length hex");
@@ -380,9 +384,8 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
 
 } // namespace
 
-parse_result parse_tsmctl_args(
-    const std::vector<std::string>& args, const std::string& env_admin_url,
-    const std::string& env_token) {
+parse_result parse_tsmctl_args(const std::vector<std::string>& args, const std::string& env_admin_url,
+                               const std::string& env_token) {
     tsmctl_command cmd;
     if (!env_admin_url.empty()) {
         cmd.admin_url = env_admin_url;
@@ -445,7 +448,8 @@ parse_result parse_tsmctl_args(
     }
     if (!positional.empty() && (positional[0] == "cards" || positional[0] == "iins")) {
         if (have_key || have_desc || have_deliv || have_method || !cmd.callback_prefixes.empty()) {
-            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix are for apps put");
+            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix "
+                               "are for apps put");
         }
         return parse_keys_command(std::move(cmd), positional, key_options, key_values);
     }
@@ -469,8 +473,8 @@ parse_result parse_tsmctl_args(
         return usage_error("unknown subcommand apps " + verb);
     }
     if (positional.size() != want) {
-        return usage_error(
-            verb == "list" ? "apps list takes no argument" : "apps " + verb + " needs exactly one app ID");
+        return usage_error(verb == "list" ? "apps list takes no argument"
+                                          : "apps " + verb + " needs exactly one app ID");
     }
     if (want == 3) {
         cmd.app_id = positional[2];
@@ -478,10 +482,12 @@ parse_result parse_tsmctl_args(
             return usage_error("app ID must not be empty");
         }
     }
-    bool put_only_given = have_key || have_desc || have_deliv || have_method || !cmd.callback_prefixes.empty();
+    bool put_only_given =
+        have_key || have_desc || have_deliv || have_method || !cmd.callback_prefixes.empty();
     if (cmd.what != action::apps_put) {
         if (put_only_given) {
-            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix are for apps put");
+            return usage_error("--key/--description-url/--delivery-url/--delivery-method/--callback-prefix "
+                               "are for apps put");
         }
     } else {
         if (!have_key || !core::is_hex(cmd.key)) {

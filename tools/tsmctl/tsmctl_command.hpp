@@ -32,9 +32,9 @@ struct tsmctl_command {
     std::string diversification;
     bool gp_part = true; ///< false: a DESFire-only put, no GlobalPlatform fields sent
     // DESFire PICC master key (cards) or AN10922 master key (iins); empty type = no DESFire part
-    std::string desfire_key_type; ///< "AES" | "3K3DES" | "2K3DES" | "DES"
-    std::string desfire_key;      ///< hex; from --desfire-key-file only
-    int desfire_version = -1;     ///< 0..255; -1 = not given (the server's default, 0)
+    std::string desfire_key_type;        ///< "AES" | "3K3DES" | "2K3DES" | "DES"
+    std::string desfire_key;             ///< hex; from --desfire-key-file only
+    int desfire_version = -1;            ///< 0..255; -1 = not given (the server's default, 0)
     std::string desfire_diversification; ///< iins only: "none" | "an10922"
     std::string desfire_system_id;       ///< iins only: hex, AN10922 system identifier
 };
@@ -47,9 +47,8 @@ struct parse_result {
 
 /// Parses argv[1..]. `env_admin_url` / `env_token` are the environment values (empty when
 /// unset); flags take precedence over them.
-parse_result parse_tsmctl_args(
-    const std::vector<std::string>& args, const std::string& env_admin_url,
-    const std::string& env_token);
+parse_result parse_tsmctl_args(const std::vector<std::string>& args, const std::string& env_admin_url,
+                               const std::string& env_token);
 
 /// The --help text, exit codes included.
 const char* tsmctl_usage();

@@ -27,7 +27,8 @@ void read(const toml::table& t, std::string_view section, std::string_view key, 
         out = n->as_boolean()->get();
     } else {
         if (!n->is_integer() || n->as_integer()->get() < 0) {
-            throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a non-negative integer");
+            throw std::runtime_error(std::string(section) + "." + std::string(key)
+                                     + " must be a non-negative integer");
         }
         out = static_cast<T>(n->as_integer()->get());
     }
@@ -141,7 +142,8 @@ const char* usage() {
            "            [--data-dir DIR] [--shards N] [--admin-token TOKEN] [--help]\n"
            "\n"
            "  --config FILE          TOML configuration (see docs/operations.md)\n"
-           "  --listen HOST:PORT     SP API and touch-point WebSocket (default 127.0.0.1:8080; port 0 = any)\n"
+           "  --listen HOST:PORT     SP API and touch-point WebSocket (default 127.0.0.1:8080; port 0 = "
+           "any)\n"
            "  --admin-listen H:P     admin API, health and metrics (default 127.0.0.1:8081)\n"
            "  --data-dir DIR         RocksDB and the hashing key (default ./data)\n"
            "  --shards N             reactor threads (default: one per core)\n"

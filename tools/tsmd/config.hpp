@@ -22,8 +22,8 @@ struct config {
     // [server]
     std::string listen = "127.0.0.1:8080";
     std::string admin_listen = "127.0.0.1:8081";
-    std::string admin_token;        ///< empty: admin API open (it listens on loopback by default)
-    unsigned shards = 0;            ///< 0: one per core
+    std::string admin_token; ///< empty: admin API open (it listens on loopback by default)
+    unsigned shards = 0;     ///< 0: one per core
     std::string data_dir = "./data";
     // [limits]
     std::size_t max_body_bytes = 4 << 20; ///< CAP uploads are the largest bodies

@@ -1,12 +1,12 @@
 // tsmd: the OpenTSM server. Composition root: the only place that knows every module.
 #include "config.hpp"
-#include "tsm/core/log.hpp"
 #include "server_secrets.hpp"
+#include "tsm/core/log.hpp"
 
 #include "tsm/core/app_validation.hpp"
 #include "tsm/core/ids.hpp"
-#include "tsm/core/register_operation_kinds.hpp"
 #include "tsm/core/key_vault.hpp"
+#include "tsm/core/register_operation_kinds.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
 #include "tsm/core/shard_services.hpp"
@@ -30,10 +30,9 @@
 
 #include <sodium.h>
 
-#include <cstdio>
 #include <atomic>
 #include <chrono>
-#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -242,7 +241,8 @@ int run(const tsmd::config& cfg) {
     std::printf("tsmd: listening on %s\ntsmd: admin on %s\ntsmd: ready (%u shards, data in %s)\n",
                 bound.c_str(), admin_bound.c_str(), pool.size(), cfg.data_dir.c_str());
     std::fflush(stdout);
-    core::log::info("started", {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
+    core::log::info("started",
+                    {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
 
     // The main thread only waits for a signal; shards do the work.
     boost::asio::io_context signals_ctx;
@@ -281,7 +281,8 @@ int run(const tsmd::config& cfg) {
     }
     // Runs after every handler the drained completions posted (responses, close frames), so
     // those writes have started before the pool stops.
-    runtime.invoke_on_all_and_wait([&sp_clients](core::shard_services& s) { sp_clients[s.index]->shutdown(); });
+    runtime.invoke_on_all_and_wait(
+        [&sp_clients](core::shard_services& s) { sp_clients[s.index]->shutdown(); });
     blocking.join();
     pool.stop();
     core::log::info("stopped");

@@ -74,8 +74,8 @@ std::string read_file(const std::string& path) {
 
 } // namespace
 
-core::bytes load_kek(const std::string& kek_env, const std::string& kek_file,
-                     const std::string& data_dir, bool& generated) {
+core::bytes load_kek(const std::string& kek_env, const std::string& kek_file, const std::string& data_dir,
+                     bool& generated) {
     generated = false;
     if (!kek_env.empty()) {
         const char* v = std::getenv(kek_env.c_str());
@@ -95,7 +95,8 @@ core::bytes load_kek(const std::string& kek_env, const std::string& kek_file,
     std::string hex = core::to_hex(kek);
     const std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || ::write(fd, hex.data(), hex.size()) != static_cast<ssize_t>(hex.size()) || ::fsync(fd) != 0) {
+    if (fd < 0 || ::write(fd, hex.data(), hex.size()) != static_cast<ssize_t>(hex.size())
+        || ::fsync(fd) != 0) {
         if (fd >= 0) {
             ::close(fd);
         }

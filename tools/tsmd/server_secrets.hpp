@@ -13,7 +13,7 @@ core::bytes load_or_create_pepper(const std::string& data_dir);
 /// The key-encryption key for card keys: from the environment variable `kek_env` when set, else
 /// from `kek_file`, else from `<data_dir>/kek` (created on first start; `generated` tells).
 /// The value is 64 hex digits (whitespace around it ignored). Throws with a clear message.
-core::bytes load_kek(const std::string& kek_env, const std::string& kek_file,
-                     const std::string& data_dir, bool& generated);
+core::bytes load_kek(const std::string& kek_env, const std::string& kek_file, const std::string& data_dir,
+                     bool& generated);
 
 } // namespace tsm::tsmd

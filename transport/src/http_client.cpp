@@ -66,18 +66,12 @@ public:
     const char* name() const noexcept override { return "tsm.http_client"; }
     std::string message(int ev) const override {
         switch (static_cast<http_client_errc>(ev)) {
-        case http_client_errc::invalid_url:
-            return "invalid http(s) URL";
-        case http_client_errc::invalid_request:
-            return "request cannot be sent (bad method or header)";
-        case http_client_errc::timeout:
-            return "request timed out";
-        case http_client_errc::cancelled:
-            return "request cancelled by client shutdown";
-        case http_client_errc::response_too_large:
-            return "response exceeds the size limit";
-        case http_client_errc::internal:
-            return "internal error in the http client";
+        case http_client_errc::invalid_url: return "invalid http(s) URL";
+        case http_client_errc::invalid_request: return "request cannot be sent (bad method or header)";
+        case http_client_errc::timeout: return "request timed out";
+        case http_client_errc::cancelled: return "request cancelled by client shutdown";
+        case http_client_errc::response_too_large: return "response exceeds the size limit";
+        case http_client_errc::internal: return "internal error in the http client";
         }
         return "unknown http client error";
     }
@@ -149,19 +143,14 @@ std::error_code build_request(http_client_request& req, const parsed_url& url,
         const auto f = http::string_to_field(name);
         switch (f) {
         case http::field::content_length:
-        case http::field::transfer_encoding:
-            break; // framing is ours (prepare_payload below)
+        case http::field::transfer_encoding: break; // framing is ours (prepare_payload below)
         case http::field::content_type:
             has_content_type = true;
             msg.set(f, value);
             break;
         case http::field::host:
-        case http::field::user_agent:
-            msg.set(f, value);
-            break;
-        default:
-            msg.insert(name, value);
-            break;
+        case http::field::user_agent: msg.set(f, value); break;
+        default: msg.insert(name, value); break;
         }
     }
     msg.body() = std::move(req.body);
@@ -205,8 +194,8 @@ struct client_connection {
 /// State of one request that shutdown() and the resolve deadline need to reach.
 struct request_op {
     bool cancelled = false;
-    bool timed_out = false;              ///< set by the resolve deadline timer
-    tcp::resolver* resolver = nullptr;   ///< non-null while a resolve is pending
+    bool timed_out = false;            ///< set by the resolve deadline timer
+    tcp::resolver* resolver = nullptr; ///< non-null while a resolve is pending
     std::unique_ptr<client_connection> conn;
 };
 
@@ -261,7 +250,8 @@ net::awaitable<exchange_result> exchange(Stream& stream, client_connection& conn
     co_return out;
 }
 
-net::awaitable<exchange_result> exchange_any(client_connection& conn, const http::request<http::string_body>& msg,
+net::awaitable<exchange_result> exchange_any(client_connection& conn,
+                                             const http::request<http::string_body>& msg,
                                              steady::time_point deadline, std::size_t max_body) {
     if (conn.secure) {
         exchange_result r = co_await exchange(*conn.secure, conn, msg, deadline, max_body);
@@ -272,8 +262,8 @@ net::awaitable<exchange_result> exchange_any(client_connection& conn, const http
 }
 
 bool is_limit_error(const bsys_error& ec) {
-    return ec == http::error::body_limit || ec == http::error::header_limit ||
-           ec == http::error::buffer_overflow;
+    return ec == http::error::body_limit || ec == http::error::header_limit
+           || ec == http::error::buffer_overflow;
 }
 
 } // namespace
@@ -282,9 +272,8 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     impl(net::io_context& ioc, http_client_options opts) : ioc_(ioc), opts_(std::move(opts)) {
         // The constructor runs at shard start, not on the network path; a CA file that fails to
         // load is remembered and fails every https request, rather than trusting less silently.
-        tls_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1);
+        tls_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                             | ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         bsys_error ec;
         tls_ctx_.set_default_verify_paths(ec);
         if (!opts_.ca_file.empty()) {
@@ -296,8 +285,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     }
 
     static net::awaitable<http_client_response> run(std::shared_ptr<impl> self,
-                                                    std::shared_ptr<request_op> op,
-                                                    http_client_request req);
+                                                    std::shared_ptr<request_op> op, http_client_request req);
     static net::awaitable<bsys_error> open(std::shared_ptr<impl> self, std::shared_ptr<request_op> op,
                                            parsed_url url, steady::time_point deadline);
 
@@ -416,9 +404,8 @@ struct in_flight_registration {
 
 } // namespace
 
-net::awaitable<bsys_error> http_client::impl::open(std::shared_ptr<impl> self,
-                                                   std::shared_ptr<request_op> op, parsed_url url,
-                                                   steady::time_point deadline) {
+net::awaitable<bsys_error> http_client::impl::open(std::shared_ptr<impl> self, std::shared_ptr<request_op> op,
+                                                   parsed_url url, steady::time_point deadline) {
     const auto ex = self->ioc_.get_executor();
     std::vector<tcp::endpoint> endpoints;
     bsys_error aec;
@@ -492,9 +479,8 @@ net::awaitable<bsys_error> http_client::impl::open(std::shared_ptr<impl> self,
     co_return bsys_error{};
 }
 
-net::awaitable<http_client_response> http_client::impl::run(std::shared_ptr<impl> self,
-                                                            std::shared_ptr<request_op> op,
-                                                            http_client_request req) {
+net::awaitable<http_client_response>
+http_client::impl::run(std::shared_ptr<impl> self, std::shared_ptr<request_op> op, http_client_request req) {
     in_flight_registration registration(self->in_flight_, op.get());
     http_client_response res;
     // stopped_ too: shutdown() may have run between request() and this coroutine's first step.
@@ -534,8 +520,8 @@ net::awaitable<http_client_response> http_client::impl::run(std::shared_ptr<impl
             // A pooled connection the peer closed while idle fails on write, or on read before the
             // first byte: the SP never saw a complete exchange, so one fresh attempt is safe
             // enough. A timeout is not retried: it already used the whole deadline.
-            const bool retry = reused && !x.got_some && !op->cancelled && x.ec != beast::error::timeout &&
-                               !is_limit_error(x.ec);
+            const bool retry = reused && !x.got_some && !op->cancelled && x.ec != beast::error::timeout
+                               && !is_limit_error(x.ec);
             if (retry) {
                 reused = false;
                 continue;

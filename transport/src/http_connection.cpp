@@ -86,10 +86,8 @@ struct responder_fn {
         }
         // dispatch: when the handler answers inline on the shard thread this writes without a
         // hop; from any other thread it posts.
-        net::dispatch(
-            p->home, [c = std::move(p->conn), r = std::move(res)]() mutable {
-                c->respond(std::move(r));
-            });
+        net::dispatch(p->home,
+                      [c = std::move(p->conn), r = std::move(res)]() mutable { c->respond(std::move(r)); });
     }
 };
 
@@ -108,11 +106,9 @@ bool server_shard::is_ws_path(std::string_view path) const {
     return false;
 }
 
-http_connection::http_connection(
-    std::shared_ptr<server_shard> shard, net::ip::tcp::socket socket, bool reject)
-    : shard_(std::move(shard))
-    , stream_(std::move(socket))
-    , reject_(reject) {
+http_connection::http_connection(std::shared_ptr<server_shard> shard, net::ip::tcp::socket socket,
+                                 bool reject)
+    : shard_(std::move(shard)), stream_(std::move(socket)), reject_(reject) {
     if (!reject_) {
         slot_ = connection_slot(shard_);
     }
@@ -138,9 +134,8 @@ void http_connection::do_read() {
     parser_->body_limit(shard_->opts.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(shard_->opts.max_header_bytes));
     stream_.expires_after(shard_->opts.read_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
 }
 
 void http_connection::on_read(error_code ec, std::size_t) {
@@ -227,10 +222,9 @@ void http_connection::upgrade(http::request<http::string_body> req) {
     state_ = state::closing;
     // The WebSocket layer has its own idle timeout; the tcp_stream deadline must be off.
     stream_.expires_never();
-    auto ws = std::make_shared<ws_connection>(
-        shard_->hub->shard(shard_->index), shard_->opts.ws, std::move(stream_.socket()),
-        std::move(slot_),
-        std::move(remote_));
+    auto ws =
+        std::make_shared<ws_connection>(shard_->hub->shard(shard_->index), shard_->opts.ws,
+                                        std::move(stream_.socket()), std::move(slot_), std::move(remote_));
     ws->start(std::move(req));
 }
 
@@ -263,8 +257,7 @@ void http_connection::do_write(http_response res, bool keep_alive) {
     m.keep_alive(keep_alive);
     m.prepare_payload();
     stream_.expires_after(shard_->opts.read_timeout);
-    http::async_write(
-        stream_, m, beast::bind_front_handler(&http_connection::on_write, shared_from_this()));
+    http::async_write(stream_, m, beast::bind_front_handler(&http_connection::on_write, shared_from_this()));
 }
 
 void http_connection::on_write(error_code ec, std::size_t) {
@@ -293,9 +286,8 @@ void http_connection::do_linger() {
     }
     buffer_.clear();
     stream_.expires_after(linger_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
 }
 
 void http_connection::on_linger(error_code ec, std::size_t n) {
@@ -304,9 +296,8 @@ void http_connection::on_linger(error_code ec, std::size_t n) {
         close();
         return;
     }
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&http_connection::on_linger, shared_from_this()));
 }
 
 void http_connection::close() {

@@ -9,8 +9,8 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <cstdint>
@@ -23,8 +23,7 @@ namespace tsm::transport {
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
     /// `reject`: the shard is full; read one request, answer 503 and close.
-    http_connection(
-        std::shared_ptr<server_shard> shard, boost::asio::ip::tcp::socket socket, bool reject);
+    http_connection(std::shared_ptr<server_shard> shard, boost::asio::ip::tcp::socket socket, bool reject);
     ~http_connection();
     http_connection(const http_connection&) = delete;
     http_connection& operator=(const http_connection&) = delete;

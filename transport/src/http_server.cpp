@@ -67,14 +67,13 @@ struct http_server::impl {
     std::vector<std::shared_ptr<listener>> listeners;
 };
 
-http_server::http_server(
-    std::vector<net::io_context*> contexts, http_server_options opts, http_handler& handler,
-    ws_hub* ws, std::vector<std::string> ws_paths)
+http_server::http_server(std::vector<net::io_context*> contexts, http_server_options opts,
+                         http_handler& handler, ws_hub* ws, std::vector<std::string> ws_paths)
     : impl_(std::make_unique<impl>()) {
     impl_->contexts = std::move(contexts);
     for (unsigned i = 0; i < impl_->contexts.size(); ++i) {
-        impl_->shards.push_back(std::make_shared<server_shard>(
-            i, *impl_->contexts[i], opts, handler, ws, ws_paths));
+        impl_->shards.push_back(
+            std::make_shared<server_shard>(i, *impl_->contexts[i], opts, handler, ws, ws_paths));
     }
 }
 

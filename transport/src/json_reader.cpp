@@ -93,7 +93,8 @@ core::api_status read_object(std::string_view body, body_secrecy secrecy, const 
     std::memcpy(ctx.buffer.data(), body.data(), body.size());
     wipe_on_exit wipe(ctx.buffer, body.size(), secrecy == body_secrecy::secret);
     ondemand::document doc;
-    if (ctx.parser.iterate(ctx.buffer.data(), body.size(), ctx.buffer.size() + simdjson::SIMDJSON_PADDING).get(doc)) {
+    if (ctx.parser.iterate(ctx.buffer.data(), body.size(), ctx.buffer.size() + simdjson::SIMDJSON_PADDING)
+            .get(doc)) {
         return bad("not valid JSON");
     }
     ondemand::object obj;
@@ -134,10 +135,12 @@ core::api_status read_bool(value& v, std::string_view field, bool& out) {
     return {};
 }
 
-core::api_status read_int(value& v, std::string_view field, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
+core::api_status read_int(value& v, std::string_view field, std::int64_t lo, std::int64_t hi,
+                          std::int64_t& out) {
     std::int64_t n = 0;
     if (v.get_int64().get(n) || n < lo || n > hi) {
-        return bad(std::string(field) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+        return bad(std::string(field) + " must be an integer from " + std::to_string(lo) + " to "
+                   + std::to_string(hi));
     }
     out = n;
     return {};
@@ -203,7 +206,8 @@ core::api_status read_hex_list(value& v, std::string_view field, const hex_list_
             return bad(std::string(field) + ": more than " + std::to_string(limits.max_items) + " entries");
         }
         if (sv->size() / 2 > limits.max_bytes) {
-            return bad(std::string(field) + ": entry longer than " + std::to_string(limits.max_bytes) + " bytes");
+            return bad(std::string(field) + ": entry longer than " + std::to_string(limits.max_bytes)
+                       + " bytes");
         }
         if (sv->empty() && limits.allow_empty_items) {
             out.emplace_back();
@@ -218,7 +222,8 @@ core::api_status read_hex_list(value& v, std::string_view field, const hex_list_
     return {};
 }
 
-core::api_status read_hex(value& v, std::string_view field, std::size_t max_bytes, bool allow_empty, core::bytes& out) {
+core::api_status read_hex(value& v, std::string_view field, std::size_t max_bytes, bool allow_empty,
+                          core::bytes& out) {
     auto sv = hex_text(v);
     if (!sv) {
         return bad(field, "must be a hex string");

@@ -29,8 +29,8 @@ void listener::do_accept() {
         return;
     }
     // Accept straight into this shard's context: the connection never changes thread.
-    acceptor_.async_accept(
-        shard_->ctx, boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(shard_->ctx,
+                           boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(error_code ec, net::ip::tcp::socket socket) {

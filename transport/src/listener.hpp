@@ -29,15 +29,10 @@ struct http_connection_node
 /// What every connection on shard `index` shares. Held by shared_ptr so that connections still
 /// alive after the http_server is gone never dangle.
 struct server_shard {
-    server_shard(
-        unsigned index_, boost::asio::io_context& ctx_, http_server_options opts_,
-        http_handler& handler_, ws_hub* hub_, std::vector<std::string> ws_paths_)
-        : index(index_)
-        , ctx(ctx_)
-        , opts(std::move(opts_))
-        , handler(handler_)
-        , hub(hub_)
-        , ws_paths(std::move(ws_paths_)) {}
+    server_shard(unsigned index_, boost::asio::io_context& ctx_, http_server_options opts_,
+                 http_handler& handler_, ws_hub* hub_, std::vector<std::string> ws_paths_)
+        : index(index_), ctx(ctx_), opts(std::move(opts_)), handler(handler_), hub(hub_),
+          ws_paths(std::move(ws_paths_)) {}
 
     const unsigned index;
     boost::asio::io_context& ctx;
@@ -48,10 +43,9 @@ struct server_shard {
     const std::vector<std::string> ws_paths;
 
     std::atomic<std::size_t> http_open{0}; ///< HTTP connections; read by any thread
-    std::size_t open = 0;  ///< sockets (HTTP or WebSocket) counted against the shard limit
-    bool stopping = false; ///< stop_accepting() ran: finish in-flight requests, then close
-    boost::intrusive::list<http_connection_node, boost::intrusive::constant_time_size<false>>
-        http_conns;
+    std::size_t open = 0;                  ///< sockets (HTTP or WebSocket) counted against the shard limit
+    bool stopping = false;                 ///< stop_accepting() ran: finish in-flight requests, then close
+    boost::intrusive::list<http_connection_node, boost::intrusive::constant_time_size<false>> http_conns;
 
     bool is_ws_path(std::string_view path) const;
 };

@@ -104,7 +104,8 @@ bool route_table::dispatch(http_request& req, http_responder& respond, bool answ
             allow += (i == 0 ? "" : ", ") + method;
             use += (i == 0 ? "" : i + 1 == path_match->methods.size() ? " or " : ", ") + method;
         }
-        auto res = make_error_response(core::make_api_error(core::api_errc::method_not_allowed, "use " + use));
+        auto res =
+            make_error_response(core::make_api_error(core::api_errc::method_not_allowed, "use " + use));
         res.headers.emplace_back("Allow", allow);
         respond(std::move(res));
         return true;

@@ -81,8 +81,7 @@ bool parse_http_url(const std::string& url, parsed_url& out) {
     case urls::host_type::ipv6:
         host = u.host_address(); // without brackets: what the resolver and verifier want
         break;
-    default:
-        return false; // IPvFuture and empty hosts
+    default: return false; // IPvFuture and empty hosts
     }
     if (host.empty()) {
         return false;

@@ -47,20 +47,14 @@ void guarded(const char* what, Fn&& fn) {
 
 } // namespace
 
-ws_connection::ws_connection(
-    ws_hub::shard_state& shard, const ws_options& opts, net::ip::tcp::socket socket,
-    connection_slot slot, std::string remote)
-    : shard_(shard)
-    , ws_(std::move(socket))
-    , slot_(std::move(slot))
-    , remote_(std::move(remote))
-    , max_message_(
-          opts.max_message_bytes == 0 ? std::numeric_limits<std::size_t>::max() - 1
-                                      : opts.max_message_bytes)
-    , max_queued_(static_cast<std::uint32_t>(opts.max_queued_messages)) {
+ws_connection::ws_connection(ws_hub::shard_state& shard, const ws_options& opts, net::ip::tcp::socket socket,
+                             connection_slot slot, std::string remote)
+    : shard_(shard), ws_(std::move(socket)), slot_(std::move(slot)), remote_(std::move(remote)),
+      max_message_(opts.max_message_bytes == 0 ? std::numeric_limits<std::size_t>::max() - 1
+                                               : opts.max_message_bytes),
+      max_queued_(static_cast<std::uint32_t>(opts.max_queued_messages)) {
     // Beast times the handshake only; idle time is the shard sweep's job (see shard_state).
-    websocket::stream_base::timeout t =
-        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::server);
     t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
@@ -71,8 +65,7 @@ ws_connection::ws_connection(
         shard_.pings = opts.keep_alive_pings;
     }
     // Pongs (and pings, closes) count as traffic. Captures one pointer: no allocation.
-    ws_.control_callback(
-        [this](websocket::frame_type, std::string_view) { last_tick_ = shard_.tick; });
+    ws_.control_callback([this](websocket::frame_type, std::string_view) { last_tick_ = shard_.tick; });
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "opentsm"); }));
     // The size limit is ours, not Beast's: Beast's own 1009 path (1.81) tears the socket down
@@ -108,9 +101,8 @@ void ws_connection::do_read() {
         return;
     }
     rd_buf_.emplace(rd_msg_);
-    ws_.async_read_some(
-        *rd_buf_, std::min(idle_read_limit, max_message_ + 1),
-        beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+    ws_.async_read_some(*rd_buf_, std::min(idle_read_limit, max_message_ + 1),
+                        beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
 }
 
 void ws_connection::on_read(error_code ec, std::size_t) {
@@ -144,18 +136,15 @@ void ws_connection::on_read(error_code ec, std::size_t) {
         return;
     }
     // Never read more than one byte past the limit: that byte is how we see the overflow.
-    ws_.async_read_some(
-        *rd_buf_, max_message_ + 1 - rd_msg_.size(),
-        beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+    ws_.async_read_some(*rd_buf_, max_message_ + 1 - rd_msg_.size(),
+                        beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
 }
 
 void ws_connection::deliver() {
     rd_buf_.reset();
     std::string msg = std::move(rd_msg_);
     rd_msg_ = std::string();
-    guarded("on_message", [&] {
-        shard_.handler.on_message(ws_ref{shard_.index, id_}, std::move(msg));
-    });
+    guarded("on_message", [&] { shard_.handler.on_message(ws_ref{shard_.index, id_}, std::move(msg)); });
     do_read();
 }
 
@@ -176,9 +165,8 @@ void ws_connection::send(std::string text) {
 void ws_connection::do_write() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(
-        net::buffer(queue_.front()),
-        beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
+    ws_.async_write(net::buffer(queue_.front()),
+                    beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
 }
 
 void ws_connection::on_write(error_code ec, std::size_t) {
@@ -241,9 +229,8 @@ void ws_connection::do_close() {
             beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
-    ws_.async_close(
-        websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-        beast::bind_front_handler(&ws_connection::on_close, shared_from_this()));
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+                    beast::bind_front_handler(&ws_connection::on_close, shared_from_this()));
 }
 
 void ws_connection::on_close(error_code ec) {

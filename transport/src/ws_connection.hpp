@@ -7,8 +7,8 @@
 #include "tsm/transport/ws_hub.hpp"
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -67,9 +67,8 @@ public:
     // timers and an extra operation layer) per idle connection.
     using stream_type = boost::beast::websocket::stream<boost::asio::ip::tcp::socket, false>;
 
-    ws_connection(
-        ws_hub::shard_state& shard, const ws_options& opts, boost::asio::ip::tcp::socket socket,
-        connection_slot slot, std::string remote);
+    ws_connection(ws_hub::shard_state& shard, const ws_options& opts, boost::asio::ip::tcp::socket socket,
+                  connection_slot slot, std::string remote);
     ~ws_connection();
     ws_connection(const ws_connection&) = delete;
     ws_connection& operator=(const ws_connection&) = delete;

@@ -52,8 +52,8 @@ public:
             return {};
         }
         const auto* u = reinterpret_cast<const unsigned char*>(p_.data());
-        const std::uint32_t n = (std::uint32_t(u[0]) << 24) | (std::uint32_t(u[1]) << 16) |
-                                (std::uint32_t(u[2]) << 8) | std::uint32_t(u[3]);
+        const std::uint32_t n = (std::uint32_t(u[0]) << 24) | (std::uint32_t(u[1]) << 16)
+                                | (std::uint32_t(u[2]) << 8) | std::uint32_t(u[3]);
         p_.remove_prefix(4);
         if (p_.size() < n) {
             ok_ = false;

@@ -68,8 +68,9 @@ api_status check_desfire(const desfire_key_input& d, const key_vault* vault, car
         // byte: 31 bytes for AES, 15 for the DES family.
         const std::size_t max_m = 2 * desfire::block_size(*type) - 1;
         if (sid->size() > max_m - 10) {
-            return bad("desfire.systemIdentifier is at most " + std::to_string(max_m - 10) + " bytes for " + d.key_type
-                       + " (AN10922: UID (7) || AID (3) || system identifier <= " + std::to_string(max_m) + " bytes)");
+            return bad("desfire.systemIdentifier is at most " + std::to_string(max_m - 10) + " bytes for "
+                       + d.key_type + " (AN10922: UID (7) || AID (3) || system identifier <= "
+                       + std::to_string(max_m) + " bytes)");
         }
         if (!sid->empty() && method != "an10922") {
             return bad("desfire.systemIdentifier applies to an10922 diversification only");
@@ -194,7 +195,7 @@ api_status check(bool master, std::string_view id, const card_keys_input& in, co
 
 bool card_keys_input::has_gp_part() const noexcept {
     return !isd.empty() || !scp.empty() || kvn.has_value() || !enc.empty() || !mac.empty() || !dek.empty()
-        || !security_level.empty() || !diversification.empty();
+           || !security_level.empty() || !diversification.empty();
 }
 
 api_result<std::string> card_keys_spec::normalize_id(bool master, std::string_view id) {
@@ -209,8 +210,8 @@ api_status card_keys_spec::validate(bool master, std::string_view id, const card
     return check(master, id, in, nullptr, scratch);
 }
 
-api_result<card_keys_record> card_keys_spec::build(bool master, std::string_view id, const card_keys_input& in,
-                                                   const key_vault& vault) {
+api_result<card_keys_record> card_keys_spec::build(bool master, std::string_view id,
+                                                   const card_keys_input& in, const key_vault& vault) {
     card_keys_record rec;
     if (auto st = check(master, id, in, &vault, rec); !st) {
         return st.error();

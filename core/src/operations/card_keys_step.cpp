@@ -34,9 +34,9 @@ auto async_load_card_keys(record_store& store, bool master, std::string id, net:
     return net::async_initiate<decltype(use_tuple), void(std::error_code, std::optional<card_keys_record>)>(
         [&store, master, ex](auto handler, std::string key) {
             store.load_card_keys(master, std::move(key), ex,
-                                 [h = shared_handler(std::move(handler))](
-                                     std::error_code ec, std::optional<card_keys_record> rec) {
-                                     std::move(*h)(ec, std::move(rec));
+                                 [h = shared_handler(std::move(
+                                      handler))](std::error_code ec, std::optional<card_keys_record> rec) {
+                                     std::move (*h)(ec, std::move(rec));
                                  });
         },
         use_tuple, std::move(id));
@@ -48,7 +48,7 @@ auto async_load_capfiles(record_store& store, std::string app_id, net::any_io_ex
             store.load_capfiles(std::move(app), {}, ex,
                                 [h = shared_handler(std::move(handler))](std::error_code ec,
                                                                          std::vector<capfile_record> files) {
-                                    std::move(*h)(ec, std::move(files));
+                                    std::move (*h)(ec, std::move(files));
                                 });
         },
         use_tuple, std::move(app_id));
@@ -86,7 +86,7 @@ find_card_keys(record_store& store, session_record session, bool (*usable)(const
 }
 
 net::awaitable<api_result<std::vector<capfile_record>>> load_capfiles(record_store& store, std::string app_id,
-                                                                     net::any_io_executor ex) {
+                                                                      net::any_io_executor ex) {
     auto [ec, files] = co_await async_load_capfiles(store, std::move(app_id), ex);
     if (ec) {
         co_return make_api_error(api_errc::unavailable, "could not read the load files");
@@ -96,15 +96,17 @@ net::awaitable<api_result<std::vector<capfile_record>>> load_capfiles(record_sto
 
 void spawn_build(net::any_io_executor ex, net::awaitable<built_operation> build,
                  operation_registry::done_handler done) {
-    net::co_spawn(ex, std::move(build), [done = std::move(done)](std::exception_ptr e, built_operation built) {
-        if (e) {
-            done(nullptr, failed_outcome(make_api_error(api_errc::internal_error, "the operation could not be built")));
-        } else if (!built) {
-            done(nullptr, failed_outcome(built.error()));
-        } else {
-            done(std::move(*built), std::nullopt);
-        }
-    });
+    net::co_spawn(ex, std::move(build),
+                  [done = std::move(done)](std::exception_ptr e, built_operation built) {
+                      if (e) {
+                          done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
+                                                                      "the operation could not be built")));
+                      } else if (!built) {
+                          done(nullptr, failed_outcome(built.error()));
+                      } else {
+                          done(std::move(*built), std::nullopt);
+                      }
+                  });
 }
 
 api_error stored_request_damaged() {

@@ -41,7 +41,7 @@ find_card_keys(record_store& store, session_record session, bool (*usable)(const
 
 /// Every CAP file of `app_id`; unavailable (503) when the store cannot be read.
 net::awaitable<api_result<std::vector<capfile_record>>> load_capfiles(record_store& store, std::string app_id,
-                                                                     net::any_io_executor ex);
+                                                                      net::any_io_executor ex);
 
 /// How one card protocol finds and opens its keys. `Context` holds the opened keys
 /// (ccm::card_context, desfire::card_context) and wipes them with itself.

@@ -74,7 +74,8 @@ api_result<ccm::card_context> open_gp_keys(const card_keys_record& keys, const s
     }
     auto blob = vault.open(keys.sealed_keys, card_keys_context(keys));
     if (!blob) {
-        return make_api_error(api_errc::key_error, "the stored card keys do not open with this key-encryption key");
+        return make_api_error(api_errc::key_error,
+                              "the stored card keys do not open with this key-encryption key");
     }
     auto set = split_keys(*blob, keys.key_length);
     wipe(*blob);
@@ -97,7 +98,8 @@ api_result<ccm::card_context> open_gp_keys(const card_keys_record& keys, const s
 
 constexpr card_protocol<ccm::card_context> global_platform{any_record, no_gp_keys, open_gp_keys};
 
-net::awaitable<built_operation> build_install(ccm::card_context ctx, operation_record op, operation_dependencies deps) {
+net::awaitable<built_operation> build_install(ccm::card_context ctx, operation_record op,
+                                              operation_dependencies deps) {
     auto req = ccm::decode_install_request(op.payload);
     if (!req) {
         co_return stored_request_damaged();
@@ -119,7 +121,8 @@ net::awaitable<built_operation> build_install(ccm::card_context ctx, operation_r
     co_return ccm::make_install(std::move(ctx), std::move(*req));
 }
 
-net::awaitable<built_operation> build_delete(ccm::card_context ctx, operation_record op, operation_dependencies) {
+net::awaitable<built_operation> build_delete(ccm::card_context ctx, operation_record op,
+                                             operation_dependencies) {
     auto req = ccm::decode_delete_request(op.payload);
     if (!req) {
         co_return stored_request_damaged();
@@ -142,12 +145,13 @@ net::awaitable<built_operation> build_storedata(ccm::card_context ctx, operation
 }
 
 /// A keyed CCM kind: validated by `validate` at accept, built through the shared key step.
-operation_registry::kind keyed_kind(operation_registry::validate_fn validate, const operation_dependencies& deps,
+operation_registry::kind keyed_kind(operation_registry::validate_fn validate,
+                                    const operation_dependencies& deps,
                                     keyed_build<ccm::card_context> build) {
-    return {std::move(validate),
-            [deps, build](const operation_record& op, const session_record& session,
-                          operation_registry::done_handler done) {
-                spawn_build(deps.executor, with_card_keys(deps, op, session, global_platform, build), std::move(done));
+    return {std::move(validate), [deps, build](const operation_record& op, const session_record& session,
+                                               operation_registry::done_handler done) {
+                spawn_build(deps.executor, with_card_keys(deps, op, session, global_platform, build),
+                            std::move(done));
             }};
 }
 
@@ -161,7 +165,8 @@ void register_ccm_install(operation_registry& registry, const operation_dependen
     registry.add(kinds::ccm_install, keyed_kind(
                                          [](std::string_view payload) -> api_status {
                                              // The decoder refuses what ccm::validate refuses.
-                                             return ccm::decode_install_request(payload) ? api_status{} : invalid("install");
+                                             return ccm::decode_install_request(payload) ? api_status{}
+                                                                                         : invalid("install");
                                          },
                                          deps, build_install));
 }
@@ -169,7 +174,8 @@ void register_ccm_install(operation_registry& registry, const operation_dependen
 void register_ccm_delete(operation_registry& registry, const operation_dependencies& deps) {
     registry.add(kinds::ccm_delete, keyed_kind(
                                         [](std::string_view payload) -> api_status {
-                                            return ccm::decode_delete_request(payload) ? api_status{} : invalid("delete");
+                                            return ccm::decode_delete_request(payload) ? api_status{}
+                                                                                       : invalid("delete");
                                         },
                                         deps, build_delete));
 }

@@ -13,7 +13,7 @@ constexpr std::string_view picc_aid("\x00\x00\x00", 3);
 } // namespace
 
 std::optional<desfire::desfire_key> open_desfire_key(const card_keys_record& rec, const key_vault& vault,
-                                                    std::string_view cin_hex) {
+                                                     std::string_view cin_hex) {
     if (rec.desfire_key_type.empty() || rec.desfire_sealed_key.empty()) {
         return std::nullopt;
     }

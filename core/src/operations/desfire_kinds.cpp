@@ -22,18 +22,20 @@ bool has_desfire_part(const card_keys_record& r) {
 }
 
 api_error no_desfire_key(const session_record& s) {
-    return make_api_error(api_errc::no_card_keys,
-                          "no DESFire PICC master key is registered for card " + s.card_cin + " or its IIN "
-                              + s.card_iin + " (PUT /admin/v1/cards/{cin} or /admin/v1/iins/{iin} with a \"desfire\" part)");
+    return make_api_error(
+        api_errc::no_card_keys,
+        "no DESFire PICC master key is registered for card " + s.card_cin + " or its IIN " + s.card_iin
+            + " (PUT /admin/v1/cards/{cin} or /admin/v1/iins/{iin} with a \"desfire\" part)");
 }
 
 api_result<desfire::card_context> open_picc_key(const card_keys_record& keys, const session_record& session,
                                                 const key_vault& vault) {
     auto key = open_desfire_key(keys, vault, session.card_cin);
     if (!key) {
-        return make_api_error(api_errc::key_error,
-                              "the stored DESFire key does not open with this key-encryption key, or cannot be "
-                              "diversified for this card");
+        return make_api_error(
+            api_errc::key_error,
+            "the stored DESFire key does not open with this key-encryption key, or cannot be "
+            "diversified for this card");
     }
     desfire::card_context ctx;
     ctx.picc_master = std::move(*key);
@@ -66,11 +68,11 @@ net::awaitable<built_operation> build_delete_app(desfire::card_context ctx, oper
     co_return desfire::make_delete_app(std::move(ctx), std::move(*req));
 }
 
-operation_registry::kind picc_kind(operation_registry::validate_fn validate, const operation_dependencies& deps,
+operation_registry::kind picc_kind(operation_registry::validate_fn validate,
+                                   const operation_dependencies& deps,
                                    keyed_build<desfire::card_context> build) {
-    return {std::move(validate),
-            [deps, build](const operation_record& op, const session_record& session,
-                          operation_registry::done_handler done) {
+    return {std::move(validate), [deps, build](const operation_record& op, const session_record& session,
+                                               operation_registry::done_handler done) {
                 spawn_build(deps.executor, with_card_keys(deps, op, session, picc, build), std::move(done));
             }};
 }
@@ -86,7 +88,8 @@ void register_desfire_create_app(operation_registry& registry, const operation_d
                                                 [](std::string_view payload) -> api_status {
                                                     // Sealed to its session: the SP API validated the
                                                     // request before sealing it.
-                                                    return payload.empty() ? invalid("createApp") : api_status{};
+                                                    return payload.empty() ? invalid("createApp")
+                                                                           : api_status{};
                                                 },
                                                 deps, build_create_app));
 }
@@ -98,7 +101,8 @@ void register_desfire_commands(operation_registry& registry, const operation_dep
                       // The decoder refuses what desfire::validate refuses.
                       return desfire::decode_commands_request(payload) ? api_status{} : invalid("commands");
                   },
-                  [](const operation_record& op, const session_record&, operation_registry::done_handler done) {
+                  [](const operation_record& op, const session_record&,
+                     operation_registry::done_handler done) {
                       auto req = desfire::decode_commands_request(op.payload);
                       if (!req) {
                           done(nullptr, failed_outcome(stored_request_damaged()));
@@ -111,8 +115,9 @@ void register_desfire_commands(operation_registry& registry, const operation_dep
 void register_desfire_delete_app(operation_registry& registry, const operation_dependencies& deps) {
     registry.add(kinds::desfire_delete_app, picc_kind(
                                                 [](std::string_view payload) -> api_status {
-                                                    return desfire::decode_delete_app_request(payload) ? api_status{}
-                                                                                                        : invalid("deleteApp");
+                                                    return desfire::decode_delete_app_request(payload)
+                                                               ? api_status{}
+                                                               : invalid("deleteApp");
                                                 },
                                                 deps, build_delete_app));
 }

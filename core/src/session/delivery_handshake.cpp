@@ -41,15 +41,17 @@ void session_service::describe(connection_ref conn, std::string app_id, std::str
         if (reply.status == 200 && cfg_.is_json_object && cfg_.is_json_object(reply.body)) {
             tp_.send_description(conn, app_id, service_id, reply.body);
         } else if (reply.status == 404) {
-            tp_.send_error(conn, make_api_error(api_errc::not_found, "the service provider does not know this service"));
+            tp_.send_error(conn, make_api_error(api_errc::not_found,
+                                                "the service provider does not know this service"));
         } else {
-            tp_.send_error(conn, make_api_error(api_errc::unavailable, "the service provider cannot describe this service now"));
+            tp_.send_error(conn, make_api_error(api_errc::unavailable,
+                                                "the service provider cannot describe this service now"));
         }
     });
 }
 
-void session_service::start_delivery(connection_ref conn, std::string session_id,
-                                     delivery_request req, std::function<void(bool)> bound) {
+void session_service::start_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                                     std::function<void(bool)> bound) {
     owner_.assert_on_owner();
     const app_record* app = apps_.find(req.app_id);
     if (app == nullptr) {
@@ -75,12 +77,14 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
                                                   delivery_request req, sp_reply reply,
                                                   std::function<void(bool)> bound) {
     if (reply.status == 404) {
-        tp_.send_error(conn, make_api_error(api_errc::not_found, "the service provider does not know this service"));
+        tp_.send_error(conn, make_api_error(api_errc::not_found,
+                                            "the service provider does not know this service"));
         bound(false);
         return;
     }
     if (reply.status != 200 || !cfg_.is_json_object || !cfg_.is_json_object(reply.body)) {
-        tp_.send_error(conn, make_api_error(api_errc::unavailable, "the service provider cannot deliver this service now"));
+        tp_.send_error(conn, make_api_error(api_errc::unavailable,
+                                            "the service provider cannot deliver this service now"));
         bound(false);
         return;
     }
@@ -121,7 +125,8 @@ void session_service::on_session_stored(connection_ref conn, const std::string& 
         metrics_.on_store_error();
         metrics_.on_session_discarded(s->state());
         sessions_.erase(session_id);
-        tp_.send_error(conn, make_api_error(api_errc::unavailable, "could not store the session; retry later"));
+        tp_.send_error(conn,
+                       make_api_error(api_errc::unavailable, "could not store the session; retry later"));
         bound(false);
         return;
     }
@@ -137,7 +142,8 @@ void session_service::send_delivery_request(const std::string& session_id) {
     }
     const app_record* app = apps_.find(s->record().app_id);
     if (app == nullptr) {
-        fail_session(*s, api_errc::app_removed, "the app was removed", frames::json_string("Service unavailable"));
+        fail_session(*s, api_errc::app_removed, "the app was removed",
+                     frames::json_string("Service unavailable"));
         return;
     }
     call_sp(app->delivery_method, app->delivery_url, delivery_body(s->record()),
@@ -158,9 +164,9 @@ void session_service::on_delivery_reply(const std::string& session_id, sp_reply 
         commit(std::move(w), durability::relaxed, [](std::error_code) {});
         return;
     }
-    std::string why = reply.status == 0
-        ? "service provider unreachable: " + reply.error
-        : "service provider refused the delivery (HTTP " + std::to_string(reply.status) + ")";
+    std::string why = reply.status == 0 ? "service provider unreachable: " + reply.error
+                                        : "service provider refused the delivery (HTTP "
+                                              + std::to_string(reply.status) + ")";
     log_warn("delivery refused", session_id, why);
     fail_session(*s, api_errc::delivery_refused, why,
                  frames::json_string("The service provider could not deliver this service"));

@@ -15,9 +15,8 @@ namespace tsm::core {
 
 using namespace session_detail;
 
-void session_service::accept_operation(std::string app_id, std::string session_id,
-                                       std::string kind, bytes payload, std::string callback_url,
-                                       accept_handler done) {
+void session_service::accept_operation(std::string app_id, std::string session_id, std::string kind,
+                                       bytes payload, std::string callback_url, accept_handler done) {
     owner_.assert_on_owner();
     auto refuse = [&](api_errc why, std::string message) {
         metrics_.on_operation_rejected();
@@ -105,8 +104,9 @@ void session_service::pump(delivery_session& s) {
         }
         head->building = true;
         kinds_.build(head->rec, s.record(),
-                     [this, pass = std::move(pass), session_id = s.id(), operation_id = head->rec.operation_id](
-                         std::unique_ptr<operation> op, std::optional<operation_outcome> failure) {
+                     [this, pass = std::move(pass), session_id = s.id(),
+                      operation_id = head->rec.operation_id](std::unique_ptr<operation> op,
+                                                             std::optional<operation_outcome> failure) {
                          on_built(session_id, operation_id, std::move(op), std::move(failure));
                      });
         return;
@@ -160,8 +160,8 @@ void session_service::send_batch(delivery_session& s) {
     tp_.send_commands(s.connection(), out.number, out.operation_id, out.batch);
 }
 
-void session_service::on_responses(connection_ref conn, const std::string& session_id,
-                                   std::uint64_t batch, std::vector<bytes> responses) {
+void session_service::on_responses(connection_ref conn, const std::string& session_id, std::uint64_t batch,
+                                   std::vector<bytes> responses) {
     owner_.assert_on_owner();
     delivery_session* s = find(session_id);
     if (s == nullptr || !s->bound_to(conn) || s->terminal()) {
@@ -172,8 +172,10 @@ void session_service::on_responses(connection_ref conn, const std::string& sessi
         return; // stale or duplicate answer: ignored by design
     }
     if (!delivery_session::valid_answer(out->batch, responses)) {
-        tp_.send_error(conn, make_api_error(api_errc::bad_request,
-                                            "responses: more answers than commands, or an answer shorter than a status word"));
+        tp_.send_error(
+            conn,
+            make_api_error(api_errc::bad_request,
+                           "responses: more answers than commands, or an answer shorter than a status word"));
         return;
     }
     const outstanding_batch answered = s->take_outstanding(now_ms());
@@ -190,7 +192,8 @@ void session_service::finish_head(delivery_session& s, operation_outcome outcome
     head.rec.state = operation_state::done;
     head.rec.result_json = callback_body(head.rec.operation_id, outcome);
     metrics_.on_operation_outcome(outcome.status_code == 200);
-    commit_result(s.id(), outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()});
+    commit_result(s.id(),
+                  outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()});
 }
 
 void session_service::commit_result(const std::string& session_id, outbox_entry entry) {
@@ -208,16 +211,18 @@ void session_service::commit_result(const std::string& session_id, outbox_entry 
         w.put_sessions.push_back(s->record());
         return w;
     };
-    durable_->until_durable(std::move(attempt), [this, session_id, entry]() mutable {
-        relay_.enqueue(std::move(entry));
-        delivery_session* s = find(session_id);
-        if (s == nullptr || s->head() == nullptr) {
-            return;
-        }
-        metrics_.on_operation_removed(true);
-        s->pop_head();
-        pump(*s);
-    }, {});
+    durable_->until_durable(std::move(attempt),
+                            [this, session_id, entry]() mutable {
+                                relay_.enqueue(std::move(entry));
+                                delivery_session* s = find(session_id);
+                                if (s == nullptr || s->head() == nullptr) {
+                                    return;
+                                }
+                                metrics_.on_operation_removed(true);
+                                s->pop_head();
+                                pump(*s);
+                            },
+                            {});
 }
 
 } // namespace tsm::core

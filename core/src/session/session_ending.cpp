@@ -43,7 +43,8 @@ void session_service::on_client_error(connection_ref conn, const std::string& se
     if (s == nullptr || !s->bound_to(conn) || s->terminal()) {
         return;
     }
-    fail_session(*s, api_errc::client_error, message.empty() ? "the touch point aborted the session" : message,
+    fail_session(*s, api_errc::client_error,
+                 message.empty() ? "the touch point aborted the session" : message,
                  frames::json_string("Aborted by the touch point"));
 }
 

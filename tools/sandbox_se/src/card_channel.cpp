@@ -68,16 +68,16 @@ void card_channel::close() noexcept {
     k2_ = {};
 }
 
-card_channel::init_result card_channel::initialize_update_scp03(
-    scp03_key_set& set, std::string_view kdd, std::string_view isd_aid,
-    std::string_view host_challenge, const std::function<bytes(std::size_t)>& random) {
+card_channel::init_result
+card_channel::initialize_update_scp03(scp03_key_set& set, std::string_view kdd, std::string_view isd_aid,
+                                      std::string_view host_challenge,
+                                      const std::function<bytes(std::size_t)>& random) {
     close();
     bytes card_challenge;
     bytes seq;
     if (set.i & 0x10) {
         set.sequence_counter = (set.sequence_counter + 1) & 0xFFFFFF;
-        seq = {static_cast<char>(set.sequence_counter >> 16),
-               static_cast<char>(set.sequence_counter >> 8),
+        seq = {static_cast<char>(set.sequence_counter >> 16), static_cast<char>(set.sequence_counter >> 8),
                static_cast<char>(set.sequence_counter)};
         auto cc = gp::scp03_pseudo_random_card_challenge(set.keys.enc, seq, isd_aid);
         if (!cc) {
@@ -113,12 +113,12 @@ card_channel::init_result card_channel::initialize_update_scp03(
     return r;
 }
 
-card_channel::init_result card_channel::initialize_update_scp02(
-    scp02_key_set& set, std::string_view kdd, std::string_view isd_aid,
-    std::string_view host_challenge, const std::function<bytes(std::size_t)>& random) {
+card_channel::init_result
+card_channel::initialize_update_scp02(scp02_key_set& set, std::string_view kdd, std::string_view isd_aid,
+                                      std::string_view host_challenge,
+                                      const std::function<bytes(std::size_t)>& random) {
     close();
-    bytes seq{static_cast<char>(set.sequence_counter >> 8),
-              static_cast<char>(set.sequence_counter & 0xFF)};
+    bytes seq{static_cast<char>(set.sequence_counter >> 8), static_cast<char>(set.sequence_counter & 0xFF)};
     auto keys = gp::derive_scp02_session_keys(set.keys, seq);
     if (!keys) {
         return {0x6F00, {}};
@@ -165,8 +165,8 @@ std::uint16_t card_channel::external_authenticate(const command_apdu& a, scp02_k
         return 0x6700;
     }
     const std::uint8_t level = a.p1;
-    const bool level_ok = scp03_ ? scp03_level_ok(level, i_)
-                                 : (level == 0x00 || level == 0x01 || level == 0x03);
+    const bool level_ok =
+        scp03_ ? scp03_level_ok(level, i_) : (level == 0x00 || level == 0x01 || level == 0x03);
     if (!level_ok || a.p2 != 0x00) {
         close();
         return 0x6A86;
@@ -194,8 +194,8 @@ std::uint16_t card_channel::external_authenticate(const command_apdu& a, scp02_k
         mcv_ = std::move(*cmac);
         counter_ = 0;
     } else {
-        auto expected = gp::scp02_host_cryptogram(
-            k2_.s_enc, host_challenge_, sequence_counter_, card_challenge_);
+        auto expected =
+            gp::scp02_host_cryptogram(k2_.s_enc, host_challenge_, sequence_counter_, card_challenge_);
         if (!expected || !gp::equal_ct(*expected, host_cryptogram)) {
             close();
             return 0x6300;
@@ -333,8 +333,8 @@ bytes card_channel::wrap_response(std::string_view data, std::uint16_t sw) const
     bytes body(data);
     if ((level_ & sl::r_enc) && !body.empty()) {
         auto icv = gp::aes_ecb_encrypt(k3_.s_enc, counter_block(counter_, true));
-        auto enc = icv ? gp::aes_cbc_encrypt(k3_.s_enc, *icv, gp::pad80(body, 16))
-                       : gp::result<bytes>(icv.error());
+        auto enc =
+            icv ? gp::aes_cbc_encrypt(k3_.s_enc, *icv, gp::pad80(body, 16)) : gp::result<bytes>(icv.error());
         if (!enc) {
             return bytes("\x6F\x00", 2);
         }

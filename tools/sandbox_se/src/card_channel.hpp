@@ -26,12 +26,12 @@ public:
         bytes data;
     };
 
-    init_result initialize_update_scp03(
-        scp03_key_set& set, std::string_view kdd, std::string_view isd_aid,
-        std::string_view host_challenge, const std::function<bytes(std::size_t)>& random);
-    init_result initialize_update_scp02(
-        scp02_key_set& set, std::string_view kdd, std::string_view isd_aid,
-        std::string_view host_challenge, const std::function<bytes(std::size_t)>& random);
+    init_result initialize_update_scp03(scp03_key_set& set, std::string_view kdd, std::string_view isd_aid,
+                                        std::string_view host_challenge,
+                                        const std::function<bytes(std::size_t)>& random);
+    init_result initialize_update_scp02(scp02_key_set& set, std::string_view kdd, std::string_view isd_aid,
+                                        std::string_view host_challenge,
+                                        const std::function<bytes(std::size_t)>& random);
 
     /// `a` is the command as received (CLA 84 INS 82). 0x9000 opens the channel.
     std::uint16_t external_authenticate(const command_apdu& a, scp02_key_set* scp02_set);
@@ -57,9 +57,9 @@ private:
     bytes sequence_counter_;
     tsm::core::gp::scp03_session_keys k3_;
     tsm::core::gp::scp02_session_keys k2_;
-    bytes mcv_;            // SCP03 MAC chaining value
+    bytes mcv_;                 // SCP03 MAC chaining value
     std::uint32_t counter_ = 0; // SCP03 encryption counter
-    bytes last_mac_;       // SCP02 previous C-MAC
+    bytes last_mac_;            // SCP02 previous C-MAC
 };
 
 } // namespace tsm::sandbox::detail

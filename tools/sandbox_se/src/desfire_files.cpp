@@ -79,8 +79,8 @@ file_io prepare_io(desfire_machine& m, std::string_view cmd, bool write) {
     } else if (own == 0x0E || both == 0x0E) {
         io.mode = comm_mode::plain;
     } else {
-        io.status = own == 0x0F && both == 0x0F ? df_status::permission_denied
-                                                : df_status::authentication_error;
+        io.status =
+            own == 0x0F && both == 0x0F ? df_status::permission_denied : df_status::authentication_error;
         return io;
     }
     io.offset = read_le(cmd, 2, 3);
@@ -253,9 +253,8 @@ df_reply write_data(desfire_machine& m, std::string_view cmd) {
     case comm_mode::enciphered: {
         auto plain = m.auth->sm.decipher_command(cmd.substr(0, io_header), payload, io.length);
         if (!plain) {
-            return df_error(plain.error() == tsm::core::gp::errc::bad_length
-                                ? df_status::length_error
-                                : df_status::integrity_error);
+            return df_error(plain.error() == tsm::core::gp::errc::bad_length ? df_status::length_error
+                                                                             : df_status::integrity_error);
         }
         data = std::move(*plain);
         break;

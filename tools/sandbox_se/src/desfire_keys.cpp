@@ -24,14 +24,12 @@ std::uint8_t& level_settings(desfire_machine& m) {
 
 // A cryptogram of the wrong size is a length error; a CRC or padding mismatch an integrity one.
 std::uint8_t crypto_status(const std::error_code& ec) {
-    return ec == tsm::core::gp::errc::bad_length ? df_status::length_error
-                                                 : df_status::integrity_error;
+    return ec == tsm::core::gp::errc::bad_length ? df_status::length_error : df_status::integrity_error;
 }
 
 // A 2K3DES key with equal halves is a DES key to the card (the halves are compared with their
 // version bits, so versioned 2K3DES keys stay 2K3DES: lff mifare_desfire_key_set_version).
-df::desfire_key normalized(df::key_type t, const tsm::core::gp::secret_key& value,
-                           std::uint8_t version) {
+df::desfire_key normalized(df::key_type t, const tsm::core::gp::secret_key& value, std::uint8_t version) {
     df::desfire_key k;
     k.type = t;
     k.version = version;
@@ -80,9 +78,8 @@ df_reply finish_authentication(desfire_machine& m, std::string_view token) {
     m.pending_auth.reset();
     auto proof = p.auth.verify(token);
     if (!proof) {
-        return df_error(proof.error() == tsm::core::gp::errc::bad_length
-                            ? df_status::length_error
-                            : df_status::authentication_error);
+        return df_error(proof.error() == tsm::core::gp::errc::bad_length ? df_status::length_error
+                                                                         : df_status::authentication_error);
     }
     m.auth = df_session{*p.auth.established(), p.key_no};
     df_reply r;
@@ -160,9 +157,9 @@ df_reply change_key(desfire_machine& m, std::string_view cmd) {
             return df_error(df_status::no_such_key);
         }
         const std::uint8_t crypto = a->key_settings2 & 0xC0;
-        new_type = crypto == 0x80 ? df::key_type::aes
-            : crypto == 0x40      ? df::key_type::tdes3
-                                  : df::key_type::tdes2;
+        new_type = crypto == 0x80   ? df::key_type::aes
+                   : crypto == 0x40 ? df::key_type::tdes3
+                                    : df::key_type::tdes2;
         if (key_no == 0) {
             if ((a->key_settings & master_changeable) == 0) {
                 return df_error(df_status::permission_denied);
@@ -190,9 +187,9 @@ df_reply change_key(desfire_machine& m, std::string_view cmd) {
         if (flags == 0xC0) {
             return df_error(df_status::parameter_error);
         }
-        new_type = flags == 0x80 ? df::key_type::aes
-            : flags == 0x40      ? df::key_type::tdes3
-                                 : df::key_type::tdes2;
+        new_type = flags == 0x80   ? df::key_type::aes
+                   : flags == 0x40 ? df::key_type::tdes3
+                                   : df::key_type::tdes2;
         if ((m.picc_settings & master_changeable) == 0) {
             return df_error(df_status::permission_denied);
         }

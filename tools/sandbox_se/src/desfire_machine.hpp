@@ -88,9 +88,7 @@ struct desfire_machine {
     desfire_application_info* app() { return selected == 0 ? nullptr : find(selected); }
     // Key `no` of the selected level; nullptr when there is no such key.
     df::desfire_key* key(std::uint8_t no);
-    bool authenticated_with(std::uint8_t key_no) const {
-        return auth.has_value() && auth->key_no == key_no;
-    }
+    bool authenticated_with(std::uint8_t key_no) const { return auth.has_value() && auth->key_no == key_no; }
     std::size_t free_memory() const;
     bytes random_bytes(std::size_t n) const;
     desfire_state snapshot() const;
@@ -103,22 +101,22 @@ void append_le(bytes& out, std::uint32_t v, std::size_t n);
 std::uint8_t key_version(const df::desfire_key& key);
 
 // ---- desfire_picc.cpp: PICC and application management ----
-df_reply select_application(desfire_machine& m, std::string_view cmd);   // 5A
-df_reply get_application_ids(desfire_machine& m, std::string_view cmd);  // 6A
-df_reply create_application(desfire_machine& m, std::string_view cmd);   // CA
-df_reply delete_application(desfire_machine& m, std::string_view cmd);   // DA
-df_reply get_version(desfire_machine& m, std::string_view cmd);          // 60
-df_reply format_picc(desfire_machine& m, std::string_view cmd);          // FC
-df_reply get_card_uid(desfire_machine& m, std::string_view cmd);         // 51
-df_reply free_memory(desfire_machine& m, std::string_view cmd);          // 6E
+df_reply select_application(desfire_machine& m, std::string_view cmd);  // 5A
+df_reply get_application_ids(desfire_machine& m, std::string_view cmd); // 6A
+df_reply create_application(desfire_machine& m, std::string_view cmd);  // CA
+df_reply delete_application(desfire_machine& m, std::string_view cmd);  // DA
+df_reply get_version(desfire_machine& m, std::string_view cmd);         // 60
+df_reply format_picc(desfire_machine& m, std::string_view cmd);         // FC
+df_reply get_card_uid(desfire_machine& m, std::string_view cmd);        // 51
+df_reply free_memory(desfire_machine& m, std::string_view cmd);         // 6E
 
 // ---- desfire_keys.cpp: authentication and keys ----
-df_reply authenticate(desfire_machine& m, std::string_view cmd);         // 1A, AA
+df_reply authenticate(desfire_machine& m, std::string_view cmd);            // 1A, AA
 df_reply finish_authentication(desfire_machine& m, std::string_view token); // AF after them
-df_reply get_key_settings(desfire_machine& m, std::string_view cmd);     // 45
-df_reply change_key_settings(desfire_machine& m, std::string_view cmd);  // 54 (enciphered)
-df_reply get_key_version(desfire_machine& m, std::string_view cmd);      // 64
-df_reply change_key(desfire_machine& m, std::string_view cmd);           // C4 (enciphered)
+df_reply get_key_settings(desfire_machine& m, std::string_view cmd);        // 45
+df_reply change_key_settings(desfire_machine& m, std::string_view cmd);     // 54 (enciphered)
+df_reply get_key_version(desfire_machine& m, std::string_view cmd);         // 64
+df_reply change_key(desfire_machine& m, std::string_view cmd);              // C4 (enciphered)
 
 // ---- desfire_files.cpp: standard data files ----
 df_reply create_std_data_file(desfire_machine& m, std::string_view cmd); // CD
@@ -133,6 +131,6 @@ struct df_expected {
     std::size_t length = 0;
 };
 df_expected write_data_length(desfire_machine& m, std::string_view first_frame);
-df_reply write_data(desfire_machine& m, std::string_view cmd);           // 3D (self-secured)
+df_reply write_data(desfire_machine& m, std::string_view cmd); // 3D (self-secured)
 
 } // namespace tsm::sandbox::detail

@@ -112,9 +112,9 @@ df_reply create_application(desfire_machine& m, std::string_view cmd) {
     if (m.apps.size() >= m.cfg.max_applications) {
         return df_error(df_status::out_of_eeprom);
     }
-    const df::key_type t = crypto == 0x80 ? df::key_type::aes
-        : crypto == 0x40                  ? df::key_type::tdes3
-                                          : df::key_type::des;
+    const df::key_type t = crypto == 0x80   ? df::key_type::aes
+                           : crypto == 0x40 ? df::key_type::tdes3
+                                            : df::key_type::des;
     app.keys.assign(key_count, zero_key(t));
     m.apps.push_back(std::move(app));
     return {};
@@ -132,8 +132,8 @@ df_reply delete_application(desfire_machine& m, std::string_view cmd) {
         return df_error(df_status::application_not_found);
     }
     // The PICC master key, or (PICC settings b2) the application's own master key.
-    const bool own_master = (m.picc_settings & picc_free_create) != 0 && m.selected == aid
-        && m.authenticated_with(0);
+    const bool own_master =
+        (m.picc_settings & picc_free_create) != 0 && m.selected == aid && m.authenticated_with(0);
     if (!picc_master_authenticated(m) && !own_master) {
         return df_error(df_status::authentication_error);
     }

@@ -44,8 +44,8 @@ bool read_ber_length(std::string_view& in, std::size_t& len) {
         return true;
     }
     if (b == 0x83 && in.size() >= 4) {
-        len = static_cast<std::size_t>(u8(in, 1)) << 16 | static_cast<std::size_t>(u8(in, 2)) << 8
-            | u8(in, 3);
+        len =
+            static_cast<std::size_t>(u8(in, 1)) << 16 | static_cast<std::size_t>(u8(in, 2)) << 8 | u8(in, 3);
         in.remove_prefix(4);
         return true;
     }

@@ -80,9 +80,8 @@ response secure_element::impl::load_block(const command_apdu& a) {
 response secure_element::impl::install_for_install(const command_apdu& a, std::uint8_t p1) {
     std::string_view in = a.data;
     std::string_view elf, module, instance, privileges, params, token;
-    if (!read_lv(in, elf) || !read_lv(in, module) || !read_lv(in, instance)
-        || !read_lv(in, privileges) || !read_ber_lv(in, params) || !read_ber_lv(in, token)
-        || !in.empty() || !valid_aid(instance)
+    if (!read_lv(in, elf) || !read_lv(in, module) || !read_lv(in, instance) || !read_lv(in, privileges)
+        || !read_ber_lv(in, params) || !read_ber_lv(in, token) || !in.empty() || !valid_aid(instance)
         || (privileges.size() != 1 && privileges.size() != 3)) {
         return status(sw::wrong_data);
     }
@@ -134,8 +133,8 @@ response secure_element::impl::install_for_personalization(const command_apdu& a
         return status(sw::wrong_data);
     }
     // Trailing 00 00 00 (privileges, parameters, token), all empty; tolerate their absence.
-    if (!in.empty() && (!read_lv(in, rest1) || !read_ber_lv(in, rest2) || !read_ber_lv(in, rest3)
-                        || !in.empty())) {
+    if (!in.empty()
+        && (!read_lv(in, rest1) || !read_ber_lv(in, rest2) || !read_ber_lv(in, rest3) || !in.empty())) {
         return status(sw::wrong_data);
     }
     const application_info* app = find_app(aid);
@@ -191,8 +190,8 @@ response secure_element::impl::delete_object(const command_apdu& a) {
     }
     const bool related = a.p2 == 0x80;
     if (find_elf(aid) != nullptr) {
-        const bool has_instances = std::any_of(
-            apps.begin(), apps.end(), [&](const application_info& x) { return x.load_file == aid; });
+        const bool has_instances = std::any_of(apps.begin(), apps.end(),
+                                               [&](const application_info& x) { return x.load_file == aid; });
         if (has_instances && !related) {
             return status(sw::conditions_of_use);
         }

@@ -34,15 +34,15 @@ bytes secure_element::impl::transceive(std::string_view raw) {
     bool gp_ok = false;
     bool needs_channel = false;
     switch (ins) {
-    case 0xA4: iso_ok = true; break;                 // SELECT
-    case 0xCA: iso_ok = gp_ok = true; break;         // GET DATA
-    case 0x50: gp_ok = !sm; break;                   // INITIALIZE UPDATE
-    case 0x82: gp_ok = sm; break;                    // EXTERNAL AUTHENTICATE
-    case 0xE6:                                       // INSTALL
-    case 0xE8:                                       // LOAD
-    case 0xE4:                                       // DELETE
-    case 0xF2:                                       // GET STATUS
-    case 0xE2:                                       // STORE DATA
+    case 0xA4: iso_ok = true; break;         // SELECT
+    case 0xCA: iso_ok = gp_ok = true; break; // GET DATA
+    case 0x50: gp_ok = !sm; break;           // INITIALIZE UPDATE
+    case 0x82: gp_ok = sm; break;            // EXTERNAL AUTHENTICATE
+    case 0xE6:                               // INSTALL
+    case 0xE8:                               // LOAD
+    case 0xE4:                               // DELETE
+    case 0xF2:                               // GET STATUS
+    case 0xE2:                               // STORE DATA
         gp_ok = needs_channel = true;
         break;
     default: return sw_bytes(sw::ins_not_supported);
@@ -175,8 +175,8 @@ bytes secure_element::impl::key_information() const {
     bytes t;
     for (const auto& s : cfg.scp03) {
         for (char id = 1; id <= 3; ++id) {
-            t += tlv("\xC0", bytes{id, static_cast<char>(s.kvn), '\x88',
-                                   static_cast<char>(s.keys.enc.size())});
+            t += tlv("\xC0",
+                     bytes{id, static_cast<char>(s.kvn), '\x88', static_cast<char>(s.keys.enc.size())});
         }
     }
     for (const auto& s : cfg.scp02) {

@@ -11,7 +11,8 @@ bool secure_element::impl::matches(std::string_view aid, std::string_view criter
 }
 
 bytes secure_element::impl::entry_tagged(std::string_view aid, std::uint8_t lc, const bytes* privileges,
-                                         const bytes* elf, const bytes* sd, const std::vector<bytes>* modules) const {
+                                         const bytes* elf, const bytes* sd,
+                                         const std::vector<bytes>* modules) const {
     bytes body = tlv("\x4F", aid);
     body += tlv("\x9F\x70", bytes(1, static_cast<char>(lc)));
     if (privileges != nullptr) {
@@ -72,17 +73,17 @@ response secure_element::impl::get_status(const command_apdu& a) {
     if (a.p1 == 0x80) {
         if (matches(cfg.isd_aid, crit->value)) {
             const bytes isd_privs("\x9E\xFE\x80"sv);
-            entries.push_back(tagged ? entry_tagged(cfg.isd_aid, isd_life_cycle, &isd_privs,
-                                                    nullptr, nullptr, nullptr)
-                                     : entry_legacy(cfg.isd_aid, isd_life_cycle, 0x9E, nullptr));
+            entries.push_back(
+                tagged ? entry_tagged(cfg.isd_aid, isd_life_cycle, &isd_privs, nullptr, nullptr, nullptr)
+                       : entry_legacy(cfg.isd_aid, isd_life_cycle, 0x9E, nullptr));
         }
     } else if (a.p1 == 0x40) {
         for (const auto& app : apps) {
             if (matches(app.aid, crit->value)) {
-                entries.push_back(tagged ? entry_tagged(app.aid, app.life_cycle, &app.privileges,
-                                                        &app.load_file, &app.security_domain, nullptr)
-                                         : entry_legacy(app.aid, app.life_cycle,
-                                                        u8(app.privileges, 0), nullptr));
+                entries.push_back(
+                    tagged ? entry_tagged(app.aid, app.life_cycle, &app.privileges, &app.load_file,
+                                          &app.security_domain, nullptr)
+                           : entry_legacy(app.aid, app.life_cycle, u8(app.privileges, 0), nullptr));
             }
         }
     } else {
@@ -90,11 +91,10 @@ response secure_element::impl::get_status(const command_apdu& a) {
         for (const auto& elf : elfs) {
             if (matches(elf.aid, crit->value)) {
                 entries.push_back(
-                    tagged ? entry_tagged(elf.aid, elf.life_cycle, nullptr, nullptr,
-                                          &elf.security_domain,
-                                          with_modules ? &elf.modules : nullptr)
-                           : entry_legacy(elf.aid, elf.life_cycle, 0x00,
-                                          with_modules ? &elf.modules : nullptr));
+                    tagged
+                        ? entry_tagged(elf.aid, elf.life_cycle, nullptr, nullptr, &elf.security_domain,
+                                       with_modules ? &elf.modules : nullptr)
+                        : entry_legacy(elf.aid, elf.life_cycle, 0x00, with_modules ? &elf.modules : nullptr));
             }
         }
     }
@@ -108,7 +108,7 @@ response secure_element::impl::get_status(const command_apdu& a) {
     return status_chunk();
 }
 
-    // Whole entries up to 232 bytes, so that R-ENC padding and R-MAC still fit in 256.
+// Whole entries up to 232 bytes, so that R-ENC padding and R-MAC still fit in 256.
 response secure_element::impl::status_chunk() {
     static constexpr std::size_t budget = 232;
     response r;

@@ -18,7 +18,8 @@ bytes default_cplc(std::string_view cin) {
         serial[k % 4] = static_cast<char>(serial[k % 4] ^ cin[k]);
     }
     c += serial;
-    c += "\x00\x01\x47\x90\x82\x61\x00\x00\x82\x62\x00\x00\x82\x63\x00\x00\x00\x00\x00\x00\x82\x64\x00\x00\x00\x00"sv;
+    c +=
+        "\x00\x01\x47\x90\x82\x61\x00\x00\x82\x62\x00\x00\x82\x63\x00\x00\x00\x00\x00\x00\x82\x64\x00\x00\x00\x00"sv;
     return c;
 }
 
@@ -85,7 +86,7 @@ application_info* secure_element::impl::find_app(std::string_view aid) {
 
 bool secure_element::impl::aid_in_use(std::string_view aid) {
     return aid == cfg.isd_aid || find_elf(aid) != nullptr || find_app(aid) != nullptr
-        || (desfire && aid == desfire->aid());
+           || (desfire && aid == desfire->aid());
 }
 
 secure_element::secure_element() : secure_element(secure_element_config::with_test_keys()) {}

@@ -85,8 +85,8 @@ struct secure_element::impl {
 
     // GET STATUS (gp_get_status.cpp).
     static bool matches(std::string_view aid, std::string_view criterion);
-    bytes entry_tagged(std::string_view aid, std::uint8_t lc, const bytes* privileges,
-                       const bytes* elf, const bytes* sd, const std::vector<bytes>* modules) const;
+    bytes entry_tagged(std::string_view aid, std::uint8_t lc, const bytes* privileges, const bytes* elf,
+                       const bytes* sd, const std::vector<bytes>* modules) const;
     static bytes entry_legacy(std::string_view aid, std::uint8_t lc, std::uint8_t privilege,
                               const std::vector<bytes>* modules);
     response get_status(const command_apdu& a);

@@ -4,8 +4,9 @@
 
 namespace tsm::transport::admin {
 
-admin_api::admin_api(core::shard_runtime& runtime, core::record_store& store, const core::secret_hasher& hasher,
-                     const core::key_vault& vault, std::string token, const health_api& health)
+admin_api::admin_api(core::shard_runtime& runtime, core::record_store& store,
+                     const core::secret_hasher& hasher, const core::key_vault& vault, std::string token,
+                     const health_api& health)
     : health_(health), expected_authorization_(token.empty() ? std::string() : "Bearer " + token),
       apps_(runtime, store, hasher), cards_(runtime, store, vault) {
     sodium_memzero(token.data(), token.size());
@@ -44,7 +45,7 @@ bool admin_api::authorized(const http_request& req) const {
     auto auth = req.header("Authorization");
     const std::string& expected = expected_authorization_;
     return auth && auth->size() == expected.size()
-        && sodium_memcmp(auth->data(), expected.data(), expected.size()) == 0;
+           && sodium_memcmp(auth->data(), expected.data(), expected.size()) == 0;
 }
 
 void admin_api::on_request(http_request req, http_responder respond) {
@@ -52,8 +53,8 @@ void admin_api::on_request(http_request req, http_responder respond) {
         return;
     }
     if (!authorized(req)) {
-        respond(make_error_response(
-            core::make_api_error(core::api_errc::unauthorized, "admin token required (Authorization: Bearer …)")));
+        respond(make_error_response(core::make_api_error(core::api_errc::unauthorized,
+                                                         "admin token required (Authorization: Bearer …)")));
         return;
     }
     routes_.dispatch(req, respond);

@@ -53,62 +53,65 @@ core::api_status read_desfire(json::value& v, core::desfire_key_input& d) {
 } // namespace
 
 core::api_status decode_app_body(std::string_view body, core::app_definition& out) {
-    return json::read_object(body, json::body_secrecy::secret, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "key") {
-            return read_key(v, "key", out.key);
-        }
-        if (key == "descriptionUrl") {
-            return json::read_string(v, "descriptionUrl", out.description_url);
-        }
-        if (key == "deliveryUrl") {
-            return json::read_string(v, "deliveryUrl", out.delivery_url);
-        }
-        if (key == "deliveryMethod") {
-            return json::read_string(v, "deliveryMethod", out.delivery_method);
-        }
-        if (key == "callbackPrefixes") {
-            return json::read_string_list(v, "callbackPrefixes", out.callback_prefixes);
-        }
-        return {};
-    });
+    return json::read_object(body, json::body_secrecy::secret,
+                             [&](std::string_view key, json::value& v) -> core::api_status {
+                                 if (key == "key") {
+                                     return read_key(v, "key", out.key);
+                                 }
+                                 if (key == "descriptionUrl") {
+                                     return json::read_string(v, "descriptionUrl", out.description_url);
+                                 }
+                                 if (key == "deliveryUrl") {
+                                     return json::read_string(v, "deliveryUrl", out.delivery_url);
+                                 }
+                                 if (key == "deliveryMethod") {
+                                     return json::read_string(v, "deliveryMethod", out.delivery_method);
+                                 }
+                                 if (key == "callbackPrefixes") {
+                                     return json::read_string_list(v, "callbackPrefixes",
+                                                                   out.callback_prefixes);
+                                 }
+                                 return {};
+                             });
 }
 
 core::api_status decode_card_keys_body(std::string_view body, core::card_keys_input& out) {
-    return json::read_object(body, json::body_secrecy::secret, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "enc") {
-            return read_key(v, "enc", out.enc);
-        }
-        if (key == "mac") {
-            return read_key(v, "mac", out.mac);
-        }
-        if (key == "dek") {
-            return read_key(v, "dek", out.dek);
-        }
-        if (key == "kvn") {
-            std::int64_t kvn = 0;
-            if (v.get_int64().get(kvn)) {
-                return bad("kvn must be an integer");
+    return json::read_object(
+        body, json::body_secrecy::secret, [&](std::string_view key, json::value& v) -> core::api_status {
+            if (key == "enc") {
+                return read_key(v, "enc", out.enc);
             }
-            out.kvn = kvn;
+            if (key == "mac") {
+                return read_key(v, "mac", out.mac);
+            }
+            if (key == "dek") {
+                return read_key(v, "dek", out.dek);
+            }
+            if (key == "kvn") {
+                std::int64_t kvn = 0;
+                if (v.get_int64().get(kvn)) {
+                    return bad("kvn must be an integer");
+                }
+                out.kvn = kvn;
+                return {};
+            }
+            if (key == "desfire") {
+                out.desfire.emplace();
+                return read_desfire(v, *out.desfire);
+            }
+            static constexpr std::pair<std::string_view, std::string core::card_keys_input::*> strings[] = {
+                {"iin", &core::card_keys_input::iin},
+                {"isd", &core::card_keys_input::isd},
+                {"scp", &core::card_keys_input::scp},
+                {"diversification", &core::card_keys_input::diversification},
+                {"securityLevel", &core::card_keys_input::security_level}};
+            for (const auto& [name, member] : strings) {
+                if (key == name) {
+                    return json::read_string(v, name, out.*member);
+                }
+            }
             return {};
-        }
-        if (key == "desfire") {
-            out.desfire.emplace();
-            return read_desfire(v, *out.desfire);
-        }
-        static constexpr std::pair<std::string_view, std::string core::card_keys_input::*> strings[] = {
-            {"iin", &core::card_keys_input::iin},
-            {"isd", &core::card_keys_input::isd},
-            {"scp", &core::card_keys_input::scp},
-            {"diversification", &core::card_keys_input::diversification},
-            {"securityLevel", &core::card_keys_input::security_level}};
-        for (const auto& [name, member] : strings) {
-            if (key == name) {
-                return json::read_string(v, name, out.*member);
-            }
-        }
-        return {};
-    });
+        });
 }
 
 } // namespace tsm::transport::admin

@@ -35,7 +35,10 @@ std::string card_keys_json(const core::card_keys_record& r) {
     if (!r.desfire_key_type.empty()) {
         // Type, version and method only: the key itself never leaves the record.
         w.key("desfire").begin_object();
-        w.key("keyType").value(r.desfire_key_type).key("version").value(static_cast<int>(r.desfire_key_version));
+        w.key("keyType")
+            .value(r.desfire_key_type)
+            .key("version")
+            .value(static_cast<int>(r.desfire_key_version));
         if (r.master) {
             w.key("diversification").value(r.desfire_diversification);
             w.key("systemIdentifier").hex_value(r.desfire_system_identifier);

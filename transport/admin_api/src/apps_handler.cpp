@@ -68,7 +68,8 @@ void apps_handler::put(std::string app_id, http_request& req, http_responder& re
     core::write_set w;
     w.put_apps.push_back(*app);
     store_.commit(std::move(w), core::durability::sync, runtime_.local().ioc->get_executor(),
-                  [&runtime = runtime_, app = std::move(*app), respond = std::move(respond)](std::error_code ec) mutable {
+                  [&runtime = runtime_, app = std::move(*app),
+                   respond = std::move(respond)](std::error_code ec) mutable {
                       if (ec) {
                           fail(respond, core::api_errc::unavailable, "could not store the app");
                           return;

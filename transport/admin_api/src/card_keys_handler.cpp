@@ -54,7 +54,8 @@ void card_keys_handler::get(bool master, std::string_view id, http_responder& re
         return;
     }
     store_.load_card_keys(master, std::move(*normalized), runtime_.local().ioc->get_executor(),
-                          [respond = std::move(respond)](std::error_code ec, std::optional<core::card_keys_record> r) mutable {
+                          [respond = std::move(respond)](std::error_code ec,
+                                                         std::optional<core::card_keys_record> r) mutable {
                               if (ec) {
                                   fail(respond, core::api_errc::unavailable, "could not read the keys");
                               } else if (!r) {
@@ -73,29 +74,30 @@ void card_keys_handler::erase(bool master, std::string_view id, http_responder& 
     }
     // Read first so that deleting what is not there is a 404, as for apps.
     auto ex = runtime_.local().ioc->get_executor();
-    store_.load_card_keys(
-        master, *normalized, ex,
-        [&store = store_, ex, master, id = *normalized, respond = std::move(respond)](
-            std::error_code ec, std::optional<core::card_keys_record> r) mutable {
-            if (ec) {
-                fail(respond, core::api_errc::unavailable, "could not read the keys");
-                return;
-            }
-            if (!r) {
-                fail(respond, core::api_errc::not_found, "no keys for this card");
-                return;
-            }
-            core::write_set w;
-            w.delete_card_keys.emplace_back(master, id);
-            store.commit(std::move(w), core::durability::sync, ex,
-                         [id, respond = std::move(respond)](std::error_code ec2) mutable {
-                             if (ec2) {
-                                 fail(respond, core::api_errc::unavailable, "could not delete the keys");
-                                 return;
-                             }
-                             respond(ok(deleted_json(id)));
-                         });
-        });
+    store_.load_card_keys(master, *normalized, ex,
+                          [&store = store_, ex, master, id = *normalized,
+                           respond = std::move(respond)](std::error_code ec,
+                                                         std::optional<core::card_keys_record> r) mutable {
+                              if (ec) {
+                                  fail(respond, core::api_errc::unavailable, "could not read the keys");
+                                  return;
+                              }
+                              if (!r) {
+                                  fail(respond, core::api_errc::not_found, "no keys for this card");
+                                  return;
+                              }
+                              core::write_set w;
+                              w.delete_card_keys.emplace_back(master, id);
+                              store.commit(std::move(w), core::durability::sync, ex,
+                                           [id, respond = std::move(respond)](std::error_code ec2) mutable {
+                                               if (ec2) {
+                                                   fail(respond, core::api_errc::unavailable,
+                                                        "could not delete the keys");
+                                                   return;
+                                               }
+                                               respond(ok(deleted_json(id)));
+                                           });
+                          });
 }
 
 } // namespace tsm::transport::admin

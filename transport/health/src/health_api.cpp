@@ -52,7 +52,8 @@ void render_probe(std::string& out, const core::service_probe& p) {
         cumulative += get(p.callback_latency.buckets[i]);
         char labels[48];
         if (i + 1 < core::latency_histogram::bucket_count) {
-            std::snprintf(labels, sizeof labels, "{le=\"%g\"}", core::latency_histogram::bounds_ms[i] / 1000.0);
+            std::snprintf(labels, sizeof labels, "{le=\"%g\"}",
+                          core::latency_histogram::bounds_ms[i] / 1000.0);
         } else {
             std::snprintf(labels, sizeof labels, "{le=\"+Inf\"}");
         }
@@ -95,16 +96,19 @@ health_api::health_api(health_sources sources) : sources_(std::move(sources)) {
     routes_.add("/healthz", {"GET", "HEAD"}, [](http_request&, const route_match&, http_responder& respond) {
         respond(json_response(200, R"({"status":"ok"})"));
     });
-    routes_.add("/readyz", {"GET", "HEAD"}, [this](http_request&, const route_match&, http_responder& respond) {
-        const bool ok = ready_.load() && !draining_.load();
-        respond(ok ? json_response(200, R"({"status":"ready"})") : json_response(503, R"({"status":"not-ready"})"));
-    });
-    routes_.add("/metrics", {"GET", "HEAD"}, [this](http_request&, const route_match&, http_responder& respond) {
-        http_response r;
-        r.content_type = "text/plain; version=0.0.4";
-        r.body = render_metrics();
-        respond(std::move(r));
-    });
+    routes_.add("/readyz", {"GET", "HEAD"},
+                [this](http_request&, const route_match&, http_responder& respond) {
+                    const bool ok = ready_.load() && !draining_.load();
+                    respond(ok ? json_response(200, R"({"status":"ready"})")
+                               : json_response(503, R"({"status":"not-ready"})"));
+                });
+    routes_.add("/metrics", {"GET", "HEAD"},
+                [this](http_request&, const route_match&, http_responder& respond) {
+                    http_response r;
+                    r.content_type = "text/plain; version=0.0.4";
+                    r.body = render_metrics();
+                    respond(std::move(r));
+                });
 }
 
 bool health_api::serve(http_request& req, http_responder& respond) const {

@@ -23,7 +23,8 @@ bool decode_base64(std::string_view in, wiped_string& out) {
     out.s.assign(in.size(), '\0');
     std::size_t len = 0;
     if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.s.data()), out.s.size(), in.data(), in.size(),
-                          " \t", &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+                          " \t", &len, nullptr, sodium_base64_VARIANT_ORIGINAL)
+        != 0) {
         return false;
     }
     out.s.resize(len);
@@ -37,13 +38,13 @@ bool has_scheme(std::string_view header, std::string_view scheme) {
     }
     const char first = header[0];
     return (first == scheme[0] || first == static_cast<char>(scheme[0] - 'A' + 'a'))
-        && header.substr(1, scheme.size() - 1) == scheme.substr(1);
+           && header.substr(1, scheme.size() - 1) == scheme.substr(1);
 }
 
 } // namespace
 
-core::api_result<const core::app_record*> authenticate(const http_request& req, const core::app_directory& apps,
-                                                       const core::secret_hasher& hasher) {
+core::api_result<const core::app_record*>
+authenticate(const http_request& req, const core::app_directory& apps, const core::secret_hasher& hasher) {
     std::string app_id;
     wiped_string key_text;
     if (auto id = req.header("app_id")) {

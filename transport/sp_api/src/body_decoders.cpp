@@ -31,14 +31,15 @@ api_status optional_string(json::value& v, std::string_view field, std::optional
 core::api_result<std::vector<core::bytes>> decode_commands_body(std::string_view body, const limits& lim) {
     std::vector<core::bytes> commands;
     bool seen = false;
-    auto st = json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
-        if (key != "commands") {
-            return {};
-        }
-        seen = true;
-        commands.clear();
-        return json::read_hex_list(v, "commands", apdu_list(lim), commands);
-    });
+    auto st =
+        json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
+            if (key != "commands") {
+                return {};
+            }
+            seen = true;
+            commands.clear();
+            return json::read_hex_list(v, "commands", apdu_list(lim), commands);
+        });
     if (!st) {
         return st.error();
     }
@@ -54,35 +55,36 @@ core::api_result<std::vector<core::bytes>> decode_commands_body(std::string_view
 core::api_result<completed_body> decode_completed_body(std::string_view body) {
     completed_body out;
     bool seen_success = false;
-    auto st = json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
-        if (key == "success") {
-            seen_success = true;
-            return json::read_bool(v, "success", out.success);
-        }
-        if (key != "message") {
+    auto st =
+        json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
+            if (key == "success") {
+                seen_success = true;
+                return json::read_bool(v, "success", out.success);
+            }
+            if (key != "message") {
+                return {};
+            }
+            auto t = json::type_of(v);
+            if (!t) {
+                return bad("not valid JSON");
+            }
+            if (*t == simdjson::ondemand::json_type::object) {
+                return json::read_raw_object(v, "message", out.message_json);
+            }
+            if (*t != simdjson::ondemand::json_type::string) {
+                return bad("message must be a string or an object of translations");
+            }
+            // Kept as its JSON literal (quotes and escapes): it is relayed verbatim. Unescaping it
+            // once checks that the literal is valid.
+            if (auto raw = json::read_raw_value(v, "message", out.message_json); !raw) {
+                return raw;
+            }
+            std::string unescaped;
+            if (!json::read_string(v, "message", unescaped)) {
+                return bad("message must be a valid string");
+            }
             return {};
-        }
-        auto t = json::type_of(v);
-        if (!t) {
-            return bad("not valid JSON");
-        }
-        if (*t == simdjson::ondemand::json_type::object) {
-            return json::read_raw_object(v, "message", out.message_json);
-        }
-        if (*t != simdjson::ondemand::json_type::string) {
-            return bad("message must be a string or an object of translations");
-        }
-        // Kept as its JSON literal (quotes and escapes): it is relayed verbatim. Unescaping it
-        // once checks that the literal is valid.
-        if (auto raw = json::read_raw_value(v, "message", out.message_json); !raw) {
-            return raw;
-        }
-        std::string unescaped;
-        if (!json::read_string(v, "message", unescaped)) {
-            return bad("message must be a valid string");
-        }
-        return {};
-    });
+        });
     if (!st) {
         return st.error();
     }
@@ -93,106 +95,111 @@ core::api_result<completed_body> decode_completed_body(std::string_view body) {
 }
 
 core::api_status decode_ccm_body(std::string_view body, core::ccm::request_fields& out) {
-    return json::read_object(body, body_secrecy::secret, [&](std::string_view key, json::value& v) -> api_status {
-        if (key == "withRelated") {
-            bool b = false;
-            if (auto st = json::read_bool(v, "withRelated", b); !st) {
-                return st;
+    return json::read_object(
+        body, body_secrecy::secret, [&](std::string_view key, json::value& v) -> api_status {
+            if (key == "withRelated") {
+                bool b = false;
+                if (auto st = json::read_bool(v, "withRelated", b); !st) {
+                    return st;
+                }
+                out.with_related = b;
+                return {};
             }
-            out.with_related = b;
-            return {};
-        }
-        if (key == "data") {
-            // Personalisation data: read in place as hex, never through the parser's string buffer.
-            return json::read_hex(v, "data", std::numeric_limits<std::size_t>::max() / 2, true, out.data);
-        }
-        static constexpr std::pair<std::string_view, std::string core::ccm::request_fields::*> strings[] = {
-            {"executableLoadFile", &core::ccm::request_fields::executable_load_file},
-            {"executableModule", &core::ccm::request_fields::executable_module},
-            {"application", &core::ccm::request_fields::application},
-            {"parameters", &core::ccm::request_fields::parameters},
-            {"privileges", &core::ccm::request_fields::privileges},
-            {"tagType", &core::ccm::request_fields::tag_type}};
-        for (const auto& [name, member] : strings) {
-            if (key == name) {
-                return json::read_string(v, name, out.*member);
+            if (key == "data") {
+                // Personalisation data: read in place as hex, never through the parser's string buffer.
+                return json::read_hex(v, "data", std::numeric_limits<std::size_t>::max() / 2, true, out.data);
             }
-        }
-        return {}; // unknown members are ignored
-    });
+            static constexpr std::pair<std::string_view, std::string core::ccm::request_fields::*> strings[] =
+                {{"executableLoadFile", &core::ccm::request_fields::executable_load_file},
+                 {"executableModule", &core::ccm::request_fields::executable_module},
+                 {"application", &core::ccm::request_fields::application},
+                 {"parameters", &core::ccm::request_fields::parameters},
+                 {"privileges", &core::ccm::request_fields::privileges},
+                 {"tagType", &core::ccm::request_fields::tag_type}};
+            for (const auto& [name, member] : strings) {
+                if (key == name) {
+                    return json::read_string(v, name, out.*member);
+                }
+            }
+            return {}; // unknown members are ignored
+        });
 }
 
 core::api_status decode_create_app_body(std::string_view body, core::desfire::create_app_fields& out) {
     namespace desfire = core::desfire;
-    return json::read_object(body, body_secrecy::secret, [&](std::string_view key, json::value& v) -> api_status {
-        if (key == "aid") {
-            return optional_string(v, key, out.aid);
-        }
-        if (key == "keySettings") {
-            return optional_string(v, key, out.key_settings);
-        }
-        if (key == "keyType") {
-            return optional_string(v, key, out.key_type);
-        }
-        if (key == "isoFileId") {
-            return optional_string(v, key, out.iso_file_id);
-        }
-        if (key == "isoDfName") {
-            return optional_string(v, key, out.iso_df_name);
-        }
-        if (key == "numberOfKeys") {
-            std::int64_t n = 0;
-            auto st = json::read_int(v, key, 1, static_cast<std::int64_t>(desfire::max_application_keys), n);
-            if (st) {
-                out.number_of_keys = n;
+    return json::read_object(
+        body, body_secrecy::secret, [&](std::string_view key, json::value& v) -> api_status {
+            if (key == "aid") {
+                return optional_string(v, key, out.aid);
             }
-            return st;
-        }
-        if (key == "keyVersion") {
-            std::int64_t n = 0;
-            auto st = json::read_int(v, key, 0, 255, n);
-            if (st) {
-                out.key_version = n;
+            if (key == "keySettings") {
+                return optional_string(v, key, out.key_settings);
             }
-            return st;
-        }
-        if (key == "keys") {
-            if (out.keys) {
-                for (auto& k : *out.keys) {
-                    core::wipe(k);
+            if (key == "keyType") {
+                return optional_string(v, key, out.key_type);
+            }
+            if (key == "isoFileId") {
+                return optional_string(v, key, out.iso_file_id);
+            }
+            if (key == "isoDfName") {
+                return optional_string(v, key, out.iso_df_name);
+            }
+            if (key == "numberOfKeys") {
+                std::int64_t n = 0;
+                auto st =
+                    json::read_int(v, key, 1, static_cast<std::int64_t>(desfire::max_application_keys), n);
+                if (st) {
+                    out.number_of_keys = n;
                 }
+                return st;
             }
-            out.keys.emplace();
-            json::hex_list_limits l;
-            l.max_items = desfire::max_application_keys;
-            l.max_bytes = desfire::max_key_bytes;
-            return json::read_hex_list(v, key, l, *out.keys);
-        }
-        return {}; // unknown members are ignored, as on the other operation paths
-    });
+            if (key == "keyVersion") {
+                std::int64_t n = 0;
+                auto st = json::read_int(v, key, 0, 255, n);
+                if (st) {
+                    out.key_version = n;
+                }
+                return st;
+            }
+            if (key == "keys") {
+                if (out.keys) {
+                    for (auto& k : *out.keys) {
+                        core::wipe(k);
+                    }
+                }
+                out.keys.emplace();
+                json::hex_list_limits l;
+                l.max_items = desfire::max_application_keys;
+                l.max_bytes = desfire::max_key_bytes;
+                return json::read_hex_list(v, key, l, *out.keys);
+            }
+            return {}; // unknown members are ignored, as on the other operation paths
+        });
 }
 
 core::api_status decode_desfire_commands_body(std::string_view body, const limits& lim,
                                               core::desfire::commands_fields& out) {
-    return json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
-        if (key == "aid") {
-            return optional_string(v, key, out.aid);
-        }
-        if (key == "commands") {
-            out.commands.emplace();
-            return json::read_hex_list(v, key, apdu_list(lim), *out.commands);
-        }
-        return {};
-    });
+    return json::read_object(body, body_secrecy::plain,
+                             [&](std::string_view key, json::value& v) -> api_status {
+                                 if (key == "aid") {
+                                     return optional_string(v, key, out.aid);
+                                 }
+                                 if (key == "commands") {
+                                     out.commands.emplace();
+                                     return json::read_hex_list(v, key, apdu_list(lim), *out.commands);
+                                 }
+                                 return {};
+                             });
 }
 
 core::api_status decode_delete_app_body(std::string_view body, core::desfire::delete_app_fields& out) {
-    return json::read_object(body, body_secrecy::plain, [&](std::string_view key, json::value& v) -> api_status {
-        if (key == "aid") {
-            return optional_string(v, key, out.aid);
-        }
-        return {};
-    });
+    return json::read_object(body, body_secrecy::plain,
+                             [&](std::string_view key, json::value& v) -> api_status {
+                                 if (key == "aid") {
+                                     return optional_string(v, key, out.aid);
+                                 }
+                                 return {};
+                             });
 }
 
 } // namespace tsm::transport::sp_api

@@ -51,14 +51,15 @@ std::string legacy_json(const core::capfile_record& f) {
 
 core::api_error cap_api_error(const core::cap::cap_error& e) {
     using core::cap::error_kind;
-    const auto code = e.kind == error_kind::too_large ? core::api_errc::payload_too_large
-        : e.kind == error_kind::unsupported           ? core::api_errc::unsupported_cap
-                                                      : core::api_errc::bad_cap;
+    const auto code = e.kind == error_kind::too_large     ? core::api_errc::payload_too_large
+                      : e.kind == error_kind::unsupported ? core::api_errc::unsupported_cap
+                                                          : core::api_errc::bad_cap;
     return core::make_api_error(code, e.message);
 }
 
 /// The record for a parsed CAP, with the version metadata the SP may send as headers.
-core::capfile_record make_record(const std::string& app_id, const core::cap::cap_file& cap, const http_request& req) {
+core::capfile_record make_record(const std::string& app_id, const core::cap::cap_file& cap,
+                                 const http_request& req) {
     core::capfile_record f;
     f.app_id = app_id;
     f.id = lower_case(core::to_hex(cap.load_file_data_block_hash()));
@@ -82,7 +83,8 @@ core::capfile_record make_record(const std::string& app_id, const core::cap::cap
     return f;
 }
 
-void upload(const context& ctx, const core::app_record& app, http_request& req, http_responder& respond, bool legacy) {
+void upload(const context& ctx, const core::app_record& app, http_request& req, http_responder& respond,
+            bool legacy) {
     auto ex = ctx.runtime.local().ioc->get_executor();
     // Decompressing and hashing a CAP can take milliseconds: off the shard.
     boost::asio::post(ctx.blocking, [&store = ctx.store, app_id = app.app_id, req = std::move(req),
@@ -99,7 +101,8 @@ void upload(const context& ctx, const core::app_record& app, http_request& req, 
         store.commit(std::move(w), core::durability::sync, ex,
                      [body = std::move(body), respond = std::move(respond)](std::error_code ec) mutable {
                          if (ec) {
-                             respond(make_error_response(store_error("could not store the CAP file; retry later")));
+                             respond(make_error_response(
+                                 store_error("could not store the CAP file; retry later")));
                              return;
                          }
                          respond(json_response(std::move(body)));
@@ -112,19 +115,20 @@ bool own_app(const core::app_record& app, const route_match& m, http_responder& 
     if (m.param(0) == app.app_id) {
         return true;
     }
-    respond(make_error_response(core::make_api_error(core::api_errc::not_found, "no such app for these credentials")));
+    respond(make_error_response(
+        core::make_api_error(core::api_errc::not_found, "no such app for these credentials")));
     return false;
 }
 
 } // namespace
 
-void capfile_upload_legacy(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
-                           http_responder& respond) {
+void capfile_upload_legacy(const context& ctx, const core::app_record& app, http_request& req,
+                           const route_match&, http_responder& respond) {
     upload(ctx, app, req, respond, true);
 }
 
-void capfile_collection(const context& ctx, const core::app_record& app, http_request& req, const route_match& m,
-                        http_responder& respond) {
+void capfile_collection(const context& ctx, const core::app_record& app, http_request& req,
+                        const route_match& m, http_responder& respond) {
     if (!own_app(app, m, respond)) {
         return;
     }
@@ -132,20 +136,20 @@ void capfile_collection(const context& ctx, const core::app_record& app, http_re
         upload(ctx, app, req, respond, false);
         return;
     }
-    ctx.store.load_capfiles(
-        app.app_id, {}, ctx.runtime.local().ioc->get_executor(),
-        [respond = std::move(respond)](std::error_code ec, std::vector<core::capfile_record> files) mutable {
-            if (ec) {
-                respond(make_error_response(store_error("could not read the CAP files")));
-                return;
-            }
-            std::string body = "[";
-            for (std::size_t i = 0; i < files.size(); ++i) {
-                body += (i ? "," : "") + capfile_json(files[i]);
-            }
-            body += "]";
-            respond(json_response(std::move(body)));
-        });
+    ctx.store.load_capfiles(app.app_id, {}, ctx.runtime.local().ioc->get_executor(),
+                            [respond = std::move(respond)](std::error_code ec,
+                                                           std::vector<core::capfile_record> files) mutable {
+                                if (ec) {
+                                    respond(make_error_response(store_error("could not read the CAP files")));
+                                    return;
+                                }
+                                std::string body = "[";
+                                for (std::size_t i = 0; i < files.size(); ++i) {
+                                    body += (i ? "," : "") + capfile_json(files[i]);
+                                }
+                                body += "]";
+                                respond(json_response(std::move(body)));
+                            });
 }
 
 void capfile_delete(const context& ctx, const core::app_record& app, http_request&, const route_match& m,
@@ -164,7 +168,8 @@ void capfile_delete(const context& ctx, const core::app_record& app, http_reques
                 return;
             }
             if (files.empty()) {
-                respond(make_error_response(core::make_api_error(core::api_errc::not_found, "no such CAP file")));
+                respond(
+                    make_error_response(core::make_api_error(core::api_errc::not_found, "no such CAP file")));
                 return;
             }
             core::write_set w;

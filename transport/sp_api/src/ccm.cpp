@@ -8,11 +8,12 @@
 namespace tsm::transport::sp_api {
 namespace {
 
-using mapping = core::api_result<core::operation_request> (*)(const context&, const core::ccm::request_fields&,
+using mapping = core::api_result<core::operation_request> (*)(const context&,
+                                                              const core::ccm::request_fields&,
                                                               std::string_view session_id);
 
-void ccm_operation(const context& ctx, const core::app_record& app, http_request& req, http_responder& respond,
-                   mapping map) {
+void ccm_operation(const context& ctx, const core::app_record& app, http_request& req,
+                   http_responder& respond, mapping map) {
     core::ccm::request_fields fields;
     auto decoded = decode_ccm_body(req.body, fields);
     core::wipe(req.body); // storedata bodies hold personalisation data
@@ -32,16 +33,18 @@ void ccm_operation(const context& ctx, const core::app_record& app, http_request
 
 void ccm_install(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
                  http_responder& respond) {
-    ccm_operation(ctx, app, req, respond, [](const context&, const core::ccm::request_fields& f, std::string_view) {
-        return core::ccm::to_install_operation(f);
-    });
+    ccm_operation(ctx, app, req, respond,
+                  [](const context&, const core::ccm::request_fields& f, std::string_view) {
+                      return core::ccm::to_install_operation(f);
+                  });
 }
 
 void ccm_delete(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
                 http_responder& respond) {
-    ccm_operation(ctx, app, req, respond, [](const context&, const core::ccm::request_fields& f, std::string_view) {
-        return core::ccm::to_delete_operation(f);
-    });
+    ccm_operation(ctx, app, req, respond,
+                  [](const context&, const core::ccm::request_fields& f, std::string_view) {
+                      return core::ccm::to_delete_operation(f);
+                  });
 }
 
 void ccm_storedata(const context& ctx, const core::app_record& app, http_request& req, const route_match&,

@@ -19,8 +19,8 @@ void answer(const context& ctx, const core::app_record& app, http_request& req, 
 
 } // namespace
 
-void desfire_create_app(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
-                        http_responder& respond) {
+void desfire_create_app(const context& ctx, const core::app_record& app, http_request& req,
+                        const route_match&, http_responder& respond) {
     core::desfire::create_app_fields fields;
     auto decoded = decode_create_app_body(req.body, fields);
     core::wipe(req.body); // createApp bodies hold application keys
@@ -28,7 +28,8 @@ void desfire_create_app(const context& ctx, const core::app_record& app, http_re
         respond(make_error_response(decoded.error()));
         return;
     }
-    answer(ctx, app, req, respond, core::desfire::to_create_app_operation(fields, ctx.vault, session_id_text(req)));
+    answer(ctx, app, req, respond,
+           core::desfire::to_create_app_operation(fields, ctx.vault, session_id_text(req)));
 }
 
 void desfire_commands(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
@@ -41,8 +42,8 @@ void desfire_commands(const context& ctx, const core::app_record& app, http_requ
     answer(ctx, app, req, respond, core::desfire::to_commands_operation(fields));
 }
 
-void desfire_delete_app(const context& ctx, const core::app_record& app, http_request& req, const route_match&,
-                        http_responder& respond) {
+void desfire_delete_app(const context& ctx, const core::app_record& app, http_request& req,
+                        const route_match&, http_responder& respond) {
     core::desfire::delete_app_fields fields;
     if (auto decoded = decode_delete_app_body(req.body, fields); !decoded) {
         respond(make_error_response(decoded.error()));

@@ -42,7 +42,8 @@ handler::handler(core::shard_runtime& runtime, core::record_store& store, const 
     post_or_put("/executableLoadFiles", capfile_upload_legacy);
     // Fidesmo's clients used all three prefixes; "capfiles/" (trailing slash) is the collection too.
     for (std::string prefix : {"/v3", "/v2", ""}) {
-        for (std::string collection : {prefix + "/apps/{appId}/capfiles", prefix + "/apps/{appId}/capfiles/"}) {
+        for (std::string collection :
+             {prefix + "/apps/{appId}/capfiles", prefix + "/apps/{appId}/capfiles/"}) {
             routes_.add(collection, {"GET", "POST", "PUT"}, authenticated(ctx_, capfile_collection));
         }
         routes_.add(prefix + "/apps/{appId}/capfiles/{id}", {"DELETE"}, authenticated(ctx_, capfile_delete));

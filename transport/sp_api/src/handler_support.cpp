@@ -50,21 +50,22 @@ void accept(const context& ctx, const core::app_record& app, const http_request&
         return;
     }
     std::string sid = *session_id;
-    ctx.runtime.invoke_on_owner(
-        sid, [app_id = app.app_id, sid, callback_url = std::string(*callback), kind = std::move(op.kind),
-              payload = std::move(op.payload), respond = std::move(respond)](core::shard_services& s) mutable {
-            s.sessions->accept_operation(
-                std::move(app_id), std::move(sid), std::move(kind), std::move(payload), std::move(callback_url),
-                [respond = std::move(respond)](std::optional<core::api_error> err, std::string op_id) {
-                    if (err) {
-                        respond(make_error_response(*err));
-                        return;
-                    }
-                    core::json_writer w;
-                    w.begin_object().key("operationId").value(op_id).end_object();
-                    respond(json_response(std::move(w).str()));
-                });
-        });
+    ctx.runtime.invoke_on_owner(sid, [app_id = app.app_id, sid, callback_url = std::string(*callback),
+                                      kind = std::move(op.kind), payload = std::move(op.payload),
+                                      respond = std::move(respond)](core::shard_services& s) mutable {
+        s.sessions->accept_operation(std::move(app_id), std::move(sid), std::move(kind), std::move(payload),
+                                     std::move(callback_url),
+                                     [respond = std::move(respond)](std::optional<core::api_error> err,
+                                                                    std::string op_id) {
+                                         if (err) {
+                                             respond(make_error_response(*err));
+                                             return;
+                                         }
+                                         core::json_writer w;
+                                         w.begin_object().key("operationId").value(op_id).end_object();
+                                         respond(json_response(std::move(w).str()));
+                                     });
+    });
 }
 
 } // namespace tsm::transport::sp_api

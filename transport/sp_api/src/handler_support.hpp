@@ -13,7 +13,6 @@
 
 namespace tsm::transport::sp_api {
 
-
 /// ASCII lower case: session and operation ids are UUIDs, stored and hashed lower case.
 std::string lower_case(std::string_view id);
 
@@ -40,10 +39,14 @@ using family_handler = void (*)(const context& ctx, const core::app_record& app,
 void transceive(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
 void ccm_install(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
 void ccm_delete(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void ccm_storedata(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void desfire_create_app(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void desfire_commands(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void desfire_delete_app(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
+void ccm_storedata(const context&, const core::app_record&, http_request&, const route_match&,
+                   http_responder&);
+void desfire_create_app(const context&, const core::app_record&, http_request&, const route_match&,
+                        http_responder&);
+void desfire_commands(const context&, const core::app_record&, http_request&, const route_match&,
+                      http_responder&);
+void desfire_delete_app(const context&, const core::app_record&, http_request&, const route_match&,
+                        http_responder&);
 /// POST /executableLoadFiles (the legacy answer shape).
 void capfile_upload_legacy(const context&, const core::app_record&, http_request&, const route_match&,
                            http_responder&);
@@ -51,8 +54,11 @@ void capfile_upload_legacy(const context&, const core::app_record&, http_request
 void capfile_collection(const context&, const core::app_record&, http_request&, const route_match&,
                         http_responder&);
 /// DELETE /…/apps/{appId}/capfiles/{id}.
-void capfile_delete(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void operation_status(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
-void service_completed(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
+void capfile_delete(const context&, const core::app_record&, http_request&, const route_match&,
+                    http_responder&);
+void operation_status(const context&, const core::app_record&, http_request&, const route_match&,
+                      http_responder&);
+void service_completed(const context&, const core::app_record&, http_request&, const route_match&,
+                       http_responder&);
 
 } // namespace tsm::transport::sp_api

@@ -9,15 +9,18 @@ void operation_status(const context& ctx, const core::app_record& app, http_requ
                       http_responder& respond) {
     const std::string_view param = m.param(0);
     if (!core::is_uuid(param)) {
-        respond(make_error_response(core::make_api_error(core::api_errc::not_found, "no result for this operation")));
+        respond(make_error_response(
+            core::make_api_error(core::api_errc::not_found, "no result for this operation")));
         return;
     }
     ctx.store.load_operation(
         lower_case(param), ctx.runtime.local().ioc->get_executor(),
-        [app_id = app.app_id, respond = std::move(respond)](std::error_code ec, std::optional<core::operation_record> op) {
+        [app_id = app.app_id, respond = std::move(respond)](std::error_code ec,
+                                                            std::optional<core::operation_record> op) {
             if (ec) {
-                respond(make_error_response(
-                    core::make_api_error(core::api_errc::unavailable, "could not read the operation; retry later")));
+                respond(
+                    make_error_response(core::make_api_error(core::api_errc::unavailable,
+                                                             "could not read the operation; retry later")));
                 return;
             }
             // Another app's operation is as invisible as a missing one.

@@ -28,17 +28,18 @@ gateway::~gateway() = default;
 
 // ---------------------------------------------------------------- touch_point_port
 
-void gateway::send_commands(core::connection_ref conn, std::uint64_t batch_number, std::string_view operation_id,
-                            const core::apdu_batch& batch) {
+void gateway::send_commands(core::connection_ref conn, std::uint64_t batch_number,
+                            std::string_view operation_id, const core::apdu_batch& batch) {
     sink_->send(to_ws(conn), dialect_.commands(batch_number, operation_id, batch));
 }
 
-void gateway::send_description(core::connection_ref conn, std::string_view app_id, std::string_view service_id,
-                               std::string_view description_json) {
+void gateway::send_description(core::connection_ref conn, std::string_view app_id,
+                               std::string_view service_id, std::string_view description_json) {
     sink_->send(to_ws(conn), dialect_.description(app_id, service_id, description_json));
 }
 
-void gateway::send_session(core::connection_ref conn, std::string_view session_id, std::string_view resume_token) {
+void gateway::send_session(core::connection_ref conn, std::string_view session_id,
+                           std::string_view resume_token) {
     sink_->send(to_ws(conn), dialect_.session(session_id, resume_token));
 }
 
@@ -118,10 +119,12 @@ void gateway::on_message(ws_ref conn, std::string text) {
         std::string session_id = core::new_time_ordered_uuid();
         // Bound at once so the frames that follow are attributed; undone when no session is made.
         connections.bind(conn.id, session_id);
-        core::delivery_request req{std::move(msg.app_id), std::move(msg.service_id), std::move(msg.iin),
-                                   std::move(msg.cin),    msg.platform_version,      std::move(msg.fields_json)};
+        core::delivery_request req{std::move(msg.app_id), std::move(msg.service_id),
+                                   std::move(msg.iin),    std::move(msg.cin),
+                                   msg.platform_version,  std::move(msg.fields_json)};
         runtime_.invoke_on_owner(session_id, [c, session_id, req = std::move(req),
-                                              bound_cb = unbind_on_failure(c, session_id)](core::shard_services& s) mutable {
+                                              bound_cb = unbind_on_failure(c, session_id)](
+                                                 core::shard_services& s) mutable {
             s.sessions->start_delivery(c, session_id, std::move(req), std::move(bound_cb));
         });
         return;
@@ -147,7 +150,8 @@ void gateway::on_message(ws_ref conn, std::string text) {
         std::string session_id = msg.session_id;
         connections.bind(conn.id, session_id);
         runtime_.invoke_on_owner(session_id, [c, session_id, token = std::move(msg.resume_token),
-                                              bound_cb = unbind_on_failure(c, session_id)](core::shard_services& s) mutable {
+                                              bound_cb = unbind_on_failure(c, session_id)](
+                                                 core::shard_services& s) mutable {
             s.sessions->resume(c, session_id, std::move(token), std::move(bound_cb));
         });
         return;

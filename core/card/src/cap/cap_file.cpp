@@ -11,21 +11,21 @@ namespace tsm::core::cap {
 namespace {
 
 constexpr std::array<std::string_view, component_tag_count> names = {
-    "Header",       "Directory",   "Applet",      "Import",     "ConstantPool", "Class",
-    "Method",       "StaticField", "RefLocation", "Export",     "Descriptor",   "Debug",
+    "Header", "Directory",   "Applet",      "Import", "ConstantPool", "Class",
+    "Method", "StaticField", "RefLocation", "Export", "Descriptor",   "Debug",
 };
 
 /// Load order of the Load File Data Block (Debug never).
 constexpr std::array<component_tag, 11> load_order = {
-    component_tag::header,       component_tag::directory,     component_tag::import,
-    component_tag::applet,       component_tag::class_,        component_tag::method,
-    component_tag::static_field, component_tag::export_,       component_tag::constant_pool,
+    component_tag::header,       component_tag::directory,  component_tag::import,
+    component_tag::applet,       component_tag::class_,     component_tag::method,
+    component_tag::static_field, component_tag::export_,    component_tag::constant_pool,
     component_tag::ref_location, component_tag::descriptor,
 };
 
 constexpr std::array<component_tag, 8> mandatory = {
-    component_tag::header,       component_tag::directory,     component_tag::import,
-    component_tag::class_,       component_tag::method,        component_tag::static_field,
+    component_tag::header,        component_tag::directory,    component_tag::import,
+    component_tag::class_,        component_tag::method,       component_tag::static_field,
     component_tag::constant_pool, component_tag::ref_location,
 };
 
@@ -36,7 +36,9 @@ constexpr std::uint8_t acc_export = 0x02;
 constexpr std::uint8_t acc_applet = 0x04;
 constexpr std::uint8_t acc_extended = 0x08;
 
-std::size_t index_of(component_tag t) { return static_cast<std::size_t>(t) - 1; }
+std::size_t index_of(component_tag t) {
+    return static_cast<std::size_t>(t) - 1;
+}
 
 /// Splits "<prefix>/javacard/<Name>.cap" (or "javacard/<Name>.cap"); nullopt for other names.
 struct component_name_parts {
@@ -120,8 +122,8 @@ public:
             return {};
         }
         if (len < 5 || len > 16) {
-            fail(std::string(what) + " AID length at offset " + std::to_string(at) + " is " +
-                 std::to_string(len) + ", must be 5..16");
+            fail(std::string(what) + " AID length at offset " + std::to_string(at) + " is "
+                 + std::to_string(len) + ", must be 5..16");
             return {};
         }
         return take(len, what);
@@ -133,8 +135,8 @@ public:
     }
     void expect_end(std::string_view what) {
         if (!err_ && remaining() != 0) {
-            fail(std::to_string(remaining()) + " unexpected trailing bytes at offset " +
-                 std::to_string(pos_) + " after the " + std::string(what));
+            fail(std::to_string(remaining()) + " unexpected trailing bytes at offset " + std::to_string(pos_)
+                 + " after the " + std::string(what));
         }
     }
 
@@ -144,9 +146,8 @@ private:
             return false;
         }
         if (remaining() < n) {
-            fail("truncated at offset " + std::to_string(pos_) + " reading " + std::string(what) +
-                 " (" + std::to_string(n) + " bytes needed, " + std::to_string(remaining()) +
-                 " left)");
+            fail("truncated at offset " + std::to_string(pos_) + " reading " + std::string(what) + " ("
+                 + std::to_string(n) + " bytes needed, " + std::to_string(remaining()) + " left)");
             return false;
         }
         return true;
@@ -176,12 +177,9 @@ std::string_view component_name(component_tag tag) noexcept {
 
 std::string_view to_string(error_kind kind) noexcept {
     switch (kind) {
-    case error_kind::malformed:
-        return "malformed";
-    case error_kind::too_large:
-        return "too_large";
-    case error_kind::unsupported:
-        return "unsupported";
+    case error_kind::malformed: return "malformed";
+    case error_kind::too_large: return "too_large";
+    case error_kind::unsupported: return "unsupported";
     }
     return "unknown";
 }
@@ -213,10 +211,12 @@ bytes cap_file::load_file_data_block_sha1(descriptor_mode mode) const {
 std::optional<std::string> cap_file::java_card_version() const {
     // Versions of javacard.framework and of javacard.security / javacardx.crypto shipped with
     // each Java Card SDK (framework never used minor 7).
-    static constexpr std::array<std::string_view, 10> by_framework = {
-        "2.1.1", "2.1.2", "2.2.1", "2.2.2", "3.0.1", "3.0.4", "3.0.5", "", "3.1.0", "3.2.0"};
-    static constexpr std::array<std::string_view, 9> by_security = {
-        "", "2.1.1", "2.2.1", "2.2.2", "3.0.1", "3.0.4", "3.0.5", "3.1.0", "3.2.0"};
+    static constexpr std::array<std::string_view, 10> by_framework = {"2.1.1", "2.1.2", "2.2.1", "2.2.2",
+                                                                      "3.0.1", "3.0.4", "3.0.5", "",
+                                                                      "3.1.0", "3.2.0"};
+    static constexpr std::array<std::string_view, 9> by_security = {"",      "2.1.1", "2.2.1",
+                                                                    "2.2.2", "3.0.1", "3.0.4",
+                                                                    "3.0.5", "3.1.0", "3.2.0"};
     const bytes framework("\xA0\x00\x00\x00\x62\x01\x01", 7);
     const bytes security("\xA0\x00\x00\x00\x62\x01\x02", 7);
     const bytes crypto("\xA0\x00\x00\x00\x62\x02\x01", 7);
@@ -250,8 +250,8 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
                                      std::string package_path) {
     for (component_tag t : mandatory) {
         if (!comps[index_of(t)]) {
-            return cap_error{error_kind::malformed, "missing mandatory component " +
-                                                        std::string(component_name(t)) + ".cap"};
+            return cap_error{error_kind::malformed,
+                             "missing mandatory component " + std::string(component_name(t)) + ".cap"};
         }
     }
 
@@ -269,13 +269,13 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
             return *r.error();
         }
         if (got_tag != static_cast<std::uint8_t>(tag)) {
-            r.fail("tag at offset 0 is " + hex_byte(got_tag) + ", expected " +
-                   hex_byte(static_cast<std::uint8_t>(tag)));
+            r.fail("tag at offset 0 is " + hex_byte(got_tag) + ", expected "
+                   + hex_byte(static_cast<std::uint8_t>(tag)));
             return *r.error();
         }
         if (size != c.size() - 3) {
-            r.fail("size at offset 1 is " + std::to_string(size) + " but the file holds " +
-                   std::to_string(c.size() - 3) + " bytes after tag and size");
+            r.fail("size at offset 1 is " + std::to_string(size) + " but the file holds "
+                   + std::to_string(c.size() - 3) + " bytes after tag and size");
             return *r.error();
         }
     }
@@ -290,8 +290,8 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
         const std::size_t magic_at = r.pos();
         const bytes magic = r.take(4, "magic");
         if (!r.error() && magic != bytes("\xDE\xCA\xFF\xED", 4)) {
-            r.fail("magic at offset " + std::to_string(magic_at) + " is " + to_hex(magic) +
-                   ", expected DECAFFED");
+            r.fail("magic at offset " + std::to_string(magic_at) + " is " + to_hex(magic)
+                   + ", expected DECAFFED");
         }
         const std::size_t version_at = r.pos();
         f.cap_format_version_.minor = r.u1("CAP format minor version");
@@ -301,13 +301,13 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
         f.package_version_.minor = r.u1("package minor version");
         f.package_version_.major = r.u1("package major version");
         if (!r.error() && f.cap_format_version_.major != 2) {
-            r.fail("CAP format version " + to_string(f.cap_format_version_) + " at offset " +
-                       std::to_string(version_at) + " is not supported (2.x only)",
+            r.fail("CAP format version " + to_string(f.cap_format_version_) + " at offset "
+                       + std::to_string(version_at) + " is not supported (2.x only)",
                    error_kind::unsupported);
         }
         if (!r.error() && (f.header_flags_ & acc_extended)) {
-            r.fail("flags " + hex_byte(f.header_flags_) + " at offset " +
-                       std::to_string(flags_at) + " mark an extended CAP file, not supported",
+            r.fail("flags " + hex_byte(f.header_flags_) + " at offset " + std::to_string(flags_at)
+                       + " mark an extended CAP file, not supported",
                    error_kind::unsupported);
         }
         f.package_aid_ = r.aid("package");
@@ -317,18 +317,18 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
         }
         const bool has_applet = comps[index_of(component_tag::applet)].has_value();
         if (((f.header_flags_ & acc_applet) != 0) != has_applet) {
-            r.fail(std::string("flags ") + hex_byte(f.header_flags_) + " at offset " +
-                   std::to_string(flags_at) +
-                   (has_applet ? " lack ACC_APPLET but the CAP has an Applet component"
-                               : " set ACC_APPLET but the Applet component is missing"));
+            r.fail(std::string("flags ") + hex_byte(f.header_flags_) + " at offset "
+                   + std::to_string(flags_at)
+                   + (has_applet ? " lack ACC_APPLET but the CAP has an Applet component"
+                                 : " set ACC_APPLET but the Applet component is missing"));
             return *r.error();
         }
         const bool has_export = comps[index_of(component_tag::export_)].has_value();
         if (((f.header_flags_ & acc_export) != 0) != has_export) {
-            r.fail(std::string("flags ") + hex_byte(f.header_flags_) + " at offset " +
-                   std::to_string(flags_at) +
-                   (has_export ? " lack ACC_EXPORT but the CAP has an Export component"
-                               : " set ACC_EXPORT but the Export component is missing"));
+            r.fail(std::string("flags ") + hex_byte(f.header_flags_) + " at offset "
+                   + std::to_string(flags_at)
+                   + (has_export ? " lack ACC_EXPORT but the CAP has an Export component"
+                                 : " set ACC_EXPORT but the Export component is missing"));
             return *r.error();
         }
     }
@@ -366,9 +366,9 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
             const std::size_t off_at = r.pos();
             a.install_method_offset = r.u2("install method offset");
             if (!r.error() && a.install_method_offset >= method_payload) {
-                r.fail("install method offset " + std::to_string(a.install_method_offset) +
-                       " at offset " + std::to_string(off_at) + " is outside the Method component (" +
-                       std::to_string(method_payload) + " bytes)");
+                r.fail("install method offset " + std::to_string(a.install_method_offset) + " at offset "
+                       + std::to_string(off_at) + " is outside the Method component ("
+                       + std::to_string(method_payload) + " bytes)");
             }
             f.applets_.push_back(std::move(a));
         }
@@ -393,9 +393,9 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
                 const std::uint16_t declared = r.u2("component size");
                 const auto& comp = comps[i];
                 if (!r.error() && comp && comp->size() - 3 != declared) {
-                    r.fail("size of " + std::string(names[i]) + " at offset " + std::to_string(at) +
-                           " is " + std::to_string(declared) + " but " + std::string(names[i]) +
-                           ".cap holds " + std::to_string(comp->size() - 3) + " bytes");
+                    r.fail("size of " + std::string(names[i]) + " at offset " + std::to_string(at) + " is "
+                           + std::to_string(declared) + " but " + std::string(names[i]) + ".cap holds "
+                           + std::to_string(comp->size() - 3) + " bytes");
                 }
             }
             r.take(6, "static field size info");
@@ -405,14 +405,14 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
             const std::uint8_t applet_count = r.u1("applet count");
             r.u1("custom count");
             if (!r.error() && import_count != f.imports_.size()) {
-                r.fail("import count at offset " + std::to_string(import_at) + " is " +
-                       std::to_string(import_count) + " but Import.cap lists " +
-                       std::to_string(f.imports_.size()));
+                r.fail("import count at offset " + std::to_string(import_at) + " is "
+                       + std::to_string(import_count) + " but Import.cap lists "
+                       + std::to_string(f.imports_.size()));
             }
             if (!r.error() && applet_count != f.applets_.size()) {
-                r.fail("applet count at offset " + std::to_string(applet_at) + " is " +
-                       std::to_string(applet_count) + " but Applet.cap lists " +
-                       std::to_string(f.applets_.size()));
+                r.fail("applet count at offset " + std::to_string(applet_at) + " is "
+                       + std::to_string(applet_count) + " but Applet.cap lists "
+                       + std::to_string(f.applets_.size()));
             }
             // Custom components follow; their content is not ours to judge.
             if (r.error()) {
@@ -442,9 +442,9 @@ parse_result cap_file_builder::build(std::array<std::optional<bytes>, component_
 }
 
 parse_result parse_cap(std::string_view zip_bytes, const cap_limits& limits) {
-    auto members = detail::read_zip_members(
-        zip_bytes, limits, max_component_file,
-        [](std::string_view name) { return split_component_name(name).has_value(); });
+    auto members = detail::read_zip_members(zip_bytes, limits, max_component_file, [](std::string_view name) {
+        return split_component_name(name).has_value();
+    });
     if (auto* e = std::get_if<cap_error>(&members)) {
         return std::move(*e);
     }
@@ -456,16 +456,15 @@ parse_result parse_cap(std::string_view zip_bytes, const cap_limits& limits) {
         const auto parts = split_component_name(m.name);
         const std::size_t i = index_of(parts->tag);
         if (comps[i]) {
-            return cap_error{error_kind::malformed,
-                             "duplicate " + std::string(names[i]) + " component: '" + paths[i] +
-                                 "' and '" + m.name + "'"};
+            return cap_error{error_kind::malformed, "duplicate " + std::string(names[i]) + " component: '"
+                                                        + paths[i] + "' and '" + m.name + "'"};
         }
         if (!prefix) {
             prefix = std::string(parts->prefix);
         } else if (*prefix != parts->prefix) {
-            return cap_error{error_kind::malformed,
-                             "components in more than one package directory: '" + *prefix +
-                                 "' and '" + std::string(parts->prefix) + "' (" + m.name + ")"};
+            return cap_error{error_kind::malformed, "components in more than one package directory: '"
+                                                        + *prefix + "' and '" + std::string(parts->prefix)
+                                                        + "' (" + m.name + ")"};
         }
         paths[i] = std::move(m.name);
         comps[i] = std::move(m.data);

@@ -32,16 +32,16 @@ bytes load_file_prefix(std::size_t lfdb_length) {
 
 std::vector<load_block> build_load_blocks(std::string_view lfdb, std::size_t max_block_data) {
     if (max_block_data == 0 || max_block_data > 0xFFFF) {
-        throw std::invalid_argument("build_load_blocks: max_block_data must be 1..65535, got " +
-                                    std::to_string(max_block_data));
+        throw std::invalid_argument("build_load_blocks: max_block_data must be 1..65535, got "
+                                    + std::to_string(max_block_data));
     }
     const bytes prefix = load_file_prefix(lfdb.size());
     const std::size_t total = prefix.size() + lfdb.size();
     const std::size_t count = (total + max_block_data - 1) / max_block_data;
     if (count > 256) {
-        throw std::length_error("build_load_blocks: " + std::to_string(total) + " bytes in blocks of " +
-                                std::to_string(max_block_data) + " need " + std::to_string(count) +
-                                " LOAD commands, P2 allows 256");
+        throw std::length_error("build_load_blocks: " + std::to_string(total) + " bytes in blocks of "
+                                + std::to_string(max_block_data) + " need " + std::to_string(count)
+                                + " LOAD commands, P2 allows 256");
     }
     std::vector<load_block> blocks;
     blocks.reserve(count);

@@ -17,19 +17,16 @@ cap_error make_error(error_kind kind, std::string message) {
 
 std::string zip_error_text(zip_error_t* err) {
     switch (zip_error_code_zip(err)) {
-    case ZIP_ER_NOZIP:
-        return "not a ZIP archive";
-    case ZIP_ER_INCONS:
-        return "ZIP archive is inconsistent (truncated or corrupt)";
-    default:
-        return std::string("ZIP: ") + zip_error_strerror(err);
+    case ZIP_ER_NOZIP: return "not a ZIP archive";
+    case ZIP_ER_INCONS: return "ZIP archive is inconsistent (truncated or corrupt)";
+    default: return std::string("ZIP: ") + zip_error_strerror(err);
     }
 }
 
 std::uint32_t le32(std::string_view s, std::size_t at) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data() + at);
-    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
-           std::uint32_t(p[3]) << 24;
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16
+           | std::uint32_t(p[3]) << 24;
 }
 std::uint64_t le64(std::string_view s, std::size_t at) {
     return std::uint64_t(le32(s, at)) | std::uint64_t(le32(s, at + 4)) << 32;
@@ -48,8 +45,8 @@ std::optional<std::uint64_t> declared_entry_count(std::string_view z) {
         if (le32(z, at) != 0x06054b50u) {
             continue;
         }
-        const std::uint64_t count = std::uint64_t(static_cast<unsigned char>(z[at + 10])) |
-                                    std::uint64_t(static_cast<unsigned char>(z[at + 11])) << 8;
+        const std::uint64_t count = std::uint64_t(static_cast<unsigned char>(z[at + 10]))
+                                    | std::uint64_t(static_cast<unsigned char>(z[at + 11])) << 8;
         // zip64: a locator (20 bytes) right before the EOCD points at the zip64 EOCD record.
         if (count == 0xFFFF && at >= 20 && le32(z, at - 20) == 0x07064b50u) {
             const std::uint64_t off = le64(z, at - 20 + 8);
@@ -75,17 +72,16 @@ std::variant<std::vector<zip_member>, cap_error>
 read_zip_members(std::string_view zip_bytes, const cap_limits& limits, std::size_t max_member_bytes,
                  const std::function<bool(std::string_view name)>& wanted) {
     if (zip_bytes.size() > limits.max_input_bytes) {
-        return make_error(error_kind::too_large,
-                          "input is " + std::to_string(zip_bytes.size()) + " bytes, limit is " +
-                              std::to_string(limits.max_input_bytes));
+        return make_error(error_kind::too_large, "input is " + std::to_string(zip_bytes.size())
+                                                     + " bytes, limit is "
+                                                     + std::to_string(limits.max_input_bytes));
     }
     if (zip_bytes.empty()) {
         return make_error(error_kind::malformed, "not a ZIP archive: input is empty");
     }
     if (const auto n = declared_entry_count(zip_bytes); n && *n > limits.max_entries) {
-        return make_error(error_kind::too_large, "ZIP declares " + std::to_string(*n) +
-                                                     " entries, limit is " +
-                                                     std::to_string(limits.max_entries));
+        return make_error(error_kind::too_large, "ZIP declares " + std::to_string(*n) + " entries, limit is "
+                                                     + std::to_string(limits.max_entries));
     }
 
     zip_error_t err;
@@ -110,9 +106,8 @@ read_zip_members(std::string_view zip_bytes, const cap_limits& limits, std::size
         return make_error(error_kind::malformed, "ZIP: cannot read the central directory");
     }
     if (static_cast<std::uint64_t>(count) > limits.max_entries) {
-        return make_error(error_kind::too_large, "ZIP has " + std::to_string(count) +
-                                                     " entries, limit is " +
-                                                     std::to_string(limits.max_entries));
+        return make_error(error_kind::too_large, "ZIP has " + std::to_string(count) + " entries, limit is "
+                                                     + std::to_string(limits.max_entries));
     }
 
     // Pass 1: central directory only. Nothing is decompressed until every bound holds.
@@ -126,38 +121,36 @@ read_zip_members(std::string_view zip_bytes, const cap_limits& limits, std::size
     for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) {
         zip_stat_t st;
         zip_stat_init(&st);
-        if (zip_stat_index(za.get(), i, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_NAME) ||
-            !(st.valid & ZIP_STAT_SIZE)) {
+        if (zip_stat_index(za.get(), i, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_NAME)
+            || !(st.valid & ZIP_STAT_SIZE)) {
             return make_error(error_kind::malformed,
                               "ZIP entry #" + std::to_string(i) + ": unreadable directory record");
         }
         const std::string_view name(st.name);
-        if (st.size > limits.max_uncompressed_bytes - std::min<zip_uint64_t>(total, limits.max_uncompressed_bytes)) {
+        if (st.size
+            > limits.max_uncompressed_bytes - std::min<zip_uint64_t>(total, limits.max_uncompressed_bytes)) {
             return make_error(error_kind::too_large,
-                              "ZIP entries declare more than " +
-                                  std::to_string(limits.max_uncompressed_bytes) +
-                                  " uncompressed bytes (at entry '" + std::string(name) + "', " +
-                                  std::to_string(st.size) + " bytes)");
+                              "ZIP entries declare more than " + std::to_string(limits.max_uncompressed_bytes)
+                                  + " uncompressed bytes (at entry '" + std::string(name) + "', "
+                                  + std::to_string(st.size) + " bytes)");
         }
         total += st.size;
         if (!wanted(name)) {
             continue;
         }
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-            return make_error(error_kind::unsupported,
-                              "ZIP entry '" + std::string(name) + "' is encrypted");
+            return make_error(error_kind::unsupported, "ZIP entry '" + std::string(name) + "' is encrypted");
         }
-        if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE &&
-            st.comp_method != ZIP_CM_DEFLATE) {
+        if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE
+            && st.comp_method != ZIP_CM_DEFLATE) {
             return make_error(error_kind::unsupported,
-                              "ZIP entry '" + std::string(name) + "' uses compression method " +
-                                  std::to_string(st.comp_method) + " (only stored and deflate)");
+                              "ZIP entry '" + std::string(name) + "' uses compression method "
+                                  + std::to_string(st.comp_method) + " (only stored and deflate)");
         }
         if (st.size > max_member_bytes) {
             return make_error(error_kind::malformed,
-                              "ZIP entry '" + std::string(name) + "' declares " +
-                                  std::to_string(st.size) + " bytes, a component is at most " +
-                                  std::to_string(max_member_bytes));
+                              "ZIP entry '" + std::string(name) + "' declares " + std::to_string(st.size)
+                                  + " bytes, a component is at most " + std::to_string(max_member_bytes));
         }
         picks.push_back({i, std::string(name), st.size});
     }
@@ -180,33 +173,32 @@ read_zip_members(std::string_view zip_bytes, const cap_limits& limits, std::size
         for (;;) {
             const zip_int64_t n = zip_fread(f.get(), buf.data(), buf.size());
             if (n < 0) {
-                return make_error(error_kind::malformed,
-                                  "ZIP entry '" + p.name + "': read failed after " +
-                                      std::to_string(m.data.size()) + " bytes (" +
-                                      zip_error_text(zip_file_get_error(f.get())) + ")");
+                return make_error(error_kind::malformed, "ZIP entry '" + p.name + "': read failed after "
+                                                             + std::to_string(m.data.size()) + " bytes ("
+                                                             + zip_error_text(zip_file_get_error(f.get()))
+                                                             + ")");
             }
             if (n == 0) {
                 break;
             }
             const auto got = static_cast<std::size_t>(n);
             if (m.data.size() + got > p.size) {
-                return make_error(error_kind::malformed,
-                                  "ZIP entry '" + p.name + "': inflates past its declared size " +
-                                      std::to_string(p.size));
+                return make_error(error_kind::malformed, "ZIP entry '" + p.name
+                                                             + "': inflates past its declared size "
+                                                             + std::to_string(p.size));
             }
             produced_total += got;
             if (produced_total > limits.max_uncompressed_bytes) {
-                return make_error(error_kind::too_large,
-                                  "ZIP entry '" + p.name + "': more than " +
-                                      std::to_string(limits.max_uncompressed_bytes) +
-                                      " uncompressed bytes in total");
+                return make_error(error_kind::too_large, "ZIP entry '" + p.name + "': more than "
+                                                             + std::to_string(limits.max_uncompressed_bytes)
+                                                             + " uncompressed bytes in total");
             }
             m.data.append(buf.data(), got);
         }
         if (m.data.size() != p.size) {
             return make_error(error_kind::malformed,
-                              "ZIP entry '" + p.name + "': " + std::to_string(m.data.size()) +
-                                  " bytes read, " + std::to_string(p.size) + " declared");
+                              "ZIP entry '" + p.name + "': " + std::to_string(m.data.size()) + " bytes read, "
+                                  + std::to_string(p.size) + " declared");
         }
         out.push_back(std::move(m));
     }

@@ -10,8 +10,7 @@ namespace {
 
 void check_aid(std::string_view what, std::string_view aid, bool may_be_empty = false) {
     if ((aid.empty() && !may_be_empty) || aid.size() > 16) {
-        throw std::invalid_argument(std::string(what) + ": AID of " + std::to_string(aid.size()) +
-                                    " bytes");
+        throw std::invalid_argument(std::string(what) + ": AID of " + std::to_string(aid.size()) + " bytes");
     }
 }
 
@@ -29,14 +28,13 @@ void append_ber_lv(bytes& out, std::string_view v) {
 }
 
 // Short case 3/4 APDU: header, Lc, data, optional Le 00.
-bytes make(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2,
-           std::string_view data, bool le) {
+bytes make(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, std::string_view data,
+           bool le) {
     if (data.size() > 0xFF) {
-        throw std::invalid_argument("command data of " + std::to_string(data.size()) +
-                                    " bytes does not fit a short APDU");
+        throw std::invalid_argument("command data of " + std::to_string(data.size())
+                                    + " bytes does not fit a short APDU");
     }
-    bytes out{static_cast<char>(cla), static_cast<char>(ins), static_cast<char>(p1),
-              static_cast<char>(p2)};
+    bytes out{static_cast<char>(cla), static_cast<char>(ins), static_cast<char>(p1), static_cast<char>(p2)};
     if (!data.empty()) {
         out.push_back(static_cast<char>(data.size()));
         out.append(data);
@@ -182,17 +180,16 @@ bytes store_data_block(store_data_format format, bool last, std::uint8_t block_n
     return make(0x80, 0xE2, p1, block_number, data, false);
 }
 
-std::vector<bytes> store_data(store_data_format format, std::string_view data,
-                              std::size_t max_block_data) {
+std::vector<bytes> store_data(store_data_format format, std::string_view data, std::size_t max_block_data) {
     if (max_block_data == 0 || max_block_data > 0xFF) {
-        throw std::invalid_argument("STORE DATA: block size must be 1..255, got " +
-                                    std::to_string(max_block_data));
+        throw std::invalid_argument("STORE DATA: block size must be 1..255, got "
+                                    + std::to_string(max_block_data));
     }
     const std::size_t count = data.empty() ? 1 : (data.size() + max_block_data - 1) / max_block_data;
     if (count > 256) {
-        throw std::length_error("STORE DATA: " + std::to_string(data.size()) + " bytes in blocks of " +
-                                std::to_string(max_block_data) + " need " + std::to_string(count) +
-                                " blocks, P2 allows 256");
+        throw std::length_error("STORE DATA: " + std::to_string(data.size()) + " bytes in blocks of "
+                                + std::to_string(max_block_data) + " need " + std::to_string(count)
+                                + " blocks, P2 allows 256");
     }
     std::vector<bytes> out;
     out.reserve(count);

@@ -29,10 +29,9 @@ std::size_t data_length(const bytes& plain_apdu) {
 
 std::optional<operation_outcome> too_long(const bytes& plain_apdu, role r, std::size_t max_data) {
     if (data_length(plain_apdu) > max_data) {
-        return bad_request(std::string(detail::command_name(r)) + " needs " +
-                           std::to_string(data_length(plain_apdu)) +
-                           " data bytes; the card takes at most " + std::to_string(max_data) +
-                           " under this secure channel");
+        return bad_request(std::string(detail::command_name(r)) + " needs "
+                           + std::to_string(data_length(plain_apdu)) + " data bytes; the card takes at most "
+                           + std::to_string(max_data) + " under this secure channel");
     }
     return std::nullopt;
 }
@@ -53,8 +52,8 @@ private:
 
     script_command install_command() const {
         return {role::install_for_install,
-                apdu::install_for_install(req_.elf_aid, req_.module_aid, req_.instance_aid,
-                                          req_.privileges, req_.params),
+                apdu::install_for_install(req_.elf_aid, req_.module_aid, req_.instance_aid, req_.privileges,
+                                          req_.params),
                 {}};
     }
 
@@ -70,9 +69,9 @@ private:
                 blocks = cap::build_load_blocks(req_.lfdb, max_data);
             } catch (const std::length_error&) {
                 return failed_outcome(status_too_large, "load-file-too-large",
-                                      "the load file (" + std::to_string(req_.lfdb.size()) +
-                                          " bytes) needs more than 256 LOAD blocks of " +
-                                          std::to_string(max_data) + " bytes");
+                                      "the load file (" + std::to_string(req_.lfdb.size())
+                                          + " bytes) needs more than 256 LOAD blocks of "
+                                          + std::to_string(max_data) + " bytes");
             }
             s.push_back({role::install_for_load, apdu::install_for_load(req_.elf_aid, ctx().isd_aid), {}});
             s.reserve(blocks.size() + 2);
@@ -86,8 +85,7 @@ private:
 
     failure_decision on_failure(const script_command& c, std::uint16_t sw) override {
         failure_decision d;
-        if (c.r == role::install_for_load && !fallback_ &&
-            (sw == 0x6985 || sw == 0x6A80 || sw == 0x6A89)) {
+        if (c.r == role::install_for_load && !fallback_ && (sw == 0x6985 || sw == 0x6A80 || sw == 0x6A89)) {
             // Maybe "load file already exists": ask the card, and install from what is there.
             fallback_ = true;
             load_error_ = card_error(c.r, c.detail, sw);
@@ -103,8 +101,8 @@ private:
             }
             // The load file is not there (or the card will not say): the load really failed.
             d.outcome = std::move(load_error_);
-            d.outcome.error_message += "; GET STATUS for the load file answered " + sw_hex(sw) +
-                                       " (" + std::string(describe_sw(sw)) + ")";
+            d.outcome.error_message += "; GET STATUS for the load file answered " + sw_hex(sw) + " ("
+                                       + std::string(describe_sw(sw)) + ")";
             return d;
         }
         d.outcome = card_error(c.r, c.detail, sw);
@@ -148,29 +146,29 @@ private:
         }
         if (!(ctx().security_level & gp::security_level::c_dec)) {
             return failed_outcome(status_bad_request, "insecure-channel",
-                                  "STORE DATA needs C-DECRYPTION: security level " +
-                                      sw_hex(ctx().security_level).substr(2) +
-                                      " would send the personalization data in clear");
+                                  "STORE DATA needs C-DECRYPTION: security level "
+                                      + sw_hex(ctx().security_level).substr(2)
+                                      + " would send the personalization data in clear");
         }
         return std::nullopt;
     }
 
     plan_result plan(std::size_t max_data) override {
-        const auto format = req_.type == tag_type::dgi ? apdu::store_data_format::dgi
-                                                       : apdu::store_data_format::ber;
+        const auto format =
+            req_.type == tag_type::dgi ? apdu::store_data_format::dgi : apdu::store_data_format::ber;
         std::vector<bytes> blocks;
         try {
             blocks = apdu::store_data(format, req_.data, max_data);
         } catch (const std::length_error&) {
             return failed_outcome(status_too_large, "data-too-large",
-                                  "the data (" + std::to_string(req_.data.size()) +
-                                      " bytes) needs more than 256 STORE DATA blocks of " +
-                                      std::to_string(max_data) + " bytes");
+                                  "the data (" + std::to_string(req_.data.size())
+                                      + " bytes) needs more than 256 STORE DATA blocks of "
+                                      + std::to_string(max_data) + " bytes");
         }
         std::vector<script_command> s;
         s.reserve(blocks.size() + 1);
-        s.push_back({role::install_for_personalization,
-                     apdu::install_for_personalization(req_.instance_aid), {}});
+        s.push_back(
+            {role::install_for_personalization, apdu::install_for_personalization(req_.instance_aid), {}});
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             s.push_back({role::store_data, std::move(blocks[i]), block_detail(i, blocks.size())});
         }

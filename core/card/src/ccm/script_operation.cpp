@@ -102,8 +102,9 @@ operation_step script_operation::start() {
     }
     phase_ = phase::opening;
     ++rounds_;
-    return operation_step::send(apdu_batch{
-        {apdu::select_by_aid(ctx_.isd_aid), apdu::initialize_update(ctx_.kvn, host_challenge_)}, true});
+    return operation_step::send(
+        apdu_batch{{apdu::select_by_aid(ctx_.isd_aid), apdu::initialize_update(ctx_.kvn, host_challenge_)},
+                   true});
 }
 
 operation_step script_operation::on_responses(std::vector<bytes> responses) {
@@ -125,7 +126,8 @@ operation_step script_operation::on_responses(std::vector<bytes> responses) {
 
 operation_step script_operation::on_open(std::vector<bytes>& responses) {
     if (responses.empty()) {
-        return finish(touch_point_error("the touch point answered SELECT/INITIALIZE UPDATE with no response"));
+        return finish(
+            touch_point_error("the touch point answered SELECT/INITIALIZE UPDATE with no response"));
     }
     if (responses.size() > 2) {
         return finish(touch_point_error("more responses than commands"));
@@ -135,8 +137,8 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
         return finish(card_error(role::select, "", select_sw));
     }
     std::size_t max_wrapped = std::min<std::size_t>(ctx_.max_command_data, 255);
-    if (auto fci_max = apdu::fci_max_command_data(
-            std::string_view(responses[0]).substr(0, responses[0].size() - 2));
+    if (auto fci_max =
+            apdu::fci_max_command_data(std::string_view(responses[0]).substr(0, responses[0].size() - 2));
         fci_max && *fci_max > 0) {
         max_wrapped = std::min(max_wrapped, *fci_max);
     }
@@ -165,9 +167,9 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
     // The card cryptogram is verified here, before anything else goes out.
     auto opened = secure_channel::open(ctx_, host_challenge_, init_update_data_);
     if (auto* err = std::get_if<open_error>(&opened)) {
-        return finish(failed_outcome(err->code == "authentication-failed" ? status_auth_failed
-                                                                            : status_channel_error,
-                                     err->code, err->message));
+        return finish(
+            failed_outcome(err->code == "authentication-failed" ? status_auth_failed : status_channel_error,
+                           err->code, err->message));
     }
     channel_.emplace(std::move(std::get<secure_channel>(opened)));
     auto ext = channel_->external_authenticate();
@@ -178,8 +180,8 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
 
     const std::size_t max_plain = apdu::max_plain_data(ctx_.protocol, ctx_.security_level, max_wrapped);
     if (max_plain < 16) {
-        return finish(bad_request("the card's maximum command length (" + std::to_string(max_wrapped) +
-                                  " bytes) leaves no room for card content management commands"));
+        return finish(bad_request("the card's maximum command length (" + std::to_string(max_wrapped)
+                                  + " bytes) leaves no room for card content management commands"));
     }
     auto planned = plan(max_plain);
     if (auto* refused = std::get_if<operation_outcome>(&planned)) {
@@ -227,8 +229,8 @@ operation_step script_operation::send_pending() {
     for (const auto& c : pending_) {
         auto w = channel_->wrap(c.apdu);
         if (!w) {
-            return finish(bad_request(std::string(command_name(c.r)) +
-                                      " cannot be sent under the secure channel: " + w.error().message()));
+            return finish(bad_request(std::string(command_name(c.r))
+                                      + " cannot be sent under the secure channel: " + w.error().message()));
         }
         batch.commands.push_back(w->apdu);
         in_flight_.push_back(std::move(*w));
@@ -260,10 +262,10 @@ operation_step script_operation::on_script(std::vector<bytes>& responses) {
         script_command cmd = pending_.front();
         auto plain = channel_->unwrap(responses[k], in_flight_[k]);
         if (!plain) {
-            return finish(failed_outcome(status_channel_error, "secure-channel-error",
-                                         "the response to " + std::string(command_name(cmd.r)) +
-                                             " failed secure messaging verification: " +
-                                             plain.error().message()));
+            return finish(
+                failed_outcome(status_channel_error, "secure-channel-error",
+                               "the response to " + std::string(command_name(cmd.r))
+                                   + " failed secure messaging verification: " + plain.error().message()));
         }
         history_.push_back(cmd.apdu);
         const std::uint16_t sw = sw_of(*plain);
@@ -280,7 +282,8 @@ operation_step script_operation::on_script(std::vector<bytes>& responses) {
         pending_.pop_front();
         if (d.what == failure_decision::kind::replace) {
             if (k + 1 < responses.size()) {
-                return finish(touch_point_error("the touch point did not stop at the first error (stopOnError)"));
+                return finish(
+                    touch_point_error("the touch point did not stop at the first error (stopOnError)"));
             }
             pending_.assign(std::make_move_iterator(d.replacement.begin()),
                             std::make_move_iterator(d.replacement.end()));

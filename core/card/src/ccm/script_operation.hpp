@@ -78,9 +78,9 @@ private:
     bytes host_challenge_;
     bytes init_update_data_;
     std::optional<secure_channel> channel_;
-    bool authenticated_ = false;      // EXTERNAL AUTHENTICATE answered 9000
-    bool in_sync_ = true;             // channel_ state == the card's
-    std::vector<bytes> history_;      // plain commands the card answered after EXTERNAL AUTHENTICATE
+    bool authenticated_ = false; // EXTERNAL AUTHENTICATE answered 9000
+    bool in_sync_ = true;        // channel_ state == the card's
+    std::vector<bytes> history_; // plain commands the card answered after EXTERNAL AUTHENTICATE
     std::deque<script_command> pending_;
     std::vector<wrapped_command> in_flight_; // the batch out, ext auth first when !authenticated_
     std::vector<bytes> transcript_;

@@ -18,7 +18,7 @@ struct wrapped_command {
 
 /// Why open() failed.
 struct open_error {
-    std::string code;    // "authentication-failed" | "secure-channel-error"
+    std::string code; // "authentication-failed" | "secure-channel-error"
     std::string message;
 };
 
@@ -26,8 +26,8 @@ class secure_channel {
 public:
     /// Parses the INITIALIZE UPDATE answer data (no SW) for ctx.protocol, derives the session
     /// and verifies the card cryptogram (open_error "authentication-failed" on mismatch).
-    static std::variant<secure_channel, open_error> open(
-        const card_context& ctx, std::string_view host_challenge, std::string_view init_update_data);
+    static std::variant<secure_channel, open_error>
+    open(const card_context& ctx, std::string_view host_challenge, std::string_view init_update_data);
 
     gp::result<bytes> external_authenticate();
     gp::result<wrapped_command> wrap(std::string_view plain);

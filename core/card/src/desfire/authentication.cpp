@@ -23,8 +23,7 @@ key_type session_type(const desfire_key& key) {
     return key.type;
 }
 
-result<session> open_session(const desfire_key& key, std::string_view rnd_a,
-                             std::string_view rnd_b) {
+result<session> open_session(const desfire_key& key, std::string_view rnd_a, std::string_view rnd_b) {
     const key_type t = session_type(key);
     // DES and 2K3DES both use 8-byte challenges, so switching to DES needs nothing else.
     auto sk = session_key(t, rnd_a, rnd_b);
@@ -46,8 +45,7 @@ bytes rotate_left(std::string_view data) {
 }
 
 host_authentication::host_authentication(desfire_key key, std::uint8_t key_no, bytes rnd_a)
-    : key_(std::move(key)), key_no_(key_no), rnd_a_(std::move(rnd_a)),
-      iv_(block_size(key_.type), '\0') {}
+    : key_(std::move(key)), key_no_(key_no), rnd_a_(std::move(rnd_a)), iv_(block_size(key_.type), '\0') {}
 
 bytes host_authentication::command() const {
     const char cmd = key_.type == key_type::aes ? '\xAA' : '\x1A';

@@ -31,31 +31,46 @@ constexpr std::size_t max_answer_bytes = 64 * 1024;
 constexpr std::size_t max_continuations = max_answer_bytes / 32;
 
 struct command_traits {
-    bool read_only = false;     ///< changes nothing on the card
-    bool may_continue = true;   ///< its answer may end in 91AF (more frames)
+    bool read_only = false;        ///< changes nothing on the card
+    bool may_continue = true;      ///< its answer may end in 91AF (more frames)
     std::size_t answer_frames = 1; ///< frames its answer always has (asked for up front)
 };
 
 command_traits traits(std::uint8_t ins) {
     switch (ins) {
-    case 0x60: return {true, true, 3};    // GetVersion: hardware, software, UID/batch
-    case 0x6A:                             // GetApplicationIDs
-    case 0x6D:                             // GetDFNames
-    case 0x61:                             // GetISOFileIDs
-    case 0xBD:                             // ReadData
-    case 0xBB: return {true, true, 1};    // ReadRecords
-    case 0x6E:                             // FreeMemory
-    case 0x45:                             // GetKeySettings
-    case 0x64:                             // GetKeyVersion
-    case 0x51:                             // GetCardUID
-    case 0x6F:                             // GetFileIDs
-    case 0xF5:                             // GetFileSettings
-    case 0x6C: return {true, false, 1};   // GetValue
-    case 0x54: case 0xC4: case 0xC6:       // key management
-    case 0x5F: case 0xCD: case 0xCB: case 0xCC: case 0xC1: case 0xC0: case 0xDF: // files
-    case 0x3D: case 0x3B: case 0x0C: case 0xDC: case 0x1C: case 0xEB: case 0xC7: case 0xA7: // data
+    case 0x60: return {true, true, 3};  // GetVersion: hardware, software, UID/batch
+    case 0x6A:                          // GetApplicationIDs
+    case 0x6D:                          // GetDFNames
+    case 0x61:                          // GetISOFileIDs
+    case 0xBD:                          // ReadData
+    case 0xBB: return {true, true, 1};  // ReadRecords
+    case 0x6E:                          // FreeMemory
+    case 0x45:                          // GetKeySettings
+    case 0x64:                          // GetKeyVersion
+    case 0x51:                          // GetCardUID
+    case 0x6F:                          // GetFileIDs
+    case 0xF5:                          // GetFileSettings
+    case 0x6C: return {true, false, 1}; // GetValue
+    case 0x54:
+    case 0xC4:
+    case 0xC6: // key management
+    case 0x5F:
+    case 0xCD:
+    case 0xCB:
+    case 0xCC:
+    case 0xC1:
+    case 0xC0:
+    case 0xDF: // files
+    case 0x3D:
+    case 0x3B:
+    case 0x0C:
+    case 0xDC:
+    case 0x1C:
+    case 0xEB:
+    case 0xC7:
+    case 0xA7: // data
         return {false, false, 1};
-    default: return {};                    // unknown: may change the card, may continue
+    default: return {}; // unknown: may change the card, may continue
     }
 }
 
@@ -128,7 +143,9 @@ private:
         std::size_t index;
     };
 
-    std::uint8_t ins_of(std::size_t index) const { return static_cast<std::uint8_t>(req_.commands[index][0]); }
+    std::uint8_t ins_of(std::size_t index) const {
+        return static_cast<std::uint8_t>(req_.commands[index][0]);
+    }
 
     /// Adds the next command, then the read-only commands that may follow it.
     void fill(std::vector<bytes>& batch) {
@@ -202,7 +219,8 @@ private:
             }
             if (a.ok()) {
                 operation_outcome o = desfire_error(ins_of(s.index), status_ok);
-                o.error_message = "the card finished the command before its last frame (does its length match?)";
+                o.error_message =
+                    "the card finished the command before its last frame (does its length match?)";
                 return o;
             }
             return failed(s.index, a);
@@ -223,8 +241,9 @@ private:
                     o.error_message = "the answer goes on beyond 64 KiB";
                     return o;
                 }
-                const bool planned_next = i + 1 < plan_.size() && plan_[i + 1].what == slot::kind::planned_more &&
-                                          plan_[i + 1].index == s.index;
+                const bool planned_next = i + 1 < plan_.size()
+                                          && plan_[i + 1].what == slot::kind::planned_more
+                                          && plan_[i + 1].index == s.index;
                 if (planned_next) {
                     return std::nullopt;
                 }
@@ -261,13 +280,13 @@ private:
 
     commands_request req_;
     phase phase_ = phase::idle;
-    std::size_t next_ = 0;                 ///< the first command not sent yet
-    std::vector<slot> plan_;               ///< the batch in flight, one slot per APDU
+    std::size_t next_ = 0;                  ///< the first command not sent yet
+    std::vector<slot> plan_;                ///< the batch in flight, one slot per APDU
     std::optional<std::size_t> continuing_; ///< the command whose answer ended in 91AF
     std::size_t current_index_ = static_cast<std::size_t>(-1);
     bool current_done_ = false;
-    std::size_t continuations_ = 0;        ///< 90 AF round trips for the current command
-    bytes data_;                           ///< answer data of the current command so far
+    std::size_t continuations_ = 0; ///< 90 AF round trips for the current command
+    bytes data_;                    ///< answer data of the current command so far
     std::vector<bytes> responses_;
 };
 

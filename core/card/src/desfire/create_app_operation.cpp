@@ -49,9 +49,8 @@ private:
         bytes c(1, static_cast<char>(ins_create_application));
         c += aid_bytes(req_.aid);
         c.push_back(static_cast<char>(req_.key_settings));
-        const std::uint8_t ks2 = static_cast<std::uint8_t>(crypto_bits(req_.keys_type) |
-                                                           (req_.iso_file_id ? 0x20 : 0x00) |
-                                                           (req_.number_of_keys & 0x0F));
+        const std::uint8_t ks2 = static_cast<std::uint8_t>(
+            crypto_bits(req_.keys_type) | (req_.iso_file_id ? 0x20 : 0x00) | (req_.number_of_keys & 0x0F));
         c.push_back(static_cast<char>(ks2));
         if (req_.iso_file_id) {
             c.push_back(static_cast<char>(*req_.iso_file_id & 0xFF));
@@ -63,7 +62,8 @@ private:
 
     /// A new application's keys: all zero bytes of its key type, version 0.
     desfire_key default_key() const {
-        return desfire_key{req_.keys_type, *gp::secret_key::from_bytes(bytes(key_length(req_.keys_type), '\0')), 0};
+        return desfire_key{req_.keys_type,
+                           *gp::secret_key::from_bytes(bytes(key_length(req_.keys_type), '\0')), 0};
     }
 
     desfire_key new_key(std::size_t i) const {
@@ -104,8 +104,8 @@ private:
             return finish(answer_error(ins_create_application, created));
         }
         if (auto v = picc_session().verify_response(created.data, status_ok); !v) {
-            return finish(secure_messaging_error("the CreateApplication answer failed CMAC verification: " +
-                                                 v.error().message()));
+            return finish(secure_messaging_error("the CreateApplication answer failed CMAC verification: "
+                                                 + v.error().message()));
         }
         if (req_.keys.empty()) {
             return finish(operation_outcome{});
@@ -162,14 +162,15 @@ private:
             }
             // Replays the chain on the real session: the same cryptogram moves the IV to its
             // last block, then the card's CMAC over (no data || 00) is checked.
-            auto replay = app_session_->change_key_cryptogram(static_cast<std::uint8_t>(key_no), new_key(key_no),
-                                                              &old_key);
+            auto replay = app_session_->change_key_cryptogram(static_cast<std::uint8_t>(key_no),
+                                                              new_key(key_no), &old_key);
             if (!replay) {
                 return finish(internal_error("ChangeKey cryptogram: " + replay.error().message()));
             }
             if (auto v = app_session_->verify_response(changed.data, status_ok); !v) {
-                return finish(secure_messaging_error("the ChangeKey (key " + std::to_string(key_no) +
-                                                     ") answer failed CMAC verification: " + v.error().message()));
+                return finish(
+                    secure_messaging_error("the ChangeKey (key " + std::to_string(key_no)
+                                           + ") answer failed CMAC verification: " + v.error().message()));
             }
         }
         return finish(operation_outcome{});

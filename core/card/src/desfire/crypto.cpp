@@ -80,8 +80,8 @@ void xor_into(bytes& target, std::size_t offset, std::string_view mask) {
 
 // CMAC whose CBC starts from `iv`, with the message padded (80 00..) to at least `min_len`
 // bytes. min_len 0 is plain SP 800-38B; AN10922 asks for two blocks even for short inputs.
-result<bytes> cmac_padded(key_type t, const gp::secret_key& key, std::string_view iv,
-                          std::string_view data, std::size_t min_len) {
+result<bytes> cmac_padded(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data,
+                          std::size_t min_len) {
     const std::size_t b = block_size(t);
     if (iv.size() != b) {
         return gp::errc::bad_length;
@@ -131,18 +131,15 @@ bytes crc32(std::string_view data) {
     return out;
 }
 
-result<bytes> cbc_encrypt(key_type t, const gp::secret_key& key, std::string_view iv,
-                          std::string_view data) {
+result<bytes> cbc_encrypt(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data) {
     return cbc(t, key, iv, data, gp::aes_cbc_encrypt, gp::des3_cbc_encrypt);
 }
 
-result<bytes> cbc_decrypt(key_type t, const gp::secret_key& key, std::string_view iv,
-                          std::string_view data) {
+result<bytes> cbc_decrypt(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data) {
     return cbc(t, key, iv, data, gp::aes_cbc_decrypt, gp::des3_cbc_decrypt);
 }
 
-result<bytes> cmac(key_type t, const gp::secret_key& key, std::string_view iv,
-                   std::string_view data) {
+result<bytes> cmac(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data) {
     return cmac_padded(t, key, iv, data, 0);
 }
 
@@ -159,9 +156,19 @@ result<gp::secret_key> session_key(key_type t, std::string_view rnd_a, std::stri
     };
     switch (t) {
     case key_type::des: take(0); break;
-    case key_type::tdes2: take(0); take(4); break;
-    case key_type::tdes3: take(0); take(6); take(12); break;
-    case key_type::aes: take(0); take(12); break;
+    case key_type::tdes2:
+        take(0);
+        take(4);
+        break;
+    case key_type::tdes3:
+        take(0);
+        take(6);
+        take(12);
+        break;
+    case key_type::aes:
+        take(0);
+        take(12);
+        break;
     }
     auto key = gp::secret_key::from_bytes(raw);
     gp::wipe(raw);
@@ -171,8 +178,7 @@ result<gp::secret_key> session_key(key_type t, std::string_view rnd_a, std::stri
     return std::move(*key);
 }
 
-result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& master,
-                                          std::string_view m) {
+result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& master, std::string_view m) {
     if (t == key_type::des || !valid_key(t, master)) {
         return gp::errc::bad_key_length;
     }
@@ -184,9 +190,18 @@ result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& maste
     std::array<std::uint8_t, 3> prefixes{};
     std::size_t parts = 0;
     switch (t) {
-    case key_type::aes: prefixes = {0x01}; parts = 1; break;
-    case key_type::tdes2: prefixes = {0x21, 0x22}; parts = 2; break;
-    case key_type::tdes3: prefixes = {0x31, 0x32, 0x33}; parts = 3; break;
+    case key_type::aes:
+        prefixes = {0x01};
+        parts = 1;
+        break;
+    case key_type::tdes2:
+        prefixes = {0x21, 0x22};
+        parts = 2;
+        break;
+    case key_type::tdes3:
+        prefixes = {0x31, 0x32, 0x33};
+        parts = 3;
+        break;
     case key_type::des: break;
     }
     bytes raw;

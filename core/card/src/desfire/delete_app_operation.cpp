@@ -34,8 +34,8 @@ private:
             return finish(answer_error(ins_delete_application, deleted));
         }
         if (auto v = picc_session().verify_response(deleted.data, status_ok); !v) {
-            return finish(secure_messaging_error("the DeleteApplication answer failed CMAC verification: " +
-                                                 v.error().message()));
+            return finish(secure_messaging_error("the DeleteApplication answer failed CMAC verification: "
+                                                 + v.error().message()));
         }
         return finish(operation_outcome{});
     }

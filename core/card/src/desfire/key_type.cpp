@@ -38,7 +38,9 @@ std::size_t key_length(key_type t) noexcept {
     return 16;
 }
 
-std::size_t block_size(key_type t) noexcept { return t == key_type::aes ? 16 : 8; }
+std::size_t block_size(key_type t) noexcept {
+    return t == key_type::aes ? 16 : 8;
+}
 
 std::size_t challenge_length(key_type t) noexcept {
     return t == key_type::aes || t == key_type::tdes3 ? 16 : 8;

@@ -73,8 +73,8 @@ answer read_answer(std::string_view response) {
         return a; // sw 0000: never a success
     }
     a.data = bytes(response.substr(0, response.size() - 2));
-    a.sw = static_cast<std::uint16_t>((static_cast<unsigned char>(response[response.size() - 2]) << 8) |
-                                      static_cast<unsigned char>(response[response.size() - 1]));
+    a.sw = static_cast<std::uint16_t>((static_cast<unsigned char>(response[response.size() - 2]) << 8)
+                                      | static_cast<unsigned char>(response[response.size() - 1]));
     return a;
 }
 
@@ -88,9 +88,9 @@ operation_outcome desfire_error(std::uint8_t ins, std::uint8_t status) {
 
 operation_outcome card_error(std::string_view command, std::uint16_t sw) {
     operation_outcome o = failed_outcome(ccm::status_card_error, "card-error",
-                                         std::string(command) + " failed with " + hex_sw(sw) +
-                                             (command == "SELECT" ? " (no DESFire application on the card)"
-                                                                  : " (not a DESFire answer)"));
+                                         std::string(command) + " failed with " + hex_sw(sw)
+                                             + (command == "SELECT" ? " (no DESFire application on the card)"
+                                                                    : " (not a DESFire answer)"));
     o.error_command = std::string(command);
     o.error_sw = hex_sw(sw);
     return o;
@@ -121,8 +121,8 @@ operation_outcome internal_error(std::string message) {
 
 std::optional<operation_outcome> check_answered(const std::vector<bytes>& responses, std::size_t sent) {
     if (responses.size() < sent) {
-        return touch_point_error("the touch point answered " + std::to_string(responses.size()) + " of " +
-                                 std::to_string(sent) + " commands");
+        return touch_point_error("the touch point answered " + std::to_string(responses.size()) + " of "
+                                 + std::to_string(sent) + " commands");
     }
     if (responses.size() > sent) {
         return touch_point_error("more responses than commands");
@@ -161,7 +161,8 @@ bytes authenticator::command_apdu() const {
 }
 
 operation_outcome authenticator::failed(std::string_view why) const {
-    return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ + ": " + std::string(why));
+    return authentication_failed(std::string(command_name(ins_)) + " with the " + what_ + ": "
+                                 + std::string(why));
 }
 
 std::variant<bytes, operation_outcome> authenticator::on_challenge(std::string_view response) {
@@ -179,8 +180,8 @@ std::variant<bytes, operation_outcome> authenticator::on_challenge(std::string_v
     return wrap(*token);
 }
 
-std::variant<bytes, operation_outcome> authenticator::on_challenge_after_select(std::string_view select_response,
-                                                                                std::string_view response) {
+std::variant<bytes, operation_outcome>
+authenticator::on_challenge_after_select(std::string_view select_response, std::string_view response) {
     const answer selected = read_answer(select_response);
     if (!selected.ok()) {
         return answer_error(ins_select_application, selected);
@@ -235,9 +236,9 @@ operation_step picc_operation::start() {
     }
     const desfire_key& key = ctx_.picc_master;
     if (key.value.size() != key_length(key.type)) {
-        return finish(bad_request("the PICC master key must be " + std::to_string(key_length(key.type)) +
-                                  " bytes for " + std::string(key_type_name(key.type)) + ", got " +
-                                  std::to_string(key.value.size())));
+        return finish(bad_request("the PICC master key must be " + std::to_string(key_length(key.type))
+                                  + " bytes for " + std::string(key_type_name(key.type)) + ", got "
+                                  + std::to_string(key.value.size())));
     }
     auto rnd_a = random_bytes(ctx_.random, challenge_length(key.type));
     if (!rnd_a) {

@@ -56,8 +56,8 @@ std::optional<std::string> validate(const create_app_request& r) {
     if (r.number_of_keys < 1 || r.number_of_keys > max_keys) {
         return "numberOfKeys must be 1 to 14, got " + std::to_string(r.number_of_keys);
     }
-    if (r.keys_type != key_type::des && r.keys_type != key_type::tdes2 &&
-        r.keys_type != key_type::tdes3 && r.keys_type != key_type::aes) {
+    if (r.keys_type != key_type::des && r.keys_type != key_type::tdes2 && r.keys_type != key_type::tdes3
+        && r.keys_type != key_type::aes) {
         return std::string("keyType must be DES, 2K3DES, 3K3DES or AES");
     }
     if (r.iso_df_name.size() > max_df_name) {
@@ -71,25 +71,26 @@ std::optional<std::string> validate(const create_app_request& r) {
     }
     if (!r.keys.empty()) {
         if (r.keys.size() != r.number_of_keys) {
-            return "keys must hold numberOfKeys (" + std::to_string(r.number_of_keys) + ") keys, got " +
-                   std::to_string(r.keys.size());
+            return "keys must hold numberOfKeys (" + std::to_string(r.number_of_keys) + ") keys, got "
+                   + std::to_string(r.keys.size());
         }
         const std::size_t len = key_length(r.keys_type);
         for (std::size_t i = 0; i < r.keys.size(); ++i) {
             if (r.keys[i].size() != len) {
-                return "keys[" + std::to_string(i) + "] must be " + std::to_string(len) + " bytes for " +
-                       std::string(key_type_name(r.keys_type)) + ", got " + std::to_string(r.keys[i].size());
+                return "keys[" + std::to_string(i) + "] must be " + std::to_string(len) + " bytes for "
+                       + std::string(key_type_name(r.keys_type)) + ", got "
+                       + std::to_string(r.keys[i].size());
             }
         }
         // The keys are set with the application master key (key 0) right after creation: key
         // settings must let key 0 change the other keys and itself.
         if ((r.key_settings >> 4) != 0) {
-            return "keys can be set only when keySettings bits 7-4 are 0 (the master key changes keys), got " +
-                   hex2(r.key_settings);
+            return "keys can be set only when keySettings bits 7-4 are 0 (the master key changes keys), got "
+                   + hex2(r.key_settings);
         }
         if ((r.key_settings & 0x01) == 0) {
-            return "keys can be set only when keySettings bit 0 is set (master key changeable), got " +
-                   hex2(r.key_settings);
+            return "keys can be set only when keySettings bit 0 is set (master key changeable), got "
+                   + hex2(r.key_settings);
         }
     }
     return std::nullopt;
@@ -108,16 +109,17 @@ std::optional<std::string> validate(const commands_request& r) {
     for (std::size_t i = 0; i < r.commands.size(); ++i) {
         const auto& c = r.commands[i];
         if (c.empty()) {
-            return "commands[" + std::to_string(i) + "] is empty (a native command starts with its command byte)";
+            return "commands[" + std::to_string(i)
+                   + "] is empty (a native command starts with its command byte)";
         }
         if (c.size() > max_command_length) {
-            return "commands[" + std::to_string(i) + "] is " + std::to_string(c.size()) +
-                   " bytes; at most 1024";
+            return "commands[" + std::to_string(i) + "] is " + std::to_string(c.size())
+                   + " bytes; at most 1024";
         }
         const auto ins = static_cast<std::uint8_t>(c[0]);
         if (auto why = refused_command(ins)) {
-            return "commands[" + std::to_string(i) + "]: " + std::string(command_name(ins)) + " (" + hex2(ins) +
-                   ") is not allowed: " + std::string(*why);
+            return "commands[" + std::to_string(i) + "]: " + std::string(command_name(ins)) + " (" + hex2(ins)
+                   + ") is not allowed: " + std::string(*why);
         }
     }
     return std::nullopt;

@@ -40,7 +40,10 @@ void wipe_keys(create_app_request& r) {
 // keyCount(2) key x keyCount.
 bytes encode_create_app_request(const create_app_request& r) {
     payload::writer w;
-    w.field(aid_field(r.aid)).u8(r.key_settings).u8(r.number_of_keys).u8(static_cast<std::uint8_t>(r.keys_type));
+    w.field(aid_field(r.aid))
+        .u8(r.key_settings)
+        .u8(r.number_of_keys)
+        .u8(static_cast<std::uint8_t>(r.keys_type));
     if (r.iso_file_id) {
         w.u16(*r.iso_file_id);
     } else {
@@ -62,8 +65,8 @@ std::optional<create_app_request> decode_create_app_request(std::string_view pay
     r.keys_type = static_cast<key_type>(in.u8(static_cast<std::uint8_t>(key_type::aes)));
     const bytes fid = in.field();
     if (fid.size() == 2) {
-        r.iso_file_id = static_cast<std::uint16_t>((static_cast<unsigned char>(fid[0]) << 8) |
-                                                   static_cast<unsigned char>(fid[1]));
+        r.iso_file_id = static_cast<std::uint16_t>((static_cast<unsigned char>(fid[0]) << 8)
+                                                   | static_cast<unsigned char>(fid[1]));
     } else if (!fid.empty()) {
         return std::nullopt;
     }

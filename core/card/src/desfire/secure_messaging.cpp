@@ -97,8 +97,8 @@ result<bytes> session::decrypt(std::string_view ciphertext, std::size_t body_len
     return plain;
 }
 
-result<bytes> session::open(std::string_view crc_prefix, std::string_view ciphertext, std::size_t plain_length,
-                            std::string_view crc_suffix) {
+result<bytes> session::open(std::string_view crc_prefix, std::string_view ciphertext,
+                            std::size_t plain_length, std::string_view crc_suffix) {
     auto plain = decrypt(ciphertext, plain_length + crc_length);
     if (!plain) {
         return plain.error();
@@ -107,7 +107,7 @@ result<bytes> session::open(std::string_view crc_prefix, std::string_view cipher
     covered.append(plain->substr(0, plain_length));
     covered.append(crc_suffix);
     const bool ok = gp::equal_ct(crc32(covered), std::string_view(*plain).substr(plain_length, crc_length))
-        && all_zero(std::string_view(*plain).substr(plain_length + crc_length));
+                    && all_zero(std::string_view(*plain).substr(plain_length + crc_length));
     gp::wipe(covered);
     if (!ok) {
         gp::wipe(*plain);
@@ -191,9 +191,8 @@ result<bytes> session::change_key_cryptogram(std::uint8_t key_no_byte, const des
     return encrypt_padded(body);
 }
 
-result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte,
-                                                std::string_view cryptogram, key_type new_type,
-                                                const gp::secret_key* old_key,
+result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte, std::string_view cryptogram,
+                                                key_type new_type, const gp::secret_key* old_key,
                                                 std::uint8_t* version) {
     const std::size_t key_len = wire_key_length(new_type);
     const std::size_t ver_len = new_type == key_type::aes ? 1 : 0;
@@ -206,8 +205,8 @@ result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte,
     const std::string_view p(*plain);
     bytes covered{change_key_cmd, static_cast<char>(key_no_byte)};
     covered.append(p.substr(0, key_len + ver_len));
-    bool ok = gp::equal_ct(crc32(covered), p.substr(key_len + ver_len, crc_length))
-        && all_zero(p.substr(body_len));
+    bool ok =
+        gp::equal_ct(crc32(covered), p.substr(key_len + ver_len, crc_length)) && all_zero(p.substr(body_len));
     gp::wipe(covered);
     bytes new_wire(p.substr(0, key_len));
     if (old_key != nullptr) {
@@ -223,8 +222,8 @@ result<gp::secret_key> session::open_change_key(std::uint8_t key_no_byte,
         return gp::errc::bad_padding;
     }
     // Single DES arrives as K|K; halves that differ are a 2K3DES key, not a DES one.
-    if (new_type == key_type::des && !gp::equal_ct(std::string_view(new_wire).substr(0, 8),
-                                                   std::string_view(new_wire).substr(8, 8))) {
+    if (new_type == key_type::des
+        && !gp::equal_ct(std::string_view(new_wire).substr(0, 8), std::string_view(new_wire).substr(8, 8))) {
         gp::wipe(new_wire);
         return gp::errc::bad_key_length;
     }

@@ -56,12 +56,8 @@ const EVP_CIPHER* des3_cipher(std::size_t key_len, bool cbc) noexcept {
 }
 
 // One-shot block cipher without padding. `iv` is empty for ECB.
-result<bytes> run_cipher(
-    const EVP_CIPHER* cipher,
-    const unsigned char* key,
-    std::string_view iv,
-    std::string_view data,
-    bool encrypt) {
+result<bytes> run_cipher(const EVP_CIPHER* cipher, const unsigned char* key, std::string_view iv,
+                         std::string_view data, bool encrypt) {
     if (cipher == nullptr) {
         return errc::bad_key_length;
     }
@@ -75,7 +71,7 @@ result<bytes> run_cipher(
     std::unique_ptr<EVP_CIPHER_CTX, cipher_ctx_deleter> ctx(EVP_CIPHER_CTX_new());
     if (!ctx
         || EVP_CipherInit_ex2(ctx.get(), cipher, key, iv.empty() ? nullptr : u8(iv), encrypt ? 1 : 0, nullptr)
-            != 1
+               != 1
         || EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
         return errc::crypto_failure;
     }
@@ -83,12 +79,10 @@ result<bytes> run_cipher(
     int n = 0;
     int fin = 0;
     auto* o = reinterpret_cast<unsigned char*>(out.data());
-    if (!data.empty()
-        && EVP_CipherUpdate(ctx.get(), o, &n, u8(data), static_cast<int>(data.size())) != 1) {
+    if (!data.empty() && EVP_CipherUpdate(ctx.get(), o, &n, u8(data), static_cast<int>(data.size())) != 1) {
         return errc::crypto_failure;
     }
-    if (EVP_CipherFinal_ex(ctx.get(), o + n, &fin) != 1
-        || static_cast<std::size_t>(n + fin) != data.size()) {
+    if (EVP_CipherFinal_ex(ctx.get(), o + n, &fin) != 1 || static_cast<std::size_t>(n + fin) != data.size()) {
         return errc::crypto_failure;
     }
     return out;
@@ -164,9 +158,18 @@ EVP_MAC_CTX* cmac_template(std::size_t key_len) noexcept {
     const char* name = nullptr;
     int slot = 0;
     switch (key_len) {
-    case 16: name = "AES-128-CBC"; slot = 0; break;
-    case 24: name = "AES-192-CBC"; slot = 1; break;
-    case 32: name = "AES-256-CBC"; slot = 2; break;
+    case 16:
+        name = "AES-128-CBC";
+        slot = 0;
+        break;
+    case 24:
+        name = "AES-192-CBC";
+        slot = 1;
+        break;
+    case 32:
+        name = "AES-256-CBC";
+        slot = 2;
+        break;
     default: return nullptr;
     }
     thread_local std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> templates[3];
@@ -177,9 +180,9 @@ EVP_MAC_CTX* cmac_template(std::size_t key_len) noexcept {
             return nullptr;
         }
         std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(mac));
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, const_cast<char*>(name), 0),
-            OSSL_PARAM_construct_end()};
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
+                                                                const_cast<char*>(name), 0),
+                               OSSL_PARAM_construct_end()};
         // CMAC contexts can only be duplicated once keyed: key the template with zeros (not a
         // secret); every call replaces that key in its own duplicate.
         const unsigned char zeros[32] = {};

@@ -52,8 +52,8 @@ result<secret_key> kdf3(const secret_key& master, key_purpose purpose, std::stri
 
 } // namespace
 
-result<secret_key> diversify_key(
-    const secret_key& master, diversification method, key_purpose purpose, std::string_view kdd) {
+result<secret_key> diversify_key(const secret_key& master, diversification method, key_purpose purpose,
+                                 std::string_view kdd) {
     if (kdd.size() != 10) {
         return errc::bad_length;
     }
@@ -73,8 +73,7 @@ result<secret_key> diversify_key(
     return errc::unsupported;
 }
 
-result<static_keys> diversify_keys(
-    const secret_key& master, diversification method, std::string_view kdd) {
+result<static_keys> diversify_keys(const secret_key& master, diversification method, std::string_view kdd) {
     auto enc = diversify_key(master, method, key_purpose::enc, kdd);
     if (!enc) {
         return enc.error();
@@ -101,7 +100,8 @@ std::string_view to_string(diversification method) noexcept {
 }
 
 std::optional<diversification> parse_diversification(std::string_view name) noexcept {
-    for (auto m : {diversification::none, diversification::emv, diversification::visa2, diversification::kdf3}) {
+    for (auto m :
+         {diversification::none, diversification::emv, diversification::visa2, diversification::kdf3}) {
         if (name == to_string(m)) {
             return m;
         }

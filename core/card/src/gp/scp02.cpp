@@ -46,8 +46,8 @@ result<secret_key> derive(const secret_key& base, scp02_constant c, std::string_
 
 } // namespace
 
-result<scp02_session_keys> derive_scp02_session_keys(
-    const static_keys& keys, std::string_view sequence_counter) {
+result<scp02_session_keys> derive_scp02_session_keys(const static_keys& keys,
+                                                     std::string_view sequence_counter) {
     if (sequence_counter.size() != 2) {
         return errc::bad_length;
     }
@@ -65,37 +65,30 @@ result<scp02_session_keys> derive_scp02_session_keys(
 
 namespace {
 
-result<bytes> cryptogram(
-    const secret_key& s_enc, std::string_view a, std::string_view b, std::string_view c) {
+result<bytes> cryptogram(const secret_key& s_enc, std::string_view a, std::string_view b,
+                         std::string_view c) {
     bytes input(a);
     input.append(b);
     input.append(c);
     return des3_full_mac(s_enc, bytes(8, '\0'), input);
 }
 
-bool valid_inputs(
-    std::string_view host_challenge, std::string_view seq, std::string_view card_challenge) {
+bool valid_inputs(std::string_view host_challenge, std::string_view seq, std::string_view card_challenge) {
     return host_challenge.size() == 8 && seq.size() == 2 && card_challenge.size() == 6;
 }
 
 } // namespace
 
-result<bytes> scp02_card_cryptogram(
-    const secret_key& s_enc,
-    std::string_view host_challenge,
-    std::string_view sequence_counter,
-    std::string_view card_challenge) {
+result<bytes> scp02_card_cryptogram(const secret_key& s_enc, std::string_view host_challenge,
+                                    std::string_view sequence_counter, std::string_view card_challenge) {
     if (!valid_inputs(host_challenge, sequence_counter, card_challenge)) {
         return errc::bad_length;
     }
     return cryptogram(s_enc, host_challenge, sequence_counter, card_challenge);
 }
 
-result<bytes> scp02_host_cryptogram(
-    const secret_key& s_enc,
-    std::string_view host_challenge,
-    std::string_view sequence_counter,
-    std::string_view card_challenge) {
+result<bytes> scp02_host_cryptogram(const secret_key& s_enc, std::string_view host_challenge,
+                                    std::string_view sequence_counter, std::string_view card_challenge) {
     if (!valid_inputs(host_challenge, sequence_counter, card_challenge)) {
         return errc::bad_length;
     }

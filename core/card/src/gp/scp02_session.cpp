@@ -13,8 +13,8 @@ namespace opt = scp02_option;
 
 // Retail MAC over header | data. With "MAC on unmodified APDU" (i b2) the header is the one
 // the caller gave (no SM bit, original Lc); otherwise CLA' and Lc + 8 (GPCS E.4.4).
-result<bytes> command_mac(
-    const secret_key& s_mac, std::string_view icv, const command_apdu& a, std::uint8_t i) {
+result<bytes> command_mac(const secret_key& s_mac, std::string_view icv, const command_apdu& a,
+                          std::uint8_t i) {
     const bool unmodified = (i & opt::mac_unmodified_apdu) != 0;
     bytes input;
     input.push_back(static_cast<char>(unmodified ? (a.cla & 0xFC) : detail::mac_cla(a.cla)));
@@ -31,12 +31,9 @@ result<bytes> command_mac(
 
 } // namespace
 
-result<scp02_session> scp02_session::open(
-    const static_keys& keys,
-    std::string_view host_challenge,
-    const scp02_init_response& card,
-    std::uint8_t level,
-    std::uint8_t i) {
+result<scp02_session> scp02_session::open(const static_keys& keys, std::string_view host_challenge,
+                                          const scp02_init_response& card, std::uint8_t level,
+                                          std::uint8_t i) {
     if (card.scp != 0x02) {
         return errc::wrong_protocol;
     }
@@ -53,16 +50,16 @@ result<scp02_session> scp02_session::open(
     if (!keys_r) {
         return keys_r.error();
     }
-    auto expected = scp02_card_cryptogram(
-        keys_r->s_enc, host_challenge, card.sequence_counter, card.card_challenge);
+    auto expected =
+        scp02_card_cryptogram(keys_r->s_enc, host_challenge, card.sequence_counter, card.card_challenge);
     if (!expected) {
         return expected.error();
     }
     if (!equal_ct(*expected, card.card_cryptogram)) {
         return errc::card_cryptogram_mismatch;
     }
-    auto host = scp02_host_cryptogram(
-        keys_r->s_enc, host_challenge, card.sequence_counter, card.card_challenge);
+    auto host =
+        scp02_host_cryptogram(keys_r->s_enc, host_challenge, card.sequence_counter, card.card_challenge);
     if (!host) {
         return host.error();
     }

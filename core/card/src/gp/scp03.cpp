@@ -4,8 +4,8 @@
 
 namespace tsm::core::gp {
 
-result<bytes> scp03_kdf(
-    const secret_key& key, scp03_constant constant, std::string_view context, std::size_t out_bits) {
+result<bytes> scp03_kdf(const secret_key& key, scp03_constant constant, std::string_view context,
+                        std::size_t out_bits) {
     if (out_bits == 0 || out_bits % 8 != 0 || out_bits > 256) {
         return errc::bad_length;
     }
@@ -80,8 +80,8 @@ result<secret_key> derive_key(const secret_key& base, scp03_constant c, std::str
 
 } // namespace
 
-result<scp03_session_keys> derive_scp03_session_keys(
-    const static_keys& keys, std::string_view host_challenge, std::string_view card_challenge) {
+result<scp03_session_keys> derive_scp03_session_keys(const static_keys& keys, std::string_view host_challenge,
+                                                     std::string_view card_challenge) {
     if (host_challenge.size() != card_challenge.size()
         || (host_challenge.size() != 8 && host_challenge.size() != 16)) {
         return errc::bad_length;
@@ -106,12 +106,8 @@ result<scp03_session_keys> derive_scp03_session_keys(
 
 namespace {
 
-result<bytes> cryptogram(
-    const secret_key& s_mac,
-    scp03_constant c,
-    std::string_view host_challenge,
-    std::string_view card_challenge,
-    std::size_t bits) {
+result<bytes> cryptogram(const secret_key& s_mac, scp03_constant c, std::string_view host_challenge,
+                         std::string_view card_challenge, std::size_t bits) {
     bytes context(host_challenge);
     context.append(card_challenge);
     return scp03_kdf(s_mac, c, context, bits);
@@ -119,24 +115,18 @@ result<bytes> cryptogram(
 
 } // namespace
 
-result<bytes> scp03_card_cryptogram(
-    const secret_key& s_mac,
-    std::string_view host_challenge,
-    std::string_view card_challenge,
-    std::size_t bits) {
+result<bytes> scp03_card_cryptogram(const secret_key& s_mac, std::string_view host_challenge,
+                                    std::string_view card_challenge, std::size_t bits) {
     return cryptogram(s_mac, scp03_constant::card_cryptogram, host_challenge, card_challenge, bits);
 }
 
-result<bytes> scp03_host_cryptogram(
-    const secret_key& s_mac,
-    std::string_view host_challenge,
-    std::string_view card_challenge,
-    std::size_t bits) {
+result<bytes> scp03_host_cryptogram(const secret_key& s_mac, std::string_view host_challenge,
+                                    std::string_view card_challenge, std::size_t bits) {
     return cryptogram(s_mac, scp03_constant::host_cryptogram, host_challenge, card_challenge, bits);
 }
 
-result<bytes> scp03_pseudo_random_card_challenge(
-    const secret_key& key_enc, std::string_view sequence_counter, std::string_view sd_aid) {
+result<bytes> scp03_pseudo_random_card_challenge(const secret_key& key_enc, std::string_view sequence_counter,
+                                                 std::string_view sd_aid) {
     if (sequence_counter.size() != 3) {
         return errc::bad_length;
     }

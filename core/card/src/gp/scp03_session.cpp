@@ -38,8 +38,7 @@ bool success_status(std::uint8_t sw1, std::uint8_t sw2) noexcept {
 }
 
 // C-MAC over MCV | header with CLA' and Lc' | (possibly encrypted) data; Le excluded (AmdD 6.2.4).
-result<bytes> command_mac(
-    const secret_key& s_mac, const bytes& mcv, const command_apdu& a, std::size_t lc) {
+result<bytes> command_mac(const secret_key& s_mac, const bytes& mcv, const command_apdu& a, std::size_t lc) {
     bytes input(mcv);
     input.push_back(static_cast<char>(detail::mac_cla(a.cla)));
     input.push_back(static_cast<char>(a.ins));
@@ -52,19 +51,15 @@ result<bytes> command_mac(
 
 } // namespace
 
-result<scp03_session> scp03_session::open(
-    const static_keys& keys,
-    std::string_view host_challenge,
-    const scp03_init_response& card,
-    std::uint8_t level) {
+result<scp03_session> scp03_session::open(const static_keys& keys, std::string_view host_challenge,
+                                          const scp03_init_response& card, std::uint8_t level) {
     if (card.scp != 0x03) {
         return errc::wrong_protocol;
     }
     if (card.s16()) {
         return errc::unsupported; // S16 (AmdD v1.2) not implemented: no vectors to check it
     }
-    if (host_challenge.size() != 8 || card.card_challenge.size() != 8
-        || card.card_cryptogram.size() != 8) {
+    if (host_challenge.size() != 8 || card.card_challenge.size() != 8 || card.card_cryptogram.size() != 8) {
         return errc::bad_length;
     }
     if (!valid_level(level) || ((level & sl::r_mac) && !card.supports_r_mac())
@@ -169,8 +164,7 @@ result<bytes> scp03_session::unwrap(std::string_view response) const {
     return unwrap(response, last_);
 }
 
-result<bytes> scp03_session::unwrap(
-    std::string_view response, const scp03_response_context& context) const {
+result<bytes> scp03_session::unwrap(std::string_view response, const scp03_response_context& context) const {
     if (response.size() < 2) {
         return errc::bad_length;
     }

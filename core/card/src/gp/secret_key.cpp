@@ -21,7 +21,9 @@ secret_key& secret_key::operator=(secret_key&& other) noexcept {
     return *this;
 }
 
-secret_key::~secret_key() { wipe(); }
+secret_key::~secret_key() {
+    wipe();
+}
 
 std::optional<secret_key> secret_key::from_bytes(std::string_view raw) {
     if (raw.empty() || raw.size() > max_size) {

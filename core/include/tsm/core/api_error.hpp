@@ -15,26 +15,26 @@ namespace tsm::core {
 
 enum class api_errc : std::uint8_t {
     // Requests the caller must change.
-    bad_request,          ///< 400 malformed body, header or parameter
-    missing_header,       ///< 400 a required header (sessionId, callbackUrl) is absent
-    bad_callback_url,     ///< 400 callbackUrl outside the app's registered prefixes
-    bad_cap,              ///< 400 not a CAP file
-    unsupported_cap,      ///< 400 a CAP feature the server does not load
-    unauthorized,         ///< 401 credentials missing or wrong
-    not_found,            ///< 404 no such resource (route, app, load file, operation)
-    session_not_found,    ///< 404 no such session for this app
-    method_not_allowed,   ///< 405
-    session_finished,     ///< 409 the session has ended
-    payload_too_large,    ///< 413 body over the limit
-    load_file_too_large,  ///< 413 CAP over the limit
-    data_too_large,       ///< 413 storedata over the limit
-    headers_too_large,    ///< 431
-    too_many_operations,  ///< 429 queue of the session full
+    bad_request,         ///< 400 malformed body, header or parameter
+    missing_header,      ///< 400 a required header (sessionId, callbackUrl) is absent
+    bad_callback_url,    ///< 400 callbackUrl outside the app's registered prefixes
+    bad_cap,             ///< 400 not a CAP file
+    unsupported_cap,     ///< 400 a CAP feature the server does not load
+    unauthorized,        ///< 401 credentials missing or wrong
+    not_found,           ///< 404 no such resource (route, app, load file, operation)
+    session_not_found,   ///< 404 no such session for this app
+    method_not_allowed,  ///< 405
+    session_finished,    ///< 409 the session has ended
+    payload_too_large,   ///< 413 body over the limit
+    load_file_too_large, ///< 413 CAP over the limit
+    data_too_large,      ///< 413 storedata over the limit
+    headers_too_large,   ///< 431
+    too_many_operations, ///< 429 queue of the session full
     // Server side.
-    internal_error,       ///< 500
-    unavailable,          ///< 503 retry later (store, SP or shutdown)
-    overloaded,           ///< 503 connection limit reached
-    not_ready,            ///< 503 starting up
+    internal_error, ///< 500
+    unavailable,    ///< 503 retry later (store, SP or shutdown)
+    overloaded,     ///< 503 connection limit reached
+    not_ready,      ///< 503 starting up
     // Outcomes of operations and sessions (callback bodies and final statuses).
     no_card_keys,           ///< 412 no keys registered for the card
     key_error,              ///< 500 stored keys do not open or are damaged
@@ -83,4 +83,3 @@ using api_result = boost::system::result<T, api_error>;
 using api_status = api_result<void>;
 
 } // namespace tsm::core
-

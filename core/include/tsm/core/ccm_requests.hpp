@@ -36,8 +36,8 @@ struct request_fields {
 [[nodiscard]] api_result<operation_request> to_delete_operation(const request_fields& f);
 /// The payload is sealed under storedata_payload_context(session_id); `session_id` is the
 /// lower-case sessionId the operation is queued in.
-[[nodiscard]] api_result<operation_request> to_storedata_operation(const request_fields& f, const key_vault& vault,
-                                                                   std::string_view session_id);
+[[nodiscard]] api_result<operation_request>
+to_storedata_operation(const request_fields& f, const key_vault& vault, std::string_view session_id);
 
 /// Associated data of a sealed storedata payload: binds it to its session (part of the storage
 /// format: records sealed by earlier versions must keep opening).

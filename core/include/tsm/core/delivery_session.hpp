@@ -39,8 +39,7 @@ struct outstanding_batch {
 
 class delivery_session {
 public:
-    explicit delivery_session(session_record rec)
-        : rec_(std::move(rec)), next_batch_(rec_.last_batch + 1) {}
+    explicit delivery_session(session_record rec) : rec_(std::move(rec)), next_batch_(rec_.last_batch + 1) {}
 
     const session_record& record() const noexcept { return rec_; }
     const std::string& id() const noexcept { return rec_.session_id; }

@@ -17,6 +17,6 @@ namespace tsm::core {
 /// for 2K3DES/3K3DES: a longer CIN gives nullopt).
 /// nullopt when the record has no DESFire part or it cannot be opened (tampered, wrong KEK).
 std::optional<desfire::desfire_key> open_desfire_key(const card_keys_record& rec, const key_vault& vault,
-                                                    std::string_view cin_hex);
+                                                     std::string_view cin_hex);
 
 } // namespace tsm::core

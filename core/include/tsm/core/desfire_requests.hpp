@@ -50,8 +50,8 @@ struct delete_app_fields {
 
 /// The payload is sealed under create_app_payload_context(session_id); `session_id` is the
 /// lower-case sessionId the operation is queued in.
-[[nodiscard]] api_result<operation_request> to_create_app_operation(const create_app_fields& f, const key_vault& vault,
-                                                                    std::string_view session_id);
+[[nodiscard]] api_result<operation_request>
+to_create_app_operation(const create_app_fields& f, const key_vault& vault, std::string_view session_id);
 [[nodiscard]] api_result<operation_request> to_commands_operation(const commands_fields& f);
 [[nodiscard]] api_result<operation_request> to_delete_app_operation(const delete_app_fields& f);
 

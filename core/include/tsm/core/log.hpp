@@ -13,13 +13,16 @@ level parse_level(std::string_view s);
 void write(level l, std::string_view msg,
            std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {});
 
-inline void info(std::string_view msg, std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
+inline void info(std::string_view msg,
+                 std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
     write(level::info, msg, f);
 }
-inline void warn(std::string_view msg, std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
+inline void warn(std::string_view msg,
+                 std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
     write(level::warn, msg, f);
 }
-inline void error(std::string_view msg, std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
+inline void error(std::string_view msg,
+                  std::initializer_list<std::pair<std::string_view, std::string_view>> f = {}) {
     write(level::error, msg, f);
 }
 

@@ -21,8 +21,7 @@ namespace tsm::core {
 class operation_registry {
 public:
     /// Exactly one of the two is set: the operation, or why it cannot run (it then fails).
-    using done_handler =
-        std::function<void(std::unique_ptr<operation>, std::optional<operation_outcome>)>;
+    using done_handler = std::function<void(std::unique_ptr<operation>, std::optional<operation_outcome>)>;
     /// Whether `payload` is a well-formed request of the kind; a refusal names the problem (400).
     using validate_fn = std::function<api_status(std::string_view payload)>;
     /// Builds the live operation when it reaches the head of its session's queue. May complete

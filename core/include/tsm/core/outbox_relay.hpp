@@ -33,8 +33,8 @@ struct outbox_relay_config {
 
 class outbox_relay {
 public:
-    outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
-                 outbox_relay_config cfg, service_probe& probe);
+    outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp, outbox_relay_config cfg,
+                 service_probe& probe);
     ~outbox_relay();
     outbox_relay(const outbox_relay&) = delete;
     outbox_relay& operator=(const outbox_relay&) = delete;

@@ -36,7 +36,8 @@ public:
     virtual void send_description(connection_ref conn, std::string_view app_id, std::string_view service_id,
                                   std::string_view description_json) = 0;
     /// The delivery session now exists; `resume_token` is its only credential.
-    virtual void send_session(connection_ref conn, std::string_view session_id, std::string_view resume_token) = 0;
+    virtual void send_session(connection_ref conn, std::string_view session_id,
+                              std::string_view resume_token) = 0;
     /// The session is bound to this connection again.
     virtual void send_resumed(connection_ref conn, std::string_view session_id) = 0;
     /// A refused request; the connection stays open.
@@ -60,8 +61,7 @@ class sp_port {
 public:
     using reply_handler = std::function<void(sp_reply)>;
     virtual ~sp_port() = default;
-    virtual void call(std::string method, std::string url, std::string body,
-                      reply_handler done) = 0;
+    virtual void call(std::string method, std::string url, std::string body, reply_handler done) = 0;
 };
 
 } // namespace tsm::core

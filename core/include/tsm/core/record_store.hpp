@@ -30,10 +30,9 @@ struct write_set {
     std::vector<std::pair<std::string, std::string>> delete_capfiles; ///< (app_id, id)
 
     bool empty() const noexcept {
-        return put_apps.empty() && delete_apps.empty() && put_sessions.empty()
-            && put_operations.empty() && put_outbox.empty() && delete_outbox.empty()
-            && put_card_keys.empty() && delete_card_keys.empty() && put_capfiles.empty()
-            && delete_capfiles.empty();
+        return put_apps.empty() && delete_apps.empty() && put_sessions.empty() && put_operations.empty()
+               && put_outbox.empty() && delete_outbox.empty() && put_card_keys.empty()
+               && delete_card_keys.empty() && put_capfiles.empty() && delete_capfiles.empty();
     }
 };
 
@@ -53,9 +52,9 @@ struct recovered_state {
 
 /// Counters for /metrics. Updated by the store's own threads; read from anywhere.
 struct store_stats {
-    std::atomic<std::uint64_t> commits{0};       ///< write_sets applied
-    std::atomic<std::uint64_t> group_writes{0};  ///< RocksDB writes (one per group)
-    std::atomic<std::uint64_t> fsyncs{0};        ///< synced group writes
+    std::atomic<std::uint64_t> commits{0};      ///< write_sets applied
+    std::atomic<std::uint64_t> group_writes{0}; ///< RocksDB writes (one per group)
+    std::atomic<std::uint64_t> fsyncs{0};       ///< synced group writes
     std::atomic<std::uint64_t> failures{0};
     /// Histogram of write_sets per group write; bucket i counts groups of size <= 2^i (last: larger).
     static constexpr int batch_buckets = 12;
@@ -65,18 +64,15 @@ struct store_stats {
 class record_store {
 public:
     using commit_handler = std::function<void(std::error_code)>;
-    using load_operation_handler =
-        std::function<void(std::error_code, std::optional<operation_record>)>;
-    using load_card_keys_handler =
-        std::function<void(std::error_code, std::optional<card_keys_record>)>;
+    using load_operation_handler = std::function<void(std::error_code, std::optional<operation_record>)>;
+    using load_card_keys_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
     using load_capfiles_handler = std::function<void(std::error_code, std::vector<capfile_record>)>;
 
     virtual ~record_store() = default;
 
     /// Applies `w` atomically, off the caller's thread. `done` is posted to `ex` once the write is
     /// durable as `d` requires. Writes complete in submission order. Never blocks the caller.
-    virtual void commit(write_set w, durability d, boost::asio::any_io_executor ex,
-                        commit_handler done) = 0;
+    virtual void commit(write_set w, durability d, boost::asio::any_io_executor ex, commit_handler done) = 0;
 
     /// Reads one operation off the caller's thread; `done` is posted to `ex`
     /// (nullopt when it does not exist).

@@ -37,7 +37,7 @@ struct session_record {
     std::string service_id;
     bytes resume_token_hash; ///< keyed hash of the resume token handed to the touch point
     session_state state = session_state::delivering;
-    std::uint64_t last_batch = 0;      ///< highest APDU batch number handed out and persisted as answered
+    std::uint64_t last_batch = 0; ///< highest APDU batch number handed out and persisted as answered
     std::uint64_t next_operation_seq = 0;
     std::int64_t created_ms = 0;
     std::int64_t last_progress_ms = 0; ///< expiry clock: bumped by every touch-point answer and SP call
@@ -60,41 +60,41 @@ struct operation_record {
     std::string operation_id;
     std::string session_id;
     std::string app_id;
-    std::string kind;         ///< "transceive" (later: "ccm/install", ...)
+    std::string kind; ///< "transceive" (later: "ccm/install", ...)
     std::string callback_url;
-    std::uint64_t seq = 0;    ///< position in its session's queue; operations run in seq order
+    std::uint64_t seq = 0; ///< position in its session's queue; operations run in seq order
     operation_state state = operation_state::queued;
-    bytes payload;            ///< kind-specific request, encoded by the operation factory
-    std::string result_json;  ///< the callback body, once done
+    bytes payload;           ///< kind-specific request, encoded by the operation factory
+    std::string result_json; ///< the callback body, once done
     std::int64_t accepted_ms = 0;
 };
 
 /// A pending SP callback. Written in the same batch as the state change that produced it and
 /// deleted once the SP acknowledged it (or it aged out).
 struct outbox_entry {
-    std::string id;       ///< the operation id: one callback per operation
+    std::string id; ///< the operation id: one callback per operation
     std::string url;
-    std::string body;     ///< JSON
+    std::string body; ///< JSON
     std::int64_t created_ms = 0;
 };
 
 /// GlobalPlatform keys of one card (by CIN) or an IIN master key set (diversified per card).
 /// The keys themselves are sealed (key_vault) and never leave this record in clear.
 struct card_keys_record {
-    bool master = false;        ///< true: IIN master key set; false: one card
-    std::string id;             ///< CIN (cards) or IIN (master sets), upper-case hex
-    std::string iin;            ///< upper-case hex; for master sets equal to id
-    bytes isd_aid;              ///< the Issuer Security Domain to select
-    std::uint8_t scp = 3;       ///< 3 = SCP03, 2 = SCP02
-    std::uint8_t kvn = 0;       ///< key version number
-    std::uint8_t key_length = 16; ///< bytes per key (16/24/32 for SCP03, 16 for SCP02)
+    bool master = false;                ///< true: IIN master key set; false: one card
+    std::string id;                     ///< CIN (cards) or IIN (master sets), upper-case hex
+    std::string iin;                    ///< upper-case hex; for master sets equal to id
+    bytes isd_aid;                      ///< the Issuer Security Domain to select
+    std::uint8_t scp = 3;               ///< 3 = SCP03, 2 = SCP02
+    std::uint8_t kvn = 0;               ///< key version number
+    std::uint8_t key_length = 16;       ///< bytes per key (16/24/32 for SCP03, 16 for SCP02)
     std::uint8_t security_level = 0x03; ///< EXTERNAL AUTHENTICATE P1: 01, 03, 11, 13, 33
-    std::string diversification; ///< master sets: "none" | "kdf3" | "emv" | "visa2"
-    bytes sealed_keys;          ///< key_vault::seal(ENC || MAC || DEK, associated data = record id);
-                                ///< empty when the record has only a DESFire part
+    std::string diversification;        ///< master sets: "none" | "kdf3" | "emv" | "visa2"
+    bytes sealed_keys;                  ///< key_vault::seal(ENC || MAC || DEK, associated data = record id);
+                                        ///< empty when the record has only a DESFire part
     /// Optional DESFire part: the PICC master key (cards) or the DESFire master key that is
     /// diversified per card with AN10922 (IIN master sets). Absent when desfire_key_type is empty.
-    std::string desfire_key_type;        ///< "" | "AES" | "3K3DES" | "2K3DES" | "DES"
+    std::string desfire_key_type; ///< "" | "AES" | "3K3DES" | "2K3DES" | "DES"
     std::uint8_t desfire_key_version = 0;
     std::string desfire_diversification; ///< master sets: "none" | "an10922"
     bytes desfire_system_identifier;     ///< AN10922 system identifier (master sets)
@@ -104,11 +104,11 @@ struct card_keys_record {
 /// An executable load file (CAP) uploaded by an app, stored as its Load File Data Block.
 struct capfile_record {
     std::string app_id;
-    std::string id;                    ///< SHA-256 of the Load File Data Block, lower-case hex
-    bytes elf_aid;                     ///< package AID
-    std::vector<bytes> module_aids;    ///< applet AIDs (executable modules)
+    std::string id;                 ///< SHA-256 of the Load File Data Block, lower-case hex
+    bytes elf_aid;                  ///< package AID
+    std::vector<bytes> module_aids; ///< applet AIDs (executable modules)
     bytes load_file_data_block;
-    std::string java_card_version;     ///< optional metadata from the upload headers
+    std::string java_card_version; ///< optional metadata from the upload headers
     std::string gp_version;
     std::string os_type_version;
     std::int64_t created_ms = 0;

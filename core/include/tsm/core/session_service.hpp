@@ -40,8 +40,8 @@ namespace tsm::core {
 class durable_commit;
 
 struct session_service_config {
-    unsigned owner_shard = 0; ///< the shard whose thread runs the service
-    std::chrono::milliseconds session_expiry{15 * 60 * 1000}; ///< without progress
+    unsigned owner_shard = 0;                                     ///< the shard whose thread runs the service
+    std::chrono::milliseconds session_expiry{15 * 60 * 1000};     ///< without progress
     std::chrono::milliseconds finished_retention{60 * 60 * 1000}; ///< 409 instead of 404 meanwhile
     std::chrono::milliseconds sweep_interval{1000};
     /// Pause before a failed write that must land (a result, a session end) is tried again.
@@ -64,10 +64,9 @@ struct delivery_request {
 
 class session_service {
 public:
-    session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp,
-                    sp_port& sp, outbox_relay& relay, app_directory& apps,
-                    const secret_hasher& hasher, const operation_registry& kinds,
-                    session_service_config cfg, service_probe& probe);
+    session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp, sp_port& sp,
+                    outbox_relay& relay, app_directory& apps, const secret_hasher& hasher,
+                    const operation_registry& kinds, session_service_config cfg, service_probe& probe);
     ~session_service();
     session_service(const session_service&) = delete;
     session_service& operator=(const session_service&) = delete;
@@ -101,11 +100,11 @@ public:
     using done_handler = std::function<void(std::optional<api_error>)>;
     /// Queues an operation. `done` runs (on this shard) after the operation is durable, or with
     /// an error and nothing written.
-    void accept_operation(std::string app_id, std::string session_id, std::string kind,
-                          bytes payload, std::string callback_url, accept_handler done);
+    void accept_operation(std::string app_id, std::string session_id, std::string kind, bytes payload,
+                          std::string callback_url, accept_handler done);
     /// Ends the session as the SP asks; the touch point gets the final status.
-    void complete(std::string app_id, std::string session_id, bool success,
-                  std::string message_json, done_handler done);
+    void complete(std::string app_id, std::string session_id, bool success, std::string message_json,
+                  done_handler done);
 
     std::size_t session_count() const noexcept;
 
@@ -113,18 +112,16 @@ private:
     using session_ptr = std::unique_ptr<delivery_session>;
 
     // delivery_handshake.cpp
-    void on_description_for_delivery(connection_ref conn, std::string session_id,
-                                     delivery_request req, sp_reply reply,
-                                     std::function<void(bool)> bound);
-    void on_session_stored(connection_ref conn, const std::string& session_id,
-                           const std::string& token, std::error_code ec,
-                           const std::function<void(bool)>& bound);
+    void on_description_for_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                                     sp_reply reply, std::function<void(bool)> bound);
+    void on_session_stored(connection_ref conn, const std::string& session_id, const std::string& token,
+                           std::error_code ec, const std::function<void(bool)>& bound);
     void send_delivery_request(const std::string& session_id);
     void on_delivery_reply(const std::string& session_id, sp_reply reply);
 
     // operation_engine.cpp
-    void on_accept_stored(const std::string& session_id, const std::string& operation_id,
-                          std::error_code ec, const accept_handler& done);
+    void on_accept_stored(const std::string& session_id, const std::string& operation_id, std::error_code ec,
+                          const accept_handler& done);
     void pump(delivery_session& s);
     void on_built(const std::string& session_id, const std::string& operation_id,
                   std::unique_ptr<operation> op, std::optional<operation_outcome> failure);
@@ -142,8 +139,8 @@ private:
     /// callback to `w`.
     void fail_unfinished(delivery_session& s, api_errc why, const std::string& message, write_set& w,
                          std::vector<outbox_entry>& callbacks);
-    void end_session(delivery_session& s, session_state final_state, std::string status_frame,
-                     write_set w, std::vector<outbox_entry> callbacks, done_handler done);
+    void end_session(delivery_session& s, session_state final_state, std::string status_frame, write_set w,
+                     std::vector<outbox_entry> callbacks, done_handler done);
     void on_end_durable(const std::string& session_id, std::vector<outbox_entry>& callbacks,
                         const done_handler& done);
     void sweep();

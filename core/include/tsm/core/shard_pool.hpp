@@ -56,9 +56,7 @@ public:
         invoke_on(owner_of(session_id), std::forward<Fn>(fn));
     }
 
-    unsigned owner_of(std::string_view session_id) const noexcept {
-        return owner_shard(session_id, size());
-    }
+    unsigned owner_of(std::string_view session_id) const noexcept { return owner_shard(session_id, size()); }
 
     /// Runs `fn(shard_index)` on every shard, then `done()` once all have returned: on the
     /// calling shard when called from one, else on the shard that finished last. `fn` is copied

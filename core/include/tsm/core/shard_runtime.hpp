@@ -48,7 +48,8 @@ public:
 
     template <class Fn, class Done>
     void invoke_on_all(Fn fn, Done done) {
-        pool_.invoke_on_all([services = services_, fn](unsigned i) mutable { fn(*services[i]); }, std::move(done));
+        pool_.invoke_on_all([services = services_, fn](unsigned i) mutable { fn(*services[i]); },
+                            std::move(done));
     }
 
     /// Start-up and shutdown from the main thread only: blocks until every shard ran `fn`.

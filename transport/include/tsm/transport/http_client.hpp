@@ -39,9 +39,9 @@ struct http_client_options {
     std::size_t max_response_bytes = 1 << 20;
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds request_timeout{10000}; ///< default per request: connect + write + read
-    std::chrono::seconds idle_keepalive{30};           ///< idle pooled connections older: dropped
-    bool verify_tls = true;                            ///< verify peer certificate and host name
-    std::string ca_file;                               ///< extra trusted CA (PEM); system store always used
+    std::chrono::seconds idle_keepalive{30};          ///< idle pooled connections older: dropped
+    bool verify_tls = true;                           ///< verify peer certificate and host name
+    std::string ca_file;                              ///< extra trusted CA (PEM); system store always used
 };
 
 struct http_client_request {

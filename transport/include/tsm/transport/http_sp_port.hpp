@@ -12,7 +12,8 @@ namespace tsm::transport {
 
 class http_sp_port final : public core::sp_port {
 public:
-    http_sp_port(http_client& client, std::chrono::milliseconds timeout) : client_(client), timeout_(timeout) {}
+    http_sp_port(http_client& client, std::chrono::milliseconds timeout)
+        : client_(client), timeout_(timeout) {}
     void call(std::string method, std::string url, std::string body, reply_handler done) override;
 
 private:

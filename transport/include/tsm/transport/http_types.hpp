@@ -14,12 +14,12 @@
 namespace tsm::transport {
 
 struct http_request {
-    std::string method;  ///< "GET", "POST", ... (upper case as received)
-    std::string target;  ///< request target, e.g. "/status/abc?x=1"
+    std::string method;                                       ///< "GET", "POST", ... (upper case as received)
+    std::string target;                                       ///< request target, e.g. "/status/abc?x=1"
     std::vector<std::pair<std::string, std::string>> headers; ///< in arrival order
     std::string body;
-    std::string remote;  ///< "ip:port" of the peer
-    unsigned shard = 0;  ///< the shard whose thread serves this connection
+    std::string remote; ///< "ip:port" of the peer
+    unsigned shard = 0; ///< the shard whose thread serves this connection
 
     /// Case-insensitive header lookup; first match.
     std::optional<std::string_view> header(std::string_view name) const;

@@ -42,7 +42,8 @@ using member_fn = std::function<core::api_status(std::string_view key, value& v)
 [[nodiscard]] core::api_status read_int(value& v, std::string_view field, std::int64_t lo, std::int64_t hi,
                                         std::int64_t& out);
 [[nodiscard]] core::api_status read_uint(value& v, std::string_view field, std::uint64_t& out);
-[[nodiscard]] core::api_status read_string_list(value& v, std::string_view field, std::vector<std::string>& out);
+[[nodiscard]] core::api_status read_string_list(value& v, std::string_view field,
+                                                std::vector<std::string>& out);
 
 /// Bounds of a list of hex strings (APDUs, responses, DESFire commands).
 struct hex_list_limits {
@@ -54,8 +55,8 @@ struct hex_list_limits {
 [[nodiscard]] core::api_status read_hex_list(value& v, std::string_view field, const hex_list_limits& limits,
                                              std::vector<core::bytes>& out);
 /// A hex string of at most `max_bytes` decoded bytes (non-empty unless allow_empty).
-[[nodiscard]] core::api_status read_hex(value& v, std::string_view field, std::size_t max_bytes, bool allow_empty,
-                                        core::bytes& out);
+[[nodiscard]] core::api_status read_hex(value& v, std::string_view field, std::size_t max_bytes,
+                                        bool allow_empty, core::bytes& out);
 /// A nested JSON object kept as its text, validated all the way down (it is relayed verbatim).
 [[nodiscard]] core::api_status read_raw_object(value& v, std::string_view field, std::string& out);
 /// Any JSON value kept as its text (strings with their quotes), trailing whitespace trimmed.

@@ -15,10 +15,10 @@
 namespace tsm::transport {
 
 struct ws_options {
-    std::size_t max_message_bytes = 64 * 1024;       ///< larger frames: close 1009
-    std::chrono::seconds idle_timeout{60};            ///< no traffic (pings included): close
-    bool keep_alive_pings = true;                     ///< server pings at idle_timeout/2
-    std::size_t max_queued_messages = 64;             ///< outbound; beyond: close 1008 (slow reader)
+    std::size_t max_message_bytes = 64 * 1024; ///< larger frames: close 1009
+    std::chrono::seconds idle_timeout{60};     ///< no traffic (pings included): close
+    bool keep_alive_pings = true;              ///< server pings at idle_timeout/2
+    std::size_t max_queued_messages = 64;      ///< outbound; beyond: close 1008 (slow reader)
 };
 
 /// Addresses one WebSocket connection anywhere in the process.

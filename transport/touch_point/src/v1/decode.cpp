@@ -19,7 +19,7 @@ bool valid_id(std::string_view s) {
     }
     for (char c : s) {
         const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
-            || c == '_' || c == '.';
+                        || c == '_' || c == '.';
         if (!ok) {
             return false;
         }
@@ -90,7 +90,8 @@ core::api_status read_member(std::string_view key, json::value& v, const limits&
         return json::read_uint(v, "batch", m.batch);
     }
     if (key == "responses") {
-        return json::read_hex_list(v, "responses", {lim.max_responses, lim.max_apdu_bytes, false}, m.responses);
+        return json::read_hex_list(v, "responses", {lim.max_responses, lim.max_apdu_bytes, false},
+                                   m.responses);
     }
     if (key == "fields") {
         return json::read_raw_object(v, "fields", m.fields_json);
@@ -147,8 +148,9 @@ core::api_status check_type(members& in) {
 
 core::api_result<message> decode(std::string_view frame, const limits& lim) {
     members in;
-    auto st = json::read_object(frame, json::body_secrecy::plain,
-                                [&](std::string_view key, json::value& v) { return read_member(key, v, lim, in); });
+    auto st = json::read_object(frame, json::body_secrecy::plain, [&](std::string_view key, json::value& v) {
+        return read_member(key, v, lim, in);
+    });
     if (!st) {
         return st.error();
     }

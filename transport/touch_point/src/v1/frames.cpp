@@ -4,7 +4,8 @@
 
 namespace tsm::transport::touch_point::v1::frames {
 
-std::string commands(std::uint64_t batch_number, std::string_view operation_id, const core::apdu_batch& batch) {
+std::string commands(std::uint64_t batch_number, std::string_view operation_id,
+                     const core::apdu_batch& batch) {
     core::json_writer w;
     std::size_t size = 96 + operation_id.size();
     for (const auto& c : batch.commands) {
@@ -20,7 +21,8 @@ std::string commands(std::uint64_t batch_number, std::string_view operation_id, 
     return std::move(w).str();
 }
 
-std::string description(std::string_view app_id, std::string_view service_id, std::string_view description_json) {
+std::string description(std::string_view app_id, std::string_view service_id,
+                        std::string_view description_json) {
     core::json_writer w;
     w.begin_object().key("type").value("description").key("appId").value(app_id);
     w.key("serviceId").value(service_id).key("description").raw(description_json).end_object();

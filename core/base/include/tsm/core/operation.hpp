@@ -17,12 +17,12 @@ struct apdu_batch {
 
 /// The final result of an operation; becomes the SP callback body.
 struct operation_outcome {
-    int status_code = 200;       ///< HTTP-style: 200 success, anything else failure
+    int status_code = 200; ///< HTTP-style: 200 success, anything else failure
     std::vector<bytes> responses;
-    std::string error_code;      ///< set when status_code != 200
+    std::string error_code; ///< set when status_code != 200
     std::string error_message;
-    std::string error_command;   ///< card errors: the command that failed, e.g. "INSTALL [for install]"
-    std::string error_sw;        ///< card errors: its status word, e.g. "6A80"
+    std::string error_command; ///< card errors: the command that failed, e.g. "INSTALL [for install]"
+    std::string error_sw;      ///< card errors: its status word, e.g. "6A80"
 };
 
 /// What an operation wants next: another batch, or it is finished.

@@ -19,8 +19,8 @@ namespace tsm::core {
 /// The DESFire part of a card key request: the PICC master key (cards) or the master key that is
 /// diversified per card (IIN master sets). The key is wiped on destruction.
 struct desfire_key_input {
-    std::string key_type;          ///< "AES" | "3K3DES" | "2K3DES" | "DES"
-    bytes key;                     ///< raw key bytes
+    std::string key_type; ///< "AES" | "3K3DES" | "2K3DES" | "DES"
+    bytes key;            ///< raw key bytes
     std::int64_t version = 0;
     std::string diversification;   ///< master sets: "" (none) | "none" | "an10922"
     std::string system_identifier; ///< master sets, hex; AN10922 only
@@ -34,16 +34,16 @@ struct desfire_key_input {
 /// A card key request as decoded from the wire, not yet validated. Empty strings and keys are
 /// "not given". Keys are raw bytes, wiped on destruction.
 struct card_keys_input {
-    std::string iin;                 ///< card records: the card's IIN (hex), optional
+    std::string iin; ///< card records: the card's IIN (hex), optional
     // GlobalPlatform part: present when any of these is given.
-    std::string isd;                 ///< ISD AID, hex
-    std::string scp;                 ///< "03" | "02"
+    std::string isd; ///< ISD AID, hex
+    std::string scp; ///< "03" | "02"
     std::optional<std::int64_t> kvn;
     bytes enc;
     bytes mac;
     bytes dek;
-    std::string security_level;      ///< hex byte; "" is 03
-    std::string diversification;     ///< master sets: "" (none) | none | kdf3 | emv | visa2
+    std::string security_level;  ///< hex byte; "" is 03
+    std::string diversification; ///< master sets: "" (none) | none | kdf3 | emv | visa2
     std::optional<desfire_key_input> desfire;
 
     card_keys_input() = default;
@@ -70,8 +70,8 @@ public:
 
     /// Validates `in` and builds the record for `id`, its GlobalPlatform keys (ENC || MAC || DEK)
     /// sealed under card_keys_context and its DESFire key under desfire_key_context.
-    [[nodiscard]] static api_result<card_keys_record> build(bool master, std::string_view id,
-                                                            const card_keys_input& in, const key_vault& vault);
+    [[nodiscard]] static api_result<card_keys_record>
+    build(bool master, std::string_view id, const card_keys_input& in, const key_vault& vault);
 };
 
 } // namespace tsm::core

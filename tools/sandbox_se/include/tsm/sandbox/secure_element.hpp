@@ -52,14 +52,14 @@ using bytes = tsm::core::bytes;
 
 /// GlobalPlatform life-cycle states (GPCS 11.1.1).
 namespace life_cycle {
-inline constexpr std::uint8_t loaded = 0x01;         ///< executable load file
-inline constexpr std::uint8_t installed = 0x03;      ///< application
-inline constexpr std::uint8_t selectable = 0x07;     ///< application
-inline constexpr std::uint8_t personalized = 0x0F;   ///< application, after the last STORE DATA
-inline constexpr std::uint8_t locked_bit = 0x80;     ///< application locked (b8)
-inline constexpr std::uint8_t op_ready = 0x01;       ///< ISD
-inline constexpr std::uint8_t initialized = 0x07;    ///< ISD
-inline constexpr std::uint8_t secured = 0x0F;        ///< ISD (the default)
+inline constexpr std::uint8_t loaded = 0x01;       ///< executable load file
+inline constexpr std::uint8_t installed = 0x03;    ///< application
+inline constexpr std::uint8_t selectable = 0x07;   ///< application
+inline constexpr std::uint8_t personalized = 0x0F; ///< application, after the last STORE DATA
+inline constexpr std::uint8_t locked_bit = 0x80;   ///< application locked (b8)
+inline constexpr std::uint8_t op_ready = 0x01;     ///< ISD
+inline constexpr std::uint8_t initialized = 0x07;  ///< ISD
+inline constexpr std::uint8_t secured = 0x0F;      ///< ISD (the default)
 } // namespace life_cycle
 
 /// The GP test keys 40 41 .. 4F.
@@ -119,8 +119,8 @@ struct desfire_config {
 
 struct secure_element_config {
     bytes isd_aid = bytes("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
-    bytes iin = bytes("\x8A\x2C\x10", 3);                          ///< GET DATA 0042
-    bytes cin = bytes("\x0E\x48\x80\x04\x71\x40\x0A", 7);          ///< GET DATA 0045
+    bytes iin = bytes("\x8A\x2C\x10", 3);                 ///< GET DATA 0042
+    bytes cin = bytes("\x0E\x48\x80\x04\x71\x40\x0A", 7); ///< GET DATA 0045
     /// 42-byte CPLC for GET DATA 9F7F; empty = a fixed fake one derived from the CIN.
     bytes cplc;
     /// Key diversification data (10 bytes) in the INITIALIZE UPDATE answer; empty = 00 00 and
@@ -150,20 +150,20 @@ struct secure_element_config {
 
 struct load_file_info {
     bytes aid;
-    std::vector<bytes> modules;      ///< executable module AIDs from the Applet component
+    std::vector<bytes> modules; ///< executable module AIDs from the Applet component
     std::uint8_t life_cycle = life_cycle::loaded;
-    bytes security_domain;           ///< associated SD (the ISD)
-    bytes load_file_data_block;      ///< the LFDB as loaded (without C4 and DAP blocks)
+    bytes security_domain;      ///< associated SD (the ISD)
+    bytes load_file_data_block; ///< the LFDB as loaded (without C4 and DAP blocks)
 };
 
 struct application_info {
-    bytes aid;                       ///< instance AID
-    bytes load_file;                 ///< ELF AID
-    bytes module;                    ///< executable module AID
-    bytes privileges;                ///< 3 bytes (a 1-byte privilege is extended with 00 00)
+    bytes aid;        ///< instance AID
+    bytes load_file;  ///< ELF AID
+    bytes module;     ///< executable module AID
+    bytes privileges; ///< 3 bytes (a 1-byte privilege is extended with 00 00)
     std::uint8_t life_cycle = life_cycle::installed;
-    bytes install_parameters;        ///< the value of C9 (application-specific parameters)
-    bytes security_domain;           ///< associated SD (the ISD)
+    bytes install_parameters; ///< the value of C9 (application-specific parameters)
+    bytes security_domain;    ///< associated SD (the ISD)
 };
 
 /// One STORE DATA block as the application received it (after C-DECRYPTION).
@@ -184,13 +184,13 @@ struct desfire_file_info {
 
 /// A DESFire application with its keys and files.
 struct desfire_application_info {
-    std::uint32_t aid = 0;                  ///< 24 bits (on the wire LSB first)
-    std::uint8_t key_settings = 0x0F;       ///< KS1
-    std::uint8_t key_settings2 = 0x00;      ///< KS2 as created (crypto bits, ISO bit, key count)
+    std::uint32_t aid = 0;                             ///< 24 bits (on the wire LSB first)
+    std::uint8_t key_settings = 0x0F;                  ///< KS1
+    std::uint8_t key_settings2 = 0x00;                 ///< KS2 as created (crypto bits, ISO bit, key count)
     std::vector<tsm::core::desfire::desfire_key> keys; ///< key number = index
     std::optional<std::uint16_t> iso_file_id;
     bytes iso_df_name;
-    std::vector<desfire_file_info> files;   ///< in creation order
+    std::vector<desfire_file_info> files; ///< in creation order
 };
 
 /// The DESFire emulation's state, for tests and tools.

@@ -77,12 +77,12 @@ struct version {
 std::string to_string(version v);
 
 struct applet_info {
-    bytes aid;                                  ///< executable module AID, 5..16 bytes
-    std::uint16_t install_method_offset = 0;    ///< offset into the Method component
+    bytes aid;                               ///< executable module AID, 5..16 bytes
+    std::uint16_t install_method_offset = 0; ///< offset into the Method component
 };
 
 struct import_info {
-    bytes aid;       ///< imported package AID, 5..16 bytes
+    bytes aid; ///< imported package AID, 5..16 bytes
     version package_version;
 };
 

@@ -14,9 +14,9 @@
 namespace tsm::core::cap {
 
 struct load_block {
-    std::uint8_t p1 = 0x00;   ///< 0x80 on the last block, 0x00 otherwise
-    std::uint8_t p2 = 0x00;   ///< block number, from 0
-    bytes data;               ///< the LOAD command data field (before any secure messaging)
+    std::uint8_t p1 = 0x00; ///< 0x80 on the last block, 0x00 otherwise
+    std::uint8_t p2 = 0x00; ///< block number, from 0
+    bytes data;             ///< the LOAD command data field (before any secure messaging)
 };
 
 /// BER-TLV definite length: < 0x80 in one byte, else 81 xx, 82 xxxx, 83 xxxxxx, 84 xxxxxxxx.

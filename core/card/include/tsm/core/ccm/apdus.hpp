@@ -29,8 +29,8 @@ bytes get_status_load_file(std::string_view elf_aid);
 
 /// INSTALL [for load] (P1 02): `80 E6 02 00 Lc | len ELF | len SD (0 = current SD) | len hash |
 /// len load params | len token (00) | 00`. Load params are BER-length prefixed.
-bytes install_for_load(std::string_view elf_aid, std::string_view sd_aid,
-                       std::string_view hash = {}, std::string_view load_params = {});
+bytes install_for_load(std::string_view elf_aid, std::string_view sd_aid, std::string_view hash = {},
+                       std::string_view load_params = {});
 
 /// LOAD: `80 E8 P1 P2 Lc data 00` (P1 80 on the last block, P2 = block number).
 bytes load(const cap::load_block& block);
@@ -52,14 +52,12 @@ enum class store_data_format : std::uint8_t { dgi = 0x08, ber = 0x10 };
 
 /// One STORE DATA block: `80 E2 P1 P2 Lc data` with P1 = format | 80 when last, P2 = block number.
 /// Case 3 (no Le): no response data is requested.
-bytes store_data_block(store_data_format format, bool last, std::uint8_t block_number,
-                       std::string_view data);
+bytes store_data_block(store_data_format format, bool last, std::uint8_t block_number, std::string_view data);
 
 /// STORE DATA commands carrying `data` in blocks of at most `max_block_data` bytes (at least one
 /// block, even for empty data). Throws std::invalid_argument when max_block_data is 0 or above 255
 /// and std::length_error when more than 256 blocks would be needed (P2 is one byte).
-std::vector<bytes> store_data(store_data_format format, std::string_view data,
-                              std::size_t max_block_data);
+std::vector<bytes> store_data(store_data_format format, std::string_view data, std::size_t max_block_data);
 
 /// DELETE: `80 E4 00 P2 Lc 4F len AID 00`, P2 80 = the object and its related objects
 /// (a load file with every instance of its modules).

@@ -17,10 +17,10 @@ namespace tsm::core::ccm {
 enum class scp_protocol : std::uint8_t { scp02 = 0x02, scp03 = 0x03 };
 
 struct card_context {
-    bytes isd_aid;                              ///< e.g. A000000151000000
+    bytes isd_aid; ///< e.g. A000000151000000
     scp_protocol protocol = scp_protocol::scp03;
-    std::uint8_t kvn = 0x00;                    ///< INITIALIZE UPDATE P1; 00 = first available key set
-    gp::static_keys keys;                       ///< ENC/MAC/DEK, already diversified by the caller
+    std::uint8_t kvn = 0x00; ///< INITIALIZE UPDATE P1; 00 = first available key set
+    gp::static_keys keys;    ///< ENC/MAC/DEK, already diversified by the caller
     /// EXTERNAL AUTHENTICATE P1: 01 C-MAC, 03 C-MAC + C-DEC (default), 11/13 with R-MAC, 33 with
     /// R-ENC (SCP03 only; R-MAC/R-ENC must be announced by the card's i parameter).
     std::uint8_t security_level = gp::security_level::c_mac | gp::security_level::c_dec;
@@ -41,11 +41,13 @@ struct card_context {
 };
 
 /// HTTP-style statusCode of the failure outcomes CCM operations produce (error.code in brackets).
-inline constexpr int status_card_error = 500;       ///< "card-error": a command got a non-9000 SW
-inline constexpr int status_auth_failed = 500;      ///< "authentication-failed": card cryptogram mismatch
-inline constexpr int status_channel_error = 500;    ///< "secure-channel-error": bad INIT UPDATE answer, R-MAC, ...
-inline constexpr int status_touch_point_error = 500;///< "touch-point-error": answer with no/too many responses
-inline constexpr int status_bad_request = 400;      ///< "bad-request" / "insecure-channel"
-inline constexpr int status_too_large = 413;        ///< "load-file-too-large" / "data-too-large"
+inline constexpr int status_card_error = 500;  ///< "card-error": a command got a non-9000 SW
+inline constexpr int status_auth_failed = 500; ///< "authentication-failed": card cryptogram mismatch
+inline constexpr int status_channel_error =
+    500; ///< "secure-channel-error": bad INIT UPDATE answer, R-MAC, ...
+inline constexpr int status_touch_point_error =
+    500;                                       ///< "touch-point-error": answer with no/too many responses
+inline constexpr int status_bad_request = 400; ///< "bad-request" / "insecure-channel"
+inline constexpr int status_too_large = 413;   ///< "load-file-too-large" / "data-too-large"
 
 } // namespace tsm::core::ccm

@@ -60,11 +60,11 @@
 namespace tsm::core::ccm {
 
 struct install_request {
-    bytes elf_aid;       ///< Executable Load File (package) AID, 5..16 bytes
-    bytes lfdb;          ///< Load File Data Block (cap_file::load_file_data_block()); empty = already on the card
-    bytes module_aid;    ///< Executable Module (applet class) AID, 5..16 bytes
-    bytes instance_aid;  ///< application AID to create, 5..16 bytes
-    bytes params;        ///< application-specific install parameters (sent as C9 len params)
+    bytes elf_aid; ///< Executable Load File (package) AID, 5..16 bytes
+    bytes lfdb;    ///< Load File Data Block (cap_file::load_file_data_block()); empty = already on the card
+    bytes module_aid;                  ///< Executable Module (applet class) AID, 5..16 bytes
+    bytes instance_aid;                ///< application AID to create, 5..16 bytes
+    bytes params;                      ///< application-specific install parameters (sent as C9 len params)
     bytes privileges = bytes(1, '\0'); ///< 1 or 3 bytes (GPCS Tables 11-7..11-9)
 
     friend bool operator==(const install_request&, const install_request&) = default;

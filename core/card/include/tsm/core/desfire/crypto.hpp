@@ -18,15 +18,12 @@ bytes crc32(std::string_view data);
 
 /// CBC encryption/decryption without padding (data a multiple of block_size(t)) starting from
 /// `iv` (block_size(t) bytes). DES runs as 3DES K|K|K, 2K3DES as K1|K2|K1.
-result<bytes> cbc_encrypt(key_type t, const gp::secret_key& key, std::string_view iv,
-                          std::string_view data);
-result<bytes> cbc_decrypt(key_type t, const gp::secret_key& key, std::string_view iv,
-                          std::string_view data);
+result<bytes> cbc_encrypt(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data);
+result<bytes> cbc_decrypt(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data);
 
 /// NIST CMAC (Rb 0x87 for AES, 0x1B for 8-byte blocks) whose CBC starts from `iv` instead of
 /// zero: the EV1 secure-messaging MAC. Returns the full block; the caller keeps it as new IV.
-result<bytes> cmac(key_type t, const gp::secret_key& key, std::string_view iv,
-                   std::string_view data);
+result<bytes> cmac(key_type t, const gp::secret_key& key, std::string_view iv, std::string_view data);
 
 /// Session key from the authentication randoms (section 5.3 rules; DES-family parity bits are
 /// left as they come). `rnd_a`, `rnd_b` are challenge_length(t) bytes.
@@ -38,7 +35,6 @@ result<gp::secret_key> session_key(key_type t, std::string_view rnd_a, std::stri
 /// The DES family pads each prefix||M to two 8-byte blocks, so M is 1..15 bytes there (1..31
 /// for AES); otherwise bad_length. The output keeps the LSBs the CMAC gives (libfreefare
 /// rewrites them as key-version bits; DES ignores them).
-result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& master,
-                                          std::string_view m);
+result<gp::secret_key> diversify_an10922(key_type t, const gp::secret_key& master, std::string_view m);
 
 } // namespace tsm::core::desfire

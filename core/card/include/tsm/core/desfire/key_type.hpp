@@ -28,8 +28,8 @@ std::uint8_t crypto_bits(key_type t) noexcept;
 
 struct desfire_key {
     key_type type = key_type::aes;
-    gp::secret_key value;      ///< key_length(type) bytes
-    std::uint8_t version = 0;  ///< sent with AES keys in ChangeKey; ignored for DES-family keys
+    gp::secret_key value;     ///< key_length(type) bytes
+    std::uint8_t version = 0; ///< sent with AES keys in ChangeKey; ignored for DES-family keys
 };
 
 } // namespace tsm::core::desfire

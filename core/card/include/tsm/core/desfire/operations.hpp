@@ -66,13 +66,13 @@ using application_id = std::uint32_t; ///< 24 bits
 /// (master key changeable): validate() refuses other settings with keys.
 struct create_app_request {
     application_id aid = 0;
-    std::uint8_t key_settings = 0x0F;   ///< KS1
-    std::uint8_t number_of_keys = 1;    ///< 1..14
-    key_type keys_type = key_type::aes; ///< crypto of the application's keys (KS2 bits 7-6)
+    std::uint8_t key_settings = 0x0F;         ///< KS1
+    std::uint8_t number_of_keys = 1;          ///< 1..14
+    key_type keys_type = key_type::aes;       ///< crypto of the application's keys (KS2 bits 7-6)
     std::optional<std::uint16_t> iso_file_id; ///< not 3F00/3FFF/FFFF
-    bytes iso_df_name;                  ///< 0..16 bytes; empty = none; needs iso_file_id
-    std::vector<bytes> keys;            ///< empty, or number_of_keys keys of key_length(keys_type)
-    std::uint8_t keys_version = 0;      ///< AES key version sent with ChangeKey
+    bytes iso_df_name;                        ///< 0..16 bytes; empty = none; needs iso_file_id
+    std::vector<bytes> keys;                  ///< empty, or number_of_keys keys of key_length(keys_type)
+    std::uint8_t keys_version = 0;            ///< AES key version sent with ChangeKey
 
     friend bool operator==(const create_app_request&, const create_app_request&) = default;
 };

@@ -26,11 +26,10 @@ std::optional<diversification> parse_diversification(std::string_view name) noex
 /// One card key. errc::bad_length unless KDD is 10 bytes; errc::bad_key_length when the master
 /// does not suit the method (16-byte 3DES for emv/visa2, 16/24/32-byte AES for kdf3).
 /// `none` returns the master unchanged.
-result<secret_key> diversify_key(
-    const secret_key& master, diversification method, key_purpose purpose, std::string_view kdd);
+result<secret_key> diversify_key(const secret_key& master, diversification method, key_purpose purpose,
+                                 std::string_view kdd);
 
 /// ENC, MAC and DEK of one card.
-result<static_keys> diversify_keys(
-    const secret_key& master, diversification method, std::string_view kdd);
+result<static_keys> diversify_keys(const secret_key& master, diversification method, std::string_view kdd);
 
 } // namespace tsm::core::gp

@@ -33,12 +33,9 @@ public:
     /// `level` is 00, 01 or 03 (errc::bad_security_level otherwise). `i` comes from the card's
     /// recognition data (SCP02 does not echo it); i=0x08 (ICV over AID) and implicit initiation
     /// are errc::unsupported.
-    static result<scp02_session> open(
-        const static_keys& keys,
-        std::string_view host_challenge,
-        const scp02_init_response& card,
-        std::uint8_t level,
-        std::uint8_t i = 0x55);
+    static result<scp02_session> open(const static_keys& keys, std::string_view host_challenge,
+                                      const scp02_init_response& card, std::uint8_t level,
+                                      std::uint8_t i = 0x55);
 
     scp02_session(scp02_session&&) noexcept = default;
     scp02_session& operator=(scp02_session&&) noexcept = default;

@@ -26,17 +26,17 @@ enum class scp03_constant : std::uint8_t {
 
 /// AmdD 4.1.5 KDF: CMAC(key, 00*11 | const | 00 | L(16 bits) | i | context) for i = 1, 2, ...,
 /// truncated to `out_bits` (a multiple of 8, at most 256). Note the counter follows L.
-result<tsm::core::bytes> scp03_kdf(
-    const secret_key& key, scp03_constant constant, std::string_view context, std::size_t out_bits);
+result<tsm::core::bytes> scp03_kdf(const secret_key& key, scp03_constant constant, std::string_view context,
+                                   std::size_t out_bits);
 
 /// The INITIALIZE UPDATE answer (AmdD Table 7-2), data field only (no SW).
 struct scp03_init_response {
-    tsm::core::bytes kdd;              ///< key diversification data (10)
-    std::uint8_t kvn = 0;              ///< key version the card used
-    std::uint8_t scp = 0;              ///< 03
-    std::uint8_t i = 0;                ///< SCP03 "i" parameter (AmdD Table 5-1)
-    tsm::core::bytes card_challenge;   ///< 8 (16 in S16)
-    tsm::core::bytes card_cryptogram;  ///< 8 (16 in S16)
+    tsm::core::bytes kdd;                             ///< key diversification data (10)
+    std::uint8_t kvn = 0;                             ///< key version the card used
+    std::uint8_t scp = 0;                             ///< 03
+    std::uint8_t i = 0;                               ///< SCP03 "i" parameter (AmdD Table 5-1)
+    tsm::core::bytes card_challenge;                  ///< 8 (16 in S16)
+    tsm::core::bytes card_cryptogram;                 ///< 8 (16 in S16)
     std::optional<tsm::core::bytes> sequence_counter; ///< 3 bytes, present in pseudo-random mode
 
     bool s16() const noexcept { return (i & 0x01) != 0; }
@@ -57,24 +57,19 @@ struct scp03_session_keys {
 
 /// S-ENC from Key-ENC, S-MAC and S-RMAC from Key-MAC; context = host | card challenge,
 /// L = static key length. Key-DEK has no session key (used directly for PUT KEY).
-result<scp03_session_keys> derive_scp03_session_keys(
-    const static_keys& keys, std::string_view host_challenge, std::string_view card_challenge);
+result<scp03_session_keys> derive_scp03_session_keys(const static_keys& keys, std::string_view host_challenge,
+                                                     std::string_view card_challenge);
 
 /// Card / host cryptogram: KDF(S-MAC, 00 / 01, host | card challenge, 64 bits; 128 in S16).
-result<tsm::core::bytes> scp03_card_cryptogram(
-    const secret_key& s_mac,
-    std::string_view host_challenge,
-    std::string_view card_challenge,
-    std::size_t bits = 64);
-result<tsm::core::bytes> scp03_host_cryptogram(
-    const secret_key& s_mac,
-    std::string_view host_challenge,
-    std::string_view card_challenge,
-    std::size_t bits = 64);
+result<tsm::core::bytes> scp03_card_cryptogram(const secret_key& s_mac, std::string_view host_challenge,
+                                               std::string_view card_challenge, std::size_t bits = 64);
+result<tsm::core::bytes> scp03_host_cryptogram(const secret_key& s_mac, std::string_view host_challenge,
+                                               std::string_view card_challenge, std::size_t bits = 64);
 
 /// Pseudo-random card challenge (i b5): KDF(Key-ENC, 02, sequence counter(3) | SD AID, 64).
 /// Lets the host predict the card challenge of the next session.
-result<tsm::core::bytes> scp03_pseudo_random_card_challenge(
-    const secret_key& key_enc, std::string_view sequence_counter, std::string_view sd_aid);
+result<tsm::core::bytes> scp03_pseudo_random_card_challenge(const secret_key& key_enc,
+                                                            std::string_view sequence_counter,
+                                                            std::string_view sd_aid);
 
 } // namespace tsm::core::gp

@@ -23,8 +23,8 @@ struct scp03_response_context {
 };
 
 struct scp03_wrapped_command {
-    tsm::core::bytes apdu;            ///< bytes to send
-    scp03_response_context response;  ///< pass to unwrap() with this command's response
+    tsm::core::bytes apdu;           ///< bytes to send
+    scp03_response_context response; ///< pass to unwrap() with this command's response
 };
 
 class scp03_session {
@@ -33,11 +33,8 @@ public:
     /// errc::card_cryptogram_mismatch means wrong keys (or a fake card) and yields no session,
     /// so no EXTERNAL AUTHENTICATE can be produced. `level` is one of 00, 01, 03, 11, 13, 33;
     /// R-MAC/R-ENC must be announced by the card's i parameter (errc::bad_security_level).
-    static result<scp03_session> open(
-        const static_keys& keys,
-        std::string_view host_challenge,
-        const scp03_init_response& card,
-        std::uint8_t level);
+    static result<scp03_session> open(const static_keys& keys, std::string_view host_challenge,
+                                      const scp03_init_response& card, std::uint8_t level);
 
     scp03_session(scp03_session&&) noexcept = default;
     scp03_session& operator=(scp03_session&&) noexcept = default;
@@ -57,8 +54,7 @@ public:
     /// Verifies and strips R-MAC, then decrypts R-ENC data; `response` is data | SW1 SW2 and the
     /// result is plain data | SW1 SW2. Error statuses (not 9000/62xx/63xx) carry no R-MAC and are
     /// returned unchanged. Without R-MAC in the level the response is returned unchanged.
-    result<tsm::core::bytes> unwrap(
-        std::string_view response, const scp03_response_context& context) const;
+    result<tsm::core::bytes> unwrap(std::string_view response, const scp03_response_context& context) const;
     /// Same, for the most recently wrapped command.
     result<tsm::core::bytes> unwrap(std::string_view response) const;
 

@@ -25,9 +25,7 @@ public:
     /// Decodes hex key material; nullopt on bad hex or length.
     static std::optional<secret_key> from_hex(std::string_view hex);
 
-    std::string_view view() const noexcept {
-        return {reinterpret_cast<const char*>(buf_.data()), size_};
-    }
+    std::string_view view() const noexcept { return {reinterpret_cast<const char*>(buf_.data()), size_}; }
     const unsigned char* data() const noexcept { return buf_.data(); }
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }

@@ -34,10 +34,12 @@ public:
     /// false for every other path, with nothing answered.
     bool serve(http_request& req, http_responder& respond) const;
 
-    void set_ready(bool ready) noexcept { ready_.store(ready); }       ///< recovery done, listeners up
+    void set_ready(bool ready) noexcept { ready_.store(ready); }             ///< recovery done, listeners up
     void set_draining(bool draining) noexcept { draining_.store(draining); } ///< SIGTERM received
     /// Wired after the SP listener exists, before it serves.
-    void set_http_connections(std::function<std::size_t()> count) { sources_.http_connections = std::move(count); }
+    void set_http_connections(std::function<std::size_t()> count) {
+        sources_.http_connections = std::move(count);
+    }
 
     /// The Prometheus text of every metric.
     std::string render_metrics() const;

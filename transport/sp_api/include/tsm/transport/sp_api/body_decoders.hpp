@@ -37,11 +37,13 @@ struct completed_body {
 [[nodiscard]] core::api_status decode_ccm_body(std::string_view body, core::ccm::request_fields& out);
 
 /// /desfire/ev1/createApp. Secret (application keys).
-[[nodiscard]] core::api_status decode_create_app_body(std::string_view body, core::desfire::create_app_fields& out);
+[[nodiscard]] core::api_status decode_create_app_body(std::string_view body,
+                                                      core::desfire::create_app_fields& out);
 /// /desfire/ev1/commands: the commands list within `lim`.
 [[nodiscard]] core::api_status decode_desfire_commands_body(std::string_view body, const limits& lim,
                                                             core::desfire::commands_fields& out);
 /// /desfire/ev1/deleteApp.
-[[nodiscard]] core::api_status decode_delete_app_body(std::string_view body, core::desfire::delete_app_fields& out);
+[[nodiscard]] core::api_status decode_delete_app_body(std::string_view body,
+                                                      core::desfire::delete_app_fields& out);
 
 } // namespace tsm::transport::sp_api

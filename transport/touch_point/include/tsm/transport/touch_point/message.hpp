@@ -14,8 +14,8 @@ namespace tsm::transport::touch_point {
 
 /// Bounds of what a touch point may send (config [limits]).
 struct limits {
-    std::size_t max_responses = 256;     ///< R-APDUs per answer (max_commands_per_batch)
-    std::size_t max_apdu_bytes = 65544;  ///< extended APDU: 4 header + 3 Lc + 65535 data + 2 Le
+    std::size_t max_responses = 256;    ///< R-APDUs per answer (max_commands_per_batch)
+    std::size_t max_apdu_bytes = 65544; ///< extended APDU: 4 header + 3 Lc + 65535 data + 2 Le
 };
 
 struct message {

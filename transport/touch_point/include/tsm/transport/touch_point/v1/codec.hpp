@@ -21,8 +21,10 @@ inline constexpr std::string_view path = "/touchpoint/v1";
 [[nodiscard]] core::api_result<message> decode(std::string_view frame, const limits& lim);
 
 namespace frames {
-std::string commands(std::uint64_t batch_number, std::string_view operation_id, const core::apdu_batch& batch);
-std::string description(std::string_view app_id, std::string_view service_id, std::string_view description_json);
+std::string commands(std::uint64_t batch_number, std::string_view operation_id,
+                     const core::apdu_batch& batch);
+std::string description(std::string_view app_id, std::string_view service_id,
+                        std::string_view description_json);
 std::string session(std::string_view session_id, std::string_view resume_token);
 std::string resumed(std::string_view session_id);
 std::string error(const core::api_error& error);
