@@ -65,7 +65,8 @@ struct pending_response {
         if (conn) {
             // May run on any thread: only post, never touch the connection here.
             net::post(home, [c = std::move(conn)]() {
-                c->respond(make_error_response(500, "internal", "request was not answered"));
+                c->respond(make_error_response(
+                    core::make_api_error(core::api_errc::internal_error, "request was not answered")));
             });
         }
     }
@@ -140,15 +141,15 @@ void http_connection::do_read() {
 
 void http_connection::on_read(error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
-        write_error(413, "payload-too-large", "request body exceeds the limit");
+        write_error(core::api_errc::payload_too_large, "request body exceeds the limit");
         return;
     }
     if (ec == http::error::header_limit) {
-        write_error(431, "headers-too-large", "request header block exceeds the limit");
+        write_error(core::api_errc::headers_too_large, "request header block exceeds the limit");
         return;
     }
     if (ec == http::error::buffer_overflow) {
-        write_error(400, "bad-request", "chunk extension or trailer section exceeds the limit");
+        write_error(core::api_errc::bad_request, "chunk extension or trailer section exceeds the limit");
         return;
     }
     if (ec == http::error::partial_message || ec == http::error::end_of_stream) {
@@ -156,7 +157,7 @@ void http_connection::on_read(error_code ec, std::size_t) {
         return;
     }
     if (ec && is_http_protocol_error(ec)) {
-        write_error(400, "bad-request", "malformed HTTP request");
+        write_error(core::api_errc::bad_request, "malformed HTTP request");
         return;
     }
     if (ec) {
@@ -167,7 +168,7 @@ void http_connection::on_read(error_code ec, std::size_t) {
     // request as bodiless (or by a Content-Length that came after); its body would then be
     // taken for the next request. Closing leaves those bytes unread.
     if (!parser_->chunked() && parser_->get().count(http::field::transfer_encoding) != 0) {
-        write_error(400, "bad-request", "Transfer-Encoding must end in chunked");
+        write_error(core::api_errc::bad_request, "Transfer-Encoding must end in chunked");
         return;
     }
     handle_request();
@@ -178,9 +179,10 @@ void http_connection::handle_request() {
     parser_.reset();
     version_ = req.version();
     if (reject_) {
-        auto res = make_error_response(503, "overloaded", "too many connections, retry later");
-        res.headers.emplace_back("Retry-After", "1");
-        do_write(std::move(res), false);
+        // 503 overloaded, with Retry-After (make_error_response adds it for 503).
+        do_write(make_error_response(
+                     core::make_api_error(core::api_errc::overloaded, "too many connections, retry later")),
+                 false);
         return;
     }
     if (beast::websocket::is_upgrade(req)) {
@@ -216,7 +218,7 @@ void http_connection::upgrade(http::request<http::string_body> req) {
     auto path = std::string_view(req.target());
     path = path.substr(0, path.find('?'));
     if (shard_->hub == nullptr || !shard_->is_ws_path(path)) {
-        write_error(404, "not-found", "no WebSocket endpoint at this path");
+        write_error(core::api_errc::not_found, "no WebSocket endpoint at this path");
         return;
     }
     state_ = state::closing;
@@ -228,9 +230,9 @@ void http_connection::upgrade(http::request<http::string_body> req) {
     ws->start(std::move(req));
 }
 
-void http_connection::write_error(int status, std::string_view code, std::string_view message) {
+void http_connection::write_error(core::api_errc code, std::string message) {
     parser_.reset();
-    do_write(make_error_response(status, code, message), false);
+    do_write(make_error_response(core::make_api_error(code, std::move(message))), false);
 }
 
 void http_connection::respond(http_response res) {

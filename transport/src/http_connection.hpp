@@ -42,7 +42,7 @@ private:
     void on_read(boost::system::error_code ec, std::size_t n);
     void handle_request();
     void upgrade(boost::beast::http::request<boost::beast::http::string_body> req);
-    void write_error(int status, std::string_view code, std::string_view message);
+    void write_error(core::api_errc code, std::string message);
     void do_write(http_response res, bool keep_alive);
     void on_write(boost::system::error_code ec, std::size_t n);
     void do_linger();

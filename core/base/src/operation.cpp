@@ -10,4 +10,8 @@ operation_outcome failed_outcome(int status_code, std::string code, std::string 
     return o;
 }
 
+operation_outcome failed_outcome(api_errc code, std::string message) {
+    return failed_outcome(http_status(code), std::string(code_name(code)), std::move(message));
+}
+
 } // namespace tsm::core

@@ -11,7 +11,7 @@
 namespace tsm::core {
 
 inline operation_outcome bad_request(std::string message) {
-    return failed_outcome(ccm::status_bad_request, "bad-request", std::move(message));
+    return failed_outcome(core::api_errc::bad_request, std::move(message));
 }
 
 /// The request's own validate() (found with the request type) as an outcome: bad-request with

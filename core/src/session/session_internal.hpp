@@ -15,7 +15,7 @@ inline constexpr std::string_view resume_context = "opentsm/resume-token/v1";
 /// An operation outcome for an operation that ends without a card answer: code and statusCode
 /// both from the api_errc table.
 inline operation_outcome outcome_of(api_errc why, std::string message) {
-    return failed_outcome(http_status(why), std::string(code_name(why)), std::move(message));
+    return failed_outcome(why, std::move(message));
 }
 
 inline api_error error_of(api_errc why, std::string message) {

@@ -68,7 +68,7 @@ private:
             try {
                 blocks = cap::build_load_blocks(req_.lfdb, max_data);
             } catch (const std::length_error&) {
-                return failed_outcome(status_too_large, "load-file-too-large",
+                return failed_outcome(core::api_errc::load_file_too_large,
                                       "the load file (" + std::to_string(req_.lfdb.size())
                                           + " bytes) needs more than 256 LOAD blocks of "
                                           + std::to_string(max_data) + " bytes");
@@ -145,7 +145,7 @@ private:
             return refused;
         }
         if (!(ctx().security_level & gp::security_level::c_dec)) {
-            return failed_outcome(status_bad_request, "insecure-channel",
+            return failed_outcome(core::api_errc::insecure_channel,
                                   "STORE DATA needs C-DECRYPTION: security level "
                                       + sw_hex(ctx().security_level).substr(2)
                                       + " would send the personalization data in clear");
@@ -160,7 +160,7 @@ private:
         try {
             blocks = apdu::store_data(format, req_.data, max_data);
         } catch (const std::length_error&) {
-            return failed_outcome(status_too_large, "data-too-large",
+            return failed_outcome(core::api_errc::data_too_large,
                                   "the data (" + std::to_string(req_.data.size())
                                       + " bytes) needs more than 256 STORE DATA blocks of "
                                       + std::to_string(max_data) + " bytes");

@@ -23,11 +23,11 @@ std::uint16_t sw_of(std::string_view r) {
 }
 
 operation_outcome touch_point_error(std::string message) {
-    return failed_outcome(status_touch_point_error, "touch-point-error", std::move(message));
+    return failed_outcome(core::api_errc::touch_point_error, std::move(message));
 }
 
 operation_outcome internal_error(std::string message) {
-    return failed_outcome(500, "internal-error", std::move(message));
+    return failed_outcome(core::api_errc::internal_error, std::move(message));
 }
 
 } // namespace
@@ -55,7 +55,7 @@ operation_outcome script_operation::card_error(role r, std::string_view detail, 
         message.append(" (").append(detail).append(")");
     }
     message.append(" failed with ").append(sw_hex(sw)).append(": ").append(explain_sw(name, sw));
-    operation_outcome o = failed_outcome(status_card_error, "card-error", std::move(message));
+    operation_outcome o = failed_outcome(core::api_errc::card_error, std::move(message));
     o.error_command = std::string(name);
     o.error_sw = sw_hex(sw);
     return o;
@@ -153,12 +153,12 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
 
     if (ctx_.diversify) {
         if (init_update_data_.size() < 10) {
-            return finish(failed_outcome(status_channel_error, "secure-channel-error",
+            return finish(failed_outcome(core::api_errc::secure_channel_error,
                                          "malformed INITIALIZE UPDATE answer: no key diversification data"));
         }
         auto diversified = ctx_.diversify(std::string_view(init_update_data_).substr(0, 10));
         if (!diversified) {
-            return finish(failed_outcome(status_channel_error, "secure-channel-error",
+            return finish(failed_outcome(core::api_errc::secure_channel_error,
                                          "key diversification failed: " + diversified.error().message()));
         }
         ctx_.keys = std::move(*diversified);
@@ -167,9 +167,7 @@ operation_step script_operation::on_open(std::vector<bytes>& responses) {
     // The card cryptogram is verified here, before anything else goes out.
     auto opened = secure_channel::open(ctx_, host_challenge_, init_update_data_);
     if (auto* err = std::get_if<open_error>(&opened)) {
-        return finish(
-            failed_outcome(err->code == "authentication-failed" ? status_auth_failed : status_channel_error,
-                           err->code, err->message));
+        return finish(failed_outcome(err->code, err->message));
     }
     channel_.emplace(std::move(std::get<secure_channel>(opened)));
     auto ext = channel_->external_authenticate();
@@ -263,7 +261,7 @@ operation_step script_operation::on_script(std::vector<bytes>& responses) {
         auto plain = channel_->unwrap(responses[k], in_flight_[k]);
         if (!plain) {
             return finish(
-                failed_outcome(status_channel_error, "secure-channel-error",
+                failed_outcome(core::api_errc::secure_channel_error,
                                "the response to " + std::string(command_name(cmd.r))
                                    + " failed secure messaging verification: " + plain.error().message()));
         }

@@ -15,31 +15,32 @@ std::string protocol_name(scp_protocol p) {
 
 open_error channel_error(const card_context& ctx, const std::error_code& ec) {
     if (ec == gp::errc::card_cryptogram_mismatch) {
-        return {"authentication-failed", "card cryptogram mismatch: the card does not hold the "
-                                             + protocol_name(ctx.protocol)
-                                             + " keys configured for it (key version " + level_hex(ctx.kvn)
-                                             + "); nothing further was sent to the card"};
+        return {core::api_errc::authentication_failed,
+                "card cryptogram mismatch: the card does not hold the " + protocol_name(ctx.protocol)
+                    + " keys configured for it (key version " + level_hex(ctx.kvn)
+                    + "); nothing further was sent to the card"};
     }
     if (ec == gp::errc::bad_security_level) {
-        return {"secure-channel-error", "the card does not support security level "
-                                            + level_hex(ctx.security_level) + " with "
-                                            + protocol_name(ctx.protocol)};
+        return {core::api_errc::secure_channel_error, "the card does not support security level "
+                                                          + level_hex(ctx.security_level) + " with "
+                                                          + protocol_name(ctx.protocol)};
     }
     if (ec == gp::errc::wrong_protocol) {
-        return {"secure-channel-error",
+        return {core::api_errc::secure_channel_error,
                 "the card answered INITIALIZE UPDATE with another secure channel protocol than the "
                 "configured "
                     + protocol_name(ctx.protocol)};
     }
     if (ec == gp::errc::malformed_response || ec == gp::errc::bad_length) {
-        return {"secure-channel-error", "malformed INITIALIZE UPDATE answer for "
-                                            + protocol_name(ctx.protocol) + " (" + ec.message() + ")"};
+        return {core::api_errc::secure_channel_error, "malformed INITIALIZE UPDATE answer for "
+                                                          + protocol_name(ctx.protocol) + " (" + ec.message()
+                                                          + ")"};
     }
     if (ec == gp::errc::bad_key_length) {
-        return {"secure-channel-error",
+        return {core::api_errc::secure_channel_error,
                 "the card's static keys have the wrong length for " + protocol_name(ctx.protocol)};
     }
-    return {"secure-channel-error", "cannot open the secure channel: " + ec.message()};
+    return {core::api_errc::secure_channel_error, "cannot open the secure channel: " + ec.message()};
 }
 
 } // namespace

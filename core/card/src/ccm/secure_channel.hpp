@@ -1,6 +1,7 @@
 #pragma once
 // Private: one secure channel over either gp::scp03_session or gp::scp02_session, so the CCM
 // script engine does not care which protocol the card speaks.
+#include "tsm/core/api_error.hpp"
 #include "tsm/core/ccm/card_context.hpp"
 #include "tsm/core/gp/scp02_session.hpp"
 #include "tsm/core/gp/scp03_session.hpp"
@@ -18,7 +19,7 @@ struct wrapped_command {
 
 /// Why open() failed.
 struct open_error {
-    std::string code; // "authentication-failed" | "secure-channel-error"
+    core::api_errc code = core::api_errc::secure_channel_error; // or authentication_failed
     std::string message;
 };
 

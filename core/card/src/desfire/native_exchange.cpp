@@ -79,15 +79,14 @@ answer read_answer(std::string_view response) {
 }
 
 operation_outcome desfire_error(std::uint8_t ins, std::uint8_t status) {
-    operation_outcome o =
-        failed_outcome(ccm::status_card_error, "desfire-error", std::string(status_name(status)));
+    operation_outcome o = failed_outcome(core::api_errc::desfire_error, std::string(status_name(status)));
     o.error_command = std::string(command_name(ins));
     o.error_sw = hex_byte(status);
     return o;
 }
 
 operation_outcome card_error(std::string_view command, std::uint16_t sw) {
-    operation_outcome o = failed_outcome(ccm::status_card_error, "card-error",
+    operation_outcome o = failed_outcome(core::api_errc::card_error,
                                          std::string(command) + " failed with " + hex_sw(sw)
                                              + (command == "SELECT" ? " (no DESFire application on the card)"
                                                                     : " (not a DESFire answer)"));
@@ -104,19 +103,19 @@ operation_outcome answer_error(std::uint8_t ins, const answer& a) {
 }
 
 operation_outcome authentication_failed(std::string message) {
-    return failed_outcome(ccm::status_auth_failed, "authentication-failed", std::move(message));
+    return failed_outcome(core::api_errc::authentication_failed, std::move(message));
 }
 
 operation_outcome secure_messaging_error(std::string message) {
-    return failed_outcome(ccm::status_channel_error, "secure-messaging-error", std::move(message));
+    return failed_outcome(core::api_errc::secure_messaging_error, std::move(message));
 }
 
 operation_outcome touch_point_error(std::string message) {
-    return failed_outcome(ccm::status_touch_point_error, "touch-point-error", std::move(message));
+    return failed_outcome(core::api_errc::touch_point_error, std::move(message));
 }
 
 operation_outcome internal_error(std::string message) {
-    return failed_outcome(500, "internal-error", std::move(message));
+    return failed_outcome(core::api_errc::internal_error, std::move(message));
 }
 
 std::optional<operation_outcome> check_answered(const std::vector<bytes>& responses, std::size_t sent) {

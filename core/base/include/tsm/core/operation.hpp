@@ -2,6 +2,7 @@
 /// The operation interface: a state machine that turns the previous APDU batch's responses into
 /// the next batch or a final outcome. Transceive needs one batch; secure-channel and DESFire
 /// operations need several (a live card challenge must be answered before the script goes on).
+#include "tsm/core/api_error.hpp"
 #include "tsm/core/hex.hpp"
 
 #include <optional>
@@ -46,5 +47,7 @@ public:
 
 /// Failure outcome helper.
 operation_outcome failed_outcome(int status_code, std::string code, std::string message);
+/// Failure outcome for `code`: its wire name and status from the one table (api_error.cpp).
+operation_outcome failed_outcome(api_errc code, std::string message);
 
 } // namespace tsm::core
