@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, and runs the whole test suite
-# (ctest labels unit + integration).
+# (every ctest test: unit, integration, and the benchmark smoke runs where benchmarks are built).
 #   tools/scripts/test.sh             release build in ./build
 #   tools/scripts/test.sh --sanitize  ASan+UBSan build in ./build-asan
 #   tools/scripts/test.sh --tsan      ThreadSanitizer build in ./build-tsan
@@ -38,7 +38,7 @@ case "${1:-}" in
 esac
 cd "$build"
 status=0
-ctest --output-on-failure -j 2 --timeout 900 -L 'unit|integration' || status=$?
+ctest --output-on-failure -j 2 --timeout 900 || status=$?
 if [ -n "${reports:-}" ] && compgen -G "$reports/report.*" >/dev/null; then
   cat "$reports"/report.*
   echo "test.sh: ThreadSanitizer reports above (one file per process in $reports)" >&2
