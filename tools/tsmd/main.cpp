@@ -166,6 +166,14 @@ int run(const tsmd::config& cfg) {
         auto& s = *shards[i];
         s.index = i;
         s.ioc = contexts[i];
+        s.apps = std::make_unique<core::app_directory>(i);
+        sp_clients.push_back(std::make_unique<transport::http_client>(*s.ioc, hopts));
+        sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
+        s.sp = sp_ports.back().get();
+        rcfg.owner_shard = i;
+        s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
+        core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
+        scfg.owner_shard = i;
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
                                                              *s.apps, hasher, s.kinds, scfg, probe);
     }
