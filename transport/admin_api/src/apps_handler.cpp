@@ -3,22 +3,14 @@
 #include "tsm/core/app_validation.hpp"
 #include "tsm/transport/admin_api/admin_bodies.hpp"
 #include "tsm/transport/admin_api/admin_json.hpp"
+
+#include "responses.hpp"
 #include "tsm/transport/http_client.hpp"
 
 #include <sodium.h>
 
 namespace tsm::transport::admin {
 namespace {
-
-http_response ok(std::string body) {
-    http_response r;
-    r.body = std::move(body);
-    return r;
-}
-
-void fail(http_responder& respond, core::api_errc code, std::string message) {
-    respond(make_error_response(core::make_api_error(code, std::move(message))));
-}
 
 /// The URLs the SP client can call: the one definition of "an absolute http(s) URL".
 bool is_http_url(const std::string& url) {

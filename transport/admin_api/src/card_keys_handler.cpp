@@ -4,23 +4,11 @@
 #include "tsm/transport/admin_api/admin_bodies.hpp"
 #include "tsm/transport/admin_api/admin_json.hpp"
 
+#include "responses.hpp"
+
 #include <sodium.h>
 
 namespace tsm::transport::admin {
-namespace {
-
-http_response ok(std::string body) {
-    http_response r;
-    r.body = std::move(body);
-    return r;
-}
-
-void fail(http_responder& respond, core::api_errc code, std::string message) {
-    respond(make_error_response(core::make_api_error(code, std::move(message))));
-}
-
-} // namespace
-
 void card_keys_handler::put(bool master, std::string_view id, http_request& req, http_responder& respond) {
     core::card_keys_input in;
     const auto decoded = decode_card_keys_body(req.body, in);
