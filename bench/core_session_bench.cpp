@@ -11,6 +11,7 @@
 #include "tsm/core/session_service.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/transceive_operation.hpp"
+#include "tsm/transport/touch_point/v1/codec.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -23,6 +24,8 @@
 #include <vector>
 
 namespace {
+
+namespace v1 = tsm::transport::touch_point::v1;
 
 namespace core = tsm::core;
 
@@ -45,17 +48,39 @@ private:
     core::store_stats stats_;
 };
 
-/// Keeps the last frame sent; counts frames.
+/// Renders each call as its protocol v1 frame, as the gateway does; keeps the last, counts them.
 class capture_touch_point final : public core::touch_point_port {
 public:
-    void send(core::connection_ref, std::string frame) override {
-        last = std::move(frame);
-        ++frames;
+    void send_commands(core::connection_ref, std::uint64_t batch_number, std::string_view operation_id,
+                       const core::apdu_batch& batch) override {
+        keep(v1::frames::commands(batch_number, operation_id, batch));
+    }
+    void send_description(core::connection_ref, std::string_view app_id, std::string_view service_id,
+                          std::string_view description_json) override {
+        keep(v1::frames::description(app_id, service_id, description_json));
+    }
+    void send_session(core::connection_ref, std::string_view session_id, std::string_view token) override {
+        keep(v1::frames::session(session_id, token));
+    }
+    void send_resumed(core::connection_ref, std::string_view session_id) override {
+        keep(v1::frames::resumed(session_id));
+    }
+    void send_error(core::connection_ref, const core::api_error& error) override {
+        keep(v1::frames::error(error));
+    }
+    void send_final_status(core::connection_ref, std::string_view final_status_json) override {
+        keep(std::string(final_status_json));
     }
     void close(core::connection_ref, std::uint16_t, std::string) override {}
 
     std::string last;
     std::uint64_t frames = 0;
+
+private:
+    void keep(std::string frame) {
+        last = std::move(frame);
+        ++frames;
+    }
 };
 
 /// Answers every SP call with 200 (posted, as the HTTP client would complete).

@@ -1,7 +1,6 @@
 // Decoding of the JSON wire messages (simdjson on-demand): the SP transceive body, the touch
 // point's `responses` message and the SP's /service/completed body (the SP bodies over
 // transport/json_reader, in tsm::sp_api).
-#include "tsm/transport/json_codec.hpp"
 #include "tsm/transport/sp_api/body_decoders.hpp"
 #include "tsm/transport/touch_point/v1/codec.hpp"
 
