@@ -1,5 +1,7 @@
 #include "core_port_fakes.hpp"
 
+#include <stdexcept>
+
 #include "tsm/transport/touch_point/v1/codec.hpp"
 
 #include <boost/asio/post.hpp>
@@ -126,8 +128,11 @@ void fake_sp_port::call(std::string method, std::string url, std::string body, r
 }
 
 void fake_sp_port::answer(std::size_t index, int status, std::string body) {
-    BOOST_REQUIRE_LT(index, calls.size());
-    BOOST_REQUIRE(!calls[index].answered);
+    // Runs on shard threads in the adapter tests: no Boost.Test macro here (they are not
+    // thread-safe); a misuse throws, which fails the test that made it.
+    if (index >= calls.size() || calls[index].answered) {
+        throw std::logic_error("fake_sp_port::answer: no open call " + std::to_string(index));
+    }
     calls[index].answered = true;
     auto done = std::move(calls[index].done);
     calls[index].done = nullptr;
