@@ -7,6 +7,8 @@ namespace tsm::core {
 void delivery_session::drop_delivery_request() noexcept {
     std::string().swap(rec_.description_json);
     std::string().swap(rec_.fields_json);
+    std::string().swap(rec_.email);
+    std::string().swap(rec_.msisdn);
 }
 
 live_operation& delivery_session::enqueue(operation_record rec) {
@@ -72,7 +74,7 @@ const outstanding_batch& delivery_session::hand_out(std::string operation_id, ap
 }
 
 const outstanding_batch* delivery_session::awaiting(std::uint64_t number) const noexcept {
-    return outstanding_ && outstanding_->number == number ? &*outstanding_ : nullptr;
+    return outstanding_ && (number == 0 || outstanding_->number == number) ? &*outstanding_ : nullptr;
 }
 
 outstanding_batch delivery_session::take_outstanding(std::int64_t now_ms) {

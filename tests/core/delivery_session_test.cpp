@@ -68,11 +68,13 @@ BOOST_AUTO_TEST_CASE(take_outstanding_answers_only_the_current_batch_and_records
     const auto number = s.hand_out("op-1", batch_of(2)).number;
     BOOST_TEST(s.awaiting(number + 1) == nullptr); // a stale or future number
     BOOST_REQUIRE(s.awaiting(number) != nullptr);
+    BOOST_TEST(s.awaiting(0) == s.awaiting(number)); // unnumbered dialects answer the outstanding one
     const auto taken = s.take_outstanding(1234);
     BOOST_TEST(taken.operation_id == "op-1");
     BOOST_TEST(taken.batch.commands.size() == 2u);
     BOOST_TEST(!s.outstanding().has_value());
     BOOST_TEST(s.awaiting(number) == nullptr); // a duplicate answer finds nothing
+    BOOST_TEST(s.awaiting(0) == nullptr);      // nothing outstanding
     BOOST_TEST(s.record().last_batch == number);
     BOOST_TEST(s.record().last_progress_ms == 1234);
 }

@@ -352,7 +352,7 @@ bytes fake_card::process(const gp::command_apdu& a) {
     }
 }
 
-run_result run(operation& op, fake_card& card, std::size_t max_answers) {
+run_result run(operation& op, fake_card& card, std::size_t max_answers, stop_rule rule) {
     run_result out;
     operation_step step = op.start();
     while (step.batch) {
@@ -365,7 +365,7 @@ run_result run(operation& op, fake_card& card, std::size_t max_answers) {
             }
             responses.push_back(card.transmit(c));
             const std::uint16_t sw = sw_of(responses.back());
-            if (step.batch->stop_on_error && sw != 0x9000 && (sw >> 8) != 0x61) {
+            if (rule == stop_rule::honoured && step.batch->stop_on_error && sw != 0x9000 && (sw >> 8) != 0x61) {
                 break;
             }
         }

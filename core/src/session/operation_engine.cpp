@@ -188,6 +188,9 @@ void session_service::on_responses(connection_ref conn, const std::string& sessi
 
 void session_service::finish_head(delivery_session& s, operation_outcome outcome) {
     live_operation& head = *s.head();
+    if (head.started && s.bound()) {
+        tp_.send_operation_done(s.connection(), head.rec.operation_id);
+    }
     head.finishing = true;
     head.rec.state = operation_state::done;
     head.rec.result_json = callback_body(head.rec.operation_id, outcome);

@@ -104,7 +104,7 @@ operation_step script_operation::start() {
     ++rounds_;
     return operation_step::send(
         apdu_batch{{apdu::select_by_aid(ctx_.isd_aid), apdu::initialize_update(ctx_.kvn, host_challenge_)},
-                   true});
+                   true, {}});
 }
 
 operation_step script_operation::on_responses(std::vector<bytes> responses) {

@@ -87,7 +87,8 @@ public:
     /// Makes `batch` of the head operation the outstanding one, under the next batch number.
     const outstanding_batch& hand_out(std::string operation_id, apdu_batch batch);
     const std::optional<outstanding_batch>& outstanding() const noexcept { return outstanding_; }
-    /// The outstanding batch when it is number `number` (else nullptr: stale or duplicate).
+    /// The outstanding batch when it is number `number`, or any number when `number` is 0 (else
+    /// nullptr: stale or duplicate).
     const outstanding_batch* awaiting(std::uint64_t number) const noexcept;
     /// Takes the outstanding batch, answered at `now_ms`: the record remembers its number.
     outstanding_batch take_outstanding(std::int64_t now_ms);
