@@ -185,11 +185,7 @@ api_status check_device(const card_keys_input& in, card_keys_record& out) {
     if (!cplc) {
         return bad("cplc must be even-length hex");
     }
-    // The CPLC as GET DATA 9F7F answers it (tag 9F7F, length 2A, 42 bytes): the tag is not part
-    // of the data the touch point reports, so it is dropped here.
-    if (cplc->size() == 45 && cplc->compare(0, 3, "\x9F\x7F\x2A") == 0) {
-        cplc->erase(0, 3);
-    }
+    *cplc = card_keys_spec::normalize_cplc(std::move(*cplc));
     if (cplc->size() > card_keys_spec::max_cplc_bytes) {
         return bad("cplc is at most 64 bytes (the CPLC data is 42)");
     }
@@ -262,6 +258,15 @@ bool card_keys_input::has_gp_part() const noexcept {
 bool card_keys_input::has_device_part() const noexcept {
     return platform_version.has_value() || !os_type_version_name.empty() || batch_id.has_value() || !cplc.empty()
            || !uid.empty();
+}
+
+bytes card_keys_spec::normalize_cplc(bytes cplc) {
+    // GET DATA 9F7F may answer with the tag (9F7F) and length (2A) before the 42 bytes; the
+    // touch point reports the data alone (the client protocol, §2), so the tag is dropped.
+    if (cplc.size() == 45 && cplc.compare(0, 3, "\x9F\x7F\x2A") == 0) {
+        cplc.erase(0, 3);
+    }
+    return cplc;
 }
 
 api_result<std::string> card_keys_spec::normalize_id(bool master, std::string_view id) {

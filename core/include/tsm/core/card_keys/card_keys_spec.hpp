@@ -77,6 +77,10 @@ public:
     static constexpr std::size_t max_os_name_chars = 64;
     static constexpr std::int64_t max_platform_version = 2147483647;
 
+    /// The CPLC as stored and looked up: the data of GET DATA 9F7F, without the `9F7F2A` tag and
+    /// length some readers keep in front of the 42 bytes.
+    [[nodiscard]] static bytes normalize_cplc(bytes cplc);
+
     /// The record id as stored: `id` (a CIN, or an IIN for master sets) upper-cased, or
     /// bad_request when it is not hex of at most 32 bytes.
     [[nodiscard]] static api_result<std::string> normalize_id(bool master, std::string_view id);
