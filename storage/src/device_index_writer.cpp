@@ -66,8 +66,8 @@ std::error_code device_index_writer::entry_owner(const std::string& key, std::op
 
 std::error_code device_index_writer::drop_entries_of(const std::string& cin, const device_ids& old,
                                                      const device_ids* keep, rocksdb::WriteBatch& batch) {
-    const std::pair<std::string_view, const core::bytes*> parts[] = {
-        {keys::device_cplc_prefix, &old.cplc}, {keys::device_uid_prefix, &old.uid}};
+    const std::pair<std::string_view, const core::bytes*> parts[] = {{keys::device_cplc_prefix, &old.cplc},
+                                                                     {keys::device_uid_prefix, &old.uid}};
     for (std::size_t i = 0; i < 2; ++i) {
         const core::bytes& value = *parts[i].second;
         if (value.empty()) {
@@ -103,8 +103,8 @@ std::error_code device_index_writer::put_card(const core::card_keys_record& c, r
             return ec;
         }
     }
-    for (const auto& [prefix, value] : {std::pair{keys::device_cplc_prefix, &now.cplc},
-                                        std::pair{keys::device_uid_prefix, &now.uid}}) {
+    for (const auto& [prefix, value] :
+         {std::pair{keys::device_cplc_prefix, &now.cplc}, std::pair{keys::device_uid_prefix, &now.uid}}) {
         if (value->empty()) {
             continue;
         }

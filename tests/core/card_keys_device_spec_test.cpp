@@ -19,7 +19,8 @@ const core::key_vault& vault() {
     return v;
 }
 
-const std::string cplc_hex = "47905040479181020000000000000000000000000000000000000000000000000000000000000000004A"; // 42 bytes
+const std::string cplc_hex =
+    "47905040479181020000000000000000000000000000000000000000000000000000000000000000004A"; // 42 bytes
 
 void keyless(core::card_keys_input& in) {
     in.iin = "8a2c10";

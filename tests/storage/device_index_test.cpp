@@ -65,7 +65,8 @@ void run_until(boost::asio::io_context& ioc, Pred done) {
 std::error_code commit(rocksdb_store& store, core::write_set w) {
     auto& ioc = ctx();
     std::optional<std::error_code> result;
-    store.commit(std::move(w), core::durability::sync, ioc.get_executor(), [&](std::error_code ec) { result = ec; });
+    store.commit(std::move(w), core::durability::sync, ioc.get_executor(),
+                 [&](std::error_code ec) { result = ec; });
     run_until(ioc, [&] { return result.has_value(); });
     return *result;
 }
@@ -124,7 +125,8 @@ std::map<std::string, std::string> index_entries(const std::string& dir) {
     return out;
 }
 
-const std::string cplc_x = "9F7F2A4790504047918102000000000000000000000000000000000000000000000000000000000000";
+const std::string cplc_x =
+    "9F7F2A4790504047918102000000000000000000000000000000000000000000000000000000000000";
 const std::string cplc_y = "47905040479181020000AB";
 
 } // namespace
@@ -135,11 +137,12 @@ BOOST_AUTO_TEST_CASE(finds_by_cplc_first_then_by_uid_across_reopen) {
     temp_dir tmp;
     {
         auto store = open_store(tmp.db());
-        BOOST_TEST(!commit(*store, put({device("0A01", cplc_x, "04A1B2C3D4E5F6"), device("0B02", "", "11223344")})));
+        BOOST_TEST(
+            !commit(*store, put({device("0A01", cplc_x, "04A1B2C3D4E5F6"), device("0B02", "", "11223344")})));
         for (int pass = 0; pass < 2; ++pass) {
             BOOST_TEST(find(*store, cplc_x, "") == "0A01");
             BOOST_TEST(find(*store, "", "04A1B2C3D4E5F6") == "0A01");
-            BOOST_TEST(find(*store, "", "04a1b2c3d4e5f6") == "0A01"); // bytes, not text
+            BOOST_TEST(find(*store, "", "04a1b2c3d4e5f6") == "0A01");   // bytes, not text
             BOOST_TEST(find(*store, "00", "04A1B2C3D4E5F6") == "0A01"); // unknown CPLC: the UID
             BOOST_TEST(find(*store, cplc_x, "11223344") == "0A01");     // CPLC wins over UID
             BOOST_TEST(find(*store, "00", "11223344") == "0B02");
@@ -213,10 +216,11 @@ BOOST_AUTO_TEST_CASE(several_writes_to_one_card_in_one_write_set_or_group_leave_
         sets.push_back(put({device("0C03", "AD", "")}));
         const int n = static_cast<int>(sets.size());
         for (auto& w : sets) {
-            store->commit(std::move(w), core::durability::relaxed, ioc.get_executor(), [&](std::error_code ec) {
-                failures += ec ? 1 : 0;
-                ++done;
-            });
+            store->commit(std::move(w), core::durability::relaxed, ioc.get_executor(),
+                          [&](std::error_code ec) {
+                              failures += ec ? 1 : 0;
+                              ++done;
+                          });
         }
         run_until(ioc, [&] { return done == n; });
         BOOST_TEST(failures == 0);

@@ -20,7 +20,8 @@ namespace json = boost::json;
 namespace {
 
 const std::string cin = "0E48800471400A";
-const std::string cplc = "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
+const std::string cplc =
+    "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
 const std::string enc_key = "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF";
 
 struct fake_admin {
@@ -82,8 +83,9 @@ BOOST_AUTO_TEST_CASE(a_device_without_keys_sends_only_its_description) {
 
 BOOST_AUTO_TEST_CASE(a_description_goes_with_the_keys) {
     fake_admin admin;
-    auto r = run({"--admin", admin.url(), "cards", "put", cin, "--isd", "A000000151000000", "--kvn", "1", "--enc",
-                  enc_key, "--mac", enc_key, "--dek", enc_key, "--platform-version", "2", "--uid", "01020304"});
+    auto r =
+        run({"--admin", admin.url(), "cards", "put", cin, "--isd", "A000000151000000", "--kvn", "1", "--enc",
+             enc_key, "--mac", enc_key, "--dek", enc_key, "--platform-version", "2", "--uid", "01020304"});
     BOOST_TEST(r.code == 0, r.err);
     auto body = json::parse(admin.last.body).as_object();
     BOOST_TEST(body.at("isd").as_string() == "A000000151000000");
@@ -104,7 +106,8 @@ BOOST_AUTO_TEST_CASE(bad_device_flags_are_usage_errors_and_send_nothing) {
         {{"--platform-version", "3", "--batch-id", "-1"}, "--batch-id"},
         {{"--platform-version", "3", "--cplc", "ABC"}, "--cplc"},
         {{"--platform-version", "3", "--uid", "010203"}, "--uid"},
-        {{"--platform-version", "3", "--os-type-version-name", std::string(65, 'x')}, "--os-type-version-name"},
+        {{"--platform-version", "3", "--os-type-version-name", std::string(65, 'x')},
+         "--os-type-version-name"},
         {{"--batch-id", "1"}, "--platform-version"}, // a device without keys needs it
     };
     for (const auto& [extra, says] : rows) {

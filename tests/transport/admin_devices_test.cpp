@@ -23,15 +23,16 @@ using tsm::test::json_of;
 namespace {
 
 const std::string cin = "0E48800471400A";
-const std::string cplc = "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
+const std::string cplc =
+    "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
 const std::string enc = "404142434445464748494A4B4C4D4E4F";
 const std::string mac = "505152535455565758595A5B5C5D5E5F";
 const std::string dek = "606162636465666768696A6B6C6D6E6F";
 const std::string df_aes = "5E1B9C3A7D20F4866B0C2E9A41D7F358";
 
 std::string gp_fields() {
-    return R"("isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + mac + R"(","dek":")"
-           + dek + "\"";
+    return R"("isd":"A000000151000000","scp":"03","kvn":1,"enc":")" + enc + R"(","mac":")" + mac
+           + R"(","dek":")" + dek + "\"";
 }
 
 void expect_no_keys(const transport::http_response& r) {
@@ -103,7 +104,8 @@ BOOST_AUTO_TEST_CASE(bad_device_fields_are_400_and_write_nothing) {
         {R"({"iin":"8A2C10","platformVersion":3,"batchId":-1})", "batchId"},
         {R"({"iin":"8A2C10","platformVersion":3,"batchId":"7"})", "batchId must be an integer"},
         {R"({"iin":"8A2C10","platformVersion":3,"cplc":"ABC"})", "cplc"},
-        {R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + std::string(130, 'A') + "\"}", "cplc is at most"},
+        {R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + std::string(130, 'A') + "\"}",
+         "cplc is at most"},
         {R"({"iin":"8A2C10","platformVersion":3,"cplc":12})", "cplc"},
         {R"({"iin":"8A2C10","platformVersion":3,"uid":"010203"})", "uid"},
         {R"({"iin":"8A2C10","platformVersion":3,"uid":"0102030G"})", "uid"},
@@ -123,8 +125,8 @@ BOOST_AUTO_TEST_CASE(bad_device_fields_are_400_and_write_nothing) {
         BOOST_TEST(error_code_in(res) == "bad-request", r.body);
         expect_no_keys(res);
         if (r.says != "JSON") {
-            BOOST_TEST(error_message_in(res).find(r.says) != std::string::npos,
-                       error_message_in(res) << " lacks " << r.says);
+            BOOST_TEST(error_message_in(res).find(r.says) != std::string::npos, error_message_in(res)
+                                                                                    << " lacks " << r.says);
         }
         BOOST_TEST(f.admin_call("GET", "/admin/v1/cards/" + cin).body == before, r.body);
         // a refused new card is not created either
@@ -140,30 +142,37 @@ BOOST_AUTO_TEST_CASE(bad_device_fields_are_400_and_write_nothing) {
 
 BOOST_AUTO_TEST_CASE(a_cplc_or_uid_held_by_another_card_is_refused) {
     device_registry_fixture f;
-    BOOST_TEST(f.admin_call("PUT", "/admin/v1/cards/" + cin,
-                            R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"(","uid":"01020304"})")
-                   .status
-               == 200);
-    for (const std::string& extra : std::vector<std::string>{R"("cplc":")" + cplc + "\"", std::string(R"("uid":"01020304")"),
-                                    R"("cplc":"9F7F2A)" + cplc + "\""}) {
-        auto r = f.admin_call("PUT", "/admin/v1/cards/0B02", R"({"iin":"8A2C10","platformVersion":3,)" + extra + "}");
+    BOOST_TEST(
+        f.admin_call("PUT", "/admin/v1/cards/" + cin,
+                     R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"(","uid":"01020304"})")
+            .status
+        == 200);
+    for (const std::string& extra :
+         std::vector<std::string>{R"("cplc":")" + cplc + "\"", std::string(R"("uid":"01020304")"),
+                                  R"("cplc":"9F7F2A)" + cplc + "\""}) {
+        auto r = f.admin_call("PUT", "/admin/v1/cards/0B02",
+                              R"({"iin":"8A2C10","platformVersion":3,)" + extra + "}");
         BOOST_TEST(r.status == 400, extra);
         BOOST_TEST(error_message_in(r).find("already registered for card " + cin) != std::string::npos,
                    error_message_in(r));
         BOOST_TEST(f.admin_call("GET", "/admin/v1/cards/0B02").status == 404);
     }
-    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body == R"({"cin":"0E48800471400A"})");
+    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body
+               == R"({"cin":"0E48800471400A"})");
     // the card itself may be written again with its own values
-    BOOST_TEST(f.admin_call("PUT", "/admin/v1/cards/" + cin,
-                            R"({"iin":"8A2C10","platformVersion":4,"cplc":")" + cplc + R"(","uid":"01020304"})")
-                   .status
-               == 200);
+    BOOST_TEST(
+        f.admin_call("PUT", "/admin/v1/cards/" + cin,
+                     R"({"iin":"8A2C10","platformVersion":4,"cplc":")" + cplc + R"(","uid":"01020304"})")
+            .status
+        == 200);
     // once it lets go of them, another card may take them
-    BOOST_TEST(f.admin_call("PUT", "/admin/v1/cards/" + cin, R"({"iin":"8A2C10","platformVersion":4})").status == 200);
-    BOOST_TEST(f.admin_call("PUT", "/admin/v1/cards/0B02",
-                            R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"(","uid":"01020304"})")
-                   .status
+    BOOST_TEST(f.admin_call("PUT", "/admin/v1/cards/" + cin, R"({"iin":"8A2C10","platformVersion":4})").status
                == 200);
+    BOOST_TEST(
+        f.admin_call("PUT", "/admin/v1/cards/0B02",
+                     R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"(","uid":"01020304"})")
+            .status
+        == 200);
     BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body == R"({"cin":"0B02"})");
 }
 
@@ -208,12 +217,15 @@ BOOST_AUTO_TEST_CASE(records_written_before_the_description_still_open) {
     device_registry_fixture f(plant);
     auto v2 = f.admin_call("GET", "/admin/v1/cards/0E48");
     BOOST_TEST(v2.status == 200, v2.body);
-    BOOST_TEST(v2.body == R"({"cin":"0E48","iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,)"
-                          R"("keyLength":16,"securityLevel":"03","desfire":{"keyType":"AES","version":5,"hasKey":true}})");
+    BOOST_TEST(
+        v2.body
+        == R"({"cin":"0E48","iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,)"
+           R"("keyLength":16,"securityLevel":"03","desfire":{"keyType":"AES","version":5,"hasKey":true}})");
     auto v1 = f.admin_call("GET", "/admin/v1/cards/0B02");
     BOOST_TEST(v1.status == 200, v1.body);
-    BOOST_TEST(v1.body == R"({"cin":"0B02","iin":"","isd":"A000000151","scp":"02","kvn":32,"keyLength":16,)"
-                          R"("securityLevel":"01"})");
+    BOOST_TEST(v1.body
+               == R"({"cin":"0B02","iin":"","isd":"A000000151","scp":"02","kvn":32,"keyLength":16,)"
+                  R"("securityLevel":"01"})");
     // the client API answers for them (no platform version recorded: 0)
     BOOST_TEST(f.client_call("GET", "/v3/devices/0E48").body
                == R"({"iin":"8A2C10","description":{"capabilities":{"platformVersion":0}}})");

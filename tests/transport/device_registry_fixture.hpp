@@ -66,7 +66,8 @@ struct device_registry_fixture {
             views.push_back(services.back().get());
         }
         runtime = std::make_unique<core::shard_runtime>(pool, std::move(views));
-        admin = std::make_unique<transport::admin::admin_api>(*runtime, *store, hasher, vault, std::string(), health);
+        admin = std::make_unique<transport::admin::admin_api>(*runtime, *store, hasher, vault, std::string(),
+                                                              health);
         for (const char* prefix : {"/v3", ""}) {
             transport::fidesmo::add_device_routes(client_routes, *runtime, *store, prefix);
         }
@@ -86,13 +87,16 @@ struct device_registry_fixture {
     }
 
     /// Runs `fn(req, respond)` on `shard` and waits for the response.
-    transport::http_response on_shard(unsigned shard, transport::http_request req,
-                                      std::function<void(transport::http_request&, transport::http_responder&)> fn) {
+    transport::http_response
+    on_shard(unsigned shard, transport::http_request req,
+             std::function<void(transport::http_request&, transport::http_responder&)> fn) {
         auto p = std::make_shared<std::promise<transport::http_response>>();
         auto f = p->get_future();
         req.shard = shard;
         pool.invoke_on(shard, [req = std::move(req), fn = std::move(fn), p]() mutable {
-            transport::http_responder respond = [p](transport::http_response r) { p->set_value(std::move(r)); };
+            transport::http_responder respond = [p](transport::http_response r) {
+                p->set_value(std::move(r));
+            };
             fn(req, respond);
         });
         BOOST_REQUIRE_MESSAGE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready,

@@ -41,7 +41,8 @@ struct query {
 core::api_status parse_query(std::string_view target, query& out) {
     auto parsed = urls::parse_origin_form(target);
     if (!parsed) {
-        return core::make_api_error(core::api_errc::bad_request, "the request target is not a valid URL path");
+        return core::make_api_error(core::api_errc::bad_request,
+                                    "the request target is not a valid URL path");
     }
     const urls::url_view u = *parsed;
     for (const auto& p : u.params()) {
@@ -92,27 +93,27 @@ void get_device(core::shard_runtime& runtime, core::record_store& store, http_re
         respond(make_error_response(cin.error()));
         return;
     }
-    store.load_card_keys(false, *cin, runtime.local().ioc->get_executor(),
-                         [respond = std::move(respond)](std::error_code ec,
-                                                        std::optional<core::card_keys_record> r) mutable {
-                             if (ec) {
-                                 fail(respond, core::api_errc::unavailable, "could not read the device registry");
-                                 return;
-                             }
-                             if (!r) {
-                                 fail(respond, core::api_errc::unknown_device, "no device with this CIN is registered");
-                                 return;
-                             }
-                             core::json_writer w;
-                             w.begin_object().key("iin").value(r->iin);
-                             w.key("description").begin_object().key("capabilities").begin_object();
-                             w.key("platformVersion").value(r->platform_version);
-                             if (!r->os_type_version_name.empty()) {
-                                 w.key("osTypeVersionName").value(r->os_type_version_name);
-                             }
-                             w.end_object().end_object().end_object();
-                             respond(json_ok(std::move(w).str()));
-                         });
+    store.load_card_keys(
+        false, *cin, runtime.local().ioc->get_executor(),
+        [respond = std::move(respond)](std::error_code ec, std::optional<core::card_keys_record> r) mutable {
+            if (ec) {
+                fail(respond, core::api_errc::unavailable, "could not read the device registry");
+                return;
+            }
+            if (!r) {
+                fail(respond, core::api_errc::unknown_device, "no device with this CIN is registered");
+                return;
+            }
+            core::json_writer w;
+            w.begin_object().key("iin").value(r->iin);
+            w.key("description").begin_object().key("capabilities").begin_object();
+            w.key("platformVersion").value(r->platform_version);
+            if (!r->os_type_version_name.empty()) {
+                w.key("osTypeVersionName").value(r->os_type_version_name);
+            }
+            w.end_object().end_object().end_object();
+            respond(json_ok(std::move(w).str()));
+        });
 }
 
 void identify(core::shard_runtime& runtime, core::record_store& store, http_request& req,
@@ -143,12 +144,12 @@ void identify(core::shard_runtime& runtime, core::record_store& store, http_requ
         }
         uid = std::move(*u);
     }
-    store.find_device(std::move(*cplc), std::move(uid),
-                      runtime.local().ioc->get_executor(),
+    store.find_device(std::move(*cplc), std::move(uid), runtime.local().ioc->get_executor(),
                       [respond = std::move(respond)](std::error_code ec,
                                                      std::optional<core::card_keys_record> r) mutable {
                           if (ec) {
-                              fail(respond, core::api_errc::unavailable, "could not read the device registry");
+                              fail(respond, core::api_errc::unavailable,
+                                   "could not read the device registry");
                               return;
                           }
                           if (!r) {
