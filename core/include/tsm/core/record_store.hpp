@@ -24,6 +24,8 @@ struct write_set {
     std::vector<operation_record> put_operations;
     std::vector<outbox_entry> put_outbox;
     std::vector<std::string> delete_outbox;
+    /// Card records: the store keeps the device index (find_device) in step in the same batch;
+    /// callers pass only the new record, never the old CPLC/UID.
     std::vector<card_keys_record> put_card_keys;
     std::vector<std::pair<bool, std::string>> delete_card_keys; ///< (master, id)
     std::vector<capfile_record> put_capfiles;
