@@ -132,7 +132,7 @@ void encode(const core::app_record& r, std::string& out) {
 }
 
 void encode(const core::session_record& r, std::string& out) {
-    put_header(out, record_kind::session);
+    put_header(out, record_kind::session, session_format_version);
     put_str(out, r.session_id);
     put_str(out, r.app_id);
     put_str(out, r.service_id);
@@ -148,6 +148,9 @@ void encode(const core::session_record& r, std::string& out) {
     put_str(out, r.description_json);
     put_str(out, r.fields_json);
     put_str(out, r.final_status_json);
+    // version 2
+    put_str(out, r.email);
+    put_str(out, r.msisdn);
 }
 
 void encode(const core::operation_record& r, std::string& out) {
@@ -188,7 +191,8 @@ std::error_code decode(std::string_view in, core::app_record& out) {
 
 std::error_code decode(std::string_view in, core::session_record& out) {
     reader r(in);
-    if (!r.header(record_kind::session)) {
+    const std::uint8_t version = r.versioned_header(record_kind::session, 1, session_format_version);
+    if (version == 0) {
         return make_error_code(errc::corruption);
     }
     r.str(out.session_id);
@@ -210,6 +214,12 @@ std::error_code decode(std::string_view in, core::session_record& out) {
     r.str(out.description_json);
     r.str(out.fields_json);
     r.str(out.final_status_json);
+    out.email.clear();
+    out.msisdn.clear();
+    if (version >= 2) {
+        r.str(out.email);
+        r.str(out.msisdn);
+    }
     return finish(r);
 }
 
@@ -265,6 +275,15 @@ void encode(const core::card_keys_record& r, std::string& out) {
     put_str(out, r.desfire_diversification);
     put_str(out, r.desfire_system_identifier);
     put_str(out, r.desfire_sealed_key);
+    // version 3: the device description
+    put_i64(out, r.platform_version);
+    put_str(out, r.os_type_version_name);
+    out.push_back(static_cast<char>(r.batch_id ? 1 : 0));
+    if (r.batch_id) {
+        put_i64(out, *r.batch_id);
+    }
+    put_str(out, r.cplc);
+    put_str(out, r.uid);
 }
 
 std::error_code decode(std::string_view in, core::card_keys_record& out) {
@@ -296,7 +315,23 @@ std::error_code decode(std::string_view in, core::card_keys_record& out) {
         r.str(out.desfire_system_identifier);
         r.str(out.desfire_sealed_key);
     }
-    if (master > 1 || (out.scp != 2 && out.scp != 3)) {
+    out.platform_version = 0;
+    out.os_type_version_name.clear();
+    out.batch_id.reset();
+    out.cplc.clear();
+    out.uid.clear();
+    std::uint8_t has_batch = 0;
+    if (version >= 3) {
+        out.platform_version = r.i64();
+        r.str(out.os_type_version_name);
+        has_batch = r.byte();
+        if (has_batch == 1) {
+            out.batch_id = r.i64();
+        }
+        r.str(out.cplc);
+        r.str(out.uid);
+    }
+    if (has_batch > 1 || master > 1 || (out.scp != 2 && out.scp != 3)) {
         return make_error_code(errc::corruption);
     }
     return finish(r);

@@ -18,7 +18,13 @@ inline constexpr std::uint8_t format_version = 1;
 /// Card key records are written in version 2: version 1 followed by the DESFire part (key type,
 /// key version, diversification, system identifier, sealed key; all empty/0 when absent).
 /// Version 1 card key records (no DESFire part) still decode.
-inline constexpr std::uint8_t card_keys_format_version = 2;
+/// Version 3 appends the device description: platform version (zigzag), OS type/version name,
+/// batch id (presence byte 0/1, then zigzag when 1), CPLC and UID (strings). Versions 1 and 2
+/// still decode (no device description: all empty/0/absent).
+inline constexpr std::uint8_t card_keys_format_version = 3;
+/// Session records are written in version 2: version 1 followed by the user's e-mail and MSISDN.
+/// Version 1 session records still decode (both empty).
+inline constexpr std::uint8_t session_format_version = 2;
 
 enum class record_kind : std::uint8_t {
     app = 'a',

@@ -1,5 +1,6 @@
 #include "tsm/storage/rocksdb_store.hpp"
 
+#include "device_index_writer.hpp"
 #include "key_ordered_batch.hpp"
 #include "record_codec.hpp"
 #include "store_keys.hpp"
@@ -91,7 +92,8 @@ int histogram_bucket(std::size_t n) {
     return i;
 }
 
-void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std::string& val) {
+std::error_code apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std::string& val,
+                      device_index_writer& devices) {
     for (const auto& a : w.put_apps) {
         val.clear();
         codec::encode(a, val);
@@ -129,12 +131,21 @@ void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std
     for (const auto& id : w.delete_outbox) {
         batch.Delete(keys::outbox(key, id));
     }
+    // the device index follows the card records in the same batch, in the same order
     for (const auto& c : w.put_card_keys) {
+        if (auto ec = devices.put_card(c, batch)) {
+            return ec;
+        }
         val.clear();
         codec::encode(c, val);
         batch.Put(keys::card_keys(key, c.master, c.id), val);
     }
     for (const auto& [master, id] : w.delete_card_keys) {
+        if (!master) {
+            if (auto ec = devices.delete_card(id, batch)) {
+                return ec;
+            }
+        }
         batch.Delete(keys::card_keys(key, master, id));
     }
     for (const auto& f : w.put_capfiles) {
@@ -145,6 +156,7 @@ void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std
     for (const auto& [app_id, id] : w.delete_capfiles) {
         batch.Delete(keys::capfile(key, app_id, id));
     }
+    return {};
 }
 
 } // namespace
@@ -152,6 +164,7 @@ void apply(core::write_set& w, rocksdb::WriteBatch& batch, std::string& key, std
 struct rocksdb_store::impl {
     rocksdb_store_options opts_;
     std::unique_ptr<rocksdb::DB> db_;
+    device_index_writer devices_{*db_}; // writer thread only
     core::store_stats stats_;
     std::shared_ptr<std::atomic<std::size_t>> pending_count_ = std::make_shared<std::atomic<std::size_t>>(0);
 
@@ -197,8 +210,11 @@ struct rocksdb_store::impl {
         try {
             std::string key;
             std::string val;
+            devices_.begin_group();
             for (auto& p : group) {
-                apply(p.w, batch, key, val);
+                if (ec = apply(p.w, batch, key, val, devices_); ec) {
+                    break;
+                }
                 sync = sync || p.d == core::durability::sync;
             }
         } catch (const std::exception& e) {
@@ -360,6 +376,50 @@ struct rocksdb_store::impl {
         });
     }
 
+    /// The card an index entry names, if that card's record still holds `value` (entries a
+    /// damaged record left behind never answer).
+    std::error_code find_indexed(std::string_view prefix, const core::bytes& value,
+                                 std::optional<core::card_keys_record>& out) {
+        std::string key;
+        std::string cin;
+        rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::device(key, prefix, value), &cin);
+        if (s.IsNotFound()) {
+            return {};
+        }
+        if (!s.ok()) {
+            log_status("device index get failed", s);
+            return map_status(s);
+        }
+        core::card_keys_record c;
+        bool found = false;
+        if (auto ec = get_decoded(keys::card_keys(key, false, cin), c, found)) {
+            return ec;
+        }
+        const core::bytes& held = prefix == keys::device_cplc_prefix ? c.cplc : c.uid;
+        if (found && held == value) {
+            out = std::move(c);
+        }
+        return {};
+    }
+
+    void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
+                     load_card_keys_handler done) {
+        std::optional<core::card_keys_record> result;
+        std::error_code ec;
+        if (!cplc.empty()) {
+            ec = find_indexed(keys::device_cplc_prefix, cplc, result);
+        }
+        if (!ec && !result && !uid.empty()) {
+            ec = find_indexed(keys::device_uid_prefix, uid, result);
+        }
+        if (ec) {
+            result.reset();
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
     void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
                        load_capfiles_handler done) {
         std::vector<core::capfile_record> result;
@@ -494,6 +554,20 @@ void rocksdb_store::load_card_keys(bool master, std::string id, boost::asio::any
                       [p = impl_.get(), master, id = std::move(id), ex, done = std::move(done)]() mutable {
                           p->load_card_keys(master, std::move(id), std::move(ex), std::move(done));
                       });
+}
+
+void rocksdb_store::find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
+                                find_device_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex,
+                          [done = std::move(done)] { done(make_error_code(errc::closed), std::nullopt); });
+        return;
+    }
+    boost::asio::post(impl_->readers_, [p = impl_.get(), cplc = std::move(cplc), uid = std::move(uid), ex,
+                                        done = std::move(done)]() mutable {
+        p->find_device(std::move(cplc), std::move(uid), std::move(ex), std::move(done));
+    });
 }
 
 void rocksdb_store::load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,

@@ -4,7 +4,12 @@
 /// Live index (what load_all reads instead of scanning history), written in the record's batch:
 ///   L/s/<session_id>                 -> ""            while the session is not terminal
 ///   L/o/<session_id>/<seq:8 BE>      -> operation_id  while the operation is not done
+/// Device index (find_device), written in the card record's batch (device_index_writer.hpp):
+///   device-cplc/<CPLC upper hex>     -> CIN           while that card's record holds the CPLC
+///   device-uid/<UID upper hex>       -> CIN           while that card's record holds the UID
 /// Each builder overwrites `buf` and returns it, so the writer reuses one buffer per key.
+#include "tsm/core/hex.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,6 +25,8 @@ inline constexpr std::string_view master_prefix = "m/";
 inline constexpr std::string_view capfile_prefix = "f/";
 inline constexpr std::string_view live_session_prefix = "L/s/";
 inline constexpr std::string_view live_operation_prefix = "L/o/";
+inline constexpr std::string_view device_cplc_prefix = "device-cplc/";
+inline constexpr std::string_view device_uid_prefix = "device-uid/";
 
 inline std::string& make(std::string& buf, std::string_view prefix, std::string_view id) {
     buf.assign(prefix);
@@ -47,6 +54,12 @@ inline std::string& capfile(std::string& buf, std::string_view app_id, std::stri
     make(buf, capfile_prefix, app_id);
     buf.push_back('/');
     buf.append(id);
+    return buf;
+}
+/// device-cplc/<hex> or device-uid/<hex>: `prefix` is one of the two device prefixes, `id` raw.
+inline std::string& device(std::string& buf, std::string_view prefix, std::string_view id) {
+    buf.assign(prefix);
+    core::append_hex(buf, id);
     return buf;
 }
 inline std::string& live_session(std::string& buf, std::string_view id) {

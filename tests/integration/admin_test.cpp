@@ -1,4 +1,4 @@
-// The admin API and its token protection.
+// The admin API and its token protection; the device registry through a real tsmd.
 #include "tsm_env.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -54,6 +54,51 @@ BOOST_AUTO_TEST_CASE(apps_put_get_list_delete) {
     ws_client ws(env.tsmd->port());
     env.deliver(ws);
     BOOST_CHECK_EQUAL(env.sp.delivery_method(), "POST");
+}
+
+BOOST_AUTO_TEST_CASE(the_device_registry_keeps_devices_with_and_without_keys_across_a_restart) {
+    tsm_env env;
+    auto port = env.tsmd->admin_port();
+    const std::string cplc = "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
+    const std::string keyless = R"({"iin":"8A2C10","platformVersion":3,"osTypeVersionName":"JCOP3SECIDCS",)"
+                                R"("batchId":0,"cplc":")"
+                                + cplc + R"(","uid":"04A1B2C3D4E5F6"})";
+    auto put = http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, keyless);
+    BOOST_CHECK_EQUAL(put.status, 200);
+    const std::string enc = "404142434445464748494A4B4C4D4E4F";
+    auto keyed = http_call(port, "PUT", "/admin/v1/cards/0B02", {},
+                           R"({"iin":"8A2C10","platformVersion":2,"isd":"A000000151000000","scp":"03","kvn":48,)"
+                           R"("enc":")" + enc + R"(","mac":")" + enc + R"(","dek":")" + enc + R"("})");
+    BOOST_CHECK_EQUAL(keyed.status, 200);
+    BOOST_CHECK(keyed.body.find(enc) == std::string::npos);
+    // bad input: a clear 400, nothing written (the existing record unchanged, no new one)
+    auto clash = http_call(port, "PUT", "/admin/v1/cards/0C03", {},
+                           R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"("})");
+    BOOST_CHECK_EQUAL(clash.status, 400);
+    BOOST_CHECK_EQUAL(str(clash.json().as_object()["error"].as_object()["code"]), "bad-request");
+    auto bad = http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, R"({"iin":"8A2C10","platformVersion":0})");
+    BOOST_CHECK_EQUAL(bad.status, 400);
+    BOOST_CHECK_EQUAL(http_call(port, "GET", "/admin/v1/cards/0C03").status, 404);
+
+    env.restart_after_kill();
+    port = env.tsmd->admin_port();
+    auto got = http_call(port, "GET", "/admin/v1/cards/0E48800471400A");
+    BOOST_CHECK_EQUAL(got.status, 200);
+    BOOST_CHECK_EQUAL(got.body, R"({"cin":"0E48800471400A","iin":"8A2C10","platformVersion":3,)"
+                                R"("osTypeVersionName":"JCOP3SECIDCS","batchId":0,"cplc":")"
+                                    + cplc + R"(","uid":"04A1B2C3D4E5F6"})");
+    auto got_keyed = http_call(port, "GET", "/admin/v1/cards/0B02");
+    BOOST_CHECK_EQUAL(got_keyed.status, 200);
+    auto k = got_keyed.json().as_object();
+    BOOST_CHECK_EQUAL(k["platformVersion"].as_int64(), 2);
+    BOOST_CHECK_EQUAL(str(k["isd"]), "A000000151000000");
+    BOOST_CHECK(got_keyed.body.find(enc) == std::string::npos);
+    // the CPLC is free again once its card is deleted
+    BOOST_CHECK_EQUAL(http_call(port, "DELETE", "/admin/v1/cards/0E48800471400A").status, 200);
+    BOOST_CHECK_EQUAL(http_call(port, "PUT", "/admin/v1/cards/0C03", {},
+                                R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"("})")
+                          .status,
+                      200);
 }
 
 BOOST_AUTO_TEST_CASE(token_protects_the_admin_api) {

@@ -23,7 +23,7 @@ auto fields(const core::app_record& r) {
 auto fields(const core::session_record& r) {
     return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
                     r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
-                    r.platform_version, r.description_json, r.fields_json, r.final_status_json);
+                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email, r.msisdn);
 }
 auto fields(const core::operation_record& r) {
     return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,
@@ -35,7 +35,8 @@ auto fields(const core::outbox_entry& r) {
 auto fields(const core::card_keys_record& r) {
     return std::tie(r.master, r.id, r.iin, r.isd_aid, r.scp, r.kvn, r.key_length, r.security_level,
                     r.diversification, r.sealed_keys, r.desfire_key_type, r.desfire_key_version,
-                    r.desfire_diversification, r.desfire_system_identifier, r.desfire_sealed_key);
+                    r.desfire_diversification, r.desfire_system_identifier, r.desfire_sealed_key,
+                    r.platform_version, r.os_type_version_name, r.batch_id, r.cplc, r.uid);
 }
 auto fields(const core::capfile_record& r) {
     return std::tie(r.app_id, r.id, r.elf_aid, r.module_aids, r.load_file_data_block, r.java_card_version,
@@ -78,6 +79,33 @@ core::card_keys_record sample_desfire_only_card() {
     c.desfire_key_type = "2K3DES";
     c.desfire_key_version = 0;
     c.desfire_sealed_key = std::string(56, '\x33');
+    return c;
+}
+
+/// A registered device without keys (transceive-only services): just the device description.
+core::card_keys_record sample_keyless_device() {
+    core::card_keys_record c;
+    c.id = "0E48800471400A";
+    c.iin = "8A2C10";
+    c.platform_version = 3;
+    c.os_type_version_name = "JCOP3SECIDCS";
+    c.batch_id = 0;
+    c.cplc = std::string("\x47\x90\x50\x40\x47\x91\x81\x02\x00\x00", 10) + std::string(32, '\x11');
+    c.uid = std::string("\x04\xA1\xB2\xC3\xD4\xE5\xF6", 7);
+    return c;
+}
+
+/// A device with keys and a description; a negative batch id exercises the zigzag encoding.
+core::card_keys_record sample_device_with_keys() {
+    core::card_keys_record c = sample_card_keys_with_desfire();
+    c.master = false;
+    c.id = "0E48800471400B";
+    c.iin = "8A2C10";
+    c.desfire_diversification.clear();
+    c.desfire_system_identifier.clear();
+    c.platform_version = std::numeric_limits<std::int64_t>::max();
+    c.batch_id = -7;
+    c.uid = std::string("\x01\x02\x03\x04", 4);
     return c;
 }
 
@@ -124,6 +152,8 @@ core::session_record sample_session() {
     s.description_json = R"({"a":1})";
     s.fields_json = "";
     s.final_status_json = R"({"status":"ok"})";
+    s.email = "user@example.com";
+    s.msisdn = "+46700000000";
     return s;
 }
 
@@ -198,6 +228,8 @@ BOOST_AUTO_TEST_CASE(round_trips_every_record_type) {
     check_round_trip(sample_card_keys());
     check_round_trip(sample_card_keys_with_desfire());
     check_round_trip(sample_desfire_only_card());
+    check_round_trip(sample_keyless_device());
+    check_round_trip(sample_device_with_keys());
     check_round_trip(sample_capfile());
     check_round_trip(core::card_keys_record{});
     check_round_trip(core::capfile_record{});
@@ -221,10 +253,12 @@ BOOST_AUTO_TEST_CASE(rejects_truncated_extended_and_damaged_input) {
     check_rejects_damage(sample_card_keys());
     check_rejects_damage(sample_card_keys_with_desfire());
     check_rejects_damage(sample_desfire_only_card());
+    check_rejects_damage(sample_keyless_device());
+    check_rejects_damage(sample_device_with_keys());
     check_rejects_damage(sample_capfile());
 }
 
-BOOST_AUTO_TEST_CASE(card_keys_are_version_2_and_version_1_still_decodes) {
+BOOST_AUTO_TEST_CASE(card_keys_are_the_current_version_and_version_1_still_decodes) {
     std::string b = encoded(sample_card_keys_with_desfire());
     BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::card_keys_format_version);
     BOOST_TEST(b[1] == 'c');
@@ -255,6 +289,126 @@ BOOST_AUTO_TEST_CASE(card_keys_are_version_2_and_version_1_still_decodes) {
 
     // Unknown versions either side.
     for (int v : {0, codec::card_keys_format_version + 1}) {
+        std::string bad = b;
+        bad[0] = static_cast<char>(v);
+        BOOST_TEST(codec::decode(bad, out) == corruption, "version " << v);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(card_keys_version_2_still_decodes_without_a_device_description) {
+    BOOST_TEST(codec::card_keys_format_version == 3);
+    // A card record as version 2 wrote it (GP part, then the DESFire part), byte by byte.
+    std::string v2 = {static_cast<char>(2), 'c', '\x00'};
+    v2 += "\x04"
+          "0E48"
+          "\x02"
+          "8A";
+    v2 += "\x05" + std::string("\xA0\x00\x00\x01\x51", 5);
+    v2 += std::string("\x03\x30\x10\x03", 4); // scp, kvn, key length, security level
+    v2 += '\x00';                               // diversification ""
+    v2 += "\x03"
+          "GPK";
+    v2 += "\x03"
+          "AES";
+    v2 += '\x05'; // DESFire key version
+    v2 += '\x00'; // DESFire diversification ""
+    v2 += '\x00'; // system identifier ""
+    v2 += "\x02"
+          "DK";
+    core::card_keys_record out;
+    out.platform_version = 9; // decode must not keep what `out` held
+    out.batch_id = 4;
+    out.cplc = "stale";
+    out.uid = "stale";
+    out.os_type_version_name = "stale";
+    BOOST_TEST(!codec::decode(v2, out));
+    BOOST_TEST(!out.master);
+    BOOST_TEST(out.id == "0E48");
+    BOOST_TEST(out.iin == "8A");
+    BOOST_TEST(out.isd_aid == std::string("\xA0\x00\x00\x01\x51", 5));
+    BOOST_TEST(out.scp == 3);
+    BOOST_TEST(out.kvn == 0x30);
+    BOOST_TEST(out.sealed_keys == "GPK");
+    BOOST_TEST(out.desfire_key_type == "AES");
+    BOOST_TEST(out.desfire_key_version == 5);
+    BOOST_TEST(out.desfire_sealed_key == "DK");
+    BOOST_TEST(out.platform_version == 0);
+    BOOST_TEST(!out.batch_id.has_value());
+    BOOST_TEST(out.cplc.empty());
+    BOOST_TEST(out.uid.empty());
+    BOOST_TEST(out.os_type_version_name.empty());
+    BOOST_TEST(out.has_gp_keys());
+    BOOST_TEST(out.has_desfire_key());
+
+    // Version 2 stops after the DESFire part: a device description behind it is trailing garbage.
+    std::string v3 = encoded(sample_keyless_device());
+    BOOST_TEST(static_cast<std::uint8_t>(v3[0]) == 3);
+    v3[0] = '\x02';
+    BOOST_TEST(codec::decode(v3, out) == corruption);
+
+    // The batch-id presence byte is 0 or 1.
+    core::card_keys_record no_batch = sample_keyless_device();
+    no_batch.batch_id.reset();
+    std::string nb = encoded(no_batch);
+    const std::size_t presence = nb.size() - 1 - (1 + no_batch.cplc.size()) - (1 + no_batch.uid.size());
+    BOOST_TEST(nb[presence] == '\x00');
+    nb[presence] = '\x02';
+    BOOST_TEST(codec::decode(nb, out) == corruption);
+}
+
+BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
+    std::string b = encoded(sample_session());
+    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::session_format_version);
+    BOOST_TEST(codec::session_format_version == 2);
+    BOOST_TEST(b[1] == 's');
+
+    // A session as version 1 wrote it (no e-mail, no MSISDN), byte by byte.
+    std::string v1 = {static_cast<char>(1), 's'};
+    v1 += "\x02"
+          "s1"
+          "\x02"
+          "A1"
+          "\x03"
+          "svc"
+          "\x01"
+          "H";
+    v1 += '\x01';                       // state active
+    v1 += std::string("\x05\x02", 2); // last_batch 5, next_operation_seq 2
+    v1 += std::string("\x14\x03", 2); // created_ms 10, last_progress_ms -2 (zigzag)
+    v1 += "\x02"
+          "42"
+          "\x02"
+          "CD";
+    v1 += '\x06'; // platform_version 3
+    v1 += "\x02"
+          "{}";
+    v1 += '\x00'; // fields ""
+    v1 += '\x00'; // final status ""
+    core::session_record out;
+    out.email = "stale";
+    out.msisdn = "stale";
+    BOOST_TEST(!codec::decode(v1, out));
+    BOOST_TEST(out.session_id == "s1");
+    BOOST_TEST(out.app_id == "A1");
+    BOOST_TEST(out.service_id == "svc");
+    BOOST_TEST(out.resume_token_hash == "H");
+    BOOST_TEST((out.state == core::session_state::active));
+    BOOST_TEST(out.last_batch == 5u);
+    BOOST_TEST(out.next_operation_seq == 2u);
+    BOOST_TEST(out.created_ms == 10);
+    BOOST_TEST(out.last_progress_ms == -2);
+    BOOST_TEST(out.card_iin == "42");
+    BOOST_TEST(out.card_cin == "CD");
+    BOOST_TEST(out.platform_version == 3);
+    BOOST_TEST(out.description_json == "{}");
+    BOOST_TEST(out.email.empty());
+    BOOST_TEST(out.msisdn.empty());
+
+    // Version 1 ends at the final status: e-mail and MSISDN behind it are trailing garbage.
+    std::string v1_plus = b;
+    v1_plus[0] = '\x01';
+    BOOST_TEST(codec::decode(v1_plus, out) == corruption);
+    for (int v : {0, codec::session_format_version + 1}) {
         std::string bad = b;
         bad[0] = static_cast<char>(v);
         BOOST_TEST(codec::decode(bad, out) == corruption, "version " << v);

@@ -185,6 +185,21 @@ sync_http_request build_admin_request(const tsmctl_command& cmd) {
             }
             body["desfire"] = std::move(d);
         }
+        if (cmd.platform_version) {
+            body["platformVersion"] = *cmd.platform_version;
+        }
+        if (!cmd.os_type_version_name.empty()) {
+            body["osTypeVersionName"] = cmd.os_type_version_name;
+        }
+        if (cmd.batch_id) {
+            body["batchId"] = *cmd.batch_id;
+        }
+        if (!cmd.cplc.empty()) {
+            body["cplc"] = cmd.cplc;
+        }
+        if (!cmd.uid.empty()) {
+            body["uid"] = cmd.uid;
+        }
         req.body = json::serialize(body);
         break;
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -24,6 +25,7 @@ Usage:
   tsmctl [...] cards put CIN [--iin HEX] [--isd AID [--scp 03|02] --kvn N
                (--keys-file F | --enc K --mac K --dek K)]
                [--desfire-key-type T --desfire-key-file F [--desfire-version N]]
+               [--platform-version N [--os-type-version-name S] [--batch-id N] [--cplc HEX] [--uid HEX]]
   tsmctl [...] cards get CIN | cards delete CIN
   tsmctl [...] iins put IIN [--isd AID [--scp 03|02] --kvn N [--diversification none|kdf3|emv|visa2]
                (--keys-file F | --enc K --mac K --dek K)]
@@ -36,7 +38,8 @@ Options:
   --token T       bearer token sent as "Authorization: Bearer T" (env TSM_ADMIN_TOKEN)
   --help          this text
  cards/iins put:
-  --iin HEX       cards only: the card's IIN, stored with its keys (optional)
+  --iin HEX       cards only: the card's IIN, stored with its keys (optional; required for a device
+                  without keys)
   --isd AID       the Issuer Security Domain AID, 5 to 16 bytes in hex (required)
   --scp 03|02     secure channel protocol of the key set (default 03)
   --kvn N         key version number 0..255, decimal or 0xHH (required)
@@ -47,6 +50,16 @@ Options:
                   the keys in hex on the command line; not together with --keys-file
                   Keys: SCP03 AES-128/192/256 (16, 24 or 32 bytes, all three the same length),
                   SCP02 two-key 3DES (16 bytes).
+ cards put, device description (what the Fidesmo client API reports for the device; a card put
+ with only these and --iin registers a device without keys, for transceive-only services):
+  --platform-version N
+                  the Fidesmo platform version, 1..2147483647 (required for a device without keys)
+  --os-type-version-name S
+                  the OS type and version, e.g. JCOP3SECIDCS (printable ASCII, at most 64)
+  --batch-id N    the platform applet's batch id (tag 42), >= 0
+  --cplc HEX      the card's CPLC data (GET DATA 9F7F; a 9F7F2A prefix is dropped); devices/identify
+                  finds the card by it
+  --uid HEX       the card's fixed UID (4, 7 or 10 bytes); devices/identify finds the card by it
  cards/iins put, DESFire part (the PICC master key; with or without the GlobalPlatform keys):
   --desfire-key-type AES|3K3DES|2K3DES|DES
                   the key's type (AES 16, 3K3DES 24, 2K3DES 16, DES 8 bytes)
@@ -65,7 +78,7 @@ URL gets "/{serviceId}" appended, the delivery URL receives delivery requests wi
 method (default PUT), and callbackUrls an SP passes must start with one of the prefixes.
 
 cards put stores one card's GlobalPlatform keys (ENC/MAC/DEK, hex), its DESFire PICC master key,
-or both; iins put stores an IIN master key set diversified per card. tsmd seals keys at rest and
+its device description, or any of them together (the record is replaced as a whole); iins put stores an IIN master key set diversified per card. tsmd seals keys at rest and
 never returns them (get shows the key types and versions), and tsmctl never prints them. Prefer --keys-file over --enc/--mac/--dek, which other local users can read
 in the process list.
 
@@ -79,6 +92,8 @@ Examples:
       --callback-prefix http://127.0.0.1:9000/callback/
   tsmctl cards put 0E48800471400A --iin 8A2C10 --isd A000000151000000 --scp 03 --kvn 0x30 \
       --keys-file card-keys.json
+  tsmctl cards put 0E48800471400A --iin 8A2C10 --platform-version 3 --batch-id 0 \
+      --cplc 4790504047918102... --uid 04A1B2C3D4E5F6
   tsmctl iins put 8A2C10 --desfire-key-type AES --desfire-key-file picc-master.hex \
       --desfire-diversification an10922 --desfire-system-id 4E585020416275
 )";
@@ -179,6 +194,56 @@ std::string read_desfire_key_file(const std::string& path, std::string& key) {
     return {};
 }
 
+/// A decimal integer from `lo` to `hi`, nothing trailing.
+bool parse_int(const std::string& s, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
+    const char* first = s.data();
+    const char* last = s.data() + s.size();
+    if (first == last) {
+        return false;
+    }
+    auto [p, ec] = std::from_chars(first, last, out, 10);
+    return ec == std::errc() && p == last && out >= lo && out <= hi;
+}
+
+/// Applies one device-description option (`o` is one of them). Returns a usage error or "".
+std::string parse_device_option(tsmctl_command& cmd, const std::string& o, const std::string& v) {
+    if (o == "--platform-version") {
+        std::int64_t n = 0;
+        if (!parse_int(v, 1, 2147483647, n)) {
+            return "--platform-version must be an integer from 1 to 2147483647";
+        }
+        cmd.platform_version = n;
+    } else if (o == "--batch-id") {
+        std::int64_t n = 0;
+        if (!parse_int(v, 0, std::numeric_limits<std::int64_t>::max(), n)) {
+            return "--batch-id must be a non-negative integer";
+        }
+        cmd.batch_id = n;
+    } else if (o == "--os-type-version-name") {
+        if (v.empty() || v.size() > 64
+            || !std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+            return "--os-type-version-name must be printable ASCII, 1 to 64 characters";
+        }
+        cmd.os_type_version_name = v;
+    } else if (o == "--cplc") {
+        if (!core::is_hex(v) || v.size() > 2 * 67) {
+            return "--cplc must be even-length hex (the CPLC data, 42 bytes)";
+        }
+        cmd.cplc = v;
+    } else if (o == "--uid") {
+        if (!core::is_hex(v) || (v.size() != 8 && v.size() != 14 && v.size() != 20)) {
+            return "--uid must be hex of 4, 7 or 10 bytes";
+        }
+        cmd.uid = v;
+    }
+    return {};
+}
+
+bool is_device_option(std::string_view o) {
+    return o == "--platform-version" || o == "--os-type-version-name" || o == "--batch-id" || o == "--cplc"
+           || o == "--uid";
+}
+
 /// The DESFire key length for a type name; 0 when the name is not one.
 std::size_t desfire_key_length(std::string_view type) {
     if (type == "AES" || type == "2K3DES") {
@@ -273,9 +338,20 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
     bool key_flags = false;
     bool gp_given = false;      // any GlobalPlatform option: then the GP part must be complete
     bool desfire_given = false; // any --desfire-* option
+    bool device_given = false;  // any device-description option
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& o = options[i];
         const std::string& v = values[i];
+        if (is_device_option(o)) {
+            if (!cards) {
+                return usage_error(o + " is for cards put (an IIN master set describes no device)");
+            }
+            if (auto err = parse_device_option(cmd, o, v); !err.empty()) {
+                return usage_error(err);
+            }
+            device_given = true;
+            continue;
+        }
         if (o.starts_with("--desfire-")) {
             desfire_given = true;
             if (o == "--desfire-key-type") {
@@ -324,10 +400,20 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
             keys_file = v;
         }
     }
-    if (!gp_given && !desfire_given) {
+    if (!gp_given && !desfire_given && !device_given) {
         return usage_error(cmd.resource
                            + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
-                             "(--desfire-key-type, --desfire-key-file), or both");
+                             "(--desfire-key-type, --desfire-key-file), or both"
+                           + (cards ? std::string(" (or a device description: --platform-version ...)") : ""));
+    }
+    if (!gp_given && !desfire_given) {
+        // a device without keys: what the server requires of one
+        if (!cmd.platform_version) {
+            return usage_error("a device without keys needs --platform-version");
+        }
+        if (cmd.iin.empty()) {
+            return usage_error("a device without keys needs --iin");
+        }
     }
     if (desfire_given) {
         if (auto err = parse_desfire_part(cmd, desfire_key_file, cards); !err.empty()) {
@@ -433,7 +519,7 @@ parse_result parse_tsmctl_args(const std::vector<std::string>& args, const std::
         } else if (a == "--iin" || a == "--isd" || a == "--scp" || a == "--kvn" || a == "--enc"
                    || a == "--mac" || a == "--dek" || a == "--diversification" || a == "--keys-file"
                    || a == "--desfire-key-type" || a == "--desfire-key-file" || a == "--desfire-version"
-                   || a == "--desfire-diversification" || a == "--desfire-system-id") {
+                   || a == "--desfire-diversification" || a == "--desfire-system-id" || is_device_option(a)) {
             key_options.push_back(a);
             key_values.push_back(v);
         } else {

@@ -1,6 +1,7 @@
 #pragma once
 /// tsmctl's parsed command line: which admin API call to make and with what. A plain value type;
 /// parse_tsmctl_args() builds it from argv and the TSM_ADMIN_URL / TSM_ADMIN_TOKEN environment.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ struct tsmctl_command {
     int desfire_version = -1;            ///< 0..255; -1 = not given (the server's default, 0)
     std::string desfire_diversification; ///< iins only: "none" | "an10922"
     std::string desfire_system_id;       ///< iins only: hex, AN10922 system identifier
+    // Device description (cards only); a card put may carry only this (a device without keys)
+    std::optional<std::int64_t> platform_version; ///< --platform-version, 1..2147483647
+    std::string os_type_version_name;             ///< --os-type-version-name
+    std::optional<std::int64_t> batch_id;         ///< --batch-id, >= 0
+    std::string cplc;                             ///< --cplc, hex
+    std::string uid;                              ///< --uid, hex (4, 7 or 10 bytes)
 };
 
 struct parse_result {

@@ -158,8 +158,48 @@ api_status check_gp(const card_keys_input& in, const key_vault* vault, card_keys
     return {};
 }
 
-/// The whole check, in the order the admin API has always reported errors: id, iin, presence,
-/// DESFire part, GlobalPlatform part.
+/// The device description of a card (`out.master` is false).
+api_status check_device(const card_keys_input& in, card_keys_record& out) {
+    if (in.platform_version) {
+        if (*in.platform_version < 1 || *in.platform_version > card_keys_spec::max_platform_version) {
+            return bad("platformVersion must be an integer from 1 to 2147483647");
+        }
+        out.platform_version = *in.platform_version;
+    }
+    if (in.os_type_version_name.size() > card_keys_spec::max_os_name_chars) {
+        return bad("osTypeVersionName is at most 64 characters");
+    }
+    for (const char c : in.os_type_version_name) {
+        if (c < 0x20 || c > 0x7e) {
+            return bad("osTypeVersionName must be printable ASCII");
+        }
+    }
+    out.os_type_version_name = in.os_type_version_name;
+    if (in.batch_id) {
+        if (*in.batch_id < 0) {
+            return bad("batchId must be a non-negative integer");
+        }
+        out.batch_id = *in.batch_id;
+    }
+    auto cplc = from_hex(in.cplc);
+    if (!cplc) {
+        return bad("cplc must be even-length hex");
+    }
+    *cplc = card_keys_spec::normalize_cplc(std::move(*cplc));
+    if (cplc->size() > card_keys_spec::max_cplc_bytes) {
+        return bad("cplc is at most 64 bytes (the CPLC data is 42)");
+    }
+    out.cplc = std::move(*cplc);
+    auto uid = from_hex(in.uid);
+    if (!uid || (!uid->empty() && uid->size() != 4 && uid->size() != 7 && uid->size() != 10)) {
+        return bad("uid must be hex of 4, 7 or 10 bytes (ISO/IEC 14443 UID)");
+    }
+    out.uid = std::move(*uid);
+    return {};
+}
+
+/// The whole check, in the order the admin API has always reported errors: id, iin, device
+/// description, presence, DESFire part, GlobalPlatform part.
 api_status check(bool master, std::string_view id, const card_keys_input& in, const key_vault* vault,
                  card_keys_record& out) {
     auto normalized = card_keys_spec::normalize_id(master, id);
@@ -176,9 +216,26 @@ api_status check(bool master, std::string_view id, const card_keys_input& in, co
         }
         out.iin = upper_hex(in.iin);
     }
+    if (master && in.has_device_part()) {
+        return bad("platformVersion, osTypeVersionName, batchId, cplc and uid apply to cards only");
+    }
+    if (!master) {
+        if (auto st = check_device(in, out); !st) {
+            return st;
+        }
+    }
     const bool gp = in.has_gp_part();
     if (!gp && !in.desfire) {
-        return bad("give GlobalPlatform keys (isd, scp, kvn, enc, mac, dek), a desfire object, or both");
+        if (master) {
+            return bad("give GlobalPlatform keys (isd, scp, kvn, enc, mac, dek), a desfire object, or both");
+        }
+        if (!in.platform_version) {
+            return bad("give platformVersion (a device without keys), GlobalPlatform keys (isd, scp, kvn, "
+                       "enc, mac, dek), a desfire object, or several of them");
+        }
+        if (out.iin.empty()) {
+            return bad("iin is required for a device without keys");
+        }
     }
     if (in.desfire) {
         if (auto st = check_desfire(*in.desfire, vault, out); !st) {
@@ -196,6 +253,20 @@ api_status check(bool master, std::string_view id, const card_keys_input& in, co
 bool card_keys_input::has_gp_part() const noexcept {
     return !isd.empty() || !scp.empty() || kvn.has_value() || !enc.empty() || !mac.empty() || !dek.empty()
            || !security_level.empty() || !diversification.empty();
+}
+
+bool card_keys_input::has_device_part() const noexcept {
+    return platform_version.has_value() || !os_type_version_name.empty() || batch_id.has_value() || !cplc.empty()
+           || !uid.empty();
+}
+
+bytes card_keys_spec::normalize_cplc(bytes cplc) {
+    // GET DATA 9F7F may answer with the tag (9F7F) and length (2A) before the 42 bytes; the
+    // touch point reports the data alone (the client protocol, §2), so the tag is dropped.
+    if (cplc.size() == 45 && cplc.compare(0, 3, "\x9F\x7F\x2A") == 0) {
+        cplc.erase(0, 3);
+    }
+    return cplc;
 }
 
 api_result<std::string> card_keys_spec::normalize_id(bool master, std::string_view id) {

@@ -99,12 +99,24 @@ core::api_status decode_card_keys_body(std::string_view body, core::card_keys_in
                 out.desfire.emplace();
                 return read_desfire(v, *out.desfire);
             }
+            // the device description: bounds are core's (card_keys_spec)
+            if (key == "platformVersion" || key == "batchId") {
+                std::int64_t n = 0;
+                if (v.get_int64().get(n)) {
+                    return bad(std::string(key) + " must be an integer");
+                }
+                (key == "platformVersion" ? out.platform_version : out.batch_id) = n;
+                return {};
+            }
             static constexpr std::pair<std::string_view, std::string core::card_keys_input::*> strings[] = {
                 {"iin", &core::card_keys_input::iin},
                 {"isd", &core::card_keys_input::isd},
                 {"scp", &core::card_keys_input::scp},
                 {"diversification", &core::card_keys_input::diversification},
-                {"securityLevel", &core::card_keys_input::security_level}};
+                {"securityLevel", &core::card_keys_input::security_level},
+                {"osTypeVersionName", &core::card_keys_input::os_type_version_name},
+                {"cplc", &core::card_keys_input::cplc},
+                {"uid", &core::card_keys_input::uid}};
             for (const auto& [name, member] : strings) {
                 if (key == name) {
                     return json::read_string(v, name, out.*member);

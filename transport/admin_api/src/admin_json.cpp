@@ -46,6 +46,23 @@ std::string card_keys_json(const core::card_keys_record& r) {
         w.key("hasKey").value(!r.desfire_sealed_key.empty());
         w.end_object();
     }
+    // The device description, each field only when recorded (records from before it existed
+    // render as they always did).
+    if (r.platform_version != 0) {
+        w.key("platformVersion").value(r.platform_version);
+    }
+    if (!r.os_type_version_name.empty()) {
+        w.key("osTypeVersionName").value(r.os_type_version_name);
+    }
+    if (r.batch_id) {
+        w.key("batchId").value(*r.batch_id);
+    }
+    if (!r.cplc.empty()) {
+        w.key("cplc").hex_value(r.cplc);
+    }
+    if (!r.uid.empty()) {
+        w.key("uid").hex_value(r.uid);
+    }
     w.end_object();
     return std::move(w).str();
 }

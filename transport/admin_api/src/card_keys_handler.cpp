@@ -22,9 +22,52 @@ void card_keys_handler::put(bool master, std::string_view id, http_request& req,
         respond(make_error_response(rec.error()));
         return;
     }
-    std::string json = card_keys_json(*rec);
+    if (rec->cplc.empty() && rec->uid.empty()) {
+        store_record(std::move(*rec), respond);
+        return;
+    }
+    // A CPLC or UID identifies one card (devices/identify answers with one CIN): refuse one that
+    // another card holds. Two concurrent PUTs may still both pass; the index then names the later
+    // one and stays consistent (rocksdb_store's device_index_writer).
+    auto ex = runtime_.local().ioc->get_executor();
+    const core::bytes cplc = rec->cplc;
+    store_.find_device(
+        cplc, {}, ex,
+        [this, ex, rec = std::move(*rec), respond = std::move(respond)](
+            std::error_code ec, std::optional<core::card_keys_record> holder) mutable {
+            if (!claim_is_free(ec, holder, rec.id, "cplc", respond)) {
+                return;
+            }
+            const core::bytes uid = rec.uid;
+            store_.find_device({}, uid, ex,
+                               [this, rec = std::move(rec), respond = std::move(respond)](
+                                   std::error_code ec2, std::optional<core::card_keys_record> holder2) mutable {
+                                   if (claim_is_free(ec2, holder2, rec.id, "uid", respond)) {
+                                       store_record(std::move(rec), respond);
+                                   }
+                               });
+        });
+}
+
+bool card_keys_handler::claim_is_free(std::error_code ec, const std::optional<core::card_keys_record>& holder,
+                                      const std::string& id, std::string_view field, http_responder& respond) {
+    if (ec) {
+        fail(respond, core::api_errc::unavailable, "could not read the device registry");
+        return false;
+    }
+    if (holder && holder->id != id) {
+        fail(respond, core::api_errc::bad_request,
+             std::string(field) + " is already registered for card " + holder->id
+                 + " (a CPLC or UID identifies one card: change or delete that record first)");
+        return false;
+    }
+    return true;
+}
+
+void card_keys_handler::store_record(core::card_keys_record rec, http_responder& respond) {
+    std::string json = card_keys_json(rec);
     core::write_set w;
-    w.put_card_keys.push_back(std::move(*rec));
+    w.put_card_keys.push_back(std::move(rec));
     store_.commit(std::move(w), core::durability::sync, runtime_.local().ioc->get_executor(),
                   [json = std::move(json), respond = std::move(respond)](std::error_code ec) mutable {
                       if (ec) {

@@ -24,6 +24,8 @@ struct write_set {
     std::vector<operation_record> put_operations;
     std::vector<outbox_entry> put_outbox;
     std::vector<std::string> delete_outbox;
+    /// Card records: the store keeps the device index (find_device) in step in the same batch;
+    /// callers pass only the new record, never the old CPLC/UID.
     std::vector<card_keys_record> put_card_keys;
     std::vector<std::pair<bool, std::string>> delete_card_keys; ///< (master, id)
     std::vector<capfile_record> put_capfiles;
@@ -67,6 +69,7 @@ public:
     using load_operation_handler = std::function<void(std::error_code, std::optional<operation_record>)>;
     using load_card_keys_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
     using load_capfiles_handler = std::function<void(std::error_code, std::vector<capfile_record>)>;
+    using find_device_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
 
     virtual ~record_store() = default;
 
@@ -86,6 +89,16 @@ public:
                                 load_card_keys_handler done) {
         (void)master;
         (void)id;
+        boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
+    }
+
+    /// Finds the card (device registry record, never an IIN master set) registered with `cplc`,
+    /// else the one registered with `uid` (an empty value is not looked up), off the caller's
+    /// thread; `done` is posted to `ex` (nullopt when neither matches). The default is for stores
+    /// without a device registry (test doubles): always "absent".
+    virtual void find_device(bytes cplc, bytes uid, boost::asio::any_io_executor ex, find_device_handler done) {
+        (void)cplc;
+        (void)uid;
         boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
     }
 

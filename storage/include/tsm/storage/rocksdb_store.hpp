@@ -1,6 +1,7 @@
 #pragma once
 /// RocksDB implementation of `core::record_store`: group-committed writes on one writer thread,
-/// point reads on a small reader pool, live-index keys so startup never scans finished history.
+/// point reads on a small reader pool, live-index keys so startup never scans finished history,
+/// and a device index (CPLC/UID -> CIN) maintained on the writer thread with the card records.
 /// RocksDB itself stays behind the pimpl (linked PRIVATE).
 #include "tsm/core/record_store.hpp"
 #include "tsm/storage/errc.hpp"
@@ -48,6 +49,9 @@ public:
                         load_card_keys_handler done) override;
     void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
                        load_capfiles_handler done) override;
+    /// Through the device index (device-cplc/, device-uid/), kept in the card record's batch.
+    void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
+                     find_device_handler done) override;
     std::error_code load_all(core::recovered_state& out) override;
     /// Drains every submitted write (handlers posted), stops the threads, closes the DB.
     /// Idempotent. Later commits/loads complete with `errc::closed`.

@@ -16,7 +16,8 @@ namespace tsm::transport::admin {
 /// are ignored. Fills everything but out.app_id (the path gives it).
 [[nodiscard]] core::api_status decode_app_body(std::string_view body, core::app_definition& out);
 
-/// `{"iin","isd","scp","kvn","enc","mac","dek","securityLevel","diversification","desfire":{…}}`;
+/// `{"iin","isd","scp","kvn","enc","mac","dek","securityLevel","diversification","desfire":{…},
+///   "platformVersion","osTypeVersionName","batchId","cplc","uid"}`;
 /// unknown top-level members are ignored, unknown members of "desfire" refused (a misspelt
 /// "systemIdentifier" must not silently give another key).
 [[nodiscard]] core::api_status decode_card_keys_body(std::string_view body, core::card_keys_input& out);

@@ -10,7 +10,8 @@ namespace tsm::transport::admin {
 
 /// `{"appId","descriptionUrl","deliveryUrl","deliveryMethod","callbackPrefixes"}` (never the key).
 std::string app_json(const core::app_record& app);
-/// `{"iin"}` or `{"cin","iin"}`, the GP fields when present, and the "desfire" summary.
+/// `{"iin"}` or `{"cin","iin"}`, the GP fields when present, the "desfire" summary, and the
+/// recorded device description ("platformVersion", "osTypeVersionName", "batchId", "cplc", "uid").
 std::string card_keys_json(const core::card_keys_record& rec);
 /// `{"deleted":"<id>"}`.
 std::string deleted_json(std::string_view id);
