@@ -1,5 +1,7 @@
 #include "touchpoint/pcsc_card.hpp"
 
+#include "touchpoint/card_error.hpp"
+
 #include "tsm/core/hex.hpp"
 
 #include <cstdint>
@@ -306,10 +308,10 @@ std::string pcsc_card::transceive(std::string_view apdu) {
     };
     auto r = exchange_apdu(apdu, transmit);
     if (!r) {
-        diag_ << "tsm-touchpoint: " << (transport_error.empty() ? "PC/SC exchange failed" : transport_error)
-              << " (reader \"" << reader_ << "\"); answering 6F00\n"
-              << std::flush;
-        return std::string("\x6F\x00", 2);
+        const std::string what = (transport_error.empty() ? "PC/SC exchange failed" : transport_error)
+                                 + " (reader \"" + reader_ + "\"): the card was removed or the reader lost it";
+        diag_ << "tsm-touchpoint: " << what << "\n" << std::flush;
+        throw card_lost_error(what);
     }
     return std::move(*r);
 }
@@ -332,7 +334,7 @@ std::unique_ptr<pcsc_card> pcsc_card::open(const std::string&, std::ostream&, st
 }
 
 std::string pcsc_card::transceive(std::string_view) {
-    return std::string("\x6F\x00", 2);
+    throw card_lost_error("this build has no pcsc-lite");
 }
 
 const char* pcsc_card::protocol() const noexcept {

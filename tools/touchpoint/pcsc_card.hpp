@@ -43,7 +43,8 @@ public:
     pcsc_card& operator=(const pcsc_card&) = delete;
 
     /// Exchanges `apdu` (see exchange_apdu). A transport failure (card removed, reader gone) is
-    /// reported on `diag` and answered with SW 6F00 so that the server fails the operation.
+    /// reported on `diag` and thrown as card_lost_error: the touch point then fails the
+    /// operation on the server (it never invents a status word the card did not give).
     std::string transceive(std::string_view apdu) override;
 
     const std::string& reader_name() const noexcept { return reader_; }
