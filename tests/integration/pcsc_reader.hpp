@@ -31,8 +31,9 @@ public:
     pcsc_reader(const pcsc_reader&) = delete;
     pcsc_reader& operator=(const pcsc_reader&) = delete;
 
-    /// The vpcd port of slot 0 (the card program connects to it on 127.0.0.1).
-    unsigned short port() const noexcept { return port_; }
+    /// The vpcd port of `slot` (the card program connects to it on 127.0.0.1): slot 0 is
+    /// "Virtual PCD 00 00", slot 1 "Virtual PCD 00 01" on the next port.
+    unsigned short port(unsigned slot = 0) const noexcept { return static_cast<unsigned short>(port_ + slot); }
     std::string log() const;
 
 private:
@@ -61,14 +62,14 @@ struct virtual_reader {
     std::string card_log;
     std::unique_ptr<child_process> card;
 
-    virtual_reader(const std::string& dir, std::vector<std::string> card_args = {}) {
+    virtual_reader(const std::string& dir, std::vector<std::string> card_args = {}, unsigned slot = 0) {
         try {
             reader = std::make_unique<pcsc_reader>(dir);
         } catch (const std::exception& e) {
             BOOST_FAIL("cannot start pcscd: " << e.what());
         }
         card_log = dir + "/vpcd-card.log";
-        std::vector<std::string> args{TSM_VPCD_CARD_BIN, "--port", std::to_string(reader->port())};
+        std::vector<std::string> args{TSM_VPCD_CARD_BIN, "--port", std::to_string(reader->port(slot))};
         args.insert(args.end(), card_args.begin(), card_args.end());
         card = std::make_unique<child_process>(args, card_log);
         BOOST_REQUIRE_MESSAGE(wait_for_log(card_log, "power on", std::chrono::seconds(10)),

@@ -5,6 +5,7 @@
 #include "tsm_env.hpp"
 
 #include "child_process.hpp"
+#include "temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -95,6 +96,33 @@ BOOST_AUTO_TEST_CASE(card_removed_mid_operation_fails_it_with_a_clear_error) {
     BOOST_CHECK(wait_for_log(vr.card_log, "removed after 4 APDU(s)", std::chrono::seconds(5)));
     // The session is over for the SP.
     BOOST_CHECK_EQUAL(env.transceive(sid, {"00A4040000"}).status, 409);
+}
+
+// Without --reader a Fidesmo client picks the one reader whose card answers the Fidesmo
+// applets (reference section 2.4); the identification then runs on that card. The server is
+// not reached here (a refused port): the choice and the identification are what is checked.
+BOOST_AUTO_TEST_CASE(fidesmo_touch_point_picks_the_reader_holding_the_fidesmo_card) {
+    temp_dir dir;
+    // Slot 0: a card without the Fidesmo applets; slot 1: the Fidesmo sandbox card.
+    virtual_reader vr(dir.path(), {"--no-fidesmo"}, 0);
+    const std::string second_log = dir.path() + "/vpcd-card-1.log";
+    child_process second({TSM_VPCD_CARD_BIN, "--port", std::to_string(vr.reader->port(1)), "--batch-id", "42"},
+                         second_log);
+    BOOST_REQUIRE_MESSAGE(wait_for_log(second_log, "power on", std::chrono::seconds(10)), read_text_file(second_log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+    auto run = [&](const std::string& log) {
+        child_process tp({TSM_TOUCHPOINT_BIN, "--protocol", "fidesmo", "--card", "pcsc", "--url", "http://127.0.0.1:1/v3/",
+                          "--app", app_id, "--service", "demo", "--max-reconnects", "0"},
+                         dir.path() + "/" + log);
+        auto code = tp.wait_exit(std::chrono::seconds(30));
+        BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());
+        return std::pair{*code, tp.log()};
+    };
+    auto [code, out] = run("tp1.log");
+    BOOST_CHECK_EQUAL(code, 3); // the server is unreachable
+    BOOST_CHECK_MESSAGE(out.find("card: reader \"Virtual PCD 00 01\"") != std::string::npos, out);
+    BOOST_CHECK_MESSAGE(out.find("card: CIN 0E48800471400A batch 42") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,7 +75,10 @@ int main(int argc, char** argv) {
         std::unique_ptr<card> card_impl;
         if (opts.card_kind == "pcsc") {
             std::string error;
-            auto reader_card = pcsc_card::open(opts.reader, std::cerr, error);
+            // Without --reader, a Fidesmo client looks for the one reader holding a Fidesmo card.
+            auto reader_card = opts.protocol != "v1" && opts.reader.empty()
+                                   ? pcsc_card::open_fidesmo_card(std::cerr, error)
+                                   : pcsc_card::open(opts.reader, std::cerr, error);
             if (!reader_card) {
                 std::cerr << "tsm-touchpoint: " << error << "\n";
                 return exit_connection;

@@ -37,6 +37,12 @@ public:
     /// for a card. `diag` receives transmit failures later on.
     static std::unique_ptr<pcsc_card> open(const std::string& reader, std::ostream& diag, std::string& error);
 
+    /// As a Fidesmo client picks the card when no reader is named (the Fidesmo client
+    /// protocol, section 2.4): among the readers holding a card, the one whose card answers
+    /// 9000 to SELECT A000000617020002000001 or A00000061702000900010101; an error when none
+    /// or several do.
+    static std::unique_ptr<pcsc_card> open_fidesmo_card(std::ostream& diag, std::string& error);
+
     /// Disconnects (leaving the card powered) and releases the context.
     ~pcsc_card() override;
     pcsc_card(const pcsc_card&) = delete;

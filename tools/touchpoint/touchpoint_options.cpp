@@ -60,7 +60,9 @@ Options:
                           running): shared access, T=0 or T=1, T=0 GET RESPONSE (61xx) and
                           Le correction (6Cxx) handled by the touch point@PCSC_NOTE@
   --reader NAME         --card pcsc: the reader, by its full name or a part of exactly one
-                        reader's name (default: the first reader holding a card)
+                        reader's name (default: the first reader holding a card; with
+                        --protocol fidesmo/fidesmo-ws the one reader whose card answers the
+                        Fidesmo applets' SELECT)
   --scp 03|02           virtual card: secure channel protocol of the ISD key set (default 03)
   --kvn N               virtual card: key version number, decimal or 0xHH (default 0x30 for
                         SCP03, 0x20 for SCP02)

@@ -15,7 +15,7 @@ const char* usage = R"(tsm-vpcd-card - the sandbox secure element as a card in v
 
 Usage:
   tsm-vpcd-card [--host ADDR] [--port N] [--connect-timeout-ms N] [--remove-after N]
-                [--iin HEX] [--cin HEX] [--batch-id N] [--uid HEX]
+                [--iin HEX] [--cin HEX] [--batch-id N] [--uid HEX] [--no-fidesmo]
 
 It connects to the reader (pcscd with the vpcd driver listens on 127.0.0.1:35963 for slot
 "Virtual PCD 00 00"), answers the reader's power and ATR controls and every C-APDU, and
@@ -33,6 +33,7 @@ Options:
   --cin HEX               GET DATA 45 and the platform applet's CIN (default 0E48800471400A)
   --batch-id N            the platform applet's batch id (default 1)
   --uid HEX               the UID (FF CA 00 00), 4 or 7 bytes (default: the DESFire UID)
+  --no-fidesmo            no Fidesmo identification applets (their SELECT answers 6A82)
   --help                  this text
 
 Exit codes: 0 the reader closed the connection, or the card was removed as asked;
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
         if (a == "--help" || a == "-h") {
             std::cout << usage;
             return 0;
+        }
+        if (a == "--no-fidesmo") {
+            cfg.fidesmo.enabled = false;
+            continue;
         }
         if (i + 1 >= args.size()) {
             return usage_error("option " + a + " needs a value");
