@@ -9,6 +9,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 using namespace tsm::test;
 
 namespace {
@@ -90,6 +92,28 @@ BOOST_AUTO_TEST_CASE(websocket_transceive_service_end_to_end) {
     register_device(env);
     child_process tp(fidesmo_args(env, "fidesmo-ws"), env.dir.path() + "/touchpoint.log");
     run_transceive_service(env, tp);
+}
+
+// A slow SP: the fetch is held for the hold time and answered 503, which the touch point
+// retries at once (fdsm does so for 15 minutes); the delivery then goes through.
+BOOST_AUTO_TEST_CASE(long_poll_slow_sp_is_held_then_delivered) {
+    tsm_env env(2, "[fidesmo]\nfetch_hold_ms = 200\n");
+    register_device(env);
+    child_process tp(fidesmo_args(env, "fidesmo"), env.dir.path() + "/touchpoint.log");
+    auto delivery = env.sp.wait_delivery(std::chrono::seconds(20));
+    BOOST_REQUIRE_MESSAGE(delivery, "no delivery request; touch point: " << tp.log());
+    // Several hold times pass before the SP has anything for the card.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    BOOST_CHECK(tp.running());
+    const std::string sid = str((*delivery)["sessionId"]);
+    std::string op = env.transceive_ok(sid, {"80CA004500"});
+    auto cb = env.sp.wait_callback(op, std::chrono::seconds(30));
+    BOOST_REQUIRE_MESSAGE(cb, "no callback; touch point: " << tp.log());
+    BOOST_CHECK_EQUAL(str((*cb)["responses"].as_array()[0]), "45070E48800471400A9000");
+    BOOST_CHECK_EQUAL(env.complete(sid, true, "Done").status, 200);
+    auto code = tp.wait_exit(std::chrono::seconds(30));
+    BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());
+    BOOST_CHECK_MESSAGE(*code == 0, "exit " << *code << ": " << tp.log());
 }
 
 BOOST_AUTO_TEST_CASE(long_poll_unknown_device_is_a_clear_failure) {

@@ -4,7 +4,8 @@
 /// port, and stopped by its pid (SIGTERM, bounded, then SIGKILL). pcscd cannot be given
 /// another client socket (it always serves /run/pcscd/pcscd.comm; PCSCLITE_CSOCK_NAME is read
 /// by the client library only), so a running system pcscd makes the fixture fail with a clear
-/// message instead of colliding with it. Every wait is bounded.
+/// message instead of colliding with it. pcscd needs root: a test not run as root starts it
+/// through `sudo -n`. Every wait is bounded.
 #include <sys/types.h>
 
 #include "child_process.hpp"

@@ -243,6 +243,7 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::deliv
             continue; // the same body again
         }
         if (a.status == 503 || a.status == 0) {
+            not_ready = 0; // fdsm starts its five 204 retries afresh after a 503
             // 503 is retried at once (the server held the poll); a lost connection after a pause.
             if (std::chrono::steady_clock::now() - last_success >= bound) {
                 return a.status == 0 ? failure{exit_connection, a.error}
