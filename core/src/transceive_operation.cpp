@@ -10,7 +10,7 @@ transceive_operation::transceive_operation(std::vector<bytes> commands) : comman
 
 operation_step transceive_operation::start() {
     // Fidesmo semantics: every command runs, whatever its status word; the SP reads them all.
-    return operation_step::send(apdu_batch{commands_, false});
+    return operation_step::send(apdu_batch{commands_, false, {}});
 }
 
 operation_step transceive_operation::on_responses(std::vector<bytes> responses) {

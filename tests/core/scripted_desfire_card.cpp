@@ -401,7 +401,7 @@ bool authenticates(fake_card& card, application_id aid, std::uint8_t key_no, con
                            static_cast<char>(aid >> 16)};
     auto first = card.run(
         apdu_batch{{h("00A4040007D276000085010000"), wrap_native(select_app), wrap_native(host.command())},
-                   false});
+                   false, {}});
     const bytes& challenge = first[2];
     if (challenge.size() < 2 || challenge.substr(challenge.size() - 2) != h("91AF")) {
         return false;
@@ -410,7 +410,7 @@ bool authenticates(fake_card& card, application_id aid, std::uint8_t key_no, con
     if (!token) {
         return false;
     }
-    auto second = card.run(apdu_batch{{wrap_native(*token)}, false});
+    auto second = card.run(apdu_batch{{wrap_native(*token)}, false, {}});
     const bytes& proof = second[0];
     if (proof.size() < 2 || proof.substr(proof.size() - 2) != h("9100")) {
         return false;

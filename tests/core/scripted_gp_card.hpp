@@ -99,11 +99,18 @@ private:
 struct run_result {
     operation_outcome outcome;
     std::vector<apdu_batch> batches;
+    std::size_t round_trips = 0; ///< touch-point round trips (parts of batches)
 };
 
-/// Plays the touch point: stopOnError stops at the first SW other than 9000/61xx.
-/// `max_answers` > 0 simulates a touch point that answers only part of each batch.
-run_result run(operation& op, fake_card& card, std::size_t max_answers = 0);
+/// How the simulated touch point treats stopOnError.
+enum class stop_rule {
+    honoured, ///< protocol v1: stops at the first SW other than 9000/61xx
+    ignored,  ///< the Fidesmo dialects: runs every command whatever its SW
+};
+
+/// Plays the touch point. `max_answers` > 0 simulates a touch point that answers only part of
+/// each batch.
+run_result run(operation& op, fake_card& card, std::size_t max_answers = 0, stop_rule rule = stop_rule::honoured);
 
 card_context context(scp_protocol p = scp_protocol::scp03, std::string_view key = test_key);
 

@@ -301,7 +301,7 @@ BOOST_AUTO_TEST_CASE(commands_frame_carries_batch_operation_and_hex_commands) {
     BOOST_TEST(c[0].as_string() == "00A40400");
     BOOST_TEST(c[1].as_string() == "80CA9F7F");
     BOOST_TEST(v.at("stopOnError").as_bool() == true);
-    const auto v2 = parse(v1::frames::commands(3, "op-2", core::apdu_batch{{"\x01\x02"}, false}));
+    const auto v2 = parse(v1::frames::commands(3, "op-2", core::apdu_batch{{"\x01\x02"}, false, {}}));
     BOOST_TEST(v2.at("stopOnError").as_bool() == false);
     BOOST_TEST(v2.at("batch").as_int64() == 3);
 }

@@ -19,6 +19,7 @@
 #include "tsm/transport/json_reader.hpp"
 #include "tsm/transport/sp_api/handler.hpp"
 #include "tsm/transport/touch_point/gateway.hpp"
+#include "tsm/transport/touch_point/touch_point_mux.hpp"
 #include "tsm/transport/touch_point/v1/codec.hpp"
 #include "tsm/transport/ws_hub.hpp"
 
@@ -144,6 +145,9 @@ int run(const tsmd::config& cfg) {
     transport::ws_hub hub(contexts, gateway); // the pool's contexts, in shard order
     transport::touch_point::ws_hub_sink hub_sink(hub);
     gateway.attach(hub_sink);
+    // The sessions speak to every touch-point adapter through one port.
+    transport::touch_point::touch_point_mux touch_points;
+    touch_points.attach(transport::touch_point::via::websocket, gateway);
 
     core::session_service_config scfg;
     scfg.session_expiry = cfg.session_expiry;
@@ -174,7 +178,7 @@ int run(const tsmd::config& cfg) {
         s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
         core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
         scfg.owner_shard = i;
-        s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, gateway, *s.sp, *s.relay,
+        s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, touch_points, *s.sp, *s.relay,
                                                              *s.apps, hasher, s.kinds, scfg, probe);
     }
 

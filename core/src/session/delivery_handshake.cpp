@@ -23,6 +23,12 @@ std::string delivery_body(const session_record& s) {
     if (!s.fields_json.empty()) {
         w.key("fields").raw(s.fields_json);
     }
+    if (!s.email.empty()) {
+        w.key("email").value(s.email);
+    }
+    if (!s.msisdn.empty()) {
+        w.key("msisdn").value(s.msisdn);
+    }
     w.end_object();
     return std::move(w).str();
 }
@@ -64,6 +70,47 @@ void session_service::start_delivery(connection_ref conn, std::string session_id
         bound(false);
         return;
     }
+    if (!req.device_from_registry) {
+        fetch_description_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
+        return;
+    }
+    // The touch point named only the device: its IIN and platform version are the registry's.
+    auto pass = gate_.enter();
+    if (!pass) {
+        tp_.send_error(conn, make_api_error(api_errc::unavailable, "shutting down; retry later"));
+        bound(false);
+        return;
+    }
+    std::string cin = req.cin;
+    store_.load_card_keys(
+        false, std::move(cin), ex(),
+        [this, pass = std::move(pass), conn, session_id = std::move(session_id), req = std::move(req),
+         bound = std::move(bound)](std::error_code ec, std::optional<card_keys_record> device) mutable {
+            if (ec) {
+                metrics_.on_store_error();
+                tp_.send_error(conn, make_api_error(api_errc::unavailable, "could not read the device; retry later"));
+                bound(false);
+                return;
+            }
+            if (!device) {
+                tp_.send_error(conn, make_api_error(api_errc::unknown_device, "the device is not registered"));
+                bound(false);
+                return;
+            }
+            req.iin = device->iin;
+            req.platform_version = device->platform_version;
+            fetch_description_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
+        });
+}
+
+void session_service::fetch_description_for_delivery(connection_ref conn, std::string session_id,
+                                                     delivery_request req, std::function<void(bool)> bound) {
+    const app_record* app = apps_.find(req.app_id);
+    if (app == nullptr) {
+        tp_.send_error(conn, make_api_error(api_errc::not_found, "unknown appId"));
+        bound(false);
+        return;
+    }
     std::string url = app->description_url + "/" + req.service_id;
     call_sp("GET", std::move(url), {},
             [this, conn, session_id = std::move(session_id), req = std::move(req),
@@ -92,7 +139,7 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
     rec.session_id = session_id;
     rec.app_id = std::move(req.app_id);
     rec.service_id = std::move(req.service_id);
-    std::string token = random_token_hex(32);
+    std::string token = req.resume_token.empty() ? random_token_hex(32) : std::move(req.resume_token);
     rec.resume_token_hash = hasher_.digest(resume_context, token);
     rec.state = session_state::delivering;
     rec.created_ms = rec.last_progress_ms = now_ms();
@@ -101,6 +148,8 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
     rec.platform_version = req.platform_version;
     rec.description_json = std::move(reply.body);
     rec.fields_json = std::move(req.fields_json);
+    rec.email = std::move(req.email);
+    rec.msisdn = std::move(req.msisdn);
 
     write_set w;
     w.put_sessions.push_back(rec);

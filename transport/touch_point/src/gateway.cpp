@@ -119,9 +119,13 @@ void gateway::on_message(ws_ref conn, std::string text) {
         std::string session_id = core::new_time_ordered_uuid();
         // Bound at once so the frames that follow are attributed; undone when no session is made.
         connections.bind(conn.id, session_id);
-        core::delivery_request req{std::move(msg.app_id), std::move(msg.service_id),
-                                   std::move(msg.iin),    std::move(msg.cin),
-                                   msg.platform_version,  std::move(msg.fields_json)};
+        core::delivery_request req;
+        req.app_id = std::move(msg.app_id);
+        req.service_id = std::move(msg.service_id);
+        req.iin = std::move(msg.iin);
+        req.cin = std::move(msg.cin);
+        req.platform_version = msg.platform_version;
+        req.fields_json = std::move(msg.fields_json);
         runtime_.invoke_on_owner(session_id, [c, session_id, req = std::move(req),
                                               bound_cb = unbind_on_failure(c, session_id)](
                                                  core::shard_services& s) mutable {

@@ -176,7 +176,7 @@ private:
     }
 
     operation_step send(std::vector<bytes> batch) {
-        return operation_step::send(apdu_batch{std::move(batch), false});
+        return operation_step::send(apdu_batch{std::move(batch), false, {}});
     }
 
     operation_step finish(operation_outcome o) {

@@ -213,7 +213,7 @@ picc_operation::~picc_operation() {
 
 operation_step picc_operation::send(std::vector<bytes> commands) {
     sent_ = commands.size();
-    return operation_step::send(apdu_batch{std::move(commands), false});
+    return operation_step::send(apdu_batch{std::move(commands), false, {}});
 }
 
 operation_step picc_operation::finish(operation_outcome o) {

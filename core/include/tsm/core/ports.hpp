@@ -14,9 +14,14 @@ namespace tsm::core {
 struct apdu_batch; // operation.hpp
 
 /// A touch-point connection anywhere in the process (shard + process-unique id; 0 = none).
+/// `via` names the transport adapter that carries it (a WebSocket, a long-poll channel); core
+/// only passes it back. `runs_every_command`: the touch point's protocol has no stopOnError (the
+/// Fidesmo dialects), so core hands it stop-on-error batches in parts (apdu_batch::continue_points).
 struct connection_ref {
     unsigned shard = 0;
     std::uint64_t id = 0;
+    std::uint8_t via = 0;
+    bool runs_every_command = false;
     bool valid() const noexcept { return id != 0; }
     friend bool operator==(const connection_ref&, const connection_ref&) = default;
 };
@@ -47,6 +52,13 @@ public:
     virtual void send_final_status(connection_ref conn, std::string_view final_status_json) = 0;
     /// Sends queued frames, then closes with `code` (1000 normal, 1001 going away, 4xxx ours).
     virtual void close(connection_ref conn, std::uint16_t code, std::string reason) = 0;
+    /// An operation that handed this touch point at least one batch has its outcome: its next
+    /// batches will not come (the next operation's, or the final status, follow). Dialects that
+    /// exchange APDUs per operation (the Fidesmo connector) end the operation's exchange here.
+    virtual void send_operation_done(connection_ref conn, std::string_view operation_id) {
+        (void)conn;
+        (void)operation_id;
+    }
 };
 
 /// Result of an HTTP call to the SP. status 0 = transport failure (see `error`).

@@ -4,6 +4,7 @@
 #include "tsm/core/hex.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ struct session_record {
     std::int64_t platform_version = 0;
     std::string description_json;  ///< the SP's service description; kept only while delivering
     std::string fields_json;       ///< user fields (JSON object or empty); kept only while delivering
+    std::string email;             ///< the user's e-mail (empty = none); kept only while delivering
+    std::string msisdn;            ///< the user's phone number (empty = none); kept only while delivering
     std::string final_status_json; ///< the touch point's final `status` frame once terminal
 };
 
@@ -78,8 +81,9 @@ struct outbox_entry {
     std::int64_t created_ms = 0;
 };
 
-/// GlobalPlatform keys of one card (by CIN) or an IIN master key set (diversified per card).
-/// The keys themselves are sealed (key_vault) and never leave this record in clear.
+/// One device of the device registry (by CIN) with its optional GlobalPlatform and DESFire keys,
+/// or an IIN master key set (diversified per card). The keys themselves are sealed (key_vault) and
+/// never leave this record in clear. A device may have no keys at all (transceive-only services).
 struct card_keys_record {
     bool master = false;                ///< true: IIN master key set; false: one card
     std::string id;                     ///< CIN (cards) or IIN (master sets), upper-case hex
@@ -99,6 +103,15 @@ struct card_keys_record {
     std::string desfire_diversification; ///< master sets: "none" | "an10922"
     bytes desfire_system_identifier;     ///< AN10922 system identifier (master sets)
     bytes desfire_sealed_key;            ///< key_vault::seal(key, associated data = record id + "/desfire")
+    // Device description (cards only), as the Fidesmo client API reports it.
+    std::int64_t platform_version = 0;     ///< 0 = not recorded
+    std::string os_type_version_name;      ///< e.g. "JCOP3SECIDCS"; may be empty
+    std::optional<std::int64_t> batch_id;  ///< the platform applet's batch id, when recorded
+    bytes cplc;                            ///< Card Production Life Cycle data; may be empty
+    bytes uid;                             ///< the reader-visible UID (4 or 7 bytes); may be empty
+
+    bool has_gp_keys() const noexcept { return !sealed_keys.empty(); }
+    bool has_desfire_key() const noexcept { return !desfire_key_type.empty(); }
 };
 
 /// An executable load file (CAP) uploaded by an app, stored as its Load File Data Block.

@@ -60,6 +60,15 @@ struct delivery_request {
     std::string cin; ///< hex
     std::int64_t platform_version = 0;
     std::string fields_json; ///< JSON object or empty
+    std::string email;       ///< empty = none; passed on to the SP
+    std::string msisdn;      ///< empty = none; passed on to the SP
+    /// The touch point's credential for resuming the session. Empty: a random token is generated
+    /// and sent with the session (protocol v1). The Fidesmo dialects pass the session id itself:
+    /// their clients resume by session id alone.
+    std::string resume_token;
+    /// iin and platform_version come from the device registry record of `cin`; without a record
+    /// the delivery is refused with unknown_device (the Fidesmo WebSocket URL names only the CIN).
+    bool device_from_registry = false;
 };
 
 class session_service {
@@ -90,6 +99,9 @@ public:
     /// Rebinds a session to a new connection. `bound(true)` when the token matched.
     void resume(connection_ref conn, std::string session_id, std::string token,
                 std::function<void(bool)> bound);
+    /// The touch point's answers to batch `batch`; 0 = the outstanding batch, whatever its number
+    /// (dialects without batch numbers). A touch point without stopOnError answers every command
+    /// of a stop-on-error batch: the operation reads the answers up to the first failure only.
     void on_responses(connection_ref conn, const std::string& session_id, std::uint64_t batch,
                       std::vector<bytes> responses);
     void on_client_error(connection_ref conn, const std::string& session_id, std::string message);
@@ -112,6 +124,8 @@ private:
     using session_ptr = std::unique_ptr<delivery_session>;
 
     // delivery_handshake.cpp
+    void fetch_description_for_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                                        std::function<void(bool)> bound);
     void on_description_for_delivery(connection_ref conn, std::string session_id, delivery_request req,
                                      sp_reply reply, std::function<void(bool)> bound);
     void on_session_stored(connection_ref conn, const std::string& session_id, const std::string& token,

@@ -23,6 +23,8 @@ enum class api_errc : std::uint8_t {
     unauthorized,        ///< 401 credentials missing or wrong
     not_found,           ///< 404 no such resource (route, app, load file, operation)
     session_not_found,   ///< 404 no such session for this app
+    unknown_device,      ///< 404 the device (CIN) is not in the device registry
+    device_not_eligible, ///< 403 the device's record rules the service out (e.g. no fixed UID)
     method_not_allowed,  ///< 405
     session_finished,    ///< 409 the session has ended
     payload_too_large,   ///< 413 body over the limit
@@ -30,6 +32,7 @@ enum class api_errc : std::uint8_t {
     data_too_large,      ///< 413 storedata over the limit
     headers_too_large,   ///< 431
     too_many_operations, ///< 429 queue of the session full
+    device_not_ready,    ///< 412 not possible in the device's current state (e.g. no keys yet)
     // Server side.
     internal_error, ///< 500
     unavailable,    ///< 503 retry later (store, SP or shutdown)

@@ -14,6 +14,11 @@ namespace tsm::core {
 struct apdu_batch {
     std::vector<bytes> commands;
     bool stop_on_error = false; ///< the touch point stops at the first SW other than 9000/61xx
+    /// Stop-on-error batches: the commands whose failure the operation goes on from (e.g. INSTALL
+    /// [for load] refused because the load file is already there). A touch point that cannot stop
+    /// on error is handed the batch in parts ending at these, so the card runs nothing after such
+    /// a failure. Indexes into `commands`, ascending.
+    std::vector<std::size_t> continue_points;
 };
 
 /// The final result of an operation; becomes the SP callback body.
