@@ -25,7 +25,8 @@ public:
     /// `method` GET or POST; `path` relative to the base (no leading /); `body` sent as is.
     http_answer request(const std::string& method, const std::string& path, const std::string& body = {});
 
-    /// Bound for one request, connect to last body byte (the server may hold a long poll).
+    /// Bound for one request, connect to last body byte. fdsm has no HTTP timeouts (the server
+    /// may hold a long poll as long as it wants); the default is its 15-minute session bound.
     void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
     /// The value of the Authorization header on every request; empty = none.
     void set_authorization(std::string value) { authorization_ = std::move(value); }
@@ -39,7 +40,7 @@ private:
     std::string port_;
     std::string base_path_; ///< begins and ends with /
     std::string authorization_;
-    std::chrono::milliseconds timeout_{std::chrono::minutes(2)};
+    std::chrono::milliseconds timeout_{std::chrono::minutes(15)};
 };
 
 /// The headers fdsm puts on every request and on the WebSocket upgrade (section 1).
