@@ -30,7 +30,9 @@ server reports the final status. A lost connection is resumed on a new one (same
 With --protocol fidesmo or fidesmo-ws it speaks the Fidesmo client API instead, as Fidesmo's
 fdsm does: it identifies the card (UID, CPLC, CIN, the Fidesmo platform applet's CIN and
 batch id), reads the device (IIN, platformVersion) from the server, and runs every command of
-each batch whatever its status word.
+each batch whatever its status word. --iin and --platform-version are then not sent (the
+server's device record gives them); --cin is the virtual card's CIN. docs/pcsc.md has the
+details.
 
 Options:
   --protocol P          "v1" (default): OpenTSM's touch-point protocol, --url
