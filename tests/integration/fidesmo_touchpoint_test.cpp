@@ -84,8 +84,10 @@ std::string read_cap(const std::string& name) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -96,9 +98,11 @@ std::string post_op(tsm_env& env, const std::string& session, const std::string&
 // keys, which the device record holds too); --trace-apdu shows every APDU it saw.
 void run_ccm_service(const std::string& protocol) {
     tsm_env env;
-    auto put = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {},
-                         R"({"iin":"8A2C10","platformVersion":2,"batchId":1,"isd":"A000000151000000","scp":"03",)"
-                         R"("kvn":48,"enc":")" + test_key + R"(","mac":")" + test_key + R"(","dek":")" + test_key + R"("})");
+    auto put =
+        http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + cin, {},
+                  R"({"iin":"8A2C10","platformVersion":2,"batchId":1,"isd":"A000000151000000","scp":"03",)"
+                  R"("kvn":48,"enc":")"
+                      + test_key + R"(","mac":")" + test_key + R"(","dek":")" + test_key + R"("})");
     BOOST_REQUIRE_MESSAGE(put.status == 200, "device registration: " << put.status << " " << put.body);
     auto up = http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles",
                         {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap"));
@@ -108,9 +112,10 @@ void run_ccm_service(const std::string& protocol) {
     BOOST_REQUIRE_MESSAGE(delivery, "no delivery request; touch point: " << tp.log());
     const std::string sid = str((*delivery)["sessionId"]);
 
-    std::string install = post_op(env, sid, "/ccm/install",
-                                  R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101",)"
-                                  R"("application":"D0D1D2D3D4D5010101","parameters":"","privileges":"00"})");
+    std::string install =
+        post_op(env, sid, "/ccm/install",
+                R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101",)"
+                R"("application":"D0D1D2D3D4D5010101","parameters":"","privileges":"00"})");
     auto icb = env.sp.wait_callback(install, std::chrono::seconds(60));
     BOOST_REQUIRE_MESSAGE(icb, "no install callback; touch point: " << tp.log());
     BOOST_CHECK_MESSAGE((*icb)["statusCode"].as_int64() == 200, boost::json::serialize(*icb));
@@ -120,17 +125,19 @@ void run_ccm_service(const std::string& protocol) {
     BOOST_CHECK_EQUAL(str((*scb)["responses"].as_array()[0]), "9000"); // the new instance answers
 
     const std::string secret = "0101104A4F484E20534D49544820534543524554";
-    std::string store = post_op(env, sid, "/ccm/storedata",
-                                R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + secret + R"("})");
+    std::string store =
+        post_op(env, sid, "/ccm/storedata",
+                R"({"application":"D0D1D2D3D4D5010101","tagType":"DGI","data":")" + secret + R"("})");
     auto dcb = env.sp.wait_callback(store, std::chrono::seconds(30));
     BOOST_REQUIRE(dcb);
     BOOST_CHECK_MESSAGE((*dcb)["statusCode"].as_int64() == 200, boost::json::serialize(*dcb));
 
     // No load file of that AID: INSTALL [for install] fails with 6A88, reported as such although
     // the touch point ran the commands after it too.
-    std::string bad = post_op(env, sid, "/ccm/install",
-                              R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101",)"
-                              R"("application":"A00000061700010101"})");
+    std::string bad =
+        post_op(env, sid, "/ccm/install",
+                R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101",)"
+                R"("application":"A00000061700010101"})");
     auto bcb = env.sp.wait_callback(bad, std::chrono::seconds(30));
     BOOST_REQUIRE(bcb);
     auto& e = (*bcb)["error"].as_object();
@@ -143,7 +150,8 @@ void run_ccm_service(const std::string& protocol) {
     BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());
     BOOST_CHECK_MESSAGE(*code == 0, "exit " << *code << ": " << tp.log());
     const std::string trace = tp.log();
-    BOOST_CHECK(trace.find("> 84E2") != std::string::npos || trace.find("> 84e2") != std::string::npos); // STORE DATA, secured
+    BOOST_CHECK(trace.find("> 84E2") != std::string::npos
+                || trace.find("> 84e2") != std::string::npos); // STORE DATA, secured
     BOOST_CHECK_MESSAGE(trace.find(secret) == std::string::npos, "plaintext seen at the touch point");
     BOOST_CHECK(trace.find(secret.substr(8, 16)) == std::string::npos);
 }
@@ -230,7 +238,8 @@ BOOST_AUTO_TEST_CASE(long_poll_card_removed_mid_operation_reports_service_error)
     BOOST_REQUIRE_MESSAGE(cb, "no callback; touch point: " << tp.log());
     BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 500);
     BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "client-error");
-    BOOST_CHECK_MESSAGE(str((*cb)["error"].as_object()["message"]).find("Virtual PCD 00 00") != std::string::npos,
+    BOOST_CHECK_MESSAGE(str((*cb)["error"].as_object()["message"]).find("Virtual PCD 00 00")
+                            != std::string::npos,
                         boost::json::serialize(*cb));
     auto code = tp.wait_exit(std::chrono::seconds(30));
     BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());

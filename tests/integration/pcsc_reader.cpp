@@ -85,8 +85,8 @@ pcsc_reader::pcsc_reader(const std::string& dir) {
         char channel[16];
         std::snprintf(channel, sizeof channel, "0x%04X", port_);
         std::ofstream conf(conf_dir + "/vpcd");
-        conf << "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:" << channel << "\nLIBPATH " << vpcd_driver
-             << "\nCHANNELID " << channel << "\n";
+        conf << "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:" << channel << "\nLIBPATH "
+             << vpcd_driver << "\nCHANNELID " << channel << "\n";
     }
     log_path_ = dir + "/pcscd.log";
     // pcscd needs root for /run/pcscd; a non-root test uses passwordless sudo when it has it

@@ -34,7 +34,9 @@ public:
 
     /// The vpcd port of `slot` (the card program connects to it on 127.0.0.1): slot 0 is
     /// "Virtual PCD 00 00", slot 1 "Virtual PCD 00 01" on the next port.
-    unsigned short port(unsigned slot = 0) const noexcept { return static_cast<unsigned short>(port_ + slot); }
+    unsigned short port(unsigned slot = 0) const noexcept {
+        return static_cast<unsigned short>(port_ + slot);
+    }
     std::string log() const;
 
 private:

@@ -9,7 +9,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-
 using namespace tsm::test;
 
 namespace {
@@ -78,7 +77,8 @@ BOOST_AUTO_TEST_CASE(card_removed_mid_operation_fails_it_with_a_clear_error) {
     std::string op = env.transceive_ok(sid, {"00A4040000", "80CA004500", "80CA9F7F00"});
 
     auto cb = env.sp.wait_callback(op, std::chrono::seconds(20));
-    BOOST_REQUIRE_MESSAGE(cb, "no callback; touch point: " << tp.log() << " card: " << read_text_file(vr.card_log));
+    BOOST_REQUIRE_MESSAGE(cb, "no callback; touch point: " << tp.log()
+                                                           << " card: " << read_text_file(vr.card_log));
     BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 500);
     BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "client-error");
     const std::string message = str((*cb)["error"].as_object()["message"]);
@@ -91,7 +91,8 @@ BOOST_AUTO_TEST_CASE(card_removed_mid_operation_fails_it_with_a_clear_error) {
     BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());
     BOOST_CHECK_EQUAL(*code, 3);
     BOOST_CHECK_MESSAGE(tp.log().find("card lost: PC/SC") != std::string::npos
-                            && tp.log().find("the card was removed or the reader lost it") != std::string::npos,
+                            && tp.log().find("the card was removed or the reader lost it")
+                                   != std::string::npos,
                         tp.log());
     BOOST_CHECK(wait_for_log(vr.card_log, "removed after 4 APDU(s)", std::chrono::seconds(5)));
     // The session is over for the SP.
@@ -106,14 +107,17 @@ BOOST_AUTO_TEST_CASE(fidesmo_touch_point_picks_the_reader_holding_the_fidesmo_ca
     // Slot 0: a card without the Fidesmo applets; slot 1: the Fidesmo sandbox card.
     virtual_reader vr(dir.path(), {"--no-fidesmo"}, 0);
     const std::string second_log = dir.path() + "/vpcd-card-1.log";
-    child_process second({TSM_VPCD_CARD_BIN, "--port", std::to_string(vr.reader->port(1)), "--batch-id", "42"},
+    child_process second({TSM_VPCD_CARD_BIN, "--port", std::to_string(vr.reader->port(1)), "--batch-id",
+                          "42"},
                          second_log);
-    BOOST_REQUIRE_MESSAGE(wait_for_log(second_log, "power on", std::chrono::seconds(10)), read_text_file(second_log));
+    BOOST_REQUIRE_MESSAGE(wait_for_log(second_log, "power on", std::chrono::seconds(10)),
+                          read_text_file(second_log));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
     auto run = [&](const std::string& log) {
-        child_process tp({TSM_TOUCHPOINT_BIN, "--protocol", "fidesmo", "--card", "pcsc", "--url", "http://127.0.0.1:1/v3/",
-                          "--app", app_id, "--service", "demo", "--max-reconnects", "0"},
+        child_process tp({TSM_TOUCHPOINT_BIN, "--protocol", "fidesmo", "--card", "pcsc", "--url",
+                          "http://127.0.0.1:1/v3/", "--app", app_id, "--service", "demo", "--max-reconnects",
+                          "0"},
                          dir.path() + "/" + log);
         auto code = tp.wait_exit(std::chrono::seconds(30));
         BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());

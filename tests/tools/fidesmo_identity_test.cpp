@@ -60,16 +60,20 @@ BOOST_AUTO_TEST_CASE(platform_applet_reports_the_configured_cin_and_batch_id) {
     cfg.fidesmo.batch_id = 0x012345;
     tsm::sandbox::secure_element se(std::move(cfg));
     BOOST_CHECK_EQUAL(run(se, "00A404000CA00000061702000900010101"),
-                      "6F1E840CA00000061702000900010101A50E4507112233445566774203012345" "9000");
+                      "6F1E840CA00000061702000900010101A50E4507112233445566774203012345"
+                      "9000");
     // P2=0C (no FCI) selects without data.
     BOOST_CHECK_EQUAL(run(se, "00A4040C0CA00000061702000900010101"), "9000");
     // The v2 batch applet (tag 42 only) and the v2 capabilities applet (presence only).
-    BOOST_CHECK_EQUAL(run(se, "00A404000BA000000617020002000002"), "6F14840BA000000617020002000002A5054203012345" "9000");
+    BOOST_CHECK_EQUAL(run(se, "00A404000BA000000617020002000002"),
+                      "6F14840BA000000617020002000002A5054203012345"
+                      "9000");
     BOOST_CHECK_EQUAL(run(se, "00A404000BA000000617020002000001"), "9000");
     // A selected applet answers nothing but SELECT, like the sandbox's applets.
     BOOST_CHECK_EQUAL(run(se, "80CA004500"), "6D00");
     BOOST_CHECK(run(se, "00A4040000").starts_with("6F"));
-    BOOST_CHECK_EQUAL(run(se, "80CA004500"), "450711223344556677" "9000");
+    BOOST_CHECK_EQUAL(run(se, "80CA004500"), "450711223344556677"
+                                             "9000");
 }
 
 BOOST_AUTO_TEST_CASE(cplc_carries_the_9f7f_header_with_42_bytes) {
@@ -107,16 +111,22 @@ BOOST_AUTO_TEST_CASE(identify_card_falls_back_to_the_v2_batch_applet_and_keeps_4
     c.answers = {{"FFCA000000", "0102039000"}, // 3 bytes: not a UID the client keeps
                  {"00A40400", "9000"},
                  {"80CA9F7F00", "9F7F2A" + std::string(84, 'A') + "9000"},
-                 {"80CA004500", "0102030405060708" "9000"}, // a bare CIN, no TLV header
-                 {"00A404000BA000000617020002000002", "42020107" "9000"}};
+                 {"80CA004500", "0102030405060708"
+                                "9000"}, // a bare CIN, no TLV header
+                 {"00A404000BA000000617020002000002", "42020107"
+                                                      "9000"}};
     const card_identity id = identify_card(c);
     BOOST_CHECK(id.uid.empty());
     BOOST_CHECK_EQUAL(to_hex(id.cplc), std::string(84, 'A'));
     BOOST_CHECK_EQUAL(to_hex(id.cin), "0102030405060708");
     BOOST_REQUIRE(id.batch_id);
     BOOST_CHECK_EQUAL(*id.batch_id, 0x0107);
-    const std::vector<std::string> order{"FFCA000000", "00A40400", "80CA9F7F00", "80CA004500",
-                                         "00A404000CA00000061702000900010101", "00A404000BA000000617020002000002"};
+    const std::vector<std::string> order{"FFCA000000",
+                                         "00A40400",
+                                         "80CA9F7F00",
+                                         "80CA004500",
+                                         "00A404000CA00000061702000900010101",
+                                         "00A404000BA000000617020002000002"};
     BOOST_CHECK_EQUAL_COLLECTIONS(c.sent.begin(), c.sent.end(), order.begin(), order.end());
 }
 
@@ -130,11 +140,15 @@ BOOST_AUTO_TEST_CASE(identify_card_leaves_cin_and_batch_empty_when_the_card_has_
 }
 
 BOOST_AUTO_TEST_CASE(find_tlv_searches_constructed_tags_and_refuses_malformed_data) {
-    const auto fci = h("6F0F" "8403A00001" "A508" "9F6501FF" "45020102");
+    const auto fci = h("6F0F"
+                       "8403A00001"
+                       "A508"
+                       "9F6501FF"
+                       "45020102");
     BOOST_CHECK_EQUAL(to_hex(find_tlv(fci, h("45")).value_or("?")), "0102");
     BOOST_CHECK_EQUAL(to_hex(find_tlv(fci, h("9F65")).value_or("?")), "FF");
     BOOST_CHECK(!find_tlv(fci, h("42")));
-    BOOST_CHECK(!find_tlv(h("4505010203"), h("45")));             // length beyond the data
+    BOOST_CHECK(!find_tlv(h("4505010203"), h("45"))); // length beyond the data
     BOOST_CHECK_EQUAL(to_hex(find_tlv(h("4281020102"), h("42")).value_or("?")), "0102"); // 81 length form
 }
 

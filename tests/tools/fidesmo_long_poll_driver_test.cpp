@@ -73,7 +73,8 @@ private:
                 continue;
             }
             recorded r{std::string(req.method_string()), std::string(req.target()), req.body(),
-                       std::string(req[http::field::content_type]), std::string(req["Fidesmo-Client-Capabilities"])};
+                       std::string(req[http::field::content_type]),
+                       std::string(req["Fidesmo-Client-Capabilities"])};
             {
                 std::lock_guard lock(mu_);
                 requests_.push_back(r);
@@ -188,8 +189,10 @@ BOOST_AUTO_TEST_CASE(delivers_as_fdsm_does_with_204_retries_and_every_command_ru
         }
         if (r.target == "/v3/connector/json") {
             ++connector;
-            return connector == 1 ? std::pair{200, std::string(R"({"commands":["00A4040000","00B0000010","80CA004500"]})")}
-                                  : std::pair{200, std::string(R"({"commands":[]})")};
+            return connector == 1
+                       ? std::pair{200,
+                                   std::string(R"({"commands":["00A4040000","00B0000010","80CA004500"]})")}
+                       : std::pair{200, std::string(R"({"commands":[]})")};
         }
         return {404, R"({"error":{"code":"not-found","message":"no"}})"};
     });
@@ -309,13 +312,16 @@ BOOST_AUTO_TEST_CASE(an_unsuccessful_status_exits_1_without_service_error) {
         if (auto s = setup_step(r)) {
             return *s;
         }
-        return {200, R"({"completed":true,"status":{"success":false,"message":"SP said no","scriptStatus":"6A80"}})"};
+        return {
+            200,
+            R"({"completed":true,"status":{"success":false,"message":"SP said no","scriptStatus":"6A80"}})"};
     });
     auto o = options(server.port());
     auto card = sandbox(o);
     auto r = run_driver(o, card);
     BOOST_CHECK_EQUAL(r.code, exit_failed);
-    BOOST_CHECK(r.out.find("status: success=false message=SP said no scriptStatus=6A80") != std::string::npos);
+    BOOST_CHECK(r.out.find("status: success=false message=SP said no scriptStatus=6A80")
+                != std::string::npos);
     BOOST_CHECK(with_target(server.requests(), "/v3/service/error").empty());
 }
 
@@ -339,8 +345,9 @@ BOOST_AUTO_TEST_CASE(a_card_without_batch_id_is_identified_by_the_server) {
     BOOST_CHECK_MESSAGE(r.code == exit_ok, r.err);
     const auto all = server.requests();
     BOOST_REQUIRE(!all.empty());
-    BOOST_CHECK_EQUAL(all[0].target, "/v3/devices/identify?cplc=" + tsm::core::to_hex(card.element().config().cplc)
-                                         + "&uid=045A3D72212C80");
+    BOOST_CHECK_EQUAL(all[0].target,
+                      "/v3/devices/identify?cplc=" + tsm::core::to_hex(card.element().config().cplc)
+                          + "&uid=045A3D72212C80");
     BOOST_CHECK_EQUAL(all[1].target, "/v3/devices/0E48800471400A?batchId=1");
 }
 

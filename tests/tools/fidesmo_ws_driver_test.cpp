@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_SUITE(fidesmo_ws_driver_tests)
 
 BOOST_AUTO_TEST_CASE(answers_commands_in_lower_case_and_ends_on_status_ok) {
     virtual_card c(tsm::sandbox::secure_element_config::with_test_keys());
-    auto r = run({R"({"type":"id","value":"s-1"})", R"({"type":"commands","commands":["00A4040000","00B0000010","80CA004500"]})",
+    auto r = run({R"({"type":"id","value":"s-1"})",
+                  R"({"type":"commands","commands":["00A4040000","00B0000010","80CA004500"]})",
                   R"({"type":"status","code":"OK","message":"Done"})"},
                  c);
     BOOST_CHECK_EQUAL(r.code, exit_ok);
@@ -88,7 +89,8 @@ BOOST_AUTO_TEST_CASE(answers_commands_in_lower_case_and_ends_on_status_ok) {
 
 BOOST_AUTO_TEST_CASE(a_failure_status_exits_1) {
     virtual_card c(tsm::sandbox::secure_element_config::with_test_keys());
-    auto r = run({R"({"type":"id","value":"s-1"})", R"({"type":"status","code":"FAILED","message":"no"})"}, c);
+    auto r =
+        run({R"({"type":"id","value":"s-1"})", R"({"type":"status","code":"FAILED","message":"no"})"}, c);
     BOOST_CHECK_EQUAL(r.code, exit_failed);
     BOOST_CHECK(r.written.empty());
 }

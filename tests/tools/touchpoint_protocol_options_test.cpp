@@ -15,7 +15,8 @@ touchpoint_parse_result parse(std::vector<std::string> args) {
 }
 
 std::vector<std::string> with(std::string protocol, std::string url, std::vector<std::string> extra = {}) {
-    std::vector<std::string> a{"--protocol", protocol, "--url", url, "--app", "a1b2c3d4", "--service", "demo"};
+    std::vector<std::string> a{"--protocol", protocol,   "--url",     url,
+                               "--app",      "a1b2c3d4", "--service", "demo"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
 }
@@ -30,7 +31,8 @@ BOOST_AUTO_TEST_CASE(v1_stays_the_default_and_each_dialect_checks_its_url) {
     BOOST_CHECK_EQUAL(v1.options->protocol, "v1");
     BOOST_CHECK_EQUAL(v1.options->fetch_retry_ms, 15LL * 60 * 1000);
 
-    auto lp = parse(with("fidesmo", "http://127.0.0.1:8080/v3/", {"--fetch-retry-ms", "1500", "--batch-id", "7"}));
+    auto lp =
+        parse(with("fidesmo", "http://127.0.0.1:8080/v3/", {"--fetch-retry-ms", "1500", "--batch-id", "7"}));
     BOOST_REQUIRE_MESSAGE(lp.options, lp.error);
     BOOST_CHECK_EQUAL(lp.options->protocol, "fidesmo");
     BOOST_CHECK_EQUAL(lp.options->fetch_retry_ms, 1500);
@@ -59,11 +61,12 @@ BOOST_AUTO_TEST_CASE(fidesmo_ws_url_names_app_service_cin_and_encoded_fields) {
     std::string error;
     auto url = fidesmo_ws_url(o, "0E48800471400A", error);
     BOOST_REQUIRE_MESSAGE(url, error);
-    BOOST_CHECK_EQUAL(*url,
-                      "ws://127.0.0.1:8080/v3/ws/apps/a1b2c3d4/services/demo?cin=0E48800471400A&pin=12%2034&name=a%26b%3Dc");
+    BOOST_CHECK_EQUAL(*url, "ws://127.0.0.1:8080/v3/ws/apps/a1b2c3d4/services/"
+                            "demo?cin=0E48800471400A&pin=12%2034&name=a%26b%3Dc");
     o.url = "http://127.0.0.1:8080/";
     o.fields.clear();
-    BOOST_CHECK_EQUAL(fidesmo_ws_url(o, "01", error).value_or(""), "ws://127.0.0.1:8080/ws/apps/a1b2c3d4/services/demo?cin=01");
+    BOOST_CHECK_EQUAL(fidesmo_ws_url(o, "01", error).value_or(""),
+                      "ws://127.0.0.1:8080/ws/apps/a1b2c3d4/services/demo?cin=01");
     o.url = "wss://h/";
     BOOST_CHECK(!fidesmo_ws_url(o, "01", error));
     BOOST_CHECK(error.find("ws:// or http://") != std::string::npos);

@@ -31,7 +31,8 @@ struct reader {
     unsigned short port() const { return acceptor.local_endpoint().port(); }
     void accept() { acceptor.accept(socket); }
     void send(std::string_view payload) {
-        const char header[2] = {static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size() & 0xFF)};
+        const char header[2] = {static_cast<char>(payload.size() >> 8),
+                                static_cast<char>(payload.size() & 0xFF)};
         net::write(socket, net::buffer(header, 2));
         net::write(socket, net::buffer(payload.data(), payload.size()));
     }
@@ -119,7 +120,8 @@ BOOST_AUTO_TEST_CASE(no_reader_is_a_clear_error_after_the_connect_timeout) {
     std::ostringstream log;
     auto result = serve_vpcd(card, opts, log);
     BOOST_CHECK(!result.connected);
-    BOOST_CHECK_MESSAGE(result.error.find("is pcscd running with the vpcd reader?") != std::string::npos, result.error);
+    BOOST_CHECK_MESSAGE(result.error.find("is pcscd running with the vpcd reader?") != std::string::npos,
+                        result.error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,7 +26,8 @@ std::vector<std::pair<std::string, std::string>> fidesmo_client_headers() {
     };
 }
 
-std::optional<fidesmo_http_client> fidesmo_http_client::make(const std::string& base_url, std::string& error) {
+std::optional<fidesmo_http_client> fidesmo_http_client::make(const std::string& base_url,
+                                                             std::string& error) {
     auto parsed = boost::urls::parse_uri(base_url);
     if (!parsed || parsed->scheme() != "http" || parsed->host_address().empty()) {
         error = "invalid Fidesmo API URL (expected http://host[:port]/path/): " + base_url;

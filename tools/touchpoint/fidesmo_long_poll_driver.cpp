@@ -40,7 +40,8 @@ fidesmo_long_poll_driver::fidesmo_long_poll_driver(touchpoint_options opts, card
     : opts_(std::move(opts)), card_(c), http_(std::move(http)), out_(out), err_(err) {}
 
 std::optional<json::object> fidesmo_long_poll_driver::call(const std::string& method, const std::string& path,
-                                                           const std::string& body, std::optional<failure>& fail) {
+                                                           const std::string& body,
+                                                           std::optional<failure>& fail) {
     http_answer a;
     for (int attempt = 0;; ++attempt) {
         a = http_.request(method, path, body);
@@ -111,7 +112,8 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::ident
     if (const auto* desc = o->if_contains("description"); desc && desc->is_object()) {
         caps = desc->get_object().if_contains("capabilities");
     }
-    const json::value* pv = caps && caps->is_object() ? caps->get_object().if_contains("platformVersion") : nullptr;
+    const json::value* pv =
+        caps && caps->is_object() ? caps->get_object().if_contains("platformVersion") : nullptr;
     if (d.iin_hex.empty() || !pv || !pv->is_int64()) {
         return failure{exit_protocol, "devices/" + d.cin_hex + " gave no iin or platformVersion"};
     }
@@ -124,7 +126,12 @@ std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::
     core::json_writer w;
     w.begin_object().key("appId").value(opts_.app_id).key("serviceId").value(opts_.service_id);
     w.key("cardId").begin_object();
-    w.key("iin").value(d.iin_hex).key("cin").value(d.cin_hex).key("platformVersion").value(d.platform_version);
+    w.key("iin")
+        .value(d.iin_hex)
+        .key("cin")
+        .value(d.cin_hex)
+        .key("platformVersion")
+        .value(d.platform_version);
     w.end_object();
     // The legacy emailRequired/msisdnRequired inputs travel beside the fields, as fdsm sends them.
     const bool email = description.contains("emailRequired");
@@ -146,9 +153,11 @@ std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::
     return std::move(w).str();
 }
 
-std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
+std::optional<fidesmo_long_poll_driver::failure>
+fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
     std::optional<failure> fail;
-    auto svc = call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {}, fail);
+    auto svc =
+        call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {}, fail);
     if (!svc) {
         return fail;
     }
@@ -169,11 +178,18 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::descr
     return std::nullopt;
 }
 
-std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::transceive(const std::string& operation_id) {
+std::optional<fidesmo_long_poll_driver::failure>
+fidesmo_long_poll_driver::transceive(const std::string& operation_id) {
     std::vector<std::string> responses; // binary; the first request has none ("start sending")
     for (int batch = 0; batch < max_batches_per_operation; ++batch) {
         core::json_writer w;
-        w.begin_object().key("uuid").value(operation_id).key("open").value(true).key("responses").begin_array();
+        w.begin_object()
+            .key("uuid")
+            .value(operation_id)
+            .key("open")
+            .value(true)
+            .key("responses")
+            .begin_array();
         for (const auto& r : responses) {
             w.value(core::to_hex(r));
         }
@@ -200,7 +216,8 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::trans
         }
         // This dialect has no stopOnError: every command runs, whatever its status word.
         responses = run_batch(card_, commands, false, opts_.trace_apdu ? &out_ : nullptr);
-        out_ << "operation " << operation_id << ": executed " << responses.size() << " command(s)\n" << std::flush;
+        out_ << "operation " << operation_id << ": executed " << responses.size() << " command(s)\n"
+             << std::flush;
     }
     return failure{exit_protocol, "operation " + operation_id + " never ended"};
 }
@@ -214,7 +231,8 @@ std::string fidesmo_long_poll_driver::operation_result(const json::object& step)
         w.key("statusCode").value(200).key("fields").begin_object();
         if (const auto* f = step.if_contains("fields"); f && f->is_array()) {
             for (const auto& field : f->get_array()) {
-                const std::string id = field.is_object() ? json_string(field.get_object(), "id") : std::string();
+                const std::string id =
+                    field.is_object() ? json_string(field.get_object(), "id") : std::string();
                 for (const auto& [k, v] : opts_.fields) {
                     if (k == id) {
                         w.key(k).value(v);

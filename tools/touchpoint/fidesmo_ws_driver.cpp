@@ -25,7 +25,8 @@ std::string query_encode(const std::string& s) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -51,8 +52,8 @@ std::optional<std::string> fidesmo_ws_url(const touchpoint_options& opts, const 
     return url;
 }
 
-fidesmo_ws_driver::fidesmo_ws_driver(touchpoint_options opts, card& c, channel_factory connect, std::ostream& out,
-                                     std::ostream& err)
+fidesmo_ws_driver::fidesmo_ws_driver(touchpoint_options opts, card& c, channel_factory connect,
+                                     std::ostream& out, std::ostream& err)
     : opts_(std::move(opts)), card_(c), connect_(std::move(connect)), out_(out), err_(err) {}
 
 int fidesmo_ws_driver::client_error(const std::string& message, int code) {

@@ -1,9 +1,9 @@
 // tsm-touchpoint: the reference touch point. See touchpoint_usage() for the interface.
 #include "touchpoint/card_error.hpp"
+#include "touchpoint/card_identification.hpp"
 #include "touchpoint/fidesmo_http_client.hpp"
 #include "touchpoint/fidesmo_long_poll_driver.hpp"
 #include "touchpoint/fidesmo_ws_driver.hpp"
-#include "touchpoint/card_identification.hpp"
 #include "touchpoint/pcsc_card.hpp"
 #include "touchpoint/sim_card.hpp"
 #include "touchpoint/touchpoint_driver.hpp"
@@ -52,7 +52,9 @@ int run_protocol(const touchpoint_options& opts, card& the_card) {
         return run_fidesmo_ws(opts, the_card);
     }
     std::string url = opts.url;
-    channel_factory connect = [url](std::string& error) { return connect_ws(url, ws_channel_options{}, error); };
+    channel_factory connect = [url](std::string& error) {
+        return connect_ws(url, ws_channel_options{}, error);
+    };
     touchpoint_driver driver(opts, the_card, std::move(connect), std::cout, std::cerr);
     return driver.run();
 }

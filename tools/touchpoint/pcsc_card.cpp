@@ -322,7 +322,8 @@ std::unique_ptr<pcsc_card> pcsc_card::open_fidesmo_card(std::ostream& diag, std:
         }
         s.have_context = true;
         std::vector<std::string> readers;
-        if (!list_readers(s.context, readers, error) || !readers_with_card(s.context, readers, with_card, error)) {
+        if (!list_readers(s.context, readers, error)
+            || !readers_with_card(s.context, readers, with_card, error)) {
             return nullptr;
         }
         if (with_card.empty()) {
@@ -340,7 +341,8 @@ std::unique_ptr<pcsc_card> pcsc_card::open_fidesmo_card(std::ostream& diag, std:
             continue;
         }
         try {
-            const bool v2 = is_ok(c->transceive("\x00\xA4\x04\x00\x0B\xA0\x00\x00\x06\x17\x02\x00\x02\x00\x00\x01"sv));
+            const bool v2 =
+                is_ok(c->transceive("\x00\xA4\x04\x00\x0B\xA0\x00\x00\x06\x17\x02\x00\x02\x00\x00\x01"sv));
             const bool v3 = is_ok(
                 c->transceive("\x00\xA4\x04\x00\x0C\xA0\x00\x00\x06\x17\x02\x00\x09\x00\x01\x01\x01"sv));
             if (v2 || v3) {
@@ -352,8 +354,9 @@ std::unique_ptr<pcsc_card> pcsc_card::open_fidesmo_card(std::ostream& diag, std:
         }
     }
     if (fidesmo.size() != 1) {
-        error = fidesmo.empty() ? "PC/SC: no reader holds a Fidesmo card (readers with a card: " + joined(with_card) + ")"
-                                : "PC/SC: several readers hold a Fidesmo card: " + joined(fidesmo) + "; give --reader";
+        error = fidesmo.empty()
+                    ? "PC/SC: no reader holds a Fidesmo card (readers with a card: " + joined(with_card) + ")"
+                    : "PC/SC: several readers hold a Fidesmo card: " + joined(fidesmo) + "; give --reader";
         return nullptr;
     }
     return found;
@@ -382,7 +385,8 @@ std::string pcsc_card::transceive(std::string_view apdu) {
     auto r = exchange_apdu(apdu, transmit);
     if (!r) {
         const std::string what = (transport_error.empty() ? "PC/SC exchange failed" : transport_error)
-                                 + " (reader \"" + reader_ + "\"): the card was removed or the reader lost it";
+                                 + " (reader \"" + reader_
+                                 + "\"): the card was removed or the reader lost it";
         diag_ << "tsm-touchpoint: " << what << "\n" << std::flush;
         throw card_lost_error(what);
     }

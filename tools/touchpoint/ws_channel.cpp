@@ -62,11 +62,12 @@ public:
         t.keep_alive_pings = true;
         ws_.set_option(t);
         if (!opts.headers.empty()) {
-            ws_.set_option(websocket::stream_base::decorator([headers = opts.headers](websocket::request_type& req) {
-                for (const auto& [name, value] : headers) {
-                    req.set(name, value);
-                }
-            }));
+            ws_.set_option(
+                websocket::stream_base::decorator([headers = opts.headers](websocket::request_type& req) {
+                    for (const auto& [name, value] : headers) {
+                        req.set(name, value);
+                    }
+                }));
         }
         ws_.read_message_max(4 * 1024 * 1024);
         ws_.text(true);

@@ -17,8 +17,10 @@ using tcp = net::ip::tcp;
 namespace {
 
 bool send_message(tcp::socket& s, std::string_view payload, boost::system::error_code& ec) {
-    const char header[2] = {static_cast<char>((payload.size() >> 8) & 0xFF), static_cast<char>(payload.size() & 0xFF)};
-    std::array<net::const_buffer, 2> bufs{net::buffer(header, 2), net::buffer(payload.data(), payload.size())};
+    const char header[2] = {static_cast<char>((payload.size() >> 8) & 0xFF),
+                            static_cast<char>(payload.size() & 0xFF)};
+    std::array<net::const_buffer, 2> bufs{net::buffer(header, 2),
+                                          net::buffer(payload.data(), payload.size())};
     net::write(s, bufs, ec);
     return !ec;
 }

@@ -23,14 +23,15 @@ struct vpcd_card_options {
     /// Removal after this many C-APDUs: the next one is not answered, the socket is closed.
     std::optional<std::size_t> remove_after;
     /// A JCOP-like T=1 ATR.
-    std::string atr = std::string("\x3B\xF8\x13\x00\x00\x81\x31\xFE\x45\x4A\x43\x4F\x50\x76\x32\x34\x31\xB7", 18);
+    std::string atr =
+        std::string("\x3B\xF8\x13\x00\x00\x81\x31\xFE\x45\x4A\x43\x4F\x50\x76\x32\x34\x31\xB7", 18);
 };
 
 struct vpcd_card_result {
     bool connected = false;
-    bool removed = false;   ///< closed by remove_after (else the reader closed the connection)
-    std::size_t apdus = 0;  ///< C-APDUs answered
-    std::string error;      ///< why it could not connect, or how the connection ended
+    bool removed = false;  ///< closed by remove_after (else the reader closed the connection)
+    std::size_t apdus = 0; ///< C-APDUs answered
+    std::string error;     ///< why it could not connect, or how the connection ended
 };
 
 /// Connects to the reader and serves `card` until the reader closes the connection or

@@ -40,7 +40,8 @@ response secure_element::impl::select_fidesmo_applet(std::string_view aid) {
     const auto& f = cfg.fidesmo;
     selected = bytes(aid);
     if (aid == f.platform_aid) {
-        return {tlv("\x6F", tlv("\x84", aid) + tlv("\xA5", tlv("\x45", cfg.cin) + tlv("\x42", big_endian(f.batch_id)))),
+        return {tlv("\x6F", tlv("\x84", aid)
+                                + tlv("\xA5", tlv("\x45", cfg.cin) + tlv("\x42", big_endian(f.batch_id)))),
                 sw::ok};
     }
     if (aid == f.batch_aid) {
