@@ -129,4 +129,24 @@ BOOST_AUTO_TEST_CASE(fidesmo_touch_point_picks_the_reader_holding_the_fidesmo_ca
     BOOST_CHECK_MESSAGE(out.find("card: CIN 0E48800471400A batch 42") != std::string::npos, out);
 }
 
+BOOST_AUTO_TEST_CASE(two_fidesmo_cards_without_reader_is_a_clear_error) {
+    temp_dir dir;
+    virtual_reader vr(dir.path(), {}, 0);
+    const std::string second_log = dir.path() + "/vpcd-card-1.log";
+    child_process second({TSM_VPCD_CARD_BIN, "--port", std::to_string(vr.reader->port(1))}, second_log);
+    BOOST_REQUIRE_MESSAGE(wait_for_log(second_log, "power on", std::chrono::seconds(10)),
+                          read_text_file(second_log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    child_process tp({TSM_TOUCHPOINT_BIN, "--protocol", "fidesmo", "--card", "pcsc", "--url",
+                      "http://127.0.0.1:1/v3/", "--app", app_id, "--service", "demo"},
+                     dir.path() + "/tp.log");
+    auto code = tp.wait_exit(std::chrono::seconds(30));
+    BOOST_REQUIRE_MESSAGE(code, "tsm-touchpoint did not exit: " << tp.log());
+    BOOST_CHECK_EQUAL(*code, 3);
+    BOOST_CHECK_MESSAGE(tp.log().find("PC/SC: several readers hold a Fidesmo card: \"Virtual PCD 00 00\", "
+                                      "\"Virtual PCD 00 01\"; give --reader")
+                            != std::string::npos,
+                        tp.log());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
