@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of OpenTSM from Debian 12 packages. Idempotent:
 # packages already present are skipped, so a second run costs one dpkg query.
+# pcscd and vsmartcard-vpcd give the PC/SC integration tests a virtual reader (docs/pcsc.md).
 # mosquitto is the MQTT-over-WebSocket peer of the load harness (tools/loadgen/peers.sh).
 set -euo pipefail
 pkgs=(
@@ -8,7 +9,7 @@ pkgs=(
   libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev libsodium-dev librocksdb-dev libbenchmark-dev libssl-dev
   libtomlplusplus-dev curl libzip-dev
-  libpcsclite-dev
+  libpcsclite-dev pcscd vsmartcard-vpcd
   mosquitto
 )
 missing=()

@@ -1,5 +1,7 @@
 #include "touchpoint/pcsc_card.hpp"
 
+#include "touchpoint/card_error.hpp"
+
 #include "tsm/core/hex.hpp"
 
 #include <cstdint>
@@ -24,6 +26,10 @@ std::uint8_t sw1(std::string_view r) {
 
 std::uint8_t sw2(std::string_view r) {
     return byte_at(r, r.size() - 1);
+}
+
+[[maybe_unused]] bool is_ok(std::string_view r) {
+    return r.size() >= 2 && sw1(r) == 0x90 && sw2(r) == 0x00;
 }
 
 // `apdu` (short form) with its Le set to `le`: case 1/3 get an Le appended, case 2/4 have it
@@ -160,6 +166,61 @@ std::string joined(const std::vector<std::string>& names) {
     return s;
 }
 
+// Every reader's name; false with `error` set when there is none or PC/SC fails.
+bool list_readers(SCARDCONTEXT context, std::vector<std::string>& readers, std::string& error) {
+    LONG rv = SCARD_S_SUCCESS;
+    // The reader list can change between the size query and the read: retry a few times.
+    for (int attempt = 0;; ++attempt) {
+        DWORD len = 0;
+        rv = SCardListReaders(context, nullptr, nullptr, &len);
+        if (rv == SCARD_S_SUCCESS && len > 0) {
+            std::vector<char> buf(len + 1, '\0');
+            rv = SCardListReaders(context, nullptr, buf.data(), &len);
+            if (rv == SCARD_S_SUCCESS) {
+                readers = split_multistring(buf);
+                break;
+            }
+        }
+        if (rv == SCARD_E_NO_READERS_AVAILABLE) {
+            error = "PC/SC: no smart card reader found (pcscd is running but sees no reader)";
+            return false;
+        }
+        if (rv != SCARD_E_INSUFFICIENT_BUFFER || attempt >= 3) {
+            error = pcsc_error("SCardListReaders", rv);
+            return false;
+        }
+    }
+    if (readers.empty()) {
+        error = "PC/SC: no smart card reader found";
+        return false;
+    }
+    return true;
+}
+
+// The readers holding a card that answers (present, not mute), by their current state
+// without waiting (timeout 0).
+bool readers_with_card(SCARDCONTEXT context, const std::vector<std::string>& readers,
+                       std::vector<std::string>& out, std::string& error) {
+    std::vector<SCARD_READERSTATE> states(readers.size());
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+        states[i] = SCARD_READERSTATE{};
+        states[i].szReader = readers[i].c_str();
+        states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    LONG rv = SCardGetStatusChange(context, 0, states.data(), static_cast<DWORD>(states.size()));
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
+        error = pcsc_error("SCardGetStatusChange", rv);
+        return false;
+    }
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+        const DWORD st = states[i].dwEventState;
+        if ((st & SCARD_STATE_PRESENT) && !(st & SCARD_STATE_MUTE)) {
+            out.push_back(readers[i]);
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 struct pcsc_card::state {
@@ -193,33 +254,10 @@ std::unique_ptr<pcsc_card> pcsc_card::open(const std::string& reader, std::ostre
     }
     s->have_context = true;
 
-    // The reader list can change between the size query and the read: retry a few times.
     std::vector<std::string> readers;
-    for (int attempt = 0;; ++attempt) {
-        DWORD len = 0;
-        rv = SCardListReaders(s->context, nullptr, nullptr, &len);
-        if (rv == SCARD_S_SUCCESS && len > 0) {
-            std::vector<char> buf(len + 1, '\0');
-            rv = SCardListReaders(s->context, nullptr, buf.data(), &len);
-            if (rv == SCARD_S_SUCCESS) {
-                readers = split_multistring(buf);
-                break;
-            }
-        }
-        if (rv == SCARD_E_NO_READERS_AVAILABLE) {
-            error = "PC/SC: no smart card reader found (pcscd is running but sees no reader)";
-            return nullptr;
-        }
-        if (rv != SCARD_E_INSUFFICIENT_BUFFER || attempt >= 3) {
-            error = pcsc_error("SCardListReaders", rv);
-            return nullptr;
-        }
-    }
-    if (readers.empty()) {
-        error = "PC/SC: no smart card reader found";
+    if (!list_readers(s->context, readers, error)) {
         return nullptr;
     }
-
     std::string chosen;
     if (!reader.empty()) {
         std::vector<std::string> matches;
@@ -242,23 +280,12 @@ std::unique_ptr<pcsc_card> pcsc_card::open(const std::string& reader, std::ostre
         }
         chosen = matches.front();
     } else {
-        // The current state of every reader, without waiting (timeout 0).
-        std::vector<SCARD_READERSTATE> states(readers.size());
-        for (std::size_t i = 0; i < readers.size(); ++i) {
-            states[i] = SCARD_READERSTATE{};
-            states[i].szReader = readers[i].c_str();
-            states[i].dwCurrentState = SCARD_STATE_UNAWARE;
-        }
-        rv = SCardGetStatusChange(s->context, 0, states.data(), static_cast<DWORD>(states.size()));
-        if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
-            error = pcsc_error("SCardGetStatusChange", rv);
+        std::vector<std::string> with_card;
+        if (!readers_with_card(s->context, readers, with_card, error)) {
             return nullptr;
         }
-        for (std::size_t i = 0; i < readers.size() && chosen.empty(); ++i) {
-            const DWORD st = states[i].dwEventState;
-            if ((st & SCARD_STATE_PRESENT) && !(st & SCARD_STATE_MUTE)) {
-                chosen = readers[i];
-            }
+        if (!with_card.empty()) {
+            chosen = with_card.front();
         }
         if (chosen.empty()) {
             error = "PC/SC: no card in any reader (readers: " + joined(readers) + ")";
@@ -284,6 +311,57 @@ std::unique_ptr<pcsc_card> pcsc_card::open(const std::string& reader, std::ostre
     return std::unique_ptr<pcsc_card>(new pcsc_card(std::move(s), std::move(chosen), diag));
 }
 
+std::unique_ptr<pcsc_card> pcsc_card::open_fidesmo_card(std::ostream& diag, std::string& error) {
+    std::vector<std::string> with_card;
+    {
+        state s;
+        LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &s.context);
+        if (rv != SCARD_S_SUCCESS) {
+            error = pcsc_error("SCardEstablishContext", rv);
+            return nullptr;
+        }
+        s.have_context = true;
+        std::vector<std::string> readers;
+        if (!list_readers(s.context, readers, error)
+            || !readers_with_card(s.context, readers, with_card, error)) {
+            return nullptr;
+        }
+        if (with_card.empty()) {
+            error = "PC/SC: no card in any reader (readers: " + joined(readers) + ")";
+            return nullptr;
+        }
+    }
+    using namespace std::literals;
+    std::unique_ptr<pcsc_card> found;
+    std::vector<std::string> fidesmo;
+    for (const auto& name : with_card) {
+        std::string ignored;
+        auto c = open(name, diag, ignored);
+        if (!c) {
+            continue;
+        }
+        try {
+            const bool v2 =
+                is_ok(c->transceive("\x00\xA4\x04\x00\x0B\xA0\x00\x00\x06\x17\x02\x00\x02\x00\x00\x01"sv));
+            const bool v3 = is_ok(
+                c->transceive("\x00\xA4\x04\x00\x0C\xA0\x00\x00\x06\x17\x02\x00\x09\x00\x01\x01\x01"sv));
+            if (v2 || v3) {
+                fidesmo.push_back(name);
+                found = std::move(c);
+            }
+        } catch (const card_lost_error&) {
+            // pulled while probing: not a candidate
+        }
+    }
+    if (fidesmo.size() != 1) {
+        error = fidesmo.empty()
+                    ? "PC/SC: no reader holds a Fidesmo card (readers with a card: " + joined(with_card) + ")"
+                    : "PC/SC: several readers hold a Fidesmo card: " + joined(fidesmo) + "; give --reader";
+        return nullptr;
+    }
+    return found;
+}
+
 std::string pcsc_card::transceive(std::string_view apdu) {
     const SCARD_IO_REQUEST* pci = s_->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     std::string transport_error;
@@ -306,10 +384,11 @@ std::string pcsc_card::transceive(std::string_view apdu) {
     };
     auto r = exchange_apdu(apdu, transmit);
     if (!r) {
-        diag_ << "tsm-touchpoint: " << (transport_error.empty() ? "PC/SC exchange failed" : transport_error)
-              << " (reader \"" << reader_ << "\"); answering 6F00\n"
-              << std::flush;
-        return std::string("\x6F\x00", 2);
+        const std::string what = (transport_error.empty() ? "PC/SC exchange failed" : transport_error)
+                                 + " (reader \"" + reader_
+                                 + "\"): the card was removed or the reader lost it";
+        diag_ << "tsm-touchpoint: " << what << "\n" << std::flush;
+        throw card_lost_error(what);
     }
     return std::move(*r);
 }
@@ -331,8 +410,12 @@ std::unique_ptr<pcsc_card> pcsc_card::open(const std::string&, std::ostream&, st
     return nullptr;
 }
 
+std::unique_ptr<pcsc_card> pcsc_card::open_fidesmo_card(std::ostream& diag, std::string& error) {
+    return open({}, diag, error);
+}
+
 std::string pcsc_card::transceive(std::string_view) {
-    return std::string("\x6F\x00", 2);
+    throw card_lost_error("this build has no pcsc-lite");
 }
 
 const char* pcsc_card::protocol() const noexcept {

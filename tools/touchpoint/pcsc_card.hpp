@@ -37,13 +37,20 @@ public:
     /// for a card. `diag` receives transmit failures later on.
     static std::unique_ptr<pcsc_card> open(const std::string& reader, std::ostream& diag, std::string& error);
 
+    /// As a Fidesmo client picks the card when no reader is named (the Fidesmo client
+    /// protocol, section 2.4): among the readers holding a card, the one whose card answers
+    /// 9000 to SELECT A000000617020002000001 or A00000061702000900010101; an error when none
+    /// or several do.
+    static std::unique_ptr<pcsc_card> open_fidesmo_card(std::ostream& diag, std::string& error);
+
     /// Disconnects (leaving the card powered) and releases the context.
     ~pcsc_card() override;
     pcsc_card(const pcsc_card&) = delete;
     pcsc_card& operator=(const pcsc_card&) = delete;
 
     /// Exchanges `apdu` (see exchange_apdu). A transport failure (card removed, reader gone) is
-    /// reported on `diag` and answered with SW 6F00 so that the server fails the operation.
+    /// reported on `diag` and thrown as card_lost_error: the touch point then fails the
+    /// operation on the server (it never invents a status word the card did not give).
     std::string transceive(std::string_view apdu) override;
 
     const std::string& reader_name() const noexcept { return reader_; }

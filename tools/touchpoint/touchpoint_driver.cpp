@@ -1,6 +1,7 @@
 #include "touchpoint/touchpoint_driver.hpp"
 
 #include "touchpoint/batch_runner.hpp"
+#include "touchpoint/card_error.hpp"
 
 #include "tsm/core/hex.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -248,7 +249,12 @@ touchpoint_driver::outcome touchpoint_driver::on_commands(const json::object& o)
         }
         commands.push_back(std::move(*bin));
     }
-    auto responses = run_batch(card_, commands, stop_on_error, opts_.trace_apdu ? &out_ : nullptr);
+    std::vector<std::string> responses;
+    try {
+        responses = run_batch(card_, commands, stop_on_error, opts_.trace_apdu ? &out_ : nullptr);
+    } catch (const card_lost_error& e) {
+        return card_lost(e.what());
+    }
     out_ << "batch " << batch << ": executed " << responses.size() << "/" << commands.size()
          << " command(s)\n"
          << std::flush;
@@ -278,6 +284,21 @@ touchpoint_driver::outcome touchpoint_driver::on_status(const json::object& o) {
     }
     out_ << "\n" << std::flush;
     exit_ = code == "OK" && success ? exit_ok : exit_failed;
+    return outcome::finished;
+}
+
+touchpoint_driver::outcome touchpoint_driver::card_lost(const std::string& what) {
+    err_ << "tsm-touchpoint: card lost: " << what << "\n";
+    // The session fails as CLIENT_ERROR: the SP gets failure callbacks instead of a time-out.
+    core::json_writer w;
+    w.begin_object().key("type").value("status").key("code").value("CLIENT_ERROR");
+    w.key("message").value("card lost: " + what).end_object();
+    std::string error;
+    send(std::move(w).str(), error);
+    if (ch_) {
+        ch_->close();
+    }
+    exit_ = exit_connection;
     return outcome::finished;
 }
 

@@ -44,6 +44,7 @@ private:
     outcome on_commands(const boost::json::object& o);
     outcome on_status(const boost::json::object& o);
     outcome protocol_error(const std::string& what);
+    outcome card_lost(const std::string& what);
     bool send(const std::string& frame, std::string& error);
 
     touchpoint_options opts_;

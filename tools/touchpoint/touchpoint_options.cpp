@@ -14,20 +14,35 @@ const char* touchpoint_usage() {
         std::string t = R"(tsm-touchpoint - reference touch point: runs a service delivery against a card
 
 Usage:
-  tsm-touchpoint --url ws://HOST:PORT/touchpoint/v1 --app APP_ID --service SERVICE_ID
+  tsm-touchpoint [--protocol v1|fidesmo|fidesmo-ws] --url URL --app APP_ID --service SERVICE_ID
                  [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
                  [--card virtual|sim|pcsc] [--reader NAME] [--scp 03|02] [--kvn N] [--scp-i HEX]
                  [--enc HEX --mac HEX --dek HEX | --keys-file FILE] [--isd AID]
                  [--desfire-key-file FILE] [--desfire-uid HEX] [--desfire-key-settings HEX]
                  [--no-desfire]
+                 [--batch-id N] [--fetch-retry-ms N]
                  [--trace-apdu] [--max-reconnects N]
 
 It connects, asks for the service description (prints its title), requests delivery, then
 executes every APDU batch the server sends on the card and returns the responses, until the
 server reports the final status. A lost connection is resumed on a new one (same session).
 
+With --protocol fidesmo or fidesmo-ws it speaks the Fidesmo client API instead, as Fidesmo's
+fdsm does: it identifies the card (UID, CPLC, CIN, the Fidesmo platform applet's CIN and
+batch id), reads the device (IIN, platformVersion) from the server, and runs every command of
+each batch whatever its status word. --iin and --platform-version are then not sent (the
+server's device record gives them); --cin is the virtual card's CIN. docs/pcsc.md has the
+details.
+
 Options:
-  --url URL             touch-point WebSocket endpoint (required)
+  --protocol P          "v1" (default): OpenTSM's touch-point protocol, --url
+                          ws://HOST:PORT/touchpoint/v1
+                        "fidesmo": the Fidesmo long-poll client API, --url the API base
+                          (like fdsm's FIDESMO_API_URL), e.g. http://HOST:PORT/v3/
+                        "fidesmo-ws": the Fidesmo WebSocket dialect, --url the base that
+                          ws/apps/APP/services/SERVICE?cin=CIN is appended to (ws:// or
+                          http://), e.g. ws://HOST:PORT/v3/; fields become query parameters
+  --url URL             the server (required; see --protocol)
   --app ID              application (SP) id (required)
   --service ID          service id (required)
   --iin HEX             card IIN sent in cardId (default 8A2C10; --card pcsc: read from
@@ -47,7 +62,9 @@ Options:
                           running): shared access, T=0 or T=1, T=0 GET RESPONSE (61xx) and
                           Le correction (6Cxx) handled by the touch point@PCSC_NOTE@
   --reader NAME         --card pcsc: the reader, by its full name or a part of exactly one
-                        reader's name (default: the first reader holding a card)
+                        reader's name (default: the first reader holding a card; with
+                        --protocol fidesmo/fidesmo-ws the one reader whose card answers the
+                        Fidesmo applets' SELECT)
   --scp 03|02           virtual card: secure channel protocol of the ISD key set (default 03)
   --kvn N               virtual card: key version number, decimal or 0xHH (default 0x30 for
                         SCP03, 0x20 for SCP02)
@@ -69,6 +86,11 @@ Options:
                         virtual card: PICC master key settings, one hex byte (default 0F)
   --no-desfire          virtual card: no DESFire emulation (SELECT D2760000850100 answers
                         6A82); by default the card also answers as a MIFARE DESFire EV1
+  --batch-id N          virtual card: the Fidesmo batch id its platform applet reports
+                        (default 1)
+  --fetch-retry-ms N    --protocol fidesmo: how long a fetch answered 503 (or a lost
+                        connection) is retried after the last successful fetch (default
+                        900000, fdsm's 15 minutes)
   --trace-apdu          print every C-APDU (">") and R-APDU ("<") in hex; off by default
                         because APDUs can carry keys and personal data
   --max-reconnects N    resume attempts after a lost connection (default 3, 0 = none)
@@ -79,7 +101,8 @@ Exit codes:
   1  delivery failed (status FAILED or success false) or the server answered with an error
   2  usage error
   3  connection failed or lost more than --max-reconnects times; or --card pcsc found no
-     PC/SC service (pcscd), no reader or no card
+     PC/SC service (pcscd), no reader or no card, or the card was removed during the
+     delivery (the server is told: CLIENT_ERROR, or service/error)
   4  protocol error (malformed frame from the server)
 )";
         const std::string mark = "@PCSC_NOTE@";
@@ -140,7 +163,24 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             return usage_error("option " + a + " needs a value");
         }
         const std::string& v = args[++i];
-        if (a == "--url") {
+        if (a == "--protocol") {
+            if (v != "v1" && v != "fidesmo" && v != "fidesmo-ws") {
+                return usage_error("--protocol must be v1, fidesmo or fidesmo-ws");
+            }
+            o.protocol = v;
+        } else if (a == "--batch-id") {
+            long long n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size() || n < 0 || n > 0xFFFFFFFFLL) {
+                return usage_error("--batch-id must be an integer 0..4294967295");
+            }
+            o.batch_id = static_cast<std::uint32_t>(n);
+        } else if (a == "--fetch-retry-ms") {
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), o.fetch_retry_ms);
+            if (ec != std::errc() || p != v.data() + v.size() || o.fetch_retry_ms < 0) {
+                return usage_error("--fetch-retry-ms must be a non-negative integer");
+            }
+        } else if (a == "--url") {
             o.url = v;
         } else if (a == "--app") {
             o.app_id = v;
@@ -224,8 +264,14 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             return usage_error("unknown option " + a);
         }
     }
-    if (o.url.empty() || !o.url.starts_with("ws://")) {
+    if (o.protocol == "v1" && (o.url.empty() || !o.url.starts_with("ws://"))) {
         return usage_error("--url ws://HOST:PORT/touchpoint/v1 is required");
+    }
+    if (o.protocol == "fidesmo" && !o.url.starts_with("http://")) {
+        return usage_error("--protocol fidesmo needs --url http://HOST:PORT/PREFIX/ (the API base)");
+    }
+    if (o.protocol == "fidesmo-ws" && !o.url.starts_with("ws://") && !o.url.starts_with("http://")) {
+        return usage_error("--protocol fidesmo-ws needs --url ws://HOST:PORT/PREFIX/ (or http://)");
     }
     if (o.app_id.empty() || o.service_id.empty()) {
         return usage_error("--app and --service are required");

@@ -1,6 +1,7 @@
 #pragma once
 /// tsm-touchpoint's command line as a value, and its parser. The card identity defaults match
 /// the simulated card so that a bare invocation is a consistent demo.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,11 +15,16 @@ enum exit_code : int {
     exit_failed = 1,     ///< delivery failed: status FAILED/success false, or an error frame
     exit_usage = 2,      ///< bad command line
     exit_connection = 3, ///< could not connect, or lost the connection beyond --max-reconnects;
-                         ///< also --card pcsc finding no PC/SC service, reader or card
+                         ///< also --card pcsc finding no PC/SC service, reader or card, or
+                         ///< losing the card (removed) during the delivery
     exit_protocol = 4,   ///< the server sent something this client cannot understand
 };
 
 struct touchpoint_options {
+    /// "v1" (default): OpenTSM's touch-point protocol; "fidesmo": the Fidesmo long-poll client
+    /// API (--url is the API base, like fdsm's FIDESMO_API_URL); "fidesmo-ws": the Fidesmo
+    /// WebSocket dialect (--url is the base the ws/apps/... path is appended to).
+    std::string protocol = "v1";
     std::string url;
     std::string app_id;
     std::string service_id;
@@ -50,6 +56,11 @@ struct touchpoint_options {
     std::string desfire_key_file;
     std::string desfire_uid_hex;             ///< --desfire-uid: 7-byte UID; empty = the sandbox default
     std::optional<int> desfire_key_settings; ///< --desfire-key-settings: PICC KS1; default 0x0F
+    /// --batch-id: the virtual card's Fidesmo batch id (platform applet tag 42).
+    std::uint32_t batch_id = 1;
+    /// --fetch-retry-ms: --protocol fidesmo keeps re-sending a fetch answered 503 (or lost)
+    /// until this long after the last successful fetch (fdsm: 15 minutes).
+    long long fetch_retry_ms = 15LL * 60 * 1000;
     bool trace_apdu = false;
     int max_reconnects = 3;
 };

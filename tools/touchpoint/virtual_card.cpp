@@ -146,6 +146,7 @@ std::optional<sandbox::secure_element_config> virtual_card_config(const touchpoi
     c.iin = core::from_hex(opts.iin_hex).value_or("");
     c.cin = core::from_hex(opts.cin_hex).value_or("");
     c.cplc = sim_card(c.iin, c.cin).cplc(); // the same CPLC as --card sim reports
+    c.fidesmo.batch_id = opts.batch_id;
     auto isd = core::from_hex(opts.isd_hex);
     if (!isd || isd->size() < 5 || isd->size() > 16) {
         error = "--isd must be an AID of 5 to 16 bytes in hex";

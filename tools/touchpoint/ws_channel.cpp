@@ -30,6 +30,9 @@ public:
         std::string host = parsed->host_address();
         std::string port = parsed->has_port() ? std::string(parsed->port()) : "80";
         std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
+        if (parsed->has_query()) {
+            target += "?" + std::string(parsed->encoded_query());
+        }
 
         net::ip::tcp::resolver resolver(ioc_);
         beast::error_code ec;
@@ -58,6 +61,14 @@ public:
         t.idle_timeout = opts.idle_timeout;
         t.keep_alive_pings = true;
         ws_.set_option(t);
+        if (!opts.headers.empty()) {
+            ws_.set_option(
+                websocket::stream_base::decorator([headers = opts.headers](websocket::request_type& req) {
+                    for (const auto& [name, value] : headers) {
+                        req.set(name, value);
+                    }
+                }));
+        }
         ws_.read_message_max(4 * 1024 * 1024);
         ws_.text(true);
         done = false;

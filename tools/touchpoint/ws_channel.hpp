@@ -6,6 +6,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tsm::tools::touchpoint {
 
@@ -14,9 +16,11 @@ struct ws_channel_options {
     /// No frame and no pong for this long: the connection is considered lost. Pings are sent at
     /// half this interval, so a server that is only slow (waiting on its SP) keeps us connected.
     std::chrono::milliseconds idle_timeout{30000};
+    /// Extra headers on the upgrade request (the Fidesmo dialect sends its client headers).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
-/// Connects to `url` (ws://host[:port]/path). nullptr and `error` set on failure.
+/// Connects to `url` (ws://host[:port]/path[?query]). nullptr and `error` set on failure.
 std::unique_ptr<frame_channel> connect_ws(const std::string& url, const ws_channel_options& opts,
                                           std::string& error);
 

@@ -16,6 +16,9 @@ bytes secure_element::impl::transceive(std::string_view raw) {
     if (cla == 0x90 && desfire_selected()) {
         return desfire->transceive(raw); // ISO-wrapped native DESFire
     }
+    if (cla == 0xFF && ins == 0xCA) {
+        return get_uid(raw); // answered by the reader, whatever the card has selected
+    }
     // ISO interindustry 00-07 or GP proprietary 80-87: b3 secure messaging, b2-b1 channel.
     if ((cla & 0x78) != 0) {
         return sw_bytes(sw::cla_not_supported);
@@ -158,6 +161,13 @@ response secure_element::impl::select(const command_apdu& a) {
             desfire->select(); // PICC level, as real cards answer this DF name
             return status(sw::ok);
         }
+    }
+    if (is_fidesmo_applet(a.data)) {
+        response r = select_fidesmo_applet(a.data);
+        if (a.p2 == 0x0C) {
+            r.data.clear();
+        }
+        return r;
     }
     if (a.data.empty() || a.data == cfg.isd_aid) {
         selected = cfg.isd_aid;

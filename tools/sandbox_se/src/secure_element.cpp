@@ -50,6 +50,9 @@ secure_element::impl::impl(secure_element_config c) : cfg(std::move(c)) {
     if (cfg.cplc.empty()) {
         cfg.cplc = default_cplc(cfg.cin);
     }
+    if (cfg.uid.empty()) {
+        cfg.uid = cfg.desfire.uid;
+    }
     selected = cfg.isd_aid;
     if (cfg.desfire.enabled) {
         desfire.emplace(cfg.desfire, cfg.random);
@@ -86,7 +89,7 @@ application_info* secure_element::impl::find_app(std::string_view aid) {
 
 bool secure_element::impl::aid_in_use(std::string_view aid) {
     return aid == cfg.isd_aid || find_elf(aid) != nullptr || find_app(aid) != nullptr
-           || (desfire && aid == desfire->aid());
+           || (desfire && aid == desfire->aid()) || is_fidesmo_applet(aid);
 }
 
 secure_element::secure_element() : secure_element(secure_element_config::with_test_keys()) {}

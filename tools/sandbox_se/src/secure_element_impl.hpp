@@ -74,6 +74,11 @@ struct secure_element::impl {
     response get_data(const command_apdu& a);
     response initialize_update(const command_apdu& a);
 
+    // The reader's GET UID and the Fidesmo identification applets (fidesmo_identity.cpp).
+    bytes get_uid(std::string_view raw) const;
+    bool is_fidesmo_applet(std::string_view aid) const;
+    response select_fidesmo_applet(std::string_view aid);
+
     // Card content management: INSTALL, LOAD, STORE DATA, DELETE (gp_content.cpp).
     response install(const command_apdu& a);
     response install_for_load(const command_apdu& a);

@@ -13,6 +13,9 @@
 ///     application answers 9000; anything else 6A82. Any SELECT closes the secure channel.
 ///   GET DATA (00/80 CA): 9F7F CPLC, 0042 IIN, 0045 CIN, 0066 card recognition data,
 ///     00E0 key information template; 6A88 for other tags. Needs no secure channel.
+///   GET UID (FF CA 00 00 00, the PC/SC reader pseudo-APDU): the card's UID, whatever is
+///     selected. The Fidesmo identification applets (fidesmo_platform_config) answer SELECT
+///     with the CIN (tag 45) and batch id (tag 42), as a Fidesmo device does.
 ///   INITIALIZE UPDATE (80 50 kvn 00 08 hc): P1=00 picks the default key set; unknown kvn 6A88.
 ///   EXTERNAL AUTHENTICATE (84 82 level 00 10): 6985 without a preceding INITIALIZE UPDATE,
 ///     6300 for a wrong host cryptogram, 6982 for a wrong C-MAC, 6A86 for a level the key set
@@ -117,12 +120,31 @@ struct desfire_config {
     std::size_t max_frame = 59;
 };
 
+/// The applets by which a touch point recognises a Fidesmo device (the Fidesmo client
+/// protocol, section 2): SELECT of the platform applet answers an FCI
+/// `6F { 84 aid, A5 { 45 CIN, 42 batch id } }`, the v2 batch applet `6F { 84 aid, A5 { 42 batch
+/// id } }`, the v2 capabilities applet 9000. Like the ISD, a selected applet answers nothing but
+/// SELECT (and GET UID).
+struct fidesmo_platform_config {
+    bool enabled = true;
+    /// The batch id (tag 42, big-endian, shortest form).
+    std::uint32_t batch_id = 1;
+    bytes platform_aid = bytes("\xA0\x00\x00\x06\x17\x02\x00\x09\x00\x01\x01\x01", 12);
+    bytes batch_aid = bytes("\xA0\x00\x00\x06\x17\x02\x00\x02\x00\x00\x02", 11);
+    bytes capabilities_aid = bytes("\xA0\x00\x00\x06\x17\x02\x00\x02\x00\x00\x01", 11);
+};
+
 struct secure_element_config {
     bytes isd_aid = bytes("\xA0\x00\x00\x01\x51\x00\x00\x00", 8);
     bytes iin = bytes("\x8A\x2C\x10", 3);                 ///< GET DATA 0042
     bytes cin = bytes("\x0E\x48\x80\x04\x71\x40\x0A", 7); ///< GET DATA 0045
     /// 42-byte CPLC for GET DATA 9F7F; empty = a fixed fake one derived from the CIN.
     bytes cplc;
+    /// The UID the reader reports (FF CA 00 00): empty = the DESFire UID (desfire.uid), also
+    /// when the DESFire emulation is off.
+    bytes uid;
+    /// The Fidesmo identification applets (platform v3 and v2).
+    fidesmo_platform_config fidesmo;
     /// Key diversification data (10 bytes) in the INITIALIZE UPDATE answer; empty = 00 00 and
     /// the last 8 bytes of the CIN (left-padded with 00).
     bytes kdd;

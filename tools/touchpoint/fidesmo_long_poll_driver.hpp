@@ -1,0 +1,66 @@
+#pragma once
+/// `tsm-touchpoint --protocol fidesmo`: one service delivery over the Fidesmo long-poll client
+/// API, as fdsm runs it (the Fidesmo client protocol, sections 2 and 3): identify the card,
+/// devices/{cin}, the service description, service/deliver, then service/fetch and
+/// connector/json until the final status; service/error on any client-side failure.
+/// Synchronous; one run() per instance.
+#include "touchpoint/card.hpp"
+#include "touchpoint/fidesmo_http_client.hpp"
+#include "touchpoint/touchpoint_options.hpp"
+
+#include <boost/json/fwd.hpp>
+
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace tsm::tools::touchpoint {
+
+class fidesmo_long_poll_driver {
+public:
+    fidesmo_long_poll_driver(touchpoint_options opts, card& c, fidesmo_http_client http, std::ostream& out,
+                             std::ostream& err);
+
+    /// Pause between the answers 204 to a fetch (fdsm: 500 ms, at most five times).
+    void set_not_ready_pause(std::chrono::milliseconds d) { not_ready_pause_ = d; }
+
+    /// Runs the whole delivery; returns an exit_code.
+    int run();
+
+    const std::string& session_id() const { return session_id_; }
+
+private:
+    struct failure {
+        int code;
+        std::string message;
+    };
+    struct device {
+        std::string cin_hex;
+        std::optional<std::int64_t> batch_id;
+        std::string iin_hex;
+        std::int64_t platform_version = 0;
+    };
+
+    std::optional<failure> identify(device& d);
+    std::optional<failure> describe_and_deliver(const device& d);
+    std::optional<failure> delivery_loop();
+    std::optional<failure> transceive(const std::string& operation_id);
+    /// POST with bounded retries of a lost connection (the same body: the server applies a
+    /// repeated body once). nullopt answer = failure set.
+    std::optional<boost::json::object> call(const std::string& method, const std::string& path,
+                                            const std::string& body, std::optional<failure>& fail);
+    std::string deliver_body(const device& d, const boost::json::object& description) const;
+    std::string operation_result(const boost::json::object& step) const;
+    void report_client_error(const std::string& message);
+
+    touchpoint_options opts_;
+    card& card_;
+    fidesmo_http_client http_;
+    std::ostream& out_;
+    std::ostream& err_;
+    std::chrono::milliseconds not_ready_pause_{500};
+    std::string session_id_;
+};
+
+} // namespace tsm::tools::touchpoint
