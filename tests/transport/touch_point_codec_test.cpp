@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(refuses_a_status_other_than_client_error) {
 // ---------------------------------------------------------------- server frames
 
 BOOST_AUTO_TEST_CASE(commands_frame_carries_batch_operation_and_hex_commands) {
-    core::apdu_batch b{{std::string("\x00\xa4\x04\x00", 4), "\x80\xca\x9f\x7f"}, true};
+    core::apdu_batch b{{std::string("\x00\xa4\x04\x00", 4), "\x80\xca\x9f\x7f"}, true, {}};
     const auto v = parse(v1::frames::commands(18446744073709551615ull, "op-1", b));
     BOOST_TEST(v.at("type").as_string() == "commands");
     BOOST_TEST(v.at("batch").to_number<std::uint64_t>() == 18446744073709551615ull);
@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(description_frame_relays_description_verbatim) {
 BOOST_AUTO_TEST_CASE(codec_renders_as_the_frame_functions_and_relays_the_final_status) {
     const v1::codec codec;
     BOOST_TEST(codec.path() == "/touchpoint/v1");
-    const core::apdu_batch b{{"\x01\x02"}, true};
+    const core::apdu_batch b{{"\x01\x02"}, true, {}};
     BOOST_TEST(codec.commands(4, "op", b) == v1::frames::commands(4, "op", b));
     BOOST_TEST(codec.session("s", "t") == v1::frames::session("s", "t"));
     BOOST_TEST(codec.resumed("s") == v1::frames::resumed("s"));
