@@ -42,12 +42,15 @@ std::string read_cap(const std::string& name) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -57,9 +60,9 @@ struct fidesmo_ws_client {
     std::unique_ptr<ws_client> ws;
     tsm::sandbox::secure_element card;
     std::string session_id;
-    std::vector<std::string> frames;                     ///< every server frame, as text
-    std::vector<std::vector<std::string>> exchanges;     ///< per commands frame: the card's answers
-    std::optional<boost::json::object> status;           ///< the final status frame, once read
+    std::vector<std::string> frames;                 ///< every server frame, as text
+    std::vector<std::vector<std::string>> exchanges; ///< per commands frame: the card's answers
+    std::optional<boost::json::object> status;       ///< the final status frame, once read
 
     /// Opens `target` and reads the id frame; the SP then has the delivery request.
     void open(tsm_env& env, const std::string& target) {
@@ -231,8 +234,9 @@ BOOST_AUTO_TEST_CASE(a_failing_command_mid_script_is_reported_by_name_and_sw) {
     tp.open(env, delivery_url());
     // No such application: INSTALL [for personalization] fails, and the client still runs the
     // STORE DATA behind it in the same batch.
-    const std::string op = post_op(env, tp.session_id, "/ccm/storedata",
-                                   R"({"application":"A00000061700010101","tagType":"DGI","data":"0101021122"})");
+    const std::string op =
+        post_op(env, tp.session_id, "/ccm/storedata",
+                R"({"application":"A00000061700010101","tagType":"DGI","data":"0101021122"})");
     tp.run_until_done(env.sp, op);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -245,7 +249,8 @@ BOOST_AUTO_TEST_CASE(a_failing_command_mid_script_is_reported_by_name_and_sw) {
     BOOST_REQUIRE(!tp.exchanges.empty());
     const auto& last = tp.exchanges.back();
     BOOST_CHECK_GE(last.size(), 2u);
-    BOOST_CHECK(std::any_of(last.begin(), last.end(), [](const std::string& r) { return r.ends_with("6A88"); }));
+    BOOST_CHECK(
+        std::any_of(last.begin(), last.end(), [](const std::string& r) { return r.ends_with("6A88"); }));
     BOOST_CHECK(!last.back().ends_with("6A88")); // a later command's answer came back as well
     // The session goes on: the SP can still end it.
     BOOST_CHECK_EQUAL(env.complete(tp.session_id, false, "Failed").status, 200);

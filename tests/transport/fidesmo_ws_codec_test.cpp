@@ -84,7 +84,8 @@ BOOST_AUTO_TEST_CASE(a_url_without_a_hex_cin_is_refused) {
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=123") == needs_cin); // odd length
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=0G") == needs_cin);
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=" + std::string(66, 'A')) == needs_cin);
-    BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=01&cin=02") == "the query names cin twice");
+    BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=01&cin=02")
+               == "the query names cin twice");
 }
 
 BOOST_AUTO_TEST_CASE(bad_ids_paths_and_fields_are_refused) {
@@ -94,13 +95,15 @@ BOOST_AUTO_TEST_CASE(bad_ids_paths_and_fields_are_refused) {
     BOOST_TEST(opening_error("/v2/ws/apps/a1b2c3d4/services/demo?cin=01") == shape);
     BOOST_TEST(opening_error("/v3/ws/app/a1b2c3d4/services/demo?cin=01") == shape);
     BOOST_TEST(opening_error("not a target") == "the URL is not a valid request target");
-    const std::string ids = "appId and serviceId must be ids of letters, digits, '-', '_' or '.' (at most 128)";
+    const std::string ids =
+        "appId and serviceId must be ids of letters, digits, '-', '_' or '.' (at most 128)";
     BOOST_TEST(opening_error("/v3/ws/apps/a%2Fb/services/demo?cin=01") == ids); // an escaped '/'
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/de%20mo?cin=01") == ids);
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/" + std::string(129, 's') + "?cin=01") == ids);
     BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=01&a=1&a=2")
                == "the query names field 'a' twice");
-    BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=01&=1") == "a query parameter without a name");
+    BOOST_TEST(opening_error("/v3/ws/apps/a1b2c3d4/services/demo?cin=01&=1")
+               == "a query parameter without a name");
     std::string many = "/v3/ws/apps/a1b2c3d4/services/demo?cin=01";
     for (std::size_t i = 0; i <= fws::max_fields; ++i) {
         many += "&f" + std::to_string(i) + "=v";
@@ -157,7 +160,8 @@ BOOST_AUTO_TEST_CASE(every_other_frame_is_a_protocol_error) {
     BOOST_TEST(decode_error(R"(["responses"])") != "");
     BOOST_TEST(decode_error(R"({"responses":["9000"]})") == "missing type");
     BOOST_TEST(decode_error(R"({"type":"responses"})") == "responses needs a responses array");
-    BOOST_TEST(decode_error(R"({"type":"responses","responses":"9000"})").find("responses") != std::string::npos);
+    BOOST_TEST(decode_error(R"({"type":"responses","responses":"9000"})").find("responses")
+               != std::string::npos);
     BOOST_TEST(decode_error(R"({"type":"responses","responses":["900"]})").find("not valid hex")
                != std::string::npos);
     BOOST_TEST(decode_error(R"({"type":"status","code":"OK","message":"fine"})")
@@ -209,8 +213,8 @@ BOOST_AUTO_TEST_CASE(refusals_are_status_frames_with_the_error_code_in_upper_cas
     BOOST_TEST(fws::frames::status_code("unknown-device") == "UNKNOWN_DEVICE");
     BOOST_TEST(fws::frames::status_code("not-found") == "NOT_FOUND");
     const fws::codec codec;
-    const auto e =
-        parse(codec.error(core::make_api_error(core::api_errc::unknown_device, "the device is not registered")));
+    const auto e = parse(
+        codec.error(core::make_api_error(core::api_errc::unknown_device, "the device is not registered")));
     BOOST_TEST(e.size() == 3u);
     BOOST_TEST(e.at("type").as_string() == "status");
     BOOST_TEST(e.at("code").as_string() == "UNKNOWN_DEVICE");
@@ -225,10 +229,12 @@ BOOST_AUTO_TEST_CASE(the_final_status_keeps_its_code_and_gives_its_message_as_te
     BOOST_TEST(ok.at("message").as_string() == "Installed");
     BOOST_TEST(ok.size() == 3u);
 
-    auto failed = parse(codec.final_status(core::frames::status(false, R"({"sv":"Misslyckades","en":"Failed"})")));
+    auto failed =
+        parse(codec.final_status(core::frames::status(false, R"({"sv":"Misslyckades","en":"Failed"})")));
     BOOST_TEST(failed.at("code").as_string() == "FAILED");
     BOOST_TEST(failed.at("message").as_string() == "Failed");
-    auto other = parse(codec.final_status(core::frames::status(false, R"({"sv":"Misslyckades","de":"Fehler"})")));
+    auto other =
+        parse(codec.final_status(core::frames::status(false, R"({"sv":"Misslyckades","de":"Fehler"})")));
     BOOST_TEST(other.at("message").as_string() == "Misslyckades");
     auto empty = parse(codec.final_status(core::frames::status(true, "")));
     BOOST_TEST(empty.at("code").as_string() == "OK");

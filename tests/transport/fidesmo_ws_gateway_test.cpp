@@ -168,8 +168,9 @@ public:
         for (unsigned i = 0; i < pool_.size(); ++i) {
             auto& s = *services_[i];
             cfg.owner_shard = i;
-            s.sessions = std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp,
-                                                                 *s.relay, *s.apps, hasher_, s.kinds, cfg, probe_);
+            s.sessions =
+                std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
+                                                        *s.apps, hasher_, s.kinds, cfg, probe_);
         }
         pool_.start();
     }
@@ -269,9 +270,12 @@ public:
         std::promise<bool> accepted;
         const unsigned owner = owner_of(session_id);
         run_on(owner, [&] {
-            services_[owner]->sessions->accept_operation(
-                std::string(app_id), session_id, "transceive", core::transceive_operation::encode_payload(cmds),
-                cb, [&accepted](std::optional<core::api_error> e, std::string) { accepted.set_value(!e); });
+            services_[owner]->sessions->accept_operation(std::string(app_id), session_id, "transceive",
+                                                         core::transceive_operation::encode_payload(cmds), cb,
+                                                         [&accepted](std::optional<core::api_error> e,
+                                                                     std::string) {
+                                                             accepted.set_value(!e);
+                                                         });
         });
         auto f = accepted.get_future();
         return f.wait_for(5s) == std::future_status::ready && f.get();
@@ -280,7 +284,8 @@ public:
         std::promise<bool> completed;
         const unsigned owner = owner_of(session_id);
         run_on(owner, [&] {
-            services_[owner]->sessions->complete(std::string(app_id), session_id, success, std::move(message_json),
+            services_[owner]->sessions->complete(std::string(app_id), session_id, success,
+                                                 std::move(message_json),
                                                  [&completed](std::optional<core::api_error> e) {
                                                      completed.set_value(!e);
                                                  });
@@ -338,8 +343,9 @@ BOOST_AUTO_TEST_SUITE(fidesmo_ws_gateway)
 BOOST_AUTO_TEST_CASE(the_gateway_accepts_upgrades_on_every_dialects_paths) {
     env e;
     const auto paths = e.gateway().ws_paths();
-    BOOST_TEST(paths == (std::vector<std::string>{"/touchpoint/v1", "/v3/ws/apps/{appId}/services/{serviceId}",
-                                                  "/ws/apps/{appId}/services/{serviceId}"}),
+    BOOST_TEST(paths
+                   == (std::vector<std::string>{"/touchpoint/v1", "/v3/ws/apps/{appId}/services/{serviceId}",
+                                                "/ws/apps/{appId}/services/{serviceId}"}),
                boost::test_tools::per_element());
 }
 
@@ -476,7 +482,8 @@ BOOST_AUTO_TEST_CASE(v1_connections_on_the_same_gateway_keep_their_protocol) {
     BOOST_TEST(err.at("type").as_string() == "error"); // v1's error frame, and the connection stays
     BOOST_TEST(err.at("code").as_string() == "bad-request");
     BOOST_TEST(e.sink.closes(v).empty());
-    e.message(v, R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"iin":"01","cin":"0102"}})");
+    e.message(
+        v, R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"iin":"01","cin":"0102"}})");
     BOOST_REQUIRE(e.answer_next(description_url, 200, description) != "");
     const auto session = frame_at(e, v, 2);
     BOOST_TEST(session.at("type").as_string() == "session");

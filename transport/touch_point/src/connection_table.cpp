@@ -21,11 +21,6 @@ std::optional<std::string> connection_table::close(std::uint64_t id) {
     return session;
 }
 
-bool connection_table::known(std::uint64_t id) const {
-    owner_.assert_on_owner();
-    return connections_.contains(id);
-}
-
 std::optional<std::uint8_t> connection_table::dialect_of(std::uint64_t id) const {
     owner_.assert_on_owner();
     auto it = connections_.find(id);

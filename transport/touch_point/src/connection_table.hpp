@@ -18,7 +18,6 @@ public:
     void open(std::uint64_t id, std::uint8_t dialect);
     /// Forgets the connection. Its session when it carried one.
     std::optional<std::string> close(std::uint64_t id);
-    bool known(std::uint64_t id) const;
     /// The connection's dialect index, nullopt for an unknown connection.
     std::optional<std::uint8_t> dialect_of(std::uint64_t id) const;
     /// The session the connection carries, nullopt when none (or unknown connection).

@@ -50,13 +50,14 @@ core::connection_ref gateway::to_core(ws_ref r, const dialect& d) const {
 template <class Fn>
 void gateway::on_connection_shard(core::connection_ref conn, Fn fn) {
     // The gateway lives as long as the shards run, so the closure may hold it.
-    runtime_.invoke_on(conn.shard, [this, r = to_ws(conn), fn = std::move(fn)](core::shard_services&) mutable {
-        const auto index = table(r.shard).dialect_of(r.id);
-        if (!index) {
-            return; // the connection is gone: dropped, as the hub would
-        }
-        fn(*dialects_[*index], r);
-    });
+    runtime_.invoke_on(conn.shard,
+                       [this, r = to_ws(conn), fn = std::move(fn)](core::shard_services&) mutable {
+                           const auto index = table(r.shard).dialect_of(r.id);
+                           if (!index) {
+                               return; // the connection is gone: dropped, as the hub would
+                           }
+                           fn(*dialects_[*index], r);
+                       });
 }
 
 void gateway::send_commands(core::connection_ref conn, std::uint64_t batch_number,
@@ -77,8 +78,10 @@ void gateway::send_description(core::connection_ref conn, std::string_view app_i
 
 void gateway::send_session(core::connection_ref conn, std::string_view session_id,
                            std::string_view resume_token) {
-    on_connection_shard(conn, [this, sid = std::string(session_id), token = std::string(resume_token)](
-                                  const dialect& d, ws_ref r) { send_frame(r, d.session(sid, token)); });
+    on_connection_shard(conn, [this, sid = std::string(session_id),
+                               token = std::string(resume_token)](const dialect& d, ws_ref r) {
+        send_frame(r, d.session(sid, token));
+    });
 }
 
 void gateway::send_resumed(core::connection_ref conn, std::string_view session_id) {
@@ -164,10 +167,9 @@ void gateway::on_close(ws_ref conn) {
     if (!index || !session_id) {
         return;
     }
-    runtime_.invoke_on_owner(*session_id, [c = to_core(conn, *dialects_[*index]),
-                                           sid = *session_id](core::shard_services& s) {
-        s.sessions->on_disconnect(c, sid);
-    });
+    runtime_.invoke_on_owner(*session_id,
+                             [c = to_core(conn, *dialects_[*index]), sid = *session_id](
+                                 core::shard_services& s) { s.sessions->on_disconnect(c, sid); });
 }
 
 std::function<void(bool)> gateway::unbind_on_failure(core::connection_ref c, std::string session_id) {

@@ -36,7 +36,8 @@ public:
     /// posts. A connection speaks the first dialect one of whose paths its target matches.
     gateway(core::shard_runtime& runtime, std::vector<const dialect*> dialects);
     /// One dialect only.
-    gateway(core::shard_runtime& runtime, const dialect& d) : gateway(runtime, std::vector<const dialect*>{&d}) {}
+    gateway(core::shard_runtime& runtime, const dialect& d)
+        : gateway(runtime, std::vector<const dialect*>{&d}) {}
     ~gateway() override;
     gateway(const gateway&) = delete;
     gateway& operator=(const gateway&) = delete;
@@ -68,7 +69,8 @@ private:
     void handle(ws_ref conn, const dialect& d, message msg);
     void deliver(ws_ref conn, const dialect& d, message& msg);
     /// Sends `d`'s error frame, then closes when the dialect ends the exchange on errors.
-    void send_error_frame(ws_ref conn, const dialect& d, const core::api_error& error, std::uint16_t close_code);
+    void send_error_frame(ws_ref conn, const dialect& d, const core::api_error& error,
+                          std::uint16_t close_code);
     void reject(ws_ref conn, const dialect& d, std::string message);
     /// Sends a rendered frame; an empty one is a frame the dialect does not have.
     void send_frame(ws_ref conn, std::string frame);
