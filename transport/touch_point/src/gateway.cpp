@@ -21,6 +21,11 @@ gateway::gateway(core::shard_runtime& runtime, std::vector<const dialect*> diale
     if (dialects_.empty() || dialects_.size() > 255) {
         throw std::invalid_argument("a gateway serves 1 to 255 dialects");
     }
+    for (std::size_t i = 0; i < dialects_.size(); ++i) {
+        for (auto& p : dialects_[i]->paths()) {
+            paths_.emplace_back(std::move(p), static_cast<std::uint8_t>(i));
+        }
+    }
     for (unsigned i = 0; i < runtime_.size(); ++i) {
         tables_.push_back(std::make_unique<connection_table>(i));
     }
@@ -30,10 +35,9 @@ gateway::~gateway() = default;
 
 std::vector<std::string> gateway::ws_paths() const {
     std::vector<std::string> all;
-    for (const dialect* d : dialects_) {
-        for (auto& p : d->paths()) {
-            all.push_back(std::move(p));
-        }
+    all.reserve(paths_.size());
+    for (const auto& entry : paths_) {
+        all.push_back(entry.first);
     }
     return all;
 }
@@ -134,13 +138,11 @@ void gateway::reject(ws_ref conn, const dialect& d, std::string message) {
 void gateway::on_open(ws_ref conn, const std::string&, std::string_view target) {
     const dialect* d = nullptr;
     std::uint8_t index = 0;
-    for (std::size_t i = 0; i < dialects_.size() && d == nullptr; ++i) {
-        for (const auto& p : dialects_[i]->paths()) {
-            if (ws_path_matches(p, target)) {
-                d = dialects_[i];
-                index = static_cast<std::uint8_t>(i);
-                break;
-            }
+    for (const auto& [p, i] : paths_) {
+        if (ws_path_matches(p, target)) {
+            d = dialects_[i];
+            index = i;
+            break;
         }
     }
     if (d == nullptr) {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tsm::transport::touch_point {
@@ -85,6 +86,8 @@ private:
 
     core::shard_runtime& runtime_;
     std::vector<const dialect*> dialects_;
+    /// Every dialect's path patterns with the dialect's index, in dialect order (read at open).
+    std::vector<std::pair<std::string, std::uint8_t>> paths_;
     connection_sink* sink_ = nullptr;
     std::vector<std::unique_ptr<connection_table>> tables_; ///< one per shard
 };
