@@ -200,7 +200,7 @@ public:
     // The WebSocket events, each on the connection's shard, as the hub delivers them.
     ws_ref open(unsigned shard) {
         const ws_ref c{shard, ++next_id_};
-        run_on(shard, [&] { gateway_->on_open(c, "127.0.0.1:1"); });
+        run_on(shard, [&] { gateway_->on_open(c, "127.0.0.1:1", "/touchpoint/v1"); });
         return c;
     }
     void message(ws_ref c, std::string text) {

@@ -33,9 +33,10 @@ namespace {
 
 /// Records every WebSocket event; "echo:" messages are sent straight back from on_message.
 struct ws_events : ws_handler {
-    void on_open(ws_ref conn, const std::string&) override {
+    void on_open(ws_ref conn, const std::string&, std::string_view target) override {
         std::lock_guard lk(m);
         opened.push_back(conn);
+        targets.emplace_back(target);
         cv.notify_all();
     }
     void on_message(ws_ref conn, std::string text) override {
@@ -66,6 +67,7 @@ struct ws_events : ws_handler {
     std::mutex m;
     std::condition_variable cv;
     std::vector<ws_ref> opened;
+    std::vector<std::string> targets; ///< the upgrade target of each opened connection
     std::vector<std::pair<ws_ref, std::string>> messages;
     std::map<std::uint64_t, int> closed;
     ws_hub* hub = nullptr;
@@ -77,10 +79,10 @@ struct no_http : http_handler {
     }
 };
 
-/// Two shards on two threads, a hub and a server accepting upgrades on /ws.
+/// Two shards on two threads, a hub and a server accepting upgrades on /ws (or on `paths`).
 class ws_env {
 public:
-    explicit ws_env(ws_options wopts = {}) {
+    explicit ws_env(ws_options wopts = {}, std::vector<std::string> paths = {"/ws"}) {
         for (int i = 0; i < 2; ++i) {
             ctxs_.push_back(std::make_unique<net::io_context>(1));
             guards_.emplace_back(ctxs_.back()->get_executor());
@@ -91,7 +93,7 @@ public:
         http_server_options opts;
         opts.ws = wopts;
         server_ =
-            std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::vector<std::string>{"/ws"});
+            std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::move(paths));
         auto bound = server_->listen("127.0.0.1:0");
         port_ = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
         server_->start();
@@ -127,13 +129,13 @@ public:
     }
 
     /// Opens a connection and returns it with the ref the server gave it.
-    std::pair<std::unique_ptr<client>, ws_ref> open() {
+    std::pair<std::unique_ptr<client>, ws_ref> open(const std::string& path = "/ws") {
         std::size_t before;
         {
             std::lock_guard lk(events.m);
             before = events.opened.size();
         }
-        auto ws = connect();
+        auto ws = connect(path);
         BOOST_REQUIRE(events.wait([&] { return events.opened.size() > before; }));
         std::lock_guard lk(events.m);
         return {std::move(ws), events.opened.back()};
@@ -212,6 +214,57 @@ BOOST_AUTO_TEST_CASE(upgrade_on_other_path_gets_404) {
     BOOST_TEST((ec == websocket::error::upgrade_declined));
     BOOST_TEST(res.result_int() == 404u);
     BOOST_TEST(res.body().find("\"not-found\"") != std::string::npos);
+}
+
+/// The HTTP status of an upgrade attempt on `target` (101 when accepted).
+unsigned upgrade_status(unsigned short port, const std::string& target) {
+    net::io_context ioc;
+    websocket::stream<beast::tcp_stream> client(ioc);
+    beast::get_lowest_layer(client).expires_after(std::chrono::seconds(5));
+    beast::get_lowest_layer(client).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    websocket::response_type res;
+    boost::system::error_code ec;
+    client.handshake(res, "localhost", target, ec);
+    return res.result_int();
+}
+
+BOOST_AUTO_TEST_CASE(path_patterns_match_segment_by_segment_and_ignore_the_query) {
+    BOOST_TEST(ws_path_matches("/ws", "/ws"));
+    BOOST_TEST(ws_path_matches("/ws", "/ws?x=1"));
+    BOOST_TEST(!ws_path_matches("/ws", "/ws/"));
+    BOOST_TEST(!ws_path_matches("/ws", "/wss"));
+    BOOST_TEST(!ws_path_matches("/ws", "/"));
+    BOOST_TEST(!ws_path_matches("/ws", ""));
+    const std::string_view p = "/v3/ws/apps/{appId}/services/{serviceId}";
+    BOOST_TEST(ws_path_matches(p, "/v3/ws/apps/A1B2C3D4/services/demo?cin=0102"));
+    BOOST_TEST(ws_path_matches(p, "/v3/ws/apps/A1B2C3D4/services/demo"));
+    BOOST_TEST(!ws_path_matches(p, "/v3/ws/apps//services/demo"));
+    BOOST_TEST(!ws_path_matches(p, "/v3/ws/apps/A1B2C3D4/services/"));
+    BOOST_TEST(!ws_path_matches(p, "/v3/ws/apps/A1B2C3D4/services"));
+    BOOST_TEST(!ws_path_matches(p, "/v3/ws/apps/A1B2C3D4/services/demo/more"));
+    BOOST_TEST(!ws_path_matches(p, "/v2/ws/apps/A1B2C3D4/services/demo"));
+    BOOST_TEST(!ws_path_matches(p, "v3/ws/apps/A1B2C3D4/services/demo"));
+}
+
+BOOST_AUTO_TEST_CASE(upgrades_are_accepted_on_patterns_and_the_handler_gets_the_target) {
+    ws_env env({}, {"/ws", "/ws/apps/{appId}/services/{serviceId}"});
+    const std::string target = "/ws/apps/A1B2C3D4/services/demo?cin=0E48800471400A&color=blue";
+    auto [ws, ref] = env.open(target);
+    {
+        std::lock_guard lk(env.events.m);
+        BOOST_REQUIRE_EQUAL(env.events.targets.size(), 1u);
+        BOOST_TEST(env.events.targets.back() == target);
+    }
+    auto [plain, plain_ref] = env.open("/ws?x=1");
+    {
+        std::lock_guard lk(env.events.m);
+        BOOST_TEST(env.events.targets.back() == "/ws?x=1");
+    }
+    BOOST_TEST(upgrade_status(env.port(), "/ws/apps//services/demo") == 404u);
+    BOOST_TEST(upgrade_status(env.port(), "/ws/apps/A1/services") == 404u);
+    BOOST_TEST(upgrade_status(env.port(), "/ws/apps/A1/services/demo/x") == 404u);
+    std::lock_guard lk(env.events.m);
+    BOOST_TEST(env.events.opened.size() == 2u); // the refused upgrades opened nothing
 }
 
 BOOST_AUTO_TEST_CASE(send_from_another_thread_and_echo_from_handler_reach_client) {

@@ -18,6 +18,7 @@
 #include "tsm/transport/http_sp_port.hpp"
 #include "tsm/transport/json_reader.hpp"
 #include "tsm/transport/sp_api/handler.hpp"
+#include "tsm/transport/touch_point/fidesmo_ws/codec.hpp"
 #include "tsm/transport/touch_point/gateway.hpp"
 #include "tsm/transport/touch_point/touch_point_mux.hpp"
 #include "tsm/transport/touch_point/v1/codec.hpp"
@@ -141,7 +142,8 @@ int run(const tsmd::config& cfg) {
     tp_limits.max_responses = cfg.max_commands_per_batch;
     tp_limits.max_apdu_bytes = cfg.max_apdu_bytes;
     const transport::touch_point::v1::codec touch_point_v1(tp_limits);
-    transport::touch_point::gateway gateway(runtime, touch_point_v1);
+    const transport::touch_point::fidesmo_ws::codec touch_point_fidesmo_ws(tp_limits);
+    transport::touch_point::gateway gateway(runtime, {&touch_point_v1, &touch_point_fidesmo_ws});
     transport::ws_hub hub(contexts, gateway); // the pool's contexts, in shard order
     transport::touch_point::ws_hub_sink hub_sink(hub);
     gateway.attach(hub_sink);
@@ -238,7 +240,7 @@ int run(const tsmd::config& cfg) {
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;
     sopts.ws.max_message_bytes = cfg.max_frame_bytes;
     sopts.ws.idle_timeout = cfg.ws_idle_timeout;
-    transport::http_server server(contexts, sopts, sp, &hub, {std::string(touch_point_v1.path())});
+    transport::http_server server(contexts, sopts, sp, &hub, gateway.ws_paths());
     health.set_http_connections([&server] { return server.connection_count(); });
     const std::string bound = server.listen(cfg.listen);
 

@@ -98,9 +98,9 @@ bool is_http_protocol_error(const error_code& ec) {
 
 } // namespace
 
-bool server_shard::is_ws_path(std::string_view path) const {
+bool server_shard::is_ws_path(std::string_view target) const {
     for (const auto& p : ws_paths) {
-        if (p == path) {
+        if (ws_path_matches(p, target)) {
             return true;
         }
     }
@@ -215,9 +215,7 @@ void http_connection::handle_request() {
 }
 
 void http_connection::upgrade(http::request<http::string_body> req) {
-    auto path = std::string_view(req.target());
-    path = path.substr(0, path.find('?'));
-    if (shard_->hub == nullptr || !shard_->is_ws_path(path)) {
+    if (shard_->hub == nullptr || !shard_->is_ws_path(req.target())) {
         write_error(core::api_errc::not_found, "no WebSocket endpoint at this path");
         return;
     }

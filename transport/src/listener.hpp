@@ -47,7 +47,8 @@ struct server_shard {
     bool stopping = false;                 ///< stop_accepting() ran: finish in-flight requests, then close
     boost::intrusive::list<http_connection_node, boost::intrusive::constant_time_size<false>> http_conns;
 
-    bool is_ws_path(std::string_view path) const;
+    /// Whether `target` (path and query) matches one of `ws_paths` (patterns: ws_path_matches).
+    bool is_ws_path(std::string_view target) const;
 };
 
 /// Holds one unit of `server_shard::open` and gives it back on destruction. Moves from the

@@ -80,6 +80,7 @@ ws_connection::~ws_connection() = default;
 
 void ws_connection::start(beast::http::request<beast::http::string_body> req) {
     // Beast builds the 101 response from `req` when the operation starts; req may die after.
+    target_ = std::string(req.target());
     ws_.async_accept(req, beast::bind_front_handler(&ws_connection::on_accept, shared_from_this()));
 }
 
@@ -92,7 +93,8 @@ void ws_connection::on_accept(error_code ec) {
     shard_.open.fetch_add(1, std::memory_order_relaxed);
     last_tick_ = shard_.tick;
     shard_.arm_sweep();
-    guarded("on_open", [&] { shard_.handler.on_open(ws_ref{shard_.index, id_}, remote_); });
+    guarded("on_open", [&] { shard_.handler.on_open(ws_ref{shard_.index, id_}, remote_, target_); });
+    std::string().swap(target_); // an open connection keeps no copy of its URL
     do_read();
 }
 

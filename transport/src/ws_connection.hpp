@@ -99,6 +99,7 @@ private:
     stream_type ws_;
     connection_slot slot_;
     std::string remote_;
+    std::string target_; ///< the upgrade's target, until on_open has seen it
     std::string rd_msg_; ///< the message being read; moved out to the handler, so idle = small
     /// Beast keeps a reference to the dynamic buffer for the whole read; re-made per message.
     std::optional<boost::asio::dynamic_string_buffer<char, std::char_traits<char>, std::allocator<char>>>

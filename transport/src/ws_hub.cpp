@@ -9,6 +9,27 @@ namespace tsm::transport {
 
 namespace net = boost::asio;
 
+bool ws_path_matches(std::string_view pattern, std::string_view target) noexcept {
+    std::string_view path = target.substr(0, target.find('?'));
+    // Segment by segment; both strings start with '/' when they are paths at all.
+    while (!pattern.empty() && !path.empty()) {
+        if (pattern.front() != '/' || path.front() != '/') {
+            return false;
+        }
+        pattern.remove_prefix(1);
+        path.remove_prefix(1);
+        const std::string_view p = pattern.substr(0, pattern.find('/'));
+        const std::string_view t = path.substr(0, path.find('/'));
+        const bool wildcard = p.size() >= 2 && p.front() == '{' && p.back() == '}';
+        if (wildcard ? t.empty() : p != t) {
+            return false;
+        }
+        pattern.remove_prefix(p.size());
+        path.remove_prefix(t.size());
+    }
+    return pattern.empty() && path.empty();
+}
+
 ws_hub::ws_hub(std::vector<net::io_context*> contexts, ws_handler& handler)
     : handler_(handler), contexts_(std::move(contexts)) {
     shards_.reserve(contexts_.size());

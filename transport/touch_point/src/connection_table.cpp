@@ -2,45 +2,55 @@
 
 namespace tsm::transport::touch_point {
 
-void connection_table::open(std::uint64_t id) {
+void connection_table::open(std::uint64_t id, std::uint8_t dialect) {
     owner_.assert_on_owner();
-    sessions_.emplace(id, std::nullopt);
+    connections_.emplace(id, entry{{}, dialect});
 }
 
 std::optional<std::string> connection_table::close(std::uint64_t id) {
     owner_.assert_on_owner();
-    auto it = sessions_.find(id);
-    if (it == sessions_.end()) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
         return std::nullopt;
     }
-    std::optional<std::string> session = std::move(it->second);
-    sessions_.erase(it);
+    std::string session = std::move(it->second.session);
+    connections_.erase(it);
+    if (session.empty()) {
+        return std::nullopt;
+    }
     return session;
 }
 
-bool connection_table::known(std::uint64_t id) const {
+std::optional<std::uint8_t> connection_table::dialect_of(std::uint64_t id) const {
     owner_.assert_on_owner();
-    return sessions_.contains(id);
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
+        return std::nullopt;
+    }
+    return it->second.dialect;
 }
 
 std::optional<std::string> connection_table::session_of(std::uint64_t id) const {
     owner_.assert_on_owner();
-    auto it = sessions_.find(id);
-    return it == sessions_.end() ? std::nullopt : it->second;
+    auto it = connections_.find(id);
+    if (it == connections_.end() || it->second.session.empty()) {
+        return std::nullopt;
+    }
+    return it->second.session;
 }
 
 void connection_table::bind(std::uint64_t id, std::string session_id) {
     owner_.assert_on_owner();
-    if (auto it = sessions_.find(id); it != sessions_.end()) {
-        it->second = std::move(session_id);
+    if (auto it = connections_.find(id); it != connections_.end()) {
+        it->second.session = std::move(session_id);
     }
 }
 
 void connection_table::unbind_if(std::uint64_t id, const std::string& session_id) {
     owner_.assert_on_owner();
-    auto it = sessions_.find(id);
-    if (it != sessions_.end() && it->second == session_id) {
-        it->second.reset();
+    auto it = connections_.find(id);
+    if (it != connections_.end() && it->second.session == session_id) {
+        it->second.session.clear();
     }
 }
 

@@ -5,12 +5,10 @@
 #include "tsm/core/ids.hpp"
 #include "tsm/core/session_service.hpp"
 
+#include <stdexcept>
+
 namespace tsm::transport::touch_point {
 namespace {
-
-core::connection_ref to_core(ws_ref r) {
-    return {r.shard, r.id};
-}
 
 ws_ref to_ws(core::connection_ref r) {
     return {r.shard, r.id};
@@ -18,7 +16,16 @@ ws_ref to_ws(core::connection_ref r) {
 
 } // namespace
 
-gateway::gateway(core::shard_runtime& runtime, const dialect& d) : runtime_(runtime), dialect_(d) {
+gateway::gateway(core::shard_runtime& runtime, std::vector<const dialect*> dialects)
+    : runtime_(runtime), dialects_(std::move(dialects)) {
+    if (dialects_.empty() || dialects_.size() > 255) {
+        throw std::invalid_argument("a gateway serves 1 to 255 dialects");
+    }
+    for (std::size_t i = 0; i < dialects_.size(); ++i) {
+        for (auto& p : dialects_[i]->paths()) {
+            paths_.emplace_back(std::move(p), static_cast<std::uint8_t>(i));
+        }
+    }
     for (unsigned i = 0; i < runtime_.size(); ++i) {
         tables_.push_back(std::make_unique<connection_table>(i));
     }
@@ -26,57 +33,145 @@ gateway::gateway(core::shard_runtime& runtime, const dialect& d) : runtime_(runt
 
 gateway::~gateway() = default;
 
+std::vector<std::string> gateway::ws_paths() const {
+    std::vector<std::string> all;
+    all.reserve(paths_.size());
+    for (const auto& entry : paths_) {
+        all.push_back(entry.first);
+    }
+    return all;
+}
+
+core::connection_ref gateway::to_core(ws_ref r, const dialect& d) const {
+    // Every ref made for one connection is equal (core compares them): the flag is the dialect's.
+    core::connection_ref c{r.shard, r.id};
+    c.runs_every_command = d.runs_every_command();
+    return c;
+}
+
 // ---------------------------------------------------------------- touch_point_port
+
+template <class Fn>
+void gateway::on_connection_shard(core::connection_ref conn, Fn fn) {
+    // The gateway lives as long as the shards run, so the closure may hold it.
+    runtime_.invoke_on(conn.shard,
+                       [this, r = to_ws(conn), fn = std::move(fn)](core::shard_services&) mutable {
+                           const auto index = table(r.shard).dialect_of(r.id);
+                           if (!index) {
+                               return; // the connection is gone: dropped, as the hub would
+                           }
+                           fn(*dialects_[*index], r);
+                       });
+}
 
 void gateway::send_commands(core::connection_ref conn, std::uint64_t batch_number,
                             std::string_view operation_id, const core::apdu_batch& batch) {
-    sink_->send(to_ws(conn), dialect_.commands(batch_number, operation_id, batch));
+    on_connection_shard(conn, [this, batch_number, op = std::string(operation_id), batch](const dialect& d,
+                                                                                          ws_ref r) {
+        send_frame(r, d.commands(batch_number, op, batch));
+    });
 }
 
 void gateway::send_description(core::connection_ref conn, std::string_view app_id,
                                std::string_view service_id, std::string_view description_json) {
-    sink_->send(to_ws(conn), dialect_.description(app_id, service_id, description_json));
+    on_connection_shard(conn, [this, app = std::string(app_id), service = std::string(service_id),
+                               desc = std::string(description_json)](const dialect& d, ws_ref r) {
+        send_frame(r, d.description(app, service, desc));
+    });
 }
 
 void gateway::send_session(core::connection_ref conn, std::string_view session_id,
                            std::string_view resume_token) {
-    sink_->send(to_ws(conn), dialect_.session(session_id, resume_token));
+    on_connection_shard(conn, [this, sid = std::string(session_id),
+                               token = std::string(resume_token)](const dialect& d, ws_ref r) {
+        send_frame(r, d.session(sid, token));
+    });
 }
 
 void gateway::send_resumed(core::connection_ref conn, std::string_view session_id) {
-    sink_->send(to_ws(conn), dialect_.resumed(session_id));
+    on_connection_shard(conn, [this, sid = std::string(session_id)](const dialect& d, ws_ref r) {
+        send_frame(r, d.resumed(sid));
+    });
 }
 
 void gateway::send_error(core::connection_ref conn, const core::api_error& error) {
-    sink_->send(to_ws(conn), dialect_.error(error));
+    on_connection_shard(conn, [this, error](const dialect& d, ws_ref r) {
+        send_error_frame(r, d, error, d.close_after_error());
+    });
 }
 
 void gateway::send_final_status(core::connection_ref conn, std::string_view final_status_json) {
-    sink_->send(to_ws(conn), dialect_.final_status(final_status_json));
+    on_connection_shard(conn, [this, status = std::string(final_status_json)](const dialect& d, ws_ref r) {
+        send_frame(r, d.final_status(status));
+    });
 }
 
 void gateway::close(core::connection_ref conn, std::uint16_t code, std::string reason) {
-    sink_->close(to_ws(conn), code, std::move(reason));
+    on_connection_shard(conn, [this, code, reason = std::move(reason)](const dialect&, ws_ref r) mutable {
+        sink_->close(r, code, std::move(reason));
+    });
+}
+
+// ---------------------------------------------------------------- frames out
+
+void gateway::send_frame(ws_ref conn, std::string frame) {
+    if (!frame.empty()) {
+        sink_->send(conn, std::move(frame));
+    }
+}
+
+void gateway::send_error_frame(ws_ref conn, const dialect& d, const core::api_error& error,
+                               std::uint16_t close_code) {
+    send_frame(conn, d.error(error));
+    if (close_code != 0) {
+        sink_->close(conn, close_code, std::string(error.name()));
+    }
+}
+
+void gateway::reject(ws_ref conn, const dialect& d, std::string message) {
+    send_error_frame(conn, d, core::make_api_error(core::api_errc::bad_request, std::move(message)),
+                     d.close_after_bad_frame());
 }
 
 // ---------------------------------------------------------------- ws_handler
 
-void gateway::on_open(ws_ref conn, const std::string&) {
-    table(conn.shard).open(conn.id);
+void gateway::on_open(ws_ref conn, const std::string&, std::string_view target) {
+    const dialect* d = nullptr;
+    std::uint8_t index = 0;
+    for (const auto& [p, i] : paths_) {
+        if (ws_path_matches(p, target)) {
+            d = dialects_[i];
+            index = i;
+            break;
+        }
+    }
+    if (d == nullptr) {
+        // The server upgrades only on the dialects' paths; a handler wired to other paths
+        // refuses the connection rather than guess its protocol.
+        sink_->close(conn, 1008, "no touch-point protocol at this path");
+        return;
+    }
+    table(conn.shard).open(conn.id, index);
+    auto opening = d->opening(target);
+    if (!opening) {
+        send_error_frame(conn, *d, opening.error(), d->close_after_error());
+        return;
+    }
+    if (*opening) {
+        handle(conn, *d, std::move(**opening));
+    }
 }
 
 void gateway::on_close(ws_ref conn) {
-    auto session_id = table(conn.shard).close(conn.id);
-    if (!session_id) {
+    connection_table& connections = table(conn.shard);
+    const auto index = connections.dialect_of(conn.id);
+    auto session_id = connections.close(conn.id);
+    if (!index || !session_id) {
         return;
     }
-    runtime_.invoke_on_owner(*session_id, [c = to_core(conn), sid = *session_id](core::shard_services& s) {
-        s.sessions->on_disconnect(c, sid);
-    });
-}
-
-void gateway::reject(ws_ref conn, std::string message) {
-    sink_->send(conn, dialect_.error(core::make_api_error(core::api_errc::bad_request, std::move(message))));
+    runtime_.invoke_on_owner(*session_id,
+                             [c = to_core(conn, *dialects_[*index]), sid = *session_id](
+                                 core::shard_services& s) { s.sessions->on_disconnect(c, sid); });
 }
 
 std::function<void(bool)> gateway::unbind_on_failure(core::connection_ref c, std::string session_id) {
@@ -93,17 +188,45 @@ std::function<void(bool)> gateway::unbind_on_failure(core::connection_ref c, std
 }
 
 void gateway::on_message(ws_ref conn, std::string text) {
-    connection_table& connections = table(conn.shard);
-    if (!connections.known(conn.id)) {
+    const auto index = table(conn.shard).dialect_of(conn.id);
+    if (!index) {
         return;
     }
-    auto decoded = dialect_.decode(text);
+    const dialect& d = *dialects_[*index];
+    auto decoded = d.decode(text);
     if (!decoded) {
-        sink_->send(conn, dialect_.error(decoded.error()));
+        send_error_frame(conn, d, decoded.error(), d.close_after_bad_frame());
         return;
     }
-    message& msg = *decoded;
-    const core::connection_ref c = to_core(conn);
+    handle(conn, d, std::move(*decoded));
+}
+
+void gateway::deliver(ws_ref conn, const dialect& d, message& msg) {
+    const core::connection_ref c = to_core(conn, d);
+    std::string session_id = core::new_time_ordered_uuid();
+    // Bound at once so the frames that follow are attributed; undone when no session is made.
+    table(conn.shard).bind(conn.id, session_id);
+    core::delivery_request req;
+    req.app_id = std::move(msg.app_id);
+    req.service_id = std::move(msg.service_id);
+    req.iin = std::move(msg.iin);
+    req.cin = std::move(msg.cin);
+    req.platform_version = msg.platform_version;
+    req.fields_json = std::move(msg.fields_json);
+    req.device_from_registry = msg.device_from_registry;
+    if (msg.session_id_as_token) {
+        req.resume_token = session_id;
+    }
+    runtime_.invoke_on_owner(session_id, [c, session_id, req = std::move(req),
+                                          bound_cb = unbind_on_failure(c, session_id)](
+                                             core::shard_services& s) mutable {
+        s.sessions->start_delivery(c, session_id, std::move(req), std::move(bound_cb));
+    });
+}
+
+void gateway::handle(ws_ref conn, const dialect& d, message msg) {
+    connection_table& connections = table(conn.shard);
+    const core::connection_ref c = to_core(conn, d);
     std::optional<std::string> bound = connections.session_of(conn.id);
     using kind = message::kind;
     switch (msg.type) {
@@ -111,31 +234,16 @@ void gateway::on_message(ws_ref conn, std::string text) {
         // Stateless: served by this shard.
         runtime_.local().sessions->describe(c, std::move(msg.app_id), std::move(msg.service_id));
         return;
-    case kind::deliver: {
+    case kind::deliver:
         if (bound) {
-            reject(conn, "this connection already carries a session");
+            reject(conn, d, "this connection already carries a session");
             return;
         }
-        std::string session_id = core::new_time_ordered_uuid();
-        // Bound at once so the frames that follow are attributed; undone when no session is made.
-        connections.bind(conn.id, session_id);
-        core::delivery_request req;
-        req.app_id = std::move(msg.app_id);
-        req.service_id = std::move(msg.service_id);
-        req.iin = std::move(msg.iin);
-        req.cin = std::move(msg.cin);
-        req.platform_version = msg.platform_version;
-        req.fields_json = std::move(msg.fields_json);
-        runtime_.invoke_on_owner(session_id, [c, session_id, req = std::move(req),
-                                              bound_cb = unbind_on_failure(c, session_id)](
-                                                 core::shard_services& s) mutable {
-            s.sessions->start_delivery(c, session_id, std::move(req), std::move(bound_cb));
-        });
+        deliver(conn, d, msg);
         return;
-    }
     case kind::responses: {
         if (!bound) {
-            reject(conn, "no session on this connection (deliver or resume first)");
+            reject(conn, d, "no session on this connection (deliver or resume first)");
             return;
         }
         const unsigned owner = runtime_.owner_of(*bound); // before the id moves into the closure
@@ -147,7 +255,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
     }
     case kind::resume: {
         if (bound) {
-            reject(conn, "this connection already carries a session");
+            reject(conn, d, "this connection already carries a session");
             return;
         }
         // Bind optimistically so frames sent right after the resume are attributed; undone on failure.
@@ -162,7 +270,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
     }
     case kind::client_error: {
         if (!bound) {
-            reject(conn, "no session on this connection");
+            reject(conn, d, "no session on this connection");
             return;
         }
         const unsigned owner = runtime_.owner_of(*bound);

@@ -33,8 +33,9 @@ public:
 class http_server {
 public:
     /// `contexts[i]` is shard i's io_context; one acceptor is opened on each.
-    /// `ws_paths` lists the targets (path only) on which WebSocket upgrades are accepted;
-    /// upgrades elsewhere get 404. `ws` may be null when no path is listed.
+    /// `ws_paths` lists the path patterns (ws_path_matches: `{name}` matches one segment; the
+    /// query is not part of the path) on which WebSocket upgrades are accepted; upgrades
+    /// elsewhere get 404. `ws` may be null when no path is listed.
     http_server(std::vector<boost::asio::io_context*> contexts, http_server_options opts,
                 http_handler& handler, ws_hub* ws, std::vector<std::string> ws_paths);
     ~http_server();

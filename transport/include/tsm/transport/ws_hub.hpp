@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tsm::transport {
@@ -29,11 +30,18 @@ struct ws_ref {
     friend bool operator==(const ws_ref&, const ws_ref&) = default;
 };
 
+/// True when the path of `target` (a request target; its query is ignored) matches `pattern`:
+/// the same number of '/'-separated segments, each equal, except that a pattern segment written
+/// `{name}` matches any one non-empty segment ("/ws/apps/{appId}" matches "/ws/apps/A1?x=1").
+bool ws_path_matches(std::string_view pattern, std::string_view target) noexcept;
+
 /// Receives WebSocket events. Called on the connection's shard thread.
 class ws_handler {
 public:
     virtual ~ws_handler() = default;
-    virtual void on_open(ws_ref conn, const std::string& remote) = 0;
+    /// `target` is the upgrade request's target (path and query, as sent); it is valid for the
+    /// call only.
+    virtual void on_open(ws_ref conn, const std::string& remote, std::string_view target) = 0;
     /// One complete text message. Binary messages are answered by the hub with close 1003.
     virtual void on_message(ws_ref conn, std::string text) = 0;
     /// The connection is gone (closed by either side or failed). No further events.

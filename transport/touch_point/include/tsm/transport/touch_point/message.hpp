@@ -1,6 +1,6 @@
 #pragma once
 /// What a touch point asks the server, whatever the dialect it speaks: each dialect's decoder
-/// (v1/codec.hpp) turns a frame into one `message`, already checked for shape and content (ids,
+/// (v1/codec.hpp, fidesmo_ws/codec.hpp) turns a frame (or the URL it connected to) into one `message`, already checked for shape and content (ids,
 /// hex, limits), so the gateway only checks it against the connection's binding.
 /// Plain values: any thread.
 #include "tsm/core/hex.hpp"
@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tsm::transport::touch_point {
@@ -38,6 +39,27 @@ struct message {
     std::string session_id;
     std::string resume_token;
     std::string abort_message; ///< a string's text, or another JSON value's text; may be empty
+    /// deliver: iin and platform_version come from the device registry record of `cin`.
+    bool device_from_registry = false;
+    /// deliver: the new session's id is also its resume token (the Fidesmo dialects, whose
+    /// clients know nothing but the session id).
+    bool session_id_as_token = false;
 };
+
+/// appId and serviceId a touch point may name: core builds the SP's description URL as
+/// `descriptionUrl/serviceId`, so only URL-safe ids of bounded length pass.
+inline bool is_valid_service_id(std::string_view s) noexcept {
+    if (s.empty() || s.size() > 128) {
+        return false;
+    }
+    for (char c : s) {
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
+                        || c == '_' || c == '.';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
 
 } // namespace tsm::transport::touch_point

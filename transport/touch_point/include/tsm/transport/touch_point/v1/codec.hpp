@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tsm::transport::touch_point::v1 {
 
@@ -35,7 +36,8 @@ class codec final : public dialect {
 public:
     explicit codec(limits lim = {}) : limits_(lim) {}
 
-    std::string_view path() const noexcept override { return v1::path; }
+    std::string_view path() const noexcept { return v1::path; }
+    std::vector<std::string> paths() const override { return {std::string(v1::path)}; }
     [[nodiscard]] core::api_result<message> decode(std::string_view frame) const override;
     std::string commands(std::uint64_t batch_number, std::string_view operation_id,
                          const core::apdu_batch& batch) const override;
