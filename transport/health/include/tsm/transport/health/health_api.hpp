@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,7 @@ struct health_sources {
     const core::store_stats* store = nullptr;
     std::function<std::size_t()> ws_connections;
     std::function<std::size_t()> http_connections;
+    std::function<std::int64_t()> held_fetches; ///< Fidesmo service/fetch requests held (long poll)
 };
 
 class health_api {
