@@ -245,8 +245,8 @@ int run(const tsmd::config& cfg) {
     transport::health_api health({.probe = &probe,
                                   .store = &store->stats(),
                                   .ws_connections = [&hub] { return hub.connection_count(); },
-                                  .http_connections = {},
-                                  .held_fetches = [&long_poll] { return long_poll.held_fetches(); }});
+                                  .http_connections = {}});
+    health.set_held_fetches([&long_poll] { return long_poll.held_fetches(); });
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
