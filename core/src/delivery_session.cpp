@@ -1,5 +1,7 @@
 #include "tsm/core/delivery_session.hpp"
 
+#include "tsm/core/batch_parts.hpp"
+
 #include <algorithm>
 
 namespace tsm::core {
@@ -68,9 +70,39 @@ void delivery_session::drop_unfinished(const std::function<void(const live_opera
     }
 }
 
+apdu_batch outstanding_batch::part() const {
+    apdu_batch p;
+    p.commands.assign(batch.commands.begin() + static_cast<std::ptrdiff_t>(part_begin),
+                      batch.commands.begin() + static_cast<std::ptrdiff_t>(part_end));
+    p.stop_on_error = batch.stop_on_error;
+    return p;
+}
+
 const outstanding_batch& delivery_session::hand_out(std::string operation_id, apdu_batch batch) {
-    outstanding_ = outstanding_batch{next_batch_++, std::move(operation_id), std::move(batch)};
+    outstanding_batch out;
+    out.number = next_batch_++;
+    out.operation_id = std::move(operation_id);
+    out.batch = std::move(batch);
+    out.part_end = out.batch.commands.size();
+    outstanding_ = std::move(out);
     return *outstanding_;
+}
+
+void delivery_session::split_for(bool runs_every_command) noexcept {
+    if (outstanding_ && outstanding_->part_begin == 0) {
+        outstanding_->part_end = batch_parts::part_end(outstanding_->batch, 0, runs_every_command);
+    }
+}
+
+void delivery_session::next_part(std::vector<bytes> answers, bool runs_every_command, std::int64_t now_ms) {
+    outstanding_batch& out = *outstanding_;
+    rec_.last_progress_ms = now_ms;
+    rec_.last_batch = out.number;
+    out.answered.insert(out.answered.end(), std::make_move_iterator(answers.begin()),
+                        std::make_move_iterator(answers.end()));
+    out.number = next_batch_++;
+    out.part_begin = out.part_end;
+    out.part_end = batch_parts::part_end(out.batch, out.part_begin, runs_every_command);
 }
 
 const outstanding_batch* delivery_session::awaiting(std::uint64_t number) const noexcept {
@@ -91,8 +123,8 @@ void delivery_session::end(std::string final_frame, std::int64_t now_ms) {
     finished_ms_ = now_ms;
 }
 
-bool delivery_session::valid_answer(const apdu_batch& batch, const std::vector<bytes>& responses) {
-    if (responses.size() > batch.commands.size()) {
+bool delivery_session::valid_answer(std::size_t commands, const std::vector<bytes>& responses) {
+    if (responses.size() > commands) {
         return false;
     }
     for (const auto& r : responses) {

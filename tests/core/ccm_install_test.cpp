@@ -141,6 +141,63 @@ BOOST_AUTO_TEST_CASE(already_loaded_takes_a_third_round_that_only_installs) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(already_loaded_with_a_touch_point_that_runs_every_command) {
+    // The Fidesmo dialects have no stopOnError: the card also ran the LOADs after the refused
+    // INSTALL [for load]. Their answers are not read, and the channel goes on in the card's chain.
+    const auto cap = load_cap("kaoh-helloworld.cap");
+    for (auto p : {scp_protocol::scp03, scp_protocol::scp02}) {
+        BOOST_TEST_CONTEXT("scp0" << int(p)) {
+            fake_card card;
+            card.protocol = p;
+            card.already_loaded_sw = 0x6985;
+            const auto req = install_of(cap);
+            card.load_files[req.elf_aid] = req.lfdb;
+            auto op = make_install(context(p), req);
+            const auto r = run(*op, card, 0, stop_rule::ignored);
+            check_success(r);
+            BOOST_REQUIRE_EQUAL(r.batches.size(), 3u);
+            BOOST_TEST(r.batches[1].commands.size() > 2u); // INSTALL [for load] + the LOADs
+            // Batch 2 ends at the refused INSTALL [for load] (a continue point): the card never
+            // ran the LOADs; batch 3 is GET STATUS, then INSTALL.
+            BOOST_TEST(r.round_trips == 4u);
+            BOOST_REQUIRE_EQUAL(card.plain.size(), 3u);
+            BOOST_TEST(card.instances.count(req.instance_aid) == 1u);
+            // INSTALL [for load], GET STATUS, INSTALL: the transcript skips the unread LOAD answers.
+            BOOST_TEST(r.outcome.responses.size() == 3u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(install_with_load_for_a_touch_point_that_runs_every_command) {
+    const auto cap = load_cap("kaoh-helloworld.cap");
+    fake_card card;
+    const auto req = install_of(cap);
+    auto op = make_install(context(), req);
+    const auto r = run(*op, card, 0, stop_rule::ignored);
+    check_success(r);
+    BOOST_TEST(r.batches.size() == 2u);
+    BOOST_TEST(r.round_trips == 3u); // INSTALL [for load] alone, then the LOADs and INSTALL
+    BOOST_TEST(card.instances.count(req.instance_aid) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_load_is_named_when_the_touch_point_runs_every_command) {
+    const auto cap = load_cap("kaoh-helloworld.cap");
+    fake_card card;
+    card.hook = [](const gp::command_apdu& a) -> std::optional<bytes> {
+        if (a.ins == 0xE8 && a.p2 == 0) {
+            return h("6A84");
+        }
+        return std::nullopt;
+    };
+    auto op = make_install(context(), install_of(cap));
+    const auto r = run(*op, card, 0, stop_rule::ignored);
+    // The card ran the rest of the script; the first failure is the one reported.
+    BOOST_TEST(card.plain.size() > 2u);
+    BOOST_TEST(r.outcome.error_command == "LOAD");
+    BOOST_TEST(r.outcome.error_sw == "6A84");
+    BOOST_TEST(r.outcome.error_message.find("block 1 of 2") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(install_for_load_error_stands_when_the_load_file_is_absent) {
     const auto cap = load_cap("kaoh-helloworld.cap");
     fake_card card;

@@ -20,19 +20,19 @@ using namespace std::string_literals;
 BOOST_AUTO_TEST_SUITE(delivery_session)
 
 BOOST_AUTO_TEST_CASE(valid_answer_accepts_up_to_one_response_per_command) {
-    BOOST_TEST(core::delivery_session::valid_answer(batch_of(2), {"\x90\x00"s, "\x6a\x82"}));
-    BOOST_TEST(core::delivery_session::valid_answer(batch_of(2), {"\x90\x00"s})); // stopped early
-    BOOST_TEST(core::delivery_session::valid_answer(batch_of(1), {std::string("\x01\x02\x90\x00", 4)}));
+    BOOST_TEST(core::delivery_session::valid_answer(2, {"\x90\x00"s, "\x6a\x82"}));
+    BOOST_TEST(core::delivery_session::valid_answer(2, {"\x90\x00"s})); // stopped early
+    BOOST_TEST(core::delivery_session::valid_answer(1, {std::string("\x01\x02\x90\x00", 4)}));
 }
 
 BOOST_AUTO_TEST_CASE(valid_answer_rejects_more_responses_than_commands) {
-    BOOST_TEST(!core::delivery_session::valid_answer(batch_of(1), {"\x90\x00"s, "\x90\x00"s}));
-    BOOST_TEST(!core::delivery_session::valid_answer(batch_of(0), {"\x90\x00"s}));
+    BOOST_TEST(!core::delivery_session::valid_answer(1, {"\x90\x00"s, "\x90\x00"s}));
+    BOOST_TEST(!core::delivery_session::valid_answer(0, {"\x90\x00"s}));
 }
 
 BOOST_AUTO_TEST_CASE(valid_answer_rejects_responses_shorter_than_a_status_word) {
-    BOOST_TEST(!core::delivery_session::valid_answer(batch_of(2), {"\x90\x00"s, "\x90"}));
-    BOOST_TEST(!core::delivery_session::valid_answer(batch_of(1), {""}));
+    BOOST_TEST(!core::delivery_session::valid_answer(2, {"\x90\x00"s, "\x90"}));
+    BOOST_TEST(!core::delivery_session::valid_answer(1, {""}));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "scripted_gp_card.hpp"
 
+#include "tsm/core/batch_parts.hpp"
 #include "tsm/core/gp/crypto.hpp"
 #include "tsm/core/gp/scp02.hpp"
 #include "tsm/core/gp/scp03.hpp"
@@ -354,20 +355,40 @@ bytes fake_card::process(const gp::command_apdu& a) {
 
 run_result run(operation& op, fake_card& card, std::size_t max_answers, stop_rule rule) {
     run_result out;
+    const bool runs_every_command = rule == stop_rule::ignored;
     operation_step step = op.start();
     while (step.batch) {
         BOOST_REQUIRE(out.batches.size() < 100);
         out.batches.push_back(*step.batch);
+        const apdu_batch& batch = *step.batch;
+        // Round trips as the session engine makes them (core/batch_parts.hpp): the whole batch,
+        // or parts for a touch point that runs every command.
         std::vector<bytes> responses;
-        for (const auto& c : step.batch->commands) {
-            if (max_answers != 0 && responses.size() == max_answers) {
+        std::size_t begin = 0;
+        while (begin < batch.commands.size()) {
+            BOOST_REQUIRE(out.round_trips < 200);
+            ++out.round_trips;
+            const std::size_t end = batch_parts::part_end(batch, begin, runs_every_command);
+            std::vector<bytes> part;
+            for (std::size_t i = begin; i < end; ++i) {
+                if (max_answers != 0 && part.size() == max_answers) {
+                    break;
+                }
+                part.push_back(card.transmit(batch.commands[i]));
+                if (!runs_every_command && batch.stop_on_error && batch_parts::is_failure(part.back())) {
+                    break;
+                }
+            }
+            if (runs_every_command && batch.stop_on_error) {
+                batch_parts::keep_until_failure(part);
+            }
+            const bool complete = part.size() == end - begin
+                                  && !(batch.stop_on_error && !part.empty() && batch_parts::is_failure(part.back()));
+            responses.insert(responses.end(), part.begin(), part.end());
+            if (!complete) {
                 break;
             }
-            responses.push_back(card.transmit(c));
-            const std::uint16_t sw = sw_of(responses.back());
-            if (rule == stop_rule::honoured && step.batch->stop_on_error && sw != 0x9000 && (sw >> 8) != 0x61) {
-                break;
-            }
+            begin = end;
         }
         step = op.on_responses(std::move(responses));
     }

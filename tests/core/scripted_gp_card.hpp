@@ -99,6 +99,7 @@ private:
 struct run_result {
     operation_outcome outcome;
     std::vector<apdu_batch> batches;
+    std::size_t round_trips = 0; ///< touch-point round trips (parts of batches)
 };
 
 /// How the simulated touch point treats stopOnError.

@@ -6,6 +6,7 @@
 
 #include "durable_commit.hpp"
 #include "session_internal.hpp"
+#include "tsm/core/batch_parts.hpp"
 #include "tsm/core/clock.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/outcome.hpp"
@@ -155,9 +156,14 @@ void session_service::send_batch(delivery_session& s) {
     if (!s.bound() || !s.outstanding()) {
         return; // sent when the touch point resumes
     }
+    s.split_for(s.connection().runs_every_command);
     const auto& out = *s.outstanding();
     metrics_.on_batch_sent();
-    tp_.send_commands(s.connection(), out.number, out.operation_id, out.batch);
+    if (out.whole()) {
+        tp_.send_commands(s.connection(), out.number, out.operation_id, out.batch);
+    } else {
+        tp_.send_commands(s.connection(), out.number, out.operation_id, out.part());
+    }
 }
 
 void session_service::on_responses(connection_ref conn, const std::string& session_id, std::uint64_t batch,
@@ -171,17 +177,34 @@ void session_service::on_responses(connection_ref conn, const std::string& sessi
     if (out == nullptr) {
         return; // stale or duplicate answer: ignored by design
     }
-    if (!delivery_session::valid_answer(out->batch, responses)) {
+    if (!delivery_session::valid_answer(out->part_end - out->part_begin, responses)) {
         tp_.send_error(
             conn,
             make_api_error(api_errc::bad_request,
                            "responses: more answers than commands, or an answer shorter than a status word"));
         return;
     }
-    const outstanding_batch answered = s->take_outstanding(now_ms());
+    const bool runs_every_command = conn.runs_every_command;
+    if (runs_every_command && out->batch.stop_on_error) {
+        batch_parts::keep_until_failure(responses); // as a touch point that stops would answer
+    }
+    const bool part_complete = responses.size() == out->part_end - out->part_begin
+                               && (responses.empty() || !batch_parts::is_failure(responses.back())
+                                   || !out->batch.stop_on_error);
+    if (part_complete && out->part_end < out->batch.commands.size()) {
+        s->next_part(std::move(responses), runs_every_command, now_ms());
+        send_batch(*s);
+        return;
+    }
+    outstanding_batch answered = s->take_outstanding(now_ms());
     live_operation* head = s->find_operation(answered.operation_id);
     if (head == nullptr || head->op == nullptr) {
         return;
+    }
+    if (!answered.answered.empty()) {
+        answered.answered.insert(answered.answered.end(), std::make_move_iterator(responses.begin()),
+                                 std::make_move_iterator(responses.end()));
+        responses = std::move(answered.answered);
     }
     handle_step(*s, head->op->on_responses(std::move(responses)));
 }

@@ -83,6 +83,10 @@ private:
         return s;
     }
 
+    bool may_go_on_after_failure(const script_command& c) const override {
+        return (c.r == role::install_for_load && !fallback_) || c.r == role::get_status;
+    }
+
     failure_decision on_failure(const script_command& c, std::uint16_t sw) override {
         failure_decision d;
         if (c.r == role::install_for_load && !fallback_ && (sw == 0x6985 || sw == 0x6A80 || sw == 0x6A89)) {

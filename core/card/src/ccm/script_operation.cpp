@@ -67,6 +67,10 @@ failure_decision script_operation::on_failure(const script_command& c, std::uint
     return d;
 }
 
+bool script_operation::may_go_on_after_failure(const script_command&) const {
+    return false;
+}
+
 operation_step script_operation::finish(operation_outcome o) {
     phase_ = phase::done;
     channel_.reset();
@@ -225,6 +229,9 @@ operation_step script_operation::send_pending() {
         in_flight_.push_back(wrapped_command{ext_auth_apdu_, {}});
     }
     for (const auto& c : pending_) {
+        if (may_go_on_after_failure(c)) {
+            batch.continue_points.push_back(batch.commands.size());
+        }
         auto w = channel_->wrap(c.apdu);
         if (!w) {
             return finish(bad_request(std::string(command_name(c.r))

@@ -60,6 +60,9 @@ protected:
     virtual std::variant<std::vector<script_command>, operation_outcome> plan(std::size_t max_data) = 0;
     /// Default: card_error().
     virtual failure_decision on_failure(const script_command& c, std::uint16_t sw);
+    /// True when a failure of `c` may be accepted or replaced by on_failure (not only reported):
+    /// the batch then marks it as a continue point (apdu_batch::continue_points). Default: false.
+    virtual bool may_go_on_after_failure(const script_command& c) const;
 
     static operation_outcome card_error(role r, std::string_view detail, std::uint16_t sw);
     const card_context& ctx() const noexcept { return ctx_; }

@@ -32,9 +32,18 @@ struct live_operation {
 };
 
 struct outstanding_batch {
-    std::uint64_t number = 0;
+    std::uint64_t number = 0; ///< of the part on the wire
     std::string operation_id;
     apdu_batch batch;
+    /// The part of `batch` on the wire: all of it, unless the touch point runs every command
+    /// (batch_parts.hpp); `answered` holds the answers to the parts before it.
+    std::size_t part_begin = 0;
+    std::size_t part_end = 0;
+    std::vector<bytes> answered;
+
+    bool whole() const noexcept { return part_begin == 0 && part_end == batch.commands.size(); }
+    /// The commands on the wire, as a batch of its own.
+    apdu_batch part() const;
 };
 
 class delivery_session {
@@ -92,6 +101,12 @@ public:
     const outstanding_batch* awaiting(std::uint64_t number) const noexcept;
     /// Takes the outstanding batch, answered at `now_ms`: the record remembers its number.
     outstanding_batch take_outstanding(std::int64_t now_ms);
+    /// Before the outstanding batch is first sent: cuts it into parts for a touch point that runs
+    /// every command (no-op once a part was answered).
+    void split_for(bool runs_every_command) noexcept;
+    /// The current part was answered in full at `now_ms` and more of the batch is left: keeps its
+    /// answers and makes the next part outstanding under the next batch number.
+    void next_part(std::vector<bytes> answers, bool runs_every_command, std::int64_t now_ms);
 
     // ---- ending
     /// Terminal: the final status frame (persisted, and replayed to a resuming touch point),
@@ -100,9 +115,9 @@ public:
     const std::string& final_frame() const noexcept { return rec_.final_status_json; }
     std::int64_t finished_ms() const noexcept { return finished_ms_; }
 
-    /// True when `responses` is a plausible answer to `batch`: no more answers than commands,
-    /// each at least a status word.
-    static bool valid_answer(const apdu_batch& batch, const std::vector<bytes>& responses);
+    /// True when `responses` is a plausible answer to `commands` commands: no more answers than
+    /// commands, each at least a status word.
+    static bool valid_answer(std::size_t commands, const std::vector<bytes>& responses);
 
 private:
     session_record rec_;
