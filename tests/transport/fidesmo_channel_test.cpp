@@ -248,8 +248,8 @@ BOOST_AUTO_TEST_CASE(request_bodies_are_checked) {
     auto f = decode_fetch(R"({"sessionId":"0190A0B0-0000-7000-8000-000000000001","operationResult":{"operationId":"X"}})");
     BOOST_REQUIRE(f);
     BOOST_CHECK_EQUAL(f->session_id, "0190a0b0-0000-7000-8000-000000000001");
-    BOOST_CHECK_EQUAL(decode_fetch(R"({"sessionId":"x"})").error().code, core::api_errc::session_not_found);
-    BOOST_CHECK_EQUAL(decode_fetch(R"({"sessionId":"x","operationResult":5})").error().code, core::api_errc::bad_request);
+    BOOST_CHECK(decode_fetch(R"({"sessionId":"x"})").error().code == core::api_errc::session_not_found);
+    BOOST_CHECK(decode_fetch(R"({"sessionId":"x","operationResult":5})").error().code == core::api_errc::bad_request);
     BOOST_CHECK(!decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001"})", lim));
     BOOST_CHECK(!decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","responses":["9"]})", lim));
     BOOST_CHECK(decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","open":true,"responses":[]})", lim));
