@@ -12,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -455,7 +457,9 @@ BOOST_AUTO_TEST_CASE(memory_per_held_fetch) {
     // Measures what a held fetch costs tsmd: RSS before and after N fetches are held (each its
     // own session and connection), the sessions already existing in both. Reported, with a
     // generous bound that a per-fetch thread or buffer would break.
-    constexpr int n = 1000;
+    // TSM_HELD_FETCHES=N for a larger run (docs/performance.md); bounded to 20,000.
+    const char* wanted = std::getenv("TSM_HELD_FETCHES");
+    const int n = wanted != nullptr ? std::clamp(std::atoi(wanted), 10, 20000) : 1000;
     tsm_env env(2, "[fidesmo]\nfetch_hold_ms = 60000");
     fidesmo_client c(env.tsmd->port());
     std::vector<std::string> sessions;
