@@ -177,6 +177,42 @@ BOOST_AUTO_TEST_CASE(answers_while_the_engine_works_are_held_until_its_next_step
     BOOST_CHECK_EQUAL(c->res->body, R"({"commands":["80CA004500"]})");
 }
 
+BOOST_AUTO_TEST_CASE(a_connector_the_engine_never_answers_is_bounded_by_the_hold) {
+    fixture f(std::chrono::milliseconds(20));
+    f.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
+    f.fetch();
+    auto c = f.connector(op_a, {"9000"}); // handed over; the engine stays silent
+    BOOST_CHECK(!c->res);
+    f.ioc.run_for(std::chrono::seconds(2));
+    BOOST_REQUIRE(c->res);
+    BOOST_CHECK_EQUAL(c->res->status, 503);
+    // The batch may be answered again, and is handed over again.
+    f.connector(op_a, {"9000"});
+    BOOST_CHECK_EQUAL(f.rec.handed.size(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(closing_answers_what_is_held) {
+    fixture f(std::chrono::seconds(30));
+    auto fetch = f.fetch();
+    f.ch->on_closed();
+    BOOST_REQUIRE(fetch->res);
+    BOOST_CHECK_EQUAL(fetch->res->status, 503);
+    BOOST_CHECK(f.ch->done()); // closed and owing no end: the table may drop it
+
+    fixture g(std::chrono::seconds(30));
+    g.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
+    g.fetch();
+    auto c = g.connector(op_a, {"9000"});
+    g.ch->on_operation_done(op_a);
+    BOOST_REQUIRE(c->res);
+    auto late = g.fetch();
+    g.ch->on_final_status(core::frames::status(true, "\"ok\""));
+    g.ch->on_closed();
+    BOOST_REQUIRE(late->res);
+    BOOST_CHECK(late->res->body.find("\"completed\":true") != std::string::npos);
+    BOOST_CHECK(g.ch->done());
+}
+
 BOOST_AUTO_TEST_CASE(refused_answers_get_the_error_and_the_batch_stands) {
     fixture f;
     f.engine = [&f](std::uint64_t, std::vector<core::bytes>) {

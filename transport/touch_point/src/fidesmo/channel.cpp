@@ -81,7 +81,7 @@ http_response nothing_yet_response() {
 channel::channel(std::string session_id, core::connection_ref conn, boost::asio::any_io_executor ex,
                  std::chrono::milliseconds hold, channel_hooks hooks)
     : session_id_(std::move(session_id)), conn_(conn), hold_(hold), hooks_(std::move(hooks)),
-      hold_timer_(std::move(ex)), life_(std::make_shared<int>(0)) {}
+      hold_timer_(ex), connector_timer_(ex), life_(std::make_shared<int>(0)) {}
 
 channel::~channel() {
     release_held();
@@ -127,8 +127,7 @@ void channel::connector(const std::string& operation_id, std::vector<core::bytes
     if (held_connector_) {
         answer_connector(superseded_response());
     }
-    held_connector_ = std::move(respond);
-    held_connector_op_ = operation_id;
+    hold_connector(operation_id, std::move(respond));
     operation& op = *current_;
     if (!responses.empty() && !op.done && op.batch_number && !op.answered) {
         op.answered = true;
@@ -262,6 +261,42 @@ void channel::hold_fetch(http_responder respond) {
     });
 }
 
+void channel::hold_connector(const std::string& operation_id, http_responder respond) {
+    held_connector_ = std::move(respond);
+    held_connector_op_ = operation_id;
+    const std::uint64_t serial = ++connector_serial_;
+    connector_timer_.expires_after(hold_);
+    connector_timer_.async_wait([this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+        if (ec || life.expired() || serial != connector_serial_) {
+            return;
+        }
+        if (current_) {
+            current_->answered = false; // whatever became of the answers, the batch may be answered again
+        }
+        answer_connector(make_error_response(
+            core::make_api_error(core::api_errc::unavailable, "the operation did not go on in time")));
+    });
+}
+
+void channel::on_closed() {
+    touch();
+    closed_ = true;
+    if (held_connector_) {
+        if (final_status_ || !current_ || current_->done) {
+            answer_connector(ok_json(commands_reply({})));
+        } else {
+            answer_connector(superseded_response());
+        }
+    }
+    if (held_fetch_) {
+        if (final_status_) {
+            answer_fetch_if_ready();
+        } else {
+            answer_fetch(superseded_response());
+        }
+    }
+}
+
 bool channel::answer_fetch_if_ready() {
     if (!held_fetch_) {
         return false;
@@ -320,6 +355,8 @@ void channel::answer_connector(http_response res) {
     auto respond = std::move(*held_connector_);
     held_connector_.reset();
     held_connector_op_.clear();
+    ++connector_serial_;
+    connector_timer_.cancel();
     respond(std::move(res));
 }
 

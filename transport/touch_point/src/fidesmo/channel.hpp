@@ -71,7 +71,9 @@ public:
     void on_final_status(std::string_view final_status_json);
     void on_error(const core::api_error& error);
     /// The engine let go of the channel (after the final status, or a refused resume).
-    void on_closed() noexcept { closed_ = true; }
+    /// Held requests are answered: the fetch with the end when there is one (else 503: the next
+    /// fetch binds a new channel), the connector with [] or 503.
+    void on_closed();
 
     /// Answers every held request with 503 (shutdown: the client retries on the next process).
     void release_held();
@@ -103,6 +105,7 @@ private:
     void answer_connector_if_ready();
     void answer_connector(http_response res);
     void hold_fetch(http_responder respond);
+    void hold_connector(const std::string& operation_id, http_responder respond);
     void touch() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
 
     std::string session_id_;
@@ -111,6 +114,10 @@ private:
     channel_hooks hooks_;
     boost::asio::steady_timer hold_timer_;
     std::uint64_t hold_serial_ = 0; ///< which held fetch the running timer belongs to
+    /// A held connector waits for the engine's next step, which comes at once unless the session
+    /// went elsewhere; bounded by the hold time all the same (the client has no timeout).
+    boost::asio::steady_timer connector_timer_;
+    std::uint64_t connector_serial_ = 0;
 
     std::optional<http_responder> pending_session_;
     std::optional<http_responder> held_fetch_;

@@ -162,7 +162,19 @@ void long_poll::describe(std::string app_id, std::string service_id, std::string
     s.sessions->describe(make_ref(s.index, id), std::move(app_id), std::move(service_id));
 }
 
+namespace {
+
+http_response shutting_down() {
+    return make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down; retry later"));
+}
+
+} // namespace
+
 void long_poll::deliver(core::delivery_request req, http_responder respond) {
+    if (stopping_) {
+        respond(shutting_down());
+        return;
+    }
     std::string session_id = core::new_time_ordered_uuid();
     // The session id is the client's only credential in this dialect (it resumes by it alone).
     req.resume_token = session_id;
@@ -176,6 +188,10 @@ void long_poll::deliver(core::delivery_request req, http_responder respond) {
 }
 
 void long_poll::fetch(std::string session_id, http_responder respond) {
+    if (stopping_) {
+        respond(shutting_down()); // 503: the client retries, against the next process
+        return;
+    }
     runtime_.invoke_on_owner(session_id, [this, session_id,
                                           respond = std::move(respond)](core::shard_services& s) mutable {
         if (channel* c = table(s.index).find(session_id)) {
@@ -193,6 +209,10 @@ void long_poll::fetch(std::string session_id, http_responder respond) {
 }
 
 void long_poll::connector(std::string operation_id, std::vector<core::bytes> responses, http_responder respond) {
+    if (stopping_) {
+        respond(shutting_down());
+        return;
+    }
     const unsigned route_shard = runtime_.owner_of(operation_id);
     runtime_.invoke_on(route_shard, [this, operation_id = std::move(operation_id), responses = std::move(responses),
                                      respond = std::move(respond)](core::shard_services& r) mutable {
