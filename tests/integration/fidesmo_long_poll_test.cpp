@@ -37,8 +37,9 @@ std::function<std::string(const std::string&)> sandbox(tsm::sandbox::secure_elem
 }
 
 void put_card_keys(tsm_env& env) {
-    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":"03","enc":")"
-                             + test_key + R"(","mac":")" + test_key + R"(","dek":")" + test_key + R"("})";
+    const std::string body =
+        R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":"03","enc":")"
+        + test_key + R"(","mac":")" + test_key + R"(","dek":")" + test_key + R"("})";
     auto r = http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/" + card_cin, {}, body);
     BOOST_REQUIRE_EQUAL(r.status, 200);
 }
@@ -48,8 +49,10 @@ std::string read_cap(const std::string& name) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
@@ -170,9 +173,10 @@ BOOST_AUTO_TEST_CASE(ccm_install_and_storedata_through_the_connector) {
     std::string sid = deliver(env, c);
 
     const std::string instance = "D0D1D2D3D4D5010101";
-    std::string op = post_op(env, sid, "/ccm/install",
-                             R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":")"
-                                 + instance + R"(","parameters":"","privileges":"00"})");
+    std::string op = post_op(
+        env, sid, "/ccm/install",
+        R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":")"
+            + instance + R"(","parameters":"","privileges":"00"})");
     BOOST_CHECK_EQUAL(c.next_operation(sid), op);
     auto ex = c.run_operation(op, sandbox(card));
     BOOST_CHECK(ex.ended);
@@ -185,8 +189,9 @@ BOOST_AUTO_TEST_CASE(ccm_install_and_storedata_through_the_connector) {
     card.reset();
 
     const std::string secret = "0101104A4F484E20534D49544820534543524554";
-    std::string sd = post_op(env, sid, "/ccm/storedata",
-                             R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})");
+    std::string sd =
+        post_op(env, sid, "/ccm/storedata",
+                R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})");
     BOOST_CHECK_EQUAL(c.next_operation(sid), sd);
     auto sx = c.run_operation(sd, sandbox(card));
     BOOST_CHECK(sx.ended);
@@ -209,8 +214,9 @@ BOOST_AUTO_TEST_CASE(failing_command_mid_script_is_named_while_the_client_runs_t
     fidesmo_client c(env.tsmd->port());
     std::string sid = deliver(env, c);
     // No load file on the card: INSTALL [for install] fails with 6A88.
-    std::string op = post_op(env, sid, "/ccm/install",
-                             R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101","application":"A00000061700010101"})");
+    std::string op = post_op(
+        env, sid, "/ccm/install",
+        R"({"executableLoadFile":"A0000006170001","executableModule":"A000000617000101","application":"A00000061700010101"})");
     BOOST_CHECK_EQUAL(c.next_operation(sid), op);
     int commands = 0;
     auto ex = c.run_operation(op, [&](const std::string& apdu) {
@@ -241,7 +247,8 @@ BOOST_AUTO_TEST_CASE(slow_sp_fetch_is_held_then_503_then_the_step) {
     BOOST_CHECK_GE(std::chrono::duration_cast<std::chrono::milliseconds>(held).count(), 300);
 
     // The held-fetches gauge counts a fetch while it is held.
-    auto pending = std::async(std::launch::async, [&] { return c.fetch_loop(sid, std::chrono::seconds(20)); });
+    auto pending =
+        std::async(std::launch::async, [&] { return c.fetch_loop(sid, std::chrono::seconds(20)); });
     bool seen = false;
     for (int i = 0; i < 100 && !seen; ++i) {
         seen = metric(env, "tsm_fidesmo_held_fetches") == 1;
@@ -374,7 +381,8 @@ BOOST_AUTO_TEST_CASE(tsmd_restarted_mid_session_while_the_client_keeps_polling) 
     BOOST_CHECK(c.run_operation(op2, echo_card).ended);
     BOOST_REQUIRE(env.sp.wait_callback(op2));
     BOOST_CHECK_EQUAL(env.complete(sid, true).status, 200);
-    BOOST_CHECK_EQUAL(completed_status(c.fetch_loop(sid, std::chrono::seconds(10)).reply)["success"].as_bool(), true);
+    BOOST_CHECK_EQUAL(
+        completed_status(c.fetch_loop(sid, std::chrono::seconds(10)).reply)["success"].as_bool(), true);
     BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
 }
 
@@ -406,20 +414,27 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
     // describe
     check_json_error(c.describe(app_id, "demo", "XYZ"), 400, "bad-request");
     check_json_error(c.describe(app_id, "demo", "ABC"), 400, "bad-request");
-    check_json_error(http_call(port, "POST", "/v3/apps/" + app_id + "/services/demo", c.headers(), "{}"), 405);
+    check_json_error(http_call(port, "POST", "/v3/apps/" + app_id + "/services/demo", c.headers(), "{}"),
+                     405);
     // deliver: nothing reaches the SP
-    for (const std::string& body :
-         {std::string("not json"), std::string("[]"), std::string(R"({"appId":"a1b2c3d4"})"),
-          std::string(R"({"appId":"a1b2c3d4","serviceId":"demo"})"),
-          std::string(R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C10","cin":"XY"}})"),
-          std::string(R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A","platformVersion":"2"}})"),
-          std::string(R"({"appId":"a b","serviceId":"demo","cardId":{"cin":"0E48800471400A"}})"),
-          std::string(R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A"},"fields":[1]})"),
-          std::string(R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A"},"email":7})")}) {
+    for (
+        const std::string& body :
+        {std::string("not json"), std::string("[]"), std::string(R"({"appId":"a1b2c3d4"})"),
+         std::string(R"({"appId":"a1b2c3d4","serviceId":"demo"})"),
+         std::string(R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"iin":"8A2C10","cin":"XY"}})"),
+         std::string(
+             R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A","platformVersion":"2"}})"),
+         std::string(R"({"appId":"a b","serviceId":"demo","cardId":{"cin":"0E48800471400A"}})"),
+         std::string(
+             R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A"},"fields":[1]})"),
+         std::string(
+             R"({"appId":"a1b2c3d4","serviceId":"demo","cardId":{"cin":"0E48800471400A"},"email":7})")}) {
         check_json_error(c.post("service/deliver", body), 400, "bad-request");
     }
-    check_json_error(c.deliver({{"appId", "ffffffff"}, {"serviceId", "demo"}, {"cardId", test_card_id()}}), 404);
-    check_json_error(c.deliver({{"appId", app_id}, {"serviceId", "missing"}, {"cardId", test_card_id()}}), 404);
+    check_json_error(c.deliver({{"appId", "ffffffff"}, {"serviceId", "demo"}, {"cardId", test_card_id()}}),
+                     404);
+    check_json_error(c.deliver({{"appId", app_id}, {"serviceId", "missing"}, {"cardId", test_card_id()}}),
+                     404);
     BOOST_CHECK_EQUAL(env.sp.delivery_count(), 0u);
     // fetch
     check_json_error(c.post("service/fetch", "{"), 400, "bad-request");
@@ -442,7 +457,8 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
     check_json_error(c.connector(op, {"ZZ"}), 400, "bad-request");
     check_json_error(c.connector(op, {"9000", "9000"}), 400, "bad-request"); // more answers than commands
     check_json_error(c.connector(op, {"90"}), 400, "bad-request");           // shorter than a status word
-    check_json_error(c.post("connector/json", R"({"uuid":")" + op + R"(","open":true,"responses":"9000"})"), 400);
+    check_json_error(c.post("connector/json", R"({"uuid":")" + op + R"(","open":true,"responses":"9000"})"),
+                     400);
     BOOST_CHECK_EQUAL(c.connector(op, {}).body, R"({"commands":["00A4040000"]})");
     BOOST_CHECK_EQUAL(c.connector(op, {"6F009000"}).body, R"({"commands":[]})");
     auto cb = env.sp.wait_callback(op);
@@ -473,7 +489,8 @@ BOOST_AUTO_TEST_CASE(memory_per_held_fetch) {
     const long before = rss_kib(env.tsmd->pid());
     boost::asio::io_context ioc;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> socks;
-    const auto ep = boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), env.tsmd->port());
+    const auto ep =
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), env.tsmd->port());
     for (const auto& sid : sessions) {
         auto s = std::make_unique<boost::asio::ip::tcp::socket>(ioc);
         s->connect(ep);
@@ -496,8 +513,8 @@ BOOST_AUTO_TEST_CASE(memory_per_held_fetch) {
     const double per_fetch = static_cast<double>(after - before) * 1024.0 / n;
     BOOST_TEST_MESSAGE("held fetches: " << n << ", tsmd RSS " << before << " KiB -> " << after
                                         << " KiB, per held fetch " << per_fetch << " B");
-    std::printf("memory_per_held_fetch: n=%d rss_before_kib=%ld rss_after_kib=%ld per_fetch_bytes=%.0f\n", n, before,
-                after, per_fetch);
+    std::printf("memory_per_held_fetch: n=%d rss_before_kib=%ld rss_after_kib=%ld per_fetch_bytes=%.0f\n", n,
+                before, after, per_fetch);
     BOOST_CHECK_LT(per_fetch, 64 * 1024.0);
     socks.clear();
 }

@@ -24,7 +24,8 @@ header_list fidesmo_client::headers() const {
             {"Content-Type", "application/json; charset=UTF-8"}};
 }
 
-http_reply fidesmo_client::describe(const std::string& app, const std::string& service, const std::string& cin) {
+http_reply fidesmo_client::describe(const std::string& app, const std::string& service,
+                                    const std::string& cin) {
     std::string target = url("apps/" + app + "/services/" + service);
     if (!cin.empty()) {
         target += "?cin=" + cin;
@@ -49,7 +50,8 @@ std::string fidesmo_client::deliver_ok(const std::string& app, const std::string
     return text(r.json().as_object()["sessionId"]);
 }
 
-http_reply fidesmo_client::fetch(const std::string& session_id, const std::optional<boost::json::object>& result,
+http_reply fidesmo_client::fetch(const std::string& session_id,
+                                 const std::optional<boost::json::object>& result,
                                  std::chrono::milliseconds timeout) {
     boost::json::object body{{"sessionId", session_id}};
     if (result) {
@@ -58,7 +60,8 @@ http_reply fidesmo_client::fetch(const std::string& session_id, const std::optio
     return http_call(port_, "POST", url("service/fetch"), headers(), boost::json::serialize(body), timeout);
 }
 
-http_reply fidesmo_client::connector(const std::string& operation_id, const std::vector<std::string>& responses) {
+http_reply fidesmo_client::connector(const std::string& operation_id,
+                                     const std::vector<std::string>& responses) {
     boost::json::array r;
     for (const auto& x : responses) {
         r.emplace_back(x);
@@ -77,7 +80,8 @@ http_reply fidesmo_client::post(const std::string& path, const std::string& body
 }
 
 fidesmo_client::fetch_outcome fidesmo_client::fetch_loop(const std::string& session_id,
-                                                         std::chrono::milliseconds deadline, bool tolerate_restart) {
+                                                         std::chrono::milliseconds deadline,
+                                                         bool tolerate_restart) {
     fetch_outcome out;
     const auto until = std::chrono::steady_clock::now() + deadline;
     for (int attempt = 0; attempt < 10000 && std::chrono::steady_clock::now() < until; ++attempt) {
@@ -103,7 +107,8 @@ fidesmo_client::fetch_outcome fidesmo_client::fetch_loop(const std::string& sess
     return out;
 }
 
-std::string fidesmo_client::next_operation(const std::string& session_id, std::chrono::milliseconds deadline) {
+std::string fidesmo_client::next_operation(const std::string& session_id,
+                                           std::chrono::milliseconds deadline) {
     auto out = fetch_loop(session_id, deadline);
     if (out.reply.status != 200 || !out.reply.json().is_object()) {
         return {};
@@ -115,9 +120,9 @@ std::string fidesmo_client::next_operation(const std::string& session_id, std::c
     return text(o["operationId"]);
 }
 
-fidesmo_client::exchange fidesmo_client::run_operation(const std::string& operation_id,
-                                                       const std::function<std::string(const std::string&)>& card,
-                                                       int max_rounds) {
+fidesmo_client::exchange
+fidesmo_client::run_operation(const std::string& operation_id,
+                              const std::function<std::string(const std::string&)>& card, int max_rounds) {
     exchange ex;
     std::vector<std::string> responses;
     for (int round = 0; round < max_rounds; ++round) {

@@ -19,7 +19,8 @@ namespace tsm::test {
 class fidesmo_client {
 public:
     /// `prefix` is the base path fdsm appends to ("/v3", "/v2" or "").
-    explicit fidesmo_client(unsigned short port, std::string prefix = "/v3") : port_(port), prefix_(std::move(prefix)) {}
+    explicit fidesmo_client(unsigned short port, std::string prefix = "/v3")
+        : port_(port), prefix_(std::move(prefix)) {}
 
     /// The port to use from now on (tsmd restarted on another one).
     void set_port(unsigned short port) noexcept { port_ = port; }
@@ -37,7 +38,7 @@ public:
     http_reply post(const std::string& path, const std::string& body);
 
     struct fetch_outcome {
-        http_reply reply; ///< the first 2xx other than 204, or the last reply when the loop gave up
+        http_reply reply;    ///< the first 2xx other than 204, or the last reply when the loop gave up
         int unavailable = 0; ///< 503s seen on the way (each retried at once)
         int no_content = 0;  ///< 204s seen
         int transport_failures = 0;

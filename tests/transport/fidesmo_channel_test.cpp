@@ -42,7 +42,8 @@ struct fixture {
     boost::asio::io_context ioc;
     recorder rec;
     std::unique_ptr<channel> ch;
-    std::function<void(std::uint64_t, std::vector<core::bytes>)> engine; ///< what the engine does with answers
+    std::function<void(std::uint64_t, std::vector<core::bytes>)>
+        engine; ///< what the engine does with answers
 
     explicit fixture(std::chrono::milliseconds hold = std::chrono::milliseconds(50)) {
         channel_hooks h;
@@ -251,7 +252,8 @@ BOOST_AUTO_TEST_CASE(the_end_is_rendered_from_the_v1_status_frame) {
     auto held = f.fetch();
     f.ch->on_final_status(core::frames::status(true, R"({"en":"Installed"})"));
     BOOST_REQUIRE(held->res);
-    BOOST_CHECK_EQUAL(held->res->body, R"({"completed":true,"status":{"success":true,"message":{"en":"Installed"}}})");
+    BOOST_CHECK_EQUAL(held->res->body,
+                      R"({"completed":true,"status":{"success":true,"message":{"en":"Installed"}}})");
     f.ch->on_closed();
     BOOST_CHECK(f.ch->done());
     BOOST_CHECK_EQUAL(completed_reply(core::frames::status(false, core::frames::json_string("Aborted"))),
@@ -276,23 +278,32 @@ BOOST_AUTO_TEST_CASE(destroying_a_channel_answers_what_it_holds_and_removes_its_
 BOOST_AUTO_TEST_CASE(request_bodies_are_checked) {
     transport::touch_point::limits lim;
     BOOST_CHECK(decode_deliver(R"({"appId":"a1","serviceId":"s","cardId":{"cin":"0e48"}})").has_value());
-    BOOST_CHECK_EQUAL(decode_deliver(R"({"appId":"a1","serviceId":"s","cardId":{"cin":"0e48"}})")->cin, "0E48");
+    BOOST_CHECK_EQUAL(decode_deliver(R"({"appId":"a1","serviceId":"s","cardId":{"cin":"0e48"}})")->cin,
+                      "0E48");
     BOOST_CHECK(!decode_deliver(R"({"appId":"a1","serviceId":"s"})"));
     BOOST_CHECK(!decode_deliver(R"({"appId":"a/1","serviceId":"s","cardId":{"cin":"0e48"}})"));
     BOOST_CHECK(!decode_deliver(R"({"appId":"a1","serviceId":"s","cardId":{"cin":"0e4"}})"));
     BOOST_CHECK(!decode_deliver(R"({"appId":"a1","serviceId":"s","cardId":{"cin":"0e48"},"msisdn":1})"));
-    auto f = decode_fetch(R"({"sessionId":"0190A0B0-0000-7000-8000-000000000001","operationResult":{"operationId":"X"}})");
+    auto f = decode_fetch(
+        R"({"sessionId":"0190A0B0-0000-7000-8000-000000000001","operationResult":{"operationId":"X"}})");
     BOOST_REQUIRE(f);
     BOOST_CHECK_EQUAL(f->session_id, "0190a0b0-0000-7000-8000-000000000001");
     BOOST_CHECK(decode_fetch(R"({"sessionId":"x"})").error().code == core::api_errc::session_not_found);
-    BOOST_CHECK(decode_fetch(R"({"sessionId":"x","operationResult":5})").error().code == core::api_errc::bad_request);
+    BOOST_CHECK(decode_fetch(R"({"sessionId":"x","operationResult":5})").error().code
+                == core::api_errc::bad_request);
     BOOST_CHECK(!decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001"})", lim));
-    BOOST_CHECK(!decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","responses":["9"]})", lim));
-    BOOST_CHECK(decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","open":true,"responses":[]})", lim));
+    BOOST_CHECK(
+        !decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","responses":["9"]})", lim));
+    BOOST_CHECK(
+        decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","open":true,"responses":[]})",
+                         lim));
     lim.max_responses = 1;
-    BOOST_CHECK(!decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","responses":["9000","9000"]})", lim));
+    BOOST_CHECK(
+        !decode_connector(R"({"uuid":"0190a0b0-0000-7000-8000-000000000001","responses":["9000","9000"]})",
+                          lim));
     BOOST_CHECK(!decode_client_error(R"({"sessionId":"0190a0b0-0000-7000-8000-000000000001","fatal":1})"));
-    auto e = decode_client_error(R"({"sessionId":"0190a0b0-0000-7000-8000-000000000001","message":{"en":"x"}})");
+    auto e =
+        decode_client_error(R"({"sessionId":"0190a0b0-0000-7000-8000-000000000001","message":{"en":"x"}})");
     BOOST_REQUIRE(e);
     BOOST_CHECK_EQUAL(e->message, R"({"en":"x"})");
     BOOST_CHECK_EQUAL(query_param("/a?x=1&cin=0E48", "cin").value_or("-"), "0E48");

@@ -94,28 +94,29 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
     core::delivery_request r;
     bool has_card = false;
     bool has_cin = false;
-    auto st = json::read_object(body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "appId") {
-            return json::read_string(v, "appId", r.app_id);
-        }
-        if (key == "serviceId") {
-            return json::read_string(v, "serviceId", r.service_id);
-        }
-        if (key == "cardId") {
-            has_card = true;
-            return read_card_id(v, r, has_cin);
-        }
-        if (key == "fields") {
-            return json::read_raw_object(v, "fields", r.fields_json);
-        }
-        if (key == "email") {
-            return json::read_string(v, "email", r.email);
-        }
-        if (key == "msisdn") {
-            return json::read_string(v, "msisdn", r.msisdn);
-        }
-        return {};
-    });
+    auto st = json::read_object(body, json::body_secrecy::plain,
+                                [&](std::string_view key, json::value& v) -> core::api_status {
+                                    if (key == "appId") {
+                                        return json::read_string(v, "appId", r.app_id);
+                                    }
+                                    if (key == "serviceId") {
+                                        return json::read_string(v, "serviceId", r.service_id);
+                                    }
+                                    if (key == "cardId") {
+                                        has_card = true;
+                                        return read_card_id(v, r, has_cin);
+                                    }
+                                    if (key == "fields") {
+                                        return json::read_raw_object(v, "fields", r.fields_json);
+                                    }
+                                    if (key == "email") {
+                                        return json::read_string(v, "email", r.email);
+                                    }
+                                    if (key == "msisdn") {
+                                        return json::read_string(v, "msisdn", r.msisdn);
+                                    }
+                                    return {};
+                                });
     if (!st) {
         return st.error();
     }
@@ -136,21 +137,24 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
 core::api_result<fetch_body> decode_fetch(std::string_view body) {
     fetch_body f;
     bool has_session = false;
-    auto st = json::read_object(body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "sessionId") {
-            has_session = true;
-            return json::read_string(v, "sessionId", f.session_id);
-        }
-        if (key == "operationResult") {
-            return json::read_members(v, "operationResult", [&](std::string_view k, json::value& rv) -> core::api_status {
-                if (k == "operationId") {
-                    return json::read_string(rv, "operationResult.operationId", f.result_operation);
-                }
-                return {};
-            });
-        }
-        return {};
-    });
+    auto st = json::read_object(
+        body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
+            if (key == "sessionId") {
+                has_session = true;
+                return json::read_string(v, "sessionId", f.session_id);
+            }
+            if (key == "operationResult") {
+                return json::read_members(v, "operationResult",
+                                          [&](std::string_view k, json::value& rv) -> core::api_status {
+                                              if (k == "operationId") {
+                                                  return json::read_string(rv, "operationResult.operationId",
+                                                                           f.result_operation);
+                                              }
+                                              return {};
+                                          });
+            }
+            return {};
+        });
     if (!st) {
         return st.error();
     }
@@ -169,21 +173,25 @@ core::api_result<connector_body> decode_connector(std::string_view body, const l
     connector_body c;
     bool has_uuid = false;
     bool has_responses = false;
-    auto st = json::read_object(body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "uuid") {
-            has_uuid = true;
-            return json::read_string(v, "uuid", c.operation_id);
-        }
-        if (key == "open") {
-            bool open = true;
-            return json::read_bool(v, "open", open);
-        }
-        if (key == "responses") {
-            has_responses = true;
-            return json::read_hex_list(v, "responses", {lim.max_responses, lim.max_apdu_bytes, false}, c.responses);
-        }
-        return {};
-    });
+    auto st =
+        json::read_object(body, json::body_secrecy::plain,
+                          [&](std::string_view key, json::value& v) -> core::api_status {
+                              if (key == "uuid") {
+                                  has_uuid = true;
+                                  return json::read_string(v, "uuid", c.operation_id);
+                              }
+                              if (key == "open") {
+                                  bool open = true;
+                                  return json::read_bool(v, "open", open);
+                              }
+                              if (key == "responses") {
+                                  has_responses = true;
+                                  return json::read_hex_list(v, "responses",
+                                                             {lim.max_responses, lim.max_apdu_bytes, false},
+                                                             c.responses);
+                              }
+                              return {};
+                          });
     if (!st) {
         return st.error();
     }
@@ -200,24 +208,25 @@ core::api_result<connector_body> decode_connector(std::string_view body, const l
 core::api_result<client_error_body> decode_client_error(std::string_view body) {
     client_error_body e;
     bool has_session = false;
-    auto st = json::read_object(body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
-        if (key == "sessionId") {
-            has_session = true;
-            return json::read_string(v, "sessionId", e.session_id);
-        }
-        if (key == "message") {
-            const auto t = json::type_of(v);
-            if (t && *t == simdjson::ondemand::json_type::string) {
-                return json::read_string(v, "message", e.message);
-            }
-            return json::read_raw_value(v, "message", e.message);
-        }
-        if (key == "fatal") {
-            bool fatal = true;
-            return json::read_bool(v, "fatal", fatal);
-        }
-        return {};
-    });
+    auto st = json::read_object(body, json::body_secrecy::plain,
+                                [&](std::string_view key, json::value& v) -> core::api_status {
+                                    if (key == "sessionId") {
+                                        has_session = true;
+                                        return json::read_string(v, "sessionId", e.session_id);
+                                    }
+                                    if (key == "message") {
+                                        const auto t = json::type_of(v);
+                                        if (t && *t == simdjson::ondemand::json_type::string) {
+                                            return json::read_string(v, "message", e.message);
+                                        }
+                                        return json::read_raw_value(v, "message", e.message);
+                                    }
+                                    if (key == "fatal") {
+                                        bool fatal = true;
+                                        return json::read_bool(v, "fatal", fatal);
+                                    }
+                                    return {};
+                                });
     if (!st) {
         return st.error();
     }

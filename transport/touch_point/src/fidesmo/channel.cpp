@@ -74,14 +74,14 @@ std::string commands_reply(const std::vector<core::bytes>& commands) {
 }
 
 http_response nothing_yet_response() {
-    return make_error_response(core::make_api_error(
-        core::api_errc::unavailable, "nothing for the touch point yet; fetch again"));
+    return make_error_response(
+        core::make_api_error(core::api_errc::unavailable, "nothing for the touch point yet; fetch again"));
 }
 
 channel::channel(std::string session_id, core::connection_ref conn, boost::asio::any_io_executor ex,
                  std::chrono::milliseconds hold, channel_hooks hooks)
-    : session_id_(std::move(session_id)), conn_(conn), hold_(hold), hooks_(std::move(hooks)),
-      hold_timer_(ex), connector_timer_(ex), life_(std::make_shared<int>(0)) {}
+    : session_id_(std::move(session_id)), conn_(conn), hold_(hold), hooks_(std::move(hooks)), hold_timer_(ex),
+      connector_timer_(ex), life_(std::make_shared<int>(0)) {}
 
 channel::~channel() {
     release_held();
@@ -233,10 +233,12 @@ void channel::release_held() {
     if (pending_session_) {
         auto respond = std::move(*pending_session_);
         pending_session_.reset();
-        respond(make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down; retry later")));
+        respond(make_error_response(
+            core::make_api_error(core::api_errc::unavailable, "shutting down; retry later")));
     }
     if (held_connector_) {
-        answer_connector(make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down")));
+        answer_connector(
+            make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down")));
     }
     if (held_fetch_) {
         answer_fetch(nothing_yet_response());
@@ -253,12 +255,13 @@ void channel::hold_fetch(http_responder respond) {
     const std::uint64_t serial = ++hold_serial_;
     hold_timer_.expires_after(hold_);
     // The channel may be gone when a completion that was already queued runs: `life` tells.
-    hold_timer_.async_wait([this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
-        if (ec || life.expired() || serial != hold_serial_) {
-            return;
-        }
-        answer_fetch(nothing_yet_response());
-    });
+    hold_timer_.async_wait(
+        [this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+            if (ec || life.expired() || serial != hold_serial_) {
+                return;
+            }
+            answer_fetch(nothing_yet_response());
+        });
 }
 
 void channel::hold_connector(const std::string& operation_id, http_responder respond) {
@@ -266,16 +269,17 @@ void channel::hold_connector(const std::string& operation_id, http_responder res
     held_connector_op_ = operation_id;
     const std::uint64_t serial = ++connector_serial_;
     connector_timer_.expires_after(hold_);
-    connector_timer_.async_wait([this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
-        if (ec || life.expired() || serial != connector_serial_) {
-            return;
-        }
-        if (current_) {
-            current_->answered = false; // whatever became of the answers, the batch may be answered again
-        }
-        answer_connector(make_error_response(
-            core::make_api_error(core::api_errc::unavailable, "the operation did not go on in time")));
-    });
+    connector_timer_.async_wait(
+        [this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+            if (ec || life.expired() || serial != connector_serial_) {
+                return;
+            }
+            if (current_) {
+                current_->answered = false; // whatever became of the answers, the batch may be answered again
+            }
+            answer_connector(make_error_response(
+                core::make_api_error(core::api_errc::unavailable, "the operation did not go on in time")));
+        });
 }
 
 void channel::on_closed() {

@@ -66,7 +66,8 @@ public:
 
     // ---- engine side (touch_point_port calls for this channel)
     void on_session();
-    void on_commands(std::uint64_t batch_number, std::string_view operation_id, const core::apdu_batch& batch);
+    void on_commands(std::uint64_t batch_number, std::string_view operation_id,
+                     const core::apdu_batch& batch);
     void on_operation_done(std::string_view operation_id);
     void on_final_status(std::string_view final_status_json);
     void on_error(const core::api_error& error);
@@ -126,7 +127,7 @@ private:
 
     std::optional<operation> current_;
     std::set<std::string, std::less<>> finished_ops_; ///< announced, done: connector answers []
-    std::optional<std::string> final_status_;          ///< the rendered fetch reply
+    std::optional<std::string> final_status_;         ///< the rendered fetch reply
     bool final_fetched_ = false;
     bool closed_ = false;
     std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();

@@ -13,17 +13,19 @@ client_api::client_api(long_poll& lp) {
                         const std::string_view app = m.param(0);
                         const std::string_view service = m.param(1);
                         if (!valid_id(app) || !valid_id(service)) {
-                            respond(make_error_response(core::make_api_error(
-                                core::api_errc::bad_request, "appId and serviceId must be URL-safe ids")));
+                            respond(make_error_response(
+                                core::make_api_error(core::api_errc::bad_request,
+                                                     "appId and serviceId must be URL-safe ids")));
                             return;
                         }
                         std::string cin(query_param(req.target, "cin").value_or(""));
                         if (!cin.empty() && (cin.size() > 64 || !core::is_hex(cin))) {
-                            respond(make_error_response(
-                                core::make_api_error(core::api_errc::bad_request, "cin must be even-length hex")));
+                            respond(make_error_response(core::make_api_error(core::api_errc::bad_request,
+                                                                             "cin must be even-length hex")));
                             return;
                         }
-                        lp.describe(std::string(app), std::string(service), std::move(cin), std::move(respond));
+                        lp.describe(std::string(app), std::string(service), std::move(cin),
+                                    std::move(respond));
                     });
         routes_.add(prefix + "/service/deliver", {"POST"},
                     [&lp](http_request& req, const route_match&, http_responder& respond) {

@@ -154,7 +154,8 @@ void long_poll::sweep(unsigned shard) {
 
 // ---------------------------------------------------------------- client API
 
-void long_poll::describe(std::string app_id, std::string service_id, std::string cin, http_responder respond) {
+void long_poll::describe(std::string app_id, std::string service_id, std::string cin,
+                         http_responder respond) {
     core::shard_services& s = runtime_.local();
     channel_table& t = table(s.index);
     const std::uint64_t id = t.next_id();
@@ -165,7 +166,8 @@ void long_poll::describe(std::string app_id, std::string service_id, std::string
 namespace {
 
 http_response shutting_down() {
-    return make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down; retry later"));
+    return make_error_response(
+        core::make_api_error(core::api_errc::unavailable, "shutting down; retry later"));
 }
 
 } // namespace
@@ -208,31 +210,34 @@ void long_poll::fetch(std::string session_id, http_responder respond) {
     });
 }
 
-void long_poll::connector(std::string operation_id, std::vector<core::bytes> responses, http_responder respond) {
+void long_poll::connector(std::string operation_id, std::vector<core::bytes> responses,
+                          http_responder respond) {
     if (stopping_) {
         respond(shutting_down());
         return;
     }
     const unsigned route_shard = runtime_.owner_of(operation_id);
-    runtime_.invoke_on(route_shard, [this, operation_id = std::move(operation_id), responses = std::move(responses),
+    runtime_.invoke_on(route_shard, [this, operation_id = std::move(operation_id),
+                                     responses = std::move(responses),
                                      respond = std::move(respond)](core::shard_services& r) mutable {
         auto session_id = table(r.index).route(operation_id);
         if (!session_id) {
             respond(unknown_operation_response());
             return;
         }
-        runtime_.invoke_on_owner(*session_id, [this, session_id = *session_id, operation_id = std::move(operation_id),
-                                               responses = std::move(responses),
-                                               respond = std::move(respond)](core::shard_services& s) mutable {
-            channel* c = table(s.index).find(session_id);
-            if (c == nullptr) {
-                respond(unknown_operation_response());
-                return;
-            }
-            const std::uint64_t id = c->conn().id;
-            c->connector(operation_id, std::move(responses), std::move(respond));
-            settle(s.index, id);
-        });
+        runtime_.invoke_on_owner(*session_id,
+                                 [this, session_id = *session_id, operation_id = std::move(operation_id),
+                                  responses = std::move(responses),
+                                  respond = std::move(respond)](core::shard_services& s) mutable {
+                                     channel* c = table(s.index).find(session_id);
+                                     if (c == nullptr) {
+                                         respond(unknown_operation_response());
+                                         return;
+                                     }
+                                     const std::uint64_t id = c->conn().id;
+                                     c->connector(operation_id, std::move(responses), std::move(respond));
+                                     settle(s.index, id);
+                                 });
     });
 }
 
@@ -253,7 +258,8 @@ void long_poll::client_error(std::string session_id, std::string message, http_r
         s.sessions->resume(conn, session_id, session_id,
                            [this, shard, conn, session_id, message = std::move(message)](bool ok) mutable {
                                if (ok) {
-                                   runtime_.local().sessions->on_client_error(conn, session_id, std::move(message));
+                                   runtime_.local().sessions->on_client_error(conn, session_id,
+                                                                              std::move(message));
                                    return;
                                }
                                on_bound(shard, conn.id)(false);
@@ -264,8 +270,8 @@ void long_poll::client_error(std::string session_id, std::string message, http_r
 
 // ---------------------------------------------------------------- touch_point_port
 
-void long_poll::send_commands(core::connection_ref conn, std::uint64_t batch_number, std::string_view operation_id,
-                              const core::apdu_batch& batch) {
+void long_poll::send_commands(core::connection_ref conn, std::uint64_t batch_number,
+                              std::string_view operation_id, const core::apdu_batch& batch) {
     if (channel* c = table(conn.shard).find(conn.id)) {
         c->on_commands(batch_number, operation_id, batch);
     }
@@ -284,23 +290,24 @@ void long_poll::send_description(core::connection_ref conn, std::string_view, st
     // A registered device is checked against what the service requires; an unknown one is not
     // ruled out here (the delivery needs no registry record).
     std::string cin = std::move(d->cin);
-    store_.load_card_keys(false, std::move(cin), contexts_[conn.shard]->get_executor(),
-                          [respond = std::move(d->respond), description = std::string(description_json)](
-                              std::error_code ec, std::optional<core::card_keys_record> device) {
-                              if (ec) {
-                                  respond(make_error_response(core::make_api_error(
-                                      core::api_errc::unavailable, "could not read the device; retry later")));
-                                  return;
-                              }
-                              if (device) {
-                                  if (auto admitted = admit_device(decode_requirements(description), *device);
-                                      !admitted) {
-                                      respond(make_error_response(admitted.error()));
-                                      return;
-                                  }
-                              }
-                              respond(description_reply(description));
-                          });
+    store_.load_card_keys(
+        false, std::move(cin), contexts_[conn.shard]->get_executor(),
+        [respond = std::move(d->respond),
+         description = std::string(description_json)](std::error_code ec,
+                                                      std::optional<core::card_keys_record> device) {
+            if (ec) {
+                respond(make_error_response(core::make_api_error(core::api_errc::unavailable,
+                                                                 "could not read the device; retry later")));
+                return;
+            }
+            if (device) {
+                if (auto admitted = admit_device(decode_requirements(description), *device); !admitted) {
+                    respond(make_error_response(admitted.error()));
+                    return;
+                }
+            }
+            respond(description_reply(description));
+        });
 }
 
 void long_poll::send_session(core::connection_ref conn, std::string_view, std::string_view) {
