@@ -469,6 +469,30 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
     check_json_error(http_call(port, "POST", "/service/completed", {}, "{}"), 401);
 }
 
+BOOST_AUTO_TEST_CASE(the_hold_time_is_configured_and_checked) {
+    temp_dir dir;
+    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--fetch-hold-ms", "0"},
+                                                std::vector<std::string>{"--fetch-hold-ms", "12x"},
+                                                std::vector<std::string>{"--fetch-hold-ms"}}) {
+        BOOST_CHECK_THROW(tsmd_process(dir.path() + "/data", 1, bad), std::runtime_error);
+    }
+    {
+        std::ofstream(dir.path() + "/bad.toml") << "[fidesmo]\nfetch_hold_ms = \"long\"\n";
+        BOOST_CHECK_THROW(tsmd_process(dir.path() + "/data", 1, {"--config", dir.path() + "/bad.toml"}),
+                          std::runtime_error);
+    }
+    // The flag wins over the file: a fetch is answered 503 well within the client's 10 s here,
+    // not after the file's 60 s.
+    tsm_env env(1, "[fidesmo]\nfetch_hold_ms = 60000");
+    env.tsmd->terminate();
+    env.tsmd = std::make_unique<tsmd_process>(env.dir.path() + "/data", 1,
+                                              std::vector<std::string>{"--config", env.config_path,
+                                                                       "--fetch-hold-ms", "200"});
+    fidesmo_client c(env.tsmd->port());
+    std::string sid = deliver(env, c);
+    check_json_error(c.fetch(sid, std::nullopt, std::chrono::seconds(10)), 503, "unavailable");
+}
+
 BOOST_AUTO_TEST_CASE(memory_per_held_fetch) {
     // Measures what a held fetch costs tsmd: RSS before and after N fetches are held (each its
     // own session and connection), the sessions already existing in both. Reported, with a
