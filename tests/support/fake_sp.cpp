@@ -22,6 +22,11 @@ struct fake_sp::handler : transport::http_handler {
             } else if (service == "notjson") {
                 r.body = "this is not json";
                 respond(std::move(r));
+            } else if (service == "req-javacard" || service == "req-fixeduid") {
+                // Descriptions with device requirements (Fidesmo's "requirements" object).
+                const char* need = service == "req-javacard" ? "javaCard" : "fixedUid";
+                r.body = R"({"title":{"en":"Test service )" + service + R"("},"requirements":{")" + need + R"(":{}}})";
+                respond(std::move(r));
             } else {
                 r.body = R"({"title":{"en":"Test service )" + service + R"("},"confirmationRequired":false})";
                 respond(std::move(r));

@@ -106,6 +106,7 @@ void load_file(const std::string& path, config& c) {
     read(t, "callbacks", "ca_file", c.ca_file);
     read(t, "keys", "kek_file", c.kek_file);
     read(t, "keys", "kek_env", c.kek_env);
+    read_duration(t, "fidesmo", "fetch_hold_ms", c.fetch_hold);
     read(t, "log", "level", c.log_level);
     if (const toml::array* apps = t["apps"].as_array()) {
         for (const auto& node : *apps) {
@@ -139,7 +140,8 @@ void load_file(const std::string& path, config& c) {
 
 const char* usage() {
     return "usage: tsmd [--config FILE] [--listen HOST:PORT] [--admin-listen HOST:PORT]\n"
-           "            [--data-dir DIR] [--shards N] [--admin-token TOKEN] [--help]\n"
+           "            [--data-dir DIR] [--shards N] [--admin-token TOKEN] [--fetch-hold-ms MS]\n"
+           "            [--help]\n"
            "\n"
            "  --config FILE          TOML configuration (see docs/operations.md)\n"
            "  --listen HOST:PORT     SP API and touch-point WebSocket (default 127.0.0.1:8080; port 0 = "
@@ -148,6 +150,7 @@ const char* usage() {
            "  --data-dir DIR         RocksDB and the hashing key (default ./data)\n"
            "  --shards N             reactor threads (default: one per core)\n"
            "  --admin-token TOKEN    require 'Authorization: Bearer TOKEN' on the admin API\n"
+           "  --fetch-hold-ms MS     hold a Fidesmo service/fetch this long before 503 (default 25000)\n"
            "\n"
            "Prints 'tsmd: listening on HOST:PORT' and 'tsmd: admin on HOST:PORT', then 'tsmd: ready'.\n"
            "SIGTERM or SIGINT: stops accepting, closes touch points with 1001, flushes, exits 0.\n";
@@ -173,7 +176,7 @@ config load_config(int argc, char** argv, bool& help) {
         if (a == "--config") {
             config_path = take(a);
         } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--shards"
-                   || a == "--admin-token") {
+                   || a == "--admin-token" || a == "--fetch-hold-ms") {
             overrides.emplace_back(std::string(a), take(a));
         } else {
             throw std::runtime_error("unknown option " + std::string(a) + " (see --help)");
@@ -191,6 +194,17 @@ config load_config(int argc, char** argv, bool& help) {
             c.data_dir = v;
         } else if (k == "--admin-token") {
             c.admin_token = v;
+        } else if (k == "--fetch-hold-ms") {
+            try {
+                std::size_t used = 0;
+                const long long ms = std::stoll(v, &used);
+                if (used != v.size()) {
+                    throw std::invalid_argument(v);
+                }
+                c.fetch_hold = std::chrono::milliseconds(ms);
+            } catch (const std::exception&) {
+                throw std::runtime_error("--fetch-hold-ms must be a number of milliseconds");
+            }
         } else if (k == "--shards") {
             try {
                 c.shards = static_cast<unsigned>(std::stoul(v));
@@ -201,6 +215,10 @@ config load_config(int argc, char** argv, bool& help) {
     }
     if (c.shards == 0) {
         c.shards = std::max(1u, std::thread::hardware_concurrency());
+    }
+    if (c.fetch_hold.count() <= 0) {
+        // 0 would answer every fetch with 503 at once, and the client retries without pausing.
+        throw std::runtime_error("fidesmo.fetch_hold_ms (--fetch-hold-ms) must be at least 1");
     }
     return c;
 }

@@ -48,6 +48,8 @@ struct config {
     // [keys]: the key-encryption key for card keys at rest (64 hex digits)
     std::string kek_file; ///< file holding the KEK
     std::string kek_env;  ///< or: the environment variable holding it
+    // [fidesmo]: the Fidesmo client API (long poll)
+    std::chrono::milliseconds fetch_hold{25000}; ///< a service/fetch is held this long, then 503
     // [log]
     std::string log_level = "info";
     // [[apps]]

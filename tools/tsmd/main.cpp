@@ -18,6 +18,9 @@
 #include "tsm/transport/http_sp_port.hpp"
 #include "tsm/transport/json_reader.hpp"
 #include "tsm/transport/sp_api/handler.hpp"
+#include "tsm/transport/touch_point/fidesmo/client_api.hpp"
+#include "tsm/transport/touch_point/fidesmo/devices.hpp"
+#include "tsm/transport/touch_point/fidesmo/long_poll.hpp"
 #include "tsm/transport/touch_point/fidesmo_ws/codec.hpp"
 #include "tsm/transport/touch_point/gateway.hpp"
 #include "tsm/transport/touch_point/touch_point_mux.hpp"
@@ -46,6 +49,23 @@
 namespace {
 
 using namespace tsm;
+
+/// The main listener: the Fidesmo client API's routes first, then the SP API (with health).
+class main_listener final : public transport::http_handler {
+public:
+    main_listener(const transport::touch_point::fidesmo::client_api& clients, transport::http_handler& sp)
+        : clients_(clients), sp_(sp) {}
+    void on_request(transport::http_request req, transport::http_responder respond) override {
+        if (clients_.dispatch(req, respond)) {
+            return;
+        }
+        sp_.on_request(std::move(req), std::move(respond));
+    }
+
+private:
+    const transport::touch_point::fidesmo::client_api& clients_;
+    transport::http_handler& sp_;
+};
 
 int run(const tsmd::config& cfg) {
     if (sodium_init() < 0) {
@@ -150,6 +170,12 @@ int run(const tsmd::config& cfg) {
     // The sessions speak to every touch-point adapter through one port.
     transport::touch_point::touch_point_mux touch_points;
     touch_points.attach(transport::touch_point::via::websocket, gateway);
+    transport::touch_point::fidesmo::long_poll_options lp_opts;
+    lp_opts.fetch_hold = cfg.fetch_hold;
+    lp_opts.idle_channel = std::max<std::chrono::milliseconds>(std::chrono::minutes(2), 2 * cfg.fetch_hold);
+    lp_opts.body_limits = tp_limits;
+    transport::touch_point::fidesmo::long_poll long_poll(runtime, *store, contexts, lp_opts);
+    touch_points.attach(transport::touch_point::via::long_poll, long_poll);
 
     core::session_service_config scfg;
     scfg.session_expiry = cfg.session_expiry;
@@ -223,6 +249,7 @@ int run(const tsmd::config& cfg) {
                                   .store = &store->stats(),
                                   .ws_connections = [&hub] { return hub.connection_count(); },
                                   .http_connections = {}});
+    health.set_held_fetches([&long_poll] { return long_poll.held_fetches(); });
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
     boost::asio::thread_pool blocking(1);
@@ -235,12 +262,18 @@ int run(const tsmd::config& cfg) {
             return health.serve(req, respond);
         },
         blocking);
+    transport::touch_point::fidesmo::client_api fidesmo_clients(long_poll);
+    // The device registry's client endpoints, under each prefix of the client API.
+    for (const char* prefix : transport::touch_point::fidesmo::client_api::prefixes) {
+        transport::fidesmo::add_device_routes(fidesmo_clients.routes(), runtime, *store, prefix);
+    }
+    main_listener listener(fidesmo_clients, sp);
     transport::http_server_options sopts;
     sopts.max_body_bytes = cfg.max_body_bytes;
     sopts.max_connections_per_shard = cfg.max_connections_per_shard;
     sopts.ws.max_message_bytes = cfg.max_frame_bytes;
     sopts.ws.idle_timeout = cfg.ws_idle_timeout;
-    transport::http_server server(contexts, sopts, sp, &hub, gateway.ws_paths());
+    transport::http_server server(contexts, sopts, listener, &hub, gateway.ws_paths());
     health.set_http_connections([&server] { return server.connection_count(); });
     const std::string bound = server.listen(cfg.listen);
 
@@ -249,6 +282,7 @@ int run(const tsmd::config& cfg) {
     transport::http_server admin_server({contexts[0]}, aopts, admin, nullptr, {});
     const std::string admin_bound = admin_server.listen(cfg.admin_listen);
 
+    long_poll.start();
     server.start();
     admin_server.start();
     health.set_ready(true);
@@ -270,6 +304,7 @@ int run(const tsmd::config& cfg) {
     server.stop_accepting();
     admin_server.stop_accepting();
     hub.close_all(1001, "server shutting down");
+    long_poll.shutdown(); // held fetches get 503: the client retries against the next process
     // Sessions and relays stop (no new writes or SP calls) and close their gates; each reports
     // on its shard once its last store or SP completion has run.
     auto left = std::make_shared<std::atomic<unsigned>>(2 * pool.size());

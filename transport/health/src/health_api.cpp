@@ -127,6 +127,10 @@ std::string health_api::render_metrics() const {
         help(out, "tsm_http_connections", "gauge", "Open HTTP connections on the SP listener");
         line(out, "tsm_http_connections", "", static_cast<double>(sources_.http_connections()));
     }
+    if (held_fetches_) {
+        help(out, "tsm_fidesmo_held_fetches", "gauge", "Fidesmo service/fetch requests held (long poll)");
+        line(out, "tsm_fidesmo_held_fetches", "", static_cast<double>(held_fetches_()));
+    }
     if (sources_.store != nullptr) {
         render_store(out, *sources_.store);
     }

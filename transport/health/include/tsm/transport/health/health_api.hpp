@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -41,11 +42,15 @@ public:
         sources_.http_connections = std::move(count);
     }
 
+    /// The Fidesmo long poll's held fetches (a gauge); wired before serving.
+    void set_held_fetches(std::function<std::int64_t()> count) { held_fetches_ = std::move(count); }
+
     /// The Prometheus text of every metric.
     std::string render_metrics() const;
 
 private:
     health_sources sources_;
+    std::function<std::int64_t()> held_fetches_;
     std::atomic<bool> ready_{false};
     std::atomic<bool> draining_{false};
     route_table routes_;

@@ -1,0 +1,47 @@
+#pragma once
+/// The Fidesmo client API's request bodies (docs/fidesmo-compat.md, the client protocol reference
+/// §3), decoded with transport::json_reader into plain values. Errors are bad_request naming the
+/// field; members the protocol does not list are ignored. Pure functions: any thread.
+#include "tsm/core/api_error.hpp"
+#include "tsm/core/hex.hpp"
+#include "tsm/core/session_service.hpp"
+#include "tsm/transport/touch_point/message.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tsm::transport::touch_point::fidesmo {
+
+/// POST service/deliver.
+[[nodiscard]] core::api_result<core::delivery_request> decode_deliver(std::string_view body);
+
+struct fetch_body {
+    std::string session_id;       ///< lower case
+    std::string result_operation; ///< operationResult.operationId; empty when none
+};
+/// POST service/fetch. A sessionId that is no UUID is session_not_found (no such session can exist).
+[[nodiscard]] core::api_result<fetch_body> decode_fetch(std::string_view body);
+
+struct connector_body {
+    std::string operation_id; ///< "uuid", lower case
+    std::vector<core::bytes> responses;
+};
+/// POST connector/json.
+[[nodiscard]] core::api_result<connector_body> decode_connector(std::string_view body, const limits& lim);
+
+struct client_error_body {
+    std::string session_id;
+    std::string message;
+};
+/// POST service/error.
+[[nodiscard]] core::api_result<client_error_body> decode_client_error(std::string_view body);
+
+/// appId / serviceId as a path segment or body field: URL-safe, bounded (core builds the SP's
+/// description URL from it).
+bool valid_id(std::string_view s) noexcept;
+
+/// The value of query parameter `name` in `target` (no percent-decoding: the values are hex).
+std::optional<std::string_view> query_param(std::string_view target, std::string_view name);
+
+} // namespace tsm::transport::touch_point::fidesmo

@@ -1,0 +1,367 @@
+#include "channel.hpp"
+
+#include "tsm/core/json_writer.hpp"
+#include "tsm/transport/json_reader.hpp"
+
+#include <memory>
+#include <utility>
+
+namespace tsm::transport::touch_point::fidesmo {
+namespace {
+
+http_response ok_json(std::string body) {
+    http_response r;
+    r.body = std::move(body);
+    return r;
+}
+
+std::string step_reply(std::string_view operation_id) {
+    core::json_writer w;
+    w.begin_object().key("completed").value(false).key("operationId").value(operation_id);
+    w.key("operationType").value("transceive").end_object();
+    return std::move(w).str();
+}
+
+http_response superseded_response() {
+    return make_error_response(
+        core::make_api_error(core::api_errc::unavailable, "superseded by a newer request for this session"));
+}
+
+} // namespace
+
+http_response unknown_operation_response() {
+    return make_error_response(core::make_api_error(core::api_errc::not_found, "no such operation"));
+}
+
+std::string completed_reply(std::string_view final_status_json) {
+    bool success = false;
+    std::string message;
+    // The frame is ours (core::frames::status); a frame that does not read is reported as failure.
+    auto st = json::read_object(final_status_json, json::body_secrecy::plain,
+                                [&](std::string_view key, json::value& v) -> core::api_status {
+                                    if (key == "success") {
+                                        return json::read_bool(v, "success", success);
+                                    }
+                                    if (key == "message") {
+                                        return json::read_raw_value(v, "message", message);
+                                    }
+                                    return {};
+                                });
+    if (!st) {
+        success = false;
+        message.clear();
+    }
+    core::json_writer w;
+    w.begin_object().key("completed").value(true).key("status").begin_object();
+    w.key("success").value(success).key("message");
+    if (message.empty()) {
+        w.value("");
+    } else {
+        w.raw(message);
+    }
+    w.end_object().end_object();
+    return std::move(w).str();
+}
+
+std::string commands_reply(const std::vector<core::bytes>& commands) {
+    core::json_writer w;
+    w.begin_object().key("commands").begin_array();
+    for (const auto& c : commands) {
+        w.value(core::to_hex(c));
+    }
+    w.end_array().end_object();
+    return std::move(w).str();
+}
+
+http_response nothing_yet_response() {
+    return make_error_response(
+        core::make_api_error(core::api_errc::unavailable, "nothing for the touch point yet; fetch again"));
+}
+
+channel::channel(std::string session_id, core::connection_ref conn, boost::asio::any_io_executor ex,
+                 std::chrono::milliseconds hold, channel_hooks hooks)
+    : session_id_(std::move(session_id)), conn_(conn), hold_(hold), hooks_(std::move(hooks)), hold_timer_(ex),
+      connector_timer_(ex), life_(std::make_shared<int>(0)) {}
+
+channel::~channel() {
+    release_held();
+    if (hooks_.remove_route) {
+        if (current_ && current_->announced) {
+            hooks_.remove_route(current_->id);
+        }
+        for (const auto& id : finished_ops_) {
+            if (!current_ || current_->id != id) {
+                hooks_.remove_route(id);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- client side
+
+void channel::expect_session(http_responder respond) {
+    touch();
+    pending_session_ = std::move(respond);
+}
+
+void channel::fetch(http_responder respond) {
+    touch();
+    if (held_fetch_) {
+        answer_fetch(superseded_response());
+    }
+    hold_fetch(std::move(respond));
+    answer_fetch_if_ready();
+}
+
+void channel::connector(const std::string& operation_id, std::vector<core::bytes> responses,
+                        http_responder respond) {
+    touch();
+    if (!current_ || current_->id != operation_id || !current_->announced) {
+        if (finished_ops_.contains(operation_id)) {
+            respond(ok_json(commands_reply({}))); // a repeat after the operation ended
+        } else {
+            respond(unknown_operation_response());
+        }
+        return;
+    }
+    if (held_connector_) {
+        answer_connector(superseded_response());
+    }
+    hold_connector(operation_id, std::move(respond));
+    operation& op = *current_;
+    if (!responses.empty() && !op.done && op.batch_number && !op.answered) {
+        op.answered = true;
+        // The engine may answer (next batch, operation done, error) before this returns.
+        hooks_.hand_responses(*op.batch_number, std::move(responses));
+    }
+    // Empty responses ask for the outstanding batch; answers to a batch already handed over are
+    // a repeat: either way the client gets the current answer, and nothing is applied twice.
+    answer_connector_if_ready();
+}
+
+// ---------------------------------------------------------------- engine side
+
+void channel::on_session() {
+    touch();
+    if (!pending_session_) {
+        return;
+    }
+    auto respond = std::move(*pending_session_);
+    pending_session_.reset();
+    core::json_writer w;
+    w.begin_object().key("sessionId").value(session_id_).end_object();
+    respond(ok_json(std::move(w).str()));
+}
+
+void channel::on_commands(std::uint64_t batch_number, std::string_view operation_id,
+                          const core::apdu_batch& batch) {
+    touch();
+    if (current_ && current_->id == operation_id) {
+        current_->batch_number = batch_number;
+        current_->commands = batch.commands;
+        current_->answered = false;
+        current_->done = false;
+        answer_connector_if_ready();
+        answer_fetch_if_ready();
+        return;
+    }
+    if (current_ && current_->announced) {
+        // The client moved on to the next fetch: routes of operations before the last one go.
+        for (auto it = finished_ops_.begin(); it != finished_ops_.end();) {
+            if (*it != current_->id) {
+                if (hooks_.remove_route) {
+                    hooks_.remove_route(*it);
+                }
+                it = finished_ops_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        finished_ops_.insert(current_->id);
+    }
+    current_ = operation{std::string(operation_id), false, false, batch_number, batch.commands, false};
+    answer_connector_if_ready(); // a connector held for the previous operation gets []
+    answer_fetch_if_ready();
+}
+
+void channel::on_operation_done(std::string_view operation_id) {
+    touch();
+    if (!current_ || current_->id != operation_id) {
+        return;
+    }
+    current_->done = true;
+    current_->batch_number.reset();
+    current_->commands.clear();
+    if (current_->announced) {
+        finished_ops_.insert(current_->id);
+    }
+    answer_connector_if_ready();
+}
+
+void channel::on_final_status(std::string_view final_status_json) {
+    touch();
+    final_status_ = completed_reply(final_status_json);
+    if (current_) {
+        on_operation_done(current_->id);
+    }
+    answer_connector_if_ready();
+    answer_fetch_if_ready();
+}
+
+void channel::on_error(const core::api_error& error) {
+    touch();
+    if (pending_session_) {
+        auto respond = std::move(*pending_session_);
+        pending_session_.reset();
+        respond(make_error_response(error));
+        return;
+    }
+    if (held_connector_) {
+        // The engine refused the answers; its batch still stands and may be answered again.
+        if (current_) {
+            current_->answered = false;
+        }
+        answer_connector(make_error_response(error));
+        return;
+    }
+    if (held_fetch_) {
+        answer_fetch(make_error_response(error));
+    }
+}
+
+void channel::release_held() {
+    if (pending_session_) {
+        auto respond = std::move(*pending_session_);
+        pending_session_.reset();
+        respond(make_error_response(
+            core::make_api_error(core::api_errc::unavailable, "shutting down; retry later")));
+    }
+    if (held_connector_) {
+        answer_connector(
+            make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down")));
+    }
+    if (held_fetch_) {
+        answer_fetch(nothing_yet_response());
+    }
+}
+
+// ---------------------------------------------------------------- answering
+
+void channel::hold_fetch(http_responder respond) {
+    held_fetch_ = std::move(respond);
+    if (hooks_.held_fetches != nullptr) {
+        hooks_.held_fetches->fetch_add(1, std::memory_order_relaxed);
+    }
+    const std::uint64_t serial = ++hold_serial_;
+    hold_timer_.expires_after(hold_);
+    // The channel may be gone when a completion that was already queued runs: `life` tells.
+    hold_timer_.async_wait(
+        [this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+            if (ec || life.expired() || serial != hold_serial_) {
+                return;
+            }
+            answer_fetch(nothing_yet_response());
+        });
+}
+
+void channel::hold_connector(const std::string& operation_id, http_responder respond) {
+    held_connector_ = std::move(respond);
+    held_connector_op_ = operation_id;
+    const std::uint64_t serial = ++connector_serial_;
+    connector_timer_.expires_after(hold_);
+    connector_timer_.async_wait(
+        [this, serial, life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+            if (ec || life.expired() || serial != connector_serial_) {
+                return;
+            }
+            if (current_) {
+                current_->answered = false; // whatever became of the answers, the batch may be answered again
+            }
+            answer_connector(make_error_response(
+                core::make_api_error(core::api_errc::unavailable, "the operation did not go on in time")));
+        });
+}
+
+void channel::on_closed() {
+    touch();
+    closed_ = true;
+    if (held_connector_) {
+        if (final_status_ || !current_ || current_->done) {
+            answer_connector(ok_json(commands_reply({})));
+        } else {
+            answer_connector(superseded_response());
+        }
+    }
+    if (held_fetch_) {
+        if (final_status_) {
+            answer_fetch_if_ready();
+        } else {
+            answer_fetch(superseded_response());
+        }
+    }
+}
+
+bool channel::answer_fetch_if_ready() {
+    if (!held_fetch_) {
+        return false;
+    }
+    if (final_status_) {
+        final_fetched_ = true;
+        answer_fetch(ok_json(*final_status_));
+        return true;
+    }
+    if (current_ && !current_->done && current_->batch_number) {
+        if (!current_->announced) {
+            current_->announced = true;
+            if (hooks_.add_route) {
+                hooks_.add_route(current_->id); // before the client can learn the id
+            }
+        }
+        // Also when announced before: a client that fetches again has lost its place.
+        answer_fetch(ok_json(step_reply(current_->id)));
+        return true;
+    }
+    return false;
+}
+
+void channel::answer_fetch(http_response res) {
+    if (!held_fetch_) {
+        return;
+    }
+    auto respond = std::move(*held_fetch_);
+    held_fetch_.reset();
+    ++hold_serial_;
+    hold_timer_.cancel();
+    if (hooks_.held_fetches != nullptr) {
+        hooks_.held_fetches->fetch_sub(1, std::memory_order_relaxed);
+    }
+    respond(std::move(res));
+}
+
+void channel::answer_connector_if_ready() {
+    if (!held_connector_) {
+        return;
+    }
+    if (!current_ || current_->id != held_connector_op_ || current_->done) {
+        answer_connector(ok_json(commands_reply({})));
+        return;
+    }
+    if (current_->batch_number && !current_->answered) {
+        answer_connector(ok_json(commands_reply(current_->commands)));
+    }
+    // else: the engine has the answers; its next step answers the connector.
+}
+
+void channel::answer_connector(http_response res) {
+    if (!held_connector_) {
+        return;
+    }
+    auto respond = std::move(*held_connector_);
+    held_connector_.reset();
+    held_connector_op_.clear();
+    ++connector_serial_;
+    connector_timer_.cancel();
+    respond(std::move(res));
+}
+
+} // namespace tsm::transport::touch_point::fidesmo
