@@ -54,8 +54,8 @@ void route_table::add(std::string_view pattern, std::initializer_list<std::strin
     routes_.push_back(std::move(r));
 }
 
-bool route_table::match(const route& r, std::string_view path, route_match& out) {
-    auto segs = split_path(path);
+bool route_table::match(const route& r, const std::vector<std::string_view>& segs, std::string_view path,
+                        route_match& out) {
     if (segs.size() < r.segments.size() || (!r.tail && segs.size() != r.segments.size())) {
         return false;
     }
@@ -80,10 +80,11 @@ bool route_table::match(const route& r, std::string_view path, route_match& out)
 
 bool route_table::dispatch(http_request& req, http_responder& respond, bool answer_not_found) const {
     const std::string_view path = req.path();
+    const auto segs = split_path(path); // once: the table is tried route by route
     route_match m;
     const route* path_match = nullptr;
     for (const auto& r : routes_) {
-        if (!match(r, path, m)) {
+        if (!match(r, segs, path, m)) {
             continue;
         }
         for (const auto& method : r.methods) {

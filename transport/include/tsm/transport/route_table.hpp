@@ -40,7 +40,8 @@ private:
         std::vector<std::string> methods;
         handler h;
     };
-    static bool match(const route& r, std::string_view path, route_match& out);
+    static bool match(const route& r, const std::vector<std::string_view>& segs, std::string_view path,
+                      route_match& out);
     std::vector<route> routes_;
 };
 
