@@ -386,6 +386,80 @@ BOOST_AUTO_TEST_CASE(tsmd_restarted_mid_session_while_the_client_keeps_polling) 
     BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(tsmd_restarted_inside_a_multi_batch_connector_exchange_the_delivery_completes) {
+    // fdsm's rules: a non-2xx connector/json ends the delivery; [] sends it back to fetch; a 503
+    // fetch is retried at once. tsmd goes away while the card runs the secure channel's first batch
+    // (killed, then stopped gracefully); the answers reach the next process, which knows no routes.
+    tsm_env env;
+    put_card_keys(env);
+    auto up = http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles",
+                        {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap"));
+    BOOST_REQUIRE_EQUAL(up.status, 200);
+    tsm::sandbox::secure_element card;
+    fidesmo_client c(env.tsmd->port());
+    std::string sid = deliver(env, c);
+
+    const std::string instance = "D0D1D2D3D4D5010101";
+    const std::string secret = "0101104A4F484E20534D49544820534543524554";
+    struct step {
+        std::string path;
+        std::string body;
+        bool graceful;
+    };
+    const step steps[] = {
+        {"/ccm/install",
+         R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":")"
+             + instance + R"(","parameters":"","privileges":"00"})",
+         false},
+        {"/ccm/storedata", R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})",
+         true},
+    };
+    for (const auto& st : steps) {
+        BOOST_TEST_CONTEXT(st.path << (st.graceful ? " (graceful stop)" : " (SIGKILL)")) {
+            std::string op = post_op(env, sid, st.path, st.body);
+            BOOST_REQUIRE_EQUAL(c.next_operation(sid), op);
+            auto cut = c.run_operation(op, sandbox(card), 40, [&](int round) {
+                if (round != 0) {
+                    return;
+                }
+                if (st.graceful) {
+                    BOOST_REQUIRE_EQUAL(env.tsmd->terminate(), 0);
+                    env.tsmd.reset();
+                    env.start();
+                } else {
+                    env.restart_after_kill();
+                }
+                c.set_port(env.tsmd->port());
+            });
+            // The answers to the first batch reached a process without the exchange: back to fetch.
+            BOOST_CHECK_EQUAL(cut.last_status, 200);
+            BOOST_CHECK(cut.ended);
+            BOOST_CHECK_EQUAL(cut.batches.size(), 1u);
+            // The fetch names the same operation again (rebuilt from the session's record) and
+            // the exchange runs to its end on the new process.
+            auto again = c.fetch_loop(sid, std::chrono::seconds(20), true);
+            BOOST_REQUIRE_MESSAGE(again.reply.status == 200, again.reply.status << " " << again.reply.body);
+            BOOST_REQUIRE_EQUAL(str(again.reply.json().as_object()["operationId"]), op);
+            auto ex = c.run_operation(op, sandbox(card));
+            BOOST_CHECK_EQUAL(ex.last_status, 200);
+            BOOST_CHECK(ex.ended);
+            BOOST_CHECK_GE(ex.batches.size(), 2u);
+            auto cb = env.sp.wait_callback(op);
+            BOOST_REQUIRE(cb);
+            BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
+            BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+            card.reset();
+        }
+    }
+    BOOST_CHECK(card.find_application(*from_hex(instance)).has_value());
+    auto stored = card.personalization_data(*from_hex(instance));
+    BOOST_REQUIRE(stored);
+    BOOST_CHECK_EQUAL(to_hex(*stored), secret);
+    BOOST_CHECK_EQUAL(env.complete(sid, true, "Installed").status, 200);
+    auto end = c.fetch_loop(sid, std::chrono::seconds(10), true);
+    BOOST_CHECK_EQUAL(completed_status(end.reply)["success"].as_bool(), true);
+}
+
 BOOST_AUTO_TEST_CASE(describe_errors_and_the_device_check) {
     tsm_env env;
     fidesmo_client c(env.tsmd->port());
@@ -445,7 +519,12 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
     check_json_error(http_call(port, "GET", "/v3/service/fetch", c.headers()), 405);
     // connector
     check_json_error(c.post("connector/json", R"({"uuid":"01234567-89ab-7def-8123-456789abcdef"})"), 400);
-    check_json_error(c.connector("01234567-89ab-7def-8123-456789abcdef", {}), 404, "not-found");
+    check_json_error(c.post("connector/json", R"({"uuid":"not-a-uuid","open":true,"responses":[]})"), 404,
+                     "not-found");
+    // A well-formed id with no operation here (e.g. after a restart) sends the client back to
+    // fetch: [] rather than an error, which would end its delivery.
+    BOOST_CHECK_EQUAL(c.connector("01234567-89ab-7def-8123-456789abcdef", {"9000"}).body,
+                      R"({"commands":[]})");
     // service/error
     check_json_error(c.post("service/error", R"({"message":"x"})"), 400, "bad-request");
     check_json_error(c.post("service/error", R"({"sessionId":"s","fatal":"yes"})"), 400, "bad-request");
