@@ -13,10 +13,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <thread>
 
 using namespace tsm::test;
 using tsm::core::from_hex;
@@ -458,6 +460,38 @@ BOOST_AUTO_TEST_CASE(tsmd_restarted_inside_a_multi_batch_connector_exchange_the_
     BOOST_CHECK_EQUAL(env.complete(sid, true, "Installed").status, 200);
     auto end = c.fetch_loop(sid, std::chrono::seconds(10), true);
     BOOST_CHECK_EQUAL(completed_status(end.reply)["success"].as_bool(), true);
+}
+
+BOOST_AUTO_TEST_CASE(a_describe_waiting_for_the_sp_is_answered_at_shutdown) {
+    // An SP that accepts the description request and never answers: the describe is waiting
+    // when tsmd is stopped, and gets a JSON 503 (retry later) instead of a dropped connection.
+    tsm_env env;
+    boost::asio::io_context sp_ioc;
+    boost::asio::ip::tcp::acceptor silent(
+        sp_ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    const unsigned short silent_port = silent.local_endpoint().port();
+    std::promise<void> asked;
+    std::thread sp_thread([&] {
+        boost::system::error_code ec;
+        boost::asio::ip::tcp::socket s(sp_ioc);
+        silent.accept(s, ec); // then says nothing; closed when the test ends
+        asked.set_value();
+        std::array<char, 4096> buf{};
+        while (!ec) {
+            s.read_some(boost::asio::buffer(buf), ec); // until tsmd drops the connection
+        }
+    });
+    const std::string silent_app = "5e1e0700";
+    BOOST_REQUIRE_EQUAL(
+        env.register_app(silent_app, app_key, {}, "http://127.0.0.1:" + std::to_string(silent_port)).status, 200);
+    fidesmo_client c(env.tsmd->port());
+    auto described = std::async(std::launch::async, [&] { return c.describe(silent_app, "demo"); });
+    BOOST_REQUIRE(asked.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    BOOST_CHECK(described.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    BOOST_CHECK_EQUAL(env.tsmd->terminate(), 0);
+    check_json_error(described.get(), 503, "unavailable");
+    env.tsmd.reset();
+    sp_thread.join();
 }
 
 BOOST_AUTO_TEST_CASE(describe_errors_and_the_device_check) {
