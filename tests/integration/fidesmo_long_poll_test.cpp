@@ -413,8 +413,8 @@ BOOST_AUTO_TEST_CASE(tsmd_restarted_inside_a_multi_batch_connector_exchange_the_
          R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":")"
              + instance + R"(","parameters":"","privileges":"00"})",
          false},
-        {"/ccm/storedata", R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})",
-         true},
+        {"/ccm/storedata",
+         R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})", true},
     };
     for (const auto& st : steps) {
         BOOST_TEST_CONTEXT(st.path << (st.graceful ? " (graceful stop)" : " (SIGKILL)")) {
@@ -483,7 +483,8 @@ BOOST_AUTO_TEST_CASE(a_describe_waiting_for_the_sp_is_answered_at_shutdown) {
     });
     const std::string silent_app = "5e1e0700";
     BOOST_REQUIRE_EQUAL(
-        env.register_app(silent_app, app_key, {}, "http://127.0.0.1:" + std::to_string(silent_port)).status, 200);
+        env.register_app(silent_app, app_key, {}, "http://127.0.0.1:" + std::to_string(silent_port)).status,
+        200);
     fidesmo_client c(env.tsmd->port());
     auto described = std::async(std::launch::async, [&] { return c.describe(silent_app, "demo"); });
     BOOST_REQUIRE(asked.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
@@ -584,9 +585,9 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
 
 BOOST_AUTO_TEST_CASE(the_hold_time_is_configured_and_checked) {
     temp_dir dir;
-    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--fetch-hold-ms", "0"},
-                                                std::vector<std::string>{"--fetch-hold-ms", "12x"},
-                                                std::vector<std::string>{"--fetch-hold-ms"}}) {
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--fetch-hold-ms", "0"},
+          std::vector<std::string>{"--fetch-hold-ms", "12x"}, std::vector<std::string>{"--fetch-hold-ms"}}) {
         BOOST_CHECK_THROW(tsmd_process(dir.path() + "/data", 1, bad), std::runtime_error);
     }
     {

@@ -1,8 +1,8 @@
 #include "tsm/transport/touch_point/fidesmo/long_poll.hpp"
 
-#include "requirements.hpp"
 #include "channel.hpp"
 #include "channel_table.hpp"
+#include "requirements.hpp"
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -321,7 +321,8 @@ void long_poll::send_description(core::connection_ref conn, std::string_view, st
                 return;
             }
             if (device) {
-                if (auto admitted = core::admit_device(decode_requirements(description), *device); !admitted) {
+                if (auto admitted = core::admit_device(decode_requirements(description), *device);
+                    !admitted) {
                     respond(make_error_response(admitted.error()));
                     return;
                 }
