@@ -5,7 +5,8 @@
 ///  - service/fetch: "what next?" — a transceive step (an operation id), the end, or, held until
 ///    one of those exists or the hold time passes, 503 (the client retries at once; never 204);
 ///  - connector/json for the announced operation: "which commands?" — the outstanding batch, the
-///    next one after the answers were handed to the engine, or [] once the operation is done.
+///    next one after the answers were handed to the engine, or [] once the operation is done or
+///    cannot go on on this request (then the client fetches, and is told the operation again).
 /// Owner: the session's owner shard (every call on its thread; the table asserts it). Pure logic
 /// over responders and one timer, so it is unit-tested without sockets.
 #include "tsm/core/api_error.hpp"
