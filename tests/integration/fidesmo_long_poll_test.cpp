@@ -13,10 +13,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <thread>
 
 using namespace tsm::test;
 using tsm::core::from_hex;
@@ -386,6 +388,113 @@ BOOST_AUTO_TEST_CASE(tsmd_restarted_mid_session_while_the_client_keeps_polling) 
     BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(tsmd_restarted_inside_a_multi_batch_connector_exchange_the_delivery_completes) {
+    // fdsm's rules: a non-2xx connector/json ends the delivery; [] sends it back to fetch; a 503
+    // fetch is retried at once. tsmd goes away while the card runs the secure channel's first batch
+    // (killed, then stopped gracefully); the answers reach the next process, which knows no routes.
+    tsm_env env;
+    put_card_keys(env);
+    auto up = http_call(env.tsmd->port(), "POST", "/v3/apps/" + app_id + "/capfiles",
+                        {{"app_id", app_id}, {"app_key", app_key}}, read_cap("kaoh-helloworld.cap"));
+    BOOST_REQUIRE_EQUAL(up.status, 200);
+    tsm::sandbox::secure_element card;
+    fidesmo_client c(env.tsmd->port());
+    std::string sid = deliver(env, c);
+
+    const std::string instance = "D0D1D2D3D4D5010101";
+    const std::string secret = "0101104A4F484E20534D49544820534543524554";
+    struct step {
+        std::string path;
+        std::string body;
+        bool graceful;
+    };
+    const step steps[] = {
+        {"/ccm/install",
+         R"({"executableLoadFile":"D0D1D2D3D4D501","executableModule":"D0D1D2D3D4D50101","application":")"
+             + instance + R"(","parameters":"","privileges":"00"})",
+         false},
+        {"/ccm/storedata",
+         R"({"application":")" + instance + R"(","tagType":"DGI","data":")" + secret + R"("})", true},
+    };
+    for (const auto& st : steps) {
+        BOOST_TEST_CONTEXT(st.path << (st.graceful ? " (graceful stop)" : " (SIGKILL)")) {
+            std::string op = post_op(env, sid, st.path, st.body);
+            BOOST_REQUIRE_EQUAL(c.next_operation(sid), op);
+            auto cut = c.run_operation(op, sandbox(card), 40, [&](int round) {
+                if (round != 0) {
+                    return;
+                }
+                if (st.graceful) {
+                    BOOST_REQUIRE_EQUAL(env.tsmd->terminate(), 0);
+                    env.tsmd.reset();
+                    env.start();
+                } else {
+                    env.restart_after_kill();
+                }
+                c.set_port(env.tsmd->port());
+            });
+            // The answers to the first batch reached a process without the exchange: back to fetch.
+            BOOST_CHECK_EQUAL(cut.last_status, 200);
+            BOOST_CHECK(cut.ended);
+            BOOST_CHECK_EQUAL(cut.batches.size(), 1u);
+            // The fetch names the same operation again (rebuilt from the session's record) and
+            // the exchange runs to its end on the new process.
+            auto again = c.fetch_loop(sid, std::chrono::seconds(20), true);
+            BOOST_REQUIRE_MESSAGE(again.reply.status == 200, again.reply.status << " " << again.reply.body);
+            BOOST_REQUIRE_EQUAL(str(again.reply.json().as_object()["operationId"]), op);
+            auto ex = c.run_operation(op, sandbox(card));
+            BOOST_CHECK_EQUAL(ex.last_status, 200);
+            BOOST_CHECK(ex.ended);
+            BOOST_CHECK_GE(ex.batches.size(), 2u);
+            auto cb = env.sp.wait_callback(op);
+            BOOST_REQUIRE(cb);
+            BOOST_CHECK_MESSAGE((*cb)["statusCode"].as_int64() == 200, boost::json::serialize(*cb));
+            BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+            card.reset();
+        }
+    }
+    BOOST_CHECK(card.find_application(*from_hex(instance)).has_value());
+    auto stored = card.personalization_data(*from_hex(instance));
+    BOOST_REQUIRE(stored);
+    BOOST_CHECK_EQUAL(to_hex(*stored), secret);
+    BOOST_CHECK_EQUAL(env.complete(sid, true, "Installed").status, 200);
+    auto end = c.fetch_loop(sid, std::chrono::seconds(10), true);
+    BOOST_CHECK_EQUAL(completed_status(end.reply)["success"].as_bool(), true);
+}
+
+BOOST_AUTO_TEST_CASE(a_describe_waiting_for_the_sp_is_answered_at_shutdown) {
+    // An SP that accepts the description request and never answers: the describe is waiting
+    // when tsmd is stopped, and gets a JSON 503 (retry later) instead of a dropped connection.
+    tsm_env env;
+    boost::asio::io_context sp_ioc;
+    boost::asio::ip::tcp::acceptor silent(
+        sp_ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    const unsigned short silent_port = silent.local_endpoint().port();
+    std::promise<void> asked;
+    std::thread sp_thread([&] {
+        boost::system::error_code ec;
+        boost::asio::ip::tcp::socket s(sp_ioc);
+        silent.accept(s, ec); // then says nothing; closed when the test ends
+        asked.set_value();
+        std::array<char, 4096> buf{};
+        while (!ec) {
+            s.read_some(boost::asio::buffer(buf), ec); // until tsmd drops the connection
+        }
+    });
+    const std::string silent_app = "5e1e0700";
+    BOOST_REQUIRE_EQUAL(
+        env.register_app(silent_app, app_key, {}, "http://127.0.0.1:" + std::to_string(silent_port)).status,
+        200);
+    fidesmo_client c(env.tsmd->port());
+    auto described = std::async(std::launch::async, [&] { return c.describe(silent_app, "demo"); });
+    BOOST_REQUIRE(asked.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    BOOST_CHECK(described.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    BOOST_CHECK_EQUAL(env.tsmd->terminate(), 0);
+    check_json_error(described.get(), 503, "unavailable");
+    env.tsmd.reset();
+    sp_thread.join();
+}
+
 BOOST_AUTO_TEST_CASE(describe_errors_and_the_device_check) {
     tsm_env env;
     fidesmo_client c(env.tsmd->port());
@@ -445,7 +554,12 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
     check_json_error(http_call(port, "GET", "/v3/service/fetch", c.headers()), 405);
     // connector
     check_json_error(c.post("connector/json", R"({"uuid":"01234567-89ab-7def-8123-456789abcdef"})"), 400);
-    check_json_error(c.connector("01234567-89ab-7def-8123-456789abcdef", {}), 404, "not-found");
+    check_json_error(c.post("connector/json", R"({"uuid":"not-a-uuid","open":true,"responses":[]})"), 404,
+                     "not-found");
+    // A well-formed id with no operation here (e.g. after a restart) sends the client back to
+    // fetch: [] rather than an error, which would end its delivery.
+    BOOST_CHECK_EQUAL(c.connector("01234567-89ab-7def-8123-456789abcdef", {"9000"}).body,
+                      R"({"commands":[]})");
     // service/error
     check_json_error(c.post("service/error", R"({"message":"x"})"), 400, "bad-request");
     check_json_error(c.post("service/error", R"({"sessionId":"s","fatal":"yes"})"), 400, "bad-request");
@@ -471,9 +585,9 @@ BOOST_AUTO_TEST_CASE(bad_input_on_every_endpoint_is_a_4xx_json_error_and_writes_
 
 BOOST_AUTO_TEST_CASE(the_hold_time_is_configured_and_checked) {
     temp_dir dir;
-    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--fetch-hold-ms", "0"},
-                                                std::vector<std::string>{"--fetch-hold-ms", "12x"},
-                                                std::vector<std::string>{"--fetch-hold-ms"}}) {
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--fetch-hold-ms", "0"},
+          std::vector<std::string>{"--fetch-hold-ms", "12x"}, std::vector<std::string>{"--fetch-hold-ms"}}) {
         BOOST_CHECK_THROW(tsmd_process(dir.path() + "/data", 1, bad), std::runtime_error);
     }
     {

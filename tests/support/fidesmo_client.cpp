@@ -122,7 +122,8 @@ std::string fidesmo_client::next_operation(const std::string& session_id,
 
 fidesmo_client::exchange
 fidesmo_client::run_operation(const std::string& operation_id,
-                              const std::function<std::string(const std::string&)>& card, int max_rounds) {
+                              const std::function<std::string(const std::string&)>& card, int max_rounds,
+                              const between_batches& meanwhile) {
     exchange ex;
     std::vector<std::string> responses;
     for (int round = 0; round < max_rounds; ++round) {
@@ -150,6 +151,9 @@ fidesmo_client::run_operation(const std::string& operation_id,
             responses.push_back(card(c)); // every command, whatever the SW of the one before
         }
         ex.responses_sent += static_cast<int>(responses.size());
+        if (meanwhile) {
+            meanwhile(round);
+        }
     }
     return ex;
 }

@@ -59,11 +59,15 @@ public:
         bool ended = false; ///< commands [] came back
         int last_status = 0;
     };
+    /// Runs between the card's answers to batch `round` (from 0) and their post: what happens
+    /// while the card works (tsmd restarted, say).
+    using between_batches = std::function<void(int round)>;
     /// The connector loop for `operation_id`: every command goes to `card` (whatever the status
     /// word of the one before), the answers are posted, until commands come back empty (at most
-    /// `max_rounds` replies).
+    /// `max_rounds` replies). As fdsm, any non-2xx ends the loop (last_status tells).
     exchange run_operation(const std::string& operation_id,
-                           const std::function<std::string(const std::string&)>& card, int max_rounds = 40);
+                           const std::function<std::string(const std::string&)>& card, int max_rounds = 40,
+                           const between_batches& meanwhile = {});
 
     header_list headers() const;
 

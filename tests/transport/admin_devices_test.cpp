@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(a_cplc_or_uid_held_by_another_card_is_refused) {
         BOOST_TEST(f.admin_call("GET", "/admin/v1/cards/0B02").status == 404);
     }
     BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body
-               == R"({"cin":"0E48800471400A"})");
+               == R"({"cin":"0E48800471400A","batchId":0})");
     // the card itself may be written again with its own values
     BOOST_TEST(
         f.admin_call("PUT", "/admin/v1/cards/" + cin,
@@ -173,7 +173,8 @@ BOOST_AUTO_TEST_CASE(a_cplc_or_uid_held_by_another_card_is_refused) {
                      R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"(","uid":"01020304"})")
             .status
         == 200);
-    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body == R"({"cin":"0B02"})");
+    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc).body
+               == R"({"cin":"0B02","batchId":0})");
 }
 
 BOOST_AUTO_TEST_CASE(records_written_before_the_description_still_open) {
@@ -234,7 +235,8 @@ BOOST_AUTO_TEST_CASE(records_written_before_the_description_still_open) {
                             "{" + gp_fields() + R"(,"iin":"8A2C10","platformVersion":3,"cplc":"AABB"})")
                    .status
                == 200);
-    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=AABB").body == R"({"cin":"0E48"})");
+    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=AABB").body
+               == R"({"cin":"0E48","batchId":0})");
     BOOST_TEST(json_of(f.admin_call("GET", "/admin/v1/cards/0E48")).at("platformVersion").as_int64() == 3);
 }
 

@@ -3,6 +3,7 @@
 // engine calls in order.
 #include "fidesmo/bodies.hpp"
 #include "fidesmo/channel.hpp"
+#include "fidesmo/requirements.hpp"
 
 #include "tsm/core/touch_point_frames.hpp"
 
@@ -186,9 +187,65 @@ BOOST_AUTO_TEST_CASE(a_connector_the_engine_never_answers_is_bounded_by_the_hold
     BOOST_CHECK(!c->res);
     f.ioc.run_for(std::chrono::seconds(2));
     BOOST_REQUIRE(c->res);
-    BOOST_CHECK_EQUAL(c->res->status, 503);
-    // The batch may be answered again, and is handed over again.
-    f.connector(op_a, {"9000"});
+    // Not a "retry later" error (fatal for the client on connector/json): back to fetch.
+    BOOST_CHECK_EQUAL(c->res->status, 200);
+    BOOST_CHECK_EQUAL(c->res->body, R"({"commands":[]})");
+    // The fetch names the operation again; the engine has the answers, so they are not taken twice
+    // and the connector waits for the engine's next batch.
+    auto step = f.fetch();
+    BOOST_REQUIRE(step->res);
+    BOOST_CHECK(step->res->body.find(op_a) != std::string::npos);
+    auto again = f.connector(op_a, {});
+    BOOST_CHECK(!again->res);
+    f.ch->on_commands(2, op_a, fixture::batch({"80CA004500"}));
+    BOOST_REQUIRE(again->res);
+    BOOST_CHECK_EQUAL(again->res->body, R"({"commands":["80CA004500"]})");
+    BOOST_CHECK_EQUAL(f.rec.handed.size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_sends_a_held_connector_back_to_fetch_and_leaves_the_deliver_to_the_engine) {
+    fixture f(std::chrono::seconds(30));
+    auto deliver = std::make_shared<reply_slot>();
+    f.ch->expect_session(responder(f.rec, deliver));
+    f.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
+    auto step = f.fetch();
+    BOOST_REQUIRE(step->res);
+    auto c = f.connector(op_a, {"9000"});
+    auto held = f.fetch();
+    BOOST_CHECK(!c->res);
+    f.ch->release_held();
+    BOOST_REQUIRE(c->res);
+    BOOST_CHECK_EQUAL(c->res->status, 200);
+    BOOST_CHECK_EQUAL(c->res->body, R"({"commands":[]})");
+    // The held fetch: named the operation at once (its batch is still the engine's to answer).
+    BOOST_REQUIRE(held->res);
+    // The deliver is not answered 503 (the session would be stored all the same): the engine
+    // answers it once stored.
+    BOOST_CHECK(!deliver->res);
+    f.ch->on_session();
+    BOOST_REQUIRE(deliver->res);
+    BOOST_CHECK_EQUAL(deliver->res->status, 200);
+    BOOST_CHECK(deliver->res->body.find("\"sessionId\":\"sid\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_unavailable_engine_sends_the_connector_back_to_fetch) {
+    fixture f;
+    f.engine = [&f](std::uint64_t, std::vector<core::bytes>) {
+        f.ch->on_error(core::make_api_error(core::api_errc::unavailable, "store busy"));
+    };
+    f.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
+    f.fetch();
+    auto c = f.connector(op_a, {"9000"});
+    BOOST_REQUIRE(c->res);
+    BOOST_CHECK_EQUAL(c->res->status, 200);
+    BOOST_CHECK_EQUAL(c->res->body, R"({"commands":[]})");
+    // The batch stands: the fetch names it, the connector hands it out, the answers are taken.
+    auto step = f.fetch();
+    BOOST_REQUIRE(step->res);
+    BOOST_CHECK(step->res->body.find(op_a) != std::string::npos);
+    BOOST_CHECK_EQUAL(f.connector(op_a, {})->res->body, R"({"commands":["00A4040000"]})");
+    f.engine = [&f](std::uint64_t, std::vector<core::bytes>) { f.ch->on_operation_done(op_a); };
+    BOOST_CHECK_EQUAL(f.connector(op_a, {"9000"})->res->body, R"({"commands":[]})");
     BOOST_CHECK_EQUAL(f.rec.handed.size(), 2u);
 }
 
@@ -212,6 +269,19 @@ BOOST_AUTO_TEST_CASE(closing_answers_what_is_held) {
     BOOST_REQUIRE(late->res);
     BOOST_CHECK(late->res->body.find("\"completed\":true") != std::string::npos);
     BOOST_CHECK(g.ch->done());
+
+    // Closed mid-operation (the session went to another channel): the held connector goes back
+    // to fetch with [] (a 503 would end the client's delivery).
+    fixture h(std::chrono::seconds(30));
+    h.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
+    h.fetch();
+    auto mid = h.connector(op_a, {"9000"});
+    BOOST_CHECK(!mid->res);
+    h.ch->on_closed();
+    BOOST_REQUIRE(mid->res);
+    BOOST_CHECK_EQUAL(mid->res->status, 200);
+    BOOST_CHECK_EQUAL(mid->res->body, R"({"commands":[]})");
+    BOOST_CHECK(h.ch->done());
 }
 
 BOOST_AUTO_TEST_CASE(refused_answers_get_the_error_and_the_batch_stands) {
@@ -231,11 +301,13 @@ BOOST_AUTO_TEST_CASE(refused_answers_get_the_error_and_the_batch_stands) {
     BOOST_CHECK_EQUAL(f.rec.handed.size(), 2u);
 }
 
-BOOST_AUTO_TEST_CASE(unknown_operations_are_404_and_the_next_operation_is_announced) {
+BOOST_AUTO_TEST_CASE(unknown_operations_go_back_to_fetch_and_the_next_operation_is_announced) {
     fixture f;
-    auto unknown = f.connector(op_a, {});
+    auto unknown = f.connector(op_a, {"9000"});
     BOOST_REQUIRE(unknown->res);
-    BOOST_CHECK_EQUAL(unknown->res->status, 404);
+    BOOST_CHECK_EQUAL(unknown->res->status, 200);
+    BOOST_CHECK_EQUAL(unknown->res->body, R"({"commands":[]})");
+    BOOST_CHECK(f.rec.handed.empty());
     f.ch->on_commands(1, op_a, fixture::batch({"00A4040000"}));
     f.fetch();
     f.ch->on_operation_done(op_a);
@@ -270,7 +342,8 @@ BOOST_AUTO_TEST_CASE(destroying_a_channel_answers_what_it_holds_and_removes_its_
     BOOST_CHECK(!c->res);
     f->ch.reset();
     BOOST_REQUIRE(c->res);
-    BOOST_CHECK_EQUAL(c->res->status, 503);
+    BOOST_CHECK_EQUAL(c->res->status, 200);
+    BOOST_CHECK_EQUAL(c->res->body, R"({"commands":[]})");
     BOOST_CHECK_EQUAL(f->rec.events.back(), "route- " + op_a);
     f->ioc.run_for(std::chrono::milliseconds(20));
 }
@@ -308,6 +381,18 @@ BOOST_AUTO_TEST_CASE(request_bodies_are_checked) {
     BOOST_CHECK_EQUAL(e->message, R"({"en":"x"})");
     BOOST_CHECK_EQUAL(query_param("/a?x=1&cin=0E48", "cin").value_or("-"), "0E48");
     BOOST_CHECK(!query_param("/a?x=1", "cin"));
+}
+
+BOOST_AUTO_TEST_CASE(a_requirement_set_to_false_or_null_is_not_required) {
+    auto r = decode_requirements(R"({"requirements":{"fixedUid":false,"javaCard":null,"mifare":false}})");
+    BOOST_CHECK(!r.fixed_uid);
+    BOOST_CHECK(!r.java_card);
+    BOOST_CHECK(!r.mifare);
+    auto on = decode_requirements(R"({"requirements":{"fixedUid":true,"javaCard":{},"mifare":{"x":1}}})");
+    BOOST_CHECK(on.fixed_uid);
+    BOOST_CHECK(on.java_card);
+    BOOST_CHECK(on.mifare);
+    BOOST_CHECK(!decode_requirements(R"({"title":"x"})").fixed_uid);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(identify_finds_by_cplc_then_uid) {
         {"cplc=" + cplc, R"({"cin":"0E48800471400A","batchId":7})"},
         {"cplc=" + cplc + "&uid=11223344", R"({"cin":"0E48800471400A","batchId":7})"}, // CPLC first
         {"cplc=00&uid=" + uid, R"({"cin":"0E48800471400A","batchId":7})"},             // else the UID
-        {"uid=11223344&cplc=AB", R"({"cin":"0B02"})"},                                 // no batch id
+        {"uid=11223344&cplc=AB", R"({"cin":"0B02","batchId":0})"},                     // none recorded: 0
         {"cplc=9F7F2A" + cplc, R"({"cin":"0E48800471400A","batchId":7})"},             // GET DATA tag
     };
     for (const auto& r : rows) {
@@ -145,9 +145,10 @@ BOOST_AUTO_TEST_CASE(identify_follows_a_replaced_cplc) {
         == 200);
     expect_error(f.client_call("GET", "/v3/devices/identify?cplc=" + cplc), 404, "unknown-device",
                  "old cplc");
-    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=AABB").body == R"({"cin":"0E48800471400A"})");
+    BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=AABB").body
+               == R"({"cin":"0E48800471400A","batchId":0})");
     BOOST_TEST(f.client_call("GET", "/v3/devices/identify?cplc=00&uid=01020304").body
-               == R"({"cin":"0E48800471400A"})");
+               == R"({"cin":"0E48800471400A","batchId":0})");
 }
 
 BOOST_AUTO_TEST_CASE(identify_refuses_bad_input) {

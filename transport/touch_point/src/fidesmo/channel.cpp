@@ -29,8 +29,8 @@ http_response superseded_response() {
 
 } // namespace
 
-http_response unknown_operation_response() {
-    return make_error_response(core::make_api_error(core::api_errc::not_found, "no such operation"));
+http_response go_back_to_fetch() {
+    return ok_json(commands_reply({}));
 }
 
 std::string completed_reply(std::string_view final_status_json) {
@@ -85,6 +85,12 @@ channel::channel(std::string session_id, core::connection_ref conn, boost::asio:
 
 channel::~channel() {
     release_held();
+    if (pending_session_) {
+        auto respond = std::move(*pending_session_);
+        pending_session_.reset();
+        respond(make_error_response(
+            core::make_api_error(core::api_errc::unavailable, "shutting down; retry later")));
+    }
     if (hooks_.remove_route) {
         if (current_ && current_->announced) {
             hooks_.remove_route(current_->id);
@@ -117,15 +123,13 @@ void channel::connector(const std::string& operation_id, std::vector<core::bytes
                         http_responder respond) {
     touch();
     if (!current_ || current_->id != operation_id || !current_->announced) {
-        if (finished_ops_.contains(operation_id)) {
-            respond(ok_json(commands_reply({}))); // a repeat after the operation ended
-        } else {
-            respond(unknown_operation_response());
-        }
+        // A repeat after the operation ended, or an operation this channel does not know (the
+        // session was bound anew): the client goes back to fetch, which names what is outstanding.
+        respond(go_back_to_fetch());
         return;
     }
     if (held_connector_) {
-        answer_connector(superseded_response());
+        answer_connector(go_back_to_fetch());
     }
     hold_connector(operation_id, std::move(respond));
     operation& op = *current_;
@@ -221,7 +225,10 @@ void channel::on_error(const core::api_error& error) {
         if (current_) {
             current_->answered = false;
         }
-        answer_connector(make_error_response(error));
+        // "Retry later" is fatal for the client on connector/json: it goes back to fetch instead,
+        // which announces the batch again.
+        answer_connector(error.code == core::api_errc::unavailable ? go_back_to_fetch()
+                                                                   : make_error_response(error));
         return;
     }
     if (held_fetch_) {
@@ -230,15 +237,10 @@ void channel::on_error(const core::api_error& error) {
 }
 
 void channel::release_held() {
-    if (pending_session_) {
-        auto respond = std::move(*pending_session_);
-        pending_session_.reset();
-        respond(make_error_response(
-            core::make_api_error(core::api_errc::unavailable, "shutting down; retry later")));
-    }
+    // A pending deliver is left to the engine: it answers the session id once the session is
+    // stored, or the error when it is not (a 503 here would orphan a session the client gave up).
     if (held_connector_) {
-        answer_connector(
-            make_error_response(core::make_api_error(core::api_errc::unavailable, "shutting down")));
+        answer_connector(go_back_to_fetch()); // the next fetch, against the next process, goes on
     }
     if (held_fetch_) {
         answer_fetch(nothing_yet_response());
@@ -274,24 +276,18 @@ void channel::hold_connector(const std::string& operation_id, http_responder res
             if (ec || life.expired() || serial != connector_serial_) {
                 return;
             }
-            if (current_) {
-                current_->answered = false; // whatever became of the answers, the batch may be answered again
-            }
-            answer_connector(make_error_response(
-                core::make_api_error(core::api_errc::unavailable, "the operation did not go on in time")));
+            // The engine still has the answers (they are not taken twice); the client fetches,
+            // which names the operation again once its next batch is there.
+            answer_connector(go_back_to_fetch());
         });
 }
 
 void channel::on_closed() {
     touch();
     closed_ = true;
-    if (held_connector_) {
-        if (final_status_ || !current_ || current_->done) {
-            answer_connector(ok_json(commands_reply({})));
-        } else {
-            answer_connector(superseded_response());
-        }
-    }
+    // Whatever the operation's state, the client's next fetch (on the channel the session is
+    // bound to next) carries on.
+    answer_connector(go_back_to_fetch());
     if (held_fetch_) {
         if (final_status_) {
             answer_fetch_if_ready();
@@ -343,7 +339,7 @@ void channel::answer_connector_if_ready() {
         return;
     }
     if (!current_ || current_->id != held_connector_op_ || current_->done) {
-        answer_connector(ok_json(commands_reply({})));
+        answer_connector(go_back_to_fetch());
         return;
     }
     if (current_->batch_number && !current_->answered) {

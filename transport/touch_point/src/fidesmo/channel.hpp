@@ -5,7 +5,8 @@
 ///  - service/fetch: "what next?" — a transceive step (an operation id), the end, or, held until
 ///    one of those exists or the hold time passes, 503 (the client retries at once; never 204);
 ///  - connector/json for the announced operation: "which commands?" — the outstanding batch, the
-///    next one after the answers were handed to the engine, or [] once the operation is done.
+///    next one after the answers were handed to the engine, or [] once the operation is done or
+///    cannot go on on this request (then the client fetches, and is told the operation again).
 /// Owner: the session's owner shard (every call on its thread; the table asserts it). Pure logic
 /// over responders and one timer, so it is unit-tested without sockets.
 #include "tsm/core/api_error.hpp"
@@ -60,7 +61,8 @@ public:
     /// service/fetch. A fetch already held gets 503 at once: the newer one supersedes it.
     void fetch(http_responder respond);
     /// connector/json for `operation_id` with the client's answers (empty: "send me the commands").
-    /// An operation this channel never announced gets 404.
+    /// An operation this channel does not have in its connector phase gets {"commands":[]}: the
+    /// client goes back to fetch, which names what is outstanding (a non-2xx would be fatal).
     void connector(const std::string& operation_id, std::vector<core::bytes> responses,
                    http_responder respond);
 
@@ -73,10 +75,12 @@ public:
     void on_error(const core::api_error& error);
     /// The engine let go of the channel (after the final status, or a refused resume).
     /// Held requests are answered: the fetch with the end when there is one (else 503: the next
-    /// fetch binds a new channel), the connector with [] or 503.
+    /// fetch binds a new channel), the connector with [] (back to fetch, which carries on).
     void on_closed();
 
-    /// Answers every held request with 503 (shutdown: the client retries on the next process).
+    /// Shutdown: the held fetch gets 503 (retried at once, against the next process), the held
+    /// connector [] (the client goes back to fetch). A pending deliver is left to the engine,
+    /// which answers it once the session is stored or refused.
     void release_held();
 
     /// True once the client has the final status, or the engine closed the channel without one
@@ -138,8 +142,11 @@ private:
 std::string completed_reply(std::string_view final_status_json);
 /// {"commands":["HEX",…]} (upper case, as fdsm sends).
 std::string commands_reply(const std::vector<core::bytes>& commands);
-/// 404 for a connector/json naming no operation of a live channel.
-http_response unknown_operation_response();
+/// {"commands":[]} where the client must not stop: for a connector/json naming an operation
+/// that is not (or no longer) in its connector phase here — unknown after a restart, ended,
+/// cut short by a hold, a shutdown or a resume elsewhere. The client goes back to service/fetch,
+/// which is held or retried and names the operation again while its batch is outstanding.
+http_response go_back_to_fetch();
 /// The 503 a held fetch gets when nothing came within the hold time (the client retries at once).
 http_response nothing_yet_response();
 

@@ -54,6 +54,17 @@ std::optional<pending_describe> channel_table::take_describe(std::uint64_t id) {
     return d;
 }
 
+std::vector<pending_describe> channel_table::take_describes() {
+    owner_.assert_on_owner();
+    std::vector<pending_describe> all;
+    all.reserve(describes_.size());
+    for (auto& [id, d] : describes_) {
+        all.push_back(std::move(d));
+    }
+    describes_.clear();
+    return all;
+}
+
 void channel_table::add_route(std::string operation_id, std::string session_id) {
     owner_.assert_on_owner();
     routes_[std::move(operation_id)] = std::move(session_id);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace tsm::transport::touch_point::fidesmo {
 
@@ -48,6 +49,8 @@ public:
 
     void add_describe(std::uint64_t id, pending_describe d);
     std::optional<pending_describe> take_describe(std::uint64_t id);
+    /// Every waiting describe (shutdown answers them).
+    std::vector<pending_describe> take_describes();
 
     void add_route(std::string operation_id, std::string session_id);
     void remove_route(const std::string& operation_id);

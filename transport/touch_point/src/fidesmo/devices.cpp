@@ -159,9 +159,8 @@ void identify(core::shard_runtime& runtime, core::record_store& store, http_requ
                           }
                           core::json_writer w;
                           w.begin_object().key("cin").value(r->id);
-                          if (r->batch_id) {
-                              w.key("batchId").value(*r->batch_id);
-                          }
+                          // Always present: fdsm builds devices/{cin}?batchId={n} from it (0: none recorded).
+                          w.key("batchId").value(r->batch_id.value_or(0));
                           w.end_object();
                           respond(json_ok(std::move(w).str()));
                       });

@@ -1,8 +1,8 @@
 #include "tsm/transport/touch_point/fidesmo/long_poll.hpp"
 
-#include "requirements.hpp"
 #include "channel.hpp"
 #include "channel_table.hpp"
+#include "requirements.hpp"
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -33,6 +33,11 @@ http_response no_content() {
     return r;
 }
 
+http_response shutting_down() {
+    return make_error_response(
+        core::make_api_error(core::api_errc::unavailable, "shutting down; retry later"));
+}
+
 std::string upper_hex(std::string s) {
     for (char& c : s) {
         if (c >= 'a' && c <= 'f') {
@@ -61,9 +66,14 @@ void long_poll::start() {
 
 void long_poll::shutdown() {
     stopping_ = true;
+    // Every request's shard task that runs after this one on a shard sees stopping_ and answers
+    // at once: nothing is held past this point.
     runtime_.invoke_on_all_and_wait([this](core::shard_services& s) {
         sweeps_[s.index]->cancel();
         table(s.index).for_each([](channel& c) { c.release_held(); });
+        for (auto& d : table(s.index).take_describes()) {
+            d.respond(shutting_down());
+        }
     });
 }
 
@@ -163,15 +173,6 @@ void long_poll::describe(std::string app_id, std::string service_id, std::string
     s.sessions->describe(make_ref(s.index, id), std::move(app_id), std::move(service_id));
 }
 
-namespace {
-
-http_response shutting_down() {
-    return make_error_response(
-        core::make_api_error(core::api_errc::unavailable, "shutting down; retry later"));
-}
-
-} // namespace
-
 void long_poll::deliver(core::delivery_request req, http_responder respond) {
     if (stopping_) {
         respond(shutting_down());
@@ -182,6 +183,10 @@ void long_poll::deliver(core::delivery_request req, http_responder respond) {
     req.resume_token = session_id;
     runtime_.invoke_on_owner(session_id, [this, session_id, req = std::move(req),
                                           respond = std::move(respond)](core::shard_services& s) mutable {
+        if (stopping_) {
+            respond(shutting_down()); // nothing started
+            return;
+        }
         channel& c = open_channel(s, session_id);
         c.expect_session(std::move(respond));
         const core::connection_ref conn = c.conn();
@@ -196,6 +201,10 @@ void long_poll::fetch(std::string session_id, http_responder respond) {
     }
     runtime_.invoke_on_owner(session_id, [this, session_id,
                                           respond = std::move(respond)](core::shard_services& s) mutable {
+        if (stopping_) {
+            respond(shutting_down()); // shutdown already released this shard's held requests
+            return;
+        }
         if (channel* c = table(s.index).find(session_id)) {
             c->fetch(std::move(respond));
             settle(s.index, c->conn().id);
@@ -212,8 +221,11 @@ void long_poll::fetch(std::string session_id, http_responder respond) {
 
 void long_poll::connector(std::string operation_id, std::vector<core::bytes> responses,
                           http_responder respond) {
+    // Every "not here, not now" is {"commands":[]}: a non-2xx connector/json ends the client's
+    // delivery, while [] sends it back to fetch, which is held or retried and names the operation
+    // again (after a restart, from the session's record) while its batch is outstanding.
     if (stopping_) {
-        respond(shutting_down());
+        respond(go_back_to_fetch());
         return;
     }
     const unsigned route_shard = runtime_.owner_of(operation_id);
@@ -221,8 +233,8 @@ void long_poll::connector(std::string operation_id, std::vector<core::bytes> res
                                      responses = std::move(responses),
                                      respond = std::move(respond)](core::shard_services& r) mutable {
         auto session_id = table(r.index).route(operation_id);
-        if (!session_id) {
-            respond(unknown_operation_response());
+        if (!session_id || stopping_) {
+            respond(go_back_to_fetch()); // e.g. a new process: routes live in memory only
             return;
         }
         runtime_.invoke_on_owner(*session_id,
@@ -230,8 +242,8 @@ void long_poll::connector(std::string operation_id, std::vector<core::bytes> res
                                   responses = std::move(responses),
                                   respond = std::move(respond)](core::shard_services& s) mutable {
                                      channel* c = table(s.index).find(session_id);
-                                     if (c == nullptr) {
-                                         respond(unknown_operation_response());
+                                     if (c == nullptr || stopping_) {
+                                         respond(go_back_to_fetch());
                                          return;
                                      }
                                      const std::uint64_t id = c->conn().id;
@@ -242,8 +254,16 @@ void long_poll::connector(std::string operation_id, std::vector<core::bytes> res
 }
 
 void long_poll::client_error(std::string session_id, std::string message, http_responder respond) {
+    if (stopping_) {
+        respond(shutting_down());
+        return;
+    }
     runtime_.invoke_on_owner(session_id, [this, session_id, message = std::move(message),
                                           respond = std::move(respond)](core::shard_services& s) mutable {
+        if (stopping_) {
+            respond(shutting_down());
+            return;
+        }
         if (channel* c = table(s.index).find(session_id)) {
             if (!c->closed()) {
                 s.sessions->on_client_error(c->conn(), session_id, std::move(message));
@@ -301,7 +321,8 @@ void long_poll::send_description(core::connection_ref conn, std::string_view, st
                 return;
             }
             if (device) {
-                if (auto admitted = core::admit_device(decode_requirements(description), *device); !admitted) {
+                if (auto admitted = core::admit_device(decode_requirements(description), *device);
+                    !admitted) {
                     respond(make_error_response(admitted.error()));
                     return;
                 }

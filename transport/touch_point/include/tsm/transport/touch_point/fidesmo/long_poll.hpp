@@ -59,8 +59,10 @@ public:
 
     /// Starts each shard's sweep (main thread, shards running).
     void start();
-    /// Answers every held request with 503 and stops the sweeps (main thread, before the
-    /// listener closes): clients retry against the next process.
+    /// Stops the sweeps and answers what is held (main thread, before the sessions stop): held
+    /// fetches and waiting describes get 503 (the client retries the fetch at once, against the
+    /// next process), held connectors {"commands":[]} (back to fetch); requests after this are
+    /// answered the same way at once. A pending deliver is answered by the engine as it drains.
     void shutdown();
 
     // ---- client API (the request's shard thread)
@@ -71,7 +73,8 @@ public:
     void deliver(core::delivery_request req, http_responder respond);
     /// POST service/fetch.
     void fetch(std::string session_id, http_responder respond);
-    /// POST connector/json.
+    /// POST connector/json. An operation id with no live operation here (a new process, an ended
+    /// or superseded exchange, shutdown) gets {"commands":[]}, never a "retry later" error.
     void connector(std::string operation_id, std::vector<core::bytes> responses, http_responder respond);
     /// POST service/error: the session fails as CLIENT_ERROR; 204.
     void client_error(std::string session_id, std::string message, http_responder respond);
