@@ -432,9 +432,10 @@ BOOST_AUTO_TEST_CASE(gets_and_the_opening_connector_request_are_retried_after_a_
             return *s;
         }
         if (r.target == "/v3/service/fetch") {
-            return ++fetches == 1
-                       ? std::pair{200, std::string(R"({"completed":false,"operationId":"op-1","operationType":"transceive"})")}
-                       : std::pair{200, std::string(R"({"completed":true,"status":{"success":true,"message":"ok"}})")};
+            if (++fetches == 1) {
+                return {200, R"({"completed":false,"operationId":"op-1","operationType":"transceive"})"};
+            }
+            return {200, R"({"completed":true,"status":{"success":true,"message":"ok"}})"};
         }
         if (r.target == "/v3/connector/json") {
             if (!json::parse(r.body).as_object()["responses"].as_array().empty()) {

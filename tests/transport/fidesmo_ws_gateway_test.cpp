@@ -519,7 +519,8 @@ BOOST_AUTO_TEST_CASE(a_terminal_error_on_a_bound_connection_fails_the_session_at
         BOOST_TEST(message.find("more answers than commands") != std::string::npos, message);
     }
     BOOST_TEST(!e.complete(sid, true, R"("done")")); // the session has ended
-    e.message(c, R"({"type":"responses","responses":["9000"]})"); // dropped: the exchange is over
+    // What the client still sends is dropped: the exchange is over.
+    e.message(c, R"({"type":"responses","responses":["9000"]})");
     e.run_on(0, [] {});
     e.run_on(e.owner_of(sid), [] {});
     BOOST_TEST(e.sink.frames(c).size() == 3u); // nothing after the status (no second status)

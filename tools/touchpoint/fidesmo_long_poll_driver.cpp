@@ -162,9 +162,8 @@ std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::
 std::optional<fidesmo_long_poll_driver::failure>
 fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
     std::optional<failure> fail;
-    auto svc =
-        call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {},
-             resend::allowed, fail);
+    auto svc = call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {},
+                    resend::allowed, fail);
     if (!svc) {
         return fail;
     }

@@ -136,11 +136,11 @@ void gateway::send_error_frame(ws_ref conn, const dialect& d, const core::api_er
     if (!session_id) {
         return;
     }
+    std::string why = "the server ended the exchange with the touch point because of an error ("
+                      + std::string(error.name()) + "): " + error.message;
     runtime_.invoke_on_owner(*session_id, [c = to_core(conn, d), sid = *session_id,
-                               m = "the server ended the exchange with the touch point because of an error ("
-                                   + std::string(error.name()) + "): " + error.message](
-                                  core::shard_services& s) mutable {
-        s.sessions->on_client_error(c, sid, std::move(m));
+                                           why = std::move(why)](core::shard_services& s) mutable {
+        s.sessions->on_client_error(c, sid, std::move(why));
     });
 }
 
