@@ -317,4 +317,32 @@ BOOST_AUTO_TEST_CASE(a_frame_out_of_protocol_closes_with_1002) {
     BOOST_CHECK_EQUAL(tp.ws->close_code(), 1002u);
 }
 
+BOOST_AUTO_TEST_CASE(more_answers_than_commands_end_the_exchange_and_fail_the_session_at_once) {
+    tsm_env env;
+    register_device(env);
+    fidesmo_ws_client tp;
+    tp.open(env, delivery_url());
+    const std::string running = env.transceive_ok(tp.session_id, {"00A4040000"});
+    const std::string queued = env.transceive_ok(tp.session_id, {"80CA9F7F00"});
+    auto commands = tp.next();
+    BOOST_REQUIRE(commands);
+    BOOST_REQUIRE_EQUAL(str((*commands)["type"]), "commands");
+    BOOST_REQUIRE_EQUAL((*commands)["commands"].as_array().size(), 1u);
+    tp.ws->send(R"({"type":"responses","responses":["9000","9000"]})");
+    // The server's status frame ends the exchange for the client, which closes and goes away.
+    const auto status = tp.wait_status();
+    BOOST_CHECK_EQUAL(str(status.at("code")), "BAD_REQUEST");
+    // The SP hears at once (its session would otherwise only expire, 15 minutes later).
+    for (const auto& op : {running, queued}) {
+        auto cb = env.sp.wait_callback(op, std::chrono::seconds(10));
+        BOOST_REQUIRE_MESSAGE(cb, "no callback for " << op);
+        BOOST_CHECK_NE((*cb)["statusCode"].as_int64(), 200);
+        auto& e = (*cb)["error"].as_object();
+        BOOST_CHECK_EQUAL(str(e["code"]), "client-error");
+        BOOST_CHECK_MESSAGE(str(e["message"]).find("the server ended the exchange") != std::string::npos,
+                            str(e["message"]));
+    }
+    BOOST_CHECK_EQUAL(env.complete(tp.session_id, true).status, 409);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

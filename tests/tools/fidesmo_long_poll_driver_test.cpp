@@ -1,7 +1,8 @@
 // tsm-touchpoint --protocol fidesmo against a scripted HTTP server on 127.0.0.1 port 0: the
 // requests fdsm sends in order (headers on GETs too), 204 retried with the same body at most
-// five times, 503 retried until the bound, connector/json running every command, and
-// service/error on a client-side failure. The end-to-end runs against tsmd are in
+// five times, 503 retried until the bound, connector/json running every command,
+// service/error on a client-side failure, and a lost connection retried only for requests a
+// repeat cannot change. The end-to-end runs against tsmd are in
 // tests/integration/fidesmo_touchpoint_test.cpp.
 #include "touchpoint/card_error.hpp"
 #include "touchpoint/fidesmo_long_poll_driver.hpp"
@@ -35,7 +36,8 @@ struct recorded {
     std::string capabilities;
 };
 
-// One request per connection (the client sends Connection: close); answers from `script`.
+// One request per connection (the client sends Connection: close); answers from `script`
+// (status 0: close the connection without an answer).
 class scripted_server {
 public:
     using script_fn = std::function<std::pair<int, std::string>(const recorded&)>;
@@ -80,6 +82,10 @@ private:
                 requests_.push_back(r);
             }
             auto [status, body] = script_(r);
+            if (status == 0) {
+                s.close(ec); // the connection lost after the request arrived: no answer at all
+                continue;
+            }
             http::response<http::string_body> res{static_cast<http::status>(status), 11};
             res.body() = body;
             if (!body.empty()) {
@@ -349,6 +355,108 @@ BOOST_AUTO_TEST_CASE(a_card_without_batch_id_is_identified_by_the_server) {
                       "/v3/devices/identify?cplc=" + tsm::core::to_hex(card.element().config().cplc)
                           + "&uid=045A3D72212C80");
     BOOST_CHECK_EQUAL(all[1].target, "/v3/devices/0E48800471400A?batchId=1");
+}
+
+BOOST_AUTO_TEST_CASE(responses_lost_with_the_connection_are_not_posted_again) {
+    std::mutex mu;
+    int fetches = 0;
+    scripted_server server([&](const recorded& r) -> std::pair<int, std::string> {
+        if (auto s = setup_step(r)) {
+            return *s;
+        }
+        std::lock_guard lock(mu);
+        if (r.target == "/v3/service/fetch") {
+            ++fetches;
+            return {200, R"({"completed":false,"operationId":"op-1","operationType":"transceive"})"};
+        }
+        if (r.target == "/v3/connector/json") {
+            if (json::parse(r.body).as_object()["responses"].as_array().empty()) {
+                return {200, R"({"commands":["00A4040000","80CA004500"]})"};
+            }
+            return {0, ""}; // applied or not, the client cannot know: it must not re-post
+        }
+        return {404, R"({"error":{"code":"not-found","message":"no"}})"};
+    });
+    auto o = options(server.port());
+    o.max_reconnects = 3; // retries are allowed, but not for this request
+    auto card = sandbox(o);
+    auto r = run_driver(o, card);
+    BOOST_CHECK_EQUAL(r.code, exit_connection);
+    BOOST_CHECK_MESSAGE(r.err.find("not repeated") != std::string::npos, r.err);
+    const auto all = server.requests();
+    auto conn = with_target(all, "/v3/connector/json");
+    BOOST_REQUIRE_EQUAL(conn.size(), 2u); // the opening request and the responses, once
+    BOOST_CHECK_EQUAL(json::parse(conn[1].body).as_object()["responses"].as_array().size(), 2u);
+    BOOST_CHECK_EQUAL(with_target(all, "/v3/service/fetch").size(), 1u); // no fetch after the loss
+    auto errors = with_target(all, "/v3/service/error");
+    BOOST_REQUIRE_EQUAL(errors.size(), 1u);
+    auto e = json::parse(errors[0].body).as_object();
+    BOOST_CHECK_EQUAL(e["sessionId"].as_string(), "s-1");
+    BOOST_CHECK_EQUAL(e["fatal"].as_bool(), true);
+    // The service/error is the last request: nothing was sent for the session after it.
+    BOOST_CHECK_EQUAL(all.back().target, "/v3/service/error");
+}
+
+BOOST_AUTO_TEST_CASE(a_deliver_lost_with_the_connection_is_not_posted_again) {
+    scripted_server server([&](const recorded& r) -> std::pair<int, std::string> {
+        if (r.target == "/v3/service/deliver") {
+            return {0, ""}; // a session may have been created: a second deliver would make another
+        }
+        if (auto s = setup_step(r)) {
+            return *s;
+        }
+        return {404, R"({"error":{"code":"not-found","message":"no"}})"};
+    });
+    auto o = options(server.port());
+    o.max_reconnects = 3;
+    auto card = sandbox(o);
+    auto r = run_driver(o, card);
+    BOOST_CHECK_EQUAL(r.code, exit_connection);
+    const auto all = server.requests();
+    BOOST_CHECK_EQUAL(with_target(all, "/v3/service/deliver").size(), 1u);
+    BOOST_CHECK(with_target(all, "/v3/service/error").empty()); // no session id to report
+    BOOST_CHECK(with_target(all, "/v3/service/fetch").empty());
+}
+
+BOOST_AUTO_TEST_CASE(gets_and_the_opening_connector_request_are_retried_after_a_lost_connection) {
+    std::mutex mu;
+    int devices = 0;
+    int opening = 0;
+    int fetches = 0;
+    scripted_server server([&](const recorded& r) -> std::pair<int, std::string> {
+        std::lock_guard lock(mu);
+        if (r.target == "/v3/devices/0E48800471400A?batchId=1" && ++devices == 1) {
+            return {0, ""};
+        }
+        if (auto s = setup_step(r)) {
+            return *s;
+        }
+        if (r.target == "/v3/service/fetch") {
+            if (++fetches == 1) {
+                return {200, R"({"completed":false,"operationId":"op-1","operationType":"transceive"})"};
+            }
+            return {200, R"({"completed":true,"status":{"success":true,"message":"ok"}})"};
+        }
+        if (r.target == "/v3/connector/json") {
+            if (!json::parse(r.body).as_object()["responses"].as_array().empty()) {
+                return {200, R"({"commands":[]})"};
+            }
+            return ++opening == 1 ? std::pair{0, std::string()}
+                                  : std::pair{200, std::string(R"({"commands":["00A4040000"]})")};
+        }
+        return {404, R"({"error":{"code":"not-found","message":"no"}})"};
+    });
+    auto o = options(server.port());
+    o.max_reconnects = 1;
+    auto card = sandbox(o);
+    auto r = run_driver(o, card);
+    BOOST_CHECK_MESSAGE(r.code == exit_ok, "exit " << r.code << " " << r.err);
+    const auto all = server.requests();
+    BOOST_CHECK_EQUAL(with_target(all, "/v3/devices/0E48800471400A?batchId=1").size(), 2u);
+    auto conn = with_target(all, "/v3/connector/json");
+    BOOST_REQUIRE_EQUAL(conn.size(), 3u); // the opening request twice, then the responses
+    BOOST_CHECK_EQUAL(conn[0].body, conn[1].body);
+    BOOST_CHECK(with_target(all, "/v3/service/error").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,8 @@
 // 2-shard pool and a real session service per shard (core fakes for the store and the SP, plus
 // a device registry), driven through its ws_handler interface with a recording sink: the URL
 // starts the delivery with the registry's device, the server drives id/commands/status, refusals
-// are status frames followed by a close, and the sessions are the same as v1's.
+// are status frames followed by a close (which fails a session the connection carries, while
+// v1's error frames leave it running), and the sessions are the same as v1's.
 #include "tsm/transport/touch_point/fidesmo_ws/codec.hpp"
 #include "tsm/transport/touch_point/gateway.hpp"
 #include "tsm/transport/touch_point/v1/codec.hpp"
@@ -491,6 +492,77 @@ BOOST_AUTO_TEST_CASE(v1_connections_on_the_same_gateway_keep_their_protocol) {
     BOOST_TEST(e.device_lookups() == 0); // v1 names its device itself
     const auto delivery = parse(e.answer_next(delivery_url, 200));
     BOOST_TEST(delivery.at("cardId").as_object().at("iin").as_string() == "01");
+}
+
+BOOST_AUTO_TEST_CASE(a_terminal_error_on_a_bound_connection_fails_the_session_at_once) {
+    env e;
+    ws_ref c;
+    auto [sid, delivery] = e.start(c, 0);
+    BOOST_REQUIRE(e.accept(sid, {"\x80\xca\x9f\x7f\x00"s}, cb_prefix + "running"));
+    BOOST_REQUIRE(e.accept(sid, {"\x00\xa4\x04\x00\x00"s}, cb_prefix + "queued"));
+    BOOST_TEST(frame_at(e, c, 2).at("type").as_string() == "commands");
+    // One command, two answers: core refuses them; the dialect renders a status and closes.
+    e.message(c, R"({"type":"responses","responses":["9f7f9000","9000"]})");
+    const auto status = frame_at(e, c, 3);
+    BOOST_TEST(status.at("type").as_string() == "status");
+    BOOST_TEST(status.at("code").as_string() == "BAD_REQUEST");
+    BOOST_TEST(e.sink.wait_closes(c, 1) == std::vector<std::uint16_t>{1000});
+    // The client has taken that as the end: the SP learns now, not at expiry.
+    for (const char* tag : {"running", "queued"}) {
+        const std::string callback = e.answer_next(cb_prefix + tag, 200);
+        BOOST_REQUIRE_MESSAGE(callback != "", "no callback for the " << tag << " operation");
+        const auto body = parse(callback);
+        BOOST_TEST(body.at("statusCode").as_int64() != 200);
+        BOOST_TEST(body.at("error").as_object().at("code").as_string() == "client-error");
+        const std::string message(body.at("error").as_object().at("message").as_string());
+        BOOST_TEST(message.find("the server ended the exchange") != std::string::npos, message);
+        BOOST_TEST(message.find("more answers than commands") != std::string::npos, message);
+    }
+    BOOST_TEST(!e.complete(sid, true, R"("done")")); // the session has ended
+    // What the client still sends is dropped: the exchange is over.
+    e.message(c, R"({"type":"responses","responses":["9000"]})");
+    e.run_on(0, [] {});
+    e.run_on(e.owner_of(sid), [] {});
+    BOOST_TEST(e.sink.frames(c).size() == 3u); // nothing after the status (no second status)
+    BOOST_TEST(e.sink.closes(c).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_frame_on_a_bound_connection_fails_the_session_too) {
+    env e;
+    ws_ref c;
+    auto [sid, delivery] = e.start(c, 1);
+    BOOST_REQUIRE(e.accept(sid, {"\x80\xca\x9f\x7f\x00"s}, cb_prefix + "running"));
+    BOOST_TEST(frame_at(e, c, 2).at("type").as_string() == "commands");
+    e.message(c, "not json");
+    BOOST_TEST(frame_at(e, c, 3).at("code").as_string() == "BAD_REQUEST");
+    BOOST_TEST(e.sink.wait_closes(c, 1) == std::vector<std::uint16_t>{1002});
+    const std::string callback = e.answer_next(cb_prefix + "running", 200);
+    BOOST_REQUIRE_MESSAGE(callback != "", "no callback for the running operation");
+    BOOST_TEST(parse(callback).at("error").as_object().at("code").as_string() == "client-error");
+}
+
+BOOST_AUTO_TEST_CASE(v1_errors_on_a_bound_connection_leave_the_session_running) {
+    env e;
+    const ws_ref v = e.open(1, "/touchpoint/v1");
+    e.message(
+        v, R"({"type":"deliver","appId":"0A1B2C3D","serviceId":"svc-1","cardId":{"iin":"01","cin":"0102"}})");
+    BOOST_REQUIRE(e.answer_next(description_url, 200, description) != "");
+    const auto session = frame_at(e, v, 1);
+    BOOST_REQUIRE(session.at("type").as_string() == "session");
+    const std::string sid(session.at("sessionId").as_string());
+    BOOST_REQUIRE(e.answer_next(delivery_url, 200) != "");
+    BOOST_REQUIRE(e.accept(sid, {"\x80\xca\x9f\x7f\x00"s}, cb_prefix + "v1"));
+    const auto commands = frame_at(e, v, 2);
+    BOOST_REQUIRE(commands.at("type").as_string() == "commands");
+    const std::string batch = std::to_string(commands.at("batch").as_int64());
+    e.message(v, R"({"type":"responses","batch":)" + batch + R"(,"responses":["9F7F9000","9000"]})");
+    const auto err = frame_at(e, v, 3);
+    BOOST_TEST(err.at("type").as_string() == "error"); // an answer: the connection stays
+    BOOST_TEST(e.sink.closes(v).empty());
+    e.message(v, R"({"type":"responses","batch":)" + batch + R"(,"responses":["9F7F9000"]})");
+    const std::string callback = e.answer_next(cb_prefix + "v1", 200);
+    BOOST_TEST(callback.find("9F7F9000") != std::string::npos, callback);
+    BOOST_TEST(e.sink.closes(v).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

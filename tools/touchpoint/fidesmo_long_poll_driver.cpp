@@ -40,13 +40,19 @@ fidesmo_long_poll_driver::fidesmo_long_poll_driver(touchpoint_options opts, card
     : opts_(std::move(opts)), card_(c), http_(std::move(http)), out_(out), err_(err) {}
 
 std::optional<json::object> fidesmo_long_poll_driver::call(const std::string& method, const std::string& path,
-                                                           const std::string& body,
+                                                           const std::string& body, resend on_lost,
                                                            std::optional<failure>& fail) {
     http_answer a;
     for (int attempt = 0;; ++attempt) {
         a = http_.request(method, path, body);
         if (a.status != 0) {
             break;
+        }
+        if (on_lost == resend::never) {
+            // The server may have applied the request before the connection broke, and a repeat
+            // cannot be told apart from a new request (no batch numbers): fdsm never repeats it.
+            fail = failure{exit_connection, a.error + " (not repeated: the server may have applied it)"};
+            return std::nullopt;
         }
         if (attempt >= opts_.max_reconnects) {
             fail = failure{exit_connection, a.error};
@@ -85,7 +91,7 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::ident
         if (!id.uid.empty()) {
             path += "&uid=" + core::to_hex(id.uid);
         }
-        auto o = call("GET", path, {}, fail);
+        auto o = call("GET", path, {}, resend::allowed, fail);
         if (!o) {
             return fail;
         }
@@ -103,7 +109,7 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::ident
     if (d.batch_id) {
         path += "?batchId=" + std::to_string(*d.batch_id);
     }
-    auto o = call("GET", path, {}, fail);
+    auto o = call("GET", path, {}, resend::allowed, fail);
     if (!o) {
         return fail;
     }
@@ -156,8 +162,8 @@ std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::
 std::optional<fidesmo_long_poll_driver::failure>
 fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
     std::optional<failure> fail;
-    auto svc =
-        call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {}, fail);
+    auto svc = call("GET", "apps/" + opts_.app_id + "/services/" + opts_.service_id + "?cin=" + d.cin_hex, {},
+                    resend::allowed, fail);
     if (!svc) {
         return fail;
     }
@@ -166,7 +172,7 @@ fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
         return failure{exit_protocol, "the service answer has no description"};
     }
     out_ << "service: " << json_text(desc->get_object().if_contains("title")) << "\n";
-    auto s = call("POST", "service/deliver", deliver_body(d, desc->get_object()), fail);
+    auto s = call("POST", "service/deliver", deliver_body(d, desc->get_object()), resend::never, fail);
     if (!s) {
         return fail;
     }
@@ -195,7 +201,10 @@ fidesmo_long_poll_driver::transceive(const std::string& operation_id) {
         }
         w.end_array().end_object();
         std::optional<failure> fail;
-        auto o = call("POST", "connector/json", std::move(w).str(), fail);
+        // Responses are applied to the outstanding batch once; re-posting them after a lost
+        // answer would apply them to the next batch. The opening request only asks for a batch.
+        auto o = call("POST", "connector/json", std::move(w).str(),
+                      responses.empty() ? resend::allowed : resend::never, fail);
         if (!o) {
             return fail;
         }

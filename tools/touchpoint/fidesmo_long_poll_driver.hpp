@@ -46,10 +46,15 @@ private:
     std::optional<failure> describe_and_deliver(const device& d);
     std::optional<failure> delivery_loop();
     std::optional<failure> transceive(const std::string& operation_id);
-    /// POST with bounded retries of a lost connection (the same body: the server applies a
-    /// repeated body once). nullopt answer = failure set.
+    /// Whether a request whose connection was lost may be sent again: only those a repeat cannot
+    /// change (GETs, a connector/json without responses). service/deliver and connector/json
+    /// carrying responses are sent once, as fdsm does.
+    enum class resend { allowed, never };
+    /// One request; with resend::allowed a lost connection is retried up to --max-reconnects
+    /// times with the same body. nullopt answer = failure set.
     std::optional<boost::json::object> call(const std::string& method, const std::string& path,
-                                            const std::string& body, std::optional<failure>& fail);
+                                            const std::string& body, resend on_lost,
+                                            std::optional<failure>& fail);
     std::string deliver_body(const device& d, const boost::json::object& description) const;
     std::string operation_result(const boost::json::object& step) const;
     void report_client_error(const std::string& message);

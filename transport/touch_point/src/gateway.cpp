@@ -123,9 +123,25 @@ void gateway::send_frame(ws_ref conn, std::string frame) {
 void gateway::send_error_frame(ws_ref conn, const dialect& d, const core::api_error& error,
                                std::uint16_t close_code) {
     send_frame(conn, d.error(error));
-    if (close_code != 0) {
-        sink_->close(conn, close_code, std::string(error.name()));
+    if (close_code == 0) {
+        return; // an answer (v1): the exchange goes on
     }
+    sink_->close(conn, close_code, std::string(error.name()));
+    // The exchange is over: the connection is forgotten now, so nothing more goes out on it (the
+    // session's own final status included) and what it still sends is dropped. Its touch point
+    // took the error as the end of the delivery and will not come back for the session: fail it
+    // now, as the touch point's CLIENT_ERROR would, not at expiry. Core ignores this when the
+    // session no longer exists, has ended or is bound elsewhere.
+    const auto session_id = table(conn.shard).close(conn.id);
+    if (!session_id) {
+        return;
+    }
+    std::string why = "the server ended the exchange with the touch point because of an error ("
+                      + std::string(error.name()) + "): " + error.message;
+    runtime_.invoke_on_owner(*session_id, [c = to_core(conn, d), sid = *session_id,
+                                           why = std::move(why)](core::shard_services& s) mutable {
+        s.sessions->on_client_error(c, sid, std::move(why));
+    });
 }
 
 void gateway::reject(ws_ref conn, const dialect& d, std::string message) {

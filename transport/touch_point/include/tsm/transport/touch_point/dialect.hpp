@@ -41,7 +41,9 @@ public:
     /// (core::connection_ref::runs_every_command).
     virtual bool runs_every_command() const noexcept { return false; }
     /// The close code that follows an error frame; 0: the connection stays open (v1's errors are
-    /// answers, a Fidesmo status frame ends the exchange).
+    /// answers, a Fidesmo status frame ends the exchange). When not 0 (here or in
+    /// close_after_bad_frame), the session the connection carries is failed as on CLIENT_ERROR:
+    /// its touch point has taken the error as the end and will not come back for it.
     virtual std::uint16_t close_after_error() const noexcept { return 0; }
     /// The close code that follows the error frame for a frame decode() refused; 0: stays open.
     virtual std::uint16_t close_after_bad_frame() const noexcept { return 0; }

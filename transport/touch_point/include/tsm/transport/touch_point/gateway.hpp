@@ -69,7 +69,8 @@ private:
     /// Acts on one message of a connection speaking `d` (a decoded frame or the opening).
     void handle(ws_ref conn, const dialect& d, message msg);
     void deliver(ws_ref conn, const dialect& d, message& msg);
-    /// Sends `d`'s error frame, then closes when the dialect ends the exchange on errors.
+    /// Sends `d`'s error frame, then closes when the dialect ends the exchange on errors; the
+    /// session such a connection carries is then failed as on CLIENT_ERROR (on its owner shard).
     void send_error_frame(ws_ref conn, const dialect& d, const core::api_error& error,
                           std::uint16_t close_code);
     void reject(ws_ref conn, const dialect& d, std::string message);

@@ -10,9 +10,10 @@
 ///   client → {"type":"status","code":"CLIENT_ERROR","message":"…"} the client gave up
 /// A refused delivery (unknown app, service or device, the SP refusing) is a status frame with
 /// the error's code in upper case ("UNKNOWN_DEVICE", "NOT_FOUND", …), then close 1000. A frame the
-/// server cannot read, or one the protocol does not allow, is a "BAD_REQUEST" status and close
-/// 1002 (protocol error); the session, if one exists, then waits for its touch point like any
-/// disconnected session (it can be taken up by session id through the long-poll API, or expires).
+/// server cannot read, or one the protocol does not allow (e.g. more answers than commands), is
+/// a "BAD_REQUEST" status and close (1002, or 1000 when core refused the answers). The client
+/// takes any status frame as the end, so the session the connection carries, if one exists, is
+/// then failed as on CLIENT_ERROR: its operations get their failure callbacks at once.
 /// Pure functions: any thread (the decoder uses the calling thread's parser).
 #include "tsm/transport/touch_point/dialect.hpp"
 #include "tsm/transport/touch_point/message.hpp"
