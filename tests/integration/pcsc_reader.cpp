@@ -29,11 +29,31 @@ bool exists(const char* path) {
     return ::stat(path, &st) == 0;
 }
 
-// A port nobody listens on now (vpcd binds all interfaces, so ask for one the same way).
+// A port vpcd can listen on, and the one after it (its second slot). vpcd binds all interfaces
+// without SO_REUSEADDR, so a port that a recent connection left in TIME_WAIT would fail there:
+// probe the same way (no SO_REUSEADDR) and ask for a pair that binds.
+bool bindable(boost::asio::io_context& ioc, unsigned short port) {
+    boost::asio::ip::tcp::acceptor a(ioc);
+    boost::system::error_code ec;
+    a.open(boost::asio::ip::tcp::v4(), ec);
+    if (!ec) {
+        a.bind(boost::asio::ip::tcp::endpoint(boost::asio::ip::tcp::v4(), port), ec);
+    }
+    return !ec;
+}
+
 unsigned short free_port() {
     boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a(ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::tcp::v4(), 0));
-    return a.local_endpoint().port();
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        boost::asio::ip::tcp::acceptor a(ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::tcp::v4(), 0),
+                                         /*reuse_addr=*/false);
+        const unsigned short port = a.local_endpoint().port();
+        a.close();
+        if (port < 65535 && bindable(ioc, port) && bindable(ioc, static_cast<unsigned short>(port + 1))) {
+            return port;
+        }
+    }
+    throw std::runtime_error("no free pair of ports for the vpcd reader");
 }
 
 // True when /proc/net/tcp shows a socket listening on `port` (state 0A). Connecting to probe
@@ -80,6 +100,20 @@ pcsc_reader::pcsc_reader(const std::string& dir) {
     }
     const std::string conf_dir = dir + "/reader.conf.d";
     ::mkdir(conf_dir.c_str(), 0700);
+    log_path_ = dir + "/pcscd.log";
+    // A port can still be taken between the probe and pcscd's bind (another test's connection):
+    // pcscd then runs without its reader, so start again on another port.
+    for (int attempt = 1;; ++attempt) {
+        if (start_on_free_port(conf_dir)) {
+            return;
+        }
+        if (attempt == 3) {
+            throw std::runtime_error("pcscd's vpcd reader could not listen (3 ports tried): " + log());
+        }
+    }
+}
+
+bool pcsc_reader::start_on_free_port(const std::string& conf_dir) {
     port_ = free_port();
     {
         char channel[16];
@@ -88,7 +122,6 @@ pcsc_reader::pcsc_reader(const std::string& dir) {
         conf << "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:" << channel << "\nLIBPATH "
              << vpcd_driver << "\nCHANNELID " << channel << "\n";
     }
-    log_path_ = dir + "/pcscd.log";
     // pcscd needs root for /run/pcscd; a non-root test uses passwordless sudo when it has it
     // (sudo relays the SIGTERM that stops it).
     std::vector<std::string> args{pcscd_binary, "-f", "-a", "-c", conf_dir};
@@ -106,6 +139,10 @@ pcsc_reader::pcsc_reader(const std::string& dir) {
             pid_ = -1;
             throw std::runtime_error("pcscd exited before its vpcd reader listened: " + log());
         }
+        if (log().find("Could not initialize connection to virtual ICC") != std::string::npos) {
+            stop(); // the port was taken after all
+            return false;
+        }
         if (std::chrono::steady_clock::now() >= deadline) {
             stop();
             throw std::runtime_error("pcscd's vpcd reader did not listen on port " + std::to_string(port_)
@@ -113,6 +150,7 @@ pcsc_reader::pcsc_reader(const std::string& dir) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    return true;
 }
 
 pcsc_reader::~pcsc_reader() {

@@ -41,6 +41,8 @@ public:
 
 private:
     void stop();
+    /// Starts pcscd with its vpcd reader on a free port; false when that port was taken after all.
+    bool start_on_free_port(const std::string& conf_dir);
 
     pid_t pid_ = -1;
     unsigned short port_ = 0;

@@ -1,6 +1,6 @@
 #pragma once
-/// Small readers for the JSON the Fidesmo dialects exchange (multilang texts, optional
-/// fields). Header-only; pure functions.
+/// Small readers for the JSON the touch point reads (multilang texts, optional fields), in every
+/// dialect. Header-only; pure functions.
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>

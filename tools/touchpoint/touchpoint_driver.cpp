@@ -2,6 +2,7 @@
 
 #include "touchpoint/batch_runner.hpp"
 #include "touchpoint/card_error.hpp"
+#include "touchpoint/fidesmo_json.hpp"
 
 #include "tsm/core/hex.hpp"
 #include "tsm/core/json_writer.hpp"
@@ -21,28 +22,6 @@ namespace {
 std::string string_field(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-// Descriptions may carry multilang titles ({"en": "...", "sv": "..."}); prefer English.
-std::string display_text(const json::value* v) {
-    if (!v) {
-        return {};
-    }
-    if (v->is_string()) {
-        return std::string(v->get_string());
-    }
-    if (v->is_object()) {
-        const auto& o = v->get_object();
-        if (auto en = string_field(o, "en"); !en.empty()) {
-            return en;
-        }
-        for (const auto& kv : o) {
-            if (kv.value().is_string()) {
-                return std::string(kv.value().get_string());
-            }
-        }
-    }
-    return {};
 }
 
 std::optional<json::object> parse_object(const std::string& frame) {
@@ -134,9 +113,9 @@ int touchpoint_driver::run() {
     }
     const auto* d = desc->if_contains("description");
     const json::object* dobj = d && d->is_object() ? &d->get_object() : nullptr;
-    out_ << "service: " << (dobj ? display_text(dobj->if_contains("title")) : std::string()) << "\n";
+    out_ << "service: " << (dobj ? json_text(dobj->if_contains("title")) : std::string()) << "\n";
     if (dobj) {
-        if (auto text = display_text(dobj->if_contains("description")); !text.empty()) {
+        if (auto text = json_text(dobj->if_contains("description")); !text.empty()) {
             out_ << "  " << text << "\n";
         }
     }
@@ -277,7 +256,7 @@ touchpoint_driver::outcome touchpoint_driver::on_status(const json::object& o) {
     if (const auto* s = o.if_contains("success"); s && s->is_bool()) {
         success = s->get_bool();
     }
-    std::string message = display_text(o.if_contains("message"));
+    std::string message = json_text(o.if_contains("message"));
     out_ << "status: " << code << " success=" << (success ? "true" : "false");
     if (!message.empty()) {
         out_ << " message=" << message;

@@ -253,6 +253,17 @@ core::api_status read_raw_object(value& v, std::string_view field, std::string& 
     return {};
 }
 
+core::api_status read_text_or_raw(value& v, std::string_view field, std::string& out) {
+    const auto t = type_of(v);
+    if (!t) {
+        return bad("not valid JSON");
+    }
+    if (*t == ondemand::json_type::string) {
+        return read_string(v, field, out);
+    }
+    return read_raw_value(v, field, out);
+}
+
 core::api_status read_raw_value(value& v, std::string_view field, std::string& out) {
     auto t = type_of(v);
     if (!t) {

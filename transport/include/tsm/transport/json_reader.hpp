@@ -61,6 +61,8 @@ struct hex_list_limits {
 [[nodiscard]] core::api_status read_raw_object(value& v, std::string_view field, std::string& out);
 /// Any JSON value kept as its text (strings with their quotes), trailing whitespace trimmed.
 [[nodiscard]] core::api_status read_raw_value(value& v, std::string_view field, std::string& out);
+/// A string's text, or any other JSON value as its text (read_raw_value): free-form messages.
+[[nodiscard]] core::api_status read_text_or_raw(value& v, std::string_view field, std::string& out);
 
 /// The type of a value, or nullopt when it does not parse.
 std::optional<simdjson::ondemand::json_type> type_of(value& v);

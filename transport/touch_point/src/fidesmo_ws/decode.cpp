@@ -18,18 +18,6 @@ struct members {
     message msg;
 };
 
-/// The abort message: a string's text, any other JSON value as its text.
-core::api_status read_message(json::value& v, std::string& out) {
-    const auto t = json::type_of(v);
-    if (!t) {
-        return bad("not valid JSON");
-    }
-    if (*t == simdjson::ondemand::json_type::string) {
-        return json::read_string(v, "message", out);
-    }
-    return json::read_raw_value(v, "message", out);
-}
-
 core::api_status read_member(std::string_view key, json::value& v, const limits& lim, members& in) {
     if (key == "type") {
         in.has_type = true;
@@ -44,7 +32,7 @@ core::api_status read_member(std::string_view key, json::value& v, const limits&
         return json::read_string(v, "code", in.code);
     }
     if (key == "message") {
-        return read_message(v, in.msg.abort_message);
+        return json::read_text_or_raw(v, "message", in.msg.abort_message);
     }
     return {}; // members the protocol does not list are ignored
 }

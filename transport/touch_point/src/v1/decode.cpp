@@ -50,18 +50,6 @@ core::api_status read_card_id(json::value& v, message& m) {
     });
 }
 
-/// The abort message: a string's text, any other JSON value as its text.
-core::api_status read_abort_message(json::value& v, std::string& out) {
-    const auto t = json::type_of(v);
-    if (!t) {
-        return bad("not valid JSON");
-    }
-    if (*t == simdjson::ondemand::json_type::string) {
-        return json::read_string(v, "message", out);
-    }
-    return json::read_raw_value(v, "message", out);
-}
-
 core::api_status read_member(std::string_view key, json::value& v, const limits& lim, members& in) {
     message& m = in.msg;
     if (key == "type") {
@@ -84,7 +72,7 @@ core::api_status read_member(std::string_view key, json::value& v, const limits&
         return json::read_string(v, "code", in.code);
     }
     if (key == "message") {
-        return read_abort_message(v, m.abort_message);
+        return json::read_text_or_raw(v, "message", m.abort_message);
     }
     if (key == "batch") {
         return json::read_uint(v, "batch", m.batch);
