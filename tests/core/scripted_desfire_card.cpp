@@ -399,9 +399,8 @@ bool authenticates(fake_card& card, application_id aid, std::uint8_t key_no, con
     host_authentication host(key, key_no, bytes(challenge_length(key.type), '\x5C'));
     const bytes select_app{'\x5A', static_cast<char>(aid), static_cast<char>(aid >> 8),
                            static_cast<char>(aid >> 16)};
-    auto first = card.run(
-        apdu_batch{{h("00A4040007D276000085010000"), wrap_native(select_app), wrap_native(host.command())},
-                   false, {}});
+    auto first = card.run(apdu_batch{
+        {h("00A4040007D276000085010000"), wrap_native(select_app), wrap_native(host.command())}, false, {}});
     const bytes& challenge = first[2];
     if (challenge.size() < 2 || challenge.substr(challenge.size() - 2) != h("91AF")) {
         return false;

@@ -382,8 +382,9 @@ run_result run(operation& op, fake_card& card, std::size_t max_answers, stop_rul
             if (runs_every_command && batch.stop_on_error) {
                 batch_parts::keep_until_failure(part);
             }
-            const bool complete = part.size() == end - begin
-                                  && !(batch.stop_on_error && !part.empty() && batch_parts::is_failure(part.back()));
+            const bool complete =
+                part.size() == end - begin
+                && !(batch.stop_on_error && !part.empty() && batch_parts::is_failure(part.back()));
             responses.insert(responses.end(), part.begin(), part.end());
             if (!complete) {
                 break;

@@ -110,7 +110,8 @@ enum class stop_rule {
 
 /// Plays the touch point. `max_answers` > 0 simulates a touch point that answers only part of
 /// each batch.
-run_result run(operation& op, fake_card& card, std::size_t max_answers = 0, stop_rule rule = stop_rule::honoured);
+run_result run(operation& op, fake_card& card, std::size_t max_answers = 0,
+               stop_rule rule = stop_rule::honoured);
 
 card_context context(scp_protocol p = scp_protocol::scp03, std::string_view key = test_key);
 

@@ -59,16 +59,19 @@ BOOST_AUTO_TEST_CASE(apps_put_get_list_delete) {
 BOOST_AUTO_TEST_CASE(the_device_registry_keeps_devices_with_and_without_keys_across_a_restart) {
     tsm_env env;
     auto port = env.tsmd->admin_port();
-    const std::string cplc = "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
+    const std::string cplc =
+        "4790504047918102000000000000000000000000000000000000000000000000000000000000000000AA";
     const std::string keyless = R"({"iin":"8A2C10","platformVersion":3,"osTypeVersionName":"JCOP3SECIDCS",)"
                                 R"("batchId":0,"cplc":")"
                                 + cplc + R"(","uid":"04A1B2C3D4E5F6"})";
     auto put = http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, keyless);
     BOOST_CHECK_EQUAL(put.status, 200);
     const std::string enc = "404142434445464748494A4B4C4D4E4F";
-    auto keyed = http_call(port, "PUT", "/admin/v1/cards/0B02", {},
-                           R"({"iin":"8A2C10","platformVersion":2,"isd":"A000000151000000","scp":"03","kvn":48,)"
-                           R"("enc":")" + enc + R"(","mac":")" + enc + R"(","dek":")" + enc + R"("})");
+    auto keyed =
+        http_call(port, "PUT", "/admin/v1/cards/0B02", {},
+                  R"({"iin":"8A2C10","platformVersion":2,"isd":"A000000151000000","scp":"03","kvn":48,)"
+                  R"("enc":")"
+                      + enc + R"(","mac":")" + enc + R"(","dek":")" + enc + R"("})");
     BOOST_CHECK_EQUAL(keyed.status, 200);
     BOOST_CHECK(keyed.body.find(enc) == std::string::npos);
     // bad input: a clear 400, nothing written (the existing record unchanged, no new one)
@@ -76,7 +79,8 @@ BOOST_AUTO_TEST_CASE(the_device_registry_keeps_devices_with_and_without_keys_acr
                            R"({"iin":"8A2C10","platformVersion":3,"cplc":")" + cplc + R"("})");
     BOOST_CHECK_EQUAL(clash.status, 400);
     BOOST_CHECK_EQUAL(str(clash.json().as_object()["error"].as_object()["code"]), "bad-request");
-    auto bad = http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {}, R"({"iin":"8A2C10","platformVersion":0})");
+    auto bad = http_call(port, "PUT", "/admin/v1/cards/0E48800471400A", {},
+                         R"({"iin":"8A2C10","platformVersion":0})");
     BOOST_CHECK_EQUAL(bad.status, 400);
     BOOST_CHECK_EQUAL(http_call(port, "GET", "/admin/v1/cards/0C03").status, 404);
 

@@ -23,7 +23,8 @@ auto fields(const core::app_record& r) {
 auto fields(const core::session_record& r) {
     return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
                     r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
-                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email, r.msisdn);
+                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email,
+                    r.msisdn);
 }
 auto fields(const core::operation_record& r) {
     return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,
@@ -305,7 +306,7 @@ BOOST_AUTO_TEST_CASE(card_keys_version_2_still_decodes_without_a_device_descript
           "8A";
     v2 += "\x05" + std::string("\xA0\x00\x00\x01\x51", 5);
     v2 += std::string("\x03\x30\x10\x03", 4); // scp, kvn, key length, security level
-    v2 += '\x00';                               // diversification ""
+    v2 += '\x00';                             // diversification ""
     v2 += "\x03"
           "GPK";
     v2 += "\x03"
@@ -372,7 +373,7 @@ BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
           "svc"
           "\x01"
           "H";
-    v1 += '\x01';                       // state active
+    v1 += '\x01';                     // state active
     v1 += std::string("\x05\x02", 2); // last_batch 5, next_operation_seq 2
     v1 += std::string("\x14\x03", 2); // created_ms 10, last_progress_ms -2 (zigzag)
     v1 += "\x02"

@@ -106,7 +106,8 @@ auto fields(const core::app_record& r) {
 auto fields(const core::session_record& r) {
     return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
                     r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
-                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email, r.msisdn);
+                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email,
+                    r.msisdn);
 }
 auto fields(const core::operation_record& r) {
     return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,

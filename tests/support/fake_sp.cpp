@@ -25,7 +25,8 @@ struct fake_sp::handler : transport::http_handler {
             } else if (service == "req-javacard" || service == "req-fixeduid") {
                 // Descriptions with device requirements (Fidesmo's "requirements" object).
                 const char* need = service == "req-javacard" ? "javaCard" : "fixedUid";
-                r.body = R"({"title":{"en":"Test service )" + service + R"("},"requirements":{")" + need + R"(":{}}})";
+                r.body = R"({"title":{"en":"Test service )" + service + R"("},"requirements":{")" + need
+                         + R"(":{}}})";
                 respond(std::move(r));
             } else {
                 r.body = R"({"title":{"en":"Test service )" + service + R"("},"confirmationRequired":false})";

@@ -92,8 +92,7 @@ public:
         events.hub = hub_.get();
         http_server_options opts;
         opts.ws = wopts;
-        server_ =
-            std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::move(paths));
+        server_ = std::make_unique<http_server>(ptrs_, opts, http_, hub_.get(), std::move(paths));
         auto bound = server_->listen("127.0.0.1:0");
         port_ = static_cast<unsigned short>(std::stoi(bound.substr(bound.rfind(':') + 1)));
         server_->start();

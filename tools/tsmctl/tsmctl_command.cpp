@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <limits>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string_view>
 
 namespace tsm::tools::tsmctl {
@@ -401,10 +401,11 @@ parse_result parse_keys_command(tsmctl_command cmd, const std::vector<std::strin
         }
     }
     if (!gp_given && !desfire_given && !device_given) {
-        return usage_error(cmd.resource
-                           + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
-                             "(--desfire-key-type, --desfire-key-file), or both"
-                           + (cards ? std::string(" (or a device description: --platform-version ...)") : ""));
+        return usage_error(
+            cmd.resource
+            + " put needs GlobalPlatform keys (--isd, --kvn, --keys-file), a DESFire key "
+              "(--desfire-key-type, --desfire-key-file), or both"
+            + (cards ? std::string(" (or a device description: --platform-version ...)") : ""));
     }
     if (!gp_given && !desfire_given) {
         // a device without keys: what the server requires of one

@@ -256,8 +256,8 @@ bool card_keys_input::has_gp_part() const noexcept {
 }
 
 bool card_keys_input::has_device_part() const noexcept {
-    return platform_version.has_value() || !os_type_version_name.empty() || batch_id.has_value() || !cplc.empty()
-           || !uid.empty();
+    return platform_version.has_value() || !os_type_version_name.empty() || batch_id.has_value()
+           || !cplc.empty() || !uid.empty();
 }
 
 bytes card_keys_spec::normalize_cplc(bytes cplc) {

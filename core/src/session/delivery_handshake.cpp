@@ -88,12 +88,14 @@ void session_service::start_delivery(connection_ref conn, std::string session_id
          bound = std::move(bound)](std::error_code ec, std::optional<card_keys_record> device) mutable {
             if (ec) {
                 metrics_.on_store_error();
-                tp_.send_error(conn, make_api_error(api_errc::unavailable, "could not read the device; retry later"));
+                tp_.send_error(conn, make_api_error(api_errc::unavailable,
+                                                    "could not read the device; retry later"));
                 bound(false);
                 return;
             }
             if (!device) {
-                tp_.send_error(conn, make_api_error(api_errc::unknown_device, "the device is not registered"));
+                tp_.send_error(conn,
+                               make_api_error(api_errc::unknown_device, "the device is not registered"));
                 bound(false);
                 return;
             }

@@ -188,9 +188,9 @@ void session_service::on_responses(connection_ref conn, const std::string& sessi
     if (runs_every_command && out->batch.stop_on_error) {
         batch_parts::keep_until_failure(responses); // as a touch point that stops would answer
     }
-    const bool part_complete = responses.size() == out->part_end - out->part_begin
-                               && (responses.empty() || !batch_parts::is_failure(responses.back())
-                                   || !out->batch.stop_on_error);
+    const bool part_complete =
+        responses.size() == out->part_end - out->part_begin
+        && (responses.empty() || !batch_parts::is_failure(responses.back()) || !out->batch.stop_on_error);
     if (part_complete && out->part_end < out->batch.commands.size()) {
         s->next_part(std::move(responses), runs_every_command, now_ms());
         send_batch(*s);

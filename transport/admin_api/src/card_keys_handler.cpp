@@ -31,26 +31,28 @@ void card_keys_handler::put(bool master, std::string_view id, http_request& req,
     // one and stays consistent (rocksdb_store's device_index_writer).
     auto ex = runtime_.local().ioc->get_executor();
     const core::bytes cplc = rec->cplc;
-    store_.find_device(
-        cplc, {}, ex,
-        [this, ex, rec = std::move(*rec), respond = std::move(respond)](
-            std::error_code ec, std::optional<core::card_keys_record> holder) mutable {
-            if (!claim_is_free(ec, holder, rec.id, "cplc", respond)) {
-                return;
-            }
-            const core::bytes uid = rec.uid;
-            store_.find_device({}, uid, ex,
-                               [this, rec = std::move(rec), respond = std::move(respond)](
-                                   std::error_code ec2, std::optional<core::card_keys_record> holder2) mutable {
-                                   if (claim_is_free(ec2, holder2, rec.id, "uid", respond)) {
-                                       store_record(std::move(rec), respond);
-                                   }
-                               });
-        });
+    store_.find_device(cplc, {}, ex,
+                       [this, ex, rec = std::move(*rec),
+                        respond = std::move(respond)](std::error_code ec,
+                                                      std::optional<core::card_keys_record> holder) mutable {
+                           if (!claim_is_free(ec, holder, rec.id, "cplc", respond)) {
+                               return;
+                           }
+                           const core::bytes uid = rec.uid;
+                           store_.find_device({}, uid, ex,
+                                              [this, rec = std::move(rec), respond = std::move(respond)](
+                                                  std::error_code ec2,
+                                                  std::optional<core::card_keys_record> holder2) mutable {
+                                                  if (claim_is_free(ec2, holder2, rec.id, "uid", respond)) {
+                                                      store_record(std::move(rec), respond);
+                                                  }
+                                              });
+                       });
 }
 
 bool card_keys_handler::claim_is_free(std::error_code ec, const std::optional<core::card_keys_record>& holder,
-                                      const std::string& id, std::string_view field, http_responder& respond) {
+                                      const std::string& id, std::string_view field,
+                                      http_responder& respond) {
     if (ec) {
         fail(respond, core::api_errc::unavailable, "could not read the device registry");
         return false;

@@ -106,9 +106,8 @@ operation_step script_operation::start() {
     }
     phase_ = phase::opening;
     ++rounds_;
-    return operation_step::send(
-        apdu_batch{{apdu::select_by_aid(ctx_.isd_aid), apdu::initialize_update(ctx_.kvn, host_challenge_)},
-                   true, {}});
+    return operation_step::send(apdu_batch{
+        {apdu::select_by_aid(ctx_.isd_aid), apdu::initialize_update(ctx_.kvn, host_challenge_)}, true, {}});
 }
 
 operation_step script_operation::on_responses(std::vector<bytes> responses) {

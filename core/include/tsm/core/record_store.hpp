@@ -96,7 +96,8 @@ public:
     /// else the one registered with `uid` (an empty value is not looked up), off the caller's
     /// thread; `done` is posted to `ex` (nullopt when neither matches). The default is for stores
     /// without a device registry (test doubles): always "absent".
-    virtual void find_device(bytes cplc, bytes uid, boost::asio::any_io_executor ex, find_device_handler done) {
+    virtual void find_device(bytes cplc, bytes uid, boost::asio::any_io_executor ex,
+                             find_device_handler done) {
         (void)cplc;
         (void)uid;
         boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });

@@ -104,11 +104,11 @@ struct card_keys_record {
     bytes desfire_system_identifier;     ///< AN10922 system identifier (master sets)
     bytes desfire_sealed_key;            ///< key_vault::seal(key, associated data = record id + "/desfire")
     // Device description (cards only), as the Fidesmo client API reports it.
-    std::int64_t platform_version = 0;     ///< 0 = not recorded
-    std::string os_type_version_name;      ///< e.g. "JCOP3SECIDCS"; may be empty
-    std::optional<std::int64_t> batch_id;  ///< the platform applet's batch id, when recorded
-    bytes cplc;                            ///< Card Production Life Cycle data; may be empty
-    bytes uid;                             ///< the reader-visible UID (4 or 7 bytes); may be empty
+    std::int64_t platform_version = 0;    ///< 0 = not recorded
+    std::string os_type_version_name;     ///< e.g. "JCOP3SECIDCS"; may be empty
+    std::optional<std::int64_t> batch_id; ///< the platform applet's batch id, when recorded
+    bytes cplc;                           ///< Card Production Life Cycle data; may be empty
+    bytes uid;                            ///< the reader-visible UID (4 or 7 bytes); may be empty
 
     bool has_gp_keys() const noexcept { return !sealed_keys.empty(); }
     bool has_desfire_key() const noexcept { return !desfire_key_type.empty(); }

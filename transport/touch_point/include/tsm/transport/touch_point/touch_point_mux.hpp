@@ -18,7 +18,9 @@ enum class via : std::uint8_t {
 class touch_point_mux final : public core::touch_point_port {
 public:
     /// `port` outlives the mux. Call before the first session exists.
-    void attach(via v, core::touch_point_port& port) noexcept { ports_[static_cast<std::uint8_t>(v)] = &port; }
+    void attach(via v, core::touch_point_port& port) noexcept {
+        ports_[static_cast<std::uint8_t>(v)] = &port;
+    }
 
     void send_commands(core::connection_ref conn, std::uint64_t batch_number, std::string_view operation_id,
                        const core::apdu_batch& batch) override;
