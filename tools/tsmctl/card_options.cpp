@@ -141,7 +141,6 @@ std::string parse_device_option(tsmctl_command& cmd, const std::string& o, const
     return {};
 }
 
-
 /// The DESFire key length for a type name; 0 when the name is not one.
 std::size_t desfire_key_length(std::string_view type) {
     if (type == "AES" || type == "2K3DES") {

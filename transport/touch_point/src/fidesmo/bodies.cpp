@@ -2,6 +2,10 @@
 
 #include "tsm/core/ids.hpp"
 #include "tsm/transport/json_reader.hpp"
+#include "tsm/transport/touch_point/message.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 namespace tsm::transport::touch_point::fidesmo {
 namespace {
@@ -55,39 +59,17 @@ std::string upper(std::string s) {
 
 } // namespace
 
-bool valid_id(std::string_view s) noexcept {
-    if (s.empty() || s.size() > 128) {
-        return false;
-    }
-    for (char c : s) {
-        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
-                        || c == '_' || c == '.';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::optional<std::string_view> query_param(std::string_view target, std::string_view name) {
-    const auto q = target.find('?');
-    if (q == std::string_view::npos) {
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+    auto parsed = boost::urls::parse_origin_form(target);
+    if (!parsed) {
         return std::nullopt;
     }
-    std::string_view rest = target.substr(q + 1);
-    while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        std::string_view pair = rest.substr(0, amp);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == name) {
-            return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-        }
-        if (amp == std::string_view::npos) {
-            break;
-        }
-        rest = rest.substr(amp + 1);
+    const boost::urls::url_view u = *parsed;
+    const auto it = u.params().find(name);
+    if (it == u.params().end()) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return (*it).has_value ? (*it).value : std::string();
 }
 
 core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
@@ -120,7 +102,7 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
     if (!st) {
         return st.error();
     }
-    if (!valid_id(r.app_id) || !valid_id(r.service_id)) {
+    if (!is_valid_service_id(r.app_id) || !is_valid_service_id(r.service_id)) {
         return bad("appId and serviceId are required (letters, digits, '-', '_', '.'; at most 128)");
     }
     if (!has_card || !has_cin || !valid_hex_id(r.cin) || (!r.iin.empty() && !valid_hex_id(r.iin))) {

@@ -37,11 +37,8 @@ struct client_error_body {
 /// POST service/error.
 [[nodiscard]] core::api_result<client_error_body> decode_client_error(std::string_view body);
 
-/// appId / serviceId as a path segment or body field: URL-safe, bounded (core builds the SP's
-/// description URL from it).
-bool valid_id(std::string_view s) noexcept;
-
-/// The value of query parameter `name` in `target` (no percent-decoding: the values are hex).
-std::optional<std::string_view> query_param(std::string_view target, std::string_view name);
+/// The value of query parameter `name` in `target`, percent-decoded (nullopt when absent or the
+/// target does not parse).
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
 } // namespace tsm::transport::touch_point::fidesmo

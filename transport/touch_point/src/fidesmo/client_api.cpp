@@ -1,6 +1,7 @@
 #include "tsm/transport/touch_point/fidesmo/client_api.hpp"
 
 #include "bodies.hpp"
+#include "tsm/transport/touch_point/message.hpp"
 
 #include <string>
 
@@ -12,7 +13,7 @@ client_api::client_api(long_poll& lp) {
                     [&lp](http_request& req, const route_match& m, http_responder& respond) {
                         const std::string_view app = m.param(0);
                         const std::string_view service = m.param(1);
-                        if (!valid_id(app) || !valid_id(service)) {
+                        if (!is_valid_service_id(app) || !is_valid_service_id(service)) {
                             respond(make_error_response(
                                 core::make_api_error(core::api_errc::bad_request,
                                                      "appId and serviceId must be URL-safe ids")));

@@ -11,22 +11,6 @@ core::api_error bad(std::string text) {
     return core::make_api_error(core::api_errc::bad_request, std::move(text));
 }
 
-/// appId and serviceId: core builds the SP's description URL as `descriptionUrl/serviceId`, so
-/// only URL-safe ids of bounded length pass.
-bool valid_id(std::string_view s) {
-    if (s.empty() || s.size() > 128) {
-        return false;
-    }
-    for (char c : s) {
-        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
-                        || c == '_' || c == '.';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /// Members as they arrive, before the type says which of them matter.
 struct members {
     bool has_type = false;
@@ -96,14 +80,14 @@ core::api_status check_type(members& in) {
     message& m = in.msg;
     if (in.type == "describe") {
         m.type = kind::describe;
-        if (!valid_id(m.app_id) || !valid_id(m.service_id)) {
+        if (!is_valid_service_id(m.app_id) || !is_valid_service_id(m.service_id)) {
             return bad("describe needs appId and serviceId");
         }
         return {};
     }
     if (in.type == "deliver") {
         m.type = kind::deliver;
-        if (!valid_id(m.app_id) || !valid_id(m.service_id)) {
+        if (!is_valid_service_id(m.app_id) || !is_valid_service_id(m.service_id)) {
             return bad("deliver needs appId and serviceId");
         }
         if (!core::is_hex(m.cin) || (!m.iin.empty() && !core::is_hex(m.iin))) {
