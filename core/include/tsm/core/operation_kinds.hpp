@@ -12,5 +12,9 @@ inline constexpr std::string_view ccm_storedata = "ccm-storedata";
 inline constexpr std::string_view desfire_create_app = "desfire-create-app";
 inline constexpr std::string_view desfire_commands = "desfire-commands";
 inline constexpr std::string_view desfire_delete_app = "desfire-delete-app";
+inline constexpr std::string_view secure_transceive = "secure-transceive";
+/// Asks the user for input through the touch point (fields) or shows them actions to acknowledge.
+inline constexpr std::string_view user_interaction = "user-interaction";
+inline constexpr std::string_view user_action = "user-action";
 
 } // namespace tsm::core::kinds

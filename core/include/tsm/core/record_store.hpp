@@ -30,11 +30,14 @@ struct write_set {
     std::vector<std::pair<bool, std::string>> delete_card_keys; ///< (master, id)
     std::vector<capfile_record> put_capfiles;
     std::vector<std::pair<std::string, std::string>> delete_capfiles; ///< (app_id, id)
+    std::vector<recipe_record> put_recipes;                           ///< replaces (app_id, service_id)
+    std::vector<std::pair<std::string, std::string>> delete_recipes;  ///< (app_id, service_id)
 
     bool empty() const noexcept {
         return put_apps.empty() && delete_apps.empty() && put_sessions.empty() && put_operations.empty()
                && put_outbox.empty() && delete_outbox.empty() && put_card_keys.empty()
-               && delete_card_keys.empty() && put_capfiles.empty() && delete_capfiles.empty();
+               && delete_card_keys.empty() && put_capfiles.empty() && delete_capfiles.empty()
+               && put_recipes.empty() && delete_recipes.empty();
     }
 };
 
@@ -70,6 +73,8 @@ public:
     using load_card_keys_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
     using load_capfiles_handler = std::function<void(std::error_code, std::vector<capfile_record>)>;
     using find_device_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
+    using load_recipe_handler = std::function<void(std::error_code, std::optional<recipe_record>)>;
+    using list_recipes_handler = std::function<void(std::error_code, std::vector<std::string>)>;
 
     virtual ~record_store() = default;
 
@@ -110,6 +115,22 @@ public:
                                load_capfiles_handler done) {
         (void)app_id;
         (void)id;
+        boost::asio::post(ex, [done = std::move(done)] { done({}, {}); });
+    }
+
+    /// Reads the recipe of (app_id, service_id) off the caller's thread; `done` is posted to `ex`
+    /// (nullopt when there is none). The default is for stores without recipes (test doubles).
+    virtual void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                             load_recipe_handler done) {
+        (void)app_id;
+        (void)service_id;
+        boost::asio::post(ex, [done = std::move(done)] { done({}, std::nullopt); });
+    }
+
+    /// The service ids of an app's recipes, sorted, off the caller's thread; `done` is posted to
+    /// `ex`. The default is for stores without recipes (test doubles): none.
+    virtual void list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) {
+        (void)app_id;
         boost::asio::post(ex, [done = std::move(done)] { done({}, {}); });
     }
 

@@ -31,6 +31,16 @@ inline bool is_terminal(session_state s) noexcept {
     return s == session_state::completed || s == session_state::failed;
 }
 
+/// What a session that runs a recipe keeps of it: the recipe may be deleted or replaced while
+/// the delivery runs, so the session holds its own copy of everything it still needs (the
+/// actions themselves are its queued operations).
+struct recipe_run {
+    std::string success_message_json; ///< multilang JSON value, shown on success
+    std::string failure_message_json; ///< multilang JSON value, shown on failure
+    std::string service_result_uri;   ///< empty = none; the success summary is POSTed there
+    std::vector<std::string> action_endpoints; ///< "/ccm/install", ... in order (for the summary)
+};
+
 /// One service delivery session: one card, one service, one SP app.
 struct session_record {
     std::string session_id;
@@ -50,7 +60,17 @@ struct session_record {
     std::string email;             ///< the user's e-mail (empty = none); kept only while delivering
     std::string msisdn;            ///< the user's phone number (empty = none); kept only while delivering
     std::string final_status_json; ///< the touch point's final `status` frame once terminal
+    /// The user's answers to the description's fieldsRequired, sealed: key_vault::seal(fields JSON
+    /// object, session_fields_context(session_id)). Replaces fields_json from session format v3
+    /// (fields_json is only read from older records); kept only while delivering.
+    bytes sealed_fields;
+    /// The touch point's `ephemeralKey` (hex, RSA-OAEP-wrapped AES key of encrypted fields);
+    /// passed on to the SP in the delivery request; kept only while delivering.
+    std::string ephemeral_key;
+    /// Set when the session runs a stored recipe instead of an SP server (recipe_run).
+    std::optional<recipe_run> recipe;
 };
+
 
 enum class operation_state : std::uint8_t {
     queued = 0,  ///< accepted and durable; waiting for earlier operations of its session
@@ -70,6 +90,9 @@ struct operation_record {
     bytes payload;           ///< kind-specific request, encoded by the operation factory
     std::string result_json; ///< the callback body, once done
     std::int64_t accepted_ms = 0;
+    /// result_json holds user input (user-interaction): it is stored sealed,
+    /// key_vault::seal(result, operation_result_context(operation_id)), and opened to be read.
+    bool result_sealed = false;
 };
 
 /// A pending SP callback. Written in the same batch as the state change that produced it and
@@ -77,8 +100,11 @@ struct operation_record {
 struct outbox_entry {
     std::string id; ///< the operation id: one callback per operation
     std::string url;
-    std::string body; ///< JSON
+    std::string body; ///< JSON, or sealed JSON when `sealed`
     std::int64_t created_ms = 0;
+    /// The body holds user input: key_vault::seal(JSON, outbox_body_context(id)); the relay opens
+    /// it just before the call and wipes the clear copy after it.
+    bool sealed = false;
 };
 
 /// One device of the device registry (by CIN) with its optional GlobalPlatform and DESFire keys,
@@ -125,6 +151,29 @@ struct capfile_record {
     std::string gp_version;
     std::string os_type_version;
     std::int64_t created_ms = 0;
+};
+
+/// A service the backend runs by itself (PUT /v3/apps/{appId}/services/{serviceId}/recipe): the
+/// description touch points get, the operations it queues in order, and how it ends. Actions are
+/// already mapped to operation kinds and payloads at PUT (validated once); payloads that carry
+/// secrets (storedata, secure-transceive) are sealed under recipe_payload_context(app, service)
+/// and re-sealed under the session's context when a delivery starts.
+struct recipe_action {
+    std::string endpoint; ///< as the SP wrote it, e.g. "/ccm/install" (for summaries and errors)
+    std::string kind;     ///< operation_kinds.hpp
+    bytes payload;        ///< the operation's payload (sealed when the kind's payloads are)
+    bool sealed = false;  ///< payload is key_vault-sealed under recipe_payload_context
+};
+
+struct recipe_record {
+    std::string app_id;
+    std::string service_id;
+    std::string description_json;     ///< the service description (one JSON object)
+    std::string success_message_json; ///< multilang JSON value
+    std::string failure_message_json; ///< multilang JSON value
+    std::string service_result_uri;   ///< empty = none
+    std::vector<recipe_action> actions;
+    std::int64_t updated_ms = 0;
 };
 
 } // namespace tsm::core
