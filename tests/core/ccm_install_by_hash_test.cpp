@@ -4,6 +4,7 @@
 #include "scripted_gp_card.hpp"
 
 #include "tsm/core/card_keys_context.hpp"
+#include "tsm/core/operation_kinds.hpp"
 #include "tsm/core/register_operation_kinds.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,6 @@
 #include <vector>
 
 using namespace scripted_gp_card;
-namespace kinds = tsm::core::kinds;
 
 namespace {
 
@@ -99,7 +99,7 @@ struct harness {
         op.operation_id = "op-1";
         op.session_id = "s-1";
         op.app_id = "app-1";
-        op.kind = std::string(kinds::ccm_install);
+        op.kind = std::string(tsm::core::kinds::ccm_install);
         op.payload = encode_install_request(req);
         session_record s;
         s.session_id = "s-1";

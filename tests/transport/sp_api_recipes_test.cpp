@@ -64,7 +64,8 @@ std::string read_cap(const std::string& name) {
 
 std::vector<std::string> listed(const tr::http_response& r) {
     std::vector<std::string> ids;
-    for (const auto& v : boost::json::parse(r.body).as_array()) {
+    const boost::json::value parsed = boost::json::parse(r.body);
+    for (const auto& v : parsed.as_array()) {
         ids.emplace_back(v.as_string());
     }
     return ids;

@@ -97,7 +97,8 @@ api_status recipe_actions(json::value& v, std::vector<recipe_action_body>& out) 
         if (out.size() == max_recipe_actions) {
             return bad("actions: at most " + std::to_string(max_recipe_actions) + " actions");
         }
-        if (auto st = recipe_action(item, out.size(), out.emplace_back()); !st) {
+        const std::size_t index = out.size();
+        if (auto st = recipe_action(item, index, out.emplace_back()); !st) {
             return st;
         }
     }
