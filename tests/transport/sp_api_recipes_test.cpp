@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace sp_api_test;
@@ -175,6 +176,21 @@ BOOST_AUTO_TEST_CASE(put_replaces_and_delete_removes_then_404) {
     BOOST_TEST(gone.status == 404);
     BOOST_TEST(error_code(gone) == "not-found");
     BOOST_TEST(f.call(fixture::sp_request("GET", "/apps/0A1B2C3D/recipe-services", "")).body == "[]");
+}
+
+BOOST_AUTO_TEST_CASE(recipe_routes_answer_405_with_allow_for_other_methods) {
+    fixture f;
+    for (std::string prefix : {"/v3", "/v2", ""}) {
+        const std::string resource = prefix + "/apps/0A1B2C3D/services/svc/recipe";
+        const std::string list = prefix + "/apps/0A1B2C3D/recipe-services";
+        for (const auto& [method, target, allow] :
+             {std::tuple{"GET"s, resource, "PUT, DELETE"s}, std::tuple{"POST"s, resource, "PUT, DELETE"s},
+              std::tuple{"PUT"s, list, "GET"s}, std::tuple{"DELETE"s, list, "GET"s}}) {
+            auto r = f.call(fixture::sp_request(method, target, ""));
+            BOOST_TEST(r.status == 405, method << " " << target << " -> " << r.status);
+            BOOST_TEST(header(r, "Allow") == allow, method << " " << target);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(another_apps_recipes_are_404) {
