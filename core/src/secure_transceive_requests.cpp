@@ -15,9 +15,10 @@ api_error bad(std::string message) {
 
 } // namespace
 
-api_result<operation_request>
-to_secure_transceive_operation_sealed_under(std::string_view application, const std::vector<bytes>& commands,
-                                            const key_vault& vault, std::string_view seal_context) {
+api_result<operation_request> to_secure_transceive_operation_sealed_under(std::string_view application,
+                                                                          const std::vector<bytes>& commands,
+                                                                          const key_vault& vault,
+                                                                          std::string_view seal_context) {
     ccm::secure_transceive_request r;
     if (application.empty()) {
         return bad("application is required, in hex");

@@ -57,9 +57,8 @@ private:
         std::vector<script_command> s;
         s.reserve(req_.commands.size() + 1);
         if (req_.application != ctx().isd_aid) {
-            s.push_back({role::install_for_personalization,
-                         apdu::install_for_personalization(req_.application),
-                         {}});
+            s.push_back(
+                {role::install_for_personalization, apdu::install_for_personalization(req_.application), {}});
         }
         for (std::size_t i = 0; i < req_.commands.size(); ++i) {
             auto parsed = gp::parse_command_apdu(req_.commands[i]);
