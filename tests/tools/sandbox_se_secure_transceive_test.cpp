@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(the_application_receives_the_clear_commands_the_wire_does_n
             const std::vector<bytes> commands{secret_command(0), h("80CA00FE00"), secret_command(1)};
             auto op = ccm::make_secure_transceive(context_for(p, level), request(instance_aid, commands));
             const auto r = run(*op, card);
-            BOOST_TEST_REQUIRE(r.outcome.status_code == 200, r.outcome.error_message);
+            BOOST_REQUIRE_MESSAGE(r.outcome.status_code == 200, r.outcome.error_message);
             BOOST_TEST(r.outcome.responses.empty());
             BOOST_TEST(card.received_commands(instance_aid) == commands);
             BOOST_TEST(!holds_clear_secret(r.wire));
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(commands_for_the_isd_are_run_by_the_isd) {
     auto op =
         ccm::make_secure_transceive(context_for(ccm::scp_protocol::scp03, 0x03), request(isd_aid, commands));
     const auto r = run(*op, card);
-    BOOST_TEST_REQUIRE(r.outcome.status_code == 200, r.outcome.error_message);
+    BOOST_REQUIRE_MESSAGE(r.outcome.status_code == 200, r.outcome.error_message);
     BOOST_TEST(card.received_commands(isd_aid) == commands);
 }
 
