@@ -85,12 +85,13 @@ run_result run(tsm::core::operation& op, secure_element& card,
 void install_helloworld(secure_element& card, ccm::scp_protocol p) {
     std::ifstream in(SANDBOX_SE_TEST_DATA_DIR "/cap/kaoh-helloworld.cap", std::ios::binary);
     std::string zip((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto cap = tsm::core::cap::parse_cap(zip);
-    BOOST_REQUIRE(cap.has_value());
+    auto parsed = tsm::core::cap::parse_cap(zip);
+    BOOST_REQUIRE(parsed.ok());
+    const auto& cap = parsed.value();
     ccm::install_request r;
-    r.elf_aid = cap->package_aid();
-    r.lfdb = cap->load_file_data_block();
-    r.module_aid = cap->applets().at(0).aid;
+    r.elf_aid = cap.package_aid();
+    r.lfdb = cap.load_file_data_block();
+    r.module_aid = cap.applets().at(0).aid;
     r.instance_aid = instance_aid;
     auto op = ccm::make_install(context_for(p, 0x03), std::move(r));
     const auto res = run(*op, card);
