@@ -216,8 +216,13 @@ bytes fake_card::wrap_response(const bytes& r) {
     if (protocol != scp_protocol::scp03 || !(level_ & 0x10) || !success) {
         return r;
     }
-    const bytes data = r.substr(0, r.size() - 2);
+    bytes data = r.substr(0, r.size() - 2);
     const bytes swb = r.substr(r.size() - 2);
+    if ((level_ & 0x20) && !data.empty()) {
+        // R-ENC: ICV = AES(S-ENC, 80 00.. counter), the data padded 80 and AES-CBC encrypted.
+        auto icv = gp::aes_ecb_encrypt(s_enc_, counter_block(counter_, true));
+        data = *gp::aes_cbc_encrypt(s_enc_, *icv, gp::pad80(data, 16));
+    }
     auto m = gp::aes_cmac(s_rmac_, mcv_ + data + swb);
     bytes rmac = m->substr(0, 8);
     if (corrupt_rmac) {

@@ -4,6 +4,7 @@
 // finds the app's load file: by its LFDB hash (the CAP file's id; none is not-found), else the
 // newest upload of the package wins.
 #include "operations/card_keys_step.hpp"
+#include "operations/global_platform_kind.hpp"
 #include "operations/kinds.hpp"
 
 #include "tsm/core/card_keys_context.hpp"
@@ -206,6 +207,12 @@ void register_ccm_storedata(operation_registry& registry, const operation_depend
                                                return payload.empty() ? invalid("storedata") : api_status{};
                                            },
                                            deps, build_storedata));
+}
+
+operation_registry::kind global_platform_kind(operation_registry::validate_fn validate,
+                                              const operation_dependencies& deps,
+                                              keyed_build<ccm::card_context> build) {
+    return keyed_kind(std::move(validate), deps, build);
 }
 
 } // namespace tsm::core::operations

@@ -12,5 +12,6 @@ void register_ccm_storedata(operation_registry& registry, const operation_depend
 void register_desfire_create_app(operation_registry& registry, const operation_dependencies& deps);
 void register_desfire_commands(operation_registry& registry, const operation_dependencies& deps);
 void register_desfire_delete_app(operation_registry& registry, const operation_dependencies& deps);
+void register_secure_transceive(operation_registry& registry, const operation_dependencies& deps);
 
 } // namespace tsm::core::operations

@@ -156,6 +156,11 @@ std::vector<store_data_block> secure_element::personalization_blocks(std::string
     return it == impl_->perso.end() ? std::vector<store_data_block>{} : it->second;
 }
 
+std::vector<bytes> secure_element::received_commands(std::string_view aid) const {
+    auto it = impl_->received.find(bytes(aid));
+    return it == impl_->received.end() ? std::vector<bytes>{} : it->second;
+}
+
 bool secure_element::secure_channel_open() const noexcept {
     return impl_->channel.state() == detail::channel_state::open;
 }

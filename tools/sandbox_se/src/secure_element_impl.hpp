@@ -31,6 +31,10 @@ struct secure_element::impl {
     std::vector<load_file_info> elfs;
     std::vector<application_info> apps;
     std::map<bytes, std::vector<store_data_block>> perso;
+    /// The plain commands that came through the secure channel, by the AID that got them
+    /// (received_commands()); at most max_received_per_aid each.
+    std::map<bytes, std::vector<bytes>> received;
+    static constexpr std::size_t max_received_per_aid = 1024;
 
     detail::card_channel channel;
     scp02_key_set* channel_scp02 = nullptr; // key set of a pending SCP02 session
@@ -67,6 +71,11 @@ struct secure_element::impl {
     bytes transceive(std::string_view raw);
     void abandon_session();
     response dispatch(const command_apdu& a);
+    // After INSTALL [for personalization] the ISD forwards the secure channel's commands to the
+    // target (GP §11.5): which ones, the applet stub's answer, the record of what arrived.
+    static bool routed_to_application(std::uint8_t ins);
+    response routed_command(const command_apdu& a);
+    void record_received(const command_apdu& a);
     bytes recognition_data() const;
     bytes fci() const;
     response select(const command_apdu& a);

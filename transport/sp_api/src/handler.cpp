@@ -38,6 +38,7 @@ handler::handler(core::shard_runtime& runtime, core::record_store& store, const 
     post_or_put("/desfire/ev1/createApp", desfire_create_app);
     post_or_put("/desfire/ev1/commands", desfire_commands);
     post_or_put("/desfire/ev1/deleteApp", desfire_delete_app);
+    post_or_put("/secure-transceive", secure_transceive);
     post_or_put("/service/completed", service_completed);
     routes_.add("/status/{operationId}", {"GET"}, authenticated(ctx_, operation_status));
     post_or_put("/executableLoadFiles", capfile_upload_legacy);

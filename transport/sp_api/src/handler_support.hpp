@@ -41,6 +41,9 @@ void ccm_install(const context&, const core::app_record&, http_request&, const r
 void ccm_delete(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
 void ccm_storedata(const context&, const core::app_record&, http_request&, const route_match&,
                    http_responder&);
+/// POST|PUT /secure-transceive (secure_transceive.cpp).
+void secure_transceive(const context&, const core::app_record&, http_request&, const route_match&,
+                       http_responder&);
 void desfire_create_app(const context&, const core::app_record&, http_request&, const route_match&,
                         http_responder&);
 void desfire_commands(const context&, const core::app_record&, http_request&, const route_match&,

@@ -4,6 +4,7 @@
 
 #include "tsm/core/ccm/apdus.hpp"
 #include "tsm/core/ccm/status_words.hpp"
+#include "tsm/core/gp/secret_key.hpp"
 
 #include <openssl/rand.h>
 
@@ -44,6 +45,7 @@ std::string_view command_name(role r) noexcept {
     case role::install_for_personalization: return "INSTALL [for personalization]";
     case role::store_data: return "STORE DATA";
     case role::delete_object: return "DELETE";
+    case role::sp_command: return "command";
     }
     return "?";
 }
@@ -71,9 +73,20 @@ bool script_operation::may_go_on_after_failure(const script_command&) const {
     return false;
 }
 
+bool script_operation::reports_responses() const {
+    return true;
+}
+
 operation_step script_operation::finish(operation_outcome o) {
     phase_ = phase::done;
     channel_.reset();
+    // Plain commands may hold secrets (STORE DATA, the SP's secure-transceive commands).
+    for (auto& c : pending_) {
+        gp::wipe(c.apdu);
+    }
+    for (auto& h : history_) {
+        gp::wipe(h);
+    }
     pending_.clear();
     in_flight_.clear();
     history_.clear();
@@ -263,7 +276,7 @@ operation_step script_operation::on_script(std::vector<bytes>& responses) {
         if (pending_.empty()) {
             return finish(internal_error("response without a pending command"));
         }
-        script_command cmd = pending_.front();
+        const script_command& cmd = pending_.front();
         auto plain = channel_->unwrap(responses[k], in_flight_[k]);
         if (!plain) {
             return finish(
@@ -297,7 +310,14 @@ operation_step script_operation::on_script(std::vector<bytes>& responses) {
     in_sync_ = responses.size() == in_flight_.size();
     if (pending_.empty()) {
         operation_outcome o;
-        o.responses = std::move(transcript_);
+        if (reports_responses()) {
+            o.responses = std::move(transcript_);
+        } else {
+            for (auto& r : transcript_) {
+                gp::wipe(r);
+            }
+            transcript_.clear();
+        }
         return finish(std::move(o));
     }
     return send_pending();

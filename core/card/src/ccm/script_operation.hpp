@@ -28,6 +28,7 @@ enum class role : std::uint8_t {
     install_for_personalization,
     store_data,
     delete_object,
+    sp_command, ///< one of the SP's own commands (/secure-transceive); detail names its index
 };
 
 /// The name used in error_command.
@@ -63,6 +64,9 @@ protected:
     /// True when a failure of `c` may be accepted or replaced by on_failure (not only reported):
     /// the batch then marks it as a continue point (apdu_batch::continue_points). Default: false.
     virtual bool may_go_on_after_failure(const script_command& c) const;
+    /// False when the success outcome must carry no responses (their answers are the SP's
+    /// secrets and are not relayed). Default: true.
+    virtual bool reports_responses() const;
 
     static operation_outcome card_error(role r, std::string_view detail, std::uint16_t sw);
     const card_context& ctx() const noexcept { return ctx_; }

@@ -255,6 +255,13 @@ public:
     /// INSTALL [for personalization]) is kept under the ISD AID.
     std::optional<bytes> personalization_data(std::string_view aid) const;
     std::vector<store_data_block> personalization_blocks(std::string_view aid) const;
+    /// The plain commands (secure messaging removed, CLA without the SM bit) that came through
+    /// the secure channel to `aid`, oldest first, at most the last 1024: after INSTALL [for
+    /// personalization] of an application every later command of the session but INSTALL,
+    /// LOAD, DELETE and GET STATUS is routed to it (its stub applet answers 9000; STORE DATA
+    /// personalizes it as before); the ISD AID lists what the ISD got itself (LOAD blocks left
+    /// out). Empty when nothing arrived. For /secure-transceive tests.
+    std::vector<bytes> received_commands(std::string_view aid) const;
     /// True between a successful EXTERNAL AUTHENTICATE and the end of the session.
     bool secure_channel_open() const noexcept;
     /// Security level of the open channel (EXTERNAL AUTHENTICATE P1); 0 when closed.
