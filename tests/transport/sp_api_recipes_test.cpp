@@ -9,6 +9,7 @@
 
 #include "tsm/core/ccm/operations.hpp"
 #include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/ccm/secure_transceive.hpp"
 #include "tsm/core/sealed_payload.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
@@ -129,6 +130,32 @@ BOOST_AUTO_TEST_CASE(put_maps_every_action_and_stores_the_recipe) {
     auto del = core::ccm::decode_delete_request(r.actions[4].payload);
     BOOST_REQUIRE(del);
     BOOST_TEST(del->with_related);
+}
+
+BOOST_AUTO_TEST_CASE(secure_transceive_actions_are_sealed_to_the_recipe) {
+    fixture f;
+    const std::string secret_command = "80E2900005" + std::string("5EC2E75EC2");
+    auto put = f.call(fixture::sp_request("PUT", recipe_path,
+                                          recipe_with(R"([{"endpoint":"/secure-transceive","content":{)"
+                                                      R"("application":"D0D1D2D3D4D5010101","commands":[")"
+                                                      + secret_command + R"("]}}])")),
+                      1);
+    BOOST_TEST_REQUIRE(put.status == 200, put.body);
+    auto it = f.store.recipes.find({std::string(app_id), "install-hello"});
+    BOOST_REQUIRE(it != f.store.recipes.end());
+    BOOST_REQUIRE_EQUAL(it->second.actions.size(), 1u);
+    const core::recipe_action& st = it->second.actions[0];
+    BOOST_TEST(st.kind == core::kinds::secure_transceive);
+    BOOST_TEST(st.sealed);
+    BOOST_TEST(st.payload.find(*core::from_hex(secret_command)) == std::string::npos);
+    BOOST_TEST(!f.vault.open(st.payload, core::recipe_payload_context(app_id, "other-service")));
+    auto plain = f.vault.open(st.payload, core::recipe_payload_context(app_id, "install-hello"));
+    BOOST_REQUIRE(plain);
+    auto req = core::ccm::decode_secure_transceive_request(*plain);
+    BOOST_REQUIRE(req);
+    BOOST_TEST(req->application == *core::from_hex("D0D1D2D3D4D5010101"));
+    BOOST_REQUIRE_EQUAL(req->commands.size(), 1u);
+    BOOST_TEST(req->commands[0] == *core::from_hex(secret_command));
 }
 
 BOOST_AUTO_TEST_CASE(recipe_services_lists_sorted_under_every_prefix) {
@@ -262,8 +289,10 @@ BOOST_AUTO_TEST_CASE(bad_recipes_are_400_naming_the_action_and_field_and_store_n
         {recipe_with(R"([{"endpoint":"/ccm/delete","content":{}}])"), "actions[0] (/ccm/delete): application",
          "delete without application"},
         {recipe_with(
-             R"([{"endpoint":"/secure-transceive","content":{"application":"D0D1D2D3D4D501","commands":["00A4040000"]}}])"),
-         "actions[0] (/secure-transceive)", "secure-transceive before it is supported"},
+             R"([{"endpoint":"/secure-transceive","content":{"application":"D0D1D2D3D4D501","commands":["zz"]}}])"),
+         "actions[0] (/secure-transceive): commands[0]", "secure-transceive with a command that is not hex"},
+        {recipe_with(R"([{"endpoint":"/secure-transceive","content":{"commands":["80CA00CF00"]}}])"),
+         "actions[0] (/secure-transceive): application", "secure-transceive without application"},
         {recipe_with("[" + install_ok + "]", R"(,"successMessage":42)"), "successMessage", "numeric message"},
         {recipe_with("[" + install_ok + "]", R"(,"serviceResultUri":7)"), "serviceResultUri", "numeric URI"},
         {"not json", "", "not JSON"},

@@ -12,7 +12,10 @@
 #include "tsm/core/json_writer.hpp"
 #include "tsm/core/key_vault.hpp"
 #include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/sealed_payload.hpp"
+#include "tsm/core/secure_transceive_requests.hpp"
 #include "tsm/core/transceive_operation.hpp"
+#include "tsm/transport/sp_api/secure_transceive_body.hpp"
 #include "tsm/transport/service_id.hpp"
 
 #include <string>
@@ -89,10 +92,17 @@ action_result ccm_action(const recipe_target& t, const std::string& content, ccm
                           true);
 }
 
-/// /secure-transceive as a recipe action. The one switch to turn on when package B's mapping
-/// (core::secure_transceive, sealed under recipe_payload_context) is merged.
-action_result secure_transceive_action(const recipe_target&, const std::string&) {
-    return bad("/secure-transceive is not supported in recipes yet");
+/// /secure-transceive as a recipe action: the commands are secret (the touch point sees them only
+/// wrapped), so they are sealed under the recipe's context like storedata.
+action_result secure_transceive_action(const recipe_target& t, const std::string& content) {
+    secure_transceive_body body;
+    if (auto decoded = decode_secure_transceive_body(content, t.ctx.body_limits, body); !decoded) {
+        return decoded.error();
+    }
+    return from_operation(core::secure_transceive::to_secure_transceive_operation_sealed_under(
+                              body.application, body.commands, t.ctx.vault,
+                              core::recipe_payload_context(t.app_id, t.service_id)),
+                          true);
 }
 
 action_result map_action(const recipe_target& t, const recipe_action_body& body) {
