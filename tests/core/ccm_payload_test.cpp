@@ -8,6 +8,7 @@
 
 using namespace tsm::core;
 using namespace tsm::core::ccm;
+using namespace std::string_literals;
 
 namespace {
 
@@ -124,6 +125,56 @@ BOOST_AUTO_TEST_CASE(validation_messages_name_the_field) {
     BOOST_REQUIRE(validate(r).has_value());
     BOOST_TEST(validate(r)->find("executableLoadFile") != std::string::npos);
     BOOST_TEST(validate(delete_request{"", false}).value_or("").find("application") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(install_by_lfdb_hash_round_trips_and_old_payloads_still_decode) {
+    install_request by_hash;
+    by_hash.lfdb_hash = bytes(32, '\x6a');
+    by_hash.module_aid = *from_hex("D0D1D2D3D4D50101");
+    by_hash.instance_aid = *from_hex("D0D1D2D3D4D50102");
+    BOOST_TEST(!validate(by_hash).has_value()); // no ELF AID yet: the CAP file gives it
+    const bytes p = encode_install_request(by_hash);
+    const auto back = decode_install_request(p);
+    BOOST_REQUIRE(back.has_value());
+    BOOST_TEST((*back == by_hash));
+
+    // A payload as written before the hash existed: six fields, byte by byte.
+    bytes old = "\x01"s;
+    auto field = [&old](std::string_view v) {
+        old.push_back('\0');
+        old.push_back('\0');
+        old.push_back('\0');
+        old.push_back(static_cast<char>(v.size()));
+        old.append(v);
+    };
+    field("\xD0\xD1\xD2\xD3\xD4\xD5\x01"s); // elf
+    field("");                              // lfdb
+    field("\xD0\xD1\xD2\xD3\xD4\xD5\x01\x01"s);
+    field("\xD0\xD1\xD2\xD3\xD4\xD5\x01\x02"s);
+    field("");      // params
+    field("\x00"s); // privileges
+    const auto old_back = decode_install_request(old);
+    BOOST_REQUIRE(old_back.has_value());
+    BOOST_TEST(old_back->lfdb_hash.empty());
+    BOOST_TEST(old_back->elf_aid == *from_hex("D0D1D2D3D4D501"));
+    // by-AID payloads are still written in the old layout
+    install_request by_aid = *old_back;
+    BOOST_TEST((encode_install_request(by_aid) == old));
+
+    // an empty 7th field is never written; a hash of another size is refused
+    bytes six_fields = old;
+    field("");
+    BOOST_TEST(!decode_install_request(old).has_value());
+    old = six_fields;
+    field(bytes(31, '\x6a'));
+    BOOST_TEST(!decode_install_request(old).has_value());
+    install_request short_hash = by_hash;
+    short_hash.lfdb_hash.resize(31);
+    BOOST_TEST(validate(short_hash).value_or("").find("id") != std::string::npos);
+    // without a hash the ELF AID is required again
+    install_request neither = by_hash;
+    neither.lfdb_hash.clear();
+    BOOST_TEST(validate(neither).value_or("").find("executableLoadFile") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -51,10 +51,18 @@ void test_store::commit(core::write_set w, core::durability d, boost::asio::any_
                         commit_handler done) {
     auto put = w.put_capfiles;
     auto erase = w.delete_capfiles;
+    auto put_recipes = w.put_recipes;
+    auto erase_recipes = w.delete_recipes;
     fake.commit(std::move(w), d, std::move(ex),
-                [this, put = std::move(put), erase = std::move(erase),
-                 done = std::move(done)](std::error_code ec) {
+                [this, put = std::move(put), erase = std::move(erase), put_recipes = std::move(put_recipes),
+                 erase_recipes = std::move(erase_recipes), done = std::move(done)](std::error_code ec) {
                     if (!ec) {
+                        for (const auto& r : put_recipes) {
+                            recipes[{r.app_id, r.service_id}] = r;
+                        }
+                        for (const auto& key : erase_recipes) {
+                            recipes.erase(key);
+                        }
                         for (const auto& f : put) {
                             capfiles[{f.app_id, f.id}] = f;
                         }
@@ -77,6 +85,29 @@ void test_store::load_capfiles(std::string app_id, std::string id, boost::asio::
     boost::asio::post(ex, [found = std::move(found), done = std::move(done)]() mutable {
         done({}, std::move(found));
     });
+}
+
+void test_store::load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                             load_recipe_handler done) {
+    std::optional<core::recipe_record> found;
+    if (auto it = recipes.find({app_id, service_id}); it != recipes.end()) {
+        found = it->second;
+    }
+    boost::asio::post(ex, [found = std::move(found), done = std::move(done)]() mutable {
+        done({}, std::move(found));
+    });
+}
+
+void test_store::list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                              list_recipes_handler done) {
+    std::vector<std::string> ids; // the map is ordered: sorted, as the RocksDB store answers
+    for (const auto& [key, r] : recipes) {
+        if (key.first == app_id) {
+            ids.push_back(key.second);
+        }
+    }
+    boost::asio::post(ex,
+                      [ids = std::move(ids), done = std::move(done)]() mutable { done({}, std::move(ids)); });
 }
 
 fixture::fixture(std::size_t max_queued_operations) {

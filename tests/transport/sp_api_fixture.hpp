@@ -38,7 +38,7 @@ inline const std::string cb_prefix = "https://sp.example/cb/";
 inline const std::string description_url = "https://sp.example/describe";
 inline const std::string delivery_url = "https://sp.example/deliver";
 
-/// fake_store plus CAP files (which it does not keep): the record store the SP API sees.
+/// fake_store plus CAP files and recipes (which it does not keep): the record store the SP API sees.
 class test_store final : public core::record_store {
 public:
     void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
@@ -49,12 +49,17 @@ public:
     }
     void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
                        load_capfiles_handler done) override;
+    void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                     load_recipe_handler done) override;
+    void list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                      list_recipes_handler done) override;
     std::error_code load_all(core::recovered_state& out) override { return fake.load_all(out); }
     void close() override {}
     const core::store_stats& stats() const noexcept override { return fake.stats(); }
 
     tsm::test::fake_store fake;
     std::map<std::pair<std::string, std::string>, core::capfile_record> capfiles; ///< (app, id) -> file
+    std::map<std::pair<std::string, std::string>, core::recipe_record> recipes; ///< (app, service) -> recipe
 };
 
 struct fixture {

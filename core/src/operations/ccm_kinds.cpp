@@ -1,7 +1,8 @@
 // The card content management kinds (ccm-install, ccm-delete, ccm-storedata): the card's
 // GlobalPlatform keys (by CIN, else the IIN master set, diversified per card when its method
 // says so) open into a ccm::card_context, then the core CCM operation is built. An install also
-// finds the app's load file: the newest upload of the package wins.
+// finds the app's load file: by its LFDB hash (the CAP file's id; none is not-found), else the
+// newest upload of the package wins.
 #include "operations/card_keys_step.hpp"
 #include "operations/kinds.hpp"
 
@@ -11,6 +12,7 @@
 #include "tsm/core/operation_kinds.hpp"
 #include "tsm/core/sealed_payload.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -107,6 +109,22 @@ net::awaitable<built_operation> build_install(ccm::card_context ctx, operation_r
     auto files = co_await load_capfiles(deps.store, op.app_id, deps.executor);
     if (!files) {
         co_return files.error();
+    }
+    if (!req->lfdb_hash.empty()) {
+        // CAP file ids are the lower-case hex of the LFDB SHA-256 (capfiles.cpp)
+        std::string id = to_hex(req->lfdb_hash);
+        for (char& c : id) {
+            c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+        }
+        const auto it =
+            std::find_if(files->begin(), files->end(), [&id](const capfile_record& f) { return f.id == id; });
+        if (it == files->end()) {
+            co_return make_api_error(api_errc::not_found,
+                                     "no CAP file with LFDB hash " + id + " for this app");
+        }
+        req->elf_aid = it->elf_aid;
+        req->lfdb = it->load_file_data_block;
+        co_return ccm::make_install(std::move(ctx), std::move(*req));
     }
     // The newest upload of this package wins; none means the SP expects it on the card.
     const capfile_record* newest = nullptr;

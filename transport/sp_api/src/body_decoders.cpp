@@ -26,6 +26,84 @@ api_status optional_string(json::value& v, std::string_view field, std::optional
     return json::read_string(v, field, *out);
 }
 
+/// A multilang message: a string (kept as its JSON literal) or an object of translations.
+api_status multilang(json::value& v, std::string_view field, std::string& out) {
+    auto t = json::type_of(v);
+    if (!t) {
+        return bad("not valid JSON");
+    }
+    if (*t == simdjson::ondemand::json_type::object) {
+        return json::read_raw_object(v, field, out);
+    }
+    if (*t != simdjson::ondemand::json_type::string) {
+        return bad(std::string(field) + " must be a string or an object of translations");
+    }
+    if (auto raw = json::read_raw_value(v, field, out); !raw) {
+        return raw;
+    }
+    std::string unescaped; // checks the literal once
+    if (!json::read_string(v, field, unescaped)) {
+        return bad(std::string(field) + " must be a valid string");
+    }
+    return {};
+}
+
+/// One `{"endpoint","content"}` of actions[index]. The content's text is taken as it stands (a
+/// view into the secret, wiped buffer) and copied once: never through the parser's string
+/// buffer, as it may hold storedata data. Its own decoder validates it later.
+api_status recipe_action(json::value& v, std::size_t index, recipe_action_body& out) {
+    const std::string name = "actions[" + std::to_string(index) + "]";
+    bool seen_content = false;
+    auto st = json::read_members(v, name, [&](std::string_view key, json::value& m) -> api_status {
+        if (key == "endpoint") {
+            return json::read_string(m, name + ": endpoint", out.endpoint);
+        }
+        if (key != "content") {
+            return {};
+        }
+        simdjson::ondemand::object obj;
+        std::string_view raw;
+        if (m.get_object().get(obj) || obj.raw_json().get(raw)) {
+            return bad(name + ": content must be an object");
+        }
+        core::wipe(out.content_json);
+        out.content_json.assign(raw);
+        seen_content = true;
+        return {};
+    });
+    if (!st) {
+        return st;
+    }
+    if (out.endpoint.empty()) {
+        return bad(name + ": missing endpoint");
+    }
+    if (!seen_content) {
+        return bad(name + " (" + out.endpoint + "): missing content");
+    }
+    return {};
+}
+
+api_status recipe_actions(json::value& v, std::vector<recipe_action_body>& out) {
+    simdjson::ondemand::array arr;
+    if (v.get_array().get(arr)) {
+        return bad("actions must be an array");
+    }
+    out.clear();
+    for (auto element : arr) {
+        simdjson::ondemand::value item;
+        if (element.get(item)) {
+            return bad("actions: not valid JSON");
+        }
+        if (out.size() == max_recipe_actions) {
+            return bad("actions: at most " + std::to_string(max_recipe_actions) + " actions");
+        }
+        if (auto st = recipe_action(item, out.size(), out.emplace_back()); !st) {
+            return st;
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 core::api_result<std::vector<core::bytes>> decode_commands_body(std::string_view body, const limits& lim) {
@@ -112,6 +190,9 @@ core::api_status decode_ccm_body(std::string_view body, core::ccm::request_field
             static constexpr std::pair<std::string_view, std::string core::ccm::request_fields::*> strings[] =
                 {{"executableLoadFile", &core::ccm::request_fields::executable_load_file},
                  {"executableModule", &core::ccm::request_fields::executable_module},
+                 {"id", &core::ccm::request_fields::id},
+                 {"module", &core::ccm::request_fields::module},
+                 {"searchBy", &core::ccm::request_fields::search_by},
                  {"application", &core::ccm::request_fields::application},
                  {"parameters", &core::ccm::request_fields::parameters},
                  {"privileges", &core::ccm::request_fields::privileges},
@@ -123,6 +204,49 @@ core::api_status decode_ccm_body(std::string_view body, core::ccm::request_field
             }
             return {}; // unknown members are ignored
         });
+}
+
+core::api_status decode_recipe_body(std::string_view body, recipe_body& out) {
+    bool seen_description = false;
+    bool seen_actions = false;
+    auto st = json::read_object(
+        body, body_secrecy::secret, [&](std::string_view key, json::value& v) -> api_status {
+            if (key == "description") {
+                seen_description = true;
+                return json::read_raw_object(v, "description", out.description_json);
+            }
+            if (key == "actions") {
+                seen_actions = true;
+                return recipe_actions(v, out.actions);
+            }
+            if (key == "successMessage") {
+                return multilang(v, "successMessage", out.success_message_json);
+            }
+            if (key == "failureMessage") {
+                return multilang(v, "failureMessage", out.failure_message_json);
+            }
+            if (key == "serviceResultUri") {
+                return json::read_string(v, "serviceResultUri", out.service_result_uri);
+            }
+            if (key == "serviceCheckUri") {
+                std::string ignored; // accepted for Fidesmo's clients; never called (docs/recipes.md)
+                return json::read_string(v, "serviceCheckUri", ignored);
+            }
+            return {};
+        });
+    if (!st) {
+        return st;
+    }
+    if (!seen_description) {
+        return bad("missing description");
+    }
+    if (!seen_actions) {
+        return bad("missing actions");
+    }
+    if (out.actions.empty()) {
+        return bad("actions must not be empty");
+    }
+    return {};
 }
 
 core::api_status decode_create_app_body(std::string_view body, core::desfire::create_app_fields& out) {

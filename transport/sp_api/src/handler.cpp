@@ -2,6 +2,7 @@
 
 #include "authentication.hpp"
 #include "handler_support.hpp"
+#include "recipes.hpp"
 
 #include <string>
 
@@ -47,6 +48,12 @@ handler::handler(core::shard_runtime& runtime, core::record_store& store, const 
             routes_.add(collection, {"GET", "POST", "PUT"}, authenticated(ctx_, capfile_collection));
         }
         routes_.add(prefix + "/apps/{appId}/capfiles/{id}", {"DELETE"}, authenticated(ctx_, capfile_delete));
+    }
+    // Recipes (docs/recipes.md), under the same three prefixes as the CAP files.
+    for (std::string prefix : {"/v3", "/v2", ""}) {
+        routes_.add(prefix + "/apps/{appId}/services/{serviceId}/recipe", {"PUT", "DELETE"},
+                    authenticated(ctx_, recipe_resource));
+        routes_.add(prefix + "/apps/{appId}/recipe-services", {"GET"}, authenticated(ctx_, recipe_services));
     }
 }
 

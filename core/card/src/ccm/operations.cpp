@@ -185,7 +185,13 @@ private:
 } // namespace
 
 std::optional<std::string> validate(const install_request& r) {
-    if (auto e = check_aid("executableLoadFile", r.elf_aid)) return e;
+    if (!r.lfdb_hash.empty() && r.lfdb_hash.size() != 32) {
+        return "id must be the SHA-256 of the load file data block (32 bytes)";
+    }
+    // by LFDB hash the ELF AID comes from the CAP file when the operation is built
+    if (!(r.lfdb_hash.size() == 32 && r.elf_aid.empty())) {
+        if (auto e = check_aid("executableLoadFile", r.elf_aid)) return e;
+    }
     if (auto e = check_aid("executableModule", r.module_aid)) return e;
     if (auto e = check_aid("application", r.instance_aid)) return e;
     if (r.privileges.size() != 1 && r.privileges.size() != 3) {

@@ -1,5 +1,6 @@
 // Payload codecs for the CCM operation records (layout: payload_fields.hpp). No key material is
-// ever part of a payload.
+// ever part of a payload. The install payload carries the LFDB hash as a 7th field only when it
+// is set (install by hash), so payloads written before it existed decode unchanged.
 #include "payload_fields.hpp"
 #include "tsm/core/ccm/operations.hpp"
 
@@ -8,14 +9,17 @@
 namespace tsm::core::ccm {
 
 bytes encode_install_request(const install_request& r) {
-    return payload::writer()
-        .field(r.elf_aid)
+    payload::writer w;
+    w.field(r.elf_aid)
         .field(r.lfdb)
         .field(r.module_aid)
         .field(r.instance_aid)
         .field(r.params)
-        .field(r.privileges)
-        .done();
+        .field(r.privileges);
+    if (!r.lfdb_hash.empty()) {
+        w.field(r.lfdb_hash);
+    }
+    return w.done();
 }
 
 std::optional<install_request> decode_install_request(std::string_view payload) {
@@ -27,6 +31,12 @@ std::optional<install_request> decode_install_request(std::string_view payload) 
     r.instance_aid = in.field();
     r.params = in.field();
     r.privileges = in.field();
+    if (in.ok() && !in.finished()) {
+        r.lfdb_hash = in.field();
+        if (r.lfdb_hash.empty()) { // written only when set: an empty one is no payload of ours
+            return std::nullopt;
+        }
+    }
     if (!in.finished() || validate(r)) {
         return std::nullopt;
     }

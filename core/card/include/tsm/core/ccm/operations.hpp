@@ -66,6 +66,10 @@ struct install_request {
     bytes instance_aid;                ///< application AID to create, 5..16 bytes
     bytes params;                      ///< application-specific install parameters (sent as C9 len params)
     bytes privileges = bytes(1, '\0'); ///< 1 or 3 bytes (GPCS Tables 11-7..11-9)
+    /// SHA-256 of the load file's LFDB (install by `"searchBy":"lfdbh"`): the app's CAP file with
+    /// this id is loaded and gives elf_aid when the operation is built. Empty = by elf_aid.
+    /// While it is set and elf_aid empty, validate() does not ask for elf_aid.
+    bytes lfdb_hash;
 
     friend bool operator==(const install_request&, const install_request&) = default;
 };

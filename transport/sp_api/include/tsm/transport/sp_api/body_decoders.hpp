@@ -33,8 +33,38 @@ struct completed_body {
 };
 [[nodiscard]] core::api_result<completed_body> decode_completed_body(std::string_view body);
 
-/// /ccm/install, /ccm/delete, /ccm/storedata (one shape; core checks what each needs). Secret.
+/// /ccm/install (both forms: executableLoadFile/executableModule, or id/module/searchBy),
+/// /ccm/delete, /ccm/storedata (one shape; core checks what each needs). Secret.
 [[nodiscard]] core::api_status decode_ccm_body(std::string_view body, core::ccm::request_fields& out);
+
+/// Actions of one recipe (PUT …/services/{serviceId}/recipe): at most this many.
+inline constexpr std::size_t max_recipe_actions = 64;
+
+/// One recipe action as the SP wrote it: the endpoint and its body (`content`) as JSON text, to
+/// be decoded by that endpoint's own decoder. The text may hold secrets (storedata data): wiped
+/// with the action.
+struct recipe_action_body {
+    std::string endpoint;
+    std::string content_json;
+
+    recipe_action_body() = default;
+    recipe_action_body(recipe_action_body&&) = default;
+    recipe_action_body& operator=(recipe_action_body&&) = default;
+    ~recipe_action_body() { core::wipe(content_json); }
+};
+
+/// `{"description":{…},"actions":[{"endpoint","content":{…}}…],"successMessage"?,
+/// "failureMessage"?,"serviceResultUri"?,"serviceCheckUri"?}`. Messages are kept as their JSON
+/// value (a string literal or an object of translations; "" when absent); serviceCheckUri is
+/// accepted and ignored; other members are ignored. Secret (actions may carry storedata data).
+struct recipe_body {
+    std::string description_json; ///< a JSON object, validated all the way down
+    std::vector<recipe_action_body> actions;
+    std::string success_message_json;
+    std::string failure_message_json;
+    std::string service_result_uri;
+};
+[[nodiscard]] core::api_status decode_recipe_body(std::string_view body, recipe_body& out);
 
 /// /desfire/ev1/createApp. Secret (application keys).
 [[nodiscard]] core::api_status decode_create_app_body(std::string_view body,

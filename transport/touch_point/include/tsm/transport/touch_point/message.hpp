@@ -4,6 +4,7 @@
 /// hex, limits), so the gateway only checks it against the connection's binding.
 /// Plain values: any thread.
 #include "tsm/core/hex.hpp"
+#include "tsm/transport/service_id.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -46,20 +47,8 @@ struct message {
     bool session_id_as_token = false;
 };
 
-/// appId and serviceId a touch point may name: core builds the SP's description URL as
-/// `descriptionUrl/serviceId`, so only URL-safe ids of bounded length pass.
-inline bool is_valid_service_id(std::string_view s) noexcept {
-    if (s.empty() || s.size() > 128) {
-        return false;
-    }
-    for (char c : s) {
-        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'
-                        || c == '_' || c == '.';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
+/// appId and serviceId a touch point may name: tsm/transport/service_id.hpp (shared with the SP
+/// API's recipes).
+using transport::is_valid_service_id;
 
 } // namespace tsm::transport::touch_point
