@@ -407,9 +407,19 @@ BOOST_FIXTURE_TEST_CASE(a_touch_point_abort_fails_the_recipe_without_any_callbac
 
 BOOST_FIXTURE_TEST_CASE(no_recipe_goes_on_to_the_sp_delivery, recipe_fixture) {
     shelf.recipes.clear();
-    h.open(conn1, sid); // description GET, session write, delivery request: the SP path
-    BOOST_TEST(!h.store.sessions[sid].recipe.has_value());
+    std::optional<bool> bound;
+    h.svc.start_delivery(conn1, sid, h.request(), [&](bool b) { bound = b; });
+    h.drain(); // the recipe read completes first
     BOOST_TEST(shelf.reads == 1);
+    auto gets = h.sp.open_calls(description_url);
+    BOOST_REQUIRE_EQUAL(gets.size(), 1u); // then the SP path: description, session, delivery request
+    h.sp.answer(gets[0], 200, description);
+    h.drain();
+    BOOST_TEST(bound.value_or(false));
+    BOOST_TEST(h.sp.open_calls(delivery_url).size() == 1u);
+    BOOST_REQUIRE_EQUAL(h.store.sessions.count(sid), 1u);
+    BOOST_TEST(!h.store.sessions[sid].recipe.has_value());
+    BOOST_TEST(h.store.sessions[sid].state == core::session_state::delivering);
 }
 
 BOOST_FIXTURE_TEST_CASE(an_adopted_recipe_session_runs_its_remaining_actions_after_resume, recipe_fixture) {
