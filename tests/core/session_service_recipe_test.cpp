@@ -108,9 +108,8 @@ struct recipe_fixture {
                          done(std::make_unique<sealed_command>(std::move(*plain)), std::nullopt);
                      }});
         h.svc.use_recipes(source);
-        shelf.recipes[{std::string(app_id), "svc-1"}] = recipe({transceive_action(select_cmd),
-                                                                 storedata_action(store_data_ok),
-                                                                 transceive_action(cplc_cmd)});
+        shelf.recipes[{std::string(app_id), "svc-1"}] = recipe(
+            {transceive_action(select_cmd), storedata_action(store_data_ok), transceive_action(cplc_cmd)});
     }
 
     core::recipe_action transceive_action(const bytes& cmd) const {
@@ -146,7 +145,8 @@ struct recipe_fixture {
     void answer(const bytes& response, connection_ref c = conn1) {
         auto cmds = h.commands_frames(c);
         BOOST_REQUIRE(!cmds.empty());
-        h.svc.on_responses(c, sid, static_cast<std::uint64_t>(cmds.back().at("batch").as_int64()), {response});
+        h.svc.on_responses(c, sid, static_cast<std::uint64_t>(cmds.back().at("batch").as_int64()),
+                           {response});
         h.drain();
     }
 
@@ -172,7 +172,8 @@ std::string hex_of(const bj::value& v) {
 
 BOOST_AUTO_TEST_SUITE(session_service_recipe)
 
-BOOST_FIXTURE_TEST_CASE(describe_of_a_recipe_service_is_the_recipe_description_and_asks_no_sp, recipe_fixture) {
+BOOST_FIXTURE_TEST_CASE(describe_of_a_recipe_service_is_the_recipe_description_and_asks_no_sp,
+                        recipe_fixture) {
     h.svc.describe(conn1, std::string(app_id), "svc-1");
     h.drain();
     BOOST_TEST(h.sp.calls.empty());
@@ -246,7 +247,8 @@ BOOST_FIXTURE_TEST_CASE(sealed_action_payloads_open_only_in_their_session, recip
     BOOST_TEST(prepared->actions[0].payload == core::transceive_operation::encode_payload({select_cmd}));
 }
 
-BOOST_FIXTURE_TEST_CASE(a_payload_that_does_not_open_refuses_the_delivery_and_stores_nothing, recipe_fixture) {
+BOOST_FIXTURE_TEST_CASE(a_payload_that_does_not_open_refuses_the_delivery_and_stores_nothing,
+                        recipe_fixture) {
     auto r = recipe({transceive_action(select_cmd), storedata_action(store_data_ok)});
     r.actions[1].payload = core::key_vault(bytes(core::key_vault::kek_size, 'x'))
                                .seal(store_data_ok, core::recipe_payload_context(app_id, "svc-1"));
@@ -321,8 +323,8 @@ BOOST_FIXTURE_TEST_CASE(actions_run_in_order_and_the_last_success_ends_with_the_
 
 BOOST_FIXTURE_TEST_CASE(a_failing_action_ends_with_failure_message_and_script_status_and_skips_the_rest,
                         recipe_fixture) {
-    shelf.recipes[{std::string(app_id), "svc-1"}] =
-        recipe({transceive_action(select_cmd), storedata_action(store_data_refused), transceive_action(cplc_cmd)});
+    shelf.recipes[{std::string(app_id), "svc-1"}] = recipe(
+        {transceive_action(select_cmd), storedata_action(store_data_refused), transceive_action(cplc_cmd)});
     BOOST_REQUIRE(deliver());
     answer("\x90\x00"s);
     const std::size_t commits_before_end = h.store.commits.size();
@@ -345,7 +347,7 @@ BOOST_FIXTURE_TEST_CASE(a_failing_action_ends_with_failure_message_and_script_st
     BOOST_REQUIRE_EQUAL(h.store.commits.size(), commits_before_end + 1);
     const core::write_set& w = h.store.commits.back().w;
     BOOST_TEST(w.put_operations.size() == 2u); // the failed one and the skipped one
-    BOOST_TEST(w.put_outbox.empty());           // no summary on failure, no callbacks ever
+    BOOST_TEST(w.put_outbox.empty());          // no summary on failure, no callbacks ever
     BOOST_REQUIRE_EQUAL(w.put_sessions.size(), 1u);
     BOOST_TEST(w.put_sessions[0].state == core::session_state::completed);
     BOOST_TEST(w.put_sessions[0].final_status_json == h.tp.frames_of_type(conn1, "status").back());

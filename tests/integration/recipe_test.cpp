@@ -223,7 +223,8 @@ boost::json::object run_long_poll(tsm_env& env, fidesmo_client& c, const std::st
                                   tsm::sandbox::secure_element& card, int* operations = nullptr) {
     for (int guard = 0; guard < 20; ++guard) {
         auto out = c.fetch_loop(sid, std::chrono::seconds(20));
-        BOOST_REQUIRE_MESSAGE(out.reply.status == 200, "fetch -> " << out.reply.status << " " << out.reply.body
+        BOOST_REQUIRE_MESSAGE(out.reply.status == 200, "fetch -> " << out.reply.status << " "
+                                                                   << out.reply.body
                                                                    << "; log: " << env.tsmd->log());
         auto o = out.reply.json().as_object();
         if (o["completed"] == true) {
@@ -417,8 +418,9 @@ BOOST_AUTO_TEST_CASE(a_recipe_deleted_mid_delivery_and_a_restart_mid_recipe_do_n
     env.restart_after_kill();
     card.reset();
     v1_touch_point again{env, card};
-    again.ws->send_json(boost::json::object{
-        {"type", "resume"}, {"sessionId", tp.session_id}, {"resumeToken", tp.resume_token}});
+    again.ws->send_json(boost::json::object{{"type", "resume"},
+                                            {"sessionId", tp.session_id},
+                                            {"resumeToken", tp.resume_token}});
     BOOST_REQUIRE(again.ws->read_type("resumed", std::chrono::seconds(10)));
     auto st = again.run();
     BOOST_REQUIRE(st);

@@ -52,7 +52,7 @@ void session_service::describe(connection_ref conn, std::string app_id, std::str
         recipes_->find_description(
             app_id, service_id, ex(),
             [this, pass = std::move(pass), conn, app_id, service_id](std::error_code ec,
-                                                                   std::optional<std::string> description) {
+                                                                     std::optional<std::string> description) {
                 if (ec) {
                     metrics_.on_store_error();
                     tp_.send_error(conn, make_api_error(api_errc::unavailable,

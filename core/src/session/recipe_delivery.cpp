@@ -28,31 +28,32 @@ void session_service::find_recipe_for_delivery(connection_ref conn, std::string 
     std::string app_id = req.app_id;
     std::string service_id = req.service_id;
     std::string sid = session_id;
-    recipes_->prepare(
-        std::move(app_id), std::move(service_id), std::move(sid), ex(),
-        [this, pass = std::move(pass), conn, session_id = std::move(session_id), req = std::move(req),
-         bound = std::move(bound)](std::error_code ec,
-                                   std::optional<api_result<prepared_recipe>> recipe) mutable {
-            if (ec) {
-                metrics_.on_store_error();
-                tp_.send_error(conn,
-                               make_api_error(api_errc::unavailable, "could not read the service; retry later"));
-                bound(false);
-                return;
-            }
-            if (!recipe) {
-                fetch_description_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
-                return;
-            }
-            if (!*recipe) {
-                log_warn("recipe cannot run", session_id, recipe->error().message);
-                tp_.send_error(conn, recipe->error());
-                bound(false);
-                return;
-            }
-            start_recipe_delivery(conn, std::move(session_id), std::move(req), std::move(**recipe),
-                                  std::move(bound));
-        });
+    recipes_->prepare(std::move(app_id), std::move(service_id), std::move(sid), ex(),
+                      [this, pass = std::move(pass), conn, session_id = std::move(session_id),
+                       req = std::move(req),
+                       bound = std::move(bound)](std::error_code ec,
+                                                 std::optional<api_result<prepared_recipe>> recipe) mutable {
+                          if (ec) {
+                              metrics_.on_store_error();
+                              tp_.send_error(conn, make_api_error(api_errc::unavailable,
+                                                                  "could not read the service; retry later"));
+                              bound(false);
+                              return;
+                          }
+                          if (!recipe) {
+                              fetch_description_for_delivery(conn, std::move(session_id), std::move(req),
+                                                             std::move(bound));
+                              return;
+                          }
+                          if (!*recipe) {
+                              log_warn("recipe cannot run", session_id, recipe->error().message);
+                              tp_.send_error(conn, recipe->error());
+                              bound(false);
+                              return;
+                          }
+                          start_recipe_delivery(conn, std::move(session_id), std::move(req),
+                                                std::move(**recipe), std::move(bound));
+                      });
 }
 
 void session_service::start_recipe_delivery(connection_ref conn, std::string session_id, delivery_request req,

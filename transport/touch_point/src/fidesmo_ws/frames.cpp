@@ -93,7 +93,8 @@ std::string final_status(std::string_view v1_status_json) {
                                     return {};
                                 });
     if (st && !script_status.empty()) {
-        text = text.empty() ? "scriptStatus: " + script_status : text + " (scriptStatus: " + script_status + ")";
+        text =
+            text.empty() ? "scriptStatus: " + script_status : text + " (scriptStatus: " + script_status + ")";
     }
     if (!st || code.empty()) {
         return status("FAILED", text);
