@@ -281,10 +281,8 @@ BOOST_AUTO_TEST_CASE(v1_install_by_lfdb_hash_and_storedata_then_the_summary_once
     // The service ran without its SP: no description or delivery request, no other callback.
     BOOST_CHECK_EQUAL(env.sp.delivery_count(), 0u);
     BOOST_CHECK_EQUAL(env.sp.callbacks().size(), 1u);
-    // SP calls on the recipe's session are refused.
-    auto op = env.transceive(tp.session_id, {"00A4040000"});
-    BOOST_CHECK_EQUAL(op.status, 409);
-    BOOST_CHECK(op.body.find("recipe-session") != std::string::npos);
+    // The ended session takes no SP call either.
+    BOOST_CHECK_EQUAL(env.transceive(tp.session_id, {"00A4040000"}).status, 409);
     // The storedata data never appears in tsmd's log.
     BOOST_CHECK(env.tsmd->log().find(secret) == std::string::npos);
 }
@@ -414,6 +412,13 @@ BOOST_AUTO_TEST_CASE(a_recipe_deleted_mid_delivery_and_a_restart_mid_recipe_do_n
     BOOST_REQUIRE(!tp.run(1).has_value()); // the install ran; the storedata's first batch is here
     BOOST_CHECK(card.find_application(*from_hex(hello_instance)).has_value());
     BOOST_CHECK_EQUAL(delete_recipe(env, "hello").status, 200);
+    // The running recipe's session belongs to no SP: its operations and completion are refused.
+    auto op = env.transceive(tp.session_id, {"00A4040000"});
+    BOOST_CHECK_EQUAL(op.status, 409);
+    BOOST_CHECK_MESSAGE(op.body.find("recipe-session") != std::string::npos, op.body);
+    auto done = env.complete(tp.session_id, true);
+    BOOST_CHECK_EQUAL(done.status, 409);
+    BOOST_CHECK_MESSAGE(done.body.find("recipe-session") != std::string::npos, done.body);
 
     env.restart_after_kill();
     card.reset();
