@@ -4,6 +4,7 @@
 #include "scripted_gp_card.hpp"
 
 #include "tsm/core/card_keys_context.hpp"
+#include "tsm/core/operation_kinds.hpp"
 #include "tsm/core/register_operation_kinds.hpp"
 
 #include <boost/asio/io_context.hpp>
