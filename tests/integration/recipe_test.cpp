@@ -127,9 +127,11 @@ std::string result_uri(tsm_env& env) {
 /// A v1 touch point holding the sandbox card: asks for the service, delivers, and answers every
 /// commands frame until the final status.
 struct v1_touch_point {
+    v1_touch_point(tsm_env& e, tsm::sandbox::secure_element& c)
+        : env(e), card(c), ws(std::make_unique<ws_client>(e.tsmd->port())) {}
     tsm_env& env;
     tsm::sandbox::secure_element& card;
-    std::unique_ptr<ws_client> ws = std::make_unique<ws_client>(env.tsmd->port());
+    std::unique_ptr<ws_client> ws;
     std::string session_id;
     std::string resume_token;
     int batches = 0;
@@ -184,6 +186,7 @@ struct v1_touch_point {
 
 /// A Fidesmo WebSocket touch point holding the sandbox card.
 struct ws_touch_point {
+    explicit ws_touch_point(tsm::sandbox::secure_element& c) : card(c) {}
     tsm::sandbox::secure_element& card;
     std::unique_ptr<ws_client> ws;
     int batches = 0;
@@ -360,7 +363,7 @@ BOOST_AUTO_TEST_CASE(fidesmo_websocket_runs_a_recipe_and_names_the_failure_in_it
     put_recipe(env, "hello", recipe_body({install_by_hash(), storedata()}, result_uri(env)));
     put_recipe(env, "broken", recipe_body({delete_of("A0000006170001"), install_by_hash()}));
     tsm::sandbox::secure_element card;
-    ws_touch_point tp{card, {}};
+    ws_touch_point tp{card};
     auto st = tp.run(env, "hello");
     BOOST_CHECK_MESSAGE(str(st["code"]) == "OK", boost::json::serialize(st));
     BOOST_CHECK(card.find_application(*from_hex(hello_instance)).has_value());
@@ -368,7 +371,7 @@ BOOST_AUTO_TEST_CASE(fidesmo_websocket_runs_a_recipe_and_names_the_failure_in_it
     BOOST_CHECK_EQUAL(summaries(env, 1).size(), 1u);
 
     tsm::sandbox::secure_element fresh;
-    ws_touch_point broken{fresh, {}};
+    ws_touch_point broken{fresh};
     auto st2 = broken.run(env, "broken");
     BOOST_CHECK_EQUAL(str(st2["code"]), "FAILED");
     const std::string text = str(st2["message"]);
