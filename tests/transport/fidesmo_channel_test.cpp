@@ -330,11 +330,6 @@ BOOST_AUTO_TEST_CASE(the_end_is_rendered_from_the_v1_status_frame) {
     BOOST_CHECK(f.ch->done());
     BOOST_CHECK_EQUAL(completed_reply(core::frames::status(false, core::frames::json_string("Aborted"))),
                       R"({"completed":true,"status":{"success":false,"message":"Aborted"}})");
-    // A recipe's failing action goes along as scriptStatus (docs/recipes.md).
-    BOOST_CHECK_EQUAL(completed_reply(core::frames::status(false, core::frames::json_string("Failed"),
-                                                           R"({"action":1,"sw":"6A88"})")),
-                      R"({"completed":true,"status":{"success":false,"message":"Failed",)"
-                      R"("scriptStatus":{"action":1,"sw":"6A88"}}})");
 }
 
 BOOST_AUTO_TEST_CASE(destroying_a_channel_answers_what_it_holds_and_removes_its_routes) {
