@@ -9,7 +9,7 @@ namespace core = tsm::core;
 
 namespace {
 
-constexpr auto last = core::api_errc::app_removed; // the enum's last value (api_error.cpp asserts it)
+constexpr auto last = core::api_errc::action_skipped; // the enum's last value (api_error.cpp asserts it)
 
 template <class Fn>
 void for_each_errc(Fn fn) {

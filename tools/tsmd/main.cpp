@@ -6,6 +6,7 @@
 #include "tsm/core/app_validation.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/key_vault.hpp"
+#include "tsm/core/recipe_source.hpp"
 #include "tsm/core/register_operation_kinds.hpp"
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
@@ -148,6 +149,9 @@ int run(const tsmd::config& cfg) {
     // the services themselves.
     std::vector<std::unique_ptr<transport::http_client>> sp_clients;
     std::vector<std::unique_ptr<transport::http_sp_port>> sp_ports;
+    // Stored recipes (services without an SP server): one source serves every shard; declared
+    // before the shards so that it outlives their session services.
+    const core::recipe_source recipes(*store, vault);
     std::vector<std::unique_ptr<core::shard_services>> owned;
     std::vector<core::shard_services*> shards;
     std::vector<boost::asio::io_context*> contexts;
@@ -208,6 +212,7 @@ int run(const tsmd::config& cfg) {
         scfg.owner_shard = i;
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, touch_points, *s.sp, *s.relay,
                                                              *s.apps, hasher, s.kinds, scfg, probe);
+        s.sessions->use_recipes(recipes);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.

@@ -50,6 +50,8 @@ constexpr std::array table{
     row{api_errc::session_completed, "session-completed", 409},
     row{api_errc::delivery_refused, "delivery-refused", 409},
     row{api_errc::app_removed, "app-removed", 409},
+    row{api_errc::recipe_session, "recipe-session", 409},
+    row{api_errc::action_skipped, "action-skipped", 409},
 };
 
 constexpr bool table_follows_enum() {
@@ -61,7 +63,7 @@ constexpr bool table_follows_enum() {
     return true;
 }
 static_assert(table_follows_enum(), "api_error table rows must follow the enum order");
-static_assert(table.size() == static_cast<std::size_t>(api_errc::app_removed) + 1,
+static_assert(table.size() == static_cast<std::size_t>(api_errc::action_skipped) + 1,
               "every api_errc needs a row");
 
 } // namespace

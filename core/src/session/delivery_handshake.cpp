@@ -42,6 +42,38 @@ void session_service::describe(connection_ref conn, std::string app_id, std::str
         tp_.send_error(conn, make_api_error(api_errc::not_found, "unknown appId"));
         return;
     }
+    if (recipes_ != nullptr) {
+        // A stored recipe describes its service itself; only services without one ask the SP.
+        auto pass = gate_.enter();
+        if (!pass) {
+            tp_.send_error(conn, make_api_error(api_errc::unavailable, "shutting down; retry later"));
+            return;
+        }
+        recipes_->find_description(
+            app_id, service_id, ex(),
+            [this, pass = std::move(pass), conn, app_id, service_id](std::error_code ec,
+                                                                     std::optional<std::string> description) {
+                if (ec) {
+                    metrics_.on_store_error();
+                    tp_.send_error(conn, make_api_error(api_errc::unavailable,
+                                                        "could not read the service; retry later"));
+                } else if (description) {
+                    tp_.send_description(conn, app_id, service_id, *description);
+                } else {
+                    describe_by_sp(conn, app_id, service_id);
+                }
+            });
+        return;
+    }
+    describe_by_sp(conn, std::move(app_id), std::move(service_id));
+}
+
+void session_service::describe_by_sp(connection_ref conn, std::string app_id, std::string service_id) {
+    const app_record* app = apps_.find(app_id);
+    if (app == nullptr) {
+        tp_.send_error(conn, make_api_error(api_errc::not_found, "unknown appId"));
+        return;
+    }
     std::string url = app->description_url + "/" + service_id;
     call_sp("GET", std::move(url), {}, [this, conn, app_id, service_id](sp_reply reply) {
         if (reply.status == 200 && cfg_.is_json_object && cfg_.is_json_object(reply.body)) {
@@ -71,7 +103,7 @@ void session_service::start_delivery(connection_ref conn, std::string session_id
         return;
     }
     if (!req.device_from_registry) {
-        fetch_description_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
+        find_recipe_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
         return;
     }
     // The touch point named only the device: its IIN and platform version are the registry's.
@@ -101,7 +133,7 @@ void session_service::start_delivery(connection_ref conn, std::string session_id
             }
             req.iin = device->iin;
             req.platform_version = device->platform_version;
-            fetch_description_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
+            find_recipe_for_delivery(conn, std::move(session_id), std::move(req), std::move(bound));
         });
 }
 

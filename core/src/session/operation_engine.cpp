@@ -30,6 +30,9 @@ void session_service::accept_operation(std::string app_id, std::string session_i
     if (s->terminal()) {
         return refuse(api_errc::session_finished, "the session has ended");
     }
+    if (s->record().recipe) {
+        return refuse(api_errc::recipe_session, "the session runs a recipe");
+    }
     const app_record* app = apps_.find(app_id);
     if (app == nullptr || !callback_url_allowed(*app, callback_url)) {
         return refuse(api_errc::bad_callback_url,
@@ -218,11 +221,18 @@ void session_service::finish_head(delivery_session& s, operation_outcome outcome
     head.rec.state = operation_state::done;
     head.rec.result_json = callback_body(head.rec.operation_id, outcome);
     metrics_.on_operation_outcome(outcome.status_code == 200);
-    commit_result(s.id(),
-                  outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()});
+    if (s.record().recipe) {
+        finish_recipe_action(s, outcome); // recipe_ending.cpp
+        return;
+    }
+    std::optional<outbox_entry> callback;
+    if (!head.rec.callback_url.empty()) {
+        callback = outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()};
+    }
+    commit_result(s.id(), std::move(callback));
 }
 
-void session_service::commit_result(const std::string& session_id, outbox_entry entry) {
+void session_service::commit_result(const std::string& session_id, std::optional<outbox_entry> entry) {
     // Each attempt is made from the live state, which still holds the finishing operation, so a
     // retry after the session ended does not write it back as active.
     auto attempt = [this, session_id, entry]() -> std::optional<write_set> {
@@ -233,13 +243,17 @@ void session_service::commit_result(const std::string& session_id, outbox_entry 
         }
         write_set w;
         w.put_operations.push_back(head->rec);
-        w.put_outbox.push_back(entry);
+        if (entry) {
+            w.put_outbox.push_back(*entry);
+        }
         w.put_sessions.push_back(s->record());
         return w;
     };
     durable_->until_durable(std::move(attempt),
                             [this, session_id, entry]() mutable {
-                                relay_.enqueue(std::move(entry));
+                                if (entry) {
+                                    relay_.enqueue(std::move(*entry));
+                                }
                                 delivery_session* s = find(session_id);
                                 if (s == nullptr || s->head() == nullptr) {
                                     return;

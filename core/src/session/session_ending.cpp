@@ -28,6 +28,10 @@ void session_service::complete(std::string app_id, std::string session_id, bool 
         done(error_of(api_errc::session_finished, "the session has already ended"));
         return;
     }
+    if (s->record().recipe) {
+        done(error_of(api_errc::recipe_session, "the session runs a recipe"));
+        return;
+    }
     write_set w;
     std::vector<outbox_entry> callbacks;
     fail_unfinished(*s, api_errc::session_completed,
@@ -64,6 +68,9 @@ void session_service::fail_unfinished(delivery_session& s, api_errc why, const s
         op.rec.result_json = callback_body(op.rec.operation_id, outcome_of(why, message));
         metrics_.on_operation_outcome(false);
         w.put_operations.push_back(op.rec);
+        if (op.rec.callback_url.empty()) {
+            return; // a recipe's action: its result is in its record, nobody is called back
+        }
         outbox_entry e{op.rec.operation_id, op.rec.callback_url, op.rec.result_json, now_ms()};
         w.put_outbox.push_back(e);
         callbacks.push_back(std::move(e));

@@ -71,6 +71,10 @@ void session_service::adopt(session_record rec, std::vector<operation_record> op
         // The SP may not have seen the delivery request; ask again (SPs must accept repeats).
         send_delivery_request(ref.id());
     }
+    if (ref.record().recipe && !ref.terminal() && ref.head() == nullptr) {
+        end_interrupted_recipe(ref);
+        return;
+    }
     pump(ref);
 }
 

@@ -18,6 +18,7 @@
 #include "tsm/core/operation_registry.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
+#include "tsm/core/recipe_source.hpp"
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/secret_hasher.hpp"
 #include "tsm/core/service_probe.hpp"
@@ -120,6 +121,31 @@ public:
 
     std::size_t session_count() const noexcept;
 
+    // ================================================================ recipes (package A2)
+    // Services with a stored recipe run it instead of calling an SP (docs/recipes.md "How a recipe
+    // runs"). The flows: core/src/session/recipe_delivery.cpp (start) and recipe_ending.cpp (end).
+    /// Every description and delivery asks `src` first; without a source (tools, most tests)
+    /// every service goes to its SP. `src` must outlive the service. Call before start().
+    void use_recipes(const recipe_source& src) noexcept { recipes_ = &src; }
+
+private:
+    /// After the device is known: the recipe of the service, else the SP's description.
+    /// describe() for a service without a recipe: the SP's description.
+    void describe_by_sp(connection_ref conn, std::string app_id, std::string service_id);
+    void find_recipe_for_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                                  std::function<void(bool)> bound);
+    void start_recipe_delivery(connection_ref conn, std::string session_id, delivery_request req,
+                               prepared_recipe recipe, std::function<void(bool)> bound);
+    void on_recipe_session_stored(connection_ref conn, const std::string& session_id, const std::string& token,
+                                  std::error_code ec, const std::function<void(bool)>& bound);
+    /// The head action of a recipe session has its outcome: its result is written, and when it
+    /// failed or was the last one, the session ends in the same write.
+    void finish_recipe_action(delivery_session& s, const operation_outcome& outcome);
+    /// A recovered recipe session with nothing left to run: ends it (failure, "interrupted").
+    void end_interrupted_recipe(delivery_session& s);
+    const recipe_source* recipes_ = nullptr;
+    // ================================================================ end of recipes (A2)
+
 private:
     using session_ptr = std::unique_ptr<delivery_session>;
 
@@ -143,7 +169,8 @@ private:
     void handle_step(delivery_session& s, operation_step step);
     void send_batch(delivery_session& s);
     void finish_head(delivery_session& s, operation_outcome outcome);
-    void commit_result(const std::string& session_id, outbox_entry entry);
+    /// `entry`: the operation's callback; none for an operation without a callback URL (recipes).
+    void commit_result(const std::string& session_id, std::optional<outbox_entry> entry);
 
     // session_ending.cpp
     /// Fails every unfinished operation with `why`, ends the session, tells the touch point.

@@ -36,6 +36,7 @@ http_response go_back_to_fetch() {
 std::string completed_reply(std::string_view final_status_json) {
     bool success = false;
     std::string message;
+    std::string script_status; // a recipe's failing action (core::frames::script_status)
     // The frame is ours (core::frames::status); a frame that does not read is reported as failure.
     auto st = json::read_object(final_status_json, json::body_secrecy::plain,
                                 [&](std::string_view key, json::value& v) -> core::api_status {
@@ -45,11 +46,15 @@ std::string completed_reply(std::string_view final_status_json) {
                                     if (key == "message") {
                                         return json::read_raw_value(v, "message", message);
                                     }
+                                    if (key == "scriptStatus") {
+                                        return json::read_raw_value(v, "scriptStatus", script_status);
+                                    }
                                     return {};
                                 });
     if (!st) {
         success = false;
         message.clear();
+        script_status.clear();
     }
     core::json_writer w;
     w.begin_object().key("completed").value(true).key("status").begin_object();
@@ -58,6 +63,9 @@ std::string completed_reply(std::string_view final_status_json) {
         w.value("");
     } else {
         w.raw(message);
+    }
+    if (!script_status.empty()) {
+        w.key("scriptStatus").raw(script_status);
     }
     w.end_object().end_object();
     return std::move(w).str();

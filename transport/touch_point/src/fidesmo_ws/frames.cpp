@@ -78,6 +78,7 @@ std::string final_status(std::string_view v1_status_json) {
     // Core wrote this frame; should it not read, the session still ends, as a failure.
     std::string code;
     std::string text;
+    std::string script_status; // a recipe's failing action: this dialect has no field for it
     auto st = json::read_object(v1_status_json, json::body_secrecy::plain,
                                 [&](std::string_view key, json::value& v) -> core::api_status {
                                     if (key == "code") {
@@ -86,8 +87,15 @@ std::string final_status(std::string_view v1_status_json) {
                                     if (key == "message") {
                                         return read_message_text(v, text);
                                     }
+                                    if (key == "scriptStatus") {
+                                        return json::read_raw_value(v, "scriptStatus", script_status);
+                                    }
                                     return {};
                                 });
+    if (st && !script_status.empty()) {
+        text =
+            text.empty() ? "scriptStatus: " + script_status : text + " (scriptStatus: " + script_status + ")";
+    }
     if (!st || code.empty()) {
         return status("FAILED", text);
     }

@@ -53,6 +53,8 @@ enum class api_errc : std::uint8_t {
     session_completed,      ///< 409 the SP ended the session before this operation ran
     delivery_refused,       ///< 409 the SP refused the delivery
     app_removed,            ///< 409 the app was deleted during the session
+    recipe_session,         ///< 409 an SP call on a session that runs a stored recipe
+    action_skipped,         ///< 409 a recipe action not run because an earlier one failed
 };
 
 /// The wire code, e.g. "session-not-found".
