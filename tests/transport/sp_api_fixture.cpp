@@ -102,10 +102,10 @@ fixture::fixture(std::size_t max_queued_operations) {
         }
         rcfg.owner_shard = i;
         cfg.owner_shard = i;
-        s->relay = std::make_unique<core::outbox_relay>(*s->ioc, store, *s->sp, rcfg, probe);
+        s->relay = std::make_unique<core::outbox_relay>(*s->ioc, store, *s->sp, rcfg, probe, &vault);
         s->kinds = test_kinds();
         s->sessions = std::make_unique<core::session_service>(*s->ioc, store, *tps.back(), *s->sp, *s->relay,
-                                                              *s->apps, hasher, s->kinds, cfg, probe);
+                                                              *s->apps, hasher, s->kinds, vault, cfg, probe);
         views.push_back(s.get());
         services.push_back(std::move(s));
     }
