@@ -2,6 +2,7 @@
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/user_interaction.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
 #include <boost/asio/post.hpp>
@@ -35,6 +36,7 @@ core::app_record make_app(std::string_view id, const std::string& key_hex,
 core::operation_registry test_kinds() {
     core::operation_registry r;
     core::register_transceive(r);
+    core::user_interaction::register_kinds(r); // for real: they need nothing but their record
     for (std::string_view kind :
          {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata,
           core::kinds::desfire_create_app, core::kinds::desfire_commands, core::kinds::desfire_delete_app}) {

@@ -111,9 +111,13 @@ operation_registry::kind prompt_kind(prompt::kind type) {
 } // namespace
 
 void register_user_interaction(operation_registry& registry, const operation_dependencies&) {
-    registry.add(kinds::user_interaction, prompt_kind(prompt::kind::fields));
-    registry.add(kinds::user_action, prompt_kind(prompt::kind::actions));
+    user_interaction::register_kinds(registry);
 }
 
 } // namespace operations
+
+void user_interaction::register_kinds(operation_registry& registry) {
+    registry.add(kinds::user_interaction, operations::prompt_kind(prompt::kind::fields));
+    registry.add(kinds::user_action, operations::prompt_kind(prompt::kind::actions));
+}
 } // namespace tsm::core

@@ -6,6 +6,7 @@
 /// Pure functions: any thread.
 #include "tsm/core/hex.hpp"
 #include "tsm/core/operation.hpp"
+#include "tsm/core/operation_registry.hpp"
 
 #include <memory>
 #include <optional>
@@ -20,6 +21,10 @@ std::optional<prompt> decode_payload(std::string_view payload, prompt::kind type
 
 /// The operation: asks once, then turns the answer into the callback's members.
 std::unique_ptr<operation> make_operation(prompt p);
+
+/// Registers kinds::user_interaction and kinds::user_action (they need nothing beyond their
+/// record; register_operation_kinds calls this).
+void register_kinds(operation_registry& registry);
 
 /// Wire name and status of the outcome when the user declines (docs/user-interaction.md).
 inline constexpr std::string_view declined_code = "declined-by-user";
