@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(v1_decodes_user_input) {
 }
 
 BOOST_AUTO_TEST_CASE(v1_refuses_bad_user_input) {
-    for (std::string frame : {R"({"type":"user-input"})", R"({"type":"user-input","operationId":"x"})",
+    for (const std::string& frame : std::vector<std::string>{R"({"type":"user-input"})", R"({"type":"user-input","operationId":"x"})",
                               R"({"type":"user-input","operationId":")" + op_a + R"(","ephemeralKey":"zz"})",
                               R"({"type":"user-input","operationId":")" + op_a + R"(","fields":[1]})",
                               R"({"type":"user-input","operationId":")" + op_a + R"(","declined":"yes"})"}) {
@@ -210,7 +210,7 @@ BOOST_AUTO_TEST_CASE(the_prompt_is_the_fetch_reply_and_its_result_is_applied_onc
     auto after_done = f.fetch(channel_fixture::result(op_a, R"({"pin":"1"})"));
     BOOST_TEST(f.inputs.size() == 1u);
     // The next step answers the held fetch.
-    f.ch->on_commands(3, op_b, core::apdu_batch{{"\x00\xa4\x04\x00"}, false, {}});
+    f.ch->on_commands(3, op_b, core::apdu_batch{{std::string("\x00\xa4\x04\x00", 4)}, false, {}});
     BOOST_REQUIRE(after_done->res);
     BOOST_TEST(after_done->res->body.find("transceive") != std::string::npos);
     BOOST_TEST(f.inputs.size() == 1u);

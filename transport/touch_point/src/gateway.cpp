@@ -224,6 +224,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
     }
     const dialect& d = *dialects_[*index];
     auto decoded = d.decode(text);
+    core::wipe(text); // it may carry user input (deliver's or user-input's fields)
     if (!decoded) {
         send_error_frame(conn, d, decoded.error(), d.close_after_bad_frame());
         return;
