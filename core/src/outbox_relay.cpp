@@ -99,7 +99,8 @@ void outbox_relay::attempt(const std::string& host, item it) {
     std::string url = it.entry.url;
     std::string body;
     if (it.entry.sealed) {
-        auto opened = vault_ == nullptr ? std::nullopt : vault_->open(it.entry.body, outbox_body_context(it.entry.id));
+        auto opened =
+            vault_ == nullptr ? std::nullopt : vault_->open(it.entry.body, outbox_body_context(it.entry.id));
         if (!opened) {
             // Never deliverable (another key-encryption key, or damaged): dropped, not retried.
             log::error("sealed callback does not open; dropped", {{"operationId", it.entry.id}});

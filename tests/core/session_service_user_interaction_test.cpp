@@ -33,9 +33,11 @@ struct ui_harness : harness {
                        bool encrypted, std::string cb) {
         auto& r = accepts.emplace_back();
         core::prompt p{type, json, encrypted};
-        const auto kind = type == core::prompt::kind::fields ? core::kinds::user_interaction : core::kinds::user_action;
-        svc.accept_operation(std::string(app_id), session, std::string(kind), core::user_interaction::encode_payload(p),
-                             std::move(cb), [&r](std::optional<core::api_error> e, std::string id) {
+        const auto kind =
+            type == core::prompt::kind::fields ? core::kinds::user_interaction : core::kinds::user_action;
+        svc.accept_operation(std::string(app_id), session, std::string(kind),
+                             core::user_interaction::encode_payload(p), std::move(cb),
+                             [&r](std::optional<core::api_error> e, std::string id) {
                                  r.called = true;
                                  r.error = std::move(e);
                                  r.operation_id = std::move(id);

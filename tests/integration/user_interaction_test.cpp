@@ -17,18 +17,22 @@ using namespace tsm::test;
 
 namespace {
 
-const std::string pin_prompt = R"({"fields":[{"id":"pin","type":"edit","label":{"en":"Choose a PIN"}}],"encrypted":false})";
-const std::string secret_prompt = R"({"fields":[{"id":"pin","type":"edit","label":{"en":"Choose a PIN"}}],"encrypted":true})";
+const std::string pin_prompt =
+    R"({"fields":[{"id":"pin","type":"edit","label":{"en":"Choose a PIN"}}],"encrypted":false})";
+const std::string secret_prompt =
+    R"({"fields":[{"id":"pin","type":"edit","label":{"en":"Choose a PIN"}}],"encrypted":true})";
 
-std::string post_op(tsm_env& env, const std::string& session, const std::string& path, const std::string& body) {
-    auto r = http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
+std::string post_op(tsm_env& env, const std::string& session, const std::string& path,
+                    const std::string& body) {
+    auto r =
+        http_call(env.tsmd->port(), "POST", path, env.sp_headers(session, env.callback_url(session)), body);
     BOOST_REQUIRE_MESSAGE(r.status == 200, path << " -> " << r.status << " " << r.body);
     return str(r.json().as_object()["operationId"]);
 }
 
 /// v1 deliver announcing the feature (or not), with optional fields and ephemeralKey.
-delivered_session deliver_v1(tsm_env& env, ws_client& ws, bool prompts, const boost::json::object& fields = {},
-                             const std::string& ephemeral_key = {}) {
+delivered_session deliver_v1(tsm_env& env, ws_client& ws, bool prompts,
+                             const boost::json::object& fields = {}, const std::string& ephemeral_key = {}) {
     boost::json::object m{{"type", "deliver"}, {"appId", app_id}, {"serviceId", "demo"}};
     m["cardId"] = boost::json::object{{"iin", "8A2C"}, {"cin", "0E48800471400A"}, {"platformVersion", 2}};
     if (prompts) {
@@ -53,7 +57,8 @@ void check_nowhere_in_clear(tsm_env& env, const std::string& value) {
 }
 
 std::string unique_value(const char* tag) {
-    return std::string(tag) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    return std::string(tag) + "-"
+           + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 } // namespace
@@ -77,14 +82,16 @@ BOOST_AUTO_TEST_CASE(v1_plain_input_reaches_the_sp_and_is_stored_nowhere_in_clea
     BOOST_TEST(str((*ask)["fields"].as_array()[0].as_object()["id"]) == "pin");
 
     const std::string pin = unique_value("pin");
-    ws.send_json(boost::json::object{{"type", "user-input"}, {"operationId", op},
+    ws.send_json(boost::json::object{{"type", "user-input"},
+                                     {"operationId", op},
                                      {"fields", boost::json::object{{"pin", pin}}}});
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
     BOOST_TEST((*cb)["statusCode"].as_int64() == 200);
     BOOST_TEST(str((*cb)["fields"].as_object()["pin"]) == pin);
     // Applied once: a repeat changes nothing, and the session goes on.
-    ws.send_json(boost::json::object{{"type", "user-input"}, {"operationId", op},
+    ws.send_json(boost::json::object{{"type", "user-input"},
+                                     {"operationId", op},
                                      {"fields", boost::json::object{{"pin", "other"}}}});
     const std::string next = env.transceive_ok(s.session_id, {"00A4040000"});
     BOOST_TEST(answer_batch(ws) == next);
@@ -202,7 +209,8 @@ BOOST_AUTO_TEST_CASE(v1_the_prompt_is_sent_again_after_resume) {
     auto again = ws->read_type("user-interaction");
     BOOST_REQUIRE(again);
     BOOST_TEST(str((*again)["operationId"]) == op);
-    ws->send_json(boost::json::object{{"type", "user-input"}, {"operationId", op},
+    ws->send_json(boost::json::object{{"type", "user-input"},
+                                      {"operationId", op},
                                       {"fields", boost::json::object{{"pin", "1357"}}}});
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
@@ -215,9 +223,10 @@ BOOST_AUTO_TEST_CASE(long_poll_plain_and_encrypted_input) {
     fidesmo_client c(env.tsmd->port());
     const std::string field = unique_value("lp-field");
     auto pre = sp_key.encrypt({field});
-    const std::string sid = c.deliver_ok(app_id, "demo",
-                                         boost::json::object{{"fields", boost::json::object{{"pin", pre.values_hex[0]}}},
-                                                             {"ephemeralKey", pre.ephemeral_key_hex}});
+    const std::string sid =
+        c.deliver_ok(app_id, "demo",
+                     boost::json::object{{"fields", boost::json::object{{"pin", pre.values_hex[0]}}},
+                                         {"ephemeralKey", pre.ephemeral_key_hex}});
     BOOST_REQUIRE(!sid.empty());
     auto delivery = env.sp.wait_delivery();
     BOOST_REQUIRE(delivery);
@@ -234,7 +243,9 @@ BOOST_AUTO_TEST_CASE(long_poll_plain_and_encrypted_input) {
     BOOST_TEST(str(reply["operationType"]) == "user-interaction");
     BOOST_TEST(reply["encrypted"] == false);
     const std::string pin = unique_value("lp-pin");
-    boost::json::object result{{"operationId", op}, {"statusCode", 200}, {"fields", boost::json::object{{"pin", pin}}}};
+    boost::json::object result{{"operationId", op},
+                               {"statusCode", 200},
+                               {"fields", boost::json::object{{"pin", pin}}}};
 
     // Encrypted, queued behind it: its step comes on the fetch that answers the first.
     const std::string op2 = post_op(env, sid, "/user-interaction", secret_prompt);
@@ -259,7 +270,8 @@ BOOST_AUTO_TEST_CASE(long_poll_plain_and_encrypted_input) {
     BOOST_TEST(str(after.json().as_object()["operationId"]) == next);
     auto cb2 = env.sp.wait_callback(op2);
     BOOST_REQUIRE(cb2);
-    BOOST_TEST(sp_key.decrypt(str((*cb2)["ephemeralKey"]), str((*cb2)["fields"].as_object()["pin"])) == secret);
+    BOOST_TEST(sp_key.decrypt(str((*cb2)["ephemeralKey"]), str((*cb2)["fields"].as_object()["pin"]))
+               == secret);
     auto again = c.fetch(sid, result2, std::chrono::seconds(3)); // a repeat: held, nothing applied
     (void)again;
     BOOST_TEST(env.sp.callback_count(op) == 1u);
@@ -293,10 +305,11 @@ BOOST_AUTO_TEST_CASE(long_poll_action_step) {
 BOOST_AUTO_TEST_CASE(fidesmo_ws_cannot_prompt_and_the_session_goes_on) {
     tsm_env env;
     const std::string key = "404142434445464748494A4B4C4D4E4F";
-    const std::string body = R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":"03","enc":")"
-                             + key + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
-    BOOST_REQUIRE_EQUAL(http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/0E48800471400A", {}, body).status,
-                        200);
+    const std::string body =
+        R"({"iin":"8A2C10","isd":"A000000151000000","scp":"03","kvn":48,"securityLevel":"03","enc":")" + key
+        + R"(","mac":")" + key + R"(","dek":")" + key + R"("})";
+    BOOST_REQUIRE_EQUAL(
+        http_call(env.tsmd->admin_port(), "PUT", "/admin/v1/cards/0E48800471400A", {}, body).status, 200);
     ws_client ws(env.tsmd->port(), "/v3/ws/apps/" + app_id + "/services/demo?cin=0E48800471400A");
     auto id = ws.read_json();
     BOOST_REQUIRE(id);

@@ -52,7 +52,8 @@ void oaep_sha512(EVP_PKEY_CTX* ctx) {
     check(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha512()), "mgf1 md");
 }
 
-std::vector<unsigned char> aes_cbc(const unsigned char* key, const std::vector<unsigned char>& in, bool encrypt) {
+std::vector<unsigned char> aes_cbc(const unsigned char* key, const std::vector<unsigned char>& in,
+                                   bool encrypt) {
     cipher_ptr c(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     const unsigned char iv[16] = {};
     check(EVP_CipherInit_ex(c.get(), EVP_aes_256_cbc(), nullptr, key, iv, encrypt ? 1 : 0), "cipher init");

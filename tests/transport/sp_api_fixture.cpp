@@ -2,8 +2,8 @@
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/operation_kinds.hpp"
-#include "tsm/core/user_interaction.hpp"
 #include "tsm/core/transceive_operation.hpp"
+#include "tsm/core/user_interaction.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/test/unit_test.hpp>

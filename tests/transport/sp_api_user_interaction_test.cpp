@@ -24,8 +24,8 @@ core::operation_record stored(fixture& f, const tr::http_response& accepted) {
     return it->second;
 }
 
-void check_refused_naming(fixture& f, const std::string& sid, const std::string& path, const std::string& body,
-                          std::string_view field) {
+void check_refused_naming(fixture& f, const std::string& sid, const std::string& path,
+                          const std::string& body, std::string_view field) {
     auto r = f.call(fixture::sp_request("POST", path, body, sid));
     BOOST_TEST(r.status == 400, body << " -> " << r.status << " " << r.body);
     BOOST_TEST(error_code(r) == "bad-request", body);
@@ -63,13 +63,15 @@ BOOST_AUTO_TEST_CASE(user_action_queues_the_actions) {
     f.open_session(sid);
     auto r = f.call(fixture::sp_request(
         "POST", "/user-action",
-        R"({"actions":[{"name":"phonecall","description":{"en":"Call"},"parameters":{"number":"+4611"}}]})", sid));
+        R"({"actions":[{"name":"phonecall","description":{"en":"Call"},"parameters":{"number":"+4611"}}]})",
+        sid));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
     auto op = stored(f, r);
     BOOST_TEST(op.kind == core::kinds::user_action);
     auto p = core::user_interaction::decode_payload(op.payload, core::prompt::kind::actions);
     BOOST_REQUIRE(p.has_value());
-    BOOST_TEST(p->json == R"([{"name":"phonecall","description":{"en":"Call"},"parameters":{"number":"+4611"}}])");
+    BOOST_TEST(p->json
+               == R"([{"name":"phonecall","description":{"en":"Call"},"parameters":{"number":"+4611"}}])");
 }
 
 BOOST_AUTO_TEST_CASE(bad_prompts_are_refused_naming_the_field) {
@@ -81,19 +83,23 @@ BOOST_AUTO_TEST_CASE(bad_prompts_are_refused_naming_the_field) {
     check_refused_naming(f, sid, "/user-interaction", R"({"fields":{}})", "fields");
     check_refused_naming(f, sid, "/user-interaction", R"({"fields":[{"type":"edit","label":"x"}]})",
                          "fields[0].id");
+    check_refused_naming(
+        f, sid, "/user-interaction",
+        R"({"fields":[{"id":"a","type":"edit","label":"x"},{"id":"a","type":"edit","label":"y"}]})",
+        "fields[1].id");
     check_refused_naming(f, sid, "/user-interaction",
-                         R"({"fields":[{"id":"a","type":"edit","label":"x"},{"id":"a","type":"edit","label":"y"}]})",
-                         "fields[1].id");
-    check_refused_naming(f, sid, "/user-interaction", R"({"fields":[{"id":"a","type":"slider","label":"x"}]})",
-                         "fields[0].type");
-    check_refused_naming(f, sid, "/user-interaction", R"({"fields":[{"id":"a","type":"edit"}]})", "fields[0]");
+                         R"({"fields":[{"id":"a","type":"slider","label":"x"}]})", "fields[0].type");
+    check_refused_naming(f, sid, "/user-interaction", R"({"fields":[{"id":"a","type":"edit"}]})",
+                         "fields[0]");
     check_refused_naming(f, sid, "/user-interaction", R"({"fields":[{"id":"a","type":"edit","label":3}]})",
                          "fields[0].label");
     check_refused_naming(f, sid, "/user-interaction",
-                         R"({"fields":[{"id":"a","type":"edit","label":"x"}],"encrypted":"yes"})", "encrypted");
+                         R"({"fields":[{"id":"a","type":"edit","label":"x"}],"encrypted":"yes"})",
+                         "encrypted");
     std::string many = R"({"fields":[)";
     for (int i = 0; i < 33; ++i) {
-        many += (i ? "," : "") + std::string(R"({"id":"f)") + std::to_string(i) + R"(","type":"edit","label":"x"})";
+        many += (i ? "," : "") + std::string(R"({"id":"f)") + std::to_string(i)
+                + R"(","type":"edit","label":"x"})";
     }
     many += "]}";
     check_refused_naming(f, sid, "/user-interaction", many, "fields");
@@ -106,7 +112,8 @@ BOOST_AUTO_TEST_CASE(status_opens_a_sealed_result) {
     const std::string sid = f.session_owned_by(0);
     f.open_session(sid);
     const std::string op_id = "123e4567-e89b-42d3-a456-4266141740aa";
-    const std::string clear = R"({"operationId":")" + op_id + R"(","statusCode":200,"fields":{"pin":"4711"}})";
+    const std::string clear =
+        R"({"operationId":")" + op_id + R"(","statusCode":200,"fields":{"pin":"4711"}})";
     core::operation_record rec;
     rec.operation_id = op_id;
     rec.session_id = sid;

@@ -29,7 +29,8 @@ namespace {
 const std::string op_a = "11111111-1111-7111-8111-111111111111";
 const std::string op_b = "22222222-2222-7222-8222-222222222222";
 const std::string sid = "123e4567-e89b-42d3-a456-426614174000";
-const core::prompt fields_prompt{core::prompt::kind::fields, R"([{"id":"pin","type":"edit","label":"PIN"}])", true};
+const core::prompt fields_prompt{core::prompt::kind::fields, R"([{"id":"pin","type":"edit","label":"PIN"}])",
+                                 true};
 const core::prompt actions_prompt{core::prompt::kind::actions, R"([{"name":"phonecall"}])", false};
 
 struct slot {
@@ -46,7 +47,9 @@ struct channel_fixture {
         h.add_route = [](const std::string&) {};
         h.remove_route = [](const std::string&) {};
         h.hand_responses = [](std::uint64_t, std::vector<core::bytes>) {};
-        h.hand_input = [this](const std::string& op, core::user_input in) { inputs.emplace_back(op, std::move(in)); };
+        h.hand_input = [this](const std::string& op, core::user_input in) {
+            inputs.emplace_back(op, std::move(in));
+        };
         ch = std::make_unique<fd::channel>(sid, core::connection_ref{0, 1, 1, true, true}, ioc.get_executor(),
                                            std::chrono::seconds(30), std::move(h));
     }
@@ -108,10 +111,11 @@ BOOST_AUTO_TEST_CASE(v1_decodes_user_input) {
 }
 
 BOOST_AUTO_TEST_CASE(v1_refuses_bad_user_input) {
-    for (const std::string& frame : std::vector<std::string>{R"({"type":"user-input"})", R"({"type":"user-input","operationId":"x"})",
-                              R"({"type":"user-input","operationId":")" + op_a + R"(","ephemeralKey":"zz"})",
-                              R"({"type":"user-input","operationId":")" + op_a + R"(","fields":[1]})",
-                              R"({"type":"user-input","operationId":")" + op_a + R"(","declined":"yes"})"}) {
+    for (const std::string& frame : std::vector<std::string>{
+             R"({"type":"user-input"})", R"({"type":"user-input","operationId":"x"})",
+             R"({"type":"user-input","operationId":")" + op_a + R"(","ephemeralKey":"zz"})",
+             R"({"type":"user-input","operationId":")" + op_a + R"(","fields":[1]})",
+             R"({"type":"user-input","operationId":")" + op_a + R"(","declined":"yes"})"}) {
         auto m = v1::decode(frame, {});
         BOOST_TEST(!m.has_value(), frame);
     }
@@ -147,7 +151,8 @@ BOOST_AUTO_TEST_CASE(fidesmo_deliver_carries_the_ephemeral_key) {
     BOOST_REQUIRE(d.has_value());
     BOOST_TEST(d->ephemeral_key == "AA01");
     BOOST_TEST(d->fields_json == R"({"pin":"x"})");
-    auto bad = fd::decode_deliver(R"({"appId":"0A1B2C3D","serviceId":"s","cardId":{"cin":"0E48"},"ephemeralKey":"q"})");
+    auto bad = fd::decode_deliver(
+        R"({"appId":"0A1B2C3D","serviceId":"s","cardId":{"cin":"0E48"},"ephemeralKey":"q"})");
     BOOST_TEST(!bad.has_value());
 }
 
@@ -161,13 +166,14 @@ BOOST_AUTO_TEST_CASE(fidesmo_fetch_reads_the_operation_result) {
     BOOST_TEST(f->result->input.ephemeral_key == "beef");
     BOOST_TEST(!f->result->input.declined);
 
-    auto declined = fd::decode_fetch(R"({"sessionId":")" + sid + R"(","operationResult":{"operationId":")" + op_a
-                                     + R"(","statusCode":400}})");
+    auto declined = fd::decode_fetch(R"({"sessionId":")" + sid + R"(","operationResult":{"operationId":")"
+                                     + op_a + R"(","statusCode":400}})");
     BOOST_REQUIRE(declined.has_value());
     BOOST_REQUIRE(declined->result.has_value());
     BOOST_TEST(declined->result->input.declined);
 
-    auto action = fd::decode_fetch(R"({"sessionId":")" + sid + R"(","operationResult":{"operationId":")" + op_a + R"("}})");
+    auto action = fd::decode_fetch(R"({"sessionId":")" + sid + R"(","operationResult":{"operationId":")"
+                                   + op_a + R"("}})");
     BOOST_REQUIRE(action.has_value());
     BOOST_REQUIRE(action->result.has_value());
     BOOST_TEST(!action->result->input.declined);

@@ -29,8 +29,8 @@ public:
     operation_step on_input(user_input input) override {
         if (input.declined) {
             wipe(input.fields_json);
-            return operation_step::finish(failed_outcome(declined_status, std::string(declined_code),
-                                                         "the user declined to answer"));
+            return operation_step::finish(
+                failed_outcome(declined_status, std::string(declined_code), "the user declined to answer"));
         }
         operation_outcome o;
         o.holds_user_input = true;
@@ -100,8 +100,9 @@ operation_registry::kind prompt_kind(prompt::kind type) {
             [type](const operation_record& op, const session_record&, operation_registry::done_handler done) {
                 auto p = user_interaction::decode_payload(op.payload, type);
                 if (!p) {
-                    done(nullptr, failed_outcome(make_api_error(api_errc::internal_error,
-                                                                "the stored operation could not be rebuilt")));
+                    done(nullptr,
+                         failed_outcome(make_api_error(api_errc::internal_error,
+                                                       "the stored operation could not be rebuilt")));
                     return;
                 }
                 done(user_interaction::make_operation(std::move(*p)), std::nullopt);

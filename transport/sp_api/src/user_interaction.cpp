@@ -177,9 +177,10 @@ core::api_result<core::prompt> decode_user_interaction_body(std::string_view bod
                                     if (key == "fields") {
                                         has_fields = true;
                                         w.begin_array();
-                                        auto fields = read_list(v, "fields", [&](std::size_t i, json::value& f) {
-                                            return read_field(f, i, ids, w);
-                                        });
+                                        auto fields =
+                                            read_list(v, "fields", [&](std::size_t i, json::value& f) {
+                                                return read_field(f, i, ids, w);
+                                            });
                                         w.end_array();
                                         return fields;
                                     }
@@ -208,9 +209,10 @@ core::api_result<core::prompt> decode_user_action_body(std::string_view body) {
                                     if (key == "actions") {
                                         has_actions = true;
                                         w.begin_array();
-                                        auto actions = read_list(v, "actions", [&](std::size_t i, json::value& a) {
-                                            return read_action(a, i, w);
-                                        });
+                                        auto actions =
+                                            read_list(v, "actions", [&](std::size_t i, json::value& a) {
+                                                return read_action(a, i, w);
+                                            });
                                         w.end_array();
                                         return actions;
                                     }

@@ -293,11 +293,12 @@ void gateway::handle(ws_ref conn, const dialect& d, message msg) {
         // Bind optimistically so frames sent right after the resume are attributed; undone on failure.
         std::string session_id = msg.session_id;
         connections.bind(conn.id, session_id);
-        runtime_.invoke_on_owner(session_id, [c = to_core(conn, d, msg), session_id, token = std::move(msg.resume_token),
-                                              bound_cb = unbind_on_failure(c, session_id)](
-                                                 core::shard_services& s) mutable {
-            s.sessions->resume(c, session_id, std::move(token), std::move(bound_cb));
-        });
+        runtime_.invoke_on_owner(session_id,
+                                 [c = to_core(conn, d, msg), session_id, token = std::move(msg.resume_token),
+                                  bound_cb =
+                                      unbind_on_failure(c, session_id)](core::shard_services& s) mutable {
+                                     s.sessions->resume(c, session_id, std::move(token), std::move(bound_cb));
+                                 });
         return;
     }
     case kind::user_input: {

@@ -64,8 +64,8 @@ struct delivery_request {
     /// hex, the RSA-OAEP-wrapped AES key of encrypted field values (docs/user-interaction.md);
     /// empty = none. Passed on to the SP as the delivery request's ephemeralKey.
     std::string ephemeral_key;
-    std::string email;       ///< empty = none; passed on to the SP
-    std::string msisdn;      ///< empty = none; passed on to the SP
+    std::string email;  ///< empty = none; passed on to the SP
+    std::string msisdn; ///< empty = none; passed on to the SP
     /// The touch point's credential for resuming the session. Empty: a random token is generated
     /// and sent with the session (protocol v1). The Fidesmo dialects pass the session id itself:
     /// their clients resume by session id alone.

@@ -142,26 +142,22 @@ core::api_result<fetch_body> decode_fetch(std::string_view body) {
                 return json::read_string(v, "sessionId", f.session_id);
             }
             if (key == "operationResult") {
-                return json::read_members(v, "operationResult",
-                                          [&](std::string_view k, json::value& rv) -> core::api_status {
-                                              if (k == "operationId") {
-                                                  return json::read_string(rv, "operationResult.operationId",
-                                                                           f.result_operation);
-                                              }
-                                              if (k == "statusCode") {
-                                                  return json::read_int(rv, "operationResult.statusCode", 0,
-                                                                        999, result_status);
-                                              }
-                                              if (k == "fields") {
-                                                  return json::read_raw_object(rv, "operationResult.fields",
-                                                                               input.fields_json);
-                                              }
-                                              if (k == "ephemeralKey") {
-                                                  return json::read_string(rv, "operationResult.ephemeralKey",
-                                                                           input.ephemeral_key);
-                                              }
-                                              return {};
-                                          });
+                return json::read_members(
+                    v, "operationResult", [&](std::string_view k, json::value& rv) -> core::api_status {
+                        if (k == "operationId") {
+                            return json::read_string(rv, "operationResult.operationId", f.result_operation);
+                        }
+                        if (k == "statusCode") {
+                            return json::read_int(rv, "operationResult.statusCode", 0, 999, result_status);
+                        }
+                        if (k == "fields") {
+                            return json::read_raw_object(rv, "operationResult.fields", input.fields_json);
+                        }
+                        if (k == "ephemeralKey") {
+                            return json::read_string(rv, "operationResult.ephemeralKey", input.ephemeral_key);
+                        }
+                        return {};
+                    });
             }
             return {};
         });

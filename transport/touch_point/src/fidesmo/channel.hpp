@@ -149,7 +149,7 @@ private:
     /// An operationResult that came before its prompt was asked on this channel (the channel is
     /// new: the session re-sends the prompt once it is bound); applied when the prompt comes.
     std::optional<operation_result> early_result_;
-    std::optional<std::string> final_status_;         ///< the rendered fetch reply
+    std::optional<std::string> final_status_; ///< the rendered fetch reply
     bool final_fetched_ = false;
     bool closed_ = false;
     std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();

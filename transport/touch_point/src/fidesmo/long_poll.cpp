@@ -198,7 +198,8 @@ void long_poll::deliver(core::delivery_request req, http_responder respond) {
     });
 }
 
-void long_poll::fetch(std::string session_id, http_responder respond, std::optional<operation_result> result) {
+void long_poll::fetch(std::string session_id, http_responder respond,
+                      std::optional<operation_result> result) {
     if (stopping_) {
         respond(shutting_down()); // 503: the client retries, against the next process
         return;

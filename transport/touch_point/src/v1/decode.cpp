@@ -122,7 +122,8 @@ core::api_status check_type(members& in) {
         if (!core::is_hex(m.cin) || (!m.iin.empty() && !core::is_hex(m.iin))) {
             return bad("cardId.cin (and cardId.iin when given) must be hex");
         }
-        if (!m.ephemeral_key.empty() && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
+        if (!m.ephemeral_key.empty()
+            && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
             return bad("ephemeralKey must be hex");
         }
         return {};
@@ -143,7 +144,8 @@ core::api_status check_type(members& in) {
         if (!core::is_uuid(m.operation_id)) {
             return bad("user-input needs operationId (a UUID)");
         }
-        if (!m.ephemeral_key.empty() && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
+        if (!m.ephemeral_key.empty()
+            && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
             return bad("ephemeralKey must be hex");
         }
         m.operation_id = lower_case(std::move(m.operation_id));

@@ -34,7 +34,7 @@ struct message {
     std::string iin; ///< hex, may be empty
     std::string cin; ///< hex
     std::int64_t platform_version = 0;
-    std::string fields_json; ///< a JSON object, or empty (deliver, user_input: user secrets)
+    std::string fields_json;   ///< a JSON object, or empty (deliver, user_input: user secrets)
     std::string ephemeral_key; ///< deliver, user_input: hex, or empty
     std::string operation_id;  ///< user_input
     bool declined = false;     ///< user_input: the user refused to answer
