@@ -93,6 +93,15 @@ public:
         }
     }
 
+    /// A 0/1 byte; anything else fails the read.
+    bool flag() {
+        const std::uint8_t b = byte();
+        if (b > 1) {
+            ok_ = false;
+        }
+        return b == 1;
+    }
+
     bool header(record_kind k) {
         bool version_ok = byte() == format_version;
         bool kind_ok = byte() == static_cast<std::uint8_t>(k);
@@ -151,10 +160,23 @@ void encode(const core::session_record& r, std::string& out) {
     // version 2
     put_str(out, r.email);
     put_str(out, r.msisdn);
+    // version 3
+    put_str(out, r.sealed_fields);
+    put_str(out, r.ephemeral_key);
+    out.push_back(static_cast<char>(r.recipe ? 1 : 0));
+    if (r.recipe) {
+        put_str(out, r.recipe->success_message_json);
+        put_str(out, r.recipe->failure_message_json);
+        put_str(out, r.recipe->service_result_uri);
+        put_varint(out, r.recipe->action_endpoints.size());
+        for (const auto& e : r.recipe->action_endpoints) {
+            put_str(out, e);
+        }
+    }
 }
 
 void encode(const core::operation_record& r, std::string& out) {
-    put_header(out, record_kind::operation);
+    put_header(out, record_kind::operation, operation_format_version);
     put_str(out, r.operation_id);
     put_str(out, r.session_id);
     put_str(out, r.app_id);
@@ -165,14 +187,18 @@ void encode(const core::operation_record& r, std::string& out) {
     put_str(out, r.payload);
     put_str(out, r.result_json);
     put_i64(out, r.accepted_ms);
+    // version 2
+    out.push_back(static_cast<char>(r.result_sealed ? 1 : 0));
 }
 
 void encode(const core::outbox_entry& r, std::string& out) {
-    put_header(out, record_kind::outbox);
+    put_header(out, record_kind::outbox, outbox_format_version);
     put_str(out, r.id);
     put_str(out, r.url);
     put_str(out, r.body);
     put_i64(out, r.created_ms);
+    // version 2
+    out.push_back(static_cast<char>(r.sealed ? 1 : 0));
 }
 
 std::error_code decode(std::string_view in, core::app_record& out) {
@@ -220,12 +246,27 @@ std::error_code decode(std::string_view in, core::session_record& out) {
         r.str(out.email);
         r.str(out.msisdn);
     }
+    out.sealed_fields.clear();
+    out.ephemeral_key.clear();
+    out.recipe.reset();
+    if (version >= 3) {
+        r.str(out.sealed_fields);
+        r.str(out.ephemeral_key);
+        if (r.flag()) {
+            core::recipe_run& run = out.recipe.emplace();
+            r.str(run.success_message_json);
+            r.str(run.failure_message_json);
+            r.str(run.service_result_uri);
+            r.str_list(run.action_endpoints);
+        }
+    }
     return finish(r);
 }
 
 std::error_code decode(std::string_view in, core::operation_record& out) {
     reader r(in);
-    if (!r.header(record_kind::operation)) {
+    const std::uint8_t version = r.versioned_header(record_kind::operation, 1, operation_format_version);
+    if (version == 0) {
         return make_error_code(errc::corruption);
     }
     r.str(out.operation_id);
@@ -242,18 +283,21 @@ std::error_code decode(std::string_view in, core::operation_record& out) {
     r.str(out.payload);
     r.str(out.result_json);
     out.accepted_ms = r.i64();
+    out.result_sealed = version >= 2 && r.flag();
     return finish(r);
 }
 
 std::error_code decode(std::string_view in, core::outbox_entry& out) {
     reader r(in);
-    if (!r.header(record_kind::outbox)) {
+    const std::uint8_t version = r.versioned_header(record_kind::outbox, 1, outbox_format_version);
+    if (version == 0) {
         return make_error_code(errc::corruption);
     }
     r.str(out.id);
     r.str(out.url);
     r.str(out.body);
     out.created_ms = r.i64();
+    out.sealed = version >= 2 && r.flag();
     return finish(r);
 }
 
@@ -367,6 +411,53 @@ std::error_code decode(std::string_view in, core::capfile_record& out) {
     r.str(out.gp_version);
     r.str(out.os_type_version);
     out.created_ms = r.i64();
+    return finish(r);
+}
+
+void encode(const core::recipe_record& r, std::string& out) {
+    put_header(out, record_kind::recipe);
+    put_str(out, r.app_id);
+    put_str(out, r.service_id);
+    put_str(out, r.description_json);
+    put_str(out, r.success_message_json);
+    put_str(out, r.failure_message_json);
+    put_str(out, r.service_result_uri);
+    put_varint(out, r.actions.size());
+    for (const auto& a : r.actions) {
+        put_str(out, a.endpoint);
+        put_str(out, a.kind);
+        put_str(out, a.payload);
+        out.push_back(static_cast<char>(a.sealed ? 1 : 0));
+    }
+    put_i64(out, r.updated_ms);
+}
+
+std::error_code decode(std::string_view in, core::recipe_record& out) {
+    reader r(in);
+    if (!r.header(record_kind::recipe)) {
+        return make_error_code(errc::corruption);
+    }
+    r.str(out.app_id);
+    r.str(out.service_id);
+    r.str(out.description_json);
+    r.str(out.success_message_json);
+    r.str(out.failure_message_json);
+    r.str(out.service_result_uri);
+    const std::uint64_t n = r.varint();
+    out.actions.clear();
+    // every action takes at least four bytes: bounds the reserve against a forged count
+    if (!r.ok() || n > in.size() / 4) {
+        return make_error_code(errc::corruption);
+    }
+    out.actions.reserve(static_cast<std::size_t>(n));
+    for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+        core::recipe_action& a = out.actions.emplace_back();
+        r.str(a.endpoint);
+        r.str(a.kind);
+        r.str(a.payload);
+        a.sealed = r.flag();
+    }
+    out.updated_ms = r.i64();
     return finish(r);
 }
 

@@ -380,6 +380,38 @@ struct rocksdb_store::impl {
         });
     }
 
+    void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                     load_recipe_handler done) {
+        std::optional<core::recipe_record> result;
+        core::recipe_record r;
+        bool found = false;
+        std::string key;
+        std::error_code ec = get_decoded(keys::recipe(key, app_id, service_id), r, found);
+        if (!ec && found) {
+            result = std::move(r);
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
+    void list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) {
+        std::vector<std::string> result;
+        std::string key;
+        // the keys alone name the services, in RocksDB's bytewise order (sorted)
+        std::error_code ec =
+            scan(keys::recipe(key, app_id, ""), [&](std::string_view service_id, std::string_view) {
+                result.emplace_back(service_id);
+                return std::error_code{};
+            });
+        if (ec) {
+            result.clear();
+        }
+        boost::asio::post(ex, [done = std::move(done), ec, result = std::move(result)]() mutable {
+            done(ec, std::move(result));
+        });
+    }
+
     void close() {
         std::lock_guard close_lk(close_mu_);
         if (closed_) {
@@ -515,6 +547,34 @@ void rocksdb_store::load_capfiles(std::string app_id, std::string id, boost::asi
                                         done = std::move(done)]() mutable {
         p->load_capfiles(std::move(app_id), std::move(id), std::move(ex), std::move(done));
     });
+}
+
+void rocksdb_store::load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                                load_recipe_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex,
+                          [done = std::move(done)] { done(make_error_code(errc::closed), std::nullopt); });
+        return;
+    }
+    boost::asio::post(impl_->readers_, [p = impl_.get(), app_id = std::move(app_id),
+                                        service_id = std::move(service_id), ex,
+                                        done = std::move(done)]() mutable {
+        p->load_recipe(std::move(app_id), std::move(service_id), std::move(ex), std::move(done));
+    });
+}
+
+void rocksdb_store::list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                                 list_recipes_handler done) {
+    std::lock_guard lk(impl_->mu_);
+    if (impl_->closing_) {
+        boost::asio::post(ex, [done = std::move(done)] { done(make_error_code(errc::closed), {}); });
+        return;
+    }
+    boost::asio::post(impl_->readers_,
+                      [p = impl_.get(), app_id = std::move(app_id), ex, done = std::move(done)]() mutable {
+                          p->list_recipes(std::move(app_id), std::move(ex), std::move(done));
+                      });
 }
 
 std::error_code rocksdb_store::load_all(core::recovered_state& out) {

@@ -1,6 +1,7 @@
 #pragma once
 /// RocksDB key layout. Records: a/<app_id>, s/<session_id>, o/<operation_id>, x/<outbox_id>,
-/// c/<cin> (card keys, sealed), m/<iin> (IIN master key sets, sealed), f/<app_id>/<id> (CAP files).
+/// c/<cin> (card keys, sealed), m/<iin> (IIN master key sets, sealed), f/<app_id>/<id> (CAP files),
+/// r/<app_id>/<service_id> (recipes).
 /// Live index (what load_all reads instead of scanning history), written in the record's batch:
 ///   L/s/<session_id>                 -> ""            while the session is not terminal
 ///   L/o/<session_id>/<seq:8 BE>      -> operation_id  while the operation is not done
@@ -23,6 +24,7 @@ inline constexpr std::string_view outbox_prefix = "x/";
 inline constexpr std::string_view card_prefix = "c/";
 inline constexpr std::string_view master_prefix = "m/";
 inline constexpr std::string_view capfile_prefix = "f/";
+inline constexpr std::string_view recipe_prefix = "r/";
 inline constexpr std::string_view live_session_prefix = "L/s/";
 inline constexpr std::string_view live_operation_prefix = "L/o/";
 inline constexpr std::string_view device_cplc_prefix = "device-cplc/";
@@ -54,6 +56,13 @@ inline std::string& capfile(std::string& buf, std::string_view app_id, std::stri
     make(buf, capfile_prefix, app_id);
     buf.push_back('/');
     buf.append(id);
+    return buf;
+}
+/// r/<app_id>/<service_id>: an app's recipes iterate together (sorted by service id) under r/<app_id>/.
+inline std::string& recipe(std::string& buf, std::string_view app_id, std::string_view service_id) {
+    make(buf, recipe_prefix, app_id);
+    buf.push_back('/');
+    buf.append(service_id);
     return buf;
 }
 /// device-cplc/<hex> or device-uid/<hex>: `prefix` is one of the two device prefixes, `id` raw.

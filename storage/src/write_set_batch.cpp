@@ -69,6 +69,14 @@ std::error_code apply(core::write_set& w, rocksdb::WriteBatch& batch, std::strin
     for (const auto& [app_id, id] : w.delete_capfiles) {
         batch.Delete(keys::capfile(key, app_id, id));
     }
+    for (const auto& r : w.put_recipes) {
+        val.clear();
+        codec::encode(r, val);
+        batch.Put(keys::recipe(key, r.app_id, r.service_id), val);
+    }
+    for (const auto& [app_id, service_id] : w.delete_recipes) {
+        batch.Delete(keys::recipe(key, app_id, service_id));
+    }
     return {};
 }
 

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 using namespace tsm;
 namespace codec = tsm::storage::codec;
@@ -20,18 +22,35 @@ auto fields(const core::app_record& r) {
     return std::tie(r.app_id, r.key_hash, r.description_url, r.delivery_url, r.delivery_method,
                     r.callback_prefixes);
 }
+/// recipe_run has no operator==: compare its parts (absent = all empty and false).
+auto recipe_fields(const std::optional<core::recipe_run>& r) {
+    return r ? std::make_tuple(true, r->success_message_json, r->failure_message_json, r->service_result_uri,
+                               r->action_endpoints)
+             : std::make_tuple(false, std::string(), std::string(), std::string(),
+                               std::vector<std::string>());
+}
 auto fields(const core::session_record& r) {
-    return std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state, r.last_batch,
-                    r.next_operation_seq, r.created_ms, r.last_progress_ms, r.card_iin, r.card_cin,
-                    r.platform_version, r.description_json, r.fields_json, r.final_status_json, r.email,
-                    r.msisdn);
+    return std::tuple_cat(std::tie(r.session_id, r.app_id, r.service_id, r.resume_token_hash, r.state,
+                                   r.last_batch, r.next_operation_seq, r.created_ms, r.last_progress_ms,
+                                   r.card_iin, r.card_cin, r.platform_version, r.description_json,
+                                   r.fields_json, r.final_status_json, r.email, r.msisdn, r.sealed_fields,
+                                   r.ephemeral_key),
+                          std::make_tuple(recipe_fields(r.recipe)));
 }
 auto fields(const core::operation_record& r) {
     return std::tie(r.operation_id, r.session_id, r.app_id, r.kind, r.callback_url, r.seq, r.state, r.payload,
-                    r.result_json, r.accepted_ms);
+                    r.result_json, r.accepted_ms, r.result_sealed);
 }
 auto fields(const core::outbox_entry& r) {
-    return std::tie(r.id, r.url, r.body, r.created_ms);
+    return std::tie(r.id, r.url, r.body, r.created_ms, r.sealed);
+}
+auto fields(const core::recipe_record& r) {
+    std::vector<std::tuple<std::string, std::string, std::string, bool>> actions;
+    for (const auto& a : r.actions) {
+        actions.emplace_back(a.endpoint, a.kind, a.payload, a.sealed);
+    }
+    return std::make_tuple(r.app_id, r.service_id, r.description_json, r.success_message_json,
+                           r.failure_message_json, r.service_result_uri, actions, r.updated_ms);
 }
 auto fields(const core::card_keys_record& r) {
     return std::tie(r.master, r.id, r.iin, r.isd_aid, r.scp, r.kvn, r.key_length, r.security_level,
@@ -158,6 +177,35 @@ core::session_record sample_session() {
     return s;
 }
 
+/// A session that runs a recipe, with sealed user input and an ephemeral key (format v3 parts).
+core::session_record sample_recipe_session() {
+    core::session_record s = sample_session();
+    s.state = core::session_state::active;
+    s.description_json.clear();
+    s.sealed_fields = std::string("\x00sealed fields\xff", 15);
+    s.ephemeral_key = "0badc0de";
+    s.recipe = core::recipe_run{R"({"en":"Done"})",
+                                R"({"en":"Failed","sv":"Misslyckades"})",
+                                "https://sp.example/cb/result",
+                                {"/ccm/install", "/ccm/storedata"}};
+    return s;
+}
+
+/// A recipe with a sealed action and a plain one; a negative time exercises the zigzag encoding.
+core::recipe_record sample_recipe() {
+    core::recipe_record r;
+    r.app_id = "0A0B0C0D";
+    r.service_id = "install-applet";
+    r.description_json = R"({"title":{"en":"Install"}})";
+    r.success_message_json = R"({"en":"Success"})";
+    r.failure_message_json = R"("Failure")";
+    r.service_result_uri = "https://sp.example/cb/result";
+    r.actions = {{"/ccm/install", "ccm-install", std::string("\x01\x00\xA0", 3), false},
+                 {"/ccm/storedata", "ccm-storedata", std::string(80, '\x5c'), true}};
+    r.updated_ms = -3;
+    return r;
+}
+
 core::operation_record sample_operation() {
     core::operation_record o;
     o.operation_id = "op-1";
@@ -232,6 +280,18 @@ BOOST_AUTO_TEST_CASE(round_trips_every_record_type) {
     check_round_trip(sample_keyless_device());
     check_round_trip(sample_device_with_keys());
     check_round_trip(sample_capfile());
+    check_round_trip(sample_recipe_session());
+    check_round_trip(sample_recipe());
+    core::operation_record sealed_result = sample_operation();
+    sealed_result.result_sealed = true;
+    check_round_trip(sealed_result);
+    core::outbox_entry sealed_body = sample_outbox();
+    sealed_body.sealed = true;
+    check_round_trip(sealed_body);
+    check_round_trip(core::recipe_record{});
+    core::session_record empty_recipe;
+    empty_recipe.recipe.emplace();
+    check_round_trip(empty_recipe);
     check_round_trip(core::card_keys_record{});
     check_round_trip(core::capfile_record{});
     check_round_trip(core::app_record{});
@@ -242,8 +302,11 @@ BOOST_AUTO_TEST_CASE(round_trips_every_record_type) {
 
 BOOST_AUTO_TEST_CASE(starts_with_version_and_kind) {
     std::string b = encoded(sample_outbox());
-    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::format_version);
+    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::outbox_format_version);
     BOOST_TEST(b[1] == 'x');
+    std::string r = encoded(sample_recipe());
+    BOOST_TEST(static_cast<std::uint8_t>(r[0]) == codec::format_version);
+    BOOST_TEST(r[1] == 'r');
 }
 
 BOOST_AUTO_TEST_CASE(rejects_truncated_extended_and_damaged_input) {
@@ -257,6 +320,8 @@ BOOST_AUTO_TEST_CASE(rejects_truncated_extended_and_damaged_input) {
     check_rejects_damage(sample_keyless_device());
     check_rejects_damage(sample_device_with_keys());
     check_rejects_damage(sample_capfile());
+    check_rejects_damage(sample_recipe_session());
+    check_rejects_damage(sample_recipe());
 }
 
 BOOST_AUTO_TEST_CASE(card_keys_are_the_current_version_and_version_1_still_decodes) {
@@ -357,10 +422,10 @@ BOOST_AUTO_TEST_CASE(card_keys_version_2_still_decodes_without_a_device_descript
     BOOST_TEST(codec::decode(nb, out) == corruption);
 }
 
-BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
+BOOST_AUTO_TEST_CASE(sessions_are_version_3_and_versions_1_and_2_still_decode) {
     std::string b = encoded(sample_session());
     BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::session_format_version);
-    BOOST_TEST(codec::session_format_version == 2);
+    BOOST_TEST(codec::session_format_version == 3);
     BOOST_TEST(b[1] == 's');
 
     // A session as version 1 wrote it (no e-mail, no MSISDN), byte by byte.
@@ -388,6 +453,9 @@ BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
     core::session_record out;
     out.email = "stale";
     out.msisdn = "stale";
+    out.sealed_fields = "stale";
+    out.ephemeral_key = "stale";
+    out.recipe.emplace();
     BOOST_TEST(!codec::decode(v1, out));
     BOOST_TEST(out.session_id == "s1");
     BOOST_TEST(out.app_id == "A1");
@@ -404,11 +472,67 @@ BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
     BOOST_TEST(out.description_json == "{}");
     BOOST_TEST(out.email.empty());
     BOOST_TEST(out.msisdn.empty());
+    BOOST_TEST(out.sealed_fields.empty());
+    BOOST_TEST(out.ephemeral_key.empty());
+    BOOST_TEST(!out.recipe.has_value());
+
+    // Version 2 as it wrote it: version 1 then e-mail and MSISDN, nothing of version 3.
+    std::string v2 = v1;
+    v2[0] = '\x02';
+    v2 += "\x03"
+          "a@b"
+          "\x02"
+          "+4";
+    out.recipe.emplace();
+    out.sealed_fields = "stale";
+    BOOST_TEST(!codec::decode(v2, out));
+    BOOST_TEST(out.session_id == "s1");
+    BOOST_TEST(out.email == "a@b");
+    BOOST_TEST(out.msisdn == "+4");
+    BOOST_TEST(out.sealed_fields.empty());
+    BOOST_TEST(out.ephemeral_key.empty());
+    BOOST_TEST(!out.recipe.has_value());
+
+    // Version 3 of the same session: sealed fields "S", no ephemeral key, no recipe.
+    std::string v3 = v2;
+    v3[0] = '\x03';
+    v3 += "\x01"
+          "S";
+    v3 += '\x00';
+    v3 += '\x00';
+    BOOST_TEST(!codec::decode(v3, out));
+    BOOST_TEST(out.sealed_fields == "S");
+    BOOST_TEST(!out.recipe.has_value());
+    // ... and with a recipe: messages, URI and one endpoint.
+    std::string v3r = v3;
+    v3r.back() = '\x01';
+    v3r += "\x03"
+           "\"S\""
+           "\x03"
+           "\"F\"";
+    v3r += '\x00'; // no service result URI
+    v3r += "\x01"
+           "\x0b"
+           "/transceive";
+    BOOST_TEST(!codec::decode(v3r, out));
+    BOOST_REQUIRE(out.recipe.has_value());
+    BOOST_TEST(out.recipe->success_message_json == "\"S\"");
+    BOOST_TEST(out.recipe->failure_message_json == "\"F\"");
+    BOOST_TEST(out.recipe->service_result_uri.empty());
+    BOOST_TEST(out.recipe->action_endpoints == std::vector<std::string>{"/transceive"});
+    // the recipe presence byte is 0 or 1
+    std::string bad_flag = v3;
+    bad_flag.back() = '\x02';
+    BOOST_TEST(codec::decode(bad_flag, out) == corruption);
 
     // Version 1 ends at the final status: e-mail and MSISDN behind it are trailing garbage.
     std::string v1_plus = b;
     v1_plus[0] = '\x01';
     BOOST_TEST(codec::decode(v1_plus, out) == corruption);
+    // Version 2 ends at the MSISDN: the version 3 part behind it is trailing garbage.
+    std::string v2_plus = b;
+    v2_plus[0] = '\x02';
+    BOOST_TEST(codec::decode(v2_plus, out) == corruption);
     for (int v : {0, codec::session_format_version + 1}) {
         std::string bad = b;
         bad[0] = static_cast<char>(v);
@@ -416,9 +540,110 @@ BOOST_AUTO_TEST_CASE(sessions_are_version_2_and_version_1_still_decodes) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(operations_are_version_2_and_version_1_still_decodes) {
+    core::operation_record sealed = sample_operation();
+    sealed.result_sealed = true;
+    std::string b = encoded(sealed);
+    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::operation_format_version);
+    BOOST_TEST(codec::operation_format_version == 2);
+    BOOST_TEST(b.back() == '\x01');
+
+    // An operation as version 1 wrote it (no result_sealed), byte by byte.
+    std::string v1 = {static_cast<char>(1), 'o'};
+    v1 += "\x02"
+          "o1"
+          "\x02"
+          "s1"
+          "\x02"
+          "A1"
+          "\x0a"
+          "transceive"
+          "\x03"
+          "cb/";
+    v1 += '\x07'; // seq 7
+    v1 += '\x02'; // state done
+    v1 += "\x02"
+          "PL"
+          "\x02"
+          "{}";
+    v1 += '\x14'; // accepted_ms 10
+    core::operation_record out;
+    out.result_sealed = true;
+    BOOST_TEST(!codec::decode(v1, out));
+    BOOST_TEST(out.operation_id == "o1");
+    BOOST_TEST(out.kind == "transceive");
+    BOOST_TEST(out.callback_url == "cb/");
+    BOOST_TEST(out.seq == 7u);
+    BOOST_TEST((out.state == core::operation_state::done));
+    BOOST_TEST(out.payload == "PL");
+    BOOST_TEST(out.result_json == "{}");
+    BOOST_TEST(out.accepted_ms == 10);
+    BOOST_TEST(!out.result_sealed);
+
+    // version 1 ends at accepted_ms; the flag is 0 or 1
+    std::string v1_plus = b;
+    v1_plus[0] = '\x01';
+    BOOST_TEST(codec::decode(v1_plus, out) == corruption);
+    std::string bad_flag = b;
+    bad_flag.back() = '\x02';
+    BOOST_TEST(codec::decode(bad_flag, out) == corruption);
+}
+
+BOOST_AUTO_TEST_CASE(outbox_entries_are_version_2_and_version_1_still_decodes) {
+    core::outbox_entry sealed = sample_outbox();
+    sealed.sealed = true;
+    std::string b = encoded(sealed);
+    BOOST_TEST(static_cast<std::uint8_t>(b[0]) == codec::outbox_format_version);
+    BOOST_TEST(codec::outbox_format_version == 2);
+    BOOST_TEST(b.back() == '\x01');
+
+    // An outbox entry as version 1 wrote it (no sealed flag), byte by byte.
+    std::string v1 = {static_cast<char>(1), 'x'};
+    v1 += "\x02"
+          "o1"
+          "\x03"
+          "u:/"
+          "\x02"
+          "{}";
+    v1 += '\x03'; // created_ms -2
+    core::outbox_entry out;
+    out.sealed = true;
+    BOOST_TEST(!codec::decode(v1, out));
+    BOOST_TEST(out.id == "o1");
+    BOOST_TEST(out.url == "u:/");
+    BOOST_TEST(out.body == "{}");
+    BOOST_TEST(out.created_ms == -2);
+    BOOST_TEST(!out.sealed);
+
+    std::string v1_plus = b;
+    v1_plus[0] = '\x01';
+    BOOST_TEST(codec::decode(v1_plus, out) == corruption);
+    std::string bad_flag = b;
+    bad_flag.back() = '\x02';
+    BOOST_TEST(codec::decode(bad_flag, out) == corruption);
+}
+
+BOOST_AUTO_TEST_CASE(recipes_reject_bad_flags_and_forged_action_counts) {
+    std::string b = encoded(sample_recipe());
+    core::recipe_record out;
+    // the sealed byte of the last action sits right before updated_ms (zigzag -3: one byte)
+    std::string bad_flag = b;
+    BOOST_REQUIRE(bad_flag[bad_flag.size() - 2] == '\x01');
+    bad_flag[bad_flag.size() - 2] = '\x02';
+    BOOST_TEST(codec::decode(bad_flag, out) == corruption);
+
+    core::recipe_record none;
+    none.app_id = "a";
+    std::string forged = encoded(none);
+    forged.resize(forged.size() - 2); // drop action count 0 and updated_ms 0
+    forged += "\xff\xff\xff\xff\x0f";
+    forged += '\x00';
+    BOOST_TEST(codec::decode(forged, out) == corruption);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_unknown_version_and_wrong_kind) {
     std::string b = encoded(sample_operation());
-    b[0] = static_cast<char>(codec::format_version + 1);
+    b[0] = static_cast<char>(codec::operation_format_version + 1);
     core::operation_record o;
     BOOST_TEST(codec::decode(b, o) == corruption);
 

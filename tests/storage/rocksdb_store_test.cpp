@@ -92,6 +92,48 @@ load_operation_and_wait(rocksdb_store& store, std::string id) {
     return result;
 }
 
+std::pair<std::error_code, std::optional<core::recipe_record>>
+load_recipe_and_wait(rocksdb_store& store, std::string app_id, std::string service_id) {
+    auto& ioc = helper_context();
+    bool called = false;
+    std::pair<std::error_code, std::optional<core::recipe_record>> result;
+    store.load_recipe(std::move(app_id), std::move(service_id), ioc.get_executor(),
+                      [&](std::error_code ec, std::optional<core::recipe_record> r) {
+                          result = {ec, std::move(r)};
+                          called = true;
+                      });
+    run_until(ioc, [&] { return called; });
+    return result;
+}
+
+std::pair<std::error_code, std::vector<std::string>> list_recipes_and_wait(rocksdb_store& store,
+                                                                           std::string app_id) {
+    auto& ioc = helper_context();
+    bool called = false;
+    std::pair<std::error_code, std::vector<std::string>> result;
+    store.list_recipes(std::move(app_id), ioc.get_executor(),
+                       [&](std::error_code ec, std::vector<std::string> ids) {
+                           result = {ec, std::move(ids)};
+                           called = true;
+                       });
+    run_until(ioc, [&] { return called; });
+    return result;
+}
+
+core::recipe_record make_recipe(std::string app_id, std::string service_id) {
+    core::recipe_record r;
+    r.app_id = std::move(app_id);
+    r.service_id = std::move(service_id);
+    r.description_json = R"({"title":"t"})";
+    r.success_message_json = R"({"en":"Success"})";
+    r.failure_message_json = R"({"en":"Failure"})";
+    r.service_result_uri = "https://sp.example/cb/result";
+    r.actions = {{"/transceive", "transceive", std::string("\x00\xA4\x04\x00", 4), false},
+                 {"/ccm/storedata", "ccm-storedata", "sealed", true}};
+    r.updated_ms = 1700000003000;
+    return r;
+}
+
 core::recovered_state load_all(rocksdb_store& store) {
     core::recovered_state st;
     std::error_code ec = store.load_all(st);
@@ -480,6 +522,97 @@ BOOST_AUTO_TEST_CASE(busy_when_max_pending_writes_exceeded) {
     // slots are back once the handlers ran
     BOOST_TEST(!commit_and_wait(*store, core::write_set{}));
     BOOST_TEST(load_all(*store).apps.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(recipes_round_trip_list_sorted_per_app_and_delete) {
+    temp_dir tmp;
+    {
+        auto store = open_store(tmp.db());
+        core::write_set w;
+        // "A" and "AB" share a prefix: the list of "A" must not see the services of "AB"
+        w.put_recipes = {make_recipe("A", "zeta"), make_recipe("A", "alpha"), make_recipe("A", "mid"),
+                         make_recipe("AB", "other")};
+        BOOST_TEST(!commit_and_wait(*store, std::move(w)));
+        store->close();
+    }
+    auto store = open_store(tmp.db()); // durable across reopen
+    auto [ec, r] = load_recipe_and_wait(*store, "A", "alpha");
+    BOOST_TEST(!ec);
+    BOOST_REQUIRE(r.has_value());
+    const core::recipe_record expected = make_recipe("A", "alpha");
+    BOOST_TEST(r->app_id == "A");
+    BOOST_TEST(r->service_id == "alpha");
+    BOOST_TEST(r->description_json == expected.description_json);
+    BOOST_TEST(r->success_message_json == expected.success_message_json);
+    BOOST_TEST(r->failure_message_json == expected.failure_message_json);
+    BOOST_TEST(r->service_result_uri == expected.service_result_uri);
+    BOOST_TEST(r->updated_ms == expected.updated_ms);
+    BOOST_REQUIRE_EQUAL(r->actions.size(), 2u);
+    BOOST_TEST(r->actions[0].endpoint == "/transceive");
+    BOOST_TEST(r->actions[0].payload == expected.actions[0].payload);
+    BOOST_TEST(!r->actions[0].sealed);
+    BOOST_TEST(r->actions[1].kind == "ccm-storedata");
+    BOOST_TEST(r->actions[1].sealed);
+
+    BOOST_TEST(!load_recipe_and_wait(*store, "A", "other").second.has_value()); // another app's
+    BOOST_TEST(!load_recipe_and_wait(*store, "B", "alpha").second.has_value());
+
+    auto [lec, ids] = list_recipes_and_wait(*store, "A");
+    BOOST_TEST(!lec);
+    BOOST_TEST(ids == (std::vector<std::string>{"alpha", "mid", "zeta"}), boost::test_tools::per_element());
+    BOOST_TEST(list_recipes_and_wait(*store, "AB").second == std::vector<std::string>{"other"});
+    BOOST_TEST(list_recipes_and_wait(*store, "C").second.empty());
+
+    // a put replaces; a delete removes only its (app, service)
+    core::write_set w;
+    core::recipe_record replaced = make_recipe("A", "mid");
+    replaced.actions.resize(1);
+    w.put_recipes = {replaced};
+    w.delete_recipes = {{"A", "zeta"}, {"AB", "alpha"}};
+    BOOST_TEST(!commit_and_wait(*store, std::move(w)));
+    BOOST_TEST(list_recipes_and_wait(*store, "A").second == (std::vector<std::string>{"alpha", "mid"}));
+    BOOST_TEST(list_recipes_and_wait(*store, "AB").second == std::vector<std::string>{"other"});
+    auto mid = load_recipe_and_wait(*store, "A", "mid").second;
+    BOOST_REQUIRE(mid.has_value());
+    BOOST_TEST(mid->actions.size() == 1u);
+    // recipes are not part of what a restart recovers
+    BOOST_TEST(load_all(*store).sessions.empty());
+
+    store->close();
+    BOOST_TEST(load_recipe_and_wait(*store, "A", "mid").first == closed);
+    BOOST_TEST(list_recipes_and_wait(*store, "A").first == closed);
+}
+
+BOOST_AUTO_TEST_CASE(new_session_operation_and_outbox_fields_survive_reopen) {
+    temp_dir tmp;
+    core::session_record s = make_session("s1", core::session_state::active);
+    s.sealed_fields = std::string("\x00sealed", 7);
+    s.ephemeral_key = "abcd";
+    s.recipe = core::recipe_run{R"("ok")", R"("ko")", "https://sp.example/cb/r", {"/transceive"}};
+    core::operation_record o = make_op("o1", "s1", 0, core::operation_state::queued);
+    o.result_sealed = true;
+    core::outbox_entry x{"o0", "https://sp.example/cb/o0", "sealed-body", 5, true};
+    {
+        auto store = open_store(tmp.db());
+        core::write_set w;
+        w.put_sessions = {s};
+        w.put_operations = {o};
+        w.put_outbox = {x};
+        BOOST_TEST(!commit_and_wait(*store, std::move(w)));
+        store->close();
+    }
+    auto store = open_store(tmp.db());
+    auto st = load_all(*store);
+    BOOST_REQUIRE_EQUAL(st.sessions.size(), 1u);
+    BOOST_TEST(st.sessions[0].sealed_fields == s.sealed_fields);
+    BOOST_TEST(st.sessions[0].ephemeral_key == "abcd");
+    BOOST_REQUIRE(st.sessions[0].recipe.has_value());
+    BOOST_TEST(st.sessions[0].recipe->service_result_uri == "https://sp.example/cb/r");
+    BOOST_TEST(st.sessions[0].recipe->action_endpoints == std::vector<std::string>{"/transceive"});
+    BOOST_REQUIRE_EQUAL(st.operations.size(), 1u);
+    BOOST_TEST(st.operations[0].result_sealed);
+    BOOST_REQUIRE_EQUAL(st.outbox.size(), 1u);
+    BOOST_TEST(st.outbox[0].sealed);
 }
 
 BOOST_AUTO_TEST_CASE(load_operation_of_missing_id_is_nullopt) {

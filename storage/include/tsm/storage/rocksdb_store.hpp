@@ -49,6 +49,11 @@ public:
                         load_card_keys_handler done) override;
     void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
                        load_capfiles_handler done) override;
+    /// r/<app_id>/<service_id>; list_recipes scans r/<app_id>/ (keys only, sorted).
+    void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                     load_recipe_handler done) override;
+    void list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                      list_recipes_handler done) override;
     /// Through the device index (device-cplc/, device-uid/), kept in the card record's batch.
     void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                      find_device_handler done) override;
