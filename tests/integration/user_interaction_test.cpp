@@ -33,6 +33,7 @@ std::string post_op(tsm_env& env, const std::string& session, const std::string&
 /// v1 deliver announcing the feature (or not), with optional fields and ephemeralKey.
 delivered_session deliver_v1(tsm_env& env, ws_client& ws, bool prompts,
                              const boost::json::object& fields = {}, const std::string& ephemeral_key = {}) {
+    (void)env; // the caller reads the SP's delivery request (it checks what it carries)
     boost::json::object m{{"type", "deliver"}, {"appId", app_id}, {"serviceId", "demo"}};
     m["cardId"] = boost::json::object{{"iin", "8A2C"}, {"cin", "0E48800471400A"}, {"platformVersion", 2}};
     if (prompts) {
