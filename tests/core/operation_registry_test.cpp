@@ -221,12 +221,16 @@ BOOST_AUTO_TEST_CASE(register_operation_kinds_registers_every_kind_once) {
     keys_store store;
     core::key_vault vault(kek('k'));
     shard sh(store, vault);
-    std::vector<std::string> expected{
-        std::string(kinds::transceive),         std::string(kinds::ccm_install),
-        std::string(kinds::ccm_delete),         std::string(kinds::ccm_storedata),
-        std::string(kinds::desfire_create_app), std::string(kinds::desfire_commands),
-        std::string(kinds::desfire_delete_app), std::string(kinds::secure_transceive),
-    };
+    std::vector<std::string> expected{std::string(kinds::transceive),
+                                      std::string(kinds::ccm_install),
+                                      std::string(kinds::ccm_delete),
+                                      std::string(kinds::ccm_storedata),
+                                      std::string(kinds::desfire_create_app),
+                                      std::string(kinds::desfire_commands),
+                                      std::string(kinds::desfire_delete_app),
+                                      std::string(kinds::secure_transceive),
+                                      std::string(kinds::user_interaction),
+                                      std::string(kinds::user_action)};
     std::sort(expected.begin(), expected.end());
     BOOST_TEST(sh.kinds_.names() == expected, boost::test_tools::per_element());
     for (const auto& k : expected) {
