@@ -62,7 +62,7 @@ The pin session (user interaction): POST /user-interaction {"fields":[{"id":"pin
 "label":{"en":"Choose a PIN"}}],"encrypted":true}, wait for the callback; unwrap its ephemeralKey
 with the SP's key (RSA-OAEP SHA-512, MGF1 SHA-512), decrypt the value (AES-256-CBC, zero IV,
 PKCS#7), check it is 4 to 8 digits; then /service/completed ("PIN set", or failure). Only the
-PIN's length is logged ("PIN received (N digits)"); the PIN is wiped after the check.
+PIN's length is logged (PIN received, N digits); the PIN is wiped after the check.
 
 Once bound it prints "example_sp listening on http://HOST:PORT". SIGINT/SIGTERM stop it.
 Exit codes: 0 stopped by a signal, 1 cannot listen, cannot read/upload the --cap file or read the --key-file,
