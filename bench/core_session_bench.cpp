@@ -137,7 +137,8 @@ void bm_session_transceive(benchmark::State& state) {
     cfg.is_json_object = [](std::string_view) { return true; };
     core::operation_registry kinds;
     core::register_transceive(kinds);
-    core::session_service svc(ioc, store, tp, sp, relay, apps, hasher, kinds, cfg, probe);
+    const core::key_vault vault(core::bytes(core::key_vault::kek_size, '\x5a'));
+    core::session_service svc(ioc, store, tp, sp, relay, apps, hasher, kinds, vault, cfg, probe);
 
     const std::string session_id = "5f0c7e1a-2b3d-4c5e-8f90-a1b2c3d4e5f6";
     const std::string token = "resume-token-of-the-bench";

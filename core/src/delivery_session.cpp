@@ -9,6 +9,8 @@ namespace tsm::core {
 void delivery_session::drop_delivery_request() noexcept {
     std::string().swap(rec_.description_json);
     std::string().swap(rec_.fields_json);
+    std::string().swap(rec_.sealed_fields);
+    std::string().swap(rec_.ephemeral_key);
     std::string().swap(rec_.email);
     std::string().swap(rec_.msisdn);
 }

@@ -2,6 +2,7 @@
 
 #include "tsm/core/clock.hpp"
 #include "tsm/core/log.hpp"
+#include "tsm/core/sealed_payload.hpp"
 
 #include <boost/asio/post.hpp>
 #include <sodium.h>
@@ -34,9 +35,9 @@ std::string url_origin(std::string_view url) {
 }
 
 outbox_relay::outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp,
-                           outbox_relay_config cfg, service_probe& probe)
+                           outbox_relay_config cfg, service_probe& probe, const key_vault* vault)
     : owner_(cfg.owner_shard, "outbox_relay"), ioc_(ioc), store_(store), sp_(sp), cfg_(cfg), probe_(probe),
-      gate_(ioc.get_executor()) {}
+      vault_(vault), gate_(ioc.get_executor()) {}
 
 outbox_relay::~outbox_relay() {
     stopped_ = true;
@@ -96,7 +97,23 @@ void outbox_relay::attempt(const std::string& host, item it) {
     inc(probe_.callback_attempts);
     const std::uint64_t started = steady_us();
     std::string url = it.entry.url;
-    std::string body = it.entry.body;
+    std::string body;
+    if (it.entry.sealed) {
+        auto opened = vault_ == nullptr ? std::nullopt : vault_->open(it.entry.body, outbox_body_context(it.entry.id));
+        if (!opened) {
+            // Never deliverable (another key-encryption key, or damaged): dropped, not retried.
+            log::error("sealed callback does not open; dropped", {{"operationId", it.entry.id}});
+            boost::asio::post(ioc_, [this, pass = gate_.enter(), host, it = std::move(it)] {
+                --hosts_[host].in_flight;
+                retire(it.entry);
+                pump(host);
+            });
+            return;
+        }
+        body = std::move(*opened);
+    } else {
+        body = it.entry.body;
+    }
     auto pass = gate_.enter(); // never refused here: attempts stop with stopped_, before close()
     sp_.call("POST", std::move(url), std::move(body),
              [this, pass = std::move(pass), host, it = std::move(it), started](sp_reply reply) mutable {

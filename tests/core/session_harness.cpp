@@ -18,8 +18,8 @@ bj::object parse(const std::string& s) {
 }
 
 harness::harness(core::session_service_config cfg)
-    : relay(ioc, store, sp, relay_config(), probe), kinds(transceive_only()),
-      svc(ioc, store, tp, sp, relay, apps, hasher, kinds, std::move(cfg), probe) {
+    : relay(ioc, store, sp, relay_config(), probe, &vault), kinds(transceive_only()),
+      svc(ioc, store, tp, sp, relay, apps, hasher, kinds, vault, std::move(cfg), probe) {
     core::app_record a;
     a.app_id = app_id;
     a.key_hash = hasher.digest(core::app_directory::key_context, "app-key");

@@ -92,6 +92,7 @@ struct harness {
     core::app_directory apps{0};
     core::outbox_relay relay;
     core::operation_registry kinds;
+    core::key_vault vault{core::bytes(core::key_vault::kek_size, '\x5a')}; ///< seals user input
     core::session_service svc;
     std::deque<accept_result> accepts;
     std::deque<done_result> completes;

@@ -194,6 +194,11 @@ void fake_touch_point::send_final_status(core::connection_ref conn, std::string_
     record(conn, std::string(final_status_json));
 }
 
+void fake_touch_point::send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                                             const core::prompt& p) {
+    record(conn, tp_v1::frames::user_interaction(operation_id, p));
+}
+
 void fake_touch_point::record(core::connection_ref conn, std::string frame) {
     frames_[{conn.shard, conn.id}].push_back(std::move(frame));
 }

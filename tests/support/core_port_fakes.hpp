@@ -118,6 +118,8 @@ public:
     void send_error(core::connection_ref conn, const core::api_error& error) override;
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
+    void send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                               const core::prompt& p) override;
 
     const std::vector<std::string>& frames(core::connection_ref conn) const;
     const std::vector<close_record>& closes(core::connection_ref conn) const;

@@ -159,7 +159,7 @@ public:
             }
             s.sp = &f.sp;
             rcfg.owner_shard = i;
-            s.relay = std::make_unique<core::outbox_relay>(*s.ioc, f.store, f.sp, rcfg, probe_);
+            s.relay = std::make_unique<core::outbox_relay>(*s.ioc, f.store, f.sp, rcfg, probe_, &vault_);
             core::register_transceive(s.kinds);
             ptrs.push_back(&s);
         }
@@ -171,7 +171,7 @@ public:
             cfg.owner_shard = i;
             s.sessions =
                 std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
-                                                        *s.apps, hasher_, s.kinds, cfg, probe_);
+                                                        *s.apps, hasher_, s.kinds, vault_, cfg, probe_);
         }
         pool_.start();
     }
@@ -316,6 +316,7 @@ private:
     core::shard_pool pool_;
     core::service_probe probe_;
     core::secret_hasher hasher_{core::secret_hasher::generate_key()};
+    core::key_vault vault_{core::bytes(core::key_vault::kek_size, '\x5a')};
     tp::v1::codec v1_;
     tp::fidesmo_ws::codec fidesmo_;
     std::vector<std::unique_ptr<shard_fakes>> fakes_;

@@ -2,6 +2,7 @@
 
 #include "tsm/core/ids.hpp"
 #include "tsm/core/operation_kinds.hpp"
+#include "tsm/core/user_interaction.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
 #include <boost/asio/post.hpp>
@@ -35,6 +36,7 @@ core::app_record make_app(std::string_view id, const std::string& key_hex,
 core::operation_registry test_kinds() {
     core::operation_registry r;
     core::register_transceive(r);
+    core::user_interaction::register_kinds(r); // for real: they need nothing but their record
     for (std::string_view kind :
          {core::kinds::ccm_install, core::kinds::ccm_delete, core::kinds::ccm_storedata,
           core::kinds::desfire_create_app, core::kinds::desfire_commands, core::kinds::desfire_delete_app}) {
@@ -102,10 +104,10 @@ fixture::fixture(std::size_t max_queued_operations) {
         }
         rcfg.owner_shard = i;
         cfg.owner_shard = i;
-        s->relay = std::make_unique<core::outbox_relay>(*s->ioc, store, *s->sp, rcfg, probe);
+        s->relay = std::make_unique<core::outbox_relay>(*s->ioc, store, *s->sp, rcfg, probe, &vault);
         s->kinds = test_kinds();
         s->sessions = std::make_unique<core::session_service>(*s->ioc, store, *tps.back(), *s->sp, *s->relay,
-                                                              *s->apps, hasher, s->kinds, cfg, probe);
+                                                              *s->apps, hasher, s->kinds, vault, cfg, probe);
         views.push_back(s.get());
         services.push_back(std::move(s));
     }

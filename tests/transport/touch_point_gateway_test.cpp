@@ -137,7 +137,7 @@ public:
             }
             s.sp = &f.sp;
             rcfg.owner_shard = i;
-            s.relay = std::make_unique<core::outbox_relay>(*s.ioc, f.store, f.sp, rcfg, probe_);
+            s.relay = std::make_unique<core::outbox_relay>(*s.ioc, f.store, f.sp, rcfg, probe_, &vault_);
             core::register_transceive(s.kinds);
             ptrs.push_back(&s);
         }
@@ -161,7 +161,7 @@ public:
             cfg.owner_shard = i;
             s.sessions =
                 std::make_unique<core::session_service>(*s.ioc, fakes_[i]->store, *gateway_, *s.sp, *s.relay,
-                                                        *s.apps, hasher_, s.kinds, cfg, probe_);
+                                                        *s.apps, hasher_, s.kinds, vault_, cfg, probe_);
         }
         pool_.start();
     }
@@ -305,6 +305,7 @@ private:
     core::shard_pool pool_;
     core::service_probe probe_;
     core::secret_hasher hasher_{core::secret_hasher::generate_key()};
+    core::key_vault vault_{core::bytes(core::key_vault::kek_size, '\x5a')};
     tp::v1::codec codec_;
     std::vector<std::unique_ptr<shard_fakes>> fakes_;
     std::vector<std::unique_ptr<core::shard_services>> services_;

@@ -203,11 +203,11 @@ int run(const tsmd::config& cfg) {
         sp_ports.push_back(std::make_unique<transport::http_sp_port>(*sp_clients.back(), cfg.sp_timeout));
         s.sp = sp_ports.back().get();
         rcfg.owner_shard = i;
-        s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe);
+        s.relay = std::make_unique<core::outbox_relay>(*s.ioc, *store, *s.sp, rcfg, probe, &vault);
         core::register_operation_kinds(s.kinds, {*store, vault, s.ioc->get_executor()});
         scfg.owner_shard = i;
         s.sessions = std::make_unique<core::session_service>(*s.ioc, *store, touch_points, *s.sp, *s.relay,
-                                                             *s.apps, hasher, s.kinds, scfg, probe);
+                                                             *s.apps, hasher, s.kinds, vault, scfg, probe);
     }
 
     // Recovery: every shard gets the apps; sessions and callbacks go to their owners.

@@ -15,3 +15,13 @@ operation_outcome failed_outcome(api_errc code, std::string message) {
 }
 
 } // namespace tsm::core
+
+namespace tsm::core {
+
+operation_step operation::on_input(user_input input) {
+    (void)input;
+    return operation_step::finish(
+        failed_outcome(api_errc::internal_error, "the operation got user input it did not ask for"));
+}
+
+} // namespace tsm::core

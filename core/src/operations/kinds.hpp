@@ -12,5 +12,7 @@ void register_ccm_storedata(operation_registry& registry, const operation_depend
 void register_desfire_create_app(operation_registry& registry, const operation_dependencies& deps);
 void register_desfire_commands(operation_registry& registry, const operation_dependencies& deps);
 void register_desfire_delete_app(operation_registry& registry, const operation_dependencies& deps);
+/// kinds::user_interaction and kinds::user_action (user_interaction_kind.cpp).
+void register_user_interaction(operation_registry& registry, const operation_dependencies& deps);
 
 } // namespace tsm::core::operations

@@ -16,6 +16,7 @@ void register_operation_kinds(operation_registry& registry, const operation_depe
     operations::register_desfire_create_app(registry, deps);
     operations::register_desfire_commands(registry, deps);
     operations::register_desfire_delete_app(registry, deps);
+    operations::register_user_interaction(registry, deps);
 }
 
 } // namespace tsm::core

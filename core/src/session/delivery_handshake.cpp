@@ -7,6 +7,7 @@
 #include "tsm/core/clock.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/json_writer.hpp"
+#include "tsm/core/sealed_payload.hpp"
 #include "tsm/core/touch_point_frames.hpp"
 
 namespace tsm::core {
@@ -14,14 +15,18 @@ namespace {
 
 using namespace session_detail;
 
-std::string delivery_body(const session_record& s) {
+/// `fields`: the user's answers, opened from the record just for this body (wiped by the caller).
+std::string delivery_body(const session_record& s, std::string_view fields) {
     json_writer w;
     w.begin_object().key("sessionId").value(s.session_id).key("serviceId").value(s.service_id);
     w.key("description").raw(s.description_json.empty() ? "{}" : s.description_json);
     w.key("cardId").begin_object().key("iin").value(s.card_iin).key("cin").value(s.card_cin);
     w.key("platformVersion").value(s.platform_version).end_object();
-    if (!s.fields_json.empty()) {
-        w.key("fields").raw(s.fields_json);
+    if (!fields.empty()) {
+        w.key("fields").raw(fields);
+    }
+    if (!s.ephemeral_key.empty()) {
+        w.key("ephemeralKey").value(s.ephemeral_key);
     }
     if (!s.email.empty()) {
         w.key("email").value(s.email);
@@ -149,7 +154,12 @@ void session_service::on_description_for_delivery(connection_ref conn, std::stri
     rec.card_cin = std::move(req.cin);
     rec.platform_version = req.platform_version;
     rec.description_json = std::move(reply.body);
-    rec.fields_json = std::move(req.fields_json);
+    if (!req.fields_json.empty()) {
+        // User input: only sealed at rest; the clear text lives until the request body is made.
+        rec.sealed_fields = vault_.seal(req.fields_json, session_fields_context(session_id));
+        wipe(req.fields_json);
+    }
+    rec.ephemeral_key = std::move(req.ephemeral_key);
     rec.email = std::move(req.email);
     rec.msisdn = std::move(req.msisdn);
 
@@ -197,7 +207,14 @@ void session_service::send_delivery_request(const std::string& session_id) {
                      frames::json_string("Service unavailable"));
         return;
     }
-    call_sp(app->delivery_method, app->delivery_url, delivery_body(s->record()),
+    std::string fields = s->record().fields_json; // records from before session format v3
+    if (!s->record().sealed_fields.empty()) {
+        auto opened = vault_.open(s->record().sealed_fields, session_fields_context(session_id));
+        fields = opened ? std::move(*opened) : std::string();
+    }
+    std::string body = delivery_body(s->record(), fields);
+    wipe(fields);
+    call_sp(app->delivery_method, app->delivery_url, std::move(body),
             [this, session_id](sp_reply reply) { on_delivery_reply(session_id, std::move(reply)); });
 }
 
@@ -250,6 +267,7 @@ void session_service::resume(connection_ref conn, std::string session_id, std::s
     if (s->outstanding()) {
         send_batch(*s); // the unanswered batch again, same number
     }
+    send_prompt(*s); // or the unanswered prompt (user interaction)
 }
 
 void session_service::on_disconnect(connection_ref conn, const std::string& session_id) {

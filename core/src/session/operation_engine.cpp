@@ -1,7 +1,9 @@
 // session_service, the operation engine: an SP operation is accepted (written, then
 // acknowledged), built when it reaches the head of its session's queue, driven batch by batch
 // through the touch point, and its result written with its callback in one commit before the
-// next operation starts.
+// next operation starts. User interaction: an operation may ask the user instead (a prompt,
+// held like a batch and answered once by on_user_input); results holding user input are sealed
+// at rest.
 #include "tsm/core/session_service.hpp"
 
 #include "durable_commit.hpp"
@@ -10,6 +12,7 @@
 #include "tsm/core/clock.hpp"
 #include "tsm/core/ids.hpp"
 #include "tsm/core/outcome.hpp"
+#include "tsm/core/sealed_payload.hpp"
 #include "tsm/core/touch_point_frames.hpp"
 
 namespace tsm::core {
@@ -148,6 +151,10 @@ void session_service::handle_step(delivery_session& s, operation_step step) {
         send_batch(s);
         return;
     }
+    if (step.question) {
+        ask_user(s, std::move(*step.question));
+        return;
+    }
     finish_head(s, step.outcome ? std::move(*step.outcome)
                                 : outcome_of(api_errc::internal_error, "operation ended without a result"));
 }
@@ -215,11 +222,72 @@ void session_service::finish_head(delivery_session& s, operation_outcome outcome
         tp_.send_operation_done(s.connection(), head.rec.operation_id);
     }
     head.finishing = true;
+    head.asking.reset();
     head.rec.state = operation_state::done;
-    head.rec.result_json = callback_body(head.rec.operation_id, outcome);
     metrics_.on_operation_outcome(outcome.status_code == 200);
-    commit_result(s.id(),
-                  outbox_entry{head.rec.operation_id, head.rec.callback_url, head.rec.result_json, now_ms()});
+    outbox_entry entry = result_entry(head, outcome);
+    wipe(outcome.user_input_members);
+    commit_result(s.id(), std::move(entry));
+}
+
+outbox_entry session_service::result_entry(live_operation& head, const operation_outcome& outcome) {
+    const std::string& id = head.rec.operation_id;
+    std::string body = callback_body(id, outcome);
+    outbox_entry entry{id, head.rec.callback_url, {}, now_ms()};
+    if (!outcome.holds_user_input) {
+        head.rec.result_sealed = false;
+        head.rec.result_json = body;
+        entry.body = std::move(body);
+        return entry;
+    }
+    // User input never rests in clear: the record's copy is opened by GET /status, the outbox's
+    // by the relay just before the call.
+    head.rec.result_sealed = true;
+    head.rec.result_json = vault_.seal(body, operation_result_context(id));
+    entry.body = vault_.seal(body, outbox_body_context(id));
+    entry.sealed = true;
+    wipe(body);
+    return entry;
+}
+
+// ---------------------------------------------------------------- user interaction
+
+void session_service::ask_user(delivery_session& s, prompt p) {
+    s.head()->asking = std::move(p);
+    s.touch(now_ms());
+    send_prompt(s);
+}
+
+void session_service::send_prompt(delivery_session& s) {
+    live_operation* head = s.head();
+    if (s.terminal() || head == nullptr || !head->asking || head->finishing || !s.bound()) {
+        return; // no prompt, or sent when a touch point resumes
+    }
+    if (!s.connection().prompts) {
+        // An older v1 client, or a dialect without such a step: the operation fails, the session
+        // goes on with the next one.
+        finish_head(s, failed_outcome(501, "not-supported-by-touch-point",
+                                      "the touch point cannot ask the user for input"));
+        return;
+    }
+    tp_.send_user_interaction(s.connection(), head->rec.operation_id, *head->asking);
+}
+
+void session_service::on_user_input(connection_ref conn, const std::string& session_id,
+                                    const std::string& operation_id, user_input input) {
+    owner_.assert_on_owner();
+    delivery_session* s = find(session_id);
+    live_operation* head = s == nullptr ? nullptr : s->head();
+    const bool applies = s != nullptr && s->bound_to(conn) && !s->terminal() && head != nullptr
+                         && head->rec.operation_id == operation_id && head->asking && !head->finishing
+                         && head->op != nullptr;
+    if (!applies) {
+        wipe(input.fields_json); // a repeat, a stale answer, or not this connection's: dropped
+        return;
+    }
+    head->asking.reset(); // answered: a second answer finds nothing to apply to
+    s->touch(now_ms());
+    handle_step(*s, head->op->on_input(std::move(input)));
 }
 
 void session_service::commit_result(const std::string& session_id, outbox_entry entry) {

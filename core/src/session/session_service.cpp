@@ -13,9 +13,9 @@ namespace tsm::core {
 session_service::session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp,
                                  sp_port& sp, outbox_relay& relay, app_directory& apps,
                                  const secret_hasher& hasher, const operation_registry& kinds,
-                                 session_service_config cfg, service_probe& probe)
+                                 const key_vault& vault, session_service_config cfg, service_probe& probe)
     : owner_(cfg.owner_shard, "session_service"), ioc_(ioc), store_(store), tp_(tp), sp_(sp), relay_(relay),
-      apps_(apps), hasher_(hasher), kinds_(kinds), cfg_(std::move(cfg)), metrics_(probe),
+      apps_(apps), hasher_(hasher), kinds_(kinds), vault_(vault), cfg_(std::move(cfg)), metrics_(probe),
       gate_(ioc.get_executor()),
       durable_(std::make_unique<durable_commit>(ioc, store, gate_, metrics_, cfg_.write_retry_interval)),
       sweep_timer_(ioc) {}

@@ -38,6 +38,8 @@ handler::handler(core::shard_runtime& runtime, core::record_store& store, const 
     post_or_put("/desfire/ev1/commands", desfire_commands);
     post_or_put("/desfire/ev1/deleteApp", desfire_delete_app);
     post_or_put("/service/completed", service_completed);
+    post_or_put("/user-interaction", user_interaction);
+    post_or_put("/user-action", user_action);
     routes_.add("/status/{operationId}", {"GET"}, authenticated(ctx_, operation_status));
     post_or_put("/executableLoadFiles", capfile_upload_legacy);
     // Fidesmo's clients used all three prefixes; "capfiles/" (trailing slash) is the collection too.

@@ -3,6 +3,7 @@
 // session's owner shard, and the mapping of core's service errors. Private to tsm::sp_api.
 #include "tsm/transport/sp_api/handler.hpp"
 
+#include "tsm/core/operation.hpp"
 #include "tsm/core/operation_request.hpp"
 #include "tsm/core/records.hpp"
 #include "tsm/core/session_service.hpp"
@@ -60,5 +61,13 @@ void operation_status(const context&, const core::app_record&, http_request&, co
                       http_responder&);
 void service_completed(const context&, const core::app_record&, http_request&, const route_match&,
                        http_responder&);
+/// POST|PUT /user-interaction and /user-action (user_interaction.cpp).
+void user_interaction(const context&, const core::app_record&, http_request&, const route_match&,
+                      http_responder&);
+void user_action(const context&, const core::app_record&, http_request&, const route_match&, http_responder&);
+/// The bodies of /user-interaction and /user-action, checked and re-rendered canonical
+/// (user_interaction.cpp; bad_request naming the field).
+[[nodiscard]] core::api_result<core::prompt> decode_user_interaction_body(std::string_view body);
+[[nodiscard]] core::api_result<core::prompt> decode_user_action_body(std::string_view body);
 
 } // namespace tsm::transport::sp_api

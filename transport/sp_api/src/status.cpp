@@ -2,6 +2,7 @@
 #include "handler_support.hpp"
 
 #include "tsm/core/ids.hpp"
+#include "tsm/core/sealed_payload.hpp"
 
 namespace tsm::transport::sp_api {
 
@@ -15,7 +16,7 @@ void operation_status(const context& ctx, const core::app_record& app, http_requ
     }
     ctx.store.load_operation(
         lower_case(param), ctx.runtime.local().ioc->get_executor(),
-        [app_id = app.app_id, respond = std::move(respond)](std::error_code ec,
+        [app_id = app.app_id, &vault = ctx.vault, respond = std::move(respond)](std::error_code ec,
                                                             std::optional<core::operation_record> op) {
             if (ec) {
                 respond(
@@ -29,7 +30,18 @@ void operation_status(const context& ctx, const core::app_record& app, http_requ
                     core::make_api_error(core::api_errc::not_found, "no result for this operation (yet)")));
                 return;
             }
-            respond(json_response(std::move(op->result_json)));
+            if (!op->result_sealed) {
+                respond(json_response(std::move(op->result_json)));
+                return;
+            }
+            // User input: opened for this answer only.
+            auto opened = vault.open(op->result_json, core::operation_result_context(op->operation_id));
+            if (!opened) {
+                respond(make_error_response(core::make_api_error(
+                    core::api_errc::internal_error, "the stored result does not open with this server's key")));
+                return;
+            }
+            respond(json_response(std::move(*opened)));
         });
 }
 

@@ -3,6 +3,7 @@
 #include "connection_table.hpp"
 
 #include "tsm/core/ids.hpp"
+#include "tsm/core/key_vault.hpp"
 #include "tsm/core/session_service.hpp"
 
 #include <stdexcept>
@@ -46,6 +47,12 @@ core::connection_ref gateway::to_core(ws_ref r, const dialect& d) const {
     // Every ref made for one connection is equal (core compares them): the flag is the dialect's.
     core::connection_ref c{r.shard, r.id};
     c.runs_every_command = d.runs_every_command();
+    return c;
+}
+
+core::connection_ref gateway::to_core(ws_ref r, const dialect& d, const message& announcing) const {
+    core::connection_ref c = to_core(r, d);
+    c.prompts = announcing.prompts;
     return c;
 }
 
@@ -103,6 +110,13 @@ void gateway::send_error(core::connection_ref conn, const core::api_error& error
 void gateway::send_final_status(core::connection_ref conn, std::string_view final_status_json) {
     on_connection_shard(conn, [this, status = std::string(final_status_json)](const dialect& d, ws_ref r) {
         send_frame(r, d.final_status(status));
+    });
+}
+
+void gateway::send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                                    const core::prompt& p) {
+    on_connection_shard(conn, [this, op = std::string(operation_id), p](const dialect& d, ws_ref r) {
+        send_frame(r, d.user_interaction(op, p));
     });
 }
 
@@ -210,6 +224,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
     }
     const dialect& d = *dialects_[*index];
     auto decoded = d.decode(text);
+    core::wipe(text); // it may carry user input (deliver's or user-input's fields)
     if (!decoded) {
         send_error_frame(conn, d, decoded.error(), d.close_after_bad_frame());
         return;
@@ -218,7 +233,7 @@ void gateway::on_message(ws_ref conn, std::string text) {
 }
 
 void gateway::deliver(ws_ref conn, const dialect& d, message& msg) {
-    const core::connection_ref c = to_core(conn, d);
+    const core::connection_ref c = to_core(conn, d, msg);
     std::string session_id = core::new_time_ordered_uuid();
     // Bound at once so the frames that follow are attributed; undone when no session is made.
     table(conn.shard).bind(conn.id, session_id);
@@ -229,6 +244,7 @@ void gateway::deliver(ws_ref conn, const dialect& d, message& msg) {
     req.cin = std::move(msg.cin);
     req.platform_version = msg.platform_version;
     req.fields_json = std::move(msg.fields_json);
+    req.ephemeral_key = std::move(msg.ephemeral_key);
     req.device_from_registry = msg.device_from_registry;
     if (msg.session_id_as_token) {
         req.resume_token = session_id;
@@ -277,10 +293,24 @@ void gateway::handle(ws_ref conn, const dialect& d, message msg) {
         // Bind optimistically so frames sent right after the resume are attributed; undone on failure.
         std::string session_id = msg.session_id;
         connections.bind(conn.id, session_id);
-        runtime_.invoke_on_owner(session_id, [c, session_id, token = std::move(msg.resume_token),
+        runtime_.invoke_on_owner(session_id, [c = to_core(conn, d, msg), session_id, token = std::move(msg.resume_token),
                                               bound_cb = unbind_on_failure(c, session_id)](
                                                  core::shard_services& s) mutable {
             s.sessions->resume(c, session_id, std::move(token), std::move(bound_cb));
+        });
+        return;
+    }
+    case kind::user_input: {
+        if (!bound) {
+            core::wipe(msg.fields_json);
+            reject(conn, d, "no session on this connection (deliver or resume first)");
+            return;
+        }
+        core::user_input input{std::move(msg.fields_json), std::move(msg.ephemeral_key), msg.declined};
+        const unsigned owner = runtime_.owner_of(*bound);
+        runtime_.invoke_on(owner, [c, session_id = std::move(*bound), op = std::move(msg.operation_id),
+                                   input = std::move(input)](core::shard_services& s) mutable {
+            s.sessions->on_user_input(c, session_id, op, std::move(input));
         });
         return;
     }

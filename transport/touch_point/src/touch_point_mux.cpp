@@ -53,4 +53,11 @@ void touch_point_mux::send_operation_done(core::connection_ref conn, std::string
     }
 }
 
+void touch_point_mux::send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                                            const core::prompt& p) {
+    if (auto* port_of_conn = port(conn)) {
+        port_of_conn->send_user_interaction(conn, operation_id, p);
+    }
+}
+
 } // namespace tsm::transport::touch_point

@@ -29,6 +29,9 @@ struct live_operation {
     bool building = false;  ///< operation_registry::build in flight
     bool started = false;   ///< start() called (or failed to build)
     bool finishing = false; ///< result write in flight
+    /// The prompt the operation waits on (operation_step::ask): the session's outstanding thing
+    /// instead of a batch; answered once (session_service::on_user_input).
+    std::optional<prompt> asking;
 };
 
 struct outstanding_batch {

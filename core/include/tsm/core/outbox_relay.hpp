@@ -5,6 +5,9 @@
 /// Owner: one relay per shard (`outbox_relay_config::owner_shard`); every public method runs on
 /// that shard's thread and asserts so in debug builds. SP calls, store writes and retry timers
 /// hold a pass of the relay's shard_gate, so shutdown can wait for the last completion.
+/// Sealed entries (callbacks holding user input, outbox_entry::sealed) are opened with the key
+/// vault just before each attempt; the clear copy is wiped once handed to the SP port.
+#include "tsm/core/key_vault.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/core/record_store.hpp"
 #include "tsm/core/retry_schedule.hpp"
@@ -33,8 +36,10 @@ struct outbox_relay_config {
 
 class outbox_relay {
 public:
+    /// `vault` opens sealed entries; without one (test doubles that never seal) a sealed entry
+    /// cannot be delivered and is dropped with an error in the log.
     outbox_relay(boost::asio::io_context& ioc, record_store& store, sp_port& sp, outbox_relay_config cfg,
-                 service_probe& probe);
+                 service_probe& probe, const key_vault* vault = nullptr);
     ~outbox_relay();
     outbox_relay(const outbox_relay&) = delete;
     outbox_relay& operator=(const outbox_relay&) = delete;
@@ -72,6 +77,7 @@ private:
     sp_port& sp_;
     outbox_relay_config cfg_;
     service_probe& probe_;
+    const key_vault* vault_;
     std::map<std::string, host_queue> hosts_;
     std::list<waiting> waiting_;
     std::size_t pending_ = 0;

@@ -12,18 +12,26 @@
 namespace tsm::core {
 
 struct apdu_batch; // operation.hpp
+struct prompt;     // operation.hpp
 
 /// A touch-point connection anywhere in the process (shard + process-unique id; 0 = none).
 /// `via` names the transport adapter that carries it (a WebSocket, a long-poll channel); core
 /// only passes it back. `runs_every_command`: the touch point's protocol has no stopOnError (the
 /// Fidesmo dialects), so core hands it stop-on-error batches in parts (apdu_batch::continue_points).
+/// `prompts`: the touch point can ask its user (user-interaction and user-action steps: v1 clients
+/// that announce the "user-interaction" feature, the Fidesmo long poll); operations that need
+/// the user fail at once on others. Equality is identity (shard, id, via): the flags describe
+/// the connection, and a ref made for a later frame of the same connection may not carry them.
 struct connection_ref {
     unsigned shard = 0;
     std::uint64_t id = 0;
     std::uint8_t via = 0;
     bool runs_every_command = false;
+    bool prompts = false;
     bool valid() const noexcept { return id != 0; }
-    friend bool operator==(const connection_ref&, const connection_ref&) = default;
+    friend bool operator==(const connection_ref& a, const connection_ref& b) noexcept {
+        return a.shard == b.shard && a.id == b.id && a.via == b.via;
+    }
 };
 
 /// What the session engine tells a touch point, in protocol terms: the adapter
@@ -58,6 +66,14 @@ public:
     virtual void send_operation_done(connection_ref conn, std::string_view operation_id) {
         (void)conn;
         (void)operation_id;
+    }
+    /// Operation `operation_id` asks the user (fields to fill in, or actions to acknowledge); the
+    /// answer comes back as session_service::on_user_input. Called only for connections with
+    /// `prompts`; adapters without such a step keep the default (nothing is sent).
+    virtual void send_user_interaction(connection_ref conn, std::string_view operation_id, const prompt& p) {
+        (void)conn;
+        (void)operation_id;
+        (void)p;
     }
 };
 

@@ -15,6 +15,7 @@
 #include "tsm/core/api_error.hpp"
 #include "tsm/core/app_directory.hpp"
 #include "tsm/core/delivery_session.hpp"
+#include "tsm/core/key_vault.hpp"
 #include "tsm/core/operation_registry.hpp"
 #include "tsm/core/outbox_relay.hpp"
 #include "tsm/core/ports.hpp"
@@ -59,7 +60,10 @@ struct delivery_request {
     std::string iin; ///< hex
     std::string cin; ///< hex
     std::int64_t platform_version = 0;
-    std::string fields_json; ///< JSON object or empty
+    std::string fields_json; ///< JSON object or empty (user input: sealed when stored, wiped)
+    /// hex, the RSA-OAEP-wrapped AES key of encrypted field values (docs/user-interaction.md);
+    /// empty = none. Passed on to the SP as the delivery request's ephemeralKey.
+    std::string ephemeral_key;
     std::string email;       ///< empty = none; passed on to the SP
     std::string msisdn;      ///< empty = none; passed on to the SP
     /// The touch point's credential for resuming the session. Empty: a random token is generated
@@ -75,7 +79,8 @@ class session_service {
 public:
     session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp, sp_port& sp,
                     outbox_relay& relay, app_directory& apps, const secret_hasher& hasher,
-                    const operation_registry& kinds, session_service_config cfg, service_probe& probe);
+                    const operation_registry& kinds, const key_vault& vault, session_service_config cfg,
+                    service_probe& probe);
     ~session_service();
     session_service(const session_service&) = delete;
     session_service& operator=(const session_service&) = delete;
@@ -105,6 +110,11 @@ public:
     void on_responses(connection_ref conn, const std::string& session_id, std::uint64_t batch,
                       std::vector<bytes> responses);
     void on_client_error(connection_ref conn, const std::string& session_id, std::string message);
+    /// The touch point's answer to the prompt of operation `operation_id` (user-interaction,
+    /// user-action). Applied once: an answer for an operation that is not asking now (a repeat,
+    /// a stale one, another session's) is dropped. Field values are wiped after use.
+    void on_user_input(connection_ref conn, const std::string& session_id, const std::string& operation_id,
+                       user_input input);
     void on_disconnect(connection_ref conn, const std::string& session_id);
 
     // ---- SP side ----
@@ -145,6 +155,17 @@ private:
     void finish_head(delivery_session& s, operation_outcome outcome);
     void commit_result(const std::string& session_id, outbox_entry entry);
 
+    // ---- user interaction (operation_engine.cpp, package "user interaction")
+    /// The head operation asks the user: held as the outstanding thing of the session (sent now
+    /// when bound, else on resume); a connection that cannot prompt fails the operation at once.
+    void ask_user(delivery_session& s, prompt p);
+    /// Sends the head's outstanding prompt to the bound touch point (resume calls it again);
+    /// fails the operation when the touch point cannot prompt. No-op without one.
+    void send_prompt(delivery_session& s);
+    /// The callback body of `outcome`, sealed at rest when it holds user input: the operation
+    /// record's result (operation_result_context) and its outbox entry (outbox_body_context).
+    outbox_entry result_entry(live_operation& head, const operation_outcome& outcome);
+
     // session_ending.cpp
     /// Fails every unfinished operation with `why`, ends the session, tells the touch point.
     void fail_session(delivery_session& s, api_errc why, std::string message,
@@ -179,6 +200,7 @@ private:
     app_directory& apps_;
     const secret_hasher& hasher_;
     const operation_registry& kinds_;
+    const key_vault& vault_; ///< seals user input at rest (fields, results, callbacks)
     session_service_config cfg_;
     session_metrics metrics_;
     shard_gate gate_;

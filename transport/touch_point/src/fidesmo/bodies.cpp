@@ -1,6 +1,7 @@
 #include "bodies.hpp"
 
 #include "tsm/core/ids.hpp"
+#include "tsm/core/key_vault.hpp"
 #include "tsm/transport/json_reader.hpp"
 #include "tsm/transport/touch_point/message.hpp"
 
@@ -48,6 +49,11 @@ bool valid_hex_id(std::string_view s) noexcept {
     return !s.empty() && s.size() <= 64 && core::is_hex(s);
 }
 
+/// Empty (none) or hex of bounded size (an RSA-OAEP block: 512 bytes for RSA-4096).
+bool valid_ephemeral_key(std::string_view s) noexcept {
+    return s.empty() || (s.size() <= 4096 && core::is_hex(s));
+}
+
 std::string upper(std::string s) {
     for (char& c : s) {
         if (c >= 'a' && c <= 'f') {
@@ -76,7 +82,8 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
     core::delivery_request r;
     bool has_card = false;
     bool has_cin = false;
-    auto st = json::read_object(body, json::body_secrecy::plain,
+    // The fields are user input: the parse copy is wiped.
+    auto st = json::read_object(body, json::body_secrecy::secret,
                                 [&](std::string_view key, json::value& v) -> core::api_status {
                                     if (key == "appId") {
                                         return json::read_string(v, "appId", r.app_id);
@@ -90,6 +97,9 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
                                     }
                                     if (key == "fields") {
                                         return json::read_raw_object(v, "fields", r.fields_json);
+                                    }
+                                    if (key == "ephemeralKey") {
+                                        return json::read_string(v, "ephemeralKey", r.ephemeral_key);
                                     }
                                     if (key == "email") {
                                         return json::read_string(v, "email", r.email);
@@ -111,6 +121,9 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
     if (r.email.size() > max_contact_chars || r.msisdn.size() > max_contact_chars) {
         return bad("email and msisdn are at most 256 characters");
     }
+    if (!valid_ephemeral_key(r.ephemeral_key)) {
+        return bad("ephemeralKey must be hex");
+    }
     r.cin = upper(std::move(r.cin));
     r.iin = upper(std::move(r.iin));
     return r;
@@ -119,8 +132,11 @@ core::api_result<core::delivery_request> decode_deliver(std::string_view body) {
 core::api_result<fetch_body> decode_fetch(std::string_view body) {
     fetch_body f;
     bool has_session = false;
+    std::int64_t result_status = 200;
+    core::user_input input;
+    // operationResult may carry user input: the parse copy is wiped.
     auto st = json::read_object(
-        body, json::body_secrecy::plain, [&](std::string_view key, json::value& v) -> core::api_status {
+        body, json::body_secrecy::secret, [&](std::string_view key, json::value& v) -> core::api_status {
             if (key == "sessionId") {
                 has_session = true;
                 return json::read_string(v, "sessionId", f.session_id);
@@ -132,22 +148,50 @@ core::api_result<fetch_body> decode_fetch(std::string_view body) {
                                                   return json::read_string(rv, "operationResult.operationId",
                                                                            f.result_operation);
                                               }
+                                              if (k == "statusCode") {
+                                                  return json::read_int(rv, "operationResult.statusCode", 0,
+                                                                        999, result_status);
+                                              }
+                                              if (k == "fields") {
+                                                  return json::read_raw_object(rv, "operationResult.fields",
+                                                                               input.fields_json);
+                                              }
+                                              if (k == "ephemeralKey") {
+                                                  return json::read_string(rv, "operationResult.ephemeralKey",
+                                                                           input.ephemeral_key);
+                                              }
                                               return {};
                                           });
             }
             return {};
         });
     if (!st) {
+        core::wipe(input.fields_json);
         return st.error();
     }
     if (!has_session) {
+        core::wipe(input.fields_json);
         return bad("sessionId is required");
     }
     if (!core::is_uuid(f.session_id)) {
+        core::wipe(input.fields_json);
         return core::make_api_error(core::api_errc::session_not_found, "no such session");
+    }
+    if (!valid_ephemeral_key(input.ephemeral_key)) {
+        core::wipe(input.fields_json);
+        return bad("operationResult.ephemeralKey must be hex");
     }
     f.session_id = lower(f.session_id);
     f.result_operation = lower(f.result_operation);
+    if (core::is_uuid(f.result_operation)) {
+        input.declined = result_status != 200;
+        if (input.declined) {
+            core::wipe(input.fields_json);
+        }
+        f.result = operation_result{f.result_operation, std::move(input)};
+    } else {
+        core::wipe(input.fields_json);
+    }
     return f;
 }
 

@@ -5,6 +5,7 @@
 #include "tsm/core/api_error.hpp"
 #include "tsm/core/hex.hpp"
 #include "tsm/core/session_service.hpp"
+#include "tsm/transport/touch_point/fidesmo/long_poll.hpp"
 #include "tsm/transport/touch_point/message.hpp"
 
 #include <string>
@@ -13,12 +14,15 @@
 
 namespace tsm::transport::touch_point::fidesmo {
 
-/// POST service/deliver.
+/// POST service/deliver (with the fields' ephemeralKey when the client encrypted them).
 [[nodiscard]] core::api_result<core::delivery_request> decode_deliver(std::string_view body);
 
 struct fetch_body {
     std::string session_id;       ///< lower case
     std::string result_operation; ///< operationResult.operationId; empty when none
+    /// The operationResult as a whole, when it names an operation (user input: sealed and wiped
+    /// downstream; the parse copy of the body is wiped).
+    std::optional<operation_result> result;
 };
 /// POST service/fetch. A sessionId that is no UUID is session_not_found (no such session can exist).
 [[nodiscard]] core::api_result<fetch_body> decode_fetch(std::string_view body);

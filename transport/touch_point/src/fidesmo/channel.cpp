@@ -1,6 +1,7 @@
 #include "channel.hpp"
 
 #include "tsm/core/json_writer.hpp"
+#include "tsm/core/key_vault.hpp"
 #include "tsm/transport/json_reader.hpp"
 
 #include <memory>
@@ -28,6 +29,20 @@ http_response superseded_response() {
 }
 
 } // namespace
+
+std::string prompt_reply(std::string_view operation_id, const core::prompt& p) {
+    core::json_writer w;
+    w.reserve(128 + p.json.size());
+    w.begin_object().key("completed").value(false).key("operationId").value(operation_id);
+    if (p.type == core::prompt::kind::fields) {
+        w.key("operationType").value("user-interaction").key("fields").raw(p.json);
+        w.key("encrypted").value(p.encrypted);
+    } else {
+        w.key("operationType").value("action").key("actions").raw(p.json);
+    }
+    w.end_object();
+    return std::move(w).str();
+}
 
 http_response go_back_to_fetch() {
     return ok_json(commands_reply({}));
@@ -84,6 +99,9 @@ channel::channel(std::string session_id, core::connection_ref conn, boost::asio:
       connector_timer_(ex), life_(std::make_shared<int>(0)) {}
 
 channel::~channel() {
+    if (early_result_) {
+        core::wipe(early_result_->input.fields_json);
+    }
     release_held();
     if (pending_session_) {
         auto respond = std::move(*pending_session_);
@@ -110,37 +128,38 @@ void channel::expect_session(http_responder respond) {
     pending_session_ = std::move(respond);
 }
 
-void channel::fetch(http_responder respond) {
+void channel::fetch(http_responder respond, std::optional<operation_result> result) {
     touch();
     if (held_fetch_) {
         answer_fetch(superseded_response());
     }
     hold_fetch(std::move(respond));
+    if (result) {
+        apply_result(*result);
+        if (!result->operation_id.empty()) {
+            // Not asked here (yet): kept for a prompt the session re-sends after binding anew.
+            if (early_result_) {
+                core::wipe(early_result_->input.fields_json);
+            }
+            early_result_ = std::move(*result);
+        }
+    }
     answer_fetch_if_ready();
 }
 
-void channel::connector(const std::string& operation_id, std::vector<core::bytes> responses,
-                        http_responder respond) {
-    touch();
-    if (!current_ || current_->id != operation_id || !current_->announced) {
-        // A repeat after the operation ended, or an operation this channel does not know (the
-        // session was bound anew): the client goes back to fetch, which names what is outstanding.
-        respond(go_back_to_fetch());
-        return;
+void channel::apply_result(operation_result& result) {
+    const bool is_current = current_ && current_->id == result.operation_id;
+    if (!is_current && finished_ops_.count(result.operation_id) == 0) {
+        return; // not asked on this channel (yet): the caller keeps it
     }
-    if (held_connector_) {
-        answer_connector(go_back_to_fetch());
+    if (is_current && current_->prompt && !current_->answered && !current_->done) {
+        current_->answered = true;
+        const std::string id = current_->id; // the engine may call the channel back meanwhile
+        hooks_.hand_input(id, std::move(result.input));
+    } else {
+        core::wipe(result.input.fields_json); // a repeat: applied once
     }
-    hold_connector(operation_id, std::move(respond));
-    operation& op = *current_;
-    if (!responses.empty() && !op.done && op.batch_number && !op.answered) {
-        op.answered = true;
-        // The engine may answer (next batch, operation done, error) before this returns.
-        hooks_.hand_responses(*op.batch_number, std::move(responses));
-    }
-    // Empty responses ask for the outstanding batch; answers to a batch already handed over are
-    // a repeat: either way the client gets the current answer, and nothing is applied twice.
-    answer_connector_if_ready();
+    result.operation_id.clear();
 }
 
 // ---------------------------------------------------------------- engine side
@@ -183,8 +202,30 @@ void channel::on_commands(std::uint64_t batch_number, std::string_view operation
         }
         finished_ops_.insert(current_->id);
     }
-    current_ = operation{std::string(operation_id), false, false, batch_number, batch.commands, false};
+    current_ = operation{std::string(operation_id), false, false, batch_number, batch.commands, false, {}};
     answer_connector_if_ready(); // a connector held for the previous operation gets []
+    answer_fetch_if_ready();
+}
+
+void channel::on_user_interaction(std::string_view operation_id, const core::prompt& p) {
+    touch();
+    if (!current_ || current_->id != operation_id) {
+        if (current_ && current_->announced) {
+            finished_ops_.insert(current_->id);
+        }
+        current_ = operation{std::string(operation_id), false, false, std::nullopt, {}, false, p};
+    } else {
+        current_->prompt = p;
+        current_->answered = false;
+        current_->done = false;
+    }
+    answer_connector_if_ready(); // a connector held for the previous operation gets []
+    if (early_result_ && early_result_->operation_id == operation_id) {
+        operation_result r = std::move(*early_result_);
+        early_result_.reset();
+        apply_result(r);
+        return;
+    }
     answer_fetch_if_ready();
 }
 
@@ -304,6 +345,12 @@ bool channel::answer_fetch_if_ready() {
     if (final_status_) {
         final_fetched_ = true;
         answer_fetch(ok_json(*final_status_));
+        return true;
+    }
+    if (current_ && !current_->done && current_->prompt && !current_->answered) {
+        // Named again on every fetch until its operationResult comes: no route (no connector).
+        current_->announced = true;
+        answer_fetch(ok_json(prompt_reply(current_->id, *current_->prompt)));
         return true;
     }
     if (current_ && !current_->done && current_->batch_number) {

@@ -2,8 +2,10 @@
 /// One delivery session as the Fidesmo long-poll client sees it (the "connection" of the HTTP
 /// dialect): what the session engine said, waiting to be fetched, and the client's requests that
 /// are held until the engine says something. The client asks two questions in turn:
-///  - service/fetch: "what next?" — a transceive step (an operation id), the end, or, held until
-///    one of those exists or the hold time passes, 503 (the client retries at once; never 204);
+///  - service/fetch: "what next?" — a transceive step (an operation id), a user-interaction or
+///    action step (the prompt itself, answered by the next fetch's operationResult), the end, or,
+///    held until one of those exists or the hold time passes, 503 (the client retries at once;
+///    never 204);
 ///  - connector/json for the announced operation: "which commands?" — the outstanding batch, the
 ///    next one after the answers were handed to the engine, or [] once the operation is done or
 ///    cannot go on on this request (then the client fetches, and is told the operation again).
@@ -14,6 +16,7 @@
 #include "tsm/core/operation.hpp"
 #include "tsm/core/ports.hpp"
 #include "tsm/transport/http_types.hpp"
+#include "tsm/transport/touch_point/fidesmo/long_poll.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,6 +43,9 @@ struct channel_hooks {
     /// Hands the client's answers to batch `batch` to the session engine (may call the channel
     /// back before it returns).
     std::function<void(std::uint64_t batch, std::vector<core::bytes> responses)> hand_responses;
+    /// Hands the user's answer to the prompt of `operation_id` to the session engine (may call
+    /// the channel back before it returns).
+    std::function<void(const std::string& operation_id, core::user_input input)> hand_input;
     /// Held fetches of the process (the gauge); may be null.
     std::atomic<std::int64_t>* held_fetches = nullptr;
 };
@@ -59,7 +65,9 @@ public:
     /// service/deliver: `respond` gets {"sessionId"} (on_session) or the error (on_error).
     void expect_session(http_responder respond);
     /// service/fetch. A fetch already held gets 503 at once: the newer one supersedes it.
-    void fetch(http_responder respond);
+    /// `result` (its operationResult) answers the prompt it names: applied once, when that prompt
+    /// is the one asked (kept until it is asked, for a channel bound anew); repeats are dropped.
+    void fetch(http_responder respond, std::optional<operation_result> result = std::nullopt);
     /// connector/json for `operation_id` with the client's answers (empty: "send me the commands").
     /// An operation this channel does not have in its connector phase gets {"commands":[]}: the
     /// client goes back to fetch, which names what is outstanding (a non-2xx would be fatal).
@@ -71,6 +79,8 @@ public:
     void on_commands(std::uint64_t batch_number, std::string_view operation_id,
                      const core::apdu_batch& batch);
     void on_operation_done(std::string_view operation_id);
+    /// The engine asks the user (operation `operation_id` waits for the answer).
+    void on_user_interaction(std::string_view operation_id, const core::prompt& p);
     void on_final_status(std::string_view final_status_json);
     void on_error(const core::api_error& error);
     /// The engine let go of the channel (after the final status, or a refused resume).
@@ -101,7 +111,12 @@ private:
         std::optional<std::uint64_t> batch_number;
         std::vector<core::bytes> commands;
         bool answered = false; ///< the client's answers went to the engine; its next step is awaited
+        /// A user-interaction or action step instead of a batch (answered: its operationResult
+        /// went to the engine).
+        std::optional<core::prompt> prompt;
     };
+    /// Applies `result` when it answers the current prompt; true when applied or dropped for good.
+    void apply_result(operation_result& result);
 
     /// Answers the held fetch when something is ready; true when answered.
     bool answer_fetch_if_ready();
@@ -131,6 +146,9 @@ private:
 
     std::optional<operation> current_;
     std::set<std::string, std::less<>> finished_ops_; ///< announced, done: connector answers []
+    /// An operationResult that came before its prompt was asked on this channel (the channel is
+    /// new: the session re-sends the prompt once it is bound); applied when the prompt comes.
+    std::optional<operation_result> early_result_;
     std::optional<std::string> final_status_;         ///< the rendered fetch reply
     bool final_fetched_ = false;
     bool closed_ = false;
@@ -140,6 +158,9 @@ private:
 
 /// {"completed":true,"status":{"success","message"}} from the persisted v1 status frame.
 std::string completed_reply(std::string_view final_status_json);
+/// {"completed":false,"operationId","operationType":"user-interaction","fields","encrypted"} or
+/// "operationType":"action" with "actions" (the prompt's JSON verbatim).
+std::string prompt_reply(std::string_view operation_id, const core::prompt& p);
 /// {"commands":["HEX",…]} (upper case, as fdsm sends).
 std::string commands_reply(const std::vector<core::bytes>& commands);
 /// {"commands":[]} where the client must not stop: for a connector/json naming an operation

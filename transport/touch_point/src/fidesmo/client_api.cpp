@@ -45,8 +45,8 @@ client_api::client_api(long_poll& lp) {
                             return;
                         }
                         // An operationResult answers a user-interaction or action step; the
-                        // engine asks none, so one naming any operation is ignored (a repeat too).
-                        lp.fetch(std::move(f->session_id), std::move(respond));
+                        // channel applies it once (a repeated body is not applied twice).
+                        lp.fetch(std::move(f->session_id), std::move(respond), std::move(f->result));
                     });
         routes_.add(prefix + "/connector/json", {"POST"},
                     [&lp](http_request& req, const route_match&, http_responder& respond) {

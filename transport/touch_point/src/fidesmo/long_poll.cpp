@@ -15,7 +15,8 @@ namespace tsm::transport::touch_point::fidesmo {
 namespace {
 
 core::connection_ref make_ref(unsigned shard, std::uint64_t id) {
-    return {shard, id, static_cast<std::uint8_t>(via::long_poll), true};
+    // The client runs every command, and answers user-interaction and action steps.
+    return {shard, id, static_cast<std::uint8_t>(via::long_poll), true, true};
 }
 
 http_response description_reply(std::string_view description_json) {
@@ -96,6 +97,9 @@ channel& long_poll::open_channel(core::shard_services& s, const std::string& ses
     };
     hooks.hand_responses = [this, conn, session_id](std::uint64_t batch, std::vector<core::bytes> responses) {
         runtime_.local().sessions->on_responses(conn, session_id, batch, std::move(responses));
+    };
+    hooks.hand_input = [this, conn, session_id](const std::string& op, core::user_input input) {
+        runtime_.local().sessions->on_user_input(conn, session_id, op, std::move(input));
     };
     hooks.held_fetches = &held_;
     return t.add(std::make_unique<channel>(session_id, conn, s.ioc->get_executor(), opts_.fetch_hold,
@@ -194,19 +198,19 @@ void long_poll::deliver(core::delivery_request req, http_responder respond) {
     });
 }
 
-void long_poll::fetch(std::string session_id, http_responder respond) {
+void long_poll::fetch(std::string session_id, http_responder respond, std::optional<operation_result> result) {
     if (stopping_) {
         respond(shutting_down()); // 503: the client retries, against the next process
         return;
     }
-    runtime_.invoke_on_owner(session_id, [this, session_id,
-                                          respond = std::move(respond)](core::shard_services& s) mutable {
+    runtime_.invoke_on_owner(session_id, [this, session_id, respond = std::move(respond),
+                                          result = std::move(result)](core::shard_services& s) mutable {
         if (stopping_) {
             respond(shutting_down()); // shutdown already released this shard's held requests
             return;
         }
         if (channel* c = table(s.index).find(session_id)) {
-            c->fetch(std::move(respond));
+            c->fetch(std::move(respond), std::move(result));
             settle(s.index, c->conn().id);
             return;
         }
@@ -214,7 +218,7 @@ void long_poll::fetch(std::string session_id, http_responder respond) {
         // the session is bound to a new channel and says again what is outstanding.
         channel& c = open_channel(s, session_id);
         const core::connection_ref conn = c.conn();
-        c.fetch(std::move(respond));
+        c.fetch(std::move(respond), std::move(result)); // a result waits for its prompt again
         s.sessions->resume(conn, session_id, session_id, on_bound(s.index, conn.id));
     });
 }
@@ -362,6 +366,13 @@ void long_poll::close(core::connection_ref conn, std::uint16_t, std::string) {
     if (channel* c = table(conn.shard).find(conn.id)) {
         c->on_closed();
         settle(conn.shard, conn.id);
+    }
+}
+
+void long_poll::send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                                      const core::prompt& p) {
+    if (channel* c = table(conn.shard).find(conn.id)) {
+        c->on_user_interaction(operation_id, p);
     }
 }
 

@@ -28,6 +28,10 @@ std::string codec::error(const core::api_error& error) const {
     return frames::error(error);
 }
 
+std::string codec::user_interaction(std::string_view operation_id, const core::prompt& p) const {
+    return frames::user_interaction(operation_id, p);
+}
+
 std::string codec::final_status(std::string_view final_status_json) const {
     return std::string(final_status_json);
 }

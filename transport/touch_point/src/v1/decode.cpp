@@ -11,6 +11,18 @@ core::api_error bad(std::string text) {
     return core::make_api_error(core::api_errc::bad_request, std::move(text));
 }
 
+/// An RSA-4096 OAEP block is 512 bytes; room for larger keys, bounded all the same.
+constexpr std::size_t max_ephemeral_key_hex = 4096;
+
+std::string lower_case(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return s;
+}
+
 /// Members as they arrive, before the type says which of them matter.
 struct members {
     bool has_type = false;
@@ -68,6 +80,23 @@ core::api_status read_member(std::string_view key, json::value& v, const limits&
     if (key == "fields") {
         return json::read_raw_object(v, "fields", m.fields_json);
     }
+    if (key == "operationId") {
+        return json::read_string(v, "operationId", m.operation_id);
+    }
+    if (key == "ephemeralKey") {
+        return json::read_string(v, "ephemeralKey", m.ephemeral_key);
+    }
+    if (key == "declined") {
+        return json::read_bool(v, "declined", m.declined);
+    }
+    if (key == "features") {
+        std::vector<std::string> features;
+        auto st = json::read_string_list(v, "features", features);
+        for (const auto& f : features) {
+            m.prompts = m.prompts || f == feature_user_interaction;
+        }
+        return st;
+    }
     if (key == "cardId") {
         return read_card_id(v, m);
     }
@@ -93,6 +122,9 @@ core::api_status check_type(members& in) {
         if (!core::is_hex(m.cin) || (!m.iin.empty() && !core::is_hex(m.iin))) {
             return bad("cardId.cin (and cardId.iin when given) must be hex");
         }
+        if (!m.ephemeral_key.empty() && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
+            return bad("ephemeralKey must be hex");
+        }
         return {};
     }
     if (in.type == "responses") {
@@ -104,6 +136,17 @@ core::api_status check_type(members& in) {
         if (!core::is_uuid(m.session_id) || m.resume_token.empty()) {
             return bad("resume needs sessionId (a UUID) and resumeToken");
         }
+        return {};
+    }
+    if (in.type == "user-input") {
+        m.type = kind::user_input;
+        if (!core::is_uuid(m.operation_id)) {
+            return bad("user-input needs operationId (a UUID)");
+        }
+        if (!m.ephemeral_key.empty() && (m.ephemeral_key.size() > max_ephemeral_key_hex || !core::is_hex(m.ephemeral_key))) {
+            return bad("ephemeralKey must be hex");
+        }
+        m.operation_id = lower_case(std::move(m.operation_id));
         return {};
     }
     if (in.type == "status") {
@@ -120,7 +163,8 @@ core::api_status check_type(members& in) {
 
 core::api_result<message> decode(std::string_view frame, const limits& lim) {
     members in;
-    auto st = json::read_object(frame, json::body_secrecy::plain, [&](std::string_view key, json::value& v) {
+    // Frames may carry user input (deliver's and user-input's fields): the parse copy is wiped.
+    auto st = json::read_object(frame, json::body_secrecy::secret, [&](std::string_view key, json::value& v) {
         return read_member(key, v, lim, in);
     });
     if (!st) {

@@ -49,4 +49,17 @@ std::string error(const core::api_error& error) {
     return std::move(w).str();
 }
 
+std::string user_interaction(std::string_view operation_id, const core::prompt& p) {
+    core::json_writer w;
+    w.reserve(96 + operation_id.size() + p.json.size());
+    if (p.type == core::prompt::kind::fields) {
+        w.begin_object().key("type").value("user-interaction").key("operationId").value(operation_id);
+        w.key("fields").raw(p.json).key("encrypted").value(p.encrypted).end_object();
+    } else {
+        w.begin_object().key("type").value("user-action").key("operationId").value(operation_id);
+        w.key("actions").raw(p.json).end_object();
+    }
+    return std::move(w).str();
+}
+
 } // namespace tsm::transport::touch_point::v1::frames

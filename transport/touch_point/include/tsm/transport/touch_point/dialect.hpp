@@ -59,6 +59,13 @@ public:
     /// The final status from its persisted form (session_record::final_status_json, which is a
     /// v1 status frame: core renders it so that it can be stored).
     virtual std::string final_status(std::string_view final_status_json) const = 0;
+    /// A prompt for the user (user-interaction / user-action). Only sent on connections whose
+    /// deliver or resume message set `prompts`; dialects without such a step keep the default.
+    virtual std::string user_interaction(std::string_view operation_id, const core::prompt& p) const {
+        (void)operation_id;
+        (void)p;
+        return {};
+    }
 };
 
 } // namespace tsm::transport::touch_point

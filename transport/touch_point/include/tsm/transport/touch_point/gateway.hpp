@@ -64,6 +64,8 @@ public:
     void send_error(core::connection_ref conn, const core::api_error& error) override;
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
+    void send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                               const core::prompt& p) override;
 
 private:
     /// Acts on one message of a connection speaking `d` (a decoded frame or the opening).
@@ -84,6 +86,8 @@ private:
     std::function<void(bool)> unbind_on_failure(core::connection_ref c, std::string session_id);
     connection_table& table(unsigned shard) { return *tables_[shard]; }
     core::connection_ref to_core(ws_ref r, const dialect& d) const;
+    /// For deliver and resume: the ref the session keeps, with what the touch point announced.
+    core::connection_ref to_core(ws_ref r, const dialect& d, const message& announcing) const;
 
     core::shard_runtime& runtime_;
     std::vector<const dialect*> dialects_;

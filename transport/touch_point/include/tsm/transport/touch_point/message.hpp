@@ -26,6 +26,7 @@ struct message {
         responses,    ///< batch, responses
         resume,       ///< session_id, resume_token
         client_error, ///< abort_message: the touch point gave up
+        user_input,   ///< operation_id, fields_json, ephemeral_key, declined: a prompt's answer
     };
     kind type = kind::describe;
     std::string app_id;
@@ -33,7 +34,13 @@ struct message {
     std::string iin; ///< hex, may be empty
     std::string cin; ///< hex
     std::int64_t platform_version = 0;
-    std::string fields_json; ///< a JSON object, or empty
+    std::string fields_json; ///< a JSON object, or empty (deliver, user_input: user secrets)
+    std::string ephemeral_key; ///< deliver, user_input: hex, or empty
+    std::string operation_id;  ///< user_input
+    bool declined = false;     ///< user_input: the user refused to answer
+    /// deliver, resume: the touch point can answer user-interaction and user-action steps (v1:
+    /// "features":["user-interaction"]); core::connection_ref::prompts.
+    bool prompts = false;
     std::uint64_t batch = 0;
     std::vector<core::bytes> responses;
     std::string session_id;

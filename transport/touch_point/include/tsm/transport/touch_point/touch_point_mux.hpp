@@ -33,6 +33,8 @@ public:
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
     void send_operation_done(core::connection_ref conn, std::string_view operation_id) override;
+    void send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                               const core::prompt& p) override;
 
 private:
     /// The port for `conn`, or nullptr (an unknown tag: the call is dropped, as for a vanished

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ namespace tsm::transport::touch_point::fidesmo {
 
 class channel;
 class channel_table;
+
+/// A service/fetch's operationResult: the client's answer to a user-interaction or action step
+/// (a statusCode other than 200 is a declined prompt). Field values are user secrets.
+struct operation_result {
+    std::string operation_id; ///< lower case
+    core::user_input input;
+};
 
 struct long_poll_options {
     /// How long a fetch is held when the session has nothing for the client (then 503, which the
@@ -72,7 +80,10 @@ public:
     /// POST service/deliver: {"sessionId"} once the session is stored.
     void deliver(core::delivery_request req, http_responder respond);
     /// POST service/fetch.
-    void fetch(std::string session_id, http_responder respond);
+    /// `result`: the fetch's operationResult (the answer to a user-interaction or action step),
+    /// applied once.
+    void fetch(std::string session_id, http_responder respond,
+               std::optional<operation_result> result = std::nullopt);
     /// POST connector/json. An operation id with no live operation here (a new process, an ended
     /// or superseded exchange, shutdown) gets {"commands":[]}, never a "retry later" error.
     void connector(std::string operation_id, std::vector<core::bytes> responses, http_responder respond);
@@ -95,6 +106,8 @@ public:
     void send_final_status(core::connection_ref conn, std::string_view final_status_json) override;
     void close(core::connection_ref conn, std::uint16_t code, std::string reason) override;
     void send_operation_done(core::connection_ref conn, std::string_view operation_id) override;
+    void send_user_interaction(core::connection_ref conn, std::string_view operation_id,
+                               const core::prompt& p) override;
 
 private:
     channel_table& table(unsigned shard) { return *tables_[shard]; }

@@ -16,9 +16,12 @@
 namespace tsm::transport::touch_point::v1 {
 
 inline constexpr std::string_view path = "/touchpoint/v1";
+/// The feature a client announces in deliver/resume `features` when it answers user-interaction
+/// and user-action frames.
+inline constexpr std::string_view feature_user_interaction = "user-interaction";
 
-/// Decodes and checks one client frame: describe, deliver, responses, resume or status
-/// CLIENT_ERROR. Members not listed in the protocol are ignored.
+/// Decodes and checks one client frame: describe, deliver, responses, resume, user-input or
+/// status CLIENT_ERROR. Members not listed in the protocol are ignored.
 [[nodiscard]] core::api_result<message> decode(std::string_view frame, const limits& lim);
 
 namespace frames {
@@ -29,6 +32,9 @@ std::string description(std::string_view app_id, std::string_view service_id,
 std::string session(std::string_view session_id, std::string_view resume_token);
 std::string resumed(std::string_view session_id);
 std::string error(const core::api_error& error);
+/// {"type":"user-interaction","operationId","fields":[…],"encrypted":bool} or
+/// {"type":"user-action","operationId","actions":[…]}.
+std::string user_interaction(std::string_view operation_id, const core::prompt& p);
 } // namespace frames
 
 /// Protocol v1 as a dialect, with its limits.
@@ -48,6 +54,7 @@ public:
     std::string error(const core::api_error& error) const override;
     /// v1 sends the persisted frame verbatim.
     std::string final_status(std::string_view final_status_json) const override;
+    std::string user_interaction(std::string_view operation_id, const core::prompt& p) const override;
 
 private:
     limits limits_;
