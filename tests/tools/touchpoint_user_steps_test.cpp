@@ -167,6 +167,7 @@ BOOST_AUTO_TEST_CASE(an_encrypted_prompt_is_answered_once_even_when_resent_after
     const auto& second = s.written.at(1);
     BOOST_REQUIRE_EQUAL(second.size(), 2u); // resume, the same answer
     BOOST_CHECK_EQUAL(obj(second[0]).at("type").as_string(), "resume");
+    BOOST_CHECK_EQUAL(obj(second[0]).at("features").as_array().at(0).as_string(), "user-interaction");
     BOOST_CHECK_EQUAL(second[1], first[2]);
     BOOST_CHECK(r.out.find("re-sending the answer already given") != std::string::npos);
     BOOST_CHECK(r.out.find("1234") == std::string::npos);

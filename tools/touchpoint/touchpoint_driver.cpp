@@ -78,6 +78,8 @@ std::string touchpoint_driver::resume_frame() const {
     core::json_writer w;
     w.begin_object().key("type").value("resume");
     w.key("sessionId").value(session_id_).key("resumeToken").value(resume_token_);
+    // Announced again: the server asks the new connection the prompt left unanswered.
+    w.key("features").begin_array().value("user-interaction").end_array();
     w.end_object();
     return std::move(w).str();
 }
