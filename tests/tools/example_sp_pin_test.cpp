@@ -80,10 +80,22 @@ struct pin_env {
     ~pin_env() { sp->stop(); }
 
     std::vector<std::string> args(const std::string& protocol, const std::string& pin) const {
-        const std::string url = protocol == "v1" ? tsm::test::touchpoint_ws_url(tsmd)
-                                                 : "http://" + tsmd.address() + "/v3/";
-        return {"--protocol", protocol, "--url", url,           "--app",          app_id, "--service",
-                "pin",        "--fields", "pin=" + pin, "--fetch-retry-ms", "60000", "--max-reconnects", "0"};
+        const std::string url =
+            protocol == "v1" ? tsm::test::touchpoint_ws_url(tsmd) : "http://" + tsmd.address() + "/v3/";
+        return {"--protocol",
+                protocol,
+                "--url",
+                url,
+                "--app",
+                app_id,
+                "--service",
+                "pin",
+                "--fields",
+                "pin=" + pin,
+                "--fetch-retry-ms",
+                "60000",
+                "--max-reconnects",
+                "0"};
     }
     std::vector<std::string> decrypted() {
         std::lock_guard lock(mu);
@@ -97,8 +109,10 @@ void delivers_the_pin_encrypted(const std::string& protocol) {
     env.sp->stop(); // the session's worker is done: its log is complete
     const std::string sp_log = env.sp_log.str();
     BOOST_REQUIRE_MESSAGE(code.has_value(), "tsm-touchpoint timed out:\n" << out);
-    BOOST_CHECK_MESSAGE(*code == 0, "exit " << *code << "\n" << out << "\nSP log:\n" << sp_log
-                                            << "\ntsmd log:\n" << env.tsmd.log());
+    BOOST_CHECK_MESSAGE(*code == 0, "exit " << *code << "\n"
+                                            << out << "\nSP log:\n"
+                                            << sp_log << "\ntsmd log:\n"
+                                            << env.tsmd.log());
     BOOST_CHECK(out.find("success=true") != std::string::npos);
     BOOST_CHECK(out.find("PIN set") != std::string::npos);
     BOOST_CHECK(out.find("(encrypted)") != std::string::npos);
@@ -106,7 +120,8 @@ void delivers_the_pin_encrypted(const std::string& protocol) {
     BOOST_CHECK(sp_log.find("PIN received (4 digits)") != std::string::npos);
     BOOST_CHECK(!holds_clear(sp_log, "1234"));
     BOOST_CHECK(!holds_clear(out, "1234"));
-    BOOST_CHECK_MESSAGE(!holds_clear(env.tsmd.log(), "1234"), "tsmd's log holds the PIN:\n" << env.tsmd.log());
+    BOOST_CHECK_MESSAGE(!holds_clear(env.tsmd.log(), "1234"), "tsmd's log holds the PIN:\n"
+                                                                  << env.tsmd.log());
     for (const auto& f : files_holding(env.dir.path() + "/data", "1234")) {
         BOOST_ERROR("tsmd's data file " << f << " holds the PIN");
     }

@@ -491,8 +491,9 @@ BOOST_AUTO_TEST_CASE(user_steps_are_answered_by_the_next_fetch) {
                 return {200, prompt}; // the second time: the same step again (asked once)
             }
             if (fetches == 3) {
-                return {200,
-                        R"({"completed":false,"operationId":"act-1","operationType":"action","actions":[{"name":"phonecall","description":"Call","parameters":{"number":"1"}}]})"};
+                return {
+                    200,
+                    R"({"completed":false,"operationId":"act-1","operationType":"action","actions":[{"name":"phonecall","description":"Call","parameters":{"number":"1"}}]})"};
             }
             return {200, R"({"completed":true,"status":{"success":true,"message":"PIN set"}})"};
         }
@@ -513,12 +514,13 @@ BOOST_AUTO_TEST_CASE(user_steps_are_answered_by_the_next_fetch) {
     BOOST_CHECK_EQUAL(result.at("statusCode").as_int64(), 200);
     auto aes = key->unwrap(std::string(result.at("ephemeralKey").as_string()));
     BOOST_REQUIRE(aes);
-    BOOST_CHECK_EQUAL(
-        tsm::tools::example_sp::sp_key::decrypt_value(*aes, std::string(result.at("fields").at("pin").as_string()))
-            .value_or("?"),
-        "1234");
+    BOOST_CHECK_EQUAL(tsm::tools::example_sp::sp_key::decrypt_value(
+                          *aes, std::string(result.at("fields").at("pin").as_string()))
+                          .value_or("?"),
+                      "1234");
     BOOST_CHECK_EQUAL(fetch[2].body, fetch[1].body); // the repeated step: the same answer
-    BOOST_CHECK_EQUAL(fetch[3].body, R"({"sessionId":"s-1","operationResult":{"operationId":"act-1","statusCode":200}})");
+    BOOST_CHECK_EQUAL(fetch[3].body,
+                      R"({"sessionId":"s-1","operationResult":{"operationId":"act-1","statusCode":200}})");
     BOOST_CHECK(r.out.find("phonecall: Call") != std::string::npos);
     BOOST_CHECK(r.out.find("1234") == std::string::npos);
 }
@@ -535,8 +537,10 @@ BOOST_AUTO_TEST_CASE(decline_answers_status_400_and_an_unanswerable_step_reports
             if (r.target == "/v3/service/fetch") {
                 ++fetches;
                 return fetches == 1
-                           ? std::pair{200, std::string(
-                                                R"({"completed":false,"operationId":"ui-2","operationType":"user-interaction","fields":[{"id":"color","type":"edit"}],"encrypted":false})")}
+                           ? std::
+                               pair{200,
+                                    std::string(
+                                        R"({"completed":false,"operationId":"ui-2","operationType":"user-interaction","fields":[{"id":"color","type":"edit"}],"encrypted":false})")}
                            : std::pair{200, std::string(R"({"completed":true,"status":{"success":false}})")};
             }
             return {404, ""};
@@ -550,8 +554,9 @@ BOOST_AUTO_TEST_CASE(decline_answers_status_400_and_an_unanswerable_step_reports
         if (decline) {
             auto fetch = with_target(all, "/v3/service/fetch");
             BOOST_REQUIRE_EQUAL(fetch.size(), 2u);
-            BOOST_CHECK_EQUAL(fetch[1].body,
-                              R"({"sessionId":"s-1","operationResult":{"operationId":"ui-2","statusCode":400}})");
+            BOOST_CHECK_EQUAL(
+                fetch[1].body,
+                R"({"sessionId":"s-1","operationResult":{"operationId":"ui-2","statusCode":400}})");
         } else {
             // No --fields value for "color" and no terminal: the delivery fails as fdsm's would.
             auto errors = with_target(all, "/v3/service/error");

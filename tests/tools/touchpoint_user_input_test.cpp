@@ -17,9 +17,9 @@
 #include <openssl/pem.h>
 
 #include <cstdio>
-#include <unistd.h>
 #include <filesystem>
 #include <sstream>
+#include <unistd.h>
 
 using namespace tsm::tools::touchpoint;
 using tsm::tools::example_sp::sp_key;
@@ -80,15 +80,15 @@ const char* const all_types = R"([
 BOOST_AUTO_TEST_SUITE(touchpoint_user_input_tests)
 
 BOOST_AUTO_TEST_CASE(fields_option_splits_on_commas_and_never_repeats_a_value) {
-    auto r = parse_touchpoint_args({"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s", "--fields",
-                                    "pin=1234,name=Ann", "--field", "note=a,b", "--decline"});
+    auto r = parse_touchpoint_args({"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s",
+                                    "--fields", "pin=1234,name=Ann", "--field", "note=a,b", "--decline"});
     BOOST_REQUIRE_MESSAGE(r.options, r.error);
     const field_values expected{{"pin", "1234"}, {"name", "Ann"}, {"note", "a,b"}};
     BOOST_CHECK(r.options->fields == expected);
     BOOST_CHECK(r.options->decline);
 
-    auto bad = parse_touchpoint_args(
-        {"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s", "--fields", "pin=1234,secret9876"});
+    auto bad = parse_touchpoint_args({"--url", "ws://h:1/touchpoint/v1", "--app", "a", "--service", "s",
+                                      "--fields", "pin=1234,secret9876"});
     BOOST_CHECK(!bad.options);
     BOOST_CHECK(bad.error.find("--fields") != std::string::npos);
     BOOST_CHECK(bad.error.find("9876") == std::string::npos);
@@ -151,7 +151,8 @@ BOOST_AUTO_TEST_CASE(a_given_value_of_the_wrong_shape_is_refused_without_showing
 BOOST_AUTO_TEST_CASE(fields_without_a_value_are_asked_on_the_terminal_until_valid) {
     // name; agree (one invalid answer first); born (one invalid); size (out of range, then 1);
     // card: number, month, year, empty CVV.
-    std::istringstream terminal("Bob\nmaybe\nfalse\n2001-02-30\n2001-03-01\n5\n1\n5500000000000004\n12\n2030\n\n");
+    std::istringstream terminal(
+        "Bob\nmaybe\nfalse\n2001-02-30\n2001-03-01\n5\n1\n5500000000000004\n12\n2030\n\n");
     auto r = collect(all_types, {}, &terminal);
     BOOST_REQUIRE_MESSAGE(r.values, r.error);
     BOOST_CHECK_EQUAL(value_of(*r.values, "name"), "Bob");
@@ -231,16 +232,18 @@ BOOST_AUTO_TEST_CASE(another_key_or_a_tampered_blob_does_not_open) {
     BOOST_CHECK(!key.unwrap("zz"));
     auto aes = key.unwrap(enc->ephemeral_key_hex);
     BOOST_REQUIRE(aes);
-    BOOST_CHECK(!sp_key::decrypt_value(*aes, "00"));          // not whole blocks
+    BOOST_CHECK(!sp_key::decrypt_value(*aes, "00"));             // not whole blocks
     BOOST_CHECK(!sp_key::decrypt_value(*aes, "not hex at all")); // not hex
 }
 
 BOOST_AUTO_TEST_CASE(the_sp_decrypts_an_openssl_command_line_ciphertext) {
     // printf 1234 | openssl enc -aes-256-cbc -K 000102..1F -iv 00..00 | xxd -p
-    const std::string aes = *tsm::core::from_hex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+    const std::string aes =
+        *tsm::core::from_hex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
     BOOST_CHECK_EQUAL(sp_key::decrypt_value(aes, "8b9a3f6682f07698596227c476648684").value_or("?"), "1234");
-    BOOST_CHECK_EQUAL(sp_key::decrypt_value(aes, "bfd89f869e427e84883280845bf3aa5c416b2a5bba5f0f53ee720bd171d24c1f"
-                                                 "5acb69c992acadfa142b30da2721f57b")
+    BOOST_CHECK_EQUAL(sp_key::decrypt_value(aes,
+                                            "bfd89f869e427e84883280845bf3aa5c416b2a5bba5f0f53ee720bd171d24c1f"
+                                            "5acb69c992acadfa142b30da2721f57b")
                           .value_or("?"),
                       "Ann Smith, Jr. and the seventeen");
 }
@@ -255,7 +258,8 @@ BOOST_AUTO_TEST_CASE(a_bad_certificate_is_refused) {
 BOOST_AUTO_TEST_CASE(the_sp_key_loads_from_a_pem_file) {
     EVP_PKEY* pkey = EVP_RSA_gen(2048);
     BOOST_REQUIRE(pkey);
-    const auto path = std::filesystem::temp_directory_path() / ("sp-key-" + std::to_string(::getpid()) + ".pem");
+    const auto path =
+        std::filesystem::temp_directory_path() / ("sp-key-" + std::to_string(::getpid()) + ".pem");
     std::FILE* f = std::fopen(path.c_str(), "w");
     BOOST_REQUIRE(f);
     BOOST_REQUIRE(PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1);

@@ -51,9 +51,9 @@ bool run_pin_session(const demo_context& ctx, const sp_key& key, const std::stri
                      const std::function<void(const std::string&)>& observer) {
     const std::string callback_url = session_callback_url(ctx, session_id);
     ctx.log.line(session_id, "step 1 ask: /user-interaction field pin (edit), encrypted");
-    auto answer = await_operation(
-        ctx, session_id, ctx.api.user_interaction(session_id, callback_url, pin_fields_json(), true),
-        "step 1 ask");
+    auto answer = await_operation(ctx, session_id,
+                                  ctx.api.user_interaction(session_id, callback_url, pin_fields_json(), true),
+                                  "step 1 ask");
     std::string message;
     bool success = false;
     std::string pin;

@@ -91,8 +91,9 @@ operation_outcome await_operation(const demo_context& ctx, const std::string& se
     }
     if (const auto* f = o->if_contains("fields"); f && f->is_object()) {
         for (const auto& kv : f->get_object()) {
-            out.fields.emplace_back(std::string(kv.key()),
-                                    kv.value().is_string() ? std::string(kv.value().get_string()) : std::string());
+            out.fields.emplace_back(std::string(kv.key()), kv.value().is_string()
+                                                               ? std::string(kv.value().get_string())
+                                                               : std::string());
         }
     }
     out.ephemeral_key = string_at(*o, "ephemeralKey");

@@ -117,7 +117,8 @@ std::optional<std::string> sp_key::unwrap(std::string_view ephemeral_key_hex) co
         return std::nullopt;
     }
     std::string key(len, '\0');
-    if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(key.data()), &len, in, wrapped->size()) != 1
+    if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(key.data()), &len, in, wrapped->size())
+            != 1
         || len != aes_key_size) {
         OPENSSL_cleanse(key.data(), key.size());
         return std::nullopt;

@@ -248,7 +248,7 @@ fidesmo_long_poll_driver::transceive(const std::string& operation_id) {
 }
 
 std::optional<std::string> fidesmo_long_poll_driver::operation_result(const json::object& step,
-                                                                     std::optional<failure>& fail) {
+                                                                      std::optional<failure>& fail) {
     const std::string operation_id = json_string(step, "operationId");
     if (operation_id.empty()) {
         fail = failure{exit_protocol, "a user step without an operationId"};
@@ -286,7 +286,9 @@ std::optional<std::string> fidesmo_long_poll_driver::operation_result(const json
     last_answered_operation_ = operation_id;
     last_answer_body_ = std::move(w).str();
     out_ << (interaction ? "user-interaction " : "action ") << operation_id << ": "
-         << (answer->declined ? "declined" : interaction ? std::to_string(answer->fields.size()) + " answer(s)" : "acknowledged")
+         << (answer->declined ? "declined"
+             : interaction    ? std::to_string(answer->fields.size()) + " answer(s)"
+                              : "acknowledged")
          << (answer->ephemeral_key_hex.empty() ? "" : " (encrypted)") << "\n"
          << std::flush;
     return last_answer_body_;

@@ -63,7 +63,8 @@ private:
     std::string deliver_body(const device& d, const boost::json::object& description,
                              const prompt_answer& fields) const;
     /// The next fetch's body answering a user-interaction or action step; nullopt with `fail`.
-    std::optional<std::string> operation_result(const boost::json::object& step, std::optional<failure>& fail);
+    std::optional<std::string> operation_result(const boost::json::object& step,
+                                                std::optional<failure>& fail);
     void report_client_error(const std::string& message);
 
     touchpoint_options opts_;

@@ -20,7 +20,8 @@ namespace json = boost::json;
 namespace {
 
 bool all_digits(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    return !s.empty()
+           && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 int to_int(const std::string& s) {
@@ -153,7 +154,8 @@ std::optional<std::string> payment_card_from_compact(const std::string& compact)
     std::size_t start = 0;
     for (;;) {
         const auto slash = compact.find('/', start);
-        parts.push_back(compact.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        parts.push_back(
+            compact.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
         if (slash == std::string::npos) {
             break;
         }
@@ -301,7 +303,8 @@ std::optional<std::string> field_collector::prompt_for(const field_spec& f, std:
     return std::nullopt;
 }
 
-std::optional<field_values> field_collector::collect(const std::vector<field_spec>& fields, std::string& error) {
+std::optional<field_values> field_collector::collect(const std::vector<field_spec>& fields,
+                                                     std::string& error) {
     field_values out;
     for (const auto& f : fields) {
         if (is_display_only(f)) {

@@ -25,7 +25,8 @@ struct field_spec {
 using field_values = std::vector<std::pair<std::string, std::string>>;
 
 /// Reads a fields array; nullopt with `error` when it is not an array of objects with an id.
-std::optional<std::vector<field_spec>> parse_field_specs(const boost::json::value* fields, std::string& error);
+std::optional<std::vector<field_spec>> parse_field_specs(const boost::json::value* fields,
+                                                         std::string& error);
 
 /// Whether the type is shown only (text, image): it gets no answer.
 bool is_display_only(const field_spec& f);
@@ -60,7 +61,8 @@ private:
     const std::string* given_value(const std::string& id) const;
     /// One line from the terminal; false at end of input.
     bool ask(const std::string& prompt, std::string& line);
-    std::optional<std::string> from_given(const field_spec& f, const std::string& v, std::string& error) const;
+    std::optional<std::string> from_given(const field_spec& f, const std::string& v,
+                                          std::string& error) const;
     std::optional<std::string> prompt_for(const field_spec& f, std::string& error);
 
     const field_values& given_;

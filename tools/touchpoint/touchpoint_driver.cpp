@@ -296,7 +296,8 @@ touchpoint_driver::outcome touchpoint_driver::on_user_interaction(const json::ob
     }
     std::string error;
     if (operation_id == last_input_operation_) {
-        out_ << "user-interaction " << operation_id << ": re-sending the answer already given\n" << std::flush;
+        out_ << "user-interaction " << operation_id << ": re-sending the answer already given\n"
+             << std::flush;
         return send(last_input_frame_, error) ? outcome::next : outcome::lost;
     }
     bool encrypted = false;

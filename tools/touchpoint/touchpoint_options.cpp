@@ -221,7 +221,8 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             std::size_t start = 0;
             for (;;) {
                 const auto comma = v.find(',', start);
-                const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                const std::string item =
+                    v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
                 const auto eq = item.find('=');
                 if (eq == std::string::npos || eq == 0) {
                     return usage_error("--fields must be ID=VALUE[,ID=VALUE...]");

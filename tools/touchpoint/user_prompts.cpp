@@ -33,7 +33,8 @@ void user_prompts::set_description(const json::object* description) {
     certificate_hex_ = description ? json_string(*description, "certificate") : std::string();
 }
 
-std::optional<prompt_answer> user_prompts::finish(field_values values, bool encrypt, std::string& error) const {
+std::optional<prompt_answer> user_prompts::finish(field_values values, bool encrypt,
+                                                  std::string& error) const {
     prompt_answer a;
     if (!encrypt) {
         a.fields = std::move(values);
@@ -118,7 +119,8 @@ prompt_answer user_prompts::answer_actions(const json::value* actions) {
             if (auto d = json_text(o.if_contains("description")); !d.empty()) {
                 out_ << ": " << d;
             }
-            if (const auto* p = o.if_contains("parameters"); p && p->is_object() && !p->get_object().empty()) {
+            if (const auto* p = o.if_contains("parameters");
+                p && p->is_object() && !p->get_object().empty()) {
                 out_ << " " << json::serialize(*p);
             }
             out_ << "\n";
