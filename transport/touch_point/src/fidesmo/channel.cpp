@@ -162,6 +162,30 @@ void channel::apply_result(operation_result& result) {
     result.operation_id.clear();
 }
 
+void channel::connector(const std::string& operation_id, std::vector<core::bytes> responses,
+                        http_responder respond) {
+    touch();
+    if (!current_ || current_->id != operation_id || !current_->announced) {
+        // A repeat after the operation ended, or an operation this channel does not know (the
+        // session was bound anew): the client goes back to fetch, which names what is outstanding.
+        respond(go_back_to_fetch());
+        return;
+    }
+    if (held_connector_) {
+        answer_connector(go_back_to_fetch());
+    }
+    hold_connector(operation_id, std::move(respond));
+    operation& op = *current_;
+    if (!responses.empty() && !op.done && op.batch_number && !op.answered) {
+        op.answered = true;
+        // The engine may answer (next batch, operation done, error) before this returns.
+        hooks_.hand_responses(*op.batch_number, std::move(responses));
+    }
+    // Empty responses ask for the outstanding batch; answers to a batch already handed over are
+    // a repeat: either way the client gets the current answer, and nothing is applied twice.
+    answer_connector_if_ready();
+}
+
 // ---------------------------------------------------------------- engine side
 
 void channel::on_session() {
