@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(a_given_value_of_the_wrong_shape_is_refused_without_showing
         {R"([{"id":"f","type":"date"}])", "2023-13-01"},
         {R"([{"id":"f","type":"date"}])", "23-01-01"},
         {R"([{"id":"f","type":"option","labels":["a","b"]}])", "2"},
-        {R"([{"id":"f","type":"option","labels":["a","b"]}])", "x"},
+        {R"([{"id":"f","type":"option","labels":["a","b"]}])", "q9"},
         {R"([{"id":"f","type":"paymentcard"}])", "4111/7/2031"},
         {R"([{"id":"f","type":"paymentcard"}])", "4111111111111111/13/2031"},
         {R"([{"id":"f","type":"paymentcard"}])", "4111111111111111/12/31/1"},
