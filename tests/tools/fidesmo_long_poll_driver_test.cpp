@@ -460,3 +460,110 @@ BOOST_AUTO_TEST_CASE(gets_and_the_opening_connector_request_are_retried_after_a_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// User input in the long poll: the fetch's user-interaction step is answered by the next fetch's
+// operationResult (encrypted under the description's certificate: the SP's key opens it), a
+// repeated step gets the same answer, an action step is acknowledged, --decline answers 400.
+#include "example_sp/sp_key.hpp"
+
+BOOST_AUTO_TEST_SUITE(fidesmo_long_poll_user_steps_tests)
+
+BOOST_AUTO_TEST_CASE(user_steps_are_answered_by_the_next_fetch) {
+    std::string error;
+    auto key = tsm::tools::example_sp::sp_key::generate(error);
+    BOOST_REQUIRE_MESSAGE(key, error);
+    std::mutex mu;
+    int fetches = 0;
+    const std::string prompt =
+        R"({"completed":false,"operationId":"ui-1","operationType":"user-interaction","fields":[{"id":"pin","type":"edit","label":{"en":"Choose a PIN"}}],"encrypted":true})";
+    scripted_server server([&](const recorded& r) -> std::pair<int, std::string> {
+        if (r.target == "/v3/apps/a1b2c3d4/services/demo?cin=0E48800471400A") {
+            return {200, R"({"description":{"title":"PIN","fieldsRequired":[],"certificate":")"
+                             + key->certificate_hex() + "\"}}"};
+        }
+        if (auto s = setup_step(r)) {
+            return *s;
+        }
+        std::lock_guard lock(mu);
+        if (r.target == "/v3/service/fetch") {
+            ++fetches;
+            if (fetches <= 2) {
+                return {200, prompt}; // the second time: the same step again (asked once)
+            }
+            if (fetches == 3) {
+                return {
+                    200,
+                    R"({"completed":false,"operationId":"act-1","operationType":"action","actions":[{"name":"phonecall","description":"Call","parameters":{"number":"1"}}]})"};
+            }
+            return {200, R"({"completed":true,"status":{"success":true,"message":"PIN set"}})"};
+        }
+        return {404, ""};
+    });
+    auto o = options(server.port());
+    o.fields = {{"pin", "1234"}};
+    auto card = sandbox(o);
+    auto r = run_driver(o, card);
+    BOOST_CHECK_MESSAGE(r.code == exit_ok, "exit " << r.code << " " << r.err);
+
+    auto fetch = with_target(server.requests(), "/v3/service/fetch");
+    BOOST_REQUIRE_EQUAL(fetch.size(), 4u);
+    BOOST_CHECK_EQUAL(fetch[0].body, R"({"sessionId":"s-1"})");
+    auto answer = json::parse(fetch[1].body).as_object();
+    const auto& result = answer.at("operationResult").as_object();
+    BOOST_CHECK_EQUAL(result.at("operationId").as_string(), "ui-1");
+    BOOST_CHECK_EQUAL(result.at("statusCode").as_int64(), 200);
+    auto aes = key->unwrap(std::string(result.at("ephemeralKey").as_string()));
+    BOOST_REQUIRE(aes);
+    BOOST_CHECK_EQUAL(tsm::tools::example_sp::sp_key::decrypt_value(
+                          *aes, std::string(result.at("fields").at("pin").as_string()))
+                          .value_or("?"),
+                      "1234");
+    BOOST_CHECK_EQUAL(fetch[2].body, fetch[1].body); // the repeated step: the same answer
+    BOOST_CHECK_EQUAL(fetch[3].body,
+                      R"({"sessionId":"s-1","operationResult":{"operationId":"act-1","statusCode":200}})");
+    BOOST_CHECK(r.out.find("phonecall: Call") != std::string::npos);
+    BOOST_CHECK(r.out.find("1234") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(decline_answers_status_400_and_an_unanswerable_step_reports_service_error) {
+    for (const bool decline : {true, false}) {
+        std::mutex mu;
+        int fetches = 0;
+        scripted_server server([&](const recorded& r) -> std::pair<int, std::string> {
+            if (auto s = setup_step(r)) {
+                return *s;
+            }
+            std::lock_guard lock(mu);
+            if (r.target == "/v3/service/fetch") {
+                ++fetches;
+                return fetches == 1
+                           ? std::
+                               pair{200,
+                                    std::string(
+                                        R"({"completed":false,"operationId":"ui-2","operationType":"user-interaction","fields":[{"id":"color","type":"edit"}],"encrypted":false})")}
+                           : std::pair{200, std::string(R"({"completed":true,"status":{"success":false}})")};
+            }
+            return {404, ""};
+        });
+        auto o = options(server.port());
+        o.decline = decline;
+        auto card = sandbox(o);
+        auto r = run_driver(o, card);
+        BOOST_CHECK_EQUAL(r.code, exit_failed);
+        const auto all = server.requests();
+        if (decline) {
+            auto fetch = with_target(all, "/v3/service/fetch");
+            BOOST_REQUIRE_EQUAL(fetch.size(), 2u);
+            BOOST_CHECK_EQUAL(
+                fetch[1].body,
+                R"({"sessionId":"s-1","operationResult":{"operationId":"ui-2","statusCode":400}})");
+        } else {
+            // No --fields value for "color" and no terminal: the delivery fails as fdsm's would.
+            auto errors = with_target(all, "/v3/service/error");
+            BOOST_REQUIRE_EQUAL(errors.size(), 1u);
+            BOOST_CHECK(errors[0].body.find("no answer for field color") != std::string::npos);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

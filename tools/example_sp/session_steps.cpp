@@ -89,6 +89,14 @@ operation_outcome await_operation(const demo_context& ctx, const std::string& se
             out.responses.push_back(x.is_string() ? upper_hex(std::string(x.get_string())) : std::string());
         }
     }
+    if (const auto* f = o->if_contains("fields"); f && f->is_object()) {
+        for (const auto& kv : f->get_object()) {
+            out.fields.emplace_back(std::string(kv.key()), kv.value().is_string()
+                                                               ? std::string(kv.value().get_string())
+                                                               : std::string());
+        }
+    }
+    out.ephemeral_key = string_at(*o, "ephemeralKey");
     if (status->get_int64() == 200) {
         if (logging == callback_logging::status) {
             ctx.log.line(session_id, std::string(what) + ": callback status 200, "

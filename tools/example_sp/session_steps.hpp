@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tsm::tools::example_sp {
@@ -31,6 +32,10 @@ std::string upper_hex(std::string s);
 struct operation_outcome {
     bool ok = false;                    ///< the callback's statusCode is 200
     std::vector<std::string> responses; ///< hex, upper case: R-APDUs, or DESFire data || 91 || status
+    /// /user-interaction: the user's answers (id -> value; hex ciphertext when encrypted) and
+    /// the wrapped AES key. Secrets: the caller wipes them after use, and they are never logged.
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string ephemeral_key;
     // Failure details: `problem` always; the rest when the callback carried an error object.
     std::string problem; ///< one line: what went wrong, "<what>: ..."
     std::string code;    ///< error.code, e.g. "card-error", "desfire-error"

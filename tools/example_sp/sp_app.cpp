@@ -2,6 +2,7 @@
 
 #include "example_sp/demo_session.hpp"
 #include "example_sp/desfire_session.hpp"
+#include "example_sp/pin_session.hpp"
 
 #include "tsm/core/json_writer.hpp"
 
@@ -22,6 +23,7 @@ namespace {
 constexpr std::string_view demo_service_id = "demo";
 constexpr std::string_view hello_service_id = "hello";
 constexpr std::string_view desfire_service_id = "desfire";
+constexpr std::string_view pin_service_id = "pin";
 
 http_reply error_reply(int status, std::string_view code, std::string_view message) {
     core::json_writer w;
@@ -55,6 +57,10 @@ sp_app::~sp_app() {
 }
 
 bool sp_app::start(std::string& error) {
+    key_ = opts_.key_file.empty() ? sp_key::generate(error) : sp_key::load(opts_.key_file, error);
+    if (!key_) {
+        return false;
+    }
     if (!opts_.cap_path.empty() && !upload_cap(error)) {
         return false;
     }
@@ -165,6 +171,9 @@ http_reply sp_app::on_description(const std::string& service_id) const {
             200,
             R"({"title":"DESFire demo","description":"Creates a DESFire application, writes and reads a file, deletes the application","confirmationRequired":false})"};
     }
+    if (service_id == pin_service_id && key_) {
+        return http_reply{200, pin_description(*key_)};
+    }
     if (service_id != demo_service_id) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
@@ -189,7 +198,8 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     std::string service_id(svc->get_string());
     const bool hello = service_id == hello_service_id && hello_;
     const bool desfire = service_id == desfire_service_id;
-    if (service_id != demo_service_id && !hello && !desfire) {
+    const bool pin = service_id == pin_service_id && key_;
+    if (service_id != demo_service_id && !hello && !desfire && !pin) {
         return error_reply(404, "unknown_service", "no service " + service_id);
     }
 
@@ -224,6 +234,11 @@ http_reply sp_app::on_delivery(const http_request_in& req) {
     if (hello) {
         w.thread = std::thread([ctx, applet = *hello_, session_id, wp] {
             run_hello_session(ctx, applet, session_id);
+            wp->done = true;
+        });
+    } else if (pin) {
+        w.thread = std::thread([ctx, key = *key_, observer = opts_.pin_observer, session_id, wp] {
+            run_pin_session(ctx, key, session_id, observer);
             wp->done = true;
         });
     } else if (desfire) {

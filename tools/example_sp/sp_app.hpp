@@ -1,12 +1,14 @@
 #pragma once
 /// The example Service Provider: routes the SP endpoints to the "demo" service, the "desfire"
-/// service (DESFire EV1 operations) and, with --cap, the "hello" card content management
+/// service (DESFire EV1 operations), the "pin" service (encrypted user input) and, with --cap,
+/// the "hello" card content management
 /// service, and runs each delivery session on its own
 /// worker thread. Owns the listener, the operation waiter and the
 /// workers; start() then stop() (or destruction) from one controlling thread.
 #include "example_sp/hello_session.hpp"
 #include "example_sp/http_listener.hpp"
 #include "example_sp/operation_waiter.hpp"
+#include "example_sp/sp_key.hpp"
 #include "example_sp/sp_options.hpp"
 #include "example_sp/step_log.hpp"
 #include "example_sp/tsm_api_client.hpp"
@@ -26,8 +28,9 @@ public:
     sp_app(sp_options opts, std::ostream& log_out);
     ~sp_app(); ///< calls stop()
 
-    /// With --cap, first reads the CAP file and uploads it to tsmd (once); then binds and serves.
-    /// False with `error` when the CAP cannot be read or uploaded or the address cannot be bound.
+    /// Generates (or with --key-file loads) the "pin" service's key; with --cap, reads the CAP
+    /// file and uploads it to tsmd (once); then binds and serves. False with `error` when the key
+    /// or the CAP cannot be read, the CAP cannot be uploaded or the address cannot be bound.
     bool start(std::string& error);
     /// The base URL tsmd should use (the --public-url, or the bound address).
     const std::string& public_url() const { return public_url_; }
@@ -61,6 +64,7 @@ private:
     http_listener listener_;
     std::string public_url_;
     std::optional<hello_applet> hello_; ///< set once in start(), before the listener runs
+    std::optional<sp_key> key_;         ///< the "pin" service's key; set once in start(), likewise
 
     std::mutex mutex_;
     std::list<worker> workers_;

@@ -7,11 +7,12 @@
 namespace tsm::tools::example_sp {
 
 const char* sp_usage() {
-    return R"(example_sp - example Service Provider for OpenTSM (services "demo", "desfire" and "hello")
+    return R"(example_sp - example Service Provider for OpenTSM (services "demo", "desfire", "pin" and "hello")
 
 Usage:
   example_sp --listen HOST:PORT --tsm URL --app-id ID --app-key HEX
              [--public-url URL] [--operation-timeout SECONDS] [--cap FILE]
+             [--key-file PEM]
 
 Options:
   --listen HOST:PORT       address to serve on (port 0 picks a free port; default 127.0.0.1:0)
@@ -24,10 +25,13 @@ Options:
   --cap FILE               CAP file for the "hello" service (e.g. tests/data/cap/kaoh-helloworld.cap),
                            uploaded to tsmd once at start (POST /v3/apps/{appId}/capfiles); the
                            stored CAP id is logged. Without --cap, "hello" is unknown (404)
+  --key-file PEM           RSA private key (PEM) for the "pin" service's encrypted user input; its
+                           self-signed certificate goes in the description. Default: a fresh
+                           RSA-2048 key generated at start
   --help                   this text
 
 Endpoints served (register them with tsmctl apps put):
-  GET       /description/{serviceId}   "demo", "desfire" (and "hello" with --cap) -> 200 description JSON,
+  GET       /description/{serviceId}   "demo", "desfire", "pin" (and "hello" with --cap) -> 200 description JSON,
                                        anything else -> 404
   PUT|POST  /delivery                  delivery request; 200 at once, the session then runs on
                                        its own worker thread
@@ -54,8 +58,14 @@ then /service/completed. Each callback is logged as received. When CreateApplica
 (duplicate application), the application is deleted and created once more. The application
 keys are never logged.
 
+The pin session (user interaction): POST /user-interaction {"fields":[{"id":"pin","type":"edit",
+"label":{"en":"Choose a PIN"}}],"encrypted":true}, wait for the callback; unwrap its ephemeralKey
+with the SP's key (RSA-OAEP SHA-512, MGF1 SHA-512), decrypt the value (AES-256-CBC, zero IV,
+PKCS#7), check it is 4 to 8 digits; then /service/completed ("PIN set", or failure). Only the
+PIN's length is logged (PIN received, N digits); the PIN is wiped after the check.
+
 Once bound it prints "example_sp listening on http://HOST:PORT". SIGINT/SIGTERM stop it.
-Exit codes: 0 stopped by a signal, 1 cannot listen or cannot read/upload the --cap file,
+Exit codes: 0 stopped by a signal, 1 cannot listen, cannot read/upload the --cap file or read the --key-file,
 2 usage error.
 
 Example:
@@ -127,6 +137,11 @@ sp_parse_result parse_sp_args(const std::vector<std::string>& args) {
                 return usage_error("--operation-timeout must be a positive number of seconds");
             }
             o.operation_timeout = std::chrono::seconds(s);
+        } else if (a == "--key-file") {
+            if (v.empty()) {
+                return usage_error("--key-file needs a PEM file path");
+            }
+            o.key_file = v;
         } else if (a == "--cap") {
             if (v.empty()) {
                 return usage_error("--cap needs a CAP file path");

@@ -2,6 +2,7 @@
 /// example_sp's command line as a value, and its parser.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ struct sp_options {
     std::string app_key;
     std::string public_url; ///< empty: http://{bound address}
     std::chrono::milliseconds operation_timeout{60000};
+    /// --key-file: the RSA private key (PEM) of the "pin" service; empty: generated at start.
+    std::string key_file;
+    /// Tests only (no flag): sees each PIN the "pin" service decrypted, before it is wiped.
+    std::function<void(const std::string&)> pin_observer;
     std::string cap_path; ///< --cap: CAP file uploaded at start for the "hello" service; empty: no "hello"
 };
 

@@ -188,6 +188,13 @@ cap_upload_result tsm_api_client::upload_cap(const std::string& cap_bytes) const
     return out;
 }
 
+api_result tsm_api_client::user_interaction(const std::string& session_id, const std::string& callback_url,
+                                            const std::string& fields_json, bool encrypted) const {
+    core::json_writer w;
+    w.begin_object().key("fields").raw(fields_json).key("encrypted").value(encrypted).end_object();
+    return post_operation("/user-interaction", session_id, callback_url, std::move(w).str());
+}
+
 api_result tsm_api_client::complete(const std::string& session_id, bool success,
                                     const std::string& message) const {
     core::json_writer w;

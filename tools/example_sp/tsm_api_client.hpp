@@ -71,6 +71,12 @@ public:
     api_result desfire_delete_app(const std::string& session_id, const std::string& callback_url,
                                   const std::string& aid) const;
 
+    /// POST /user-interaction: ask the user for `fields_json` (a JSON array of {id, type, label
+    /// | labels, format?}); with `encrypted` the touch point encrypts the answers under the
+    /// description's certificate. The callback carries "fields" and, encrypted, "ephemeralKey".
+    api_result user_interaction(const std::string& session_id, const std::string& callback_url,
+                                const std::string& fields_json, bool encrypted) const;
+
     /// POST /v3/apps/{appId}/capfiles with the raw CAP file: stores it in tsmd for /ccm/install.
     cap_upload_result upload_cap(const std::string& cap_bytes) const;
 

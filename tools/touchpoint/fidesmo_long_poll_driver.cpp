@@ -37,7 +37,13 @@ std::string bare_fetch(const std::string& session_id) {
 
 fidesmo_long_poll_driver::fidesmo_long_poll_driver(touchpoint_options opts, card& c, fidesmo_http_client http,
                                                    std::ostream& out, std::ostream& err)
-    : opts_(std::move(opts)), card_(c), http_(std::move(http)), out_(out), err_(err) {}
+    : opts_(std::move(opts)), card_(c), http_(std::move(http)), out_(out), err_(err),
+      prompts_(opts_, nullptr, out_) {}
+
+fidesmo_long_poll_driver::~fidesmo_long_poll_driver() {
+    wipe_text(last_answer_body_);
+    wipe_fields(opts_.fields);
+}
 
 std::optional<json::object> fidesmo_long_poll_driver::call(const std::string& method, const std::string& path,
                                                            const std::string& body, resend on_lost,
@@ -128,7 +134,8 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::ident
     return std::nullopt;
 }
 
-std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::object& description) const {
+std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::object& description,
+                                                   const prompt_answer& fields) const {
     core::json_writer w;
     w.begin_object().key("appId").value(opts_.app_id).key("serviceId").value(opts_.service_id);
     w.key("cardId").begin_object();
@@ -139,17 +146,10 @@ std::string fidesmo_long_poll_driver::deliver_body(const device& d, const json::
         .key("platformVersion")
         .value(d.platform_version);
     w.end_object();
+    write_answer_members(w, fields);
     // The legacy emailRequired/msisdnRequired inputs travel beside the fields, as fdsm sends them.
     const bool email = description.contains("emailRequired");
     const bool msisdn = description.contains("msisdnRequired");
-    w.key("fields").begin_object();
-    for (const auto& [k, v] : opts_.fields) {
-        if ((k == "email" && email) || (k == "msisdn" && msisdn)) {
-            continue;
-        }
-        w.key(k).value(v);
-    }
-    w.end_object();
     for (const auto& [k, v] : opts_.fields) {
         if ((k == "email" && email) || (k == "msisdn" && msisdn)) {
             w.key(k).value(v);
@@ -171,8 +171,24 @@ fidesmo_long_poll_driver::describe_and_deliver(const device& d) {
     if (!desc || !desc->is_object()) {
         return failure{exit_protocol, "the service answer has no description"};
     }
-    out_ << "service: " << json_text(desc->get_object().if_contains("title")) << "\n";
-    auto s = call("POST", "service/deliver", deliver_body(d, desc->get_object()), resend::never, fail);
+    const json::object& dobj = desc->get_object();
+    out_ << "service: " << json_text(dobj.if_contains("title")) << "\n";
+    std::vector<std::string> beside;
+    if (dobj.contains("emailRequired")) {
+        beside.emplace_back("email");
+    }
+    if (dobj.contains("msisdnRequired")) {
+        beside.emplace_back("msisdn");
+    }
+    std::string error;
+    auto fields = prompts_.delivery_fields(&dobj, beside, error);
+    if (!fields) {
+        return failure{exit_failed, error};
+    }
+    std::string body = deliver_body(d, dobj, *fields);
+    fields.reset();
+    auto s = call("POST", "service/deliver", body, resend::never, fail);
+    wipe_text(body);
     if (!s) {
         return fail;
     }
@@ -231,32 +247,60 @@ fidesmo_long_poll_driver::transceive(const std::string& operation_id) {
     return failure{exit_protocol, "operation " + operation_id + " never ended"};
 }
 
-std::string fidesmo_long_poll_driver::operation_result(const json::object& step) const {
+std::optional<std::string> fidesmo_long_poll_driver::operation_result(const json::object& step,
+                                                                      std::optional<failure>& fail) {
+    const std::string operation_id = json_string(step, "operationId");
+    if (operation_id.empty()) {
+        fail = failure{exit_protocol, "a user step without an operationId"};
+        return std::nullopt;
+    }
+    if (operation_id == last_answered_operation_) {
+        return last_answer_body_;
+    }
+    std::optional<prompt_answer> answer;
+    const bool interaction = json_string(step, "operationType") == "user-interaction";
+    if (interaction) {
+        bool encrypted = false;
+        if (const auto* e = step.if_contains("encrypted"); e && e->is_bool()) {
+            encrypted = e->get_bool();
+        }
+        std::string error;
+        answer = prompts_.answer_fields(step.if_contains("fields"), encrypted, error);
+        if (!answer) {
+            fail = failure{exit_failed, error};
+            return std::nullopt;
+        }
+    } else {
+        answer = prompts_.answer_actions(step.if_contains("actions"));
+    }
     core::json_writer w;
     w.begin_object().key("sessionId").value(session_id_);
-    w.key("operationResult").begin_object().key("operationId").value(json_string(step, "operationId"));
-    if (json_string(step, "operationType") == "user-interaction") {
-        // The user's answers are the --field values the step asks for.
-        w.key("statusCode").value(200).key("fields").begin_object();
-        if (const auto* f = step.if_contains("fields"); f && f->is_array()) {
-            for (const auto& field : f->get_array()) {
-                const std::string id =
-                    field.is_object() ? json_string(field.get_object(), "id") : std::string();
-                for (const auto& [k, v] : opts_.fields) {
-                    if (k == id) {
-                        w.key(k).value(v);
-                    }
-                }
-            }
-        }
-        w.end_object();
+    w.key("operationResult").begin_object().key("operationId").value(operation_id);
+    // Declined: a failure status (docs/touchpoint-tool.md); an action acknowledged carries no fields.
+    w.key("statusCode").value(answer->declined ? 400 : 200);
+    if (interaction && !answer->declined) {
+        write_answer_members(w, *answer);
     }
     w.end_object().end_object();
-    return std::move(w).str();
+    wipe_text(last_answer_body_);
+    last_answered_operation_ = operation_id;
+    last_answer_body_ = std::move(w).str();
+    out_ << (interaction ? "user-interaction " : "action ") << operation_id << ": "
+         << (answer->declined ? "declined"
+             : interaction    ? std::to_string(answer->fields.size()) + " answer(s)"
+                              : "acknowledged")
+         << (answer->ephemeral_key_hex.empty() ? "" : " (encrypted)") << "\n"
+         << std::flush;
+    return last_answer_body_;
 }
 
 std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::delivery_loop() {
     std::string body = bare_fetch(session_id_);
+    // The body may carry the user's answers (clear when the service does not encrypt).
+    struct body_wiper {
+        std::string& s;
+        ~body_wiper() { wipe_text(s); }
+    } wiper{body};
     auto last_success = std::chrono::steady_clock::now();
     const auto bound = std::chrono::milliseconds(opts_.fetch_retry_ms);
     int not_ready = 0;
@@ -315,9 +359,16 @@ std::optional<fidesmo_long_poll_driver::failure> fidesmo_long_poll_driver::deliv
             if (auto f = transceive(operation)) {
                 return f;
             }
+            wipe_text(body);
             body = bare_fetch(session_id_);
         } else if (type == "user-interaction" || type == "action") {
-            body = operation_result(*step);
+            std::optional<failure> fail;
+            auto answer = operation_result(*step, fail);
+            if (!answer) {
+                return fail;
+            }
+            wipe_text(body);
+            body = std::move(*answer);
         } else {
             return failure{exit_protocol, "unsupported operation type '" + type + "'"};
         }

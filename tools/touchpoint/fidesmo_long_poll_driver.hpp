@@ -2,11 +2,13 @@
 /// `tsm-touchpoint --protocol fidesmo`: one service delivery over the Fidesmo long-poll client
 /// API, as fdsm runs it (the Fidesmo client protocol, sections 2 and 3): identify the card,
 /// devices/{cin}, the service description, service/deliver, then service/fetch and
-/// connector/json until the final status; service/error on any client-side failure.
+/// connector/json until the final status, answering user-interaction and action steps with the
+/// user's input (the next fetch's operationResult); service/error on any client-side failure.
 /// Synchronous; one run() per instance.
 #include "touchpoint/card.hpp"
 #include "touchpoint/fidesmo_http_client.hpp"
 #include "touchpoint/touchpoint_options.hpp"
+#include "touchpoint/user_prompts.hpp"
 
 #include <boost/json/fwd.hpp>
 
@@ -24,6 +26,9 @@ public:
 
     /// Pause between the answers 204 to a fetch (fdsm: 500 ms, at most five times).
     void set_not_ready_pause(std::chrono::milliseconds d) { not_ready_pause_ = d; }
+
+    /// Where fields without a --fields value are asked (nullptr, the default: nowhere).
+    void set_terminal(std::istream* in) { prompts_.set_terminal(in); }
 
     /// Runs the whole delivery; returns an exit_code.
     int run();
@@ -55,8 +60,11 @@ private:
     std::optional<boost::json::object> call(const std::string& method, const std::string& path,
                                             const std::string& body, resend on_lost,
                                             std::optional<failure>& fail);
-    std::string deliver_body(const device& d, const boost::json::object& description) const;
-    std::string operation_result(const boost::json::object& step) const;
+    std::string deliver_body(const device& d, const boost::json::object& description,
+                             const prompt_answer& fields) const;
+    /// The next fetch's body answering a user-interaction or action step; nullopt with `fail`.
+    std::optional<std::string> operation_result(const boost::json::object& step,
+                                                std::optional<failure>& fail);
     void report_client_error(const std::string& message);
 
     touchpoint_options opts_;
@@ -66,6 +74,15 @@ private:
     std::ostream& err_;
     std::chrono::milliseconds not_ready_pause_{500};
     std::string session_id_;
+    user_prompts prompts_;
+    // The last answered step: the same step again gets the same answer (the user is asked once).
+    std::string last_answered_operation_;
+    std::string last_answer_body_;
+
+public:
+    ~fidesmo_long_poll_driver();
+    fidesmo_long_poll_driver(const fidesmo_long_poll_driver&) = delete;
+    fidesmo_long_poll_driver& operator=(const fidesmo_long_poll_driver&) = delete;
 };
 
 } // namespace tsm::tools::touchpoint

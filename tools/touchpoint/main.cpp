@@ -46,6 +46,7 @@ int run_protocol(const touchpoint_options& opts, card& the_card) {
             return exit_usage;
         }
         fidesmo_long_poll_driver driver(opts, the_card, std::move(*http), std::cout, std::cerr);
+        driver.set_terminal(&std::cin);
         return driver.run();
     }
     if (opts.protocol == "fidesmo-ws") {
@@ -56,6 +57,7 @@ int run_protocol(const touchpoint_options& opts, card& the_card) {
         return connect_ws(url, ws_channel_options{}, error);
     };
     touchpoint_driver driver(opts, the_card, std::move(connect), std::cout, std::cerr);
+    driver.set_terminal(&std::cin);
     return driver.run();
 }
 

@@ -41,7 +41,13 @@ std::string error_line(const json::object& o) {
 
 touchpoint_driver::touchpoint_driver(touchpoint_options opts, card& c, channel_factory connect,
                                      std::ostream& out, std::ostream& err)
-    : opts_(std::move(opts)), card_(c), connect_(std::move(connect)), out_(out), err_(err) {}
+    : opts_(std::move(opts)), card_(c), connect_(std::move(connect)), out_(out), err_(err),
+      prompts_(opts_, nullptr, out_) {}
+
+touchpoint_driver::~touchpoint_driver() {
+    wipe_text(last_input_frame_);
+    wipe_fields(opts_.fields);
+}
 
 std::string touchpoint_driver::describe_frame() const {
     core::json_writer w;
@@ -51,7 +57,7 @@ std::string touchpoint_driver::describe_frame() const {
     return std::move(w).str();
 }
 
-std::string touchpoint_driver::deliver_frame() const {
+std::string touchpoint_driver::deliver_frame(const prompt_answer& fields) const {
     core::json_writer w;
     w.begin_object().key("type").value("deliver");
     w.key("appId").value(opts_.app_id).key("serviceId").value(opts_.service_id);
@@ -59,12 +65,10 @@ std::string touchpoint_driver::deliver_frame() const {
     w.key("iin").value(opts_.iin_hex).key("cin").value(opts_.cin_hex);
     w.key("platformVersion").value(opts_.platform_version);
     w.end_object();
-    if (!opts_.fields.empty()) {
-        w.key("fields").begin_object();
-        for (const auto& [k, v] : opts_.fields) {
-            w.key(k).value(v);
-        }
-        w.end_object();
+    // This client answers user-interaction and user-action steps (docs/touchpoint-protocol.md).
+    w.key("features").begin_array().value("user-interaction").end_array();
+    if (!fields.fields.empty()) {
+        write_answer_members(w, fields);
     }
     w.end_object();
     return std::move(w).str();
@@ -74,6 +78,8 @@ std::string touchpoint_driver::resume_frame() const {
     core::json_writer w;
     w.begin_object().key("type").value("resume");
     w.key("sessionId").value(session_id_).key("resumeToken").value(resume_token_);
+    // Announced again: the server asks the new connection the prompt left unanswered.
+    w.key("features").begin_array().value("user-interaction").end_array();
     w.end_object();
     return std::move(w).str();
 }
@@ -120,7 +126,18 @@ int touchpoint_driver::run() {
         }
     }
 
-    if (!send(deliver_frame(), error) || !ch_->read(frame, error)) {
+    std::string fields_error;
+    auto fields = prompts_.delivery_fields(dobj, {}, fields_error);
+    if (!fields) {
+        err_ << "tsm-touchpoint: " << fields_error << "\n";
+        ch_->close();
+        return exit_failed;
+    }
+    std::string deliver = deliver_frame(*fields);
+    fields.reset();
+    const bool sent = send(deliver, error);
+    wipe_text(deliver);
+    if (!sent || !ch_->read(frame, error)) {
         err_ << "tsm-touchpoint: connection lost during deliver: " << error << "\n";
         return exit_connection;
     }
@@ -187,6 +204,12 @@ touchpoint_driver::outcome touchpoint_driver::handle_frame(const std::string& fr
     }
     if (type == "status") {
         return on_status(*obj);
+    }
+    if (type == "user-interaction") {
+        return on_user_interaction(*obj);
+    }
+    if (type == "user-action") {
+        return on_user_action(*obj);
     }
     if (type == "error") {
         err_ << "tsm-touchpoint: " << error_line(*obj) << "\n";
@@ -263,6 +286,85 @@ touchpoint_driver::outcome touchpoint_driver::on_status(const json::object& o) {
     }
     out_ << "\n" << std::flush;
     exit_ = code == "OK" && success ? exit_ok : exit_failed;
+    return outcome::finished;
+}
+
+touchpoint_driver::outcome touchpoint_driver::on_user_interaction(const json::object& o) {
+    const std::string operation_id = string_field(o, "operationId");
+    if (operation_id.empty()) {
+        return protocol_error("user-interaction frame without an operationId");
+    }
+    std::string error;
+    if (operation_id == last_input_operation_) {
+        out_ << "user-interaction " << operation_id << ": re-sending the answer already given\n"
+             << std::flush;
+        return send(last_input_frame_, error) ? outcome::next : outcome::lost;
+    }
+    bool encrypted = false;
+    if (const auto* e = o.if_contains("encrypted"); e && e->is_bool()) {
+        encrypted = e->get_bool();
+    }
+    auto answer = prompts_.answer_fields(o.if_contains("fields"), encrypted, error);
+    if (!answer) {
+        return client_error(error, exit_failed);
+    }
+    return send_user_input(operation_id, *answer);
+}
+
+touchpoint_driver::outcome touchpoint_driver::on_user_action(const json::object& o) {
+    const std::string operation_id = string_field(o, "operationId");
+    if (operation_id.empty()) {
+        return protocol_error("user-action frame without an operationId");
+    }
+    std::string error;
+    if (operation_id == last_input_operation_) {
+        return send(last_input_frame_, error) ? outcome::next : outcome::lost;
+    }
+    const auto answer = prompts_.answer_actions(o.if_contains("actions"));
+    core::json_writer w;
+    w.begin_object().key("type").value("user-input").key("operationId").value(operation_id);
+    if (answer.declined) {
+        w.key("declined").value(true);
+    }
+    w.end_object();
+    wipe_text(last_input_frame_);
+    last_input_operation_ = operation_id;
+    last_input_frame_ = std::move(w).str();
+    return send(last_input_frame_, error) ? outcome::next : outcome::lost;
+}
+
+touchpoint_driver::outcome touchpoint_driver::send_user_input(const std::string& operation_id,
+                                                              const prompt_answer& a) {
+    core::json_writer w;
+    w.begin_object().key("type").value("user-input").key("operationId").value(operation_id);
+    if (a.declined) {
+        w.key("declined").value(true);
+    } else {
+        write_answer_members(w, a);
+    }
+    w.end_object();
+    wipe_text(last_input_frame_);
+    last_input_operation_ = operation_id;
+    last_input_frame_ = std::move(w).str();
+    out_ << "user-interaction " << operation_id << ": "
+         << (a.declined ? "declined" : std::to_string(a.fields.size()) + " answer(s) sent")
+         << (a.ephemeral_key_hex.empty() ? "" : " (encrypted)") << "\n"
+         << std::flush;
+    std::string error;
+    return send(last_input_frame_, error) ? outcome::next : outcome::lost;
+}
+
+touchpoint_driver::outcome touchpoint_driver::client_error(const std::string& what, int code) {
+    err_ << "tsm-touchpoint: " << what << "\n";
+    core::json_writer w;
+    w.begin_object().key("type").value("status").key("code").value("CLIENT_ERROR");
+    w.key("message").value(what).end_object();
+    std::string error;
+    send(std::move(w).str(), error);
+    if (ch_) {
+        ch_->close();
+    }
+    exit_ = code;
     return outcome::finished;
 }
 

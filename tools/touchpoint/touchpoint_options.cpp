@@ -15,7 +15,8 @@ const char* touchpoint_usage() {
 
 Usage:
   tsm-touchpoint [--protocol v1|fidesmo|fidesmo-ws] --url URL --app APP_ID --service SERVICE_ID
-                 [--iin HEX] [--cin HEX] [--platform-version N] [--field KEY=VALUE ...]
+                 [--iin HEX] [--cin HEX] [--platform-version N]
+                 [--fields ID=VALUE,... | --field ID=VALUE ...] [--decline]
                  [--card virtual|sim|pcsc] [--reader NAME] [--scp 03|02] [--kvn N] [--scp-i HEX]
                  [--enc HEX --mac HEX --dek HEX | --keys-file FILE] [--isd AID]
                  [--desfire-key-file FILE] [--desfire-uid HEX] [--desfire-key-settings HEX]
@@ -50,7 +51,16 @@ Options:
   --cin HEX             card CIN sent in cardId (default 0E48800471400A; --card pcsc: read
                         from the card with GET DATA 45 unless given)
   --platform-version N  cardId.platformVersion (default 2)
-  --field KEY=VALUE     user field forwarded to the SP; repeatable
+  --fields ID=VALUE,... answers to the service's input fields (the description's
+                        fieldsRequired and user-interaction steps), comma separated; a
+                        field without a value is asked on the terminal (labels shown;
+                        checkbox true/false; date YYYY-MM-DD; option the index of a
+                        choice; paymentcard NUMBER/MM/YYYY[/CVV], asked part by part).
+                        When the description has a certificate (and for steps marked
+                        encrypted) every value is sent AES-256-CBC encrypted with the key
+                        wrapped RSA-OAEP for the service. Values are never printed
+  --field ID=VALUE      one answer (may contain commas); repeatable
+  --decline             answer user-interaction and user-action steps "declined"
   --card KIND           card implementation:
                         "virtual" (default) is the sandbox secure element: a software
                           GlobalPlatform card (ISD with one SCP03 or SCP02 key set, INSTALL,
@@ -152,6 +162,10 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
             o.trace_apdu = true;
             continue;
         }
+        if (a == "--decline") {
+            o.decline = true;
+            continue;
+        }
         if (a == "--no-desfire") {
             o.no_desfire = true;
             continue;
@@ -199,9 +213,26 @@ touchpoint_parse_result parse_touchpoint_args(const std::vector<std::string>& ar
         } else if (a == "--field") {
             auto eq = v.find('=');
             if (eq == std::string::npos || eq == 0) {
-                return usage_error("--field must be KEY=VALUE: " + v);
+                // The argument is not repeated: it may hold a secret value.
+                return usage_error("--field must be KEY=VALUE");
             }
             o.fields.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+        } else if (a == "--fields") {
+            std::size_t start = 0;
+            for (;;) {
+                const auto comma = v.find(',', start);
+                const std::string item =
+                    v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                const auto eq = item.find('=');
+                if (eq == std::string::npos || eq == 0) {
+                    return usage_error("--fields must be ID=VALUE[,ID=VALUE...]");
+                }
+                o.fields.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+                if (comma == std::string::npos) {
+                    break;
+                }
+                start = comma + 1;
+            }
         } else if (a == "--card") {
             o.card_kind = v;
         } else if (a == "--reader") {

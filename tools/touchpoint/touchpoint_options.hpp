@@ -31,7 +31,11 @@ struct touchpoint_options {
     std::string iin_hex = "8A2C10";
     std::string cin_hex = "0E48800471400A";
     int platform_version = 2;
+    /// --field KEY=VALUE / --fields ID=VALUE,...: the user's answers, asked on the terminal for
+    /// every field the service wants and this does not give. Secrets: never printed.
     std::vector<std::pair<std::string, std::string>> fields;
+    /// --decline: user-interaction and user-action steps are answered "declined".
+    bool decline = false;
     bool iin_given = false; ///< --iin was given (--card pcsc otherwise reads it from the card)
     bool cin_given = false; ///< --cin was given (likewise)
     /// "virtual" (default): the sandbox secure element (tools/sandbox_se), a software GP card
