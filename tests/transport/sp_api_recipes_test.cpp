@@ -290,7 +290,7 @@ BOOST_AUTO_TEST_CASE(bad_recipes_are_400_naming_the_action_and_field_and_store_n
          "delete without application"},
         {recipe_with(
              R"([{"endpoint":"/secure-transceive","content":{"application":"D0D1D2D3D4D501","commands":["zz"]}}])"),
-         "actions[0] (/secure-transceive): commands[0]", "secure-transceive with a command that is not hex"},
+         "actions[0] (/secure-transceive): commands: entry 0", "secure-transceive with a command that is not hex"},
         {recipe_with(R"([{"endpoint":"/secure-transceive","content":{"commands":["80CA00CF00"]}}])"),
          "actions[0] (/secure-transceive): application", "secure-transceive without application"},
         {recipe_with("[" + install_ok + "]", R"(,"successMessage":42)"), "successMessage", "numeric message"},
