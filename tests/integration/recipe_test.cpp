@@ -1,7 +1,7 @@
 // Recipes end to end: an app stores a recipe (PUT …/services/{id}/recipe), a touch point in each
 // dialect (v1, Fidesmo long poll, Fidesmo WebSocket) asks for the service and tsmd runs the
 // actions on the sandbox card by itself — no SP description or delivery request. Install by LFDB
-// hash from an uploaded CAP, storedata, delete; a failing action ends with failureMessage and
+// hash from an uploaded CAP, storedata, secure-transceive, delete; a failing action ends with failureMessage and
 // scriptStatus and no later action reaches the card; the serviceResultUri gets the summary once;
 // fdsm's temporary recipe (UUID service id) PUT → deliver → DELETE; a restart mid-recipe resumes.
 #include "card_touch_point.hpp"
@@ -66,6 +66,12 @@ std::string install_by_hash() {
 std::string storedata() {
     return R"({"endpoint":"/ccm/storedata","content":{"application":")" + hello_instance
            + R"(","tagType":"DGI","data":")" + secret + R"("}})";
+}
+/// A command for the applet that only the secure channel may carry (the sandbox records it).
+const std::string secure_command = "8001000004C0DE5EC2";
+std::string secure_transceive() {
+    return R"({"endpoint":"/secure-transceive","content":{"application":")" + hello_instance
+           + R"(","commands":[")" + secure_command + R"("]}})";
 }
 std::string delete_of(const std::string& aid) {
     return R"({"endpoint":"/ccm/delete","content":{"application":")" + aid + R"(","withRelated":true}})";
@@ -438,6 +444,73 @@ BOOST_AUTO_TEST_CASE(a_recipe_deleted_mid_delivery_and_a_restart_mid_recipe_do_n
     BOOST_REQUIRE(stored);
     BOOST_CHECK_EQUAL(to_hex(*stored), secret);
     BOOST_CHECK_EQUAL(summaries(env, 1).size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(every_dialect_installs_personalises_sends_secure_commands_then_deletes) {
+    // The whole life of an applet by recipes alone: install by LFDB hash, storedata and
+    // secure-transceive in one recipe, delete in another, in each of the three dialects.
+    tsm_env env;
+    register_card(env);
+    upload_hello(env);
+    put_recipe(env, "hello-full",
+               recipe_body({install_by_hash(), storedata(), secure_transceive()}, result_uri(env)));
+    put_recipe(env, "bye", recipe_body({delete_of(hello_elf)}));
+    auto installed = [](tsm::sandbox::secure_element& card, const std::string& dialect) {
+        BOOST_TEST_CONTEXT(dialect) {
+            BOOST_CHECK(card.find_application(*from_hex(hello_instance)).has_value());
+            auto stored = card.personalization_data(*from_hex(hello_instance));
+            BOOST_REQUIRE(stored);
+            BOOST_CHECK_EQUAL(to_hex(*stored), secret);
+            auto got = card.received_commands(*from_hex(hello_instance));
+            BOOST_CHECK(std::any_of(got.begin(), got.end(),
+                                    [](const auto& c) { return to_hex(c) == secure_command; }));
+        }
+    };
+    auto deleted = [](tsm::sandbox::secure_element& card, const std::string& dialect) {
+        BOOST_TEST_CONTEXT(dialect) {
+            BOOST_CHECK(!card.find_application(*from_hex(hello_instance)).has_value());
+            BOOST_CHECK(!card.find_load_file(*from_hex(hello_elf)).has_value());
+        }
+    };
+    {
+        tsm::sandbox::secure_element card;
+        v1_touch_point tp{env, card};
+        tp.deliver("hello-full");
+        auto st = tp.run();
+        BOOST_REQUIRE(st);
+        BOOST_CHECK_MESSAGE((*st)["success"].as_bool(), boost::json::serialize(*st));
+        installed(card, "v1");
+        v1_touch_point bye{env, card};
+        bye.deliver("bye");
+        auto st2 = bye.run();
+        BOOST_REQUIRE(st2);
+        BOOST_CHECK_MESSAGE((*st2)["success"].as_bool(), boost::json::serialize(*st2));
+        deleted(card, "v1");
+    }
+    {
+        tsm::sandbox::secure_element card;
+        fidesmo_client c(env.tsmd->port());
+        auto st = run_long_poll(env, c, c.deliver_ok(app_id, "hello-full"), card);
+        BOOST_CHECK_MESSAGE(st["success"].as_bool(), boost::json::serialize(st));
+        installed(card, "long poll");
+        auto st2 = run_long_poll(env, c, c.deliver_ok(app_id, "bye"), card);
+        BOOST_CHECK_MESSAGE(st2["success"].as_bool(), boost::json::serialize(st2));
+        deleted(card, "long poll");
+    }
+    {
+        tsm::sandbox::secure_element card;
+        ws_touch_point tp{card};
+        auto st = tp.run(env, "hello-full");
+        BOOST_CHECK_MESSAGE(str(st["code"]) == "OK", boost::json::serialize(st));
+        installed(card, "websocket");
+        ws_touch_point bye{card};
+        auto st2 = bye.run(env, "bye");
+        BOOST_CHECK_MESSAGE(str(st2["code"]) == "OK", boost::json::serialize(st2));
+        deleted(card, "websocket");
+    }
+    BOOST_CHECK_EQUAL(summaries(env, 3).size(), 3u); // one per successful hello-full
+    // The secure command never crossed a touch point in clear, nor reached tsmd's log.
+    BOOST_CHECK(env.tsmd->log().find(secure_command) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
