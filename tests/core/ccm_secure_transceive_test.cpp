@@ -206,6 +206,30 @@ BOOST_AUTO_TEST_CASE(a_command_too_long_for_the_channel_is_refused_before_the_sc
     BOOST_TEST(r.batches.size() == 1u); // nothing beyond SELECT + INITIALIZE UPDATE
 }
 
+BOOST_AUTO_TEST_CASE(command_data_is_refused_at_a_level_without_c_decryption) {
+    // At level 01 the data would cross the touch point in clear: refused after round 1, before
+    // anything reaches the application. A command without data is only MACed and may go.
+    fake_card card;
+    card.instances[app_aid] = h("D0D1D2D3D4D501");
+    auto ctx = context();
+    ctx.security_level = 0x01;
+    auto op = make_secure_transceive(std::move(ctx), request_of(app_aid, {h("80CA00FE00"), put_secret(0)}));
+    const auto r = run(*op, card);
+    BOOST_TEST(r.outcome.error_code == "bad-request");
+    BOOST_TEST(r.outcome.error_message.find("commands[1] carries data") != std::string::npos);
+    BOOST_TEST(r.outcome.error_message.find("01") != std::string::npos);
+    BOOST_TEST(r.batches.size() == 1u);
+    BOOST_TEST(!wire_holds_clear_secret(r));
+
+    fake_card plain_card;
+    plain_card.instances[app_aid] = h("D0D1D2D3D4D501");
+    answer_sp_commands(plain_card);
+    auto ctx01 = context();
+    ctx01.security_level = 0x01;
+    auto no_data = make_secure_transceive(std::move(ctx01), request_of(app_aid, {h("80CA00FE00")}));
+    check_success(run(*no_data, plain_card));
+}
+
 BOOST_AUTO_TEST_CASE(validation_names_the_field) {
     auto msg = [](bytes application, std::vector<bytes> commands) {
         return validate(request_of(std::move(application), std::move(commands))).value_or("");

@@ -2,6 +2,8 @@
 // The harness and the shared constants are in session_harness.hpp.
 #include "session_harness.hpp"
 
+#include "tsm/core/sealed_payload.hpp"
+
 #include "tsm/core/ids.hpp"
 #include "tsm/core/transceive_operation.hpp"
 
@@ -117,6 +119,25 @@ BOOST_AUTO_TEST_CASE(adopted_delivering_session_sends_the_delivery_request_again
     const auto posts = h.sp.open_calls(delivery_url);
     BOOST_REQUIRE_EQUAL(posts.size(), 1u);
     BOOST_TEST(parse(h.sp.calls[posts[0]].body).at("sessionId").as_string() == sid);
+}
+
+BOOST_AUTO_TEST_CASE(adopted_delivering_session_whose_fields_do_not_open_fails_without_a_delivery_request) {
+    // Fields sealed under another key-encryption key (or damaged): the SP must not get a delivery
+    // request without the user's answers.
+    harness h;
+    core::key_vault other{core::bytes(core::key_vault::kek_size, '\x33')};
+    core::session_record rec;
+    rec.session_id = sid;
+    rec.app_id = app_id;
+    rec.service_id = "svc-1";
+    rec.state = core::session_state::delivering;
+    rec.description_json = description;
+    rec.sealed_fields = other.seal(R"({"pin":"1234"})", core::session_fields_context(sid));
+    h.svc.adopt(rec, {});
+    h.drain();
+    BOOST_TEST(h.sp.open_calls(delivery_url).empty());
+    BOOST_REQUIRE(h.store.sessions.count(sid) == 1u);
+    BOOST_TEST(static_cast<int>(h.store.sessions[sid].state) == static_cast<int>(core::session_state::failed));
 }
 
 BOOST_AUTO_TEST_CASE(adopted_operation_that_cannot_be_rebuilt_fails_with_internal_error) {

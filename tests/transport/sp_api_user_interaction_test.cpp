@@ -105,6 +105,14 @@ BOOST_AUTO_TEST_CASE(bad_prompts_are_refused_naming_the_field) {
     check_refused_naming(f, sid, "/user-interaction", many, "fields");
     check_refused_naming(f, sid, "/user-action", R"({"actions":[{"description":"x"}]})", "actions[0].name");
     check_refused_naming(f, sid, "/user-action", R"({})", "actions");
+    // A repeated member would render two arrays back to back: refused, not relayed.
+    check_refused_naming(f, sid, "/user-interaction",
+                         R"({"fields":[{"id":"a","type":"edit","label":"x"}],)"
+                         R"("fields":[{"id":"b","type":"edit","label":"y"}]})",
+                         "fields given twice");
+    check_refused_naming(f, sid, "/user-action",
+                         R"({"actions":[{"name":"phonecall"}],"actions":[{"name":"phonecall"}]})",
+                         "actions given twice");
 }
 
 BOOST_AUTO_TEST_CASE(status_opens_a_sealed_result) {

@@ -242,7 +242,14 @@ void session_service::send_delivery_request(const std::string& session_id) {
     std::string fields = s->record().fields_json; // records from before session format v3
     if (!s->record().sealed_fields.empty()) {
         auto opened = vault_.open(s->record().sealed_fields, session_fields_context(session_id));
-        fields = opened ? std::move(*opened) : std::string();
+        if (!opened) {
+            // Sending the request without the user's answers would let the SP act on a delivery
+            // whose input was lost (another KEK after a restart, or a damaged record).
+            fail_session(*s, api_errc::key_error, "the user's fields do not open with this key-encryption key",
+                         frames::json_string("Service unavailable"));
+            return;
+        }
+        fields = std::move(*opened);
     }
     std::string body = delivery_body(s->record(), fields);
     wipe(fields);

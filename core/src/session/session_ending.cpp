@@ -66,6 +66,7 @@ void session_service::fail_unfinished(delivery_session& s, api_errc why, const s
     s.for_each_unfinished([&](live_operation& op) {
         op.rec.state = operation_state::done;
         op.rec.result_json = callback_body(op.rec.operation_id, outcome_of(why, message));
+        op.rec.result_sealed = false; // a failure carries no user input
         metrics_.on_operation_outcome(false);
         w.put_operations.push_back(op.rec);
         if (op.rec.callback_url.empty()) {

@@ -175,6 +175,9 @@ core::api_result<core::prompt> decode_user_interaction_body(std::string_view bod
     auto st = json::read_object(body, json::body_secrecy::plain,
                                 [&](std::string_view key, json::value& v) -> core::api_status {
                                     if (key == "fields") {
+                                        if (has_fields) {
+                                            return bad("fields given twice");
+                                        }
                                         has_fields = true;
                                         w.begin_array();
                                         auto fields =
@@ -207,6 +210,9 @@ core::api_result<core::prompt> decode_user_action_body(std::string_view body) {
     auto st = json::read_object(body, json::body_secrecy::plain,
                                 [&](std::string_view key, json::value& v) -> core::api_status {
                                     if (key == "actions") {
+                                        if (has_actions) {
+                                            return bad("actions given twice");
+                                        }
                                         has_actions = true;
                                         w.begin_array();
                                         auto actions =

@@ -45,6 +45,9 @@ std::optional<std::string> check_command(std::size_t i, std::string_view raw) {
     return e;
 }
 
+/// EXTERNAL AUTHENTICATE P1 bit: command data encrypted (levels 03, 13, 33).
+constexpr std::uint8_t c_decryption = 0x02;
+
 class secure_transceive_operation final : public detail::script_operation {
 public:
     secure_transceive_operation(card_context ctx, secure_transceive_request req)
@@ -65,6 +68,15 @@ private:
             const std::size_t n = parsed ? parsed->data.size() : 0;
             if (parsed) {
                 gp::wipe(parsed->data);
+            }
+            if (n > 0 && (ctx().security_level & c_decryption) == 0) {
+                for (auto& c : s) {
+                    gp::wipe(c.apdu);
+                }
+                return bad_request(index_name(i) + " carries data, but the card's security level "
+                                   + hex_byte(ctx().security_level)
+                                   + " has no C-DECRYPTION: the touch point would see it in clear "
+                                     "(register level 03, 13 or 33 for this card)");
             }
             if (n > max_data) {
                 for (auto& c : s) {

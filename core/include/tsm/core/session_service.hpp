@@ -74,6 +74,14 @@ struct delivery_request {
     /// iin and platform_version come from the device registry record of `cin`; without a record
     /// the delivery is refused with unknown_device (the Fidesmo WebSocket URL names only the CIN).
     bool device_from_registry = false;
+
+    delivery_request() = default;
+    delivery_request(const delivery_request&) = default;
+    delivery_request(delivery_request&&) noexcept = default;
+    delivery_request& operator=(const delivery_request&) = default;
+    delivery_request& operator=(delivery_request&&) noexcept = default;
+    /// The user's answers die with the request on every path (refusals, recipes that take none).
+    ~delivery_request() { wipe(fields_json); }
 };
 
 class session_service {
