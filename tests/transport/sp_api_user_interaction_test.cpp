@@ -11,17 +11,28 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
+
 #include <string>
 
 using namespace sp_api_test;
 
 namespace {
 
-core::operation_record stored(fixture& f, const tr::http_response& accepted) {
+/// The stored operation, read on the session's owner shard: the operation runs on after its ack
+/// (this fixture's touch point cannot prompt, so it fails at once) and its record is rewritten
+/// there.
+core::operation_record stored(fixture& f, const std::string& sid, const tr::http_response& accepted) {
     const std::string id(body_of(accepted).at("operationId").as_string());
-    auto it = f.store.fake.operations.find(id);
-    BOOST_REQUIRE_MESSAGE(it != f.store.fake.operations.end(), "operation " << id << " not stored");
-    return it->second;
+    std::optional<core::operation_record> rec;
+    f.run_on(f.runtime->owner_of(sid), [&](core::shard_services&) {
+        auto it = f.store.fake.operations.find(id);
+        if (it != f.store.fake.operations.end()) {
+            rec = it->second;
+        }
+    });
+    BOOST_REQUIRE_MESSAGE(rec, "operation " << id << " not stored");
+    return *rec;
 }
 
 void check_refused_naming(fixture& f, const std::string& sid, const std::string& path,
@@ -47,7 +58,7 @@ BOOST_AUTO_TEST_CASE(user_interaction_queues_the_prompt_rendered_canonical) {
         R"({"id":"color","type":"option","labels":["red","blue"],"format":"x"}],"encrypted":true})",
         sid));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
-    auto op = stored(f, r);
+    auto op = stored(f, sid, r);
     BOOST_TEST(op.kind == core::kinds::user_interaction);
     auto p = core::user_interaction::decode_payload(op.payload, core::prompt::kind::fields);
     BOOST_REQUIRE(p.has_value());
@@ -66,7 +77,7 @@ BOOST_AUTO_TEST_CASE(user_action_queues_the_actions) {
         R"({"actions":[{"name":"phonecall","description":{"en":"Call"},"parameters":{"number":"+4611"}}]})",
         sid));
     BOOST_TEST_REQUIRE(r.status == 200, r.body);
-    auto op = stored(f, r);
+    auto op = stored(f, sid, r);
     BOOST_TEST(op.kind == core::kinds::user_action);
     auto p = core::user_interaction::decode_payload(op.payload, core::prompt::kind::actions);
     BOOST_REQUIRE(p.has_value());
