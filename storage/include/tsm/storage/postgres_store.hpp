@@ -1,0 +1,76 @@
+#pragma once
+/// PostgreSQL implementation of `core::record_store` (the cluster mode's shared store; the
+/// embedded default stays rocksdb_store). Every record is kept in its storage codec encoding
+/// (`rec bytea`) next to the columns its queries need, one table per record kind
+/// (storage/src/postgres_schema.cpp). libpq runs on the store's own threads, never on a shard
+/// thread: one writer connection group-commits everything queued in one transaction sent in
+/// pipeline mode (many statements, one sync, one COMMIT), and `reader_connections` serve the
+/// point reads. A commit completes only after COMMIT returned, so `synchronous_commit` (and a
+/// synchronous standby) decide what "durable" means. libpq is linked PRIVATE.
+#include "tsm/core/record_store.hpp"
+#include "tsm/storage/errc.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace tsm::storage {
+
+struct postgres_store_options {
+    /// Write_sets accepted but whose handler has not run yet; beyond it `commit` completes at
+    /// once with `errc::busy` (503).
+    std::size_t max_pending_writes = 100000;
+    /// Connections (one thread each) serving the point reads.
+    unsigned reader_connections = 1;
+    /// Apply the forward migrations at open (tsmd does; `tsmctl db migrate` does it by hand).
+    /// Without it, open refuses a database whose schema is older than the binary's.
+    bool migrate = true;
+};
+
+/// The schema version this binary writes and reads.
+int postgres_schema_version() noexcept;
+
+/// Applies every forward migration the database lacks, in one transaction each, under an
+/// advisory lock (several nodes starting at once migrate once). Blocking; for start-up and tools.
+/// `errc::schema_too_new` when the database is ahead of this binary (nothing is changed).
+/// `applied` gets the versions applied now (empty when already current).
+std::error_code migrate_postgres(const std::string& conninfo, std::vector<int>& applied, std::string& detail);
+
+class postgres_store final : public core::record_store {
+public:
+    /// Connects (`conninfo`: a libpq connection string or postgres:// URI, multi-host allowed),
+    /// checks or migrates the schema. nullptr with `ec` (and `detail`, the server's message) on
+    /// failure: `errc::unavailable` when no server answers, `errc::schema_too_new`,
+    /// `errc::schema_too_old` (migrate off).
+    static std::unique_ptr<postgres_store> open(const std::string& conninfo, postgres_store_options opts,
+                                                std::error_code& ec, std::string& detail);
+
+    ~postgres_store() override; ///< calls close()
+    postgres_store(const postgres_store&) = delete;
+    postgres_store& operator=(const postgres_store&) = delete;
+
+    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                commit_handler done) override;
+    void load_operation(std::string operation_id, boost::asio::any_io_executor ex,
+                        load_operation_handler done) override;
+    void load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                        load_card_keys_handler done) override;
+    void load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                       load_capfiles_handler done) override;
+    void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                     load_recipe_handler done) override;
+    void list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) override;
+    void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
+                     find_device_handler done) override;
+    std::error_code load_all(core::recovered_state& out) override;
+    void close() override;
+    const core::store_stats& stats() const noexcept override;
+
+private:
+    struct impl;
+    explicit postgres_store(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace tsm::storage
