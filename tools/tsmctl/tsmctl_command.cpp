@@ -23,6 +23,8 @@ Usage:
          --delivery-url URL [--delivery-method PUT|POST] --callback-prefix P [--callback-prefix P2 ...]
   tsmctl [--admin URL] [--token T] apps get ID
   tsmctl [--admin URL] [--token T] apps list
+  tsmctl db migrate [--store URL]   PostgreSQL store: apply the schema migrations
+                                    (default URL: $TSM_STORE_URL; not through the admin API)
   tsmctl [--admin URL] [--token T] apps delete ID
   tsmctl [...] cards put CIN [--iin HEX] [--isd AID [--scp 03|02] --kvn N
                (--keys-file F | --enc K --mac K --dek K)]

@@ -106,6 +106,9 @@ void load_file(const std::string& path, config& c) {
     read(t, "callbacks", "ca_file", c.ca_file);
     read(t, "keys", "kek_file", c.kek_file);
     read(t, "keys", "kek_env", c.kek_env);
+    read(t, "keys", "pepper_file", c.pepper_file);
+    read(t, "keys", "pepper_env", c.pepper_env);
+    read(t, "store", "url", c.store_url);
     read_duration(t, "fidesmo", "fetch_hold_ms", c.fetch_hold);
     read(t, "log", "level", c.log_level);
     if (const toml::array* apps = t["apps"].as_array()) {
@@ -140,7 +143,8 @@ void load_file(const std::string& path, config& c) {
 
 const char* usage() {
     return "usage: tsmd [--config FILE] [--listen HOST:PORT] [--admin-listen HOST:PORT]\n"
-           "            [--data-dir DIR] [--shards N] [--admin-token TOKEN] [--fetch-hold-ms MS]\n"
+           "            [--data-dir DIR] [--store URL] [--shards N] [--admin-token TOKEN]\n"
+           "            [--fetch-hold-ms MS]\n"
            "            [--help]\n"
            "\n"
            "  --config FILE          TOML configuration (see docs/operations.md)\n"
@@ -148,6 +152,8 @@ const char* usage() {
            "any)\n"
            "  --admin-listen H:P     admin API, health and metrics (default 127.0.0.1:8081)\n"
            "  --data-dir DIR         RocksDB and the hashing key (default ./data)\n"
+           "  --store URL            PostgreSQL instead of RocksDB (libpq connection string or\n"
+           "                         postgres:// URI; keys.kek_* and keys.pepper_* then required)\n"
            "  --shards N             reactor threads (default: one per core)\n"
            "  --admin-token TOKEN    require 'Authorization: Bearer TOKEN' on the admin API\n"
            "  --fetch-hold-ms MS     hold a Fidesmo service/fetch this long before 503 (default 25000)\n"
@@ -175,7 +181,7 @@ config load_config(int argc, char** argv, bool& help) {
         };
         if (a == "--config") {
             config_path = take(a);
-        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--shards"
+        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--store" || a == "--shards"
                    || a == "--admin-token" || a == "--fetch-hold-ms") {
             overrides.emplace_back(std::string(a), take(a));
         } else {
@@ -192,6 +198,8 @@ config load_config(int argc, char** argv, bool& help) {
             c.admin_listen = v;
         } else if (k == "--data-dir") {
             c.data_dir = v;
+        } else if (k == "--store") {
+            c.store_url = v;
         } else if (k == "--admin-token") {
             c.admin_token = v;
         } else if (k == "--fetch-hold-ms") {

@@ -25,6 +25,9 @@ struct config {
     std::string admin_token; ///< empty: admin API open (it listens on loopback by default)
     unsigned shards = 0;     ///< 0: one per core
     std::string data_dir = "./data";
+    // [store]: empty = RocksDB in data_dir (the embedded default); else a libpq connection string
+    // or postgres:// URI: PostgreSQL holds every record (docs/cluster.md)
+    std::string store_url;
     // [limits]
     std::size_t max_body_bytes = 4 << 20; ///< CAP uploads are the largest bodies
     std::size_t max_frame_bytes = 256 * 1024;
@@ -48,6 +51,11 @@ struct config {
     // [keys]: the key-encryption key for card keys at rest (64 hex digits)
     std::string kek_file; ///< file holding the KEK
     std::string kek_env;  ///< or: the environment variable holding it
+    /// The hashing key of app keys and resume tokens (64 hex digits). Without either, the pepper
+    /// lives in <data_dir>/pepper (created at first start; refused with a PostgreSQL store,
+    /// whose nodes must share it).
+    std::string pepper_file;
+    std::string pepper_env;
     // [fidesmo]: the Fidesmo client API (long poll)
     std::chrono::milliseconds fetch_hold{25000}; ///< a service/fetch is held this long, then 503
     // [log]

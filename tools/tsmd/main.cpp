@@ -11,6 +11,7 @@
 #include "tsm/core/shard_pool.hpp"
 #include "tsm/core/shard_runtime.hpp"
 #include "tsm/core/shard_services.hpp"
+#include "tsm/storage/postgres_store.hpp"
 #include "tsm/storage/rocksdb_store.hpp"
 #include "tsm/transport/admin_api/admin_api.hpp"
 #include "tsm/transport/health/health_api.hpp"
@@ -74,9 +75,10 @@ int run(const tsmd::config& cfg) {
     }
     core::log::set_level(core::log::parse_level(cfg.log_level));
     std::filesystem::create_directories(cfg.data_dir);
-    core::secret_hasher hasher(tsmd::load_or_create_pepper(cfg.data_dir));
+    const bool shared_store = !cfg.store_url.empty();
+    core::secret_hasher hasher(tsmd::load_pepper(cfg.pepper_env, cfg.pepper_file, cfg.data_dir, shared_store));
     bool kek_generated = false;
-    core::key_vault vault(tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated));
+    core::key_vault vault(tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated, shared_store));
     if (kek_generated) {
         core::log::warn("generated a key-encryption key in the data directory; configure keys.kek_file "
                         "or keys.kek_env to keep it apart from the database");
@@ -86,9 +88,19 @@ int run(const tsmd::config& cfg) {
     // Completes the start-up writes below. Declared before the store so it outlives the store's
     // writer thread, which may still be inside post() after the handler ran.
     boost::asio::io_context startup;
-    auto store = storage::rocksdb_store::open(cfg.data_dir + "/db", storage::rocksdb_store_options{}, ec);
-    if (!store) {
-        throw std::runtime_error("cannot open the record store in " + cfg.data_dir + ": " + ec.message());
+    std::unique_ptr<core::record_store> store;
+    if (shared_store) {
+        std::string detail;
+        store = storage::postgres_store::open(cfg.store_url, storage::postgres_store_options{}, ec, detail);
+        if (!store) { // the connection string may hold a password: only the server's message is shown
+            throw std::runtime_error("cannot open the PostgreSQL store: " + ec.message()
+                                     + (detail.empty() ? "" : " (" + detail + ")"));
+        }
+    } else {
+        store = storage::rocksdb_store::open(cfg.data_dir + "/db", storage::rocksdb_store_options{}, ec);
+        if (!store) {
+            throw std::runtime_error("cannot open the record store in " + cfg.data_dir + ": " + ec.message());
+        }
     }
     core::recovered_state recovered;
     if (auto err = store->load_all(recovered)) {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fcntl.h>
@@ -45,7 +46,7 @@ core::bytes load_or_create_pepper(const std::string& data_dir) {
 
 namespace {
 
-core::bytes parse_kek(std::string text, const std::string& where) {
+core::bytes parse_key(std::string text, const std::string& where, const char* what) {
     auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
     while (!text.empty() && is_space(text.back())) {
         text.pop_back();
@@ -57,39 +58,64 @@ core::bytes parse_kek(std::string text, const std::string& where) {
     auto kek = core::from_hex(std::string_view(text).substr(start));
     core::wipe(text);
     if (!kek || kek->size() != core::key_vault::kek_size) {
-        throw std::runtime_error(where + ": the key-encryption key must be 64 hex digits");
+        throw std::runtime_error(where + ": the " + std::string(what) + " must be 64 hex digits");
     }
     return std::move(*kek);
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, const char* what) {
     std::ifstream in(path);
     if (!in) {
-        throw std::runtime_error("cannot read the key-encryption key file " + path);
+        throw std::runtime_error("cannot read the " + std::string(what) + " file " + path);
     }
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
 }
 
+/// The key named by `env` (preferred) or `file`; nullopt when neither is configured.
+std::optional<core::bytes> configured_key(const std::string& env, const std::string& file, const char* env_key,
+                                          const char* what) {
+    if (!env.empty()) {
+        const char* v = std::getenv(env.c_str());
+        if (v == nullptr) {
+            throw std::runtime_error("environment variable " + env + " (" + env_key + ") is not set");
+        }
+        return parse_key(v, "$" + env, what);
+    }
+    if (!file.empty()) {
+        return parse_key(read_file(file, what), file, what);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
-core::bytes load_kek(const std::string& kek_env, const std::string& kek_file, const std::string& data_dir,
-                     bool& generated) {
-    generated = false;
-    if (!kek_env.empty()) {
-        const char* v = std::getenv(kek_env.c_str());
-        if (v == nullptr) {
-            throw std::runtime_error("environment variable " + kek_env + " (keys.kek_env) is not set");
-        }
-        return parse_kek(v, "$" + kek_env);
+core::bytes load_pepper(const std::string& pepper_env, const std::string& pepper_file, const std::string& data_dir,
+                        bool shared_store) {
+    if (auto key = configured_key(pepper_env, pepper_file, "keys.pepper_env", "pepper")) {
+        return std::move(*key);
     }
-    if (!kek_file.empty()) {
-        return parse_kek(read_file(kek_file), kek_file);
+    if (shared_store) {
+        throw std::runtime_error("a PostgreSQL store needs keys.pepper_file or keys.pepper_env (64 hex digits, "
+                                 "the same on every node): tsmd does not generate it");
+    }
+    return load_or_create_pepper(data_dir);
+}
+
+core::bytes load_kek(const std::string& kek_env, const std::string& kek_file, const std::string& data_dir,
+                     bool& generated, bool shared_store) {
+    generated = false;
+    if (auto key = configured_key(kek_env, kek_file, "keys.kek_env", "key-encryption key")) {
+        return std::move(*key);
+    }
+    if (shared_store) {
+        throw std::runtime_error("a PostgreSQL store needs keys.kek_file or keys.kek_env (64 hex digits, the same "
+                                 "on every node): tsmd does not generate it");
     }
     const std::string path = data_dir + "/kek";
     if (::access(path.c_str(), F_OK) == 0) {
-        return parse_kek(read_file(path), path);
+        return parse_key(read_file(path, "key-encryption key"), path, "key-encryption key");
     }
     core::bytes kek = core::secret_hasher::generate_key();
     std::string hex = core::to_hex(kek);

@@ -13,6 +13,9 @@ enum class errc {
     corruption,       ///< RocksDB Corruption, or a record that does not decode
     invalid_argument, ///< RocksDB InvalidArgument/NotSupported (a bug or a bad option)
     internal,         ///< anything else (unexpected Status, exception in the writer)
+    unavailable,      ///< PostgreSQL: no server answers, or it is not a writable primary
+    schema_too_new,   ///< PostgreSQL: the database's schema is newer than this binary
+    schema_too_old,   ///< PostgreSQL: the schema needs migrating (tsmctl db migrate)
 };
 
 const std::error_category& storage_category() noexcept;

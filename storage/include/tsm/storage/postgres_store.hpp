@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace tsm::storage {
 

@@ -1,0 +1,144 @@
+#include "postgres_schema.hpp"
+
+#include "pg_connection.hpp"
+#include "tsm/storage/postgres_store.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <string_view>
+
+namespace tsm::storage {
+namespace {
+
+struct migration {
+    int version;
+    const char* sql;
+};
+
+// Forward only: a released migration is never edited; a change is a new entry. Every record is
+// its storage codec encoding (`rec`, storage/src/record_codec.hpp); the other columns are what
+// the queries select by. `live` mirrors RocksDB's L/ index: startup reads only live rows.
+constexpr std::array<migration, 1> migrations{{
+    {1, R"sql(
+CREATE TABLE tsm_apps (app_id text PRIMARY KEY, rec bytea NOT NULL);
+CREATE TABLE tsm_sessions (
+    session_id text PRIMARY KEY,
+    app_id text NOT NULL,
+    live boolean NOT NULL,
+    owner_node text NOT NULL DEFAULT '',
+    owner_epoch bigint NOT NULL DEFAULT 1,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    rec bytea NOT NULL);
+CREATE INDEX tsm_sessions_live ON tsm_sessions (session_id) WHERE live;
+CREATE TABLE tsm_operations (
+    operation_id text PRIMARY KEY,
+    session_id text NOT NULL,
+    seq bigint NOT NULL,
+    live boolean NOT NULL,
+    rec bytea NOT NULL);
+CREATE INDEX tsm_operations_live ON tsm_operations (session_id, seq) WHERE live;
+CREATE TABLE tsm_outbox (id text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), rec bytea NOT NULL);
+CREATE SEQUENCE tsm_card_keys_gen;
+CREATE TABLE tsm_card_keys (
+    master boolean NOT NULL,
+    id text NOT NULL,
+    cplc bytea NOT NULL,
+    uid bytea NOT NULL,
+    gen bigint NOT NULL,
+    rec bytea NOT NULL,
+    PRIMARY KEY (master, id));
+CREATE INDEX tsm_card_keys_cplc ON tsm_card_keys (cplc, gen) WHERE NOT master AND cplc <> '';
+CREATE INDEX tsm_card_keys_uid ON tsm_card_keys (uid, gen) WHERE NOT master AND uid <> '';
+CREATE TABLE tsm_capfiles (app_id text NOT NULL, id text NOT NULL, rec bytea NOT NULL, PRIMARY KEY (app_id, id));
+CREATE TABLE tsm_recipes (app_id text NOT NULL, service_id text NOT NULL, rec bytea NOT NULL,
+                          PRIMARY KEY (app_id, service_id));
+)sql"},
+}};
+
+// Any constant shared by every node: serialises concurrent migrations.
+constexpr const char* lock_sql = "SELECT pg_advisory_xact_lock(7401522061)";
+
+std::error_code current_version(PGconn* c, int& version, std::string& detail) {
+    pg::result_ptr r{PQexec(c, "SELECT coalesce(max(version), 0) FROM tsm_schema")};
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+        detail = pg::message_of(r.get(), c);
+        return pg::map_result(r.get(), c);
+    }
+    version = std::atoi(PQgetvalue(r.get(), 0, 0));
+    return {};
+}
+
+std::error_code rollback_with(PGconn* c, std::error_code ec) {
+    std::string ignored;
+    (void)pg::exec(c, "ROLLBACK", ignored);
+    return ec;
+}
+
+} // namespace
+
+int postgres_schema_version() noexcept { return migrations.back().version; }
+
+namespace pg {
+
+std::error_code ensure_schema(PGconn* c, bool apply, std::vector<int>& applied, std::string& detail) {
+    if (auto ec = exec(c, "CREATE TABLE IF NOT EXISTS tsm_schema (version int PRIMARY KEY,"
+                          " applied_at timestamptz NOT NULL DEFAULT now())",
+                       detail)) {
+        // Another node creating it at the same moment loses the race harmlessly.
+        if (ec != make_error_code(errc::invalid_argument)) {
+            return ec;
+        }
+    }
+    for (const auto& m : migrations) {
+        if (auto ec = exec(c, "BEGIN", detail)) {
+            return ec;
+        }
+        if (auto ec = exec(c, lock_sql, detail)) {
+            return rollback_with(c, ec);
+        }
+        int version = 0;
+        if (auto ec = current_version(c, version, detail)) {
+            return rollback_with(c, ec);
+        }
+        if (version > postgres_schema_version()) {
+            detail = "the database has schema version " + std::to_string(version) + ", this binary knows up to "
+                     + std::to_string(postgres_schema_version());
+            return rollback_with(c, make_error_code(errc::schema_too_new));
+        }
+        if (version >= m.version) {
+            if (auto ec = exec(c, "COMMIT", detail)) {
+                return ec;
+            }
+            continue;
+        }
+        if (!apply) {
+            detail = "the database has schema version " + std::to_string(version) + ", this binary needs "
+                     + std::to_string(postgres_schema_version());
+            return rollback_with(c, make_error_code(errc::schema_too_old));
+        }
+        if (auto ec = exec(c, m.sql, detail)) {
+            return rollback_with(c, ec);
+        }
+        const std::string record = "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(m.version) + ")";
+        if (auto ec = exec(c, record.c_str(), detail)) {
+            return rollback_with(c, ec);
+        }
+        if (auto ec = exec(c, "COMMIT", detail)) {
+            return ec;
+        }
+        applied.push_back(m.version);
+    }
+    return {};
+}
+
+} // namespace pg
+
+std::error_code migrate_postgres(const std::string& conninfo, std::vector<int>& applied, std::string& detail) {
+    auto c = pg::connect(conninfo, detail);
+    if (!c) {
+        return make_error_code(errc::unavailable);
+    }
+    return pg::ensure_schema(c.get(), true, applied, detail);
+}
+
+} // namespace tsm::storage

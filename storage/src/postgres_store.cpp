@@ -1,0 +1,668 @@
+#include "tsm/storage/postgres_store.hpp"
+
+#include "pg_connection.hpp"
+#include "postgres_schema.hpp"
+#include "record_codec.hpp"
+
+#include "tsm/core/log.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+namespace tsm::storage {
+namespace {
+
+using core::bytes;
+
+std::string_view as_view(const bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// Statements prepared on every connection (name, SQL). Records are upserted whole: a later write
+// in the same group wins, as in RocksDB.
+constexpr std::pair<const char*, const char*> write_statements[] = {
+    {"put_app", "INSERT INTO tsm_apps (app_id, rec) VALUES ($1, $2)"
+                " ON CONFLICT (app_id) DO UPDATE SET rec = EXCLUDED.rec"},
+    {"del_app", "DELETE FROM tsm_apps WHERE app_id = $1"},
+    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, rec) VALUES ($1, $2, $3, $4)"
+                    " ON CONFLICT (session_id) DO UPDATE SET app_id = EXCLUDED.app_id, live = EXCLUDED.live,"
+                    " rec = EXCLUDED.rec, updated_at = now()"},
+    {"put_operation", "INSERT INTO tsm_operations (operation_id, session_id, seq, live, rec)"
+                      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (operation_id) DO UPDATE SET"
+                      " session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, live = EXCLUDED.live,"
+                      " rec = EXCLUDED.rec"},
+    {"put_outbox", "INSERT INTO tsm_outbox (id, rec) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET rec = EXCLUDED.rec"},
+    {"del_outbox", "DELETE FROM tsm_outbox WHERE id = $1"},
+    // gen orders the cards holding one CPLC/UID: the latest written answers find_device
+    {"put_card", "INSERT INTO tsm_card_keys (master, id, cplc, uid, gen, rec)"
+                 " VALUES ($1, $2, $3, $4, nextval('tsm_card_keys_gen'), $5) ON CONFLICT (master, id) DO UPDATE SET"
+                 " cplc = EXCLUDED.cplc, uid = EXCLUDED.uid, gen = EXCLUDED.gen, rec = EXCLUDED.rec"},
+    {"del_card", "DELETE FROM tsm_card_keys WHERE master = $1 AND id = $2"},
+    {"put_capfile", "INSERT INTO tsm_capfiles (app_id, id, rec) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (app_id, id) DO UPDATE SET rec = EXCLUDED.rec"},
+    {"del_capfile", "DELETE FROM tsm_capfiles WHERE app_id = $1 AND id = $2"},
+    {"put_recipe", "INSERT INTO tsm_recipes (app_id, service_id, rec) VALUES ($1, $2, $3)"
+                   " ON CONFLICT (app_id, service_id) DO UPDATE SET rec = EXCLUDED.rec"},
+    {"del_recipe", "DELETE FROM tsm_recipes WHERE app_id = $1 AND service_id = $2"},
+    {"relaxed", "SELECT set_config('synchronous_commit', 'off', true)"},
+};
+
+// COLLATE "C": byte order, as RocksDB's keys sort.
+constexpr std::pair<const char*, const char*> read_statements[] = {
+    {"get_operation", "SELECT rec FROM tsm_operations WHERE operation_id = $1"},
+    {"get_card", "SELECT rec FROM tsm_card_keys WHERE master = $1 AND id = $2"},
+    {"get_capfiles", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 ORDER BY id COLLATE \"C\""},
+    {"get_capfile", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 AND id = $2"},
+    {"get_recipe", "SELECT rec FROM tsm_recipes WHERE app_id = $1 AND service_id = $2"},
+    {"list_recipes", "SELECT service_id FROM tsm_recipes WHERE app_id = $1 ORDER BY service_id COLLATE \"C\""},
+    {"find_by_cplc", "SELECT rec FROM tsm_card_keys WHERE NOT master AND cplc = $1 AND cplc <> ''"
+                     " ORDER BY gen DESC LIMIT 1"},
+    {"find_by_uid", "SELECT rec FROM tsm_card_keys WHERE NOT master AND uid = $1 AND uid <> ''"
+                    " ORDER BY gen DESC LIMIT 1"},
+};
+
+template <std::size_t N>
+std::error_code prepare_all(PGconn* c, const std::pair<const char*, const char*> (&stmts)[N], std::string& detail) {
+    for (const auto& [name, sql] : stmts) {
+        pg::result_ptr r{PQprepare(c, name, sql, 0, nullptr)};
+        if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+            detail = pg::message_of(r.get(), c);
+            return pg::map_result(r.get(), c);
+        }
+    }
+    return {};
+}
+
+/// One statement of a group: prepared name + parameters.
+struct statement {
+    const char* name;
+    pg::params args;
+};
+
+void append_statements(const core::write_set& w, std::vector<statement>& out) {
+    std::string rec;
+    auto encoded = [&rec](const auto& r) -> std::string_view {
+        rec.clear();
+        codec::encode(r, rec);
+        return rec;
+    };
+    for (const auto& a : w.put_apps) {
+        out.push_back({"put_app", {}});
+        out.back().args.text(a.app_id).binary(encoded(a));
+    }
+    for (const auto& id : w.delete_apps) {
+        out.push_back({"del_app", {}});
+        out.back().args.text(id);
+    }
+    for (const auto& s : w.put_sessions) {
+        out.push_back({"put_session", {}});
+        out.back().args.text(s.session_id).text(s.app_id).boolean(!core::is_terminal(s.state)).binary(encoded(s));
+    }
+    for (const auto& o : w.put_operations) {
+        out.push_back({"put_operation", {}});
+        out.back()
+            .args.text(o.operation_id)
+            .text(o.session_id)
+            .integer(static_cast<long long>(o.seq))
+            .boolean(o.state != core::operation_state::done)
+            .binary(encoded(o));
+    }
+    for (const auto& x : w.put_outbox) {
+        out.push_back({"put_outbox", {}});
+        out.back().args.text(x.id).binary(encoded(x));
+    }
+    for (const auto& id : w.delete_outbox) {
+        out.push_back({"del_outbox", {}});
+        out.back().args.text(id);
+    }
+    for (const auto& c : w.put_card_keys) {
+        out.push_back({"put_card", {}});
+        out.back().args.boolean(c.master).text(c.id).binary(as_view(c.cplc)).binary(as_view(c.uid)).binary(encoded(c));
+    }
+    for (const auto& [master, id] : w.delete_card_keys) {
+        out.push_back({"del_card", {}});
+        out.back().args.boolean(master).text(id);
+    }
+    for (const auto& f : w.put_capfiles) {
+        out.push_back({"put_capfile", {}});
+        out.back().args.text(f.app_id).text(f.id).binary(encoded(f));
+    }
+    for (const auto& [app, id] : w.delete_capfiles) {
+        out.push_back({"del_capfile", {}});
+        out.back().args.text(app).text(id);
+    }
+    for (const auto& r : w.put_recipes) {
+        out.push_back({"put_recipe", {}});
+        out.back().args.text(r.app_id).text(r.service_id).binary(encoded(r));
+    }
+    for (const auto& [app, service] : w.delete_recipes) {
+        out.push_back({"del_recipe", {}});
+        out.back().args.text(app).text(service);
+    }
+}
+
+/// Holds one slot of max_pending_writes until the commit handler has run (or was destroyed).
+class pending_slot {
+public:
+    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count) : count_(std::move(count)) {}
+    pending_slot(pending_slot&&) noexcept = default;
+    pending_slot& operator=(pending_slot&&) = delete;
+    pending_slot(const pending_slot&) = delete;
+    ~pending_slot() {
+        if (count_) {
+            count_->fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+
+private:
+    std::shared_ptr<std::atomic<std::size_t>> count_;
+};
+
+struct pending_write {
+    core::write_set w;
+    core::durability d;
+    boost::asio::any_io_executor ex;
+    core::record_store::commit_handler done;
+    pending_slot slot;
+};
+
+int histogram_bucket(std::size_t n) {
+    int i = 0;
+    while (i < core::store_stats::batch_buckets - 1 && (std::size_t{1} << i) < n) {
+        ++i;
+    }
+    return i;
+}
+
+/// A pipeline stays well below what the socket buffers hold in results, so neither side can
+/// block on a full buffer while the other waits (libpq's blocking mode).
+constexpr std::size_t max_group_statements = 2000;
+
+/// A connection with its statements prepared, reconnected after a failure. One thread only.
+class session_conn {
+public:
+    session_conn(std::string conninfo, bool pipeline) : conninfo_(std::move(conninfo)), pipeline_(pipeline) {}
+
+    /// The connection, connecting first when there is none. nullptr when no server answers.
+    PGconn* get(std::error_code& ec) {
+        if (c_ && PQstatus(c_.get()) == CONNECTION_OK) {
+            return c_.get();
+        }
+        c_.reset();
+        std::string detail;
+        auto c = pg::connect(conninfo_, detail);
+        if (!c) {
+            report("cannot connect", detail);
+            ec = make_error_code(errc::unavailable);
+            return nullptr;
+        }
+        if (auto e = pipeline_ ? prepare_all(c.get(), write_statements, detail)
+                               : prepare_all(c.get(), read_statements, detail)) {
+            report("cannot prepare statements", detail);
+            ec = e;
+            return nullptr;
+        }
+        if (pipeline_ && PQenterPipelineMode(c.get()) != 1) {
+            report("cannot enter pipeline mode", PQerrorMessage(c.get()));
+            ec = make_error_code(errc::internal);
+            return nullptr;
+        }
+        if (failing_) {
+            core::log::info("storage: PostgreSQL connection restored", {});
+            failing_ = false;
+        }
+        c_ = std::move(c);
+        return c_.get();
+    }
+
+    /// After an error: drop a broken connection so the next call reconnects.
+    void check() {
+        if (c_ && PQstatus(c_.get()) != CONNECTION_OK) {
+            c_.reset();
+        }
+    }
+    void drop() { c_.reset(); }
+
+    void report(const char* what, const std::string& detail) {
+        if (!failing_) { // once per outage, not once per request
+            core::log::error("storage: PostgreSQL failure", {{"what", what}, {"detail", detail}});
+            failing_ = true;
+        }
+    }
+
+private:
+    std::string conninfo_;
+    bool pipeline_;
+    pg::conn_ptr c_;
+    bool failing_ = false;
+};
+
+} // namespace
+
+struct postgres_store::impl {
+    postgres_store_options opts_;
+    std::string conninfo_;
+    core::store_stats stats_;
+    std::shared_ptr<std::atomic<std::size_t>> pending_count_ = std::make_shared<std::atomic<std::size_t>>(0);
+
+    std::mutex mu_; // guards queue_, reads_, closing_
+    std::condition_variable cv_;
+    std::condition_variable read_cv_;
+    std::deque<pending_write> queue_;
+    std::deque<std::function<void(session_conn&)>> reads_;
+    bool closing_ = false;
+
+    std::mutex close_mu_;
+    bool closed_ = false;
+    std::thread writer_;
+    std::vector<std::thread> readers_;
+
+    impl(postgres_store_options opts, std::string conninfo) : opts_(opts), conninfo_(std::move(conninfo)) {
+        writer_ = std::thread([this] { writer_loop(); });
+        pthread_setname_np(writer_.native_handle(), "tsm-pg-writer");
+        for (unsigned i = 0; i < std::max(1u, opts_.reader_connections); ++i) {
+            readers_.emplace_back([this] { reader_loop(); });
+            pthread_setname_np(readers_.back().native_handle(), "tsm-pg-reader");
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    void writer_loop() {
+        session_conn conn(conninfo_, true);
+        std::vector<pending_write> group;
+        for (;;) {
+            {
+                std::unique_lock lk(mu_);
+                cv_.wait(lk, [this] { return !queue_.empty() || closing_; });
+                if (queue_.empty()) {
+                    return; // closing and drained
+                }
+                std::size_t statements = 0;
+                while (!queue_.empty() && (group.empty() || statements < max_group_statements)) {
+                    statements += count_statements(queue_.front().w);
+                    group.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            write_group(conn, group);
+            group.clear();
+        }
+    }
+
+    static std::size_t count_statements(const core::write_set& w) {
+        return w.put_apps.size() + w.delete_apps.size() + w.put_sessions.size() + w.put_operations.size()
+               + w.put_outbox.size() + w.delete_outbox.size() + w.put_card_keys.size() + w.delete_card_keys.size()
+               + w.put_capfiles.size() + w.delete_capfiles.size() + w.put_recipes.size() + w.delete_recipes.size();
+    }
+
+    void write_group(session_conn& conn, std::vector<pending_write>& group) {
+        std::error_code ec;
+        const bool sync = std::any_of(group.begin(), group.end(),
+                                      [](const pending_write& p) { return p.d == core::durability::sync; });
+        std::vector<statement> stmts;
+        try {
+            if (!sync) { // an all-relaxed group does not wait for the WAL flush
+                stmts.push_back({"relaxed", {}});
+            }
+            for (const auto& p : group) {
+                append_statements(p.w, stmts);
+            }
+        } catch (const std::exception& e) {
+            core::log::error("storage: building a group failed", {{"error", e.what()}});
+            ec = make_error_code(errc::internal);
+        }
+        if (!ec && !stmts.empty()) {
+            if (PGconn* c = conn.get(ec)) {
+                ec = run_pipeline(c, stmts);
+                stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
+                if (ec) {
+                    conn.check();
+                }
+            }
+        }
+        if (ec) {
+            stats_.failures.fetch_add(group.size(), std::memory_order_relaxed);
+        } else {
+            stats_.commits.fetch_add(group.size(), std::memory_order_relaxed);
+            if (sync) {
+                stats_.fsyncs.fetch_add(1, std::memory_order_relaxed);
+            }
+            stats_.batch_size_le[histogram_bucket(group.size())].fetch_add(1, std::memory_order_relaxed);
+        }
+        for (auto& p : group) {
+            try {
+                boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] { done(ec); });
+            } catch (const std::exception& e) {
+                core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
+            }
+        }
+    }
+
+    /// Sends every statement, one sync, and reads the results. The statements between two syncs
+    /// form one implicit transaction: it commits when the sync is processed (after the WAL flush
+    /// synchronous_commit asks for) and rolls back entirely on the first error.
+    std::error_code run_pipeline(PGconn* c, std::vector<statement>& stmts) {
+        for (auto& s : stmts) {
+            if (PQsendQueryPrepared(c, s.name, s.args.count(), s.args.values(), s.args.lengths(), s.args.formats(),
+                                    1)
+                != 1) {
+                core::log::error("storage: PostgreSQL send failed", {{"detail", pg::message_of(nullptr, c)}});
+                return make_error_code(errc::unavailable);
+            }
+        }
+        if (PQpipelineSync(c) != 1) {
+            return make_error_code(errc::unavailable);
+        }
+        std::error_code first;
+        std::string detail;
+        for (std::size_t i = 0; i < stmts.size(); ++i) {
+            pg::result_ptr r{PQgetResult(c)};
+            if (!r) {
+                return make_error_code(errc::unavailable);
+            }
+            const auto st = PQresultStatus(r.get());
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first) {
+                first = st == PGRES_PIPELINE_ABORTED ? make_error_code(errc::internal) : pg::map_result(r.get(), c);
+                detail = pg::message_of(r.get(), c);
+            }
+            pg::result_ptr end{PQgetResult(c)}; // the NULL that closes each statement's results
+        }
+        pg::result_ptr sync{PQgetResult(c)};
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+            // the commit itself failed (e.g. the connection died while it ran): outcome unknown,
+            // reported as a failure; every write is an idempotent upsert, so a retry is safe
+            if (!first) {
+                first = sync ? pg::map_result(sync.get(), c) : make_error_code(errc::unavailable);
+                detail = pg::message_of(sync.get(), c);
+            }
+            if (PQstatus(c) == CONNECTION_OK) {
+                while (pg::result_ptr more{PQgetResult(c)}) {
+                    if (PQresultStatus(more.get()) == PGRES_PIPELINE_SYNC) {
+                        break;
+                    }
+                }
+            }
+        }
+        if (first) {
+            core::log::error("storage: group write failed", {{"detail", detail}});
+        }
+        return first;
+    }
+
+    void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex, commit_handler done) {
+        std::unique_lock lk(mu_);
+        if (closing_) {
+            lk.unlock();
+            boost::asio::post(ex, [done = std::move(done)] { done(make_error_code(errc::closed)); });
+            return;
+        }
+        if (pending_count_->fetch_add(1, std::memory_order_relaxed) >= opts_.max_pending_writes) {
+            pending_count_->fetch_sub(1, std::memory_order_relaxed);
+            lk.unlock();
+            boost::asio::post(ex, [done = std::move(done)] { done(make_error_code(errc::busy)); });
+            return;
+        }
+        queue_.push_back({std::move(w), d, std::move(ex), std::move(done), pending_slot(pending_count_)});
+        lk.unlock();
+        cv_.notify_one();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    void reader_loop() {
+        session_conn conn(conninfo_, false);
+        for (;;) {
+            std::function<void(session_conn&)> job;
+            {
+                std::unique_lock lk(mu_);
+                read_cv_.wait(lk, [this] { return !reads_.empty() || closing_; });
+                if (reads_.empty()) {
+                    return;
+                }
+                job = std::move(reads_.front());
+                reads_.pop_front();
+            }
+            job(conn);
+        }
+    }
+
+    /// Runs `fn(conn)` on a reader thread; `closed` when the store is closing.
+    void read(std::function<void(session_conn&)> fn, std::function<void()> refused) {
+        {
+            std::lock_guard lk(mu_);
+            if (!closing_) {
+                reads_.push_back(std::move(fn));
+                read_cv_.notify_one();
+                return;
+            }
+        }
+        refused();
+    }
+
+    /// Runs a prepared read; the rows' first column, decoded into `Rec`s.
+    template <class Rec>
+    static std::error_code query(session_conn& conn, const char* name, pg::params& args, std::vector<Rec>& out) {
+        std::error_code ec;
+        PGconn* c = conn.get(ec);
+        if (c == nullptr) {
+            return ec;
+        }
+        pg::result_ptr r{PQexecPrepared(c, name, args.count(), args.values(), args.lengths(), args.formats(), 1)};
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            ec = pg::map_result(r.get(), c);
+            conn.report("read failed", pg::message_of(r.get(), c));
+            conn.check();
+            return ec;
+        }
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            if constexpr (std::is_same_v<Rec, std::string>) {
+                out.emplace_back(pg::column(r.get(), i, 0));
+            } else if (auto e = codec::decode(pg::column(r.get(), i, 0), out.emplace_back())) {
+                return e;
+            }
+        }
+        return {};
+    }
+
+    template <class Rec, class Handler>
+    void read_one(const char* name, pg::params args, boost::asio::any_io_executor ex, Handler done) {
+        auto job = [name, args = std::move(args), ex, done](session_conn& conn) mutable {
+            std::vector<Rec> rows;
+            auto ec = query(conn, name, args, rows);
+            std::optional<Rec> found;
+            if (!ec && !rows.empty()) {
+                found = std::move(rows.front());
+            }
+            boost::asio::post(ex, [done = std::move(done), ec, found = std::move(found)]() mutable {
+                done(ec, std::move(found));
+            });
+        };
+        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+    }
+
+    template <class Rec, class Handler>
+    void read_all(const char* name, pg::params args, boost::asio::any_io_executor ex, Handler done) {
+        auto job = [name, args = std::move(args), ex, done](session_conn& conn) mutable {
+            std::vector<Rec> rows;
+            auto ec = query(conn, name, args, rows);
+            if (ec) {
+                rows.clear();
+            }
+            boost::asio::post(ex, [done = std::move(done), ec, rows = std::move(rows)]() mutable {
+                done(ec, std::move(rows));
+            });
+        };
+        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+    }
+
+    void find_device(bytes cplc, bytes uid, boost::asio::any_io_executor ex, find_device_handler done) {
+        auto job = [cplc = std::move(cplc), uid = std::move(uid), ex, done](session_conn& conn) mutable {
+            std::vector<core::card_keys_record> rows;
+            std::error_code ec;
+            if (!cplc.empty()) {
+                pg::params p;
+                p.binary(as_view(cplc));
+                ec = query(conn, "find_by_cplc", p, rows);
+            }
+            if (!ec && rows.empty() && !uid.empty()) {
+                pg::params p;
+                p.binary(as_view(uid));
+                ec = query(conn, "find_by_uid", p, rows);
+            }
+            std::optional<core::card_keys_record> found;
+            if (!ec && !rows.empty()) {
+                found = std::move(rows.front());
+            }
+            boost::asio::post(ex, [done = std::move(done), ec, found = std::move(found)]() mutable {
+                done(ec, std::move(found));
+            });
+        };
+        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+    }
+
+    // ---------------------------------------------------------------- start-up and close
+
+    std::error_code load_all(core::recovered_state& out) {
+        std::string detail;
+        auto c = pg::connect(conninfo_, detail);
+        if (!c) {
+            core::log::error("storage: cannot connect to PostgreSQL", {{"detail", detail}});
+            return make_error_code(errc::unavailable);
+        }
+        auto scan = [&](const char* sql, auto& rows) -> std::error_code {
+            pg::result_ptr r{PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)};
+            if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+                core::log::error("storage: start-up read failed", {{"detail", pg::message_of(r.get(), c.get())}});
+                return pg::map_result(r.get(), c.get());
+            }
+            for (int i = 0; i < PQntuples(r.get()); ++i) {
+                if (auto e = codec::decode(pg::column(r.get(), i, 0), rows.emplace_back())) {
+                    return e;
+                }
+            }
+            return {};
+        };
+        // One snapshot for the four reads: a write landing in between cannot tear them.
+        if (auto e = pg::exec(c.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", detail)) {
+            return e;
+        }
+        std::error_code ec = scan("SELECT rec FROM tsm_apps ORDER BY app_id COLLATE \"C\"", out.apps);
+        if (!ec) {
+            ec = scan("SELECT rec FROM tsm_sessions WHERE live ORDER BY session_id COLLATE \"C\"", out.sessions);
+        }
+        if (!ec) {
+            ec = scan("SELECT rec FROM tsm_operations WHERE live ORDER BY session_id COLLATE \"C\", seq", out.operations);
+        }
+        if (!ec) {
+            ec = scan("SELECT rec FROM tsm_outbox ORDER BY id COLLATE \"C\"", out.outbox);
+        }
+        (void)pg::exec(c.get(), "COMMIT", detail);
+        return ec;
+    }
+
+    void close() {
+        std::lock_guard close_lk(close_mu_);
+        if (closed_) {
+            return;
+        }
+        {
+            std::lock_guard lk(mu_);
+            closing_ = true;
+        }
+        cv_.notify_all();
+        read_cv_.notify_all();
+        writer_.join(); // drains the queue first
+        for (auto& t : readers_) {
+            t.join(); // run the reads already queued
+        }
+        closed_ = true;
+    }
+};
+
+postgres_store::postgres_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+postgres_store::~postgres_store() { close(); }
+
+std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo, postgres_store_options opts,
+                                                     std::error_code& ec, std::string& detail) {
+    auto c = pg::connect(conninfo, detail);
+    if (!c) {
+        ec = make_error_code(errc::unavailable);
+        return nullptr;
+    }
+    std::vector<int> applied;
+    if (ec = pg::ensure_schema(c.get(), opts.migrate, applied, detail); ec) {
+        return nullptr;
+    }
+    for (int v : applied) {
+        core::log::info("storage: PostgreSQL schema migrated", {{"version", std::to_string(v)}});
+    }
+    c.reset();
+    return std::unique_ptr<postgres_store>(new postgres_store(std::make_unique<impl>(opts, conninfo)));
+}
+
+void postgres_store::commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex,
+                            commit_handler done) {
+    impl_->commit(std::move(w), d, std::move(ex), std::move(done));
+}
+
+void postgres_store::load_operation(std::string operation_id, boost::asio::any_io_executor ex,
+                                    load_operation_handler done) {
+    pg::params p;
+    p.text(operation_id);
+    impl_->read_one<core::operation_record>("get_operation", std::move(p), std::move(ex), std::move(done));
+}
+
+void postgres_store::load_card_keys(bool master, std::string id, boost::asio::any_io_executor ex,
+                                    load_card_keys_handler done) {
+    pg::params p;
+    p.boolean(master).text(id);
+    impl_->read_one<core::card_keys_record>("get_card", std::move(p), std::move(ex), std::move(done));
+}
+
+void postgres_store::load_capfiles(std::string app_id, std::string id, boost::asio::any_io_executor ex,
+                                   load_capfiles_handler done) {
+    pg::params p;
+    p.text(app_id);
+    if (!id.empty()) {
+        p.text(id);
+    }
+    impl_->read_all<core::capfile_record>(id.empty() ? "get_capfiles" : "get_capfile", std::move(p), std::move(ex),
+                                          std::move(done));
+}
+
+void postgres_store::load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
+                                 load_recipe_handler done) {
+    pg::params p;
+    p.text(app_id).text(service_id);
+    impl_->read_one<core::recipe_record>("get_recipe", std::move(p), std::move(ex), std::move(done));
+}
+
+void postgres_store::list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) {
+    pg::params p;
+    p.text(app_id);
+    impl_->read_all<std::string>("list_recipes", std::move(p), std::move(ex), std::move(done));
+}
+
+void postgres_store::find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
+                                 find_device_handler done) {
+    impl_->find_device(std::move(cplc), std::move(uid), std::move(ex), std::move(done));
+}
+
+std::error_code postgres_store::load_all(core::recovered_state& out) { return impl_->load_all(out); }
+
+void postgres_store::close() { impl_->close(); }
+
+const core::store_stats& postgres_store::stats() const noexcept { return impl_->stats_; }
+
+} // namespace tsm::storage
