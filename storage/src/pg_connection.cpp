@@ -80,6 +80,7 @@ std::error_code exec(PGconn* c, const char* sql, std::string& detail) {
 }
 
 params& params::text(std::string_view v) {
+    storable_ = storable_ && v.find('\0') == std::string_view::npos;
     values_.emplace_back(v);
     lengths_.push_back(static_cast<int>(v.size()));
     formats_.push_back(0);

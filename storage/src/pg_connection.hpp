@@ -47,12 +47,15 @@ public:
     const char* const* values();
     const int* lengths() const noexcept { return lengths_.data(); }
     const int* formats() const noexcept { return formats_.data(); }
+    /// False when a text value holds a NUL byte: PostgreSQL text cannot, and libpq would cut it.
+    bool storable() const noexcept { return storable_; }
 
 private:
     std::vector<std::string> values_;
     std::vector<const char*> ptrs_;
     std::vector<int> lengths_;
     std::vector<int> formats_;
+    bool storable_ = true;
 };
 
 /// A binary-format column of a result row as bytes.

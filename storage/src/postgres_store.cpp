@@ -310,18 +310,27 @@ struct postgres_store::impl {
         const bool sync = std::any_of(group.begin(), group.end(),
                                       [](const pending_write& p) { return p.d == core::durability::sync; });
         std::vector<statement> stmts;
+        std::vector<bool> refused(group.size(), false); // holds a value PostgreSQL cannot store
         try {
             if (!sync) { // an all-relaxed group does not wait for the WAL flush
                 stmts.push_back({"relaxed", {}});
             }
-            for (const auto& p : group) {
-                append_statements(p.w, stmts);
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                const std::size_t before = stmts.size();
+                append_statements(group[i].w, stmts);
+                const bool ok = std::all_of(stmts.begin() + static_cast<std::ptrdiff_t>(before), stmts.end(),
+                                            [](const statement& s) { return s.args.storable(); });
+                if (!ok) { // this write_set alone fails; the others of the group go on
+                    stmts.resize(before);
+                    refused[i] = true;
+                }
             }
         } catch (const std::exception& e) {
             core::log::error("storage: building a group failed", {{"error", e.what()}});
             ec = make_error_code(errc::internal);
         }
-        if (!ec && !stmts.empty()) {
+        const bool only_relaxed_marker = !sync && stmts.size() == 1;
+        if (!ec && !stmts.empty() && !only_relaxed_marker) {
             if (PGconn* c = conn.get(ec)) {
                 ec = run_pipeline(c, stmts);
                 stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
@@ -330,18 +339,22 @@ struct postgres_store::impl {
                 }
             }
         }
+        const auto n_refused = static_cast<std::size_t>(std::count(refused.begin(), refused.end(), true));
         if (ec) {
             stats_.failures.fetch_add(group.size(), std::memory_order_relaxed);
         } else {
-            stats_.commits.fetch_add(group.size(), std::memory_order_relaxed);
+            stats_.failures.fetch_add(n_refused, std::memory_order_relaxed);
+            stats_.commits.fetch_add(group.size() - n_refused, std::memory_order_relaxed);
             if (sync) {
                 stats_.fsyncs.fetch_add(1, std::memory_order_relaxed);
             }
             stats_.batch_size_le[histogram_bucket(group.size())].fetch_add(1, std::memory_order_relaxed);
         }
-        for (auto& p : group) {
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            auto& p = group[i];
+            const std::error_code result = refused[i] ? make_error_code(errc::invalid_argument) : ec;
             try {
-                boost::asio::post(p.ex, [done = std::move(p.done), ec, slot = std::move(p.slot)] { done(ec); });
+                boost::asio::post(p.ex, [done = std::move(p.done), result, slot = std::move(p.slot)] { done(result); });
             } catch (const std::exception& e) {
                 core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
             }

@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(install_personalize_and_delete_on_the_sandbox_card) {
     // WAL) nor the log holds it, in hex or binary.
     const std::string log = env.tsmd->log();
     BOOST_REQUIRE_EQUAL(env.tsmd->terminate(), 0);
-    const std::string db = env.dir.path() + "/data/db";
+    const std::string db = env.store_files();
     BOOST_CHECK(!tree_contains(db, secret));
     BOOST_CHECK(!tree_contains(db, *from_hex(secret)));
     BOOST_CHECK(!tree_contains(db, from_hex(secret)->substr(3))); // the value without its DGI header

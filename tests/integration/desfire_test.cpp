@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
     std::string op =
         post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true), "PUT");
     // Accepted means durable: the operation is on disk, its application keys only sealed.
-    const std::string data_dir = env.dir.path() + "/data";
+    const std::string data_dir = env.store_files();
     BOOST_CHECK(data_dir_contains(data_dir, "desfire-create-app")); // the record is there...
     for (const auto& k : {app_key0, app_key1}) {
         BOOST_CHECK_MESSAGE(!data_dir_contains(data_dir, *from_hex(k)), "an application key stored in clear");

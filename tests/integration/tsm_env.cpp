@@ -1,5 +1,7 @@
 #include "tsm_env.hpp"
 
+#include "store_under_test.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -18,6 +20,15 @@ tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
     if (config_toml.find("[callbacks]") == std::string::npos) {
         cfg << "[callbacks]\ninitial_backoff_ms = 50\nmax_backoff_ms = 200\n";
     }
+    if (postgres_under_test()) {
+        // A PostgreSQL store takes its secrets from the configuration only (docs/cluster.md).
+        const std::string pepper = dir.path() + "/pepper.hex";
+        const std::string kek = dir.path() + "/kek.hex";
+        std::ofstream(pepper) << std::string(64, '7') << "\n";
+        std::ofstream(kek) << std::string(64, '3') << "\n";
+        cfg << "[keys]\npepper_file = \"" << pepper << "\"\nkek_file = \"" << kek << "\"\n";
+        store_url = fresh_postgres_database();
+    }
     cfg.close();
     start();
     auto r = register_app(app_id, app_key);
@@ -25,8 +36,15 @@ tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
 }
 
 void tsm_env::start() {
-    tsmd = std::make_unique<tsmd_process>(dir.path() + "/data", shards,
-                                          std::vector<std::string>{"--config", config_path});
+    std::vector<std::string> args{"--config", config_path};
+    if (!store_url.empty()) {
+        args.insert(args.end(), {"--store", store_url});
+    }
+    tsmd = std::make_unique<tsmd_process>(dir.path() + "/data", shards, std::move(args));
+}
+
+std::string tsm_env::store_files() const {
+    return store_url.empty() ? dir.path() + "/data/db" : postgres_files();
 }
 
 void tsm_env::restart_after_kill() {

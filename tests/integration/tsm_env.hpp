@@ -43,12 +43,17 @@ public:
                           const std::string& callback = {});
     std::string transceive_ok(const std::string& session_id, const std::vector<std::string>& commands);
     http_reply complete(const std::string& session_id, bool success, const std::string& message = "done");
+    /// The directory holding what the store wrote: RocksDB's, or the PostgreSQL server's (its
+    /// tables and WAL) — for the checks that no secret reaches the disk in clear.
+    std::string store_files() const;
 
     temp_dir dir;
     fake_sp sp;
     std::unique_ptr<tsmd_process> tsmd;
     unsigned shards;
     std::string config_path;
+    /// The PostgreSQL database tsmd runs on (TSM_TEST_STORE=postgres); empty: RocksDB in dir.
+    std::string store_url;
 };
 
 /// Answers one commands frame on `ws`: every command gets "9000" appended to its first 2 bytes.

@@ -3,6 +3,8 @@
 # packages already present are skipped, so a second run costs one dpkg query.
 # pcscd and vsmartcard-vpcd give the PC/SC integration tests a virtual reader (docs/pcsc.md).
 # mosquitto is the MQTT-over-WebSocket peer of the load harness (tools/loadgen/peers.sh).
+# libpq-dev builds the PostgreSQL store; postgresql-15 is the server its tests start
+# (docs/postgres-store.md).
 set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -11,6 +13,7 @@ pkgs=(
   libtomlplusplus-dev curl libzip-dev
   libpcsclite-dev pcscd vsmartcard-vpcd
   mosquitto
+  libpq-dev postgresql-15
 )
 missing=()
 for p in "${pkgs[@]}"; do

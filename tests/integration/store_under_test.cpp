@@ -1,0 +1,52 @@
+#include "store_under_test.hpp"
+
+#include "pg_server.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+namespace tsm::test {
+
+bool postgres_under_test() {
+    const char* v = std::getenv("TSM_TEST_STORE");
+    return v != nullptr && std::string_view(v) == "postgres";
+}
+
+namespace {
+std::mutex mu;
+std::unique_ptr<pg_server> server; // lives until the test process exits
+std::atomic<int> counter{0};
+} // namespace
+
+std::string postgres_files() {
+    std::lock_guard lk(mu);
+    return server ? server->directory() : std::string();
+}
+
+std::string fresh_postgres_database() {
+    std::lock_guard lk(mu);
+    if (!server) {
+        std::string why;
+        server = pg_server::start(why);
+        BOOST_REQUIRE_MESSAGE(server, "cannot start PostgreSQL: " + why);
+    }
+    const std::string name = "t" + std::to_string(++counter);
+    PGconn* c = PQconnectdb(server->conninfo().c_str());
+    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
+    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    const std::string err = ok ? "" : PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    BOOST_REQUIRE_MESSAGE(ok, "CREATE DATABASE failed: " + err);
+    return "host=127.0.0.1 port=" + std::to_string(server->port()) + " dbname=" + name + " user=tsm";
+}
+
+} // namespace tsm::test

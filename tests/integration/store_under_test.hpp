@@ -1,0 +1,20 @@
+#pragma once
+/// The store the integration fixture runs tsmd on: RocksDB in the data dir (the default), or,
+/// when the environment says TSM_TEST_STORE=postgres, a fresh database per fixture on one real
+/// PostgreSQL server started by this test process (ctest runs the store-heavy suites both ways).
+#include <string>
+#include <vector>
+
+namespace tsm::test {
+
+/// True when TSM_TEST_STORE=postgres.
+bool postgres_under_test();
+
+/// A new, empty database on the process's PostgreSQL server (started at the first call), as a
+/// libpq connection string. Fails the test when the server cannot be started.
+std::string fresh_postgres_database();
+
+/// The directory of the process's PostgreSQL server (its data directory and WAL inside).
+std::string postgres_files();
+
+} // namespace tsm::test
