@@ -5,10 +5,11 @@
 namespace tsm::storage::pg {
 
 conn_ptr connect(const std::string& conninfo, std::string& detail) {
-    // connect_timeout and application_name come first: with expand_dbname the caller's
+    // connect_timeout, application_name and gssencmode come first: with expand_dbname the caller's
     // conninfo (expanded from "dbname") overrides them when it sets them itself.
-    const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-    const char* values[] = {"5", "tsmd", conninfo.c_str(), nullptr};
+    // gssencmode: no Kerberos probe on every connect unless the connection string asks for it.
+    const char* keys[] = {"connect_timeout", "application_name", "gssencmode", "dbname", nullptr};
+    const char* values[] = {"5", "tsmd", "disable", conninfo.c_str(), nullptr};
     conn_ptr c{PQconnectdbParams(keys, values, 1)};
     if (!c || PQstatus(c.get()) != CONNECTION_OK) {
         detail = message_of(nullptr, c.get());
