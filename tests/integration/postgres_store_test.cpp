@@ -1,0 +1,102 @@
+// tsmd and tsmctl on a PostgreSQL store, whatever store the other suites run on: the schema
+// migration command and the secrets a shared store requires.
+#include "store_under_test.hpp"
+#include "tsm_env.hpp"
+
+#include "child_process.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace tsm::test;
+
+namespace {
+
+/// Runs tsmctl with `args`; (exit code, everything it printed).
+std::pair<int, std::string> tsmctl(const temp_dir& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), TSMCTL_BIN);
+    child_process p(std::move(args), dir.path() + "/tsmctl.log");
+    const auto code = p.wait_exit(std::chrono::seconds(30));
+    BOOST_REQUIRE_MESSAGE(code, "tsmctl did not exit");
+    return {*code, p.log()};
+}
+
+void sql(const std::string& conninfo, const std::string& command) {
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
+    PGresult* r = PQexec(c, command.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    const std::string err = ok ? "" : PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    BOOST_REQUIRE_MESSAGE(ok, command + ": " + err);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(postgres_store)
+
+BOOST_AUTO_TEST_CASE(tsmctl_db_migrate_applies_once_then_tsmd_refuses_a_newer_schema) {
+    temp_dir dir;
+    const std::string url = fresh_postgres_database();
+    auto [code1, out1] = tsmctl(dir, {"db", "migrate", "--store", url});
+    BOOST_CHECK_EQUAL(code1, 0);
+    BOOST_CHECK_MESSAGE(out1.find("applied migration 1") != std::string::npos, out1);
+    auto [code2, out2] = tsmctl(dir, {"db", "migrate", "--store", url});
+    BOOST_CHECK_EQUAL(code2, 0);
+    BOOST_CHECK_MESSAGE(out2.find("schema already at version") != std::string::npos, out2);
+    auto [code3, out3] = tsmctl(dir, {"db", "migrate"}); // neither --store nor TSM_STORE_URL
+    BOOST_CHECK_EQUAL(code3, 2);
+
+    // A newer binary has been here: tsmctl and tsmd both refuse, saying why.
+    sql(url, "INSERT INTO tsm_schema (version) VALUES (999)");
+    auto [code4, out4] = tsmctl(dir, {"db", "migrate", "--store", url});
+    BOOST_CHECK_EQUAL(code4, 1);
+    BOOST_CHECK_MESSAGE(out4.find("newer than this binary") != std::string::npos, out4);
+
+    const std::string keys = dir.path() + "/key.hex";
+    std::ofstream(keys) << std::string(64, '4') << "\n";
+    const std::string cfg = dir.path() + "/tsmd.toml";
+    std::ofstream(cfg) << "[keys]\nkek_file = \"" << keys << "\"\npepper_file = \"" << keys << "\"\n";
+    try {
+        tsmd_process p(dir.path() + "/data", 1, {"--config", cfg, "--store", url});
+        BOOST_ERROR("tsmd started on a database with a newer schema");
+    } catch (const std::runtime_error& e) {
+        const std::string why = e.what();
+        BOOST_CHECK_MESSAGE(why.find("newer than this binary") != std::string::npos, why);
+        BOOST_CHECK_MESSAGE(why.find("999") != std::string::npos, why);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tsmd_on_postgres_never_makes_up_its_pepper_or_kek) {
+    temp_dir dir;
+    const std::string url = fresh_postgres_database();
+    const std::string key = dir.path() + "/key.hex";
+    std::ofstream(key) << std::string(64, '6') << "\n";
+    const std::pair<std::string, std::string> cases[] = {
+        {"[keys]\nkek_file = \"" + key + "\"\n", "pepper_file or keys.pepper_env"},
+        {"[keys]\npepper_file = \"" + key + "\"\n", "kek_file or keys.kek_env"},
+    };
+    for (const auto& [toml, expected] : cases) {
+        const std::string cfg = dir.path() + "/tsmd.toml";
+        std::ofstream(cfg) << toml;
+        try {
+            tsmd_process p(dir.path() + "/data", 1, {"--config", cfg, "--store", url});
+            BOOST_ERROR("tsmd started on PostgreSQL without " + expected);
+        } catch (const std::runtime_error& e) {
+            const std::string why = e.what();
+            BOOST_CHECK_MESSAGE(why.find(expected) != std::string::npos, why);
+        }
+    }
+    // Nothing was generated in the data directory on the way.
+    BOOST_CHECK(!std::filesystem::exists(dir.path() + "/data/pepper"));
+    BOOST_CHECK(!std::filesystem::exists(dir.path() + "/data/kek"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
