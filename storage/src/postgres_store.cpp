@@ -1,5 +1,6 @@
 #include "tsm/storage/postgres_store.hpp"
 
+#include "pending_write.hpp"
 #include "pg_connection.hpp"
 #include "postgres_schema.hpp"
 #include "record_codec.hpp"
@@ -148,39 +149,6 @@ void append_statements(const core::write_set& w, std::vector<statement>& out) {
         out.push_back({"del_recipe", {}});
         out.back().args.text(app).text(service);
     }
-}
-
-/// Holds one slot of max_pending_writes until the commit handler has run (or was destroyed).
-class pending_slot {
-public:
-    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count) : count_(std::move(count)) {}
-    pending_slot(pending_slot&&) noexcept = default;
-    pending_slot& operator=(pending_slot&&) = delete;
-    pending_slot(const pending_slot&) = delete;
-    ~pending_slot() {
-        if (count_) {
-            count_->fetch_sub(1, std::memory_order_relaxed);
-        }
-    }
-
-private:
-    std::shared_ptr<std::atomic<std::size_t>> count_;
-};
-
-struct pending_write {
-    core::write_set w;
-    core::durability d;
-    boost::asio::any_io_executor ex;
-    core::record_store::commit_handler done;
-    pending_slot slot;
-};
-
-int histogram_bucket(std::size_t n) {
-    int i = 0;
-    while (i < core::store_stats::batch_buckets - 1 && (std::size_t{1} << i) < n) {
-        ++i;
-    }
-    return i;
 }
 
 /// A pipeline stays well below what the socket buffers hold in results, so neither side can

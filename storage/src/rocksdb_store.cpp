@@ -2,6 +2,7 @@
 
 #include "device_index_writer.hpp"
 #include "key_ordered_batch.hpp"
+#include "pending_write.hpp"
 #include "record_codec.hpp"
 #include "store_keys.hpp"
 #include "write_set_batch.hpp"
@@ -57,40 +58,6 @@ std::error_code map_status(const rocksdb::Status& s) {
 
 void log_status(const char* what, const rocksdb::Status& s) {
     core::log::error("storage failure", {{"what", what}, {"status", s.ToString()}});
-}
-
-/// Holds one slot of max_pending_writes until the commit handler has run (or was destroyed
-/// unrun), so the limit also bounds completions the shard has not consumed yet.
-class pending_slot {
-public:
-    explicit pending_slot(std::shared_ptr<std::atomic<std::size_t>> count) : count_(std::move(count)) {}
-    pending_slot(pending_slot&&) noexcept = default;
-    pending_slot& operator=(pending_slot&&) = delete;
-    pending_slot(const pending_slot&) = delete;
-    ~pending_slot() {
-        if (count_) {
-            count_->fetch_sub(1, std::memory_order_relaxed);
-        }
-    }
-
-private:
-    std::shared_ptr<std::atomic<std::size_t>> count_;
-};
-
-struct pending_write {
-    core::write_set w;
-    core::durability d;
-    boost::asio::any_io_executor ex;
-    core::record_store::commit_handler done;
-    pending_slot slot;
-};
-
-int histogram_bucket(std::size_t n) {
-    int i = 0;
-    while (i < core::store_stats::batch_buckets - 1 && (std::size_t{1} << i) < n) {
-        ++i;
-    }
-    return i;
 }
 
 } // namespace

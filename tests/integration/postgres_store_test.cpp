@@ -4,10 +4,9 @@
 #include "tsm_env.hpp"
 
 #include "child_process.hpp"
+#include "pg_server.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <filesystem>
@@ -27,16 +26,6 @@ std::pair<int, std::string> tsmctl(const temp_dir& dir, std::vector<std::string>
     return {*code, p.log()};
 }
 
-void sql(const std::string& conninfo, const std::string& command) {
-    PGconn* c = PQconnectdb(conninfo.c_str());
-    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
-    PGresult* r = PQexec(c, command.c_str());
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    const std::string err = ok ? "" : PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    BOOST_REQUIRE_MESSAGE(ok, command + ": " + err);
-}
 
 } // namespace
 
@@ -55,7 +44,7 @@ BOOST_AUTO_TEST_CASE(tsmctl_db_migrate_applies_once_then_tsmd_refuses_a_newer_sc
     BOOST_CHECK_EQUAL(code3, 2);
 
     // A newer binary has been here: tsmctl and tsmd both refuse, saying why.
-    sql(url, "INSERT INTO tsm_schema (version) VALUES (999)");
+    pg_query(url, "INSERT INTO tsm_schema (version) VALUES (999)");
     auto [code4, out4] = tsmctl(dir, {"db", "migrate", "--store", url});
     BOOST_CHECK_EQUAL(code4, 1);
     BOOST_CHECK_MESSAGE(out4.find("newer than this binary") != std::string::npos, out4);

@@ -4,8 +4,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <libpq-fe.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -38,14 +36,7 @@ std::string fresh_postgres_database() {
         BOOST_REQUIRE_MESSAGE(server, "cannot start PostgreSQL: " + why);
     }
     const std::string name = "t" + std::to_string(++counter);
-    PGconn* c = PQconnectdb(server->conninfo().c_str());
-    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
-    PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    const std::string err = ok ? "" : PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    BOOST_REQUIRE_MESSAGE(ok, "CREATE DATABASE failed: " + err);
+    pg_query(server->conninfo(), "CREATE DATABASE " + name);
     return "host=127.0.0.1 port=" + std::to_string(server->port()) + " dbname=" + name + " user=tsm";
 }
 

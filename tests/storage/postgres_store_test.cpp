@@ -7,8 +7,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <libpq-fe.h>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -27,19 +25,6 @@ std::unique_ptr<test::pg_server> start_server() {
     return s;
 }
 
-std::string query(const std::string& conninfo, const std::string& command) {
-    PGconn* c = PQconnectdb(conninfo.c_str());
-    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
-    PGresult* r = PQexec(c, command.c_str());
-    const auto st = PQresultStatus(r);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    std::string out = ok && st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
-    const std::string err = ok ? "" : PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    BOOST_REQUIRE_MESSAGE(ok, command + ": " + err);
-    return out;
-}
 
 std::unique_ptr<storage::postgres_store> open(const std::string& conninfo, storage::postgres_store_options o = {}) {
     std::error_code ec;
@@ -64,22 +49,22 @@ BOOST_AUTO_TEST_CASE(open_migrates_once_and_refuses_a_newer_schema_without_touch
     applied.clear();
     BOOST_REQUIRE(!storage::migrate_postgres(db, applied, detail)); // a second run: nothing to do
     BOOST_CHECK(applied.empty());
-    BOOST_CHECK_EQUAL(query(db, "SELECT max(version) FROM tsm_schema"),
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT max(version) FROM tsm_schema"),
                       std::to_string(storage::postgres_schema_version()));
     open(db)->close(); // current: opens without migrating anything
 
     // A newer binary migrated this database: this one refuses it and changes nothing.
     const int newer = storage::postgres_schema_version() + 1;
-    query(db, "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(newer) + ")");
-    const std::string tables_before = query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+    test::pg_query(db, "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(newer) + ")");
+    const std::string tables_before = test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
     std::error_code ec;
     auto refused = storage::postgres_store::open(db, {}, ec, detail);
     BOOST_CHECK(!refused);
     BOOST_CHECK(ec == storage::make_error_code(errc::schema_too_new));
     BOOST_CHECK_MESSAGE(detail.find(std::to_string(newer)) != std::string::npos, detail);
     BOOST_CHECK(storage::migrate_postgres(db, applied, detail) == storage::make_error_code(errc::schema_too_new));
-    BOOST_CHECK_EQUAL(query(db, "SELECT max(version) FROM tsm_schema"), std::to_string(newer));
-    BOOST_CHECK_EQUAL(query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), tables_before);
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT max(version) FROM tsm_schema"), std::to_string(newer));
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), tables_before);
 }
 
 BOOST_AUTO_TEST_CASE(without_migrate_an_empty_database_is_refused_as_too_old) {
@@ -91,7 +76,7 @@ BOOST_AUTO_TEST_CASE(without_migrate_an_empty_database_is_refused_as_too_old) {
     auto s = storage::postgres_store::open(server->conninfo(), o, ec, detail);
     BOOST_CHECK(!s);
     BOOST_CHECK(ec == storage::make_error_code(errc::schema_too_old));
-    BOOST_CHECK_EQUAL(query(server->conninfo(), "SELECT count(*) FROM tsm_schema"), "0");
+    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(), "SELECT count(*) FROM tsm_schema"), "0");
 }
 
 BOOST_AUTO_TEST_CASE(no_server_fails_open_with_unavailable) {

@@ -9,8 +9,6 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -37,20 +35,6 @@ test::pg_server& shared_server() {
     return *server;
 }
 
-/// Runs one SQL command on `conninfo`; the first row's first column (empty when none).
-std::string sql(const std::string& conninfo, const std::string& command) {
-    PGconn* c = PQconnectdb(conninfo.c_str());
-    BOOST_REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
-    PGresult* r = PQexec(c, command.c_str());
-    const auto st = PQresultStatus(r);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    std::string out = ok && st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
-    const std::string err = ok ? "" : PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    BOOST_REQUIRE_MESSAGE(ok, command + ": " + err);
-    return out;
-}
 
 /// A place for one test's records, opened (and re-opened) as a store of one backend.
 class store_place {
@@ -59,7 +43,7 @@ public:
         if (postgres_) {
             static int counter = 0;
             const std::string db = "c" + std::to_string(++counter);
-            sql(shared_server().conninfo(), "CREATE DATABASE " + db);
+            test::pg_query(shared_server().conninfo(), "CREATE DATABASE " + db);
             location_ = "host=127.0.0.1 port=" + std::to_string(shared_server().port()) + " dbname=" + db + " user=tsm";
         } else {
             std::string tmpl = "/tmp/tsm-contract-XXXXXX";

@@ -2,6 +2,8 @@
 
 #include "child_process.hpp"
 
+#include <boost/test/unit_test.hpp>
+
 #include <libpq-fe.h>
 
 #include <arpa/inet.h>
@@ -165,6 +167,25 @@ void pg_server::kill9() {
     }
     kill_and_reap(pm);
     pid_ = -1;
+}
+
+std::string pg_query(const std::string& conninfo, const std::string& command) {
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    const bool connected = PQstatus(c) == CONNECTION_OK;
+    const std::string connect_error = connected ? "" : PQerrorMessage(c);
+    if (!connected) {
+        PQfinish(c);
+    }
+    BOOST_REQUIRE_MESSAGE(connected, connect_error);
+    PGresult* r = PQexec(c, command.c_str());
+    const auto st = PQresultStatus(r);
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    std::string out = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    const std::string err = ok ? "" : PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    BOOST_REQUIRE_MESSAGE(ok, command + ": " + err);
+    return out;
 }
 
 bool pg_server::restart(std::string& why) {

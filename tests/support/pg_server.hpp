@@ -39,4 +39,8 @@ private:
     pid_t pid_ = -1;
 };
 
+/// Runs one SQL command on `conninfo` and returns the first column of its first row (empty when
+/// none). Fails the running test (BOOST_REQUIRE) when it cannot connect or the command fails.
+std::string pg_query(const std::string& conninfo, const std::string& command);
+
 } // namespace tsm::test
