@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -86,6 +87,45 @@ BOOST_AUTO_TEST_CASE(tsmd_on_postgres_never_makes_up_its_pepper_or_kek) {
     // Nothing was generated in the data directory on the way.
     BOOST_CHECK(!std::filesystem::exists(dir.path() + "/data/pepper"));
     BOOST_CHECK(!std::filesystem::exists(dir.path() + "/data/kek"));
+}
+
+BOOST_AUTO_TEST_CASE(database_down_gets_503_and_acknowledges_nothing_then_service_resumes) {
+    // This fixture runs on PostgreSQL whatever TSM_TEST_STORE says.
+    const char* before = std::getenv("TSM_TEST_STORE");
+    const std::string saved = before != nullptr ? before : "";
+    ::setenv("TSM_TEST_STORE", "postgres", 1);
+    tsm_env env;
+    if (saved.empty()) {
+        ::unsetenv("TSM_TEST_STORE");
+    } else {
+        ::setenv("TSM_TEST_STORE", saved.c_str(), 1);
+    }
+    ws_client ws(env.tsmd->port());
+    auto s = env.deliver(ws);
+    const std::string op1 = env.transceive_ok(s.session_id, {"00A4040000"});
+    BOOST_CHECK_EQUAL(answer_batch(ws), op1);
+    BOOST_REQUIRE(env.sp.wait_callback(op1));
+
+    postgres_server().stop();
+    const auto refused = env.transceive(s.session_id, {"80CA9F7F00"});
+    BOOST_CHECK_EQUAL(refused.status, 503);
+    BOOST_CHECK_EQUAL(str(refused.json().at("error").at("code")), "unavailable");
+    BOOST_CHECK(refused.headers.count("retry-after") == 1);
+
+    std::string why;
+    BOOST_REQUIRE_MESSAGE(postgres_server().restart(why), why);
+    // The store reconnects on its next write: the SP's retry is accepted and runs; the refused
+    // operation never does (the next batch is the retry's).
+    const std::string op2 = env.transceive_ok(s.session_id, {"80CA9F7F00"});
+    auto f = ws.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(f);
+    BOOST_CHECK_EQUAL(str((*f)["operationId"]), op2);
+    ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
+            + R"(,"responses":["9000"]})");
+    auto cb = env.sp.wait_callback(op2);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

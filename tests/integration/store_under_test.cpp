@@ -28,13 +28,23 @@ std::string postgres_files() {
     return server ? server->directory() : std::string();
 }
 
-std::string fresh_postgres_database() {
-    std::lock_guard lk(mu);
+void start_server_locked() {
     if (!server) {
         std::string why;
         server = pg_server::start(why);
         BOOST_REQUIRE_MESSAGE(server, "cannot start PostgreSQL: " + why);
     }
+}
+
+pg_server& postgres_server() {
+    std::lock_guard lk(mu);
+    start_server_locked();
+    return *server;
+}
+
+std::string fresh_postgres_database() {
+    std::lock_guard lk(mu);
+    start_server_locked();
     const std::string name = "t" + std::to_string(++counter);
     pg_query(server->conninfo(), "CREATE DATABASE " + name);
     return "host=127.0.0.1 port=" + std::to_string(server->port()) + " dbname=" + name + " user=tsm";

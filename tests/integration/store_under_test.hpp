@@ -14,6 +14,10 @@ bool postgres_under_test();
 /// libpq connection string. Fails the test when the server cannot be started.
 std::string fresh_postgres_database();
 
+class pg_server;
+/// The process's PostgreSQL server (started when no fixture has yet), e.g. to stop and restart it.
+pg_server& postgres_server();
+
 /// The directory of the process's PostgreSQL server (its data directory and WAL inside).
 std::string postgres_files();
 
