@@ -19,7 +19,8 @@ conn_ptr connect(const std::string& conninfo, std::string& detail) {
         return nullptr;
     }
     // Server notices (e.g. "already exists, skipping") are not errors: not on stderr.
-    PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c.get(), [](void*, const char*) {}, nullptr);
     return c;
 }
 

@@ -76,13 +76,16 @@ std::error_code rollback_with(PGconn* c, std::error_code ec) {
 
 } // namespace
 
-int postgres_schema_version() noexcept { return migrations.back().version; }
+int postgres_schema_version() noexcept {
+    return migrations.back().version;
+}
 
 namespace pg {
 
 std::error_code ensure_schema(PGconn* c, bool apply, std::vector<int>& applied, std::string& detail) {
-    if (auto ec = exec(c, "CREATE TABLE IF NOT EXISTS tsm_schema (version int PRIMARY KEY,"
-                          " applied_at timestamptz NOT NULL DEFAULT now())",
+    if (auto ec = exec(c,
+                       "CREATE TABLE IF NOT EXISTS tsm_schema (version int PRIMARY KEY,"
+                       " applied_at timestamptz NOT NULL DEFAULT now())",
                        detail)) {
         // Another node creating it at the same moment loses the race harmlessly.
         if (ec != make_error_code(errc::invalid_argument)) {
@@ -101,8 +104,8 @@ std::error_code ensure_schema(PGconn* c, bool apply, std::vector<int>& applied, 
             return rollback_with(c, ec);
         }
         if (version > postgres_schema_version()) {
-            detail = "the database has schema version " + std::to_string(version) + ", this binary knows up to "
-                     + std::to_string(postgres_schema_version());
+            detail = "the database has schema version " + std::to_string(version)
+                     + ", this binary knows up to " + std::to_string(postgres_schema_version());
             return rollback_with(c, make_error_code(errc::schema_too_new));
         }
         if (version >= m.version) {
@@ -119,7 +122,8 @@ std::error_code ensure_schema(PGconn* c, bool apply, std::vector<int>& applied, 
         if (auto ec = exec(c, m.sql, detail)) {
             return rollback_with(c, ec);
         }
-        const std::string record = "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(m.version) + ")";
+        const std::string record =
+            "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(m.version) + ")";
         if (auto ec = exec(c, record.c_str(), detail)) {
             return rollback_with(c, ec);
         }
@@ -133,7 +137,8 @@ std::error_code ensure_schema(PGconn* c, bool apply, std::vector<int>& applied, 
 
 } // namespace pg
 
-std::error_code migrate_postgres(const std::string& conninfo, std::vector<int>& applied, std::string& detail) {
+std::error_code migrate_postgres(const std::string& conninfo, std::vector<int>& applied,
+                                 std::string& detail) {
     auto c = pg::connect(conninfo, detail);
     if (!c) {
         return make_error_code(errc::unavailable);

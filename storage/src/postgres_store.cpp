@@ -26,7 +26,9 @@ namespace {
 
 using core::bytes;
 
-std::string_view as_view(const bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view as_view(const bytes& b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 // Statements prepared on every connection (name, SQL). Records are upserted whole: a later write
 // in the same group wins, as in RocksDB.
@@ -41,12 +43,14 @@ constexpr std::pair<const char*, const char*> write_statements[] = {
                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (operation_id) DO UPDATE SET"
                       " session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, live = EXCLUDED.live,"
                       " rec = EXCLUDED.rec"},
-    {"put_outbox", "INSERT INTO tsm_outbox (id, rec) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET rec = EXCLUDED.rec"},
+    {"put_outbox",
+     "INSERT INTO tsm_outbox (id, rec) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET rec = EXCLUDED.rec"},
     {"del_outbox", "DELETE FROM tsm_outbox WHERE id = $1"},
     // gen orders the cards holding one CPLC/UID: the latest written answers find_device
-    {"put_card", "INSERT INTO tsm_card_keys (master, id, cplc, uid, gen, rec)"
-                 " VALUES ($1, $2, $3, $4, nextval('tsm_card_keys_gen'), $5) ON CONFLICT (master, id) DO UPDATE SET"
-                 " cplc = EXCLUDED.cplc, uid = EXCLUDED.uid, gen = EXCLUDED.gen, rec = EXCLUDED.rec"},
+    {"put_card",
+     "INSERT INTO tsm_card_keys (master, id, cplc, uid, gen, rec)"
+     " VALUES ($1, $2, $3, $4, nextval('tsm_card_keys_gen'), $5) ON CONFLICT (master, id) DO UPDATE SET"
+     " cplc = EXCLUDED.cplc, uid = EXCLUDED.uid, gen = EXCLUDED.gen, rec = EXCLUDED.rec"},
     {"del_card", "DELETE FROM tsm_card_keys WHERE master = $1 AND id = $2"},
     {"put_capfile", "INSERT INTO tsm_capfiles (app_id, id, rec) VALUES ($1, $2, $3)"
                     " ON CONFLICT (app_id, id) DO UPDATE SET rec = EXCLUDED.rec"},
@@ -64,7 +68,8 @@ constexpr std::pair<const char*, const char*> read_statements[] = {
     {"get_capfiles", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 ORDER BY id COLLATE \"C\""},
     {"get_capfile", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 AND id = $2"},
     {"get_recipe", "SELECT rec FROM tsm_recipes WHERE app_id = $1 AND service_id = $2"},
-    {"list_recipes", "SELECT service_id FROM tsm_recipes WHERE app_id = $1 ORDER BY service_id COLLATE \"C\""},
+    {"list_recipes",
+     "SELECT service_id FROM tsm_recipes WHERE app_id = $1 ORDER BY service_id COLLATE \"C\""},
     {"find_by_cplc", "SELECT rec FROM tsm_card_keys WHERE NOT master AND cplc = $1 AND cplc <> ''"
                      " ORDER BY gen DESC LIMIT 1"},
     {"find_by_uid", "SELECT rec FROM tsm_card_keys WHERE NOT master AND uid = $1 AND uid <> ''"
@@ -72,7 +77,8 @@ constexpr std::pair<const char*, const char*> read_statements[] = {
 };
 
 template <std::size_t N>
-std::error_code prepare_all(PGconn* c, const std::pair<const char*, const char*> (&stmts)[N], std::string& detail) {
+std::error_code prepare_all(PGconn* c, const std::pair<const char*, const char*> (&stmts)[N],
+                            std::string& detail) {
     for (const auto& [name, sql] : stmts) {
         pg::result_ptr r{PQprepare(c, name, sql, 0, nullptr)};
         if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
@@ -106,7 +112,11 @@ void append_statements(const core::write_set& w, std::vector<statement>& out) {
     }
     for (const auto& s : w.put_sessions) {
         out.push_back({"put_session", {}});
-        out.back().args.text(s.session_id).text(s.app_id).boolean(!core::is_terminal(s.state)).binary(encoded(s));
+        out.back()
+            .args.text(s.session_id)
+            .text(s.app_id)
+            .boolean(!core::is_terminal(s.state))
+            .binary(encoded(s));
     }
     for (const auto& o : w.put_operations) {
         out.push_back({"put_operation", {}});
@@ -127,7 +137,12 @@ void append_statements(const core::write_set& w, std::vector<statement>& out) {
     }
     for (const auto& c : w.put_card_keys) {
         out.push_back({"put_card", {}});
-        out.back().args.boolean(c.master).text(c.id).binary(as_view(c.cplc)).binary(as_view(c.uid)).binary(encoded(c));
+        out.back()
+            .args.boolean(c.master)
+            .text(c.id)
+            .binary(as_view(c.cplc))
+            .binary(as_view(c.uid))
+            .binary(encoded(c));
     }
     for (const auto& [master, id] : w.delete_card_keys) {
         out.push_back({"del_card", {}});
@@ -269,8 +284,9 @@ struct postgres_store::impl {
 
     static std::size_t count_statements(const core::write_set& w) {
         return w.put_apps.size() + w.delete_apps.size() + w.put_sessions.size() + w.put_operations.size()
-               + w.put_outbox.size() + w.delete_outbox.size() + w.put_card_keys.size() + w.delete_card_keys.size()
-               + w.put_capfiles.size() + w.delete_capfiles.size() + w.put_recipes.size() + w.delete_recipes.size();
+               + w.put_outbox.size() + w.delete_outbox.size() + w.put_card_keys.size()
+               + w.delete_card_keys.size() + w.put_capfiles.size() + w.delete_capfiles.size()
+               + w.put_recipes.size() + w.delete_recipes.size();
     }
 
     void write_group(session_conn& conn, std::vector<pending_write>& group) {
@@ -322,7 +338,9 @@ struct postgres_store::impl {
             auto& p = group[i];
             const std::error_code result = refused[i] ? make_error_code(errc::invalid_argument) : ec;
             try {
-                boost::asio::post(p.ex, [done = std::move(p.done), result, slot = std::move(p.slot)] { done(result); });
+                boost::asio::post(p.ex, [done = std::move(p.done), result, slot = std::move(p.slot)] {
+                    done(result);
+                });
             } catch (const std::exception& e) {
                 core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
             }
@@ -334,8 +352,8 @@ struct postgres_store::impl {
     /// synchronous_commit asks for) and rolls back entirely on the first error.
     std::error_code run_pipeline(PGconn* c, std::vector<statement>& stmts) {
         for (auto& s : stmts) {
-            if (PQsendQueryPrepared(c, s.name, s.args.count(), s.args.values(), s.args.lengths(), s.args.formats(),
-                                    1)
+            if (PQsendQueryPrepared(c, s.name, s.args.count(), s.args.values(), s.args.lengths(),
+                                    s.args.formats(), 1)
                 != 1) {
                 core::log::error("storage: PostgreSQL send failed", {{"detail", pg::message_of(nullptr, c)}});
                 return make_error_code(errc::unavailable);
@@ -353,7 +371,8 @@ struct postgres_store::impl {
             }
             const auto st = PQresultStatus(r.get());
             if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first) {
-                first = st == PGRES_PIPELINE_ABORTED ? make_error_code(errc::internal) : pg::map_result(r.get(), c);
+                first = st == PGRES_PIPELINE_ABORTED ? make_error_code(errc::internal)
+                                                     : pg::map_result(r.get(), c);
                 detail = pg::message_of(r.get(), c);
             }
             pg::result_ptr end{PQgetResult(c)}; // the NULL that closes each statement's results
@@ -432,13 +451,15 @@ struct postgres_store::impl {
 
     /// Runs a prepared read; the rows' first column, decoded into `Rec`s.
     template <class Rec>
-    static std::error_code query(session_conn& conn, const char* name, pg::params& args, std::vector<Rec>& out) {
+    static std::error_code query(session_conn& conn, const char* name, pg::params& args,
+                                 std::vector<Rec>& out) {
         std::error_code ec;
         PGconn* c = conn.get(ec);
         if (c == nullptr) {
             return ec;
         }
-        pg::result_ptr r{PQexecPrepared(c, name, args.count(), args.values(), args.lengths(), args.formats(), 1)};
+        pg::result_ptr r{
+            PQexecPrepared(c, name, args.count(), args.values(), args.lengths(), args.formats(), 1)};
         if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
             ec = pg::map_result(r.get(), c);
             conn.report("read failed", pg::message_of(r.get(), c));
@@ -468,7 +489,8 @@ struct postgres_store::impl {
                 done(ec, std::move(found));
             });
         };
-        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+        read(std::move(job),
+             [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
     }
 
     template <class Rec, class Handler>
@@ -483,7 +505,8 @@ struct postgres_store::impl {
                 done(ec, std::move(rows));
             });
         };
-        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+        read(std::move(job),
+             [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
     }
 
     void find_device(bytes cplc, bytes uid, boost::asio::any_io_executor ex, find_device_handler done) {
@@ -508,7 +531,8 @@ struct postgres_store::impl {
                 done(ec, std::move(found));
             });
         };
-        read(std::move(job), [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+        read(std::move(job),
+             [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
     }
 
     // ---------------------------------------------------------------- start-up and close
@@ -523,7 +547,8 @@ struct postgres_store::impl {
         auto scan = [&](const char* sql, auto& rows) -> std::error_code {
             pg::result_ptr r{PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)};
             if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-                core::log::error("storage: start-up read failed", {{"detail", pg::message_of(r.get(), c.get())}});
+                core::log::error("storage: start-up read failed",
+                                 {{"detail", pg::message_of(r.get(), c.get())}});
                 return pg::map_result(r.get(), c.get());
             }
             for (int i = 0; i < PQntuples(r.get()); ++i) {
@@ -539,10 +564,12 @@ struct postgres_store::impl {
         }
         std::error_code ec = scan("SELECT rec FROM tsm_apps ORDER BY app_id COLLATE \"C\"", out.apps);
         if (!ec) {
-            ec = scan("SELECT rec FROM tsm_sessions WHERE live ORDER BY session_id COLLATE \"C\"", out.sessions);
+            ec = scan("SELECT rec FROM tsm_sessions WHERE live ORDER BY session_id COLLATE \"C\"",
+                      out.sessions);
         }
         if (!ec) {
-            ec = scan("SELECT rec FROM tsm_operations WHERE live ORDER BY session_id COLLATE \"C\", seq", out.operations);
+            ec = scan("SELECT rec FROM tsm_operations WHERE live ORDER BY session_id COLLATE \"C\", seq",
+                      out.operations);
         }
         if (!ec) {
             ec = scan("SELECT rec FROM tsm_outbox ORDER BY id COLLATE \"C\"", out.outbox);
@@ -572,7 +599,9 @@ struct postgres_store::impl {
 
 postgres_store::postgres_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-postgres_store::~postgres_store() { close(); }
+postgres_store::~postgres_store() {
+    close();
+}
 
 std::unique_ptr<postgres_store> postgres_store::open(const std::string& conninfo, postgres_store_options opts,
                                                      std::error_code& ec, std::string& detail) {
@@ -618,8 +647,8 @@ void postgres_store::load_capfiles(std::string app_id, std::string id, boost::as
     if (!id.empty()) {
         p.text(id);
     }
-    impl_->read_all<core::capfile_record>(id.empty() ? "get_capfiles" : "get_capfile", std::move(p), std::move(ex),
-                                          std::move(done));
+    impl_->read_all<core::capfile_record>(id.empty() ? "get_capfiles" : "get_capfile", std::move(p),
+                                          std::move(ex), std::move(done));
 }
 
 void postgres_store::load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
@@ -629,7 +658,8 @@ void postgres_store::load_recipe(std::string app_id, std::string service_id, boo
     impl_->read_one<core::recipe_record>("get_recipe", std::move(p), std::move(ex), std::move(done));
 }
 
-void postgres_store::list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) {
+void postgres_store::list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                                  list_recipes_handler done) {
     pg::params p;
     p.text(app_id);
     impl_->read_all<std::string>("list_recipes", std::move(p), std::move(ex), std::move(done));
@@ -640,10 +670,16 @@ void postgres_store::find_device(core::bytes cplc, core::bytes uid, boost::asio:
     impl_->find_device(std::move(cplc), std::move(uid), std::move(ex), std::move(done));
 }
 
-std::error_code postgres_store::load_all(core::recovered_state& out) { return impl_->load_all(out); }
+std::error_code postgres_store::load_all(core::recovered_state& out) {
+    return impl_->load_all(out);
+}
 
-void postgres_store::close() { impl_->close(); }
+void postgres_store::close() {
+    impl_->close();
+}
 
-const core::store_stats& postgres_store::stats() const noexcept { return impl_->stats_; }
+const core::store_stats& postgres_store::stats() const noexcept {
+    return impl_->stats_;
+}
 
 } // namespace tsm::storage

@@ -27,7 +27,6 @@ std::pair<int, std::string> tsmctl(const temp_dir& dir, std::vector<std::string>
     return {*code, p.log()};
 }
 
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(postgres_store)

@@ -25,8 +25,8 @@ std::unique_ptr<test::pg_server> start_server() {
     return s;
 }
 
-
-std::unique_ptr<storage::postgres_store> open(const std::string& conninfo, storage::postgres_store_options o = {}) {
+std::unique_ptr<storage::postgres_store> open(const std::string& conninfo,
+                                              storage::postgres_store_options o = {}) {
     std::error_code ec;
     std::string detail;
     auto s = storage::postgres_store::open(conninfo, o, ec, detail);
@@ -56,15 +56,18 @@ BOOST_AUTO_TEST_CASE(open_migrates_once_and_refuses_a_newer_schema_without_touch
     // A newer binary migrated this database: this one refuses it and changes nothing.
     const int newer = storage::postgres_schema_version() + 1;
     test::pg_query(db, "INSERT INTO tsm_schema (version) VALUES (" + std::to_string(newer) + ")");
-    const std::string tables_before = test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+    const std::string tables_before =
+        test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
     std::error_code ec;
     auto refused = storage::postgres_store::open(db, {}, ec, detail);
     BOOST_CHECK(!refused);
     BOOST_CHECK(ec == storage::make_error_code(errc::schema_too_new));
     BOOST_CHECK_MESSAGE(detail.find(std::to_string(newer)) != std::string::npos, detail);
-    BOOST_CHECK(storage::migrate_postgres(db, applied, detail) == storage::make_error_code(errc::schema_too_new));
+    BOOST_CHECK(storage::migrate_postgres(db, applied, detail)
+                == storage::make_error_code(errc::schema_too_new));
     BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT max(version) FROM tsm_schema"), std::to_string(newer));
-    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), tables_before);
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+                      tables_before);
 }
 
 BOOST_AUTO_TEST_CASE(without_migrate_an_empty_database_is_refused_as_too_old) {
@@ -83,8 +86,8 @@ BOOST_AUTO_TEST_CASE(no_server_fails_open_with_unavailable) {
     std::error_code ec;
     std::string detail;
     // port 1 on loopback: nothing listens there
-    auto s = storage::postgres_store::open("host=127.0.0.1 port=1 dbname=tsm user=tsm connect_timeout=2", {}, ec,
-                                           detail);
+    auto s = storage::postgres_store::open("host=127.0.0.1 port=1 dbname=tsm user=tsm connect_timeout=2", {},
+                                           ec, detail);
     BOOST_CHECK(!s);
     BOOST_CHECK(ec == storage::make_error_code(errc::unavailable));
     BOOST_CHECK(!detail.empty());
@@ -112,8 +115,8 @@ BOOST_AUTO_TEST_CASE(server_down_fails_writes_at_once_and_the_store_reconnects_w
     BOOST_REQUIRE(!commit_and_wait(*s, w2)); // the same store, reconnected
     core::recovered_state st;
     BOOST_REQUIRE(!s->load_all(st));
-    BOOST_CHECK_EQUAL(st.apps.size(), 2u);      // the acknowledged write survived the restart,
-    BOOST_CHECK_EQUAL(st.sessions.size(), 1u);  // and so did the one made after it
+    BOOST_CHECK_EQUAL(st.apps.size(), 2u);     // the acknowledged write survived the restart,
+    BOOST_CHECK_EQUAL(st.sessions.size(), 1u); // and so did the one made after it
     auto [ec_after, missing] = load_operation_and_wait(*s, "o1");
     BOOST_CHECK(!ec_after && !missing);
 }
@@ -147,8 +150,10 @@ BOOST_AUTO_TEST_CASE(a_value_with_a_nul_byte_is_refused_not_cut) {
     bad.put_sessions = {make_session("s1", core::session_state::active)};
     core::write_set good;
     good.put_apps = {make_app("0A0B0C0D")};
-    s->commit(std::move(bad), durability::sync, ioc.get_executor(), [&](std::error_code ec) { bad_result = ec; });
-    s->commit(std::move(good), durability::sync, ioc.get_executor(), [&](std::error_code ec) { good_result = ec; });
+    s->commit(std::move(bad), durability::sync, ioc.get_executor(),
+              [&](std::error_code ec) { bad_result = ec; });
+    s->commit(std::move(good), durability::sync, ioc.get_executor(),
+              [&](std::error_code ec) { good_result = ec; });
     run_until(ioc, [&] { return bad_result && good_result; });
     BOOST_CHECK(*bad_result == storage::make_error_code(errc::invalid_argument));
     BOOST_CHECK(!*good_result);

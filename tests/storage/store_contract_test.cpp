@@ -35,7 +35,6 @@ test::pg_server& shared_server() {
     return *server;
 }
 
-
 /// A place for one test's records, opened (and re-opened) as a store of one backend.
 class store_place {
 public:
@@ -44,7 +43,8 @@ public:
             static int counter = 0;
             const std::string db = "c" + std::to_string(++counter);
             test::pg_query(shared_server().conninfo(), "CREATE DATABASE " + db);
-            location_ = "host=127.0.0.1 port=" + std::to_string(shared_server().port()) + " dbname=" + db + " user=tsm";
+            location_ = "host=127.0.0.1 port=" + std::to_string(shared_server().port()) + " dbname=" + db
+                        + " user=tsm";
         } else {
             std::string tmpl = "/tmp/tsm-contract-XXXXXX";
             BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
@@ -114,9 +114,8 @@ std::pair<std::error_code, Rec> wait_for(Call call) {
 }
 
 std::optional<core::card_keys_record> find_device(core::record_store& s, std::string cplc, std::string uid) {
-    auto [ec, r] = wait_for<std::optional<core::card_keys_record>>([&](auto ex, auto done) {
-        s.find_device(std::move(cplc), std::move(uid), ex, std::move(done));
-    });
+    auto [ec, r] = wait_for<std::optional<core::card_keys_record>>(
+        [&](auto ex, auto done) { s.find_device(std::move(cplc), std::move(uid), ex, std::move(done)); });
     BOOST_REQUIRE(!ec);
     return r;
 }
@@ -244,7 +243,8 @@ BOOST_DATA_TEST_CASE(later_write_in_a_group_wins_and_deletes_apply, bdata::make(
     for (int i = 0; i < 50; i += 2) {
         del.delete_outbox.push_back("x" + std::to_string(i));
     }
-    del.put_recipes = {make_recipe("0A0B0C0D", "b"), make_recipe("0A0B0C0D", "a"), make_recipe("FFFF0000", "c")};
+    del.put_recipes = {make_recipe("0A0B0C0D", "b"), make_recipe("0A0B0C0D", "a"),
+                       make_recipe("FFFF0000", "c")};
     BOOST_REQUIRE(!commit_and_wait(*s, del, durability::relaxed));
     st = load_all(*s);
     BOOST_CHECK(st.apps.empty());

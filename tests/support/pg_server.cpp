@@ -87,8 +87,8 @@ std::unique_ptr<pg_server> pg_server::start(std::string& why) {
         }
     }
     // --no-sync only skips fsync of the initial files; the server itself keeps fsync on.
-    const pid_t init = spawn_process(as_server_user({pg_bin + "initdb", "-D", s->dir_ + "/data", "-A", "trust", "-U",
-                                                     "tsm", "-E", "UTF8", "--no-sync"}),
+    const pid_t init = spawn_process(as_server_user({pg_bin + "initdb", "-D", s->dir_ + "/data", "-A",
+                                                     "trust", "-U", "tsm", "-E", "UTF8", "--no-sync"}),
                                      s->dir_ + "/initdb.log");
     if (wait_exit(init, std::chrono::seconds(60)) != 0) {
         why = "initdb failed: " + read_text_file(s->dir_ + "/initdb.log");
@@ -98,7 +98,8 @@ std::unique_ptr<pg_server> pg_server::start(std::string& why) {
     if (!s->launch(why)) {
         return nullptr;
     }
-    PGconn* c = PQconnectdb(("host=127.0.0.1 port=" + std::to_string(s->port_) + " dbname=postgres user=tsm").c_str());
+    PGconn* c = PQconnectdb(
+        ("host=127.0.0.1 port=" + std::to_string(s->port_) + " dbname=postgres user=tsm").c_str());
     PGresult* r = PQexec(c, "CREATE DATABASE tsm");
     const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) {
@@ -110,10 +111,12 @@ std::unique_ptr<pg_server> pg_server::start(std::string& why) {
 }
 
 bool pg_server::launch(std::string& why) {
-    pid_ = spawn_process(as_server_user({pg_bin + "postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k",
-                                         dir_, "-c", "listen_addresses=127.0.0.1", "-c", "synchronous_commit=on"}),
+    pid_ = spawn_process(as_server_user({pg_bin + "postgres", "-D", dir_ + "/data", "-p",
+                                         std::to_string(port_), "-k", dir_, "-c",
+                                         "listen_addresses=127.0.0.1", "-c", "synchronous_commit=on"}),
                          log_);
-    const std::string ping = "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=tsm connect_timeout=2";
+    const std::string ping =
+        "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=tsm connect_timeout=2";
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < until) {
         if (PQping(ping.c_str()) == PQPING_OK) {

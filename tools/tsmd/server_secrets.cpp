@@ -74,8 +74,8 @@ std::string read_file(const std::string& path, const char* what) {
 }
 
 /// The key named by `env` (preferred) or `file`; nullopt when neither is configured.
-std::optional<core::bytes> configured_key(const std::string& env, const std::string& file, const char* env_key,
-                                          const char* what) {
+std::optional<core::bytes> configured_key(const std::string& env, const std::string& file,
+                                          const char* env_key, const char* what) {
     if (!env.empty()) {
         const char* v = std::getenv(env.c_str());
         if (v == nullptr) {
@@ -91,14 +91,15 @@ std::optional<core::bytes> configured_key(const std::string& env, const std::str
 
 } // namespace
 
-core::bytes load_pepper(const std::string& pepper_env, const std::string& pepper_file, const std::string& data_dir,
-                        bool shared_store) {
+core::bytes load_pepper(const std::string& pepper_env, const std::string& pepper_file,
+                        const std::string& data_dir, bool shared_store) {
     if (auto key = configured_key(pepper_env, pepper_file, "keys.pepper_env", "pepper")) {
         return std::move(*key);
     }
     if (shared_store) {
-        throw std::runtime_error("a PostgreSQL store needs keys.pepper_file or keys.pepper_env (64 hex digits, "
-                                 "the same on every node): tsmd does not generate it");
+        throw std::runtime_error(
+            "a PostgreSQL store needs keys.pepper_file or keys.pepper_env (64 hex digits, "
+            "the same on every node): tsmd does not generate it");
     }
     return load_or_create_pepper(data_dir);
 }
@@ -110,8 +111,9 @@ core::bytes load_kek(const std::string& kek_env, const std::string& kek_file, co
         return std::move(*key);
     }
     if (shared_store) {
-        throw std::runtime_error("a PostgreSQL store needs keys.kek_file or keys.kek_env (64 hex digits, the same "
-                                 "on every node): tsmd does not generate it");
+        throw std::runtime_error(
+            "a PostgreSQL store needs keys.kek_file or keys.kek_env (64 hex digits, the same "
+            "on every node): tsmd does not generate it");
     }
     const std::string path = data_dir + "/kek";
     if (::access(path.c_str(), F_OK) == 0) {

@@ -61,7 +61,8 @@ public:
                        load_capfiles_handler done) override;
     void load_recipe(std::string app_id, std::string service_id, boost::asio::any_io_executor ex,
                      load_recipe_handler done) override;
-    void list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) override;
+    void list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                      list_recipes_handler done) override;
     void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                      find_device_handler done) override;
     std::error_code load_all(core::recovered_state& out) override;
