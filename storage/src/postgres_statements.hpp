@@ -1,0 +1,28 @@
+#pragma once
+// The PostgreSQL store's SQL: the statements prepared on the writer and reader connections, and
+// how a write_set becomes prepared statements with their parameters. Private to storage.
+#include "pg_connection.hpp"
+
+#include "tsm/core/record_store.hpp"
+
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace tsm::storage::pg {
+
+/// Prepares the write (upsert/delete) statements on a writer connection.
+std::error_code prepare_write_statements(PGconn* c, std::string& detail);
+/// Prepares the point-read statements on a reader connection.
+std::error_code prepare_read_statements(PGconn* c, std::string& detail);
+
+/// One statement of a group: prepared name + parameters.
+struct statement {
+    const char* name;
+    params args;
+};
+
+/// Appends the statements of `w`, in the order the RocksDB batch applies them.
+void append_statements(const core::write_set& w, std::vector<statement>& out);
+
+} // namespace tsm::storage::pg
