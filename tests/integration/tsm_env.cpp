@@ -2,9 +2,12 @@
 
 #include "store_under_test.hpp"
 
+#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 
 namespace tsm::test {
 
@@ -33,6 +36,17 @@ tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
     start();
     auto r = register_app(app_id, app_key);
     BOOST_REQUIRE_EQUAL(r.status, 200);
+}
+
+tsm_env::~tsm_env() {
+    namespace ut = boost::unit_test;
+    if (tsmd == nullptr || ut::results_collector.results(ut::framework::current_test_case().p_id).passed()) {
+        return;
+    }
+    const std::string log = tsmd->log();
+    constexpr std::size_t tail = 16 * 1024;
+    std::cerr << "---- the last " << std::min(log.size(), tail) << " bytes of tsmd's log ----\n"
+              << log.substr(log.size() > tail ? log.size() - tail : 0) << "---- end of tsmd's log ----\n";
 }
 
 void tsm_env::start() {

@@ -24,6 +24,10 @@ class tsm_env {
 public:
     /// `config_toml` is appended to a generated config file (e.g. "[limits]\nsession_expiry_ms = 500").
     explicit tsm_env(unsigned shards = 2, std::string config_toml = {});
+    /// When the running test case has failed, prints the end of tsmd's log (CI keeps only stdout).
+    ~tsm_env();
+    tsm_env(const tsm_env&) = delete;
+    tsm_env& operator=(const tsm_env&) = delete;
 
     /// (Re)starts tsmd on the same data dir.
     void start();
