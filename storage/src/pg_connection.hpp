@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -61,6 +62,19 @@ private:
 /// A binary-format column of a result row as bytes.
 inline std::string_view column(const PGresult* r, int row, int col) {
     return {PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))};
+}
+
+/// A binary-format bigint column (network byte order); 0 when it is not 8 bytes.
+inline std::int64_t integer_column(const PGresult* r, int row, int col) {
+    const std::string_view v = column(r, row, col);
+    if (v.size() != 8) {
+        return 0;
+    }
+    std::uint64_t x = 0;
+    for (char ch : v) {
+        x = (x << 8) | static_cast<unsigned char>(ch);
+    }
+    return static_cast<std::int64_t>(x);
 }
 
 } // namespace tsm::storage::pg

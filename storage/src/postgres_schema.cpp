@@ -18,7 +18,7 @@ struct migration {
 // Forward only: a released migration is never edited; a change is a new entry. Every record is
 // its storage codec encoding (`rec`, storage/src/record_codec.hpp); the other columns are what
 // the queries select by. `live` mirrors RocksDB's L/ index: startup reads only live rows.
-constexpr std::array<migration, 1> migrations{{
+constexpr std::array<migration, 2> migrations{{
     {1, R"sql(
 CREATE TABLE tsm_apps (app_id text PRIMARY KEY, rec bytea NOT NULL);
 CREATE TABLE tsm_sessions (
@@ -52,6 +52,31 @@ CREATE INDEX tsm_card_keys_uid ON tsm_card_keys (uid, gen) WHERE NOT master AND 
 CREATE TABLE tsm_capfiles (app_id text NOT NULL, id text NOT NULL, rec bytea NOT NULL, PRIMARY KEY (app_id, id));
 CREATE TABLE tsm_recipes (app_id text NOT NULL, service_id text NOT NULL, rec bytea NOT NULL,
                           PRIMARY KEY (app_id, service_id));
+)sql"},
+    // Cluster mode: node leases, the resume token's digest (a claim by a touch point proves it
+    // holds the token), and the fence every owner write runs first. The fence locks the
+    // session row, so a claim (which updates that row) waits for the write's transaction and a
+    // write after a claim sees the new epoch and fails; SQLSTATE TSMF1 marks "fenced".
+    {2, R"sql(
+CREATE TABLE tsm_nodes (
+    node_id text PRIMARY KEY,
+    lease_until timestamptz NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX tsm_sessions_owner ON tsm_sessions (owner_node) WHERE live;
+ALTER TABLE tsm_sessions ADD COLUMN resume_digest bytea NOT NULL DEFAULT '';
+CREATE FUNCTION tsm_fence(p_session text, p_node text, p_epoch bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_node text;
+    v_epoch bigint;
+BEGIN
+    SELECT owner_node, owner_epoch INTO v_node, v_epoch FROM tsm_sessions
+        WHERE session_id = p_session FOR UPDATE;
+    IF FOUND AND (v_node <> p_node OR v_epoch <> p_epoch) THEN
+        RAISE EXCEPTION 'session % is owned by node % at epoch %', p_session, v_node, v_epoch
+            USING ERRCODE = 'TSMF1';
+    END IF;
+END $$;
 )sql"},
 }};
 

@@ -19,9 +19,13 @@ constexpr std::pair<const char*, const char*> write_statements[] = {
     {"put_app", "INSERT INTO tsm_apps (app_id, rec) VALUES ($1, $2)"
                 " ON CONFLICT (app_id) DO UPDATE SET rec = EXCLUDED.rec"},
     {"del_app", "DELETE FROM tsm_apps WHERE app_id = $1"},
-    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, rec) VALUES ($1, $2, $3, $4)"
+    // The owner columns are set when the session is created; later writes are fenced, and only
+    // claim_session moves the owner.
+    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, owner_node, owner_epoch, resume_digest, rec)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
                     " ON CONFLICT (session_id) DO UPDATE SET app_id = EXCLUDED.app_id, live = EXCLUDED.live,"
-                    " rec = EXCLUDED.rec, updated_at = now()"},
+                    " resume_digest = EXCLUDED.resume_digest, rec = EXCLUDED.rec, updated_at = now()"},
+    {"fence", "SELECT tsm_fence($1, $2, $3)"},
     {"put_operation", "INSERT INTO tsm_operations (operation_id, session_id, seq, live, rec)"
                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (operation_id) DO UPDATE SET"
                       " session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, live = EXCLUDED.live,"
@@ -55,6 +59,18 @@ constexpr std::pair<const char*, const char*> read_statements[] = {
      "SELECT service_id FROM tsm_recipes WHERE app_id = $1 ORDER BY service_id COLLATE \"C\""},
     {"find_by_cplc", "SELECT rec FROM tsm_card_keys WHERE NOT master AND cplc = $1 AND cplc <> ''"
                      " ORDER BY gen DESC LIMIT 1"},
+    // A claim, in one transaction: lock the row (and learn its owner), then one conditional
+    // update. Of concurrent claimers the first locks the row, the others then see its new owner
+    // (lease live) and match nothing. $3: steal from a live owner; $4: the resume token's digest
+    // the claimer holds (empty: none, for the owner-lease claims).
+    {"lock_session", "SELECT owner_node FROM tsm_sessions WHERE session_id = $1 FOR UPDATE"},
+    {"claim_session", "UPDATE tsm_sessions s SET owner_node = $2, owner_epoch = s.owner_epoch + 1,"
+                      " updated_at = now() WHERE s.session_id = $1 AND s.live"
+                      " AND ($4 = ''::bytea OR s.resume_digest = $4) AND ($3 OR s.owner_node = $2"
+                      " OR s.owner_node = '' OR NOT EXISTS (SELECT 1 FROM tsm_nodes n"
+                      " WHERE n.node_id = s.owner_node AND n.lease_until > now()))"
+                      " RETURNING s.rec, s.owner_epoch"},
+    {"session_operations", "SELECT rec FROM tsm_operations WHERE session_id = $1 AND live ORDER BY seq"},
     {"find_by_uid", "SELECT rec FROM tsm_card_keys WHERE NOT master AND uid = $1 AND uid <> ''"
                     " ORDER BY gen DESC LIMIT 1"},
 };
@@ -82,7 +98,7 @@ std::error_code prepare_read_statements(PGconn* c, std::string& detail) {
     return prepare_all(c, read_statements, detail);
 }
 
-void append_statements(const core::write_set& w, std::vector<statement>& out) {
+void append_statements(const core::write_set& w, const std::string& node_id, std::vector<statement>& out) {
     std::string rec;
     auto encoded = [&rec](const auto& r) -> std::string_view {
         rec.clear();
@@ -103,6 +119,9 @@ void append_statements(const core::write_set& w, std::vector<statement>& out) {
             .args.text(s.session_id)
             .text(s.app_id)
             .boolean(!core::is_terminal(s.state))
+            .text(node_id)
+            .integer(static_cast<long long>(s.owner_epoch))
+            .binary(as_view(s.resume_token_hash))
             .binary(encoded(s));
     }
     for (const auto& o : w.put_operations) {
@@ -151,6 +170,11 @@ void append_statements(const core::write_set& w, std::vector<statement>& out) {
         out.push_back({"del_recipe", {}});
         out.back().args.text(app).text(service);
     }
+}
+
+void append_fence(const core::session_fence& f, const std::string& node_id, std::vector<statement>& out) {
+    out.push_back({"fence", {}});
+    out.back().args.text(f.session_id).text(node_id).integer(static_cast<long long>(f.epoch));
 }
 
 } // namespace tsm::storage::pg

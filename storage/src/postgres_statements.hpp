@@ -22,7 +22,12 @@ struct statement {
     params args;
 };
 
-/// Appends the statements of `w`, in the order the RocksDB batch applies them.
-void append_statements(const core::write_set& w, std::vector<statement>& out);
+/// Appends the statements of `w`, in the order the RocksDB batch applies them; a new session row
+/// is owned by `node_id`.
+void append_statements(const core::write_set& w, const std::string& node_id, std::vector<statement>& out);
+/// Appends the check that `node_id` still owns the fenced session at its epoch (locks the row).
+void append_fence(const core::session_fence& f, const std::string& node_id, std::vector<statement>& out);
+/// SQLSTATE of a failed fence (schema v2's tsm_fence).
+inline constexpr const char* fenced_sqlstate = "TSMF1";
 
 } // namespace tsm::storage::pg

@@ -115,6 +115,9 @@ struct postgres_store::impl {
     bool closed_ = false;
     std::thread writer_;
     std::vector<std::thread> readers_;
+    std::thread heartbeat_;
+    std::condition_variable heartbeat_cv_; // with mu_: wakes the heartbeat thread at close
+    std::atomic<bool> lease_held_{false};
 
     impl(postgres_store_options opts, std::string conninfo) : opts_(opts), conninfo_(std::move(conninfo)) {
         writer_ = std::thread([this] { writer_loop(); });
@@ -122,6 +125,54 @@ struct postgres_store::impl {
         for (unsigned i = 0; i < std::max(1u, opts_.reader_connections); ++i) {
             readers_.emplace_back([this] { reader_loop(); });
             pthread_setname_np(readers_.back().native_handle(), "tsm-pg-reader");
+        }
+        heartbeat_ = std::thread([this] { heartbeat_loop(); });
+        pthread_setname_np(heartbeat_.native_handle(), "tsm-pg-lease");
+    }
+
+    // ---------------------------------------------------------------- node lease
+
+    /// Renews this node's lease every heartbeat_interval on its own connection (a long group
+    /// on the writer must not let the lease lapse). Other nodes claim our sessions only once it
+    /// has expired; our writes after that are fenced.
+    void heartbeat_loop() {
+        pg::conn_ptr c;
+        const std::string lease_s = std::to_string(static_cast<double>(opts_.lease.count()) / 1000.0);
+        bool reported = false;
+        for (;;) {
+            if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+                std::string detail;
+                c = pg::connect(conninfo_, detail);
+                if (!c && !reported) {
+                    core::log::error("storage: PostgreSQL lease renewal cannot connect", {{"detail", detail}});
+                    reported = true;
+                }
+            }
+            if (c) {
+                pg::params p;
+                p.text(opts_.node_id).text(lease_s);
+                pg::result_ptr r{PQexecParams(
+                    c.get(),
+                    "INSERT INTO tsm_nodes (node_id, lease_until) VALUES ($1, now() + make_interval(secs => $2))"
+                    " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until",
+                    p.count(), nullptr, p.values(), p.lengths(), p.formats(), 1)};
+                const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+                if (!ok && !reported) {
+                    core::log::error("storage: PostgreSQL lease renewal failed",
+                                     {{"detail", pg::message_of(r.get(), c.get())}});
+                    reported = true;
+                } else if (ok && reported) {
+                    core::log::info("storage: PostgreSQL lease renewed again", {});
+                    reported = false;
+                }
+                lease_held_.store(ok, std::memory_order_relaxed);
+            } else {
+                lease_held_.store(false, std::memory_order_relaxed);
+            }
+            std::unique_lock lk(mu_);
+            if (heartbeat_cv_.wait_for(lk, opts_.heartbeat_interval, [this] { return closing_; })) {
+                return;
+            }
         }
     }
 
@@ -156,46 +207,115 @@ struct postgres_store::impl {
                + w.put_recipes.size() + w.delete_recipes.size();
     }
 
-    void write_group(session_conn& conn, std::vector<pending_write>& group) {
+    /// What one pipeline did: the first error, and which statement raised it.
+    struct pipeline_outcome {
         std::error_code ec;
-        const bool sync = std::any_of(group.begin(), group.end(),
-                                      [](const pending_write& p) { return p.d == core::durability::sync; });
+        std::size_t failed_at = static_cast<std::size_t>(-1);
+    };
+
+    /// The group's statements: the session fences first, in session order (rows are always
+    /// locked in one order, so two nodes' groups cannot deadlock on them), then each write_set's.
+    /// A write_set holding a value PostgreSQL cannot store, or already failed, is left out.
+    struct group_plan {
         std::vector<statement> stmts;
-        std::vector<bool> refused(group.size(), false); // holds a value PostgreSQL cannot store
-        try {
-            if (!sync) { // an all-relaxed group does not wait for the WAL flush
-                stmts.push_back({"relaxed", {}});
+        std::vector<std::pair<std::string, std::uint64_t>> fences; ///< fences[i] is stmts[first_fence + i]
+        std::size_t first_fence = 0;
+        bool any = false; ///< holds at least one fence or write statement
+    };
+
+    group_plan plan_group(const std::vector<pending_write>& group, std::vector<std::error_code>& results) {
+        group_plan plan;
+        const bool sync = std::any_of(group.begin(), group.end(), [&](const pending_write& p) {
+            return p.d == core::durability::sync;
+        });
+        if (!sync) { // an all-relaxed group does not wait for the WAL flush
+            plan.stmts.push_back({"relaxed", {}});
+        }
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            if (!results[i] && group[i].w.fence) {
+                plan.fences.emplace_back(group[i].w.fence->session_id, group[i].w.fence->epoch);
             }
-            for (std::size_t i = 0; i < group.size(); ++i) {
-                const std::size_t before = stmts.size();
-                append_statements(group[i].w, stmts);
-                const bool ok = std::all_of(stmts.begin() + static_cast<std::ptrdiff_t>(before), stmts.end(),
-                                            [](const statement& s) { return s.args.storable(); });
-                if (!ok) { // this write_set alone fails; the others of the group go on
-                    stmts.resize(before);
-                    refused[i] = true;
+        }
+        std::sort(plan.fences.begin(), plan.fences.end());
+        plan.fences.erase(std::unique(plan.fences.begin(), plan.fences.end()), plan.fences.end());
+        plan.first_fence = plan.stmts.size();
+        for (const auto& [session, epoch] : plan.fences) {
+            pg::append_fence({session, epoch}, opts_.node_id, plan.stmts);
+        }
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            if (results[i]) {
+                continue;
+            }
+            const std::size_t before = plan.stmts.size();
+            append_statements(group[i].w, opts_.node_id, plan.stmts);
+            const bool ok = std::all_of(plan.stmts.begin() + static_cast<std::ptrdiff_t>(before), plan.stmts.end(),
+                                        [](const statement& s) { return s.args.storable(); });
+            if (!ok) { // this write_set alone fails; the others of the group go on
+                plan.stmts.resize(before);
+                results[i] = make_error_code(errc::invalid_argument);
+            }
+        }
+        // A fence alone is a check worth sending ("is this node still the owner?").
+        plan.any = plan.stmts.size() > (sync ? 0U : 1U);
+        return plan;
+    }
+
+    void write_group(session_conn& conn, std::vector<pending_write>& group) {
+        // Per write_set: its own failure (refused value, fenced), else the group's outcome.
+        std::vector<std::error_code> results(group.size());
+        std::error_code ec;
+        bool wrote = false;
+        bool sync = false;
+        try {
+            // A failed fence rolls back the whole transaction: the write_sets it fenced fail
+            // alone and the rest is sent again (at most once per distinct fence).
+            for (;;) {
+                group_plan plan = plan_group(group, results);
+                if (!plan.any) {
+                    break;
                 }
+                sync = plan.stmts.front().name != std::string_view("relaxed");
+                PGconn* c = conn.get(ec);
+                if (c == nullptr) {
+                    break;
+                }
+                const pipeline_outcome out = run_pipeline(c, plan.stmts);
+                stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
+                ec = out.ec;
+                const std::size_t fence_index = out.failed_at - plan.first_fence;
+                if (ec == core::store_errc::fenced && out.failed_at >= plan.first_fence
+                    && fence_index < plan.fences.size()) {
+                    const auto& lost = plan.fences[fence_index];
+                    for (std::size_t i = 0; i < group.size(); ++i) {
+                        const auto& f = group[i].w.fence;
+                        if (!results[i] && f && f->session_id == lost.first && f->epoch == lost.second) {
+                            results[i] = core::store_errc::fenced;
+                        }
+                    }
+                    ec.clear();
+                    continue;
+                }
+                if (ec) {
+                    conn.check();
+                } else {
+                    wrote = true;
+                }
+                break;
             }
         } catch (const std::exception& e) {
             core::log::error("storage: building a group failed", {{"error", e.what()}});
             ec = make_error_code(errc::internal);
         }
-        const bool only_relaxed_marker = !sync && stmts.size() == 1;
-        if (!ec && !stmts.empty() && !only_relaxed_marker) {
-            if (PGconn* c = conn.get(ec)) {
-                ec = run_pipeline(c, stmts);
-                stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
-                if (ec) {
-                    conn.check();
-                }
+        std::size_t failed = 0;
+        for (auto& r : results) {
+            if (!r && ec) {
+                r = ec;
             }
+            failed += r ? 1 : 0;
         }
-        const auto n_refused = static_cast<std::size_t>(std::count(refused.begin(), refused.end(), true));
-        if (ec) {
-            stats_.failures.fetch_add(group.size(), std::memory_order_relaxed);
-        } else {
-            stats_.failures.fetch_add(n_refused, std::memory_order_relaxed);
-            stats_.commits.fetch_add(group.size() - n_refused, std::memory_order_relaxed);
+        stats_.failures.fetch_add(failed, std::memory_order_relaxed);
+        stats_.commits.fetch_add(group.size() - failed, std::memory_order_relaxed);
+        if (wrote) {
             if (sync) {
                 stats_.fsyncs.fetch_add(1, std::memory_order_relaxed);
             }
@@ -203,9 +323,8 @@ struct postgres_store::impl {
         }
         for (std::size_t i = 0; i < group.size(); ++i) {
             auto& p = group[i];
-            const std::error_code result = refused[i] ? make_error_code(errc::invalid_argument) : ec;
             try {
-                boost::asio::post(p.ex, [done = std::move(p.done), result, slot = std::move(p.slot)] {
+                boost::asio::post(p.ex, [done = std::move(p.done), result = results[i], slot = std::move(p.slot)] {
                     done(result);
                 });
             } catch (const std::exception& e) {
@@ -217,29 +336,36 @@ struct postgres_store::impl {
     /// Sends every statement, one sync, and reads the results. The statements between two syncs
     /// form one implicit transaction: it commits when the sync is processed (after the WAL flush
     /// synchronous_commit asks for) and rolls back entirely on the first error.
-    std::error_code run_pipeline(PGconn* c, std::vector<statement>& stmts) {
+    pipeline_outcome run_pipeline(PGconn* c, std::vector<statement>& stmts) {
         for (auto& s : stmts) {
             if (PQsendQueryPrepared(c, s.name, s.args.count(), s.args.values(), s.args.lengths(),
                                     s.args.formats(), 1)
                 != 1) {
                 core::log::error("storage: PostgreSQL send failed", {{"detail", pg::message_of(nullptr, c)}});
-                return make_error_code(errc::unavailable);
+                return {make_error_code(errc::unavailable)};
             }
         }
         if (PQpipelineSync(c) != 1) {
-            return make_error_code(errc::unavailable);
+            return {make_error_code(errc::unavailable)};
         }
-        std::error_code first;
+        pipeline_outcome out;
         std::string detail;
         for (std::size_t i = 0; i < stmts.size(); ++i) {
             pg::result_ptr r{PQgetResult(c)};
             if (!r) {
-                return make_error_code(errc::unavailable);
+                return {make_error_code(errc::unavailable)};
             }
             const auto st = PQresultStatus(r.get());
-            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first) {
-                first = st == PGRES_PIPELINE_ABORTED ? make_error_code(errc::internal)
-                                                     : pg::map_result(r.get(), c);
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !out.ec) {
+                const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+                if (st == PGRES_PIPELINE_ABORTED) {
+                    out.ec = make_error_code(errc::internal);
+                } else if (state != nullptr && std::string_view(state) == pg::fenced_sqlstate) {
+                    out.ec = core::store_errc::fenced;
+                } else {
+                    out.ec = pg::map_result(r.get(), c);
+                }
+                out.failed_at = i;
                 detail = pg::message_of(r.get(), c);
             }
             pg::result_ptr end{PQgetResult(c)}; // the NULL that closes each statement's results
@@ -248,8 +374,8 @@ struct postgres_store::impl {
         if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
             // the commit itself failed (e.g. the connection died while it ran): outcome unknown,
             // reported as a failure; every write is an idempotent upsert, so a retry is safe
-            if (!first) {
-                first = sync ? pg::map_result(sync.get(), c) : make_error_code(errc::unavailable);
+            if (!out.ec) {
+                out.ec = sync ? pg::map_result(sync.get(), c) : make_error_code(errc::unavailable);
                 detail = pg::message_of(sync.get(), c);
             }
             if (PQstatus(c) == CONNECTION_OK) {
@@ -260,10 +386,12 @@ struct postgres_store::impl {
                 }
             }
         }
-        if (first) {
+        if (out.ec == core::store_errc::fenced) {
+            core::log::info("storage: a write was fenced", {{"detail", detail}});
+        } else if (out.ec) {
             core::log::error("storage: group write failed", {{"detail", detail}});
         }
-        return first;
+        return out;
     }
 
     void commit(core::write_set w, core::durability d, boost::asio::any_io_executor ex, commit_handler done) {
@@ -402,6 +530,82 @@ struct postgres_store::impl {
              [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
     }
 
+    void claim_session(core::claim_request req, boost::asio::any_io_executor ex, claim_handler done) {
+        auto job = [this, req = std::move(req), ex, done](session_conn& conn) mutable {
+            std::optional<core::claimed_session> claimed;
+            std::error_code ec = claim(conn, req, claimed);
+            boost::asio::post(ex, [done = std::move(done), ec, claimed = std::move(claimed)]() mutable {
+                done(ec, std::move(claimed));
+            });
+        };
+        read(std::move(job),
+             [ex, done] { boost::asio::post(ex, [done] { done(make_error_code(errc::closed), {}); }); });
+    }
+
+    /// The claim and the read of the session's operations in one transaction: no operation
+    /// accepted for the session can commit between them unseen (inserts lock the session row).
+    std::error_code claim(session_conn& conn, const core::claim_request& req,
+                          std::optional<core::claimed_session>& claimed) {
+        const std::string& session_id = req.session_id;
+        std::error_code ec;
+        PGconn* c = conn.get(ec);
+        if (c == nullptr) {
+            return ec;
+        }
+        std::string detail;
+        auto fail = [&](std::error_code e) {
+            (void)pg::exec(c, "ROLLBACK", detail);
+            conn.check();
+            return e;
+        };
+        if (auto e = pg::exec(c, "BEGIN", detail)) {
+            conn.report("claim failed", detail);
+            return fail(e);
+        }
+        std::vector<std::string> owner;
+        pg::params lock;
+        lock.text(session_id);
+        if (auto e = query(conn, "lock_session", lock, owner)) {
+            return fail(e);
+        }
+        pg::params p;
+        p.text(session_id)
+            .text(opts_.node_id)
+            .boolean(req.mode == core::claim_mode::steal)
+            .binary(as_view(req.resume_digest));
+        pg::result_ptr r{PQexecPrepared(c, "claim_session", p.count(), p.values(), p.lengths(), p.formats(), 1)};
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            conn.report("claim failed", pg::message_of(r.get(), c));
+            return fail(pg::map_result(r.get(), c));
+        }
+        if (PQntuples(r.get()) == 0) {
+            (void)fail({});
+            return core::store_errc::not_claimable;
+        }
+        core::claimed_session out;
+        if (auto e = codec::decode(pg::column(r.get(), 0, 0), out.session)) {
+            return fail(e);
+        }
+        out.epoch = static_cast<std::uint64_t>(pg::integer_column(r.get(), 0, 1));
+        out.session.owner_epoch = out.epoch;
+        out.previous_owner = owner.empty() ? std::string() : std::move(owner.front());
+        pg::params q;
+        q.text(session_id);
+        if (auto e = query(conn, "session_operations", q, out.operations)) {
+            return fail(e);
+        }
+        if (auto e = pg::exec(c, "COMMIT", detail)) {
+            conn.report("claim failed", detail);
+            return fail(e);
+        }
+        core::log::info("storage: session claimed",
+                        {{"session", session_id}, {"from", out.previous_owner}, {"epoch", std::to_string(out.epoch)}});
+        claimed = std::move(out);
+        return {};
+    }
+
+    bool lease_held() const noexcept { return lease_held_.load(std::memory_order_relaxed); }
+
     // ---------------------------------------------------------------- start-up and close
 
     std::error_code load_all(core::recovered_state& out) {
@@ -411,35 +615,56 @@ struct postgres_store::impl {
             core::log::error("storage: cannot connect to PostgreSQL", {{"detail", detail}});
             return make_error_code(errc::unavailable);
         }
-        auto scan = [&](const char* sql, auto& rows) -> std::error_code {
-            pg::result_ptr r{PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)};
+        pg::params me;
+        me.text(opts_.node_id);
+        // Rows written before schema v2 have no owner: the first node to start takes them.
+        {
+            pg::result_ptr r{PQexecParams(c.get(), "UPDATE tsm_sessions SET owner_node = $1 WHERE live AND owner_node = ''",
+                                          me.count(), nullptr, me.values(), me.lengths(), me.formats(), 1)};
+            if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+                core::log::error("storage: start-up update failed", {{"detail", pg::message_of(r.get(), c.get())}});
+                return pg::map_result(r.get(), c.get());
+            }
+        }
+        // `with_me`: the query takes this node's id as $1. A second column is the owner epoch.
+        auto scan = [&](const char* sql, bool with_me, auto& rows) -> std::error_code {
+            pg::result_ptr r{with_me ? PQexecParams(c.get(), sql, me.count(), nullptr, me.values(), me.lengths(),
+                                                    me.formats(), 1)
+                                     : PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)};
             if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
                 core::log::error("storage: start-up read failed",
                                  {{"detail", pg::message_of(r.get(), c.get())}});
                 return pg::map_result(r.get(), c.get());
             }
             for (int i = 0; i < PQntuples(r.get()); ++i) {
-                if (auto e = codec::decode(pg::column(r.get(), i, 0), rows.emplace_back())) {
+                auto& rec = rows.emplace_back();
+                if (auto e = codec::decode(pg::column(r.get(), i, 0), rec)) {
                     return e;
+                }
+                if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, core::session_record>) {
+                    rec.owner_epoch = static_cast<std::uint64_t>(pg::integer_column(r.get(), i, 1));
                 }
             }
             return {};
         };
-        // One snapshot for the four reads: a write landing in between cannot tear them.
+        // One snapshot for the four reads: a write landing in between cannot tear them. Only
+        // the sessions this node owns (and their operations): the others are other nodes'.
         if (auto e = pg::exec(c.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", detail)) {
             return e;
         }
-        std::error_code ec = scan("SELECT rec FROM tsm_apps ORDER BY app_id COLLATE \"C\"", out.apps);
+        std::error_code ec = scan("SELECT rec FROM tsm_apps ORDER BY app_id COLLATE \"C\"", false, out.apps);
         if (!ec) {
-            ec = scan("SELECT rec FROM tsm_sessions WHERE live ORDER BY session_id COLLATE \"C\"",
-                      out.sessions);
+            ec = scan("SELECT rec, owner_epoch FROM tsm_sessions WHERE live AND owner_node = $1"
+                      " ORDER BY session_id COLLATE \"C\"",
+                      true, out.sessions);
         }
         if (!ec) {
-            ec = scan("SELECT rec FROM tsm_operations WHERE live ORDER BY session_id COLLATE \"C\", seq",
-                      out.operations);
+            ec = scan("SELECT o.rec FROM tsm_operations o JOIN tsm_sessions s USING (session_id)"
+                      " WHERE o.live AND s.owner_node = $1 ORDER BY o.session_id COLLATE \"C\", o.seq",
+                      true, out.operations);
         }
         if (!ec) {
-            ec = scan("SELECT rec FROM tsm_outbox ORDER BY id COLLATE \"C\"", out.outbox);
+            ec = scan("SELECT rec FROM tsm_outbox ORDER BY id COLLATE \"C\"", false, out.outbox);
         }
         (void)pg::exec(c.get(), "COMMIT", detail);
         return ec;
@@ -456,6 +681,8 @@ struct postgres_store::impl {
         }
         cv_.notify_all();
         read_cv_.notify_all();
+        heartbeat_cv_.notify_all();
+        heartbeat_.join();
         writer_.join(); // drains the queue first
         for (auto& t : readers_) {
             t.join(); // run the reads already queued
@@ -535,6 +762,15 @@ void postgres_store::list_recipes(std::string app_id, boost::asio::any_io_execut
 void postgres_store::find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                                  find_device_handler done) {
     impl_->find_device(std::move(cplc), std::move(uid), std::move(ex), std::move(done));
+}
+
+void postgres_store::claim_session(core::claim_request req, boost::asio::any_io_executor ex,
+                                   claim_handler done) {
+    impl_->claim_session(std::move(req), std::move(ex), std::move(done));
+}
+
+bool postgres_store::lease_held() const noexcept {
+    return impl_->lease_held();
 }
 
 std::error_code postgres_store::load_all(core::recovered_state& out) {

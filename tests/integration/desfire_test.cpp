@@ -1,6 +1,7 @@
 // DESFire end to end: SP → tsmd (/desfire/ev1/*) → WebSocket touch point → the sandbox card's
 // DESFire emulation (behind SELECT D2760000850100).
 #include "card_touch_point.hpp"
+#include "file_scan.hpp"
 #include "tsm_env.hpp"
 
 #include "tsm/core/desfire/authentication.hpp"
@@ -106,21 +107,6 @@ bool card_has(tsm::sandbox::secure_element& card, const std::string& aid) {
     return listed;
 }
 
-/// Whether any file under `dir` (the data directory: RocksDB's WAL, SSTs, manifest) contains `needle`.
-bool data_dir_contains(const std::string& dir, const std::string& needle) {
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file()) {
-            continue;
-        }
-        std::ifstream in(e.path(), std::ios::binary);
-        const std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        if (content.find(needle) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void put_desfire_key(tsm_env& env, const std::string& key, const std::string& type = "AES") {
     const std::string body =
         R"({"desfire":{"keyType":")" + type + R"(","key":")" + key + R"(","version":0}})";
@@ -171,10 +157,10 @@ BOOST_AUTO_TEST_CASE(create_app_with_keys_write_read_a_file_and_delete_it_on_the
         post_op(env, s.session_id, "/desfire/ev1/createApp", create_app_body("F1A2B3", true), "PUT");
     // Accepted means durable: the operation is on disk, its application keys only sealed.
     const std::string data_dir = env.store_files();
-    BOOST_CHECK(data_dir_contains(data_dir, "desfire-create-app")); // the record is there...
+    BOOST_CHECK(tree_contains(data_dir, "desfire-create-app")); // the record is there...
     for (const auto& k : {app_key0, app_key1}) {
-        BOOST_CHECK_MESSAGE(!data_dir_contains(data_dir, *from_hex(k)), "an application key stored in clear");
-        BOOST_CHECK(!data_dir_contains(data_dir, k));
+        BOOST_CHECK_MESSAGE(!tree_contains(data_dir, *from_hex(k)), "an application key stored in clear");
+        BOOST_CHECK(!tree_contains(data_dir, k));
     }
     int rounds = 0;
     auto cb = run_op(env, tp, op, &rounds);

@@ -89,16 +89,8 @@ BOOST_AUTO_TEST_CASE(tsmd_on_postgres_never_makes_up_its_pepper_or_kek) {
 }
 
 BOOST_AUTO_TEST_CASE(database_down_gets_503_and_acknowledges_nothing_then_service_resumes) {
-    // This fixture runs on PostgreSQL whatever TSM_TEST_STORE says.
-    const char* before = std::getenv("TSM_TEST_STORE");
-    const std::string saved = before != nullptr ? before : "";
-    ::setenv("TSM_TEST_STORE", "postgres", 1);
+    const postgres_forced on_postgres;
     tsm_env env;
-    if (saved.empty()) {
-        ::unsetenv("TSM_TEST_STORE");
-    } else {
-        ::setenv("TSM_TEST_STORE", saved.c_str(), 1);
-    }
     ws_client ws(env.tsmd->port());
     auto s = env.deliver(ws);
     const std::string op1 = env.transceive_ok(s.session_id, {"00A4040000"});

@@ -50,4 +50,19 @@ std::string fresh_postgres_database() {
     return "host=127.0.0.1 port=" + std::to_string(server->port()) + " dbname=" + name + " user=tsm";
 }
 
+postgres_forced::postgres_forced() {
+    const char* before = std::getenv("TSM_TEST_STORE");
+    had_ = before != nullptr;
+    saved_ = had_ ? before : "";
+    ::setenv("TSM_TEST_STORE", "postgres", 1);
+}
+
+postgres_forced::~postgres_forced() {
+    if (had_) {
+        ::setenv("TSM_TEST_STORE", saved_.c_str(), 1);
+    } else {
+        ::unsetenv("TSM_TEST_STORE");
+    }
+}
+
 } // namespace tsm::test

@@ -21,4 +21,18 @@ pg_server& postgres_server();
 /// The directory of the process's PostgreSQL server (its data directory and WAL inside).
 std::string postgres_files();
 
+/// While it lives, fixtures run tsmd on PostgreSQL whatever TSM_TEST_STORE says (the suites that
+/// exist only for the shared store); the previous setting comes back at scope end.
+class postgres_forced {
+public:
+    postgres_forced();
+    ~postgres_forced();
+    postgres_forced(const postgres_forced&) = delete;
+    postgres_forced& operator=(const postgres_forced&) = delete;
+
+private:
+    bool had_ = false;
+    std::string saved_;
+};
+
 } // namespace tsm::test

@@ -52,7 +52,8 @@ tsm_env::~tsm_env() {
 void tsm_env::start() {
     std::vector<std::string> args{"--config", config_path};
     if (!store_url.empty()) {
-        args.insert(args.end(), {"--store", store_url});
+        // One name across restarts: a node recovers the sessions it owns.
+        args.insert(args.end(), {"--store", store_url, "--node-id", "node-a"});
     }
     tsmd = std::make_unique<tsmd_process>(dir.path() + "/data", shards, std::move(args));
 }

@@ -184,6 +184,25 @@ BOOST_AUTO_TEST_CASE(delete_apps_and_outbox) {
     BOOST_TEST(st.outbox[0].id == "x1");
 }
 
+BOOST_AUTO_TEST_CASE(the_embedded_store_has_one_node_fences_hold_and_claims_are_not_supported) {
+    temp_dir tmp;
+    auto store = open_store(tmp.db());
+    core::write_set w;
+    w.put_sessions = {make_session("s1", core::session_state::active)};
+    w.fence = core::session_fence{"s1", 7}; // whatever the epoch: nothing else writes here
+    BOOST_CHECK(!commit_and_wait(*store, w));
+    BOOST_CHECK_EQUAL(load_all(*store).sessions.size(), 1u);
+    auto& ioc = helper_context();
+    std::optional<std::error_code> claimed;
+    store->claim_session({"s1", core::claim_mode::steal, {}}, ioc.get_executor(),
+                         [&](std::error_code ec, std::optional<core::claimed_session> c) {
+                             BOOST_CHECK(!c);
+                             claimed = ec;
+                         });
+    run_until(ioc, [&] { return claimed.has_value(); });
+    BOOST_CHECK(*claimed == core::store_errc::not_supported);
+}
+
 BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {
     temp_dir tmp;
     boost::asio::io_context ioc; // outlives the store: its writer posts here

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -109,6 +112,9 @@ void load_file(const std::string& path, config& c) {
     read(t, "keys", "pepper_file", c.pepper_file);
     read(t, "keys", "pepper_env", c.pepper_env);
     read(t, "store", "url", c.store_url);
+    read(t, "cluster", "node_id", c.node_id);
+    read_duration(t, "cluster", "heartbeat_ms", c.heartbeat_interval);
+    read_duration(t, "cluster", "lease_ms", c.lease);
     read_duration(t, "fidesmo", "fetch_hold_ms", c.fetch_hold);
     read(t, "log", "level", c.log_level);
     if (const toml::array* apps = t["apps"].as_array()) {
@@ -139,11 +145,27 @@ void load_file(const std::string& path, config& c) {
     }
 }
 
+
+/// "<hostname>:<port of the listener>": unique per machine and listener; a listener on port 0
+/// gets the process id instead of the port (a test's or a demo's node).
+std::string default_node_id(const std::string& listen) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+        std::snprintf(host, sizeof host, "tsmd");
+    }
+    std::string port = listen.substr(listen.rfind(':') == std::string::npos ? listen.size() : listen.rfind(':') + 1);
+    if (port.empty() || port == "0") {
+        port = "pid" + std::to_string(getpid());
+    }
+    return std::string(host) + ":" + port;
+}
+
 } // namespace
 
 const char* usage() {
     return "usage: tsmd [--config FILE] [--listen HOST:PORT] [--admin-listen HOST:PORT]\n"
-           "            [--data-dir DIR] [--store URL] [--shards N] [--admin-token TOKEN]\n"
+           "            [--data-dir DIR] [--store URL] [--node-id NAME] [--shards N]\n"
+           "            [--admin-token TOKEN]\n"
            "            [--fetch-hold-ms MS]\n"
            "            [--help]\n"
            "\n"
@@ -154,6 +176,7 @@ const char* usage() {
            "  --data-dir DIR         RocksDB and the hashing key (default ./data)\n"
            "  --store URL            PostgreSQL instead of RocksDB (libpq connection string or\n"
            "                         postgres:// URI; keys.kek_* and keys.pepper_* then required)\n"
+           "  --node-id NAME         this node's name in a cluster (default <hostname>:<listen port>)\n"
            "  --shards N             reactor threads (default: one per core)\n"
            "  --admin-token TOKEN    require 'Authorization: Bearer TOKEN' on the admin API\n"
            "  --fetch-hold-ms MS     hold a Fidesmo service/fetch this long before 503 (default 25000)\n"
@@ -181,7 +204,7 @@ config load_config(int argc, char** argv, bool& help) {
         };
         if (a == "--config") {
             config_path = take(a);
-        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--store" || a == "--shards"
+        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--store" || a == "--node-id" || a == "--shards"
                    || a == "--admin-token" || a == "--fetch-hold-ms") {
             overrides.emplace_back(std::string(a), take(a));
         } else {
@@ -200,6 +223,8 @@ config load_config(int argc, char** argv, bool& help) {
             c.data_dir = v;
         } else if (k == "--store") {
             c.store_url = v;
+        } else if (k == "--node-id") {
+            c.node_id = v;
         } else if (k == "--admin-token") {
             c.admin_token = v;
         } else if (k == "--fetch-hold-ms") {
@@ -223,6 +248,13 @@ config load_config(int argc, char** argv, bool& help) {
     }
     if (c.shards == 0) {
         c.shards = std::max(1u, std::thread::hardware_concurrency());
+    }
+    if (c.heartbeat_interval.count() <= 0 || c.lease <= c.heartbeat_interval) {
+        // a lease shorter than the renewal interval would expire between two renewals
+        throw std::runtime_error("cluster.lease_ms must be longer than cluster.heartbeat_ms (both > 0)");
+    }
+    if (c.node_id.empty()) {
+        c.node_id = default_node_id(c.listen);
     }
     if (c.fetch_hold.count() <= 0) {
         // 0 would answer every fetch with 503 at once, and the client retries without pausing.

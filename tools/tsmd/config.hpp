@@ -28,6 +28,12 @@ struct config {
     // [store]: empty = RocksDB in data_dir (the embedded default); else a libpq connection string
     // or postgres:// URI: PostgreSQL holds every record (docs/cluster.md)
     std::string store_url;
+    // [cluster] (with a PostgreSQL store): this node's name — unique among live nodes; empty:
+    // "<hostname>:<listen port>" — and its lease (another node may take over its sessions once
+    // it has not renewed it for lease_ms)
+    std::string node_id;
+    std::chrono::milliseconds heartbeat_interval{1000};
+    std::chrono::milliseconds lease{5000};
     // [limits]
     std::size_t max_body_bytes = 4 << 20; ///< CAP uploads are the largest bodies
     std::size_t max_frame_bytes = 256 * 1024;

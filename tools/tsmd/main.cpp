@@ -91,7 +91,11 @@ int run(const tsmd::config& cfg) {
     std::unique_ptr<core::record_store> store;
     if (shared_store) {
         std::string detail;
-        store = storage::postgres_store::open(cfg.store_url, storage::postgres_store_options{}, ec, detail);
+        storage::postgres_store_options pg_opts;
+        pg_opts.node_id = cfg.node_id;
+        pg_opts.heartbeat_interval = cfg.heartbeat_interval;
+        pg_opts.lease = cfg.lease;
+        store = storage::postgres_store::open(cfg.store_url, pg_opts, ec, detail);
         if (!store) { // the connection string may hold a password: only the server's message is shown
             throw std::runtime_error("cannot open the PostgreSQL store: " + ec.message()
                                      + (detail.empty() ? "" : " (" + detail + ")"));

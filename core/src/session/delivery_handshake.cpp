@@ -282,9 +282,13 @@ void session_service::on_delivery_reply(const std::string& session_id, sp_reply 
 // ---------------------------------------------------------------- touch-point binding
 
 void session_service::resume(connection_ref conn, std::string session_id, std::string token,
-                             std::function<void(bool)> bound) {
+                             std::function<void(bool)> bound, claim_mode takeover) {
     owner_.assert_on_owner();
     delivery_session* s = find(session_id);
+    if (s == nullptr && !stopped_) { // perhaps another node's (cluster mode): claimed, then resumed
+        claim_for_resume(conn, std::move(session_id), std::move(token), takeover, std::move(bound));
+        return;
+    }
     if (s == nullptr || !hasher_.verify(resume_context, token, s->record().resume_token_hash)) {
         tp_.send_error(conn, make_api_error(api_errc::not_found, "unknown session or wrong resume token"));
         bound(false);

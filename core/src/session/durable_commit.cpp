@@ -19,9 +19,25 @@ void durable_commit::submit(write_set w, durability d, record_store::commit_hand
         });
         return;
     }
+    if (!w.fence && fence_of_) {
+        w.fence = fence_of_(w);
+    }
+    std::string fenced_session = w.fence ? w.fence->session_id : std::string();
     // The pass leaves the gate when this handler is destroyed, after `done` has run.
     store_.commit(std::move(w), d, ioc_.get_executor(),
-                  [pass = std::move(pass), done = std::move(done)](std::error_code ec) { done(ec); });
+                  [this, pass = std::move(pass), done = std::move(done),
+                   fenced_session = std::move(fenced_session)](std::error_code ec) {
+                      if (ec == store_errc::fenced && fenced_) {
+                          fenced_(fenced_session); // before `done`: it finds the session gone
+                      }
+                      done(ec);
+                  });
+}
+
+void durable_commit::use_fences(std::function<std::optional<session_fence>(const write_set&)> fence_of,
+                                std::function<void(const std::string&)> fenced) {
+    fence_of_ = std::move(fence_of);
+    fenced_ = std::move(fenced);
 }
 
 void durable_commit::until_durable(attempt_fn attempt, std::function<void()> durable,
@@ -45,6 +61,12 @@ void durable_commit::try_once(job j) {
     submit(std::move(*w), durability::sync, [this, shared](std::error_code ec) {
         if (!ec) {
             shared->durable();
+            return;
+        }
+        if (ec == store_errc::fenced) { // the session's new owner carries on from the store
+            if (shared->abandoned) {
+                shared->abandoned();
+            }
             return;
         }
         if (ec != std::errc::operation_canceled) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <list>
 #include <optional>
+#include <string>
 
 namespace tsm::core {
 
@@ -40,6 +41,12 @@ public:
     /// No more retries: waiting ones are cancelled (their `abandoned` runs).
     void stop();
 
+    /// Cluster mode. `fence_of` gives the fence of a write that has none (the session it writes,
+    /// at the epoch this node holds it); `fenced` runs when the store refused a write because
+    /// another node owns that session now. A fenced write is never retried (its `abandoned` runs).
+    void use_fences(std::function<std::optional<session_fence>(const write_set&)> fence_of,
+                    std::function<void(const std::string& session_id)> fenced);
+
 private:
     struct job {
         attempt_fn attempt;
@@ -55,6 +62,8 @@ private:
     session_metrics& metrics_;
     std::chrono::milliseconds retry_;
     std::list<boost::asio::steady_timer> waiting_;
+    std::function<std::optional<session_fence>(const write_set&)> fence_of_;
+    std::function<void(const std::string&)> fenced_;
     bool stopped_ = false;
 };
 

@@ -30,6 +30,8 @@ void render_probe(std::string& out, const core::service_probe& p) {
     line(out, "tsm_sessions_ended_total", "{outcome=\"completed\"}", get(p.sessions_completed));
     line(out, "tsm_sessions_ended_total", "{outcome=\"failed\"}", get(p.sessions_failed));
     line(out, "tsm_sessions_ended_total", "{outcome=\"expired\"}", get(p.sessions_expired));
+    help(out, "tsm_sessions_moved_total", "counter", "Sessions another node took over (cluster mode)");
+    line(out, "tsm_sessions_moved_total", "", get(p.sessions_moved));
     help(out, "tsm_operations", "gauge", "Operations by state");
     line(out, "tsm_operations", "{state=\"queued\"}", get(p.operations_queued));
     line(out, "tsm_operations", "{state=\"running\"}", get(p.operations_running));

@@ -2,6 +2,7 @@
 /// The durable record store port. `core` states what it needs; `storage` implements it over RocksDB;
 /// tests may implement it in memory.
 #include "tsm/core/records.hpp"
+#include "tsm/core/store_errc.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -16,8 +17,19 @@
 
 namespace tsm::core {
 
+/// Cluster mode: a session's owner writes only while it still owns the session at the epoch it
+/// claimed. A store shared by several nodes checks it in the write's own transaction.
+struct session_fence {
+    std::string session_id;
+    std::uint64_t epoch = 0; ///< the owner epoch this node holds (1 for the node that created it)
+};
+
 /// A set of mutations applied atomically (one RocksDB WriteBatch).
 struct write_set {
+    /// When set, the whole write_set applies only while this node owns the session at that
+    /// epoch; else it fails alone with store_errc::fenced. Ignored by a single-node store.
+    std::optional<session_fence> fence;
+
     std::vector<app_record> put_apps;
     std::vector<std::string> delete_apps;
     std::vector<session_record> put_sessions;
@@ -55,6 +67,29 @@ struct recovered_state {
     std::vector<outbox_entry> outbox;
 };
 
+/// A session this node took over (claim_session): the record, the epoch it now owns it at, and
+/// its operations that are not done (sorted by seq), as restart recovery loads them.
+struct claimed_session {
+    session_record session;
+    std::uint64_t epoch = 0;
+    std::string previous_owner;
+    std::vector<operation_record> operations;
+};
+
+enum class claim_mode {
+    after_lease, ///< only when the owner's lease expired (or this node is the owner)
+    steal,       ///< also from a live owner: the touch point came here with its resume token
+};
+
+/// What a claimer asks: `resume_digest`, when not empty, must equal the session's stored
+/// resume-token digest (a touch point resuming proves it holds the token; a wrong one claims
+/// nothing).
+struct claim_request {
+    std::string session_id;
+    claim_mode mode = claim_mode::after_lease;
+    bytes resume_digest;
+};
+
 /// Counters for /metrics. Updated by the store's own threads; read from anywhere.
 struct store_stats {
     std::atomic<std::uint64_t> commits{0};      ///< write_sets applied
@@ -75,6 +110,7 @@ public:
     using find_device_handler = std::function<void(std::error_code, std::optional<card_keys_record>)>;
     using load_recipe_handler = std::function<void(std::error_code, std::optional<recipe_record>)>;
     using list_recipes_handler = std::function<void(std::error_code, std::vector<std::string>)>;
+    using claim_handler = std::function<void(std::error_code, std::optional<claimed_session>)>;
 
     virtual ~record_store() = default;
 
@@ -134,7 +170,18 @@ public:
         boost::asio::post(ex, [done = std::move(done)] { done({}, {}); });
     }
 
-    /// Blocking: reads everything a restart needs. Call once at startup, before shards run.
+    /// Cluster mode: makes this node the owner of a live session with one conditional update
+    /// (owner epoch + 1; of concurrent claimers exactly one wins) and returns what recovery needs
+    /// to rebuild it; `store_errc::not_claimable` when the session is unknown, finished, its
+    /// resume digest differs, or (mode after_lease) its owner's lease still runs. The default, for single-node stores:
+    /// `store_errc::not_supported`.
+    virtual void claim_session(claim_request req, boost::asio::any_io_executor ex, claim_handler done) {
+        (void)req;
+        boost::asio::post(ex, [done = std::move(done)] { done(store_errc::not_supported, std::nullopt); });
+    }
+
+    /// Blocking: reads everything a restart needs. Call once at startup, before shards run. A
+    /// shared store returns only the sessions (and their operations) this node owns.
     virtual std::error_code load_all(recovered_state& out) = 0;
 
     /// Blocking: waits for every submitted write to complete, then stops the store's threads.

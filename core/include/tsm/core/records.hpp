@@ -69,6 +69,9 @@ struct session_record {
     std::string ephemeral_key;
     /// Set when the session runs a stored recipe instead of an SP server (recipe_run).
     std::optional<recipe_run> recipe;
+    /// Cluster mode: the owner epoch this node holds the session at (its write fences). Kept by a
+    /// shared store in its own column, not in the record's encoding; 1 on the embedded store.
+    std::uint64_t owner_epoch = 1;
 };
 
 

@@ -26,6 +26,7 @@ struct service_probe {
     std::atomic<std::uint64_t> sessions_completed{0};
     std::atomic<std::uint64_t> sessions_failed{0};
     std::atomic<std::uint64_t> sessions_expired{0};
+    std::atomic<std::uint64_t> sessions_moved{0}; ///< cluster mode: dropped here, another node owns them
     // Operations.
     std::atomic<std::int64_t> operations_queued{0};
     std::atomic<std::int64_t> operations_running{0};
@@ -63,6 +64,7 @@ public:
     void on_session_discarded(session_state s) noexcept;
     void on_transition(session_state from, session_state to) noexcept;
     void on_session_expired() noexcept { inc(p_.sessions_expired); }
+    void on_session_moved() noexcept { inc(p_.sessions_moved); }
 
     void on_operation_rejected() noexcept { inc(p_.operations_rejected); }
     void on_operation_queued() noexcept { add(p_.operations_queued, 1); }

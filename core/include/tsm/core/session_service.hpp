@@ -110,9 +110,12 @@ public:
     /// `bound(false)` when no session was created (the touch point got an error frame).
     void start_delivery(connection_ref conn, std::string session_id, delivery_request req,
                         std::function<void(bool)> bound);
-    /// Rebinds a session to a new connection. `bound(true)` when the token matched.
-    void resume(connection_ref conn, std::string session_id, std::string token,
-                std::function<void(bool)> bound);
+    /// Rebinds a session to a new connection. `bound(true)` when the token matched. A session
+    /// this node does not hold is claimed from a shared store first (cluster mode): `takeover`
+    /// steal for a touch point that resumes explicitly (v1), after_lease for one that keeps
+    /// polling (its requests may reach any node while the owner lives).
+    void resume(connection_ref conn, std::string session_id, std::string token, std::function<void(bool)> bound,
+                claim_mode takeover = claim_mode::steal);
     /// The touch point's answers to batch `batch`; 0 = the outstanding batch, whatever its number
     /// (dialects without batch numbers). A touch point without stopOnError answers every command
     /// of a stop-on-error batch: the operation reads the answers up to the first failure only.
@@ -214,6 +217,14 @@ private:
     void on_end_durable(const std::string& session_id, std::vector<outbox_entry>& callbacks,
                         const done_handler& done);
     void sweep();
+
+    // session_ownership.cpp (cluster mode)
+    /// The fence of a write of one session held here: its id at this node's epoch.
+    std::optional<session_fence> fence_of(const write_set& w);
+    /// Another node owns the session now: forget it here, writing nothing.
+    void drop_fenced(const std::string& session_id);
+    void claim_for_resume(connection_ref conn, std::string session_id, std::string token, claim_mode mode,
+                          std::function<void(bool)> bound);
 
     // session_service.cpp
     void transition(delivery_session& s, session_state to);

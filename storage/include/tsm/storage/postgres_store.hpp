@@ -10,6 +10,7 @@
 #include "tsm/core/record_store.hpp"
 #include "tsm/storage/errc.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -27,6 +28,13 @@ struct postgres_store_options {
     /// Apply the forward migrations at open (tsmd does; `tsmctl db migrate` does it by hand).
     /// Without it, open refuses a database whose schema is older than the binary's.
     bool migrate = true;
+    /// This node's name in the cluster (tsm_nodes, tsm_sessions.owner_node): the sessions it
+    /// owns and the fences of its writes. Must be unique among the live nodes.
+    std::string node_id = "tsmd";
+    /// How often the node renews its lease, and how long a lease lasts: another node may claim
+    /// this node's sessions once its lease has expired.
+    std::chrono::milliseconds heartbeat_interval{1000};
+    std::chrono::milliseconds lease{5000};
 };
 
 /// The schema version this binary writes and reads.
@@ -65,7 +73,10 @@ public:
                       list_recipes_handler done) override;
     void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                      find_device_handler done) override;
+    void claim_session(core::claim_request req, boost::asio::any_io_executor ex, claim_handler done) override;
     std::error_code load_all(core::recovered_state& out) override;
+    /// Whether the last heartbeat reached the database (for /readyz); false until the first one.
+    bool lease_held() const noexcept;
     void close() override;
     const core::store_stats& stats() const noexcept override;
 

@@ -220,7 +220,9 @@ void long_poll::fetch(std::string session_id, http_responder respond,
         channel& c = open_channel(s, session_id);
         const core::connection_ref conn = c.conn();
         c.fetch(std::move(respond), std::move(result)); // a result waits for its prompt again
-        s.sessions->resume(conn, session_id, session_id, on_bound(s.index, conn.id));
+        // Polls may reach any node while the owner lives: another node takes over only once
+        // the owner's lease expired (cluster mode).
+        s.sessions->resume(conn, session_id, session_id, on_bound(s.index, conn.id), core::claim_mode::after_lease);
     });
 }
 
@@ -288,7 +290,8 @@ void long_poll::client_error(std::string session_id, std::string message, http_r
                                    return;
                                }
                                on_bound(shard, conn.id)(false);
-                           });
+                           },
+                           core::claim_mode::after_lease);
         respond(no_content());
     });
 }

@@ -1,0 +1,147 @@
+// Two tsmd nodes on one PostgreSQL database: a touch point that resumes its session on the other
+// node takes the session there (batch numbering and queued operations carried over), and the
+// node it left, still holding the session in memory, is fenced on its next write and drops it.
+#include "store_under_test.hpp"
+#include "tsm_env.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+using namespace tsm::test;
+
+namespace {
+
+/// A second node of `env`'s cluster: same configuration (keys) and database, its own name.
+std::unique_ptr<tsmd_process> second_node(tsm_env& env, const std::string& node_id) {
+    return std::make_unique<tsmd_process>(
+        env.dir.path() + "/data-" + node_id, 2,
+        std::vector<std::string>{"--config", env.config_path, "--store", env.store_url, "--node-id", node_id});
+}
+
+std::string resume_frame(const delivered_session& s) {
+    return R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})";
+}
+
+http_reply transceive_on(tsm_env& env, unsigned short port, const std::string& session_id,
+                         const std::string& apdu) {
+    return http_call(port, "POST", "/transceive", env.sp_headers(session_id, env.callback_url(session_id)),
+                     R"({"commands":[")" + apdu + R"("]})");
+}
+
+/// The value of an unlabelled counter in a node's /metrics.
+long long metric(unsigned short admin_port, const std::string& name) {
+    const auto m = http_call(admin_port, "GET", "/metrics");
+    const auto at = m.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(m.body.substr(at + name.size() + 2));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster)
+
+BOOST_AUTO_TEST_CASE(a_resume_on_another_node_takes_the_session_and_the_old_owner_is_fenced) {
+    const postgres_forced on_postgres;
+    tsm_env env; // node-a
+    auto node_b = second_node(env, "node-b");
+
+    // Delivered on node A; an operation is pushed there and left unanswered.
+    ws_client ws_a(env.tsmd->port());
+    const auto s = env.deliver(ws_a);
+    const auto r1 = transceive_on(env, env.tsmd->port(), s.session_id, "00A4040000");
+    BOOST_REQUIRE_EQUAL(r1.status, 200);
+    const std::string op1 = str(r1.json().at("operationId"));
+    auto pushed = ws_a.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(pushed);
+    const std::int64_t batch = (*pushed)["batch"].as_int64();
+    ws_a.drop(); // the phone roams: its next connection lands on node B
+
+    // Node B takes the session over and asks the unanswered batch again, same number.
+    ws_client ws_b(node_b->port());
+    ws_b.send(resume_frame(s));
+    BOOST_REQUIRE(ws_b.read_type("resumed", std::chrono::seconds(10)));
+    auto again = ws_b.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(again);
+    BOOST_CHECK_EQUAL(str((*again)["operationId"]), op1);
+    BOOST_CHECK_EQUAL((*again)["batch"].as_int64(), batch);
+    ws_b.send(R"({"type":"responses","batch":)" + std::to_string(batch) + R"(,"responses":["9000"]})");
+    auto cb1 = env.sp.wait_callback(op1);
+    BOOST_REQUIRE(cb1);
+    BOOST_CHECK_EQUAL((*cb1)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL(str((*cb1)["responses"].as_array()[0]), "9000");
+
+    // Node A still holds the session in memory: its write is fenced, nothing is acknowledged,
+    // and it forgets the session.
+    const auto stale = transceive_on(env, env.tsmd->port(), s.session_id, "80CA9F7F00");
+    BOOST_CHECK_EQUAL(stale.status, 503);
+    BOOST_CHECK_EQUAL(metric(env.tsmd->admin_port(), "tsm_sessions_moved_total"), 1);
+    BOOST_CHECK_EQUAL(transceive_on(env, env.tsmd->port(), s.session_id, "80CA9F7F00").status, 404);
+
+    // The session carries on at node B: the next operation runs there, and it completes there.
+    const auto r3 = transceive_on(env, node_b->port(), s.session_id, "80CA9F7F00");
+    BOOST_REQUIRE_EQUAL(r3.status, 200);
+    const std::string op3 = str(r3.json().at("operationId"));
+    auto f3 = ws_b.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(f3);
+    BOOST_CHECK_EQUAL(str((*f3)["operationId"]), op3);
+    BOOST_CHECK_GT((*f3)["batch"].as_int64(), batch);
+    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f3)["batch"].as_int64())
+              + R"(,"responses":["9000"]})");
+    BOOST_REQUIRE(env.sp.wait_callback(op3));
+    const auto done = http_call(node_b->port(), "POST", "/service/completed", env.sp_headers(s.session_id),
+                                R"({"success":true,"message":"done"})");
+    BOOST_CHECK_EQUAL(done.status, 200);
+    BOOST_CHECK(ws_b.read_type("status", std::chrono::seconds(10)));
+    BOOST_CHECK_EQUAL(env.sp.callback_count(op1), 1u); // node A never answered it a second time
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_resume_token_takes_nothing_from_the_owner) {
+    const postgres_forced on_postgres;
+    tsm_env env;
+    auto node_b = second_node(env, "node-b");
+    ws_client ws_a(env.tsmd->port());
+    auto s = env.deliver(ws_a);
+    delivered_session forged = s;
+    forged.resume_token = std::string(s.resume_token.size(), '0');
+    ws_client ws_b(node_b->port());
+    ws_b.send(resume_frame(forged));
+    auto err = ws_b.read_type("error", std::chrono::seconds(10));
+    BOOST_REQUIRE(err);
+    BOOST_CHECK_EQUAL(str((*err)["code"]), "not-found");
+    // Still node A's: an operation runs there.
+    const std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
+    BOOST_CHECK_EQUAL(answer_batch(ws_a), op);
+    BOOST_REQUIRE(env.sp.wait_callback(op));
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_nodes_session_resumes_on_another_node_with_its_queued_operations) {
+    const postgres_forced on_postgres;
+    tsm_env env;
+    auto node_b = second_node(env, "node-b");
+    delivered_session s;
+    {
+        ws_client ws(env.tsmd->port());
+        s = env.deliver(ws);
+        ws.drop();
+    }
+    // Acknowledged on node A while no touch point is bound, then node A dies.
+    const std::string op = env.transceive_ok(s.session_id, {"00A4040000"});
+    env.tsmd->kill();
+    ws_client ws_b(node_b->port());
+    ws_b.send(resume_frame(s));
+    BOOST_REQUIRE(ws_b.read_type("resumed", std::chrono::seconds(10)));
+    auto f = ws_b.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(f);
+    BOOST_CHECK_EQUAL(str((*f)["operationId"]), op);
+    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
+              + R"(,"responses":["9000"]})");
+    auto cb = env.sp.wait_callback(op);
+    BOOST_REQUIRE(cb);
+    BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
+    BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
