@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 using namespace tsm::test;
 
@@ -25,6 +26,18 @@ std::pair<int, std::string> tsmctl(const temp_dir& dir, std::vector<std::string>
     const auto code = p.wait_exit(std::chrono::seconds(30));
     BOOST_REQUIRE_MESSAGE(code, "tsmctl did not exit");
     return {*code, p.log()};
+}
+
+/// Polls /readyz (bounded) until it answers `status`.
+bool ready_within(unsigned short admin_port, int status, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (http_call(admin_port, "GET", "/readyz").status == status) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
 }
 
 } // namespace
@@ -88,6 +101,20 @@ BOOST_AUTO_TEST_CASE(tsmd_on_postgres_never_makes_up_its_pepper_or_kek) {
     BOOST_CHECK(!std::filesystem::exists(dir.path() + "/data/kek"));
 }
 
+BOOST_AUTO_TEST_CASE(a_lease_not_longer_than_its_renewal_interval_is_refused) {
+    temp_dir dir;
+    const std::string cfg = dir.path() + "/tsmd.toml";
+    std::ofstream(cfg) << "[cluster]\nnode_id = \"n1\"\nheartbeat_ms = 1000\nlease_ms = 1000\n";
+    try {
+        tsmd_process p(dir.path() + "/data", 1, {"--config", cfg});
+        BOOST_ERROR("tsmd started with a lease that expires between two renewals");
+    } catch (const std::runtime_error& e) {
+        const std::string why = e.what();
+        BOOST_CHECK_MESSAGE(why.find("cluster.lease_ms must be longer than cluster.heartbeat_ms") != std::string::npos,
+                            why);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(database_down_gets_503_and_acknowledges_nothing_then_service_resumes) {
     const postgres_forced on_postgres;
     tsm_env env;
@@ -97,7 +124,10 @@ BOOST_AUTO_TEST_CASE(database_down_gets_503_and_acknowledges_nothing_then_servic
     BOOST_CHECK_EQUAL(answer_batch(ws), op1);
     BOOST_REQUIRE(env.sp.wait_callback(op1));
 
+    BOOST_CHECK(ready_within(env.tsmd->admin_port(), 200, std::chrono::seconds(10)));
     postgres_server().stop();
+    // Not ready once the node cannot renew its lease (a balancer stops sending it traffic).
+    BOOST_CHECK(ready_within(env.tsmd->admin_port(), 503, std::chrono::seconds(15)));
     const auto refused = env.transceive(s.session_id, {"80CA9F7F00"});
     BOOST_CHECK_EQUAL(refused.status, 503);
     BOOST_CHECK_EQUAL(str(refused.json().at("error").at("code")), "unavailable");
@@ -105,6 +135,7 @@ BOOST_AUTO_TEST_CASE(database_down_gets_503_and_acknowledges_nothing_then_servic
 
     std::string why;
     BOOST_REQUIRE_MESSAGE(postgres_server().restart(why), why);
+    BOOST_CHECK(ready_within(env.tsmd->admin_port(), 200, std::chrono::seconds(15))); // by itself
     // The store reconnects on its next write: the SP's retry is accepted and runs; the refused
     // operation never does (the next batch is the retry's).
     const std::string op2 = env.transceive_ok(s.session_id, {"80CA9F7F00"});

@@ -89,13 +89,16 @@ int run(const tsmd::config& cfg) {
     // writer thread, which may still be inside post() after the handler ran.
     boost::asio::io_context startup;
     std::unique_ptr<core::record_store> store;
+    storage::postgres_store* cluster_store = nullptr; // for /readyz: its lease renewals
     if (shared_store) {
         std::string detail;
         storage::postgres_store_options pg_opts;
         pg_opts.node_id = cfg.node_id;
         pg_opts.heartbeat_interval = cfg.heartbeat_interval;
         pg_opts.lease = cfg.lease;
-        store = storage::postgres_store::open(cfg.store_url, pg_opts, ec, detail);
+        auto pg = storage::postgres_store::open(cfg.store_url, pg_opts, ec, detail);
+        cluster_store = pg.get();
+        store = std::move(pg);
         if (!store) { // the connection string may hold a password: only the server's message is shown
             throw std::runtime_error("cannot open the PostgreSQL store: " + ec.message()
                                      + (detail.empty() ? "" : " (" + detail + ")"));
@@ -269,7 +272,10 @@ int run(const tsmd::config& cfg) {
     transport::health_api health({.probe = &probe,
                                   .store = &store->stats(),
                                   .ws_connections = [&hub] { return hub.connection_count(); },
-                                  .http_connections = {}});
+                                  .http_connections = {},
+                                  .store_writable = cluster_store == nullptr
+                                                        ? std::function<bool()>()
+                                                        : [cluster_store] { return cluster_store->lease_held(); }});
     health.set_held_fetches([&long_poll] { return long_poll.held_fetches(); });
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.
@@ -310,8 +316,10 @@ int run(const tsmd::config& cfg) {
     std::printf("tsmd: listening on %s\ntsmd: admin on %s\ntsmd: ready (%u shards, data in %s)\n",
                 bound.c_str(), admin_bound.c_str(), pool.size(), cfg.data_dir.c_str());
     std::fflush(stdout);
-    core::log::info("started",
-                    {{"listen", bound}, {"admin", admin_bound}, {"shards", std::to_string(pool.size())}});
+    core::log::info("started", {{"listen", bound},
+                                {"admin", admin_bound},
+                                {"shards", std::to_string(pool.size())},
+                                {"node", shared_store ? cfg.node_id : std::string()}});
 
     // The main thread only waits for a signal; shards do the work.
     boost::asio::io_context signals_ctx;

@@ -100,7 +100,8 @@ health_api::health_api(health_sources sources) : sources_(std::move(sources)) {
     });
     routes_.add("/readyz", {"GET", "HEAD"},
                 [this](http_request&, const route_match&, http_responder& respond) {
-                    const bool ok = ready_.load() && !draining_.load();
+                    const bool ok = ready_.load() && !draining_.load()
+                                    && (!sources_.store_writable || sources_.store_writable());
                     respond(ok ? json_response(200, R"({"status":"ready"})")
                                : json_response(503, R"({"status":"not-ready"})"));
                 });
@@ -121,6 +122,10 @@ std::string health_api::render_metrics() const {
     std::string out;
     out.reserve(4096);
     render_probe(out, *sources_.probe);
+    if (sources_.store_writable) {
+        help(out, "tsm_store_writable", "gauge", "1 while the shared store takes writes (cluster mode)");
+        line(out, "tsm_store_writable", "", sources_.store_writable() ? 1.0 : 0.0);
+    }
     if (sources_.ws_connections) {
         help(out, "tsm_websocket_connections", "gauge", "Open touch-point WebSocket connections");
         line(out, "tsm_websocket_connections", "", static_cast<double>(sources_.ws_connections()));

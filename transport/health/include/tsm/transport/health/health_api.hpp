@@ -22,6 +22,9 @@ struct health_sources {
     const core::store_stats* store = nullptr;
     std::function<std::size_t()> ws_connections;
     std::function<std::size_t()> http_connections;
+    /// Whether the store can take writes now (cluster mode: the node's lease renewal reached a
+    /// writable primary); empty: always. Not ready while it says no.
+    std::function<bool()> store_writable;
 };
 
 class health_api {
