@@ -14,6 +14,10 @@ public:
         case store_errc::fenced: return "the session is owned by another node now";
         case store_errc::not_claimable: return "the session cannot be claimed";
         case store_errc::not_supported: return "the record store does not support this";
+        case store_errc::unknown_session: return "no such session for this app";
+        case store_errc::session_finished: return "the session has ended";
+        case store_errc::runs_recipe: return "the session runs a recipe";
+        case store_errc::queue_full: return "too many operations queued in this session";
         }
         return "unknown record store error";
     }

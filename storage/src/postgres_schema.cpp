@@ -64,6 +64,10 @@ CREATE TABLE tsm_nodes (
     started_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX tsm_sessions_owner ON tsm_sessions (owner_node) WHERE live;
 ALTER TABLE tsm_sessions ADD COLUMN resume_digest bytea NOT NULL DEFAULT '';
+ALTER TABLE tsm_sessions ADD COLUMN runs_recipe boolean NOT NULL DEFAULT false;
+ALTER TABLE tsm_sessions ADD COLUMN next_seq bigint NOT NULL DEFAULT 0;
+UPDATE tsm_sessions s SET next_seq = (SELECT coalesce(max(o.seq) + 1, 0) FROM tsm_operations o
+                                      WHERE o.session_id = s.session_id) WHERE s.live;
 CREATE FUNCTION tsm_fence(p_session text, p_node text, p_epoch bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -76,6 +80,40 @@ BEGIN
         RAISE EXCEPTION 'session % is owned by node % at epoch %', p_session, v_node, v_epoch
             USING ERRCODE = 'TSMF1';
     END IF;
+END $$;
+-- An SP operation accepted on any node: the session's checks and its next sequence number
+-- under the session row's lock, the insert, and the owner's wake-up, in the caller's transaction.
+-- The sequence is the database's (next_seq), so operations accepted on different nodes queue in
+-- the order they were acknowledged.
+CREATE FUNCTION tsm_append(p_session text, p_app text, p_op text, p_rec bytea, p_max bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_app text;
+    v_live boolean;
+    v_recipe boolean;
+    v_owner text;
+    v_seq bigint;
+    v_queued bigint;
+BEGIN
+    SELECT app_id, live, runs_recipe, owner_node, next_seq INTO v_app, v_live, v_recipe, v_owner, v_seq
+        FROM tsm_sessions WHERE session_id = p_session FOR UPDATE;
+    IF NOT FOUND OR v_app <> p_app THEN
+        RAISE EXCEPTION 'no session % for app %', p_session, p_app USING ERRCODE = 'TSMN1';
+    END IF;
+    IF NOT v_live THEN
+        RAISE EXCEPTION 'session % has ended', p_session USING ERRCODE = 'TSMN2';
+    END IF;
+    IF v_recipe THEN
+        RAISE EXCEPTION 'session % runs a recipe', p_session USING ERRCODE = 'TSMN3';
+    END IF;
+    SELECT count(*) INTO v_queued FROM tsm_operations WHERE session_id = p_session AND live;
+    IF v_queued >= p_max THEN
+        RAISE EXCEPTION 'session % has % operations queued', p_session, v_queued USING ERRCODE = 'TSMN4';
+    END IF;
+    UPDATE tsm_sessions SET next_seq = v_seq + 1 WHERE session_id = p_session;
+    INSERT INTO tsm_operations (operation_id, session_id, seq, live, rec) VALUES (p_op, p_session, v_seq, true, p_rec);
+    PERFORM pg_notify('tsm_appends', v_owner || ' ' || p_session);
+    RETURN v_seq;
 END $$;
 )sql"},
 }};

@@ -21,11 +21,12 @@ constexpr std::pair<const char*, const char*> write_statements[] = {
     {"del_app", "DELETE FROM tsm_apps WHERE app_id = $1"},
     // The owner columns are set when the session is created; later writes are fenced, and only
     // claim_session moves the owner.
-    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, owner_node, owner_epoch, resume_digest, rec)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, owner_node, owner_epoch, resume_digest,"
+                    " runs_recipe, rec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                     " ON CONFLICT (session_id) DO UPDATE SET app_id = EXCLUDED.app_id, live = EXCLUDED.live,"
                     " resume_digest = EXCLUDED.resume_digest, rec = EXCLUDED.rec, updated_at = now()"},
     {"fence", "SELECT tsm_fence($1, $2, $3)"},
+    {"append_operation", "SELECT tsm_append($1, $2, $3, $4, $5)"},
     {"put_operation", "INSERT INTO tsm_operations (operation_id, session_id, seq, live, rec)"
                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (operation_id) DO UPDATE SET"
                       " session_id = EXCLUDED.session_id, seq = EXCLUDED.seq, live = EXCLUDED.live,"
@@ -50,7 +51,7 @@ constexpr std::pair<const char*, const char*> write_statements[] = {
 
 // COLLATE "C": byte order, as RocksDB's keys sort.
 constexpr std::pair<const char*, const char*> read_statements[] = {
-    {"get_operation", "SELECT rec FROM tsm_operations WHERE operation_id = $1"},
+    {"get_operation", "SELECT rec, seq FROM tsm_operations WHERE operation_id = $1"},
     {"get_card", "SELECT rec FROM tsm_card_keys WHERE master = $1 AND id = $2"},
     {"get_capfiles", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 ORDER BY id COLLATE \"C\""},
     {"get_capfile", "SELECT rec FROM tsm_capfiles WHERE app_id = $1 AND id = $2"},
@@ -70,7 +71,9 @@ constexpr std::pair<const char*, const char*> read_statements[] = {
                       " OR s.owner_node = '' OR NOT EXISTS (SELECT 1 FROM tsm_nodes n"
                       " WHERE n.node_id = s.owner_node AND n.lease_until > now()))"
                       " RETURNING s.rec, s.owner_epoch"},
-    {"session_operations", "SELECT rec FROM tsm_operations WHERE session_id = $1 AND live ORDER BY seq"},
+    {"session_operations", "SELECT rec, seq FROM tsm_operations WHERE session_id = $1 AND live ORDER BY seq"},
+    {"operations_from", "SELECT rec, seq FROM tsm_operations WHERE session_id = $1 AND live AND seq >= $2"
+                        " ORDER BY seq"},
     {"find_by_uid", "SELECT rec FROM tsm_card_keys WHERE NOT master AND uid = $1 AND uid <> ''"
                     " ORDER BY gen DESC LIMIT 1"},
 };
@@ -122,6 +125,7 @@ void append_statements(const core::write_set& w, const std::string& node_id, std
             .text(node_id)
             .integer(static_cast<long long>(s.owner_epoch))
             .binary(as_view(s.resume_token_hash))
+            .boolean(s.recipe.has_value())
             .binary(encoded(s));
     }
     for (const auto& o : w.put_operations) {
@@ -170,6 +174,38 @@ void append_statements(const core::write_set& w, const std::string& node_id, std
         out.push_back({"del_recipe", {}});
         out.back().args.text(app).text(service);
     }
+}
+
+std::optional<std::error_code> own_failure(const char* sqlstate) {
+    const std::string_view s = sqlstate == nullptr ? std::string_view() : std::string_view(sqlstate);
+    if (s == "TSMF1") {
+        return core::store_errc::fenced;
+    }
+    if (s == "TSMN1") {
+        return core::store_errc::unknown_session;
+    }
+    if (s == "TSMN2") {
+        return core::store_errc::session_finished;
+    }
+    if (s == "TSMN3") {
+        return core::store_errc::runs_recipe;
+    }
+    if (s == "TSMN4") {
+        return core::store_errc::queue_full;
+    }
+    return std::nullopt;
+}
+
+void append_operation(const core::operation_record& o, std::size_t max_queued, std::vector<statement>& out) {
+    std::string rec;
+    codec::encode(o, rec);
+    out.push_back({"append_operation", {}});
+    out.back()
+        .args.text(o.session_id)
+        .text(o.app_id)
+        .text(o.operation_id)
+        .binary(rec)
+        .integer(static_cast<long long>(max_queued));
 }
 
 void append_fence(const core::session_fence& f, const std::string& node_id, std::vector<statement>& out) {

@@ -5,6 +5,7 @@
 
 #include "tsm/core/record_store.hpp"
 
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -22,12 +23,16 @@ struct statement {
     params args;
 };
 
-/// Appends the statements of `w`, in the order the RocksDB batch applies them; a new session row
-/// is owned by `node_id`.
+/// Appends the statements of `w` but its fence and its append_operations, in the order the
+/// RocksDB batch applies them; a new session row is owned by `node_id`.
 void append_statements(const core::write_set& w, const std::string& node_id, std::vector<statement>& out);
+/// Appends the insert of an SP operation at its session's next seq (tsm_append), refused beyond
+/// `max_queued` live operations.
+void append_operation(const core::operation_record& o, std::size_t max_queued, std::vector<statement>& out);
 /// Appends the check that `node_id` still owns the fenced session at its epoch (locks the row).
 void append_fence(const core::session_fence& f, const std::string& node_id, std::vector<statement>& out);
-/// SQLSTATE of a failed fence (schema v2's tsm_fence).
-inline constexpr const char* fenced_sqlstate = "TSMF1";
+/// The error of a write_set that fails alone: a failed fence (tsm_fence), an append the session
+/// refuses (tsm_append); nullopt for any other SQLSTATE.
+std::optional<std::error_code> own_failure(const char* sqlstate);
 
 } // namespace tsm::storage::pg

@@ -10,7 +10,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <poll.h>
 #include <pthread.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <condition_variable>
@@ -96,6 +99,20 @@ private:
     bool failing_ = false;
 };
 
+/// What a row holds beside its record, when the query selects it as the second column: an
+/// operation's seq (the database assigns it to appended operations), a session's owner epoch.
+template <class Rec>
+void take_columns(const PGresult* r, int row, Rec& rec) {
+    if (PQnfields(r) < 2) {
+        return;
+    }
+    if constexpr (std::is_same_v<Rec, core::operation_record>) {
+        rec.seq = static_cast<std::uint64_t>(pg::integer_column(r, row, 1));
+    } else if constexpr (std::is_same_v<Rec, core::session_record>) {
+        rec.owner_epoch = static_cast<std::uint64_t>(pg::integer_column(r, row, 1));
+    }
+}
+
 } // namespace
 
 struct postgres_store::impl {
@@ -116,6 +133,9 @@ struct postgres_store::impl {
     std::thread writer_;
     std::vector<std::thread> readers_;
     std::thread heartbeat_;
+    std::thread listener_;
+    std::atomic<bool> listener_stop_{false};
+    std::function<void(const std::string&)> woken_; // set once, before listener_ starts
     std::condition_variable heartbeat_cv_; // with mu_: wakes the heartbeat thread at close
     std::atomic<bool> lease_held_{false};
 
@@ -211,36 +231,67 @@ struct postgres_store::impl {
     struct pipeline_outcome {
         std::error_code ec;
         std::size_t failed_at = static_cast<std::size_t>(-1);
+        bool own = false; ///< a write_set's own failure (fenced, append refused), not the group's
     };
 
-    /// The group's statements: the session fences first, in session order (rows are always
-    /// locked in one order, so two nodes' groups cannot deadlock on them), then each write_set's.
-    /// A write_set holding a value PostgreSQL cannot store, or already failed, is left out.
+    /// The group's statements: first those that lock a session row — fences and appended
+    /// operations — in session order (rows are always locked in one order, so two nodes' groups
+    /// cannot deadlock on them), then each write_set's own. A write_set holding a value
+    /// PostgreSQL cannot store, or already failed, is left out. `culprits[i]`: the write_sets
+    /// that fail alone when stmts[i] fails with their own error (a fence or an append refused).
     struct group_plan {
         std::vector<statement> stmts;
-        std::vector<std::pair<std::string, std::uint64_t>> fences; ///< fences[i] is stmts[first_fence + i]
-        std::size_t first_fence = 0;
+        std::vector<std::vector<std::size_t>> culprits;
+        bool sync = false;
         bool any = false; ///< holds at least one fence or write statement
     };
 
     group_plan plan_group(const std::vector<pending_write>& group, std::vector<std::error_code>& results) {
         group_plan plan;
-        const bool sync = std::any_of(group.begin(), group.end(), [&](const pending_write& p) {
+        plan.sync = std::any_of(group.begin(), group.end(), [](const pending_write& p) {
             return p.d == core::durability::sync;
         });
-        if (!sync) { // an all-relaxed group does not wait for the WAL flush
+        if (!plan.sync) { // an all-relaxed group does not wait for the WAL flush
             plan.stmts.push_back({"relaxed", {}});
+            plan.culprits.emplace_back();
         }
+        struct locking {
+            std::string_view session;
+            int kind; // 0 fence, 1 append
+            std::uint64_t epoch;
+            std::size_t member;
+            const core::operation_record* op;
+        };
+        std::vector<locking> locks;
         for (std::size_t i = 0; i < group.size(); ++i) {
-            if (!results[i] && group[i].w.fence) {
-                plan.fences.emplace_back(group[i].w.fence->session_id, group[i].w.fence->epoch);
+            if (results[i]) {
+                continue;
+            }
+            const auto& w = group[i].w;
+            if (w.fence) {
+                locks.push_back({w.fence->session_id, 0, w.fence->epoch, i, nullptr});
+            }
+            for (const auto& o : w.append_operations) {
+                locks.push_back({o.session_id, 1, 0, i, &o});
             }
         }
-        std::sort(plan.fences.begin(), plan.fences.end());
-        plan.fences.erase(std::unique(plan.fences.begin(), plan.fences.end()), plan.fences.end());
-        plan.first_fence = plan.stmts.size();
-        for (const auto& [session, epoch] : plan.fences) {
-            pg::append_fence({session, epoch}, opts_.node_id, plan.stmts);
+        std::stable_sort(locks.begin(), locks.end(), [](const locking& x, const locking& y) {
+            return std::tie(x.session, x.kind, x.epoch) < std::tie(y.session, y.kind, y.epoch);
+        });
+        for (std::size_t k = 0; k < locks.size(); ++k) {
+            const auto& l = locks[k];
+            if (l.kind == 0) {
+                // one check per (session, epoch): every write_set holding that fence shares it
+                if (k > 0 && locks[k - 1].kind == 0 && locks[k - 1].session == l.session
+                    && locks[k - 1].epoch == l.epoch) {
+                    plan.culprits.back().push_back(l.member);
+                    continue;
+                }
+                pg::append_fence({std::string(l.session), l.epoch}, opts_.node_id, plan.stmts);
+            } else {
+                pg::append_operation(*l.op, opts_.max_queued_operations, plan.stmts);
+            }
+            plan.culprits.push_back({l.member});
         }
         for (std::size_t i = 0; i < group.size(); ++i) {
             if (results[i]) {
@@ -249,32 +300,41 @@ struct postgres_store::impl {
             const std::size_t before = plan.stmts.size();
             append_statements(group[i].w, opts_.node_id, plan.stmts);
             const bool ok = std::all_of(plan.stmts.begin() + static_cast<std::ptrdiff_t>(before), plan.stmts.end(),
-                                        [](const statement& s) { return s.args.storable(); });
+                                        [](const statement& s) { return s.args.storable(); })
+                            && std::all_of(group[i].w.append_operations.begin(), group[i].w.append_operations.end(),
+                                           [](const core::operation_record& o) {
+                                               return o.session_id.find('\0') == std::string::npos
+                                                      && o.app_id.find('\0') == std::string::npos
+                                                      && o.operation_id.find('\0') == std::string::npos;
+                                           });
             if (!ok) { // this write_set alone fails; the others of the group go on
                 plan.stmts.resize(before);
                 results[i] = make_error_code(errc::invalid_argument);
+                return plan_group(group, results); // its fences and appends go too
             }
+            plan.culprits.resize(plan.stmts.size());
         }
         // A fence alone is a check worth sending ("is this node still the owner?").
-        plan.any = plan.stmts.size() > (sync ? 0U : 1U);
+        plan.any = plan.stmts.size() > (plan.sync ? 0U : 1U);
         return plan;
     }
 
     void write_group(session_conn& conn, std::vector<pending_write>& group) {
-        // Per write_set: its own failure (refused value, fenced), else the group's outcome.
+        // Per write_set: its own failure (refused value, fenced, append refused), else the
+        // group's outcome.
         std::vector<std::error_code> results(group.size());
         std::error_code ec;
         bool wrote = false;
         bool sync = false;
         try {
-            // A failed fence rolls back the whole transaction: the write_sets it fenced fail
-            // alone and the rest is sent again (at most once per distinct fence).
+            // A statement failing with a write_set's own error rolls back the whole transaction:
+            // those write_sets fail alone and the rest is sent again (at most once per member).
             for (;;) {
                 group_plan plan = plan_group(group, results);
                 if (!plan.any) {
                     break;
                 }
-                sync = plan.stmts.front().name != std::string_view("relaxed");
+                sync = plan.sync;
                 PGconn* c = conn.get(ec);
                 if (c == nullptr) {
                     break;
@@ -282,15 +342,9 @@ struct postgres_store::impl {
                 const pipeline_outcome out = run_pipeline(c, plan.stmts);
                 stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
                 ec = out.ec;
-                const std::size_t fence_index = out.failed_at - plan.first_fence;
-                if (ec == core::store_errc::fenced && out.failed_at >= plan.first_fence
-                    && fence_index < plan.fences.size()) {
-                    const auto& lost = plan.fences[fence_index];
-                    for (std::size_t i = 0; i < group.size(); ++i) {
-                        const auto& f = group[i].w.fence;
-                        if (!results[i] && f && f->session_id == lost.first && f->epoch == lost.second) {
-                            results[i] = core::store_errc::fenced;
-                        }
+                if (out.own && out.failed_at < plan.culprits.size() && !plan.culprits[out.failed_at].empty()) {
+                    for (std::size_t member : plan.culprits[out.failed_at]) {
+                        results[member] = ec;
                     }
                     ec.clear();
                     continue;
@@ -360,8 +414,9 @@ struct postgres_store::impl {
                 const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
                 if (st == PGRES_PIPELINE_ABORTED) {
                     out.ec = make_error_code(errc::internal);
-                } else if (state != nullptr && std::string_view(state) == pg::fenced_sqlstate) {
-                    out.ec = core::store_errc::fenced;
+                } else if (auto own = pg::own_failure(state)) {
+                    out.ec = *own;
+                    out.own = true;
                 } else {
                     out.ec = pg::map_result(r.get(), c);
                 }
@@ -388,7 +443,7 @@ struct postgres_store::impl {
         }
         if (out.ec == core::store_errc::fenced) {
             core::log::info("storage: a write was fenced", {{"detail", detail}});
-        } else if (out.ec) {
+        } else if (out.ec && !out.own) {
             core::log::error("storage: group write failed", {{"detail", detail}});
         }
         return out;
@@ -466,6 +521,8 @@ struct postgres_store::impl {
                 out.emplace_back(pg::column(r.get(), i, 0));
             } else if (auto e = codec::decode(pg::column(r.get(), i, 0), out.emplace_back())) {
                 return e;
+            } else {
+                take_columns(r.get(), i, out.back());
             }
         }
         return {};
@@ -606,6 +663,61 @@ struct postgres_store::impl {
 
     bool lease_held() const noexcept { return lease_held_.load(std::memory_order_relaxed); }
 
+    // ---------------------------------------------------------------- wake-ups
+
+    void listen_appends(std::function<void(const std::string&)> woken) {
+        if (listener_.joinable() || !woken) {
+            return;
+        }
+        woken_ = std::move(woken);
+        listener_ = std::thread([this] { listener_loop(); });
+        pthread_setname_np(listener_.native_handle(), "tsm-pg-listen");
+    }
+
+    /// LISTENs on its own connection and hands each append to a session this node owns to
+    /// woken_. After every (re)connect woken_("") first: appends committed while it was not
+    /// listening must be looked for. Polls with a short timeout so close() stops it promptly.
+    void listener_loop() {
+        pg::conn_ptr c;
+        bool reported = false;
+        while (!listener_stop_.load(std::memory_order_relaxed)) {
+            if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+                std::string detail;
+                c = pg::connect(conninfo_, detail);
+                if (c && pg::exec(c.get(), "LISTEN tsm_appends", detail)) {
+                    c.reset();
+                }
+                if (!c) {
+                    if (!reported) {
+                        core::log::error("storage: PostgreSQL listener cannot connect", {{"detail", detail}});
+                        reported = true;
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                    continue;
+                }
+                reported = false;
+                woken_({}); // resynchronise: look at every owned session
+            }
+            pollfd pfd{PQsocket(c.get()), POLLIN, 0};
+            if (::poll(&pfd, 1, 250) < 0 && errno != EINTR) {
+                c.reset();
+                continue;
+            }
+            if (PQconsumeInput(c.get()) != 1) {
+                c.reset(); // the next round reconnects, then resynchronises
+                continue;
+            }
+            while (PGnotify* n = PQnotifies(c.get())) {
+                const std::string_view payload{n->extra};
+                const auto space = payload.rfind(' ');
+                if (space != std::string_view::npos && payload.substr(0, space) == opts_.node_id) {
+                    woken_(std::string(payload.substr(space + 1)));
+                }
+                PQfreemem(n);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- start-up and close
 
     std::error_code load_all(core::recovered_state& out) {
@@ -641,9 +753,7 @@ struct postgres_store::impl {
                 if (auto e = codec::decode(pg::column(r.get(), i, 0), rec)) {
                     return e;
                 }
-                if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, core::session_record>) {
-                    rec.owner_epoch = static_cast<std::uint64_t>(pg::integer_column(r.get(), i, 1));
-                }
+                take_columns(r.get(), i, rec);
             }
             return {};
         };
@@ -659,7 +769,7 @@ struct postgres_store::impl {
                       true, out.sessions);
         }
         if (!ec) {
-            ec = scan("SELECT o.rec FROM tsm_operations o JOIN tsm_sessions s USING (session_id)"
+            ec = scan("SELECT o.rec, o.seq FROM tsm_operations o JOIN tsm_sessions s USING (session_id)"
                       " WHERE o.live AND s.owner_node = $1 ORDER BY o.session_id COLLATE \"C\", o.seq",
                       true, out.operations);
         }
@@ -683,6 +793,10 @@ struct postgres_store::impl {
         read_cv_.notify_all();
         heartbeat_cv_.notify_all();
         heartbeat_.join();
+        listener_stop_.store(true, std::memory_order_relaxed);
+        if (listener_.joinable()) {
+            listener_.join();
+        }
         writer_.join(); // drains the queue first
         for (auto& t : readers_) {
             t.join(); // run the reads already queued
@@ -767,6 +881,17 @@ void postgres_store::find_device(core::bytes cplc, core::bytes uid, boost::asio:
 void postgres_store::claim_session(core::claim_request req, boost::asio::any_io_executor ex,
                                    claim_handler done) {
     impl_->claim_session(std::move(req), std::move(ex), std::move(done));
+}
+
+void postgres_store::load_session_operations(std::string session_id, std::uint64_t from_seq,
+                                             boost::asio::any_io_executor ex, load_operations_handler done) {
+    pg::params p;
+    p.text(session_id).integer(static_cast<long long>(from_seq));
+    impl_->read_all<core::operation_record>("operations_from", std::move(p), std::move(ex), std::move(done));
+}
+
+void postgres_store::listen_appends(std::function<void(const std::string&)> woken) {
+    impl_->listen_appends(std::move(woken));
 }
 
 bool postgres_store::lease_held() const noexcept {

@@ -443,6 +443,8 @@ void rocksdb_store::commit(core::write_set w, core::durability d, boost::asio::a
         std::lock_guard lk(impl_->mu_);
         if (impl_->closing_) {
             reject = make_error_code(errc::closed);
+        } else if (!w.append_operations.empty()) { // a cluster store's; one node needs none
+            reject = core::store_errc::not_supported;
         } else if (impl_->pending_count_->load(std::memory_order_relaxed)
                    >= impl_->opts_.max_pending_writes) {
             reject = make_error_code(errc::busy);

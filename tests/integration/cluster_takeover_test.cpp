@@ -73,29 +73,32 @@ BOOST_AUTO_TEST_CASE(a_resume_on_another_node_takes_the_session_and_the_old_owne
     BOOST_CHECK_EQUAL((*cb1)["statusCode"].as_int64(), 200);
     BOOST_CHECK_EQUAL(str((*cb1)["responses"].as_array()[0]), "9000");
 
-    // Node A still holds the session in memory: its write is fenced, nothing is acknowledged,
-    // and it forgets the session.
-    const auto stale = transceive_on(env, env.tsmd->port(), s.session_id, "80CA9F7F00");
+    // Node A still holds the session in memory. An SP call there is appended for the owner,
+    // node B, and runs on its touch point.
+    const auto r2 = transceive_on(env, env.tsmd->port(), s.session_id, "80CA9F7F00");
+    BOOST_REQUIRE_EQUAL(r2.status, 200);
+    const std::string op2 = str(r2.json().at("operationId"));
+    auto f2 = ws_b.read_type("commands", std::chrono::seconds(10));
+    BOOST_REQUIRE(f2);
+    BOOST_CHECK_EQUAL(str((*f2)["operationId"]), op2);
+    BOOST_CHECK_GT((*f2)["batch"].as_int64(), batch);
+    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f2)["batch"].as_int64())
+              + R"(,"responses":["9000"]})");
+    BOOST_REQUIRE(env.sp.wait_callback(op2));
+
+    // Ending it on node A writes with A's epoch: fenced, nothing acknowledged, A forgets it.
+    const auto stale = http_call(env.tsmd->port(), "POST", "/service/completed", env.sp_headers(s.session_id),
+                                 R"({"success":true,"message":"done"})");
     BOOST_CHECK_EQUAL(stale.status, 503);
     BOOST_CHECK_EQUAL(metric(env.tsmd->admin_port(), "tsm_sessions_moved_total"), 1);
-    BOOST_CHECK_EQUAL(transceive_on(env, env.tsmd->port(), s.session_id, "80CA9F7F00").status, 404);
 
-    // The session carries on at node B: the next operation runs there, and it completes there.
-    const auto r3 = transceive_on(env, node_b->port(), s.session_id, "80CA9F7F00");
-    BOOST_REQUIRE_EQUAL(r3.status, 200);
-    const std::string op3 = str(r3.json().at("operationId"));
-    auto f3 = ws_b.read_type("commands", std::chrono::seconds(10));
-    BOOST_REQUIRE(f3);
-    BOOST_CHECK_EQUAL(str((*f3)["operationId"]), op3);
-    BOOST_CHECK_GT((*f3)["batch"].as_int64(), batch);
-    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f3)["batch"].as_int64())
-              + R"(,"responses":["9000"]})");
-    BOOST_REQUIRE(env.sp.wait_callback(op3));
+    // It ends at node B, the touch point gets its status there.
     const auto done = http_call(node_b->port(), "POST", "/service/completed", env.sp_headers(s.session_id),
                                 R"({"success":true,"message":"done"})");
     BOOST_CHECK_EQUAL(done.status, 200);
     BOOST_CHECK(ws_b.read_type("status", std::chrono::seconds(10)));
     BOOST_CHECK_EQUAL(env.sp.callback_count(op1), 1u); // node A never answered it a second time
+    BOOST_CHECK_EQUAL(env.sp.callback_count(op2), 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_wrong_resume_token_takes_nothing_from_the_owner) {
@@ -142,6 +145,66 @@ BOOST_AUTO_TEST_CASE(a_killed_nodes_session_resumes_on_another_node_with_its_que
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
     BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(sp_calls_on_any_node_queue_in_acknowledgement_order_on_the_owner) {
+    const postgres_forced on_postgres;
+    tsm_env env;
+    auto node_b = second_node(env, "node-b");
+    ws_client ws(env.tsmd->port());
+    const auto s = env.deliver(ws);
+    // Alternating nodes, each acknowledged before the next is sent: the owner runs them in that
+    // order, one batch each.
+    const unsigned short ports[] = {node_b->port(), env.tsmd->port(), node_b->port(), node_b->port()};
+    const char* apdus[] = {"00A4040001", "00A4040002", "00A4040003", "00A4040004"};
+    std::vector<std::string> ops;
+    for (int i = 0; i < 4; ++i) {
+        const auto r = transceive_on(env, ports[i], s.session_id, apdus[i]);
+        BOOST_REQUIRE_EQUAL(r.status, 200);
+        ops.push_back(str(r.json().at("operationId")));
+    }
+    for (int i = 0; i < 4; ++i) {
+        auto f = ws.read_type("commands", std::chrono::seconds(10));
+        BOOST_REQUIRE(f);
+        BOOST_CHECK_EQUAL(str((*f)["operationId"]), ops[i]);
+        BOOST_CHECK_EQUAL(str((*f)["commands"].as_array()[0]), apdus[i]);
+        ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
+                + R"(,"responses":["9000"]})");
+        auto cb = env.sp.wait_callback(ops[i]);
+        BOOST_REQUIRE(cb);
+        BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_node_without_the_session_refuses_what_its_owner_would) {
+    const postgres_forced on_postgres;
+    tsm_env env;
+    // Apps reach a node at its start (config changes are not broadcast between nodes yet).
+    const std::string other_app = "0b0b0b0b";
+    const std::string other_key = "ffeeddccbbaa99887766554433221100";
+    BOOST_REQUIRE_EQUAL(env.register_app(other_app, other_key).status, 200);
+    auto node_b = second_node(env, "node-b");
+    ws_client ws(env.tsmd->port());
+    const auto s = env.deliver(ws);
+    auto code_of = [](const http_reply& r) { return str(r.json().at("error").at("code")); };
+
+    const auto unknown = transceive_on(env, node_b->port(), "no-such-session", "00A4040000");
+    BOOST_CHECK_EQUAL(unknown.status, 404);
+    // Another app's session is not found either, and nothing is queued for it.
+    const header_list other_headers = {{"app_id", other_app},
+                                       {"app_key", other_key},
+                                       {"sessionId", s.session_id},
+                                       {"callbackUrl", env.callback_url("other")}};
+    const auto foreign = http_call(node_b->port(), "POST", "/transceive", other_headers, R"({"commands":["00A4040000"]})");
+    BOOST_CHECK_EQUAL(foreign.status, 404);
+    BOOST_CHECK_EQUAL(code_of(foreign), code_of(unknown));
+    require_no_frame_pending(ws, std::chrono::milliseconds(300));
+    // Ended on its owner: B says so too, as the owner does.
+    BOOST_CHECK_EQUAL(env.complete(s.session_id, true).status, 200);
+    BOOST_CHECK(ws.read_type("status", std::chrono::seconds(10)));
+    const auto ended = transceive_on(env, node_b->port(), s.session_id, "00A4040000");
+    BOOST_CHECK_EQUAL(ended.status, 409);
+    BOOST_CHECK_EQUAL(code_of(ended), code_of(transceive_on(env, env.tsmd->port(), s.session_id, "00A4040000")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,9 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <algorithm>
+#include <mutex>
+#include <vector>
 
 using namespace tsm;
 using namespace tsm::test::store;
@@ -32,6 +35,7 @@ struct cluster_fixture {
         o.node_id = id;
         o.lease = lease;
         o.heartbeat_interval = std::min<std::chrono::milliseconds>(lease / 4, 1s);
+        o.max_queued_operations = 3;
         std::error_code ec;
         std::string detail;
         auto s = storage::postgres_store::open(server->conninfo(), o, ec, detail);
@@ -221,6 +225,90 @@ BOOST_AUTO_TEST_CASE(a_finished_or_unknown_session_is_not_claimable) {
     auto b = node("node-b");
     BOOST_CHECK(claim_and_wait(*b, "done", core::claim_mode::steal).first == core::store_errc::not_claimable);
     BOOST_CHECK(claim_and_wait(*b, "nobody", core::claim_mode::steal).first == core::store_errc::not_claimable);
+}
+
+BOOST_AUTO_TEST_CASE(operations_appended_on_any_node_are_numbered_by_the_store_and_wake_only_the_owner) {
+    auto a = node("node-a");
+    auto b = node("node-b");
+    std::mutex mu;
+    std::vector<std::string> woken_a, woken_b;
+    a->listen_appends([&](const std::string& id) {
+        std::lock_guard lk(mu);
+        woken_a.push_back(id);
+    });
+    b->listen_appends([&](const std::string& id) {
+        std::lock_guard lk(mu);
+        woken_b.push_back(id);
+    });
+    auto ended = owned_write("ended", 1);
+    ended.put_sessions[0].state = core::session_state::completed;
+    auto recipe = owned_write("recipe", 1);
+    recipe.put_sessions[0].recipe = core::recipe_run{};
+    BOOST_REQUIRE(!commit_and_wait(*a, owned_write("s1", 1)));
+    BOOST_REQUIRE(!commit_and_wait(*a, ended));
+    BOOST_REQUIRE(!commit_and_wait(*a, recipe));
+
+    // One group from node B: three appends land (seq 0, 1, 2 whatever seq they carried), the
+    // refused ones fail alone with the owner's reasons.
+    auto& ioc = helper_context();
+    std::vector<std::optional<std::error_code>> results(8);
+    auto append = [&](std::size_t slot, std::string session, std::string app, std::string id) {
+        auto op = make_op(std::move(id), std::move(session), 99, core::operation_state::queued);
+        op.app_id = std::move(app);
+        core::write_set w;
+        w.append_operations = {op};
+        b->commit(std::move(w), durability::sync, ioc.get_executor(),
+                  [&results, slot](std::error_code e) { results[slot] = e; });
+    };
+    append(0, "s1", "0A0B0C0D", "x0");
+    append(1, "nobody", "0A0B0C0D", "x1");
+    append(2, "s1", "0B0B0B0B", "x2"); // another app's session
+    append(3, "s1", "0A0B0C0D", "x3");
+    append(4, "ended", "0A0B0C0D", "x4");
+    append(5, "recipe", "0A0B0C0D", "x5");
+    append(6, "s1", "0A0B0C0D", "x6");
+    append(7, "s1", "0A0B0C0D", "x7"); // the fourth: beyond max_queued_operations (3 here)
+    run_until(ioc, [&] { return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); }); });
+    BOOST_CHECK(!*results[0]);
+    BOOST_CHECK(*results[1] == core::store_errc::unknown_session);
+    BOOST_CHECK(*results[2] == core::store_errc::unknown_session);
+    BOOST_CHECK(!*results[3]);
+    BOOST_CHECK(*results[4] == core::store_errc::session_finished);
+    BOOST_CHECK(*results[5] == core::store_errc::runs_recipe);
+    BOOST_CHECK(!*results[6]);
+    BOOST_CHECK(*results[7] == core::store_errc::queue_full);
+
+    // The owner reads them in seq order from where it stands.
+    auto& ioc2 = helper_context();
+    std::optional<std::vector<core::operation_record>> ops;
+    a->load_session_operations("s1", 1, ioc2.get_executor(),
+                               [&](std::error_code e, std::vector<core::operation_record> r) {
+                                   BOOST_CHECK(!e);
+                                   ops = std::move(r);
+                               });
+    run_until(ioc2, [&] { return ops.has_value(); });
+    BOOST_REQUIRE_EQUAL(ops->size(), 2u);
+    BOOST_CHECK_EQUAL((*ops)[0].operation_id, "x3");
+    BOOST_CHECK_EQUAL((*ops)[0].seq, 1u);
+    BOOST_CHECK_EQUAL((*ops)[1].operation_id, "x6");
+    BOOST_CHECK_EQUAL((*ops)[1].seq, 2u);
+    BOOST_CHECK_EQUAL(load_operation_and_wait(*a, "x0").second->seq, 0u);
+
+    // Node A was woken for s1 (after the resynchronisation call each listener starts with);
+    // node B, which appended them, was not.
+    auto woken_for = [&](const std::vector<std::string>& woken, const std::string& id) {
+        std::lock_guard lk(mu);
+        return std::count(woken.begin(), woken.end(), id);
+    };
+    for (int i = 0; i < 100 && woken_for(woken_a, "s1") == 0; ++i) {
+        std::this_thread::sleep_for(50ms);
+    }
+    std::lock_guard lk(mu);
+    BOOST_REQUIRE(!woken_a.empty());
+    BOOST_CHECK_EQUAL(woken_a.front(), "");
+    BOOST_CHECK(std::count(woken_a.begin(), woken_a.end(), "s1") >= 1);
+    BOOST_CHECK(std::count(woken_a.begin(), woken_a.end(), "nobody") == 0);
+    BOOST_CHECK(std::count(woken_b.begin(), woken_b.end(), "s1") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -201,6 +201,11 @@ BOOST_AUTO_TEST_CASE(the_embedded_store_has_one_node_fences_hold_and_claims_are_
                          });
     run_until(ioc, [&] { return claimed.has_value(); });
     BOOST_CHECK(*claimed == core::store_errc::not_supported);
+    // Nor does it append operations for other nodes: refused, nothing written.
+    core::write_set append;
+    append.append_operations = {make_op("o1", "s1", 0, core::operation_state::queued)};
+    BOOST_CHECK(commit_and_wait(*store, append) == core::store_errc::not_supported);
+    BOOST_CHECK(load_all(*store).operations.empty());
 }
 
 BOOST_AUTO_TEST_CASE(later_write_in_a_group_wins) {

@@ -96,6 +96,7 @@ int run(const tsmd::config& cfg) {
         pg_opts.node_id = cfg.node_id;
         pg_opts.heartbeat_interval = cfg.heartbeat_interval;
         pg_opts.lease = cfg.lease;
+        pg_opts.max_queued_operations = cfg.max_queued_operations;
         auto pg = storage::postgres_store::open(cfg.store_url, pg_opts, ec, detail);
         cluster_store = pg.get();
         store = std::move(pg);
@@ -205,6 +206,7 @@ int run(const tsmd::config& cfg) {
     scfg.finished_retention = cfg.finished_retention;
     scfg.sweep_interval = cfg.sweep_interval;
     scfg.max_queued_operations = cfg.max_queued_operations;
+    scfg.cluster = shared_store;
     scfg.max_sessions = cfg.max_sessions_per_shard;
     scfg.is_json_object = [](std::string_view j) { return transport::json::is_json_object(j); };
     core::outbox_relay_config rcfg;
@@ -268,6 +270,17 @@ int run(const tsmd::config& cfg) {
                                   {"callbacks", std::to_string(recovered.outbox.size())},
                                   {"apps", std::to_string(recovered.apps.size())}});
     recovered = {};
+    // Cluster mode: operations any node accepted for a session held here wake its shard (after
+    // recovery, so every session it may name is adopted; its first call looks at all of them).
+    store->listen_appends([&runtime](const std::string& session_id) {
+        if (session_id.empty()) {
+            runtime.invoke_on_all([](core::shard_services& s) { s.sessions->on_operations_appended({}); }, [] {});
+        } else {
+            runtime.invoke_on_owner(session_id, [session_id](core::shard_services& s) {
+                s.sessions->on_operations_appended(session_id);
+            });
+        }
+    });
 
     transport::health_api health({.probe = &probe,
                                   .store = &store->stats(),

@@ -27,27 +27,34 @@ void session_service::accept_operation(std::string app_id, std::string session_i
         done(error_of(why, std::move(message)), {});
     };
     delivery_session* s = find(session_id);
-    if (s == nullptr || s->record().app_id != app_id) {
-        return refuse(api_errc::session_not_found, "no such session for this app");
-    }
-    if (s->terminal()) {
-        return refuse(api_errc::session_finished, "the session has ended");
-    }
-    if (s->record().recipe) {
-        return refuse(api_errc::recipe_session, "the session runs a recipe");
+    // Cluster mode: a session held by another node is checked by the store, under its row lock.
+    if (!cfg_.cluster || s != nullptr) {
+        if (s == nullptr || s->record().app_id != app_id) {
+            return refuse(api_errc::session_not_found, "no such session for this app");
+        }
+        if (s->terminal()) {
+            return refuse(api_errc::session_finished, "the session has ended");
+        }
+        if (s->record().recipe) {
+            return refuse(api_errc::recipe_session, "the session runs a recipe");
+        }
     }
     const app_record* app = apps_.find(app_id);
     if (app == nullptr || !callback_url_allowed(*app, callback_url)) {
         return refuse(api_errc::bad_callback_url,
                       "callbackUrl must start with one of the app's registered callback prefixes");
     }
-    if (s->queued() >= cfg_.max_queued_operations) {
+    if (s != nullptr && s->queued() >= cfg_.max_queued_operations) {
         return refuse(api_errc::too_many_operations, "too many operations queued in this session");
     }
     if (auto valid = kinds_.validate(kind, payload); !valid) {
         metrics_.on_operation_rejected();
         done(valid.error(), {});
         return;
+    }
+    if (cfg_.cluster) {
+        return append_shared(std::move(app_id), std::move(session_id), std::move(kind), std::move(payload),
+                             std::move(callback_url), std::move(done));
     }
     operation_record rec;
     rec.operation_id = new_time_ordered_uuid();

@@ -100,7 +100,9 @@ void session_service::end_session(delivery_session& s, session_state final_state
                             [this, e, session_id] { on_end_durable(session_id, e->callbacks, e->done); },
                             [e] {
                                 if (e->done) {
-                                    e->done(error_of(api_errc::unavailable, "shutting down; retry later"));
+                                    e->done(error_of(api_errc::unavailable,
+                                                     "not ended here (shutting down, or another node holds "
+                                                     "the session now); retry later"));
                                 }
                             });
 }

@@ -8,6 +8,12 @@
 
 #include "durable_commit.hpp"
 #include "session_internal.hpp"
+#include "tsm/core/clock.hpp"
+#include "tsm/core/ids.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
 
 namespace tsm::core {
 
@@ -70,6 +76,97 @@ void session_service::claim_for_resume(connection_ref conn, std::string session_
                 adopt(std::move(claimed->session), std::move(claimed->operations));
             }
             resume(conn, session_id, std::move(token), std::move(bound), mode);
+        });
+}
+
+void session_service::append_shared(std::string app_id, std::string session_id, std::string kind, bytes payload,
+                                    std::string callback_url, accept_handler done) {
+    operation_record rec;
+    rec.operation_id = new_time_ordered_uuid();
+    rec.session_id = session_id;
+    rec.app_id = std::move(app_id);
+    rec.kind = std::move(kind);
+    rec.callback_url = std::move(callback_url);
+    rec.state = operation_state::queued;
+    rec.payload = std::move(payload);
+    rec.accepted_ms = now_ms();
+    std::string op_id = rec.operation_id;
+    write_set w;
+    w.append_operations.push_back(std::move(rec));
+    // Not queued here: the store wakes the owner (this node too), which loads it in seq order.
+    commit(std::move(w), durability::sync, [this, op_id = std::move(op_id), done = std::move(done)](std::error_code ec) {
+        if (!ec) {
+            done(std::nullopt, op_id);
+            return;
+        }
+        metrics_.on_operation_rejected();
+        if (ec == store_errc::unknown_session) {
+            done(error_of(api_errc::session_not_found, "no such session for this app"), {});
+        } else if (ec == store_errc::session_finished) {
+            done(error_of(api_errc::session_finished, "the session has ended"), {});
+        } else if (ec == store_errc::runs_recipe) {
+            done(error_of(api_errc::recipe_session, "the session runs a recipe"), {});
+        } else if (ec == store_errc::queue_full) {
+            done(error_of(api_errc::too_many_operations, "too many operations queued in this session"), {});
+        } else {
+            metrics_.on_store_error();
+            done(error_of(api_errc::unavailable, "could not store the operation; retry later"), {});
+        }
+    });
+}
+
+void session_service::on_operations_appended(const std::string& session_id) {
+    owner_.assert_on_owner();
+    if (!session_id.empty()) {
+        load_appended(session_id, 3);
+        return;
+    }
+    for (const auto& [id, s] : sessions_) {
+        if (!s->terminal()) {
+            load_appended(id, 3);
+        }
+    }
+}
+
+void session_service::load_appended(const std::string& session_id, int attempts_left) {
+    delivery_session* s = find(session_id);
+    auto pass = gate_.enter();
+    if (s == nullptr || s->terminal() || !pass) {
+        return;
+    }
+    store_.load_session_operations(
+        session_id, s->record().next_operation_seq, ex(),
+        [this, session_id, attempts_left, pass = std::move(pass)](std::error_code ec,
+                                                                    std::vector<operation_record> ops) {
+            if (ec) {
+                metrics_.on_store_error();
+                if (attempts_left > 1 && !stopped_) { // a wake-up must not be lost to one failed read
+                    auto t = std::make_shared<boost::asio::steady_timer>(ioc_, cfg_.write_retry_interval);
+                    t->async_wait([this, t, session_id, attempts_left](boost::system::error_code e) {
+                        if (!e && !stopped_) {
+                            load_appended(session_id, attempts_left - 1);
+                        }
+                    });
+                }
+                return;
+            }
+            delivery_session* held = find(session_id);
+            if (held == nullptr || held->terminal()) {
+                return;
+            }
+            bool added = false;
+            for (auto& op : ops) {
+                if (op.seq < held->record().next_operation_seq || held->find_operation(op.operation_id) != nullptr) {
+                    continue; // known already (two wake-ups read the same rows)
+                }
+                held->recover(std::move(op)); // durable: it is in the store
+                metrics_.on_operation_queued();
+                added = true;
+            }
+            if (added) {
+                held->touch(now_ms());
+                pump(*held);
+            }
         });
 }
 

@@ -34,6 +34,12 @@ struct write_set {
     std::vector<std::string> delete_apps;
     std::vector<session_record> put_sessions;
     std::vector<operation_record> put_operations;
+    /// Cluster mode: SP operations accepted on any node, inserted at their session's next
+    /// sequence number (the store's, whatever `seq` says) after the checks the owner would make
+    /// — store_errc::unknown_session (also another app's), session_finished, runs_recipe,
+    /// queue_full: the write_set then fails alone — and the session's owner is woken
+    /// (record_store::listen_appends). Not supported by the embedded store.
+    std::vector<operation_record> append_operations;
     std::vector<outbox_entry> put_outbox;
     std::vector<std::string> delete_outbox;
     /// Card records: the store keeps the device index (find_device) in step in the same batch;
@@ -47,6 +53,7 @@ struct write_set {
 
     bool empty() const noexcept {
         return put_apps.empty() && delete_apps.empty() && put_sessions.empty() && put_operations.empty()
+               && append_operations.empty()
                && put_outbox.empty() && delete_outbox.empty() && put_card_keys.empty()
                && delete_card_keys.empty() && put_capfiles.empty() && delete_capfiles.empty()
                && put_recipes.empty() && delete_recipes.empty();
@@ -179,6 +186,22 @@ public:
         (void)req;
         boost::asio::post(ex, [done = std::move(done)] { done(store_errc::not_supported, std::nullopt); });
     }
+
+    /// Cluster mode: the operations of `session_id` that are not done with seq >= `from_seq`, in
+    /// seq order, off the caller's thread. The default: not supported.
+    using load_operations_handler = std::function<void(std::error_code, std::vector<operation_record>)>;
+    virtual void load_session_operations(std::string session_id, std::uint64_t from_seq,
+                                         boost::asio::any_io_executor ex, load_operations_handler done) {
+        (void)session_id;
+        (void)from_seq;
+        boost::asio::post(ex, [done = std::move(done)] { done(store_errc::not_supported, {}); });
+    }
+
+    /// Cluster mode: `woken(session_id)` runs on a store thread whenever operations were appended
+    /// to a session this node owns; with an empty id after the store (re)connected its listener,
+    /// when wake-ups may have been missed: every owned session should look. Call once, before
+    /// sessions are served. The default (single node): never called.
+    virtual void listen_appends(std::function<void(const std::string& session_id)> woken) { (void)woken; }
 
     /// Blocking: reads everything a restart needs. Call once at startup, before shards run. A
     /// shared store returns only the sessions (and their operations) this node owns.

@@ -50,6 +50,9 @@ struct session_service_config {
     std::chrono::milliseconds write_retry_interval{500};
     std::size_t max_queued_operations = 256; ///< per session; beyond: 429
     std::size_t max_sessions = 200000;       ///< per shard; beyond: unavailable
+    /// Cluster mode (a store shared by several nodes): SP operations are appended through the
+    /// store on whichever node received them, and the owner queues them when woken.
+    bool cluster = false;
     /// Checks that an SP's service description is one JSON object (it is relayed verbatim).
     std::function<bool(std::string_view)> is_json_object;
 };
@@ -142,6 +145,10 @@ public:
 
     std::size_t session_count() const noexcept;
 
+    /// Cluster mode: operations were appended to `session_id` (any node accepted them); queues
+    /// the new ones of a session held here and runs them. Empty id: every session held here looks.
+    void on_operations_appended(const std::string& session_id);
+
     // ================================================================ recipes (package A2)
     // Services with a stored recipe run it instead of calling an SP (docs/recipes.md "How a recipe
     // runs"). The flows: core/src/session/recipe_delivery.cpp (start) and recipe_ending.cpp (end).
@@ -225,6 +232,11 @@ private:
     void drop_fenced(const std::string& session_id);
     void claim_for_resume(connection_ref conn, std::string session_id, std::string token, claim_mode mode,
                           std::function<void(bool)> bound);
+    /// accept_operation in cluster mode: the store checks the session and numbers the operation.
+    void append_shared(std::string app_id, std::string session_id, std::string kind, bytes payload,
+                       std::string callback_url, accept_handler done);
+    /// Loads the operations appended to a session held here since the last one it knows.
+    void load_appended(const std::string& session_id, int attempts_left);
 
     // session_service.cpp
     void transition(delivery_session& s, session_state to);

@@ -9,6 +9,11 @@ enum class store_errc {
     fenced = 1,    ///< the write_set's session fence no longer holds: another node claimed the session
     not_claimable, ///< claim_session: the session is finished, unknown, or its owner's lease still runs
     not_supported, ///< the store has no cluster support (claim_session on the embedded store)
+    // append_operations (cluster mode): why the session refuses the operation
+    unknown_session,  ///< no such session, or another app's
+    session_finished, ///< the session has ended
+    runs_recipe,      ///< the session runs a stored recipe: no SP operations
+    queue_full,       ///< max_queued_operations not done yet
 };
 
 const std::error_category& store_category() noexcept;

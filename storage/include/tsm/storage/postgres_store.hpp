@@ -35,6 +35,9 @@ struct postgres_store_options {
     /// this node's sessions once its lease has expired.
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds lease{5000};
+    /// An operation appended on any node is refused (store_errc::queue_full) once its session
+    /// has this many not done (the per-session limit the owner applies).
+    std::size_t max_queued_operations = 256;
 };
 
 /// The schema version this binary writes and reads.
@@ -74,6 +77,9 @@ public:
     void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                      find_device_handler done) override;
     void claim_session(core::claim_request req, boost::asio::any_io_executor ex, claim_handler done) override;
+    void load_session_operations(std::string session_id, std::uint64_t from_seq, boost::asio::any_io_executor ex,
+                                 load_operations_handler done) override;
+    void listen_appends(std::function<void(const std::string&)> woken) override;
     std::error_code load_all(core::recovered_state& out) override;
     /// Whether the last heartbeat reached the database (for /readyz); false until the first one.
     bool lease_held() const noexcept;
