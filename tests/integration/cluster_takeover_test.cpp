@@ -176,6 +176,31 @@ BOOST_AUTO_TEST_CASE(sp_calls_on_any_node_queue_in_acknowledgement_order_on_the_
     }
 }
 
+BOOST_AUTO_TEST_CASE(an_operation_appended_as_the_session_ends_still_gets_its_callback) {
+    const postgres_forced on_postgres;
+    tsm_env env;
+    auto node_b = second_node(env, "node-b");
+    // The touch point aborts while an operation accepted on node B may not have reached the
+    // owner yet: whether the owner loaded it or not, it fails with the session, with a callback.
+    for (int round = 0; round < 5; ++round) {
+        ws_client ws(env.tsmd->port());
+        const auto s = env.deliver(ws);
+        const std::string op1 = env.transceive_ok(s.session_id, {"00A4040000"});
+        BOOST_REQUIRE(ws.read_type("commands", std::chrono::seconds(10)));
+        const auto r2 = transceive_on(env, node_b->port(), s.session_id, "80CA004500");
+        BOOST_REQUIRE_EQUAL(r2.status, 200);
+        const std::string op2 = str(r2.json().at("operationId"));
+        ws.send(R"({"type":"status","code":"CLIENT_ERROR","message":"card removed"})");
+        for (const auto& op : {op1, op2}) {
+            auto cb = env.sp.wait_callback(op);
+            BOOST_REQUIRE_MESSAGE(cb, "no callback for " << op << " in round " << round);
+            BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 500);
+            BOOST_CHECK_EQUAL(str((*cb)["error"].as_object()["code"]), "client-error");
+            BOOST_CHECK_EQUAL(env.sp.callback_count(op), 1u);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_node_without_the_session_refuses_what_its_owner_would) {
     const postgres_forced on_postgres;
     tsm_env env;

@@ -46,8 +46,22 @@ std::string fresh_postgres_database() {
     std::lock_guard lk(mu);
     start_server_locked();
     const std::string name = "t" + std::to_string(++counter);
-    pg_query(server->conninfo(), "CREATE DATABASE " + name);
+    // FILE_COPY: the template is copied as files, not written to the WAL — the WAL (which the
+    // tests scan for secrets) stays small however many databases a run creates.
+    pg_query(server->conninfo(), "CREATE DATABASE " + name + " STRATEGY FILE_COPY");
     return "host=127.0.0.1 port=" + std::to_string(server->port()) + " dbname=" + name + " user=tsm";
+}
+
+void drop_postgres_database(const std::string& url) noexcept {
+    const auto at = url.find("dbname=");
+    if (at == std::string::npos) {
+        return;
+    }
+    const std::string name = url.substr(at + 7, url.find(' ', at) - at - 7);
+    std::lock_guard lk(mu);
+    if (server) {
+        (void)pg_try(server->conninfo(), "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
 }
 
 postgres_forced::postgres_forced() {

@@ -14,6 +14,10 @@ bool postgres_under_test();
 /// libpq connection string. Fails the test when the server cannot be started.
 std::string fresh_postgres_database();
 
+/// Drops a database fresh_postgres_database made (best effort, never throws): the server's
+/// directory, which the secret scans read, holds only the databases still in use.
+void drop_postgres_database(const std::string& url) noexcept;
+
 class pg_server;
 /// The process's PostgreSQL server (started when no fixture has yet), e.g. to stop and restart it.
 pg_server& postgres_server();

@@ -40,13 +40,16 @@ tsm_env::tsm_env(unsigned n, std::string config_toml) : shards(n) {
 
 tsm_env::~tsm_env() {
     namespace ut = boost::unit_test;
-    if (tsmd == nullptr || ut::results_collector.results(ut::framework::current_test_case().p_id).passed()) {
-        return;
+    if (tsmd != nullptr && !ut::results_collector.results(ut::framework::current_test_case().p_id).passed()) {
+        const std::string log = tsmd->log();
+        constexpr std::size_t tail = 16 * 1024;
+        std::cerr << "---- the last " << std::min(log.size(), tail) << " bytes of tsmd's log ----\n"
+                  << log.substr(log.size() > tail ? log.size() - tail : 0) << "---- end of tsmd's log ----\n";
     }
-    const std::string log = tsmd->log();
-    constexpr std::size_t tail = 16 * 1024;
-    std::cerr << "---- the last " << std::min(log.size(), tail) << " bytes of tsmd's log ----\n"
-              << log.substr(log.size() > tail ? log.size() - tail : 0) << "---- end of tsmd's log ----\n";
+    if (!store_url.empty()) {
+        tsmd.reset();
+        drop_postgres_database(store_url);
+    }
 }
 
 void tsm_env::start() {

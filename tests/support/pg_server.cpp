@@ -191,6 +191,18 @@ std::string pg_query(const std::string& conninfo, const std::string& command) {
     return out;
 }
 
+bool pg_try(const std::string& conninfo, const std::string& command) noexcept {
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    bool ok = false;
+    if (PQstatus(c) == CONNECTION_OK) {
+        PGresult* r = PQexec(c, command.c_str());
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+    }
+    PQfinish(c);
+    return ok;
+}
+
 bool pg_server::restart(std::string& why) {
     stop();
     return launch(why);

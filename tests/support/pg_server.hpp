@@ -43,4 +43,7 @@ private:
 /// none). Fails the running test (BOOST_REQUIRE) when it cannot connect or the command fails.
 std::string pg_query(const std::string& conninfo, const std::string& command);
 
+/// Runs one SQL command, best effort (for clean-ups, in destructors): whether it succeeded.
+bool pg_try(const std::string& conninfo, const std::string& command) noexcept;
+
 } // namespace tsm::test

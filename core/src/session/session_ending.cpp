@@ -37,7 +37,8 @@ void session_service::complete(std::string app_id, std::string session_id, bool 
     fail_unfinished(*s, api_errc::session_completed,
                     "the service provider completed the session before this operation ran", w, callbacks);
     end_session(*s, session_state::completed, frames::status(success, message_json), std::move(w),
-                std::move(callbacks), std::move(done));
+                std::move(callbacks), std::move(done),
+                {api_errc::session_completed, "the service provider completed the session before this operation ran"});
 }
 
 void session_service::on_client_error(connection_ref conn, const std::string& session_id,
@@ -58,28 +59,32 @@ void session_service::fail_session(delivery_session& s, api_errc why, std::strin
     std::vector<outbox_entry> callbacks;
     fail_unfinished(s, why, message, w, callbacks);
     end_session(s, session_state::failed, frames::status(false, status_message_json), std::move(w),
-                std::move(callbacks), {});
+                std::move(callbacks), {}, {why, message});
 }
 
 void session_service::fail_unfinished(delivery_session& s, api_errc why, const std::string& message,
                                       write_set& w, std::vector<outbox_entry>& callbacks) {
-    s.for_each_unfinished([&](live_operation& op) {
-        op.rec.state = operation_state::done;
-        op.rec.result_json = callback_body(op.rec.operation_id, outcome_of(why, message));
-        op.rec.result_sealed = false; // a failure carries no user input
-        metrics_.on_operation_outcome(false);
-        w.put_operations.push_back(op.rec);
-        if (op.rec.callback_url.empty()) {
-            return; // a recipe's action: its result is in its record, nobody is called back
-        }
-        outbox_entry e{op.rec.operation_id, op.rec.callback_url, op.rec.result_json, now_ms()};
-        w.put_outbox.push_back(e);
-        callbacks.push_back(std::move(e));
-    });
+    s.for_each_unfinished([&](live_operation& op) { fail_record(op.rec, why, message, w, callbacks); });
+}
+
+void session_service::fail_record(operation_record& rec, api_errc why, const std::string& message, write_set& w,
+                                  std::vector<outbox_entry>& callbacks) {
+    rec.state = operation_state::done;
+    rec.result_json = callback_body(rec.operation_id, outcome_of(why, message));
+    rec.result_sealed = false; // a failure carries no user input
+    metrics_.on_operation_outcome(false);
+    w.put_operations.push_back(rec);
+    if (rec.callback_url.empty()) {
+        return; // a recipe's action: its result is in its record, nobody is called back
+    }
+    outbox_entry e{rec.operation_id, rec.callback_url, rec.result_json, now_ms()};
+    w.put_outbox.push_back(e);
+    callbacks.push_back(std::move(e));
 }
 
 void session_service::end_session(delivery_session& s, session_state final_state, std::string status_frame,
-                                  write_set w, std::vector<outbox_entry> callbacks, done_handler done) {
+                                  write_set w, std::vector<outbox_entry> callbacks, done_handler done,
+                                  straggler_reason reason) {
     transition(s, final_state);
     s.end(std::move(status_frame), now_ms());
     w.put_sessions.push_back(s.record());
@@ -93,11 +98,12 @@ void session_service::end_session(delivery_session& s, session_state final_state
         write_set w;
         std::vector<outbox_entry> callbacks;
         done_handler done;
+        straggler_reason reason;
     };
-    auto e = std::make_shared<ending>(ending{std::move(w), std::move(callbacks), std::move(done)});
+    auto e = std::make_shared<ending>(ending{std::move(w), std::move(callbacks), std::move(done), std::move(reason)});
     const std::string session_id = s.id();
     durable_->until_durable([e]() -> std::optional<write_set> { return e->w; },
-                            [this, e, session_id] { on_end_durable(session_id, e->callbacks, e->done); },
+                            [this, e, session_id] { on_end_durable(session_id, e->callbacks, e->done, e->reason); },
                             [e] {
                                 if (e->done) {
                                     e->done(error_of(api_errc::unavailable,
@@ -108,9 +114,12 @@ void session_service::end_session(delivery_session& s, session_state final_state
 }
 
 void session_service::on_end_durable(const std::string& session_id, std::vector<outbox_entry>& callbacks,
-                                     const done_handler& done) {
+                                     const done_handler& done, const straggler_reason& reason) {
     for (auto& e : callbacks) {
         relay_.enqueue(std::move(e));
+    }
+    if (cfg_.cluster) {
+        fail_stragglers(session_id, reason, 20);
     }
     if (done) {
         done(std::nullopt);

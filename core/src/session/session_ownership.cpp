@@ -115,6 +115,51 @@ void session_service::append_shared(std::string app_id, std::string session_id, 
     });
 }
 
+void session_service::fail_stragglers(const std::string& session_id, straggler_reason reason, int attempts_left) {
+    delivery_session* s = find(session_id);
+    auto pass = gate_.enter();
+    if (s == nullptr || !pass) {
+        return;
+    }
+    store_.load_session_operations(
+        session_id, s->record().next_operation_seq, ex(),
+        [this, session_id, reason = std::move(reason), attempts_left,
+         pass = std::move(pass)](std::error_code ec, std::vector<operation_record> ops) mutable {
+            if (ec) {
+                metrics_.on_store_error();
+                if (attempts_left > 1 && !stopped_) {
+                    auto t = std::make_shared<boost::asio::steady_timer>(ioc_, cfg_.write_retry_interval);
+                    t->async_wait([this, t, session_id, reason, attempts_left](boost::system::error_code e) {
+                        if (!e && !stopped_) {
+                            fail_stragglers(session_id, reason, attempts_left - 1);
+                        }
+                    });
+                } else {
+                    log_warn("operations appended before the session ended were not failed", session_id,
+                             ec.message());
+                }
+                return;
+            }
+            write_set w;
+            std::vector<outbox_entry> callbacks;
+            for (auto& op : ops) {
+                fail_record(op, reason.why, reason.message, w, callbacks);
+            }
+            if (w.empty()) {
+                return;
+            }
+            auto shared = std::make_shared<std::pair<write_set, std::vector<outbox_entry>>>(std::move(w),
+                                                                                          std::move(callbacks));
+            durable_->until_durable([shared]() -> std::optional<write_set> { return shared->first; },
+                                    [this, shared] {
+                                        for (auto& e : shared->second) {
+                                            relay_.enqueue(std::move(e));
+                                        }
+                                    },
+                                    {});
+        });
+}
+
 void session_service::on_operations_appended(const std::string& session_id) {
     owner_.assert_on_owner();
     if (!session_id.empty()) {

@@ -87,6 +87,13 @@ struct delivery_request {
     ~delivery_request() { wipe(fields_json); }
 };
 
+/// Why operations a session never ran failed (cluster mode: ones appended on another node that
+/// the owner had not loaded when the session ended).
+struct straggler_reason {
+    api_errc why = api_errc::session_finished;
+    std::string message = "the session ended before this operation ran";
+};
+
 class session_service {
 public:
     session_service(boost::asio::io_context& ioc, record_store& store, touch_point_port& tp, sp_port& sp,
@@ -220,9 +227,16 @@ private:
     void fail_unfinished(delivery_session& s, api_errc why, const std::string& message, write_set& w,
                          std::vector<outbox_entry>& callbacks);
     void end_session(delivery_session& s, session_state final_state, std::string status_frame, write_set w,
-                     std::vector<outbox_entry> callbacks, done_handler done);
+                     std::vector<outbox_entry> callbacks, done_handler done, straggler_reason reason = {});
     void on_end_durable(const std::string& session_id, std::vector<outbox_entry>& callbacks,
-                        const done_handler& done);
+                        const done_handler& done, const straggler_reason& reason);
+    /// Gives operation `rec` (not done) the outcome `why` and adds its result and callback to `w`.
+    void fail_record(operation_record& rec, api_errc why, const std::string& message, write_set& w,
+                     std::vector<outbox_entry>& callbacks);
+    /// Cluster mode, once a session's end is durable (no append can land after it): the
+    /// operations appended before it that this node never loaded fail with `reason`, with
+    /// callbacks — nothing acknowledged goes unanswered.
+    void fail_stragglers(const std::string& session_id, straggler_reason reason, int attempts_left);
     void sweep();
 
     // session_ownership.cpp (cluster mode)
