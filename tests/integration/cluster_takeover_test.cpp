@@ -32,6 +32,12 @@ http_reply transceive_on(tsm_env& env, unsigned short port, const std::string& s
                      R"({"commands":[")" + apdu + R"("]})");
 }
 
+/// Answers a commands frame: one "9000" (the tests' APDUs are one command each).
+void answer_ok(ws_client& ws, const boost::json::object& frame) {
+    ws.send(R"({"type":"responses","batch":)" + std::to_string(frame.at("batch").as_int64())
+            + R"(,"responses":["9000"]})");
+}
+
 /// The value of an unlabelled counter in a node's /metrics.
 long long metric(unsigned short admin_port, const std::string& name) {
     const auto m = http_call(admin_port, "GET", "/metrics");
@@ -82,8 +88,7 @@ BOOST_AUTO_TEST_CASE(a_resume_on_another_node_takes_the_session_and_the_old_owne
     BOOST_REQUIRE(f2);
     BOOST_CHECK_EQUAL(str((*f2)["operationId"]), op2);
     BOOST_CHECK_GT((*f2)["batch"].as_int64(), batch);
-    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f2)["batch"].as_int64())
-              + R"(,"responses":["9000"]})");
+    answer_ok(ws_b, *f2);
     BOOST_REQUIRE(env.sp.wait_callback(op2));
 
     // Ending it on node A writes with A's epoch: fenced, nothing acknowledged, A forgets it.
@@ -139,8 +144,7 @@ BOOST_AUTO_TEST_CASE(a_killed_nodes_session_resumes_on_another_node_with_its_que
     auto f = ws_b.read_type("commands", std::chrono::seconds(10));
     BOOST_REQUIRE(f);
     BOOST_CHECK_EQUAL(str((*f)["operationId"]), op);
-    ws_b.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
-              + R"(,"responses":["9000"]})");
+    answer_ok(ws_b, *f);
     auto cb = env.sp.wait_callback(op);
     BOOST_REQUIRE(cb);
     BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);
@@ -168,8 +172,7 @@ BOOST_AUTO_TEST_CASE(sp_calls_on_any_node_queue_in_acknowledgement_order_on_the_
         BOOST_REQUIRE(f);
         BOOST_CHECK_EQUAL(str((*f)["operationId"]), ops[i]);
         BOOST_CHECK_EQUAL(str((*f)["commands"].as_array()[0]), apdus[i]);
-        ws.send(R"({"type":"responses","batch":)" + std::to_string((*f)["batch"].as_int64())
-                + R"(,"responses":["9000"]})");
+        answer_ok(ws, *f);
         auto cb = env.sp.wait_callback(ops[i]);
         BOOST_REQUIRE(cb);
         BOOST_CHECK_EQUAL((*cb)["statusCode"].as_int64(), 200);

@@ -285,7 +285,7 @@ void session_service::resume(connection_ref conn, std::string session_id, std::s
                              std::function<void(bool)> bound, claim_mode takeover) {
     owner_.assert_on_owner();
     delivery_session* s = find(session_id);
-    if (s == nullptr && !stopped_) { // perhaps another node's (cluster mode): claimed, then resumed
+    if (s == nullptr && cfg_.cluster && !stopped_) { // perhaps another node's: claimed, then resumed
         claim_for_resume(conn, std::move(session_id), std::move(token), takeover, std::move(bound));
         return;
     }

@@ -56,16 +56,9 @@ void session_service::accept_operation(std::string app_id, std::string session_i
         return append_shared(std::move(app_id), std::move(session_id), std::move(kind), std::move(payload),
                              std::move(callback_url), std::move(done));
     }
-    operation_record rec;
-    rec.operation_id = new_time_ordered_uuid();
-    rec.session_id = session_id;
-    rec.app_id = std::move(app_id);
-    rec.kind = std::move(kind);
-    rec.callback_url = std::move(callback_url);
+    operation_record rec =
+        accepted_operation(std::move(app_id), session_id, std::move(kind), std::move(payload), std::move(callback_url));
     rec.seq = s->take_operation_seq();
-    rec.state = operation_state::queued;
-    rec.payload = std::move(payload);
-    rec.accepted_ms = now_ms();
     s->touch(rec.accepted_ms);
 
     // Only the operation: the session record is rewritten with the next result. Its

@@ -81,15 +81,8 @@ void session_service::claim_for_resume(connection_ref conn, std::string session_
 
 void session_service::append_shared(std::string app_id, std::string session_id, std::string kind, bytes payload,
                                     std::string callback_url, accept_handler done) {
-    operation_record rec;
-    rec.operation_id = new_time_ordered_uuid();
-    rec.session_id = session_id;
-    rec.app_id = std::move(app_id);
-    rec.kind = std::move(kind);
-    rec.callback_url = std::move(callback_url);
-    rec.state = operation_state::queued;
-    rec.payload = std::move(payload);
-    rec.accepted_ms = now_ms();
+    operation_record rec = accepted_operation(std::move(app_id), std::move(session_id), std::move(kind),
+                                              std::move(payload), std::move(callback_url));
     std::string op_id = rec.operation_id;
     write_set w;
     w.append_operations.push_back(std::move(rec));
@@ -115,6 +108,22 @@ void session_service::append_shared(std::string app_id, std::string session_id, 
     });
 }
 
+namespace {
+
+/// Runs `again` after `pause` on `ioc` unless `stopped` says the service stopped meanwhile: a
+/// read that must not be lost to one failure is tried again a few times.
+template <class Again>
+void retry_after(boost::asio::io_context& ioc, std::chrono::milliseconds pause, const bool& stopped, Again again) {
+    auto t = std::make_shared<boost::asio::steady_timer>(ioc, pause);
+    t->async_wait([t, &stopped, again = std::move(again)](boost::system::error_code e) mutable {
+        if (!e && !stopped) {
+            again();
+        }
+    });
+}
+
+} // namespace
+
 void session_service::fail_stragglers(const std::string& session_id, straggler_reason reason, int attempts_left) {
     delivery_session* s = find(session_id);
     auto pass = gate_.enter();
@@ -128,11 +137,8 @@ void session_service::fail_stragglers(const std::string& session_id, straggler_r
             if (ec) {
                 metrics_.on_store_error();
                 if (attempts_left > 1 && !stopped_) {
-                    auto t = std::make_shared<boost::asio::steady_timer>(ioc_, cfg_.write_retry_interval);
-                    t->async_wait([this, t, session_id, reason, attempts_left](boost::system::error_code e) {
-                        if (!e && !stopped_) {
-                            fail_stragglers(session_id, reason, attempts_left - 1);
-                        }
+                    retry_after(ioc_, cfg_.write_retry_interval, stopped_, [this, session_id, reason, attempts_left] {
+                        fail_stragglers(session_id, reason, attempts_left - 1);
                     });
                 } else {
                     log_warn("operations appended before the session ended were not failed", session_id,
@@ -186,12 +192,8 @@ void session_service::load_appended(const std::string& session_id, int attempts_
             if (ec) {
                 metrics_.on_store_error();
                 if (attempts_left > 1 && !stopped_) { // a wake-up must not be lost to one failed read
-                    auto t = std::make_shared<boost::asio::steady_timer>(ioc_, cfg_.write_retry_interval);
-                    t->async_wait([this, t, session_id, attempts_left](boost::system::error_code e) {
-                        if (!e && !stopped_) {
-                            load_appended(session_id, attempts_left - 1);
-                        }
-                    });
+                    retry_after(ioc_, cfg_.write_retry_interval, stopped_,
+                                [this, session_id, attempts_left] { load_appended(session_id, attempts_left - 1); });
                 }
                 return;
             }

@@ -19,8 +19,10 @@ session_service::session_service(boost::asio::io_context& ioc, record_store& sto
       gate_(ioc.get_executor()),
       durable_(std::make_unique<durable_commit>(ioc, store, gate_, metrics_, cfg_.write_retry_interval)),
       sweep_timer_(ioc) {
-    durable_->use_fences([this](const write_set& w) { return fence_of(w); },
-                         [this](const std::string& id) { drop_fenced(id); });
+    if (cfg_.cluster) { // one node owns everything it holds: nothing to fence
+        durable_->use_fences([this](const write_set& w) { return fence_of(w); },
+                             [this](const std::string& id) { drop_fenced(id); });
+    }
 }
 
 session_service::~session_service() = default;
