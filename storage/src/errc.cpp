@@ -20,7 +20,8 @@ public:
         case errc::internal: return "record store internal error";
         case errc::unavailable: return "record store unavailable (no writable PostgreSQL primary answers)";
         case errc::schema_too_new: return "the database schema is newer than this binary";
-        case errc::schema_too_old: return "the database schema is older than this binary (run tsmctl db migrate)";
+        case errc::schema_too_old:
+            return "the database schema is older than this binary (run tsmctl db migrate)";
         }
         return "unknown record store error";
     }

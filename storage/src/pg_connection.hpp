@@ -5,8 +5,8 @@
 
 #include <libpq-fe.h>
 
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>

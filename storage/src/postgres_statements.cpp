@@ -21,10 +21,11 @@ constexpr std::pair<const char*, const char*> write_statements[] = {
     {"del_app", "DELETE FROM tsm_apps WHERE app_id = $1"},
     // The owner columns are set when the session is created; later writes are fenced, and only
     // claim_session moves the owner.
-    {"put_session", "INSERT INTO tsm_sessions (session_id, app_id, live, owner_node, owner_epoch, resume_digest,"
-                    " runs_recipe, rec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                    " ON CONFLICT (session_id) DO UPDATE SET app_id = EXCLUDED.app_id, live = EXCLUDED.live,"
-                    " resume_digest = EXCLUDED.resume_digest, rec = EXCLUDED.rec, updated_at = now()"},
+    {"put_session",
+     "INSERT INTO tsm_sessions (session_id, app_id, live, owner_node, owner_epoch, resume_digest,"
+     " runs_recipe, rec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+     " ON CONFLICT (session_id) DO UPDATE SET app_id = EXCLUDED.app_id, live = EXCLUDED.live,"
+     " resume_digest = EXCLUDED.resume_digest, rec = EXCLUDED.rec, updated_at = now()"},
     {"fence", "SELECT tsm_fence($1, $2, $3)"},
     {"append_operation", "SELECT tsm_append($1, $2, $3, $4, $5)"},
     {"put_operation", "INSERT INTO tsm_operations (operation_id, session_id, seq, live, rec)"

@@ -136,7 +136,7 @@ struct postgres_store::impl {
     std::thread listener_;
     std::atomic<bool> listener_stop_{false};
     std::function<void(const std::string&)> woken_; // set once, before listener_ starts
-    std::condition_variable heartbeat_cv_; // with mu_: wakes the heartbeat thread at close
+    std::condition_variable heartbeat_cv_;          // with mu_: wakes the heartbeat thread at close
     std::atomic<bool> lease_held_{false};
 
     impl(postgres_store_options opts, std::string conninfo) : opts_(opts), conninfo_(std::move(conninfo)) {
@@ -164,18 +164,20 @@ struct postgres_store::impl {
                 std::string detail;
                 c = pg::connect(conninfo_, detail);
                 if (!c && !reported) {
-                    core::log::error("storage: PostgreSQL lease renewal cannot connect", {{"detail", detail}});
+                    core::log::error("storage: PostgreSQL lease renewal cannot connect",
+                                     {{"detail", detail}});
                     reported = true;
                 }
             }
             if (c) {
                 pg::params p;
                 p.text(opts_.node_id).text(lease_s);
-                pg::result_ptr r{PQexecParams(
-                    c.get(),
-                    "INSERT INTO tsm_nodes (node_id, lease_until) VALUES ($1, now() + make_interval(secs => $2))"
-                    " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until",
-                    p.count(), nullptr, p.values(), p.lengths(), p.formats(), 1)};
+                pg::result_ptr r{
+                    PQexecParams(c.get(),
+                                 "INSERT INTO tsm_nodes (node_id, lease_until) VALUES ($1, now() + "
+                                 "make_interval(secs => $2))"
+                                 " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until",
+                                 p.count(), nullptr, p.values(), p.lengths(), p.formats(), 1)};
                 const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
                 if (!ok && !reported) {
                     core::log::error("storage: PostgreSQL lease renewal failed",
@@ -248,9 +250,8 @@ struct postgres_store::impl {
 
     group_plan plan_group(const std::vector<pending_write>& group, std::vector<std::error_code>& results) {
         group_plan plan;
-        plan.sync = std::any_of(group.begin(), group.end(), [](const pending_write& p) {
-            return p.d == core::durability::sync;
-        });
+        plan.sync = std::any_of(group.begin(), group.end(),
+                                [](const pending_write& p) { return p.d == core::durability::sync; });
         if (!plan.sync) { // an all-relaxed group does not wait for the WAL flush
             plan.stmts.push_back({"relaxed", {}});
             plan.culprits.emplace_back();
@@ -299,14 +300,15 @@ struct postgres_store::impl {
             }
             const std::size_t before = plan.stmts.size();
             append_statements(group[i].w, opts_.node_id, plan.stmts);
-            const bool ok = std::all_of(plan.stmts.begin() + static_cast<std::ptrdiff_t>(before), plan.stmts.end(),
-                                        [](const statement& s) { return s.args.storable(); })
-                            && std::all_of(group[i].w.append_operations.begin(), group[i].w.append_operations.end(),
-                                           [](const core::operation_record& o) {
-                                               return o.session_id.find('\0') == std::string::npos
-                                                      && o.app_id.find('\0') == std::string::npos
-                                                      && o.operation_id.find('\0') == std::string::npos;
-                                           });
+            const bool ok =
+                std::all_of(plan.stmts.begin() + static_cast<std::ptrdiff_t>(before), plan.stmts.end(),
+                            [](const statement& s) { return s.args.storable(); })
+                && std::all_of(group[i].w.append_operations.begin(), group[i].w.append_operations.end(),
+                               [](const core::operation_record& o) {
+                                   return o.session_id.find('\0') == std::string::npos
+                                          && o.app_id.find('\0') == std::string::npos
+                                          && o.operation_id.find('\0') == std::string::npos;
+                               });
             if (!ok) { // this write_set alone fails; the others of the group go on
                 plan.stmts.resize(before);
                 results[i] = make_error_code(errc::invalid_argument);
@@ -342,7 +344,8 @@ struct postgres_store::impl {
                 const pipeline_outcome out = run_pipeline(c, plan.stmts);
                 stats_.group_writes.fetch_add(1, std::memory_order_relaxed);
                 ec = out.ec;
-                if (out.own && out.failed_at < plan.culprits.size() && !plan.culprits[out.failed_at].empty()) {
+                if (out.own && out.failed_at < plan.culprits.size()
+                    && !plan.culprits[out.failed_at].empty()) {
                     for (std::size_t member : plan.culprits[out.failed_at]) {
                         results[member] = ec;
                     }
@@ -378,9 +381,8 @@ struct postgres_store::impl {
         for (std::size_t i = 0; i < group.size(); ++i) {
             auto& p = group[i];
             try {
-                boost::asio::post(p.ex, [done = std::move(p.done), result = results[i], slot = std::move(p.slot)] {
-                    done(result);
-                });
+                boost::asio::post(p.ex, [done = std::move(p.done), result = results[i],
+                                         slot = std::move(p.slot)] { done(result); });
             } catch (const std::exception& e) {
                 core::log::error("storage: posting a commit completion failed", {{"error", e.what()}});
             }
@@ -630,7 +632,8 @@ struct postgres_store::impl {
             .text(opts_.node_id)
             .boolean(req.mode == core::claim_mode::steal)
             .binary(as_view(req.resume_digest));
-        pg::result_ptr r{PQexecPrepared(c, "claim_session", p.count(), p.values(), p.lengths(), p.formats(), 1)};
+        pg::result_ptr r{
+            PQexecPrepared(c, "claim_session", p.count(), p.values(), p.lengths(), p.formats(), 1)};
         if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
             conn.report("claim failed", pg::message_of(r.get(), c));
             return fail(pg::map_result(r.get(), c));
@@ -655,8 +658,9 @@ struct postgres_store::impl {
             conn.report("claim failed", detail);
             return fail(e);
         }
-        core::log::info("storage: session claimed",
-                        {{"session", session_id}, {"from", out.previous_owner}, {"epoch", std::to_string(out.epoch)}});
+        core::log::info("storage: session claimed", {{"session", session_id},
+                                                     {"from", out.previous_owner},
+                                                     {"epoch", std::to_string(out.epoch)}});
         claimed = std::move(out);
         return {};
     }
@@ -731,17 +735,20 @@ struct postgres_store::impl {
         me.text(opts_.node_id);
         // Rows written before schema v2 have no owner: the first node to start takes them.
         {
-            pg::result_ptr r{PQexecParams(c.get(), "UPDATE tsm_sessions SET owner_node = $1 WHERE live AND owner_node = ''",
-                                          me.count(), nullptr, me.values(), me.lengths(), me.formats(), 1)};
+            pg::result_ptr r{
+                PQexecParams(c.get(),
+                             "UPDATE tsm_sessions SET owner_node = $1 WHERE live AND owner_node = ''",
+                             me.count(), nullptr, me.values(), me.lengths(), me.formats(), 1)};
             if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-                core::log::error("storage: start-up update failed", {{"detail", pg::message_of(r.get(), c.get())}});
+                core::log::error("storage: start-up update failed",
+                                 {{"detail", pg::message_of(r.get(), c.get())}});
                 return pg::map_result(r.get(), c.get());
             }
         }
         // `with_me`: the query takes this node's id as $1. A second column is the owner epoch.
         auto scan = [&](const char* sql, bool with_me, auto& rows) -> std::error_code {
-            pg::result_ptr r{with_me ? PQexecParams(c.get(), sql, me.count(), nullptr, me.values(), me.lengths(),
-                                                    me.formats(), 1)
+            pg::result_ptr r{with_me ? PQexecParams(c.get(), sql, me.count(), nullptr, me.values(),
+                                                    me.lengths(), me.formats(), 1)
                                      : PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)};
             if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
                 core::log::error("storage: start-up read failed",

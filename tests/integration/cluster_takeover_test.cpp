@@ -17,13 +17,14 @@ namespace {
 
 /// A second node of `env`'s cluster: same configuration (keys) and database, its own name.
 std::unique_ptr<tsmd_process> second_node(tsm_env& env, const std::string& node_id) {
-    return std::make_unique<tsmd_process>(
-        env.dir.path() + "/data-" + node_id, 2,
-        std::vector<std::string>{"--config", env.config_path, "--store", env.store_url, "--node-id", node_id});
+    return std::make_unique<tsmd_process>(env.dir.path() + "/data-" + node_id, 2,
+                                          std::vector<std::string>{"--config", env.config_path, "--store",
+                                                                   env.store_url, "--node-id", node_id});
 }
 
 std::string resume_frame(const delivered_session& s) {
-    return R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token + R"("})";
+    return R"({"type":"resume","sessionId":")" + s.session_id + R"(","resumeToken":")" + s.resume_token
+           + R"("})";
 }
 
 http_reply transceive_on(tsm_env& env, unsigned short port, const std::string& session_id,
@@ -223,7 +224,8 @@ BOOST_AUTO_TEST_CASE(a_node_without_the_session_refuses_what_its_owner_would) {
                                        {"app_key", other_key},
                                        {"sessionId", s.session_id},
                                        {"callbackUrl", env.callback_url("other")}};
-    const auto foreign = http_call(node_b->port(), "POST", "/transceive", other_headers, R"({"commands":["00A4040000"]})");
+    const auto foreign =
+        http_call(node_b->port(), "POST", "/transceive", other_headers, R"({"commands":["00A4040000"]})");
     BOOST_CHECK_EQUAL(foreign.status, 404);
     BOOST_CHECK_EQUAL(code_of(foreign), code_of(unknown));
     require_no_frame_pending(ws, std::chrono::milliseconds(300));
@@ -232,7 +234,8 @@ BOOST_AUTO_TEST_CASE(a_node_without_the_session_refuses_what_its_owner_would) {
     BOOST_CHECK(ws.read_type("status", std::chrono::seconds(10)));
     const auto ended = transceive_on(env, node_b->port(), s.session_id, "00A4040000");
     BOOST_CHECK_EQUAL(ended.status, 409);
-    BOOST_CHECK_EQUAL(code_of(ended), code_of(transceive_on(env, env.tsmd->port(), s.session_id, "00A4040000")));
+    BOOST_CHECK_EQUAL(code_of(ended),
+                      code_of(transceive_on(env, env.tsmd->port(), s.session_id, "00A4040000")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

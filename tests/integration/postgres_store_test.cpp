@@ -110,7 +110,8 @@ BOOST_AUTO_TEST_CASE(a_lease_not_longer_than_its_renewal_interval_is_refused) {
         BOOST_ERROR("tsmd started with a lease that expires between two renewals");
     } catch (const std::runtime_error& e) {
         const std::string why = e.what();
-        BOOST_CHECK_MESSAGE(why.find("cluster.lease_ms must be longer than cluster.heartbeat_ms") != std::string::npos,
+        BOOST_CHECK_MESSAGE(why.find("cluster.lease_ms must be longer than cluster.heartbeat_ms")
+                                != std::string::npos,
                             why);
     }
 }

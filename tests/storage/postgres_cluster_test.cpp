@@ -8,13 +8,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
-#include <algorithm>
-#include <mutex>
 #include <vector>
 
 using namespace tsm;
@@ -30,7 +30,8 @@ struct cluster_fixture {
         BOOST_REQUIRE_MESSAGE(server, "cannot start PostgreSQL: " + why);
     }
 
-    std::unique_ptr<storage::postgres_store> node(const std::string& id, std::chrono::milliseconds lease = 5s) {
+    std::unique_ptr<storage::postgres_store> node(const std::string& id,
+                                                  std::chrono::milliseconds lease = 5s) {
         storage::postgres_store_options o;
         o.node_id = id;
         o.lease = lease;
@@ -46,8 +47,8 @@ struct cluster_fixture {
     /// Waits (bounded) until `id`'s lease row exists: the heartbeat thread wrote it.
     void wait_for_lease(const std::string& id) {
         for (int i = 0; i < 100; ++i) {
-            if (test::pg_query(server->conninfo(),
-                               "SELECT count(*) FROM tsm_nodes WHERE node_id = '" + id + "' AND lease_until > now()")
+            if (test::pg_query(server->conninfo(), "SELECT count(*) FROM tsm_nodes WHERE node_id = '" + id
+                                                       + "' AND lease_until > now()")
                 == "1") {
                 return;
             }
@@ -68,9 +69,10 @@ core::write_set owned_write(const std::string& session, std::uint64_t epoch) {
     return w;
 }
 
-std::pair<std::error_code, std::optional<core::claimed_session>>
-claim_and_wait(core::record_store& store, const std::string& session, core::claim_mode mode,
-               core::bytes digest = {}) {
+std::pair<std::error_code, std::optional<core::claimed_session>> claim_and_wait(core::record_store& store,
+                                                                                const std::string& session,
+                                                                                core::claim_mode mode,
+                                                                                core::bytes digest = {}) {
     auto& ioc = helper_context();
     bool called = false;
     std::pair<std::error_code, std::optional<core::claimed_session>> result;
@@ -96,7 +98,8 @@ BOOST_AUTO_TEST_CASE(each_node_recovers_only_the_sessions_it_owns) {
     auto wb = owned_write("sb", 1);
     wb.put_operations = {make_op("ob", "sb", 1, core::operation_state::queued)};
     BOOST_REQUIRE(!commit_and_wait(*b, wb));
-    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(), "SELECT owner_node FROM tsm_sessions WHERE session_id = 'sa'"),
+    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(),
+                                     "SELECT owner_node FROM tsm_sessions WHERE session_id = 'sa'"),
                       "node-a");
 
     const auto sa = load_all(*a);
@@ -124,15 +127,18 @@ BOOST_AUTO_TEST_CASE(a_claim_waits_for_the_owners_lease_and_exactly_one_claimer_
     auto b = node("node-b", 1s);
     auto c = node("node-c", 1s);
     // The owner is alive: no claim (the row is untouched).
-    BOOST_CHECK(claim_and_wait(*b, "s1", core::claim_mode::after_lease).first == core::store_errc::not_claimable);
-    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(), "SELECT owner_epoch FROM tsm_sessions WHERE session_id = 's1'"),
+    BOOST_CHECK(claim_and_wait(*b, "s1", core::claim_mode::after_lease).first
+                == core::store_errc::not_claimable);
+    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(),
+                                     "SELECT owner_epoch FROM tsm_sessions WHERE session_id = 's1'"),
                       "1");
 
     a->close(); // the node dies: its lease runs out
-    for (int i = 0; i < 100 && test::pg_query(server->conninfo(),
-                                              "SELECT count(*) FROM tsm_nodes WHERE node_id = 'node-a'"
-                                              " AND lease_until > now()")
-                                   == "1";
+    for (int i = 0;
+         i < 100
+         && test::pg_query(server->conninfo(), "SELECT count(*) FROM tsm_nodes WHERE node_id = 'node-a'"
+                                               " AND lease_until > now()")
+                == "1";
          ++i) {
         std::this_thread::sleep_for(50ms);
     }
@@ -141,9 +147,13 @@ BOOST_AUTO_TEST_CASE(a_claim_waits_for_the_owners_lease_and_exactly_one_claimer_
     auto& ioc = helper_context();
     std::optional<std::pair<std::error_code, std::optional<core::claimed_session>>> rb, rc;
     b->claim_session({"s1", core::claim_mode::after_lease, {}}, ioc.get_executor(),
-                     [&](std::error_code ec, std::optional<core::claimed_session> s) { rb.emplace(ec, std::move(s)); });
+                     [&](std::error_code ec, std::optional<core::claimed_session> s) {
+                         rb.emplace(ec, std::move(s));
+                     });
     c->claim_session({"s1", core::claim_mode::after_lease, {}}, ioc.get_executor(),
-                     [&](std::error_code ec, std::optional<core::claimed_session> s) { rc.emplace(ec, std::move(s)); });
+                     [&](std::error_code ec, std::optional<core::claimed_session> s) {
+                         rc.emplace(ec, std::move(s));
+                     });
     run_until(ioc, [&] { return rb && rc; });
     const bool b_won = !rb->first;
     BOOST_CHECK_NE(b_won, !rc->first); // exactly one
@@ -157,7 +167,8 @@ BOOST_AUTO_TEST_CASE(a_claim_waits_for_the_owners_lease_and_exactly_one_claimer_
     BOOST_CHECK(fields(winner.second->session) == fields(make_session("s1", core::session_state::active)));
     BOOST_REQUIRE_EQUAL(winner.second->operations.size(), 1u); // the done one is not handed over
     BOOST_CHECK_EQUAL(winner.second->operations[0].operation_id, "o1");
-    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(), "SELECT owner_node FROM tsm_sessions WHERE session_id = 's1'"),
+    BOOST_CHECK_EQUAL(test::pg_query(server->conninfo(),
+                                     "SELECT owner_node FROM tsm_sessions WHERE session_id = 's1'"),
                       b_won ? "node-b" : "node-c");
 
     // The new owner's restart recovers it at its epoch; the old owner's does not.
@@ -192,16 +203,19 @@ BOOST_AUTO_TEST_CASE(a_deposed_owners_write_is_fenced_alone_and_the_new_owners_a
     core::write_set app;
     app.put_apps = {make_app("0A0B0C0D")};
     a->commit(std::move(late), durability::sync, ioc.get_executor(), [&](std::error_code e) { stale = e; });
-    a->commit(std::move(fine), durability::sync, ioc.get_executor(), [&](std::error_code e) { other_session = e; });
+    a->commit(std::move(fine), durability::sync, ioc.get_executor(),
+              [&](std::error_code e) { other_session = e; });
     a->commit(std::move(app), durability::sync, ioc.get_executor(), [&](std::error_code e) { unfenced = e; });
     run_until(ioc, [&] { return stale && other_session && unfenced; });
     BOOST_CHECK(*stale == core::store_errc::fenced);
     BOOST_CHECK(!*other_session);
     BOOST_CHECK(!*unfenced);
     const std::string db = server->conninfo();
-    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_operations WHERE operation_id = 'late'"), "0");
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_operations WHERE operation_id = 'late'"),
+                      "0");
     BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_outbox WHERE id = 'cb-late'"), "0");
-    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_operations WHERE operation_id = 'o2'"), "1");
+    BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_operations WHERE operation_id = 'o2'"),
+                      "1");
     BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT count(*) FROM tsm_apps"), "1");
     BOOST_CHECK_EQUAL(test::pg_query(db, "SELECT owner_node || ':' || owner_epoch FROM tsm_sessions"
                                          " WHERE session_id = 's1'"),
@@ -224,7 +238,8 @@ BOOST_AUTO_TEST_CASE(a_finished_or_unknown_session_is_not_claimable) {
     a->close();
     auto b = node("node-b");
     BOOST_CHECK(claim_and_wait(*b, "done", core::claim_mode::steal).first == core::store_errc::not_claimable);
-    BOOST_CHECK(claim_and_wait(*b, "nobody", core::claim_mode::steal).first == core::store_errc::not_claimable);
+    BOOST_CHECK(claim_and_wait(*b, "nobody", core::claim_mode::steal).first
+                == core::store_errc::not_claimable);
 }
 
 BOOST_AUTO_TEST_CASE(operations_appended_on_any_node_are_numbered_by_the_store_and_wake_only_the_owner) {
@@ -268,7 +283,9 @@ BOOST_AUTO_TEST_CASE(operations_appended_on_any_node_are_numbered_by_the_store_a
     append(5, "recipe", "0A0B0C0D", "x5");
     append(6, "s1", "0A0B0C0D", "x6");
     append(7, "s1", "0A0B0C0D", "x7"); // the fourth: beyond max_queued_operations (3 here)
-    run_until(ioc, [&] { return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); }); });
+    run_until(ioc, [&] {
+        return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); });
+    });
     BOOST_CHECK(!*results[0]);
     BOOST_CHECK(*results[1] == core::store_errc::unknown_session);
     BOOST_CHECK(*results[2] == core::store_errc::unknown_session);

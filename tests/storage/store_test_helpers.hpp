@@ -36,7 +36,8 @@ inline boost::asio::io_context& helper_context() {
     return ioc;
 }
 
-inline std::error_code commit_and_wait(core::record_store& store, core::write_set w, durability d = durability::sync) {
+inline std::error_code commit_and_wait(core::record_store& store, core::write_set w,
+                                       durability d = durability::sync) {
     auto& ioc = helper_context();
     std::optional<std::error_code> result;
     store.commit(std::move(w), d, ioc.get_executor(), [&](std::error_code ec) { result = ec; });
@@ -73,7 +74,7 @@ load_recipe_and_wait(core::record_store& store, std::string app_id, std::string 
 }
 
 inline std::pair<std::error_code, std::vector<std::string>> list_recipes_and_wait(core::record_store& store,
-                                                                           std::string app_id) {
+                                                                                  std::string app_id) {
     auto& ioc = helper_context();
     bool called = false;
     std::pair<std::error_code, std::vector<std::string>> result;
@@ -157,7 +158,7 @@ inline core::session_record make_session(std::string id, core::session_state st)
 }
 
 inline core::operation_record make_op(std::string id, std::string session_id, std::uint64_t seq,
-                               core::operation_state st) {
+                                      core::operation_state st) {
     core::operation_record o;
     o.operation_id = std::move(id);
     o.session_id = std::move(session_id);

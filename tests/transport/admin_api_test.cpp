@@ -169,7 +169,11 @@ std::optional<std::string> header_of(const tr::http_response& r, std::string_vie
 struct admin_fixture : shard_fixture {
     explicit admin_fixture(std::string token = {})
         : hasher(core::bytes(32, 'p')), vault(core::bytes(core::key_vault::kek_size, 'k')),
-          health({.probe = &probe, .store = nullptr, .ws_connections = {}, .http_connections = {}, .store_writable = {}}),
+          health({.probe = &probe,
+                  .store = nullptr,
+                  .ws_connections = {},
+                  .http_connections = {},
+                  .store_writable = {}}),
           admin(*runtime, store, hasher, vault, std::move(token), health) {}
 
     tr::http_response send(tr::http_request req) {

@@ -50,7 +50,11 @@ struct device_registry_fixture {
     /// written by an older version).
     explicit device_registry_fixture(const std::function<void(const std::string&)>& before_open = {})
         : pool(shard_count), hasher(core::bytes(32, 'p')), vault(core::bytes(core::key_vault::kek_size, 'k')),
-          health({.probe = &probe, .store = nullptr, .ws_connections = {}, .http_connections = {}, .store_writable = {}}) {
+          health({.probe = &probe,
+                  .store = nullptr,
+                  .ws_connections = {},
+                  .http_connections = {},
+                  .store_writable = {}}) {
         if (before_open) {
             before_open(dir.db());
         }

@@ -47,7 +47,11 @@ BOOST_AUTO_TEST_SUITE(health_api)
 
 BOOST_AUTO_TEST_CASE(healthz_always_and_readyz_only_between_start_and_drain) {
     core::service_probe probe;
-    tr::health_api h({.probe = &probe, .store = nullptr, .ws_connections = {}, .http_connections = {}, .store_writable = {}});
+    tr::health_api h({.probe = &probe,
+                      .store = nullptr,
+                      .ws_connections = {},
+                      .http_connections = {},
+                      .store_writable = {}});
     auto alive = serve(h, "GET", "/healthz");
     BOOST_TEST(alive.handled);
     BOOST_REQUIRE(alive.response);
@@ -89,7 +93,11 @@ BOOST_AUTO_TEST_CASE(readyz_follows_a_shared_stores_writability) {
 
 BOOST_AUTO_TEST_CASE(other_methods_are_405_and_other_paths_are_left_alone) {
     core::service_probe probe;
-    tr::health_api h({.probe = &probe, .store = nullptr, .ws_connections = {}, .http_connections = {}, .store_writable = {}});
+    tr::health_api h({.probe = &probe,
+                      .store = nullptr,
+                      .ws_connections = {},
+                      .http_connections = {},
+                      .store_writable = {}});
     for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
         for (const char* method : {"POST", "PUT", "DELETE"}) {
             auto s = serve(h, method, path);
@@ -122,8 +130,11 @@ BOOST_AUTO_TEST_CASE(metrics_show_the_probe_store_and_connection_counters) {
     store.batch_size_le[0] = 6;
     store.batch_size_le[2] = 2;
     std::size_t ws = 4;
-    tr::health_api h(
-        {.probe = &probe, .store = &store, .ws_connections = [&ws] { return ws; }, .http_connections = {}, .store_writable = {}});
+    tr::health_api h({.probe = &probe,
+                      .store = &store,
+                      .ws_connections = [&ws] { return ws; },
+                      .http_connections = {},
+                      .store_writable = {}});
     h.set_http_connections([] { return std::size_t{12}; });
 
     auto s = serve(h, "GET", "/metrics");
@@ -160,7 +171,11 @@ BOOST_AUTO_TEST_CASE(metrics_show_the_probe_store_and_connection_counters) {
 
 BOOST_AUTO_TEST_CASE(metrics_without_a_store_or_counters_leave_them_out) {
     core::service_probe probe;
-    tr::health_api h({.probe = &probe, .store = nullptr, .ws_connections = {}, .http_connections = {}, .store_writable = {}});
+    tr::health_api h({.probe = &probe,
+                      .store = nullptr,
+                      .ws_connections = {},
+                      .http_connections = {},
+                      .store_writable = {}});
     const std::string m = serve(h, "GET", "/metrics").response->body;
     BOOST_TEST(m.find("tsm_sessions") != std::string::npos);
     BOOST_TEST(m.find("tsm_store_commits_total") == std::string::npos);

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
         return std::string(v ? v : "");
     };
     if (argc > 1 && std::string(argv[1]) == "db") { // the store itself, not the admin API
-        return tsm::tools::tsmctl::db_main(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+        return tsm::tools::tsmctl::db_main(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                           std::cerr);
     }
     return tsm::tools::tsmctl::tsmctl_main(std::vector<std::string>(argv + 1, argv + argc),
                                            env("TSM_ADMIN_URL"), env("TSM_ADMIN_TOKEN"), std::cout,

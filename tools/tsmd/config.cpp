@@ -145,7 +145,6 @@ void load_file(const std::string& path, config& c) {
     }
 }
 
-
 /// "<hostname>:<port of the listener>": unique per machine and listener; a listener on port 0
 /// gets the process id instead of the port (a test's or a demo's node).
 std::string default_node_id(const std::string& listen) {
@@ -153,7 +152,8 @@ std::string default_node_id(const std::string& listen) {
     if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
         std::snprintf(host, sizeof host, "tsmd");
     }
-    std::string port = listen.substr(listen.rfind(':') == std::string::npos ? listen.size() : listen.rfind(':') + 1);
+    std::string port =
+        listen.substr(listen.rfind(':') == std::string::npos ? listen.size() : listen.rfind(':') + 1);
     if (port.empty() || port == "0") {
         port = "pid" + std::to_string(getpid());
     }
@@ -204,8 +204,8 @@ config load_config(int argc, char** argv, bool& help) {
         };
         if (a == "--config") {
             config_path = take(a);
-        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--store" || a == "--node-id" || a == "--shards"
-                   || a == "--admin-token" || a == "--fetch-hold-ms") {
+        } else if (a == "--listen" || a == "--admin-listen" || a == "--data-dir" || a == "--store"
+                   || a == "--node-id" || a == "--shards" || a == "--admin-token" || a == "--fetch-hold-ms") {
             overrides.emplace_back(std::string(a), take(a));
         } else {
             throw std::runtime_error("unknown option " + std::string(a) + " (see --help)");

@@ -76,9 +76,11 @@ int run(const tsmd::config& cfg) {
     core::log::set_level(core::log::parse_level(cfg.log_level));
     std::filesystem::create_directories(cfg.data_dir);
     const bool shared_store = !cfg.store_url.empty();
-    core::secret_hasher hasher(tsmd::load_pepper(cfg.pepper_env, cfg.pepper_file, cfg.data_dir, shared_store));
+    core::secret_hasher hasher(
+        tsmd::load_pepper(cfg.pepper_env, cfg.pepper_file, cfg.data_dir, shared_store));
     bool kek_generated = false;
-    core::key_vault vault(tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated, shared_store));
+    core::key_vault vault(
+        tsmd::load_kek(cfg.kek_env, cfg.kek_file, cfg.data_dir, kek_generated, shared_store));
     if (kek_generated) {
         core::log::warn("generated a key-encryption key in the data directory; configure keys.kek_file "
                         "or keys.kek_env to keep it apart from the database");
@@ -274,7 +276,8 @@ int run(const tsmd::config& cfg) {
     // recovery, so every session it may name is adopted; its first call looks at all of them).
     store->listen_appends([&runtime](const std::string& session_id) {
         if (session_id.empty()) {
-            runtime.invoke_on_all([](core::shard_services& s) { s.sessions->on_operations_appended({}); }, [] {});
+            runtime.invoke_on_all([](core::shard_services& s) { s.sessions->on_operations_appended({}); },
+                                  [] {});
         } else {
             runtime.invoke_on_owner(session_id, [session_id](core::shard_services& s) {
                 s.sessions->on_operations_appended(session_id);
@@ -282,13 +285,14 @@ int run(const tsmd::config& cfg) {
         }
     });
 
-    transport::health_api health({.probe = &probe,
-                                  .store = &store->stats(),
-                                  .ws_connections = [&hub] { return hub.connection_count(); },
-                                  .http_connections = {},
-                                  .store_writable = cluster_store == nullptr
-                                                        ? std::function<bool()>()
-                                                        : [cluster_store] { return cluster_store->lease_held(); }});
+    transport::health_api health(
+        {.probe = &probe,
+         .store = &store->stats(),
+         .ws_connections = [&hub] { return hub.connection_count(); },
+         .http_connections = {},
+         .store_writable = cluster_store == nullptr
+                               ? std::function<bool()>()
+                               : [cluster_store] { return cluster_store->lease_held(); }});
     health.set_held_fetches([&long_poll] { return long_poll.held_fetches(); });
 
     // CPU-heavy, rare work (CAP parsing) runs here instead of on a shard.

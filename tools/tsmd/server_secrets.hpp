@@ -13,8 +13,8 @@ core::bytes load_or_create_pepper(const std::string& data_dir);
 /// The pepper from the environment variable `pepper_env` when set, else from `pepper_file`
 /// (64 hex digits), else load_or_create_pepper(data_dir) — unless `shared_store`: nodes of one
 /// PostgreSQL store must hash alike, so a node never makes up its own (throws instead).
-core::bytes load_pepper(const std::string& pepper_env, const std::string& pepper_file, const std::string& data_dir,
-                        bool shared_store);
+core::bytes load_pepper(const std::string& pepper_env, const std::string& pepper_file,
+                        const std::string& data_dir, bool shared_store);
 
 /// The key-encryption key for card keys: from the environment variable `kek_env` when set, else
 /// from `kek_file`, else from `<data_dir>/kek` (created on first start; `generated` tells).

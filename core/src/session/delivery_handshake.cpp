@@ -245,7 +245,8 @@ void session_service::send_delivery_request(const std::string& session_id) {
         if (!opened) {
             // Sending the request without the user's answers would let the SP act on a delivery
             // whose input was lost (another KEK after a restart, or a damaged record).
-            fail_session(*s, api_errc::key_error, "the user's fields do not open with this key-encryption key",
+            fail_session(*s, api_errc::key_error,
+                         "the user's fields do not open with this key-encryption key",
                          frames::json_string("Service unavailable"));
             return;
         }

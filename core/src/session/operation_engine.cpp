@@ -56,8 +56,8 @@ void session_service::accept_operation(std::string app_id, std::string session_i
         return append_shared(std::move(app_id), std::move(session_id), std::move(kind), std::move(payload),
                              std::move(callback_url), std::move(done));
     }
-    operation_record rec =
-        accepted_operation(std::move(app_id), session_id, std::move(kind), std::move(payload), std::move(callback_url));
+    operation_record rec = accepted_operation(std::move(app_id), session_id, std::move(kind),
+                                              std::move(payload), std::move(callback_url));
     rec.seq = s->take_operation_seq();
     s->touch(rec.accepted_ms);
 

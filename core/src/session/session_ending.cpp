@@ -38,7 +38,8 @@ void session_service::complete(std::string app_id, std::string session_id, bool 
                     "the service provider completed the session before this operation ran", w, callbacks);
     end_session(*s, session_state::completed, frames::status(success, message_json), std::move(w),
                 std::move(callbacks), std::move(done),
-                {api_errc::session_completed, "the service provider completed the session before this operation ran"});
+                {api_errc::session_completed,
+                 "the service provider completed the session before this operation ran"});
 }
 
 void session_service::on_client_error(connection_ref conn, const std::string& session_id,
@@ -67,8 +68,8 @@ void session_service::fail_unfinished(delivery_session& s, api_errc why, const s
     s.for_each_unfinished([&](live_operation& op) { fail_record(op.rec, why, message, w, callbacks); });
 }
 
-void session_service::fail_record(operation_record& rec, api_errc why, const std::string& message, write_set& w,
-                                  std::vector<outbox_entry>& callbacks) {
+void session_service::fail_record(operation_record& rec, api_errc why, const std::string& message,
+                                  write_set& w, std::vector<outbox_entry>& callbacks) {
     rec.state = operation_state::done;
     rec.result_json = callback_body(rec.operation_id, outcome_of(why, message));
     rec.result_sealed = false; // a failure carries no user input
@@ -100,10 +101,13 @@ void session_service::end_session(delivery_session& s, session_state final_state
         done_handler done;
         straggler_reason reason;
     };
-    auto e = std::make_shared<ending>(ending{std::move(w), std::move(callbacks), std::move(done), std::move(reason)});
+    auto e = std::make_shared<ending>(
+        ending{std::move(w), std::move(callbacks), std::move(done), std::move(reason)});
     const std::string session_id = s.id();
     durable_->until_durable([e]() -> std::optional<write_set> { return e->w; },
-                            [this, e, session_id] { on_end_durable(session_id, e->callbacks, e->done, e->reason); },
+                            [this, e, session_id] {
+                                on_end_durable(session_id, e->callbacks, e->done, e->reason);
+                            },
                             [e] {
                                 if (e->done) {
                                     e->done(error_of(api_errc::unavailable,

@@ -1,9 +1,9 @@
 #pragma once
 // Small helpers shared by the session service's flow files (private to core/src/session).
 #include "tsm/core/api_error.hpp"
-#include "tsm/core/log.hpp"
 #include "tsm/core/clock.hpp"
 #include "tsm/core/ids.hpp"
+#include "tsm/core/log.hpp"
 #include "tsm/core/operation.hpp"
 #include "tsm/core/records.hpp"
 

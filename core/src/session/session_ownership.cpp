@@ -65,47 +65,54 @@ void session_service::claim_for_resume(connection_ref conn, std::string session_
         [this, pass = std::move(pass), conn, session_id, mode, token = std::move(token),
          bound = std::move(bound)](std::error_code ec, std::optional<claimed_session> claimed) mutable {
             if (ec || !claimed) {
-                const bool unknown = ec == store_errc::not_claimable || ec == store_errc::not_supported || !ec;
-                tp_.send_error(conn, unknown ? make_api_error(api_errc::not_found, "unknown session or wrong resume token")
-                                             : make_api_error(api_errc::unavailable, "could not take over the session; retry later"));
+                const bool unknown =
+                    ec == store_errc::not_claimable || ec == store_errc::not_supported || !ec;
+                tp_.send_error(conn, unknown
+                                         ? make_api_error(api_errc::not_found,
+                                                          "unknown session or wrong resume token")
+                                         : make_api_error(api_errc::unavailable,
+                                                          "could not take over the session; retry later"));
                 bound(false);
                 return;
             }
             if (find(session_id) == nullptr) { // a second resume here may have adopted it already
-                log::info("session taken over", {{"sessionId", session_id}, {"from", claimed->previous_owner}});
+                log::info("session taken over",
+                          {{"sessionId", session_id}, {"from", claimed->previous_owner}});
                 adopt(std::move(claimed->session), std::move(claimed->operations));
             }
             resume(conn, session_id, std::move(token), std::move(bound), mode);
         });
 }
 
-void session_service::append_shared(std::string app_id, std::string session_id, std::string kind, bytes payload,
-                                    std::string callback_url, accept_handler done) {
+void session_service::append_shared(std::string app_id, std::string session_id, std::string kind,
+                                    bytes payload, std::string callback_url, accept_handler done) {
     operation_record rec = accepted_operation(std::move(app_id), std::move(session_id), std::move(kind),
                                               std::move(payload), std::move(callback_url));
     std::string op_id = rec.operation_id;
     write_set w;
     w.append_operations.push_back(std::move(rec));
     // Not queued here: the store wakes the owner (this node too), which loads it in seq order.
-    commit(std::move(w), durability::sync, [this, op_id = std::move(op_id), done = std::move(done)](std::error_code ec) {
-        if (!ec) {
-            done(std::nullopt, op_id);
-            return;
-        }
-        metrics_.on_operation_rejected();
-        if (ec == store_errc::unknown_session) {
-            done(error_of(api_errc::session_not_found, "no such session for this app"), {});
-        } else if (ec == store_errc::session_finished) {
-            done(error_of(api_errc::session_finished, "the session has ended"), {});
-        } else if (ec == store_errc::runs_recipe) {
-            done(error_of(api_errc::recipe_session, "the session runs a recipe"), {});
-        } else if (ec == store_errc::queue_full) {
-            done(error_of(api_errc::too_many_operations, "too many operations queued in this session"), {});
-        } else {
-            metrics_.on_store_error();
-            done(error_of(api_errc::unavailable, "could not store the operation; retry later"), {});
-        }
-    });
+    commit(std::move(w), durability::sync,
+           [this, op_id = std::move(op_id), done = std::move(done)](std::error_code ec) {
+               if (!ec) {
+                   done(std::nullopt, op_id);
+                   return;
+               }
+               metrics_.on_operation_rejected();
+               if (ec == store_errc::unknown_session) {
+                   done(error_of(api_errc::session_not_found, "no such session for this app"), {});
+               } else if (ec == store_errc::session_finished) {
+                   done(error_of(api_errc::session_finished, "the session has ended"), {});
+               } else if (ec == store_errc::runs_recipe) {
+                   done(error_of(api_errc::recipe_session, "the session runs a recipe"), {});
+               } else if (ec == store_errc::queue_full) {
+                   done(error_of(api_errc::too_many_operations, "too many operations queued in this session"),
+                        {});
+               } else {
+                   metrics_.on_store_error();
+                   done(error_of(api_errc::unavailable, "could not store the operation; retry later"), {});
+               }
+           });
 }
 
 namespace {
@@ -113,7 +120,8 @@ namespace {
 /// Runs `again` after `pause` on `ioc` unless `stopped` says the service stopped meanwhile: a
 /// read that must not be lost to one failure is tried again a few times.
 template <class Again>
-void retry_after(boost::asio::io_context& ioc, std::chrono::milliseconds pause, const bool& stopped, Again again) {
+void retry_after(boost::asio::io_context& ioc, std::chrono::milliseconds pause, const bool& stopped,
+                 Again again) {
     auto t = std::make_shared<boost::asio::steady_timer>(ioc, pause);
     t->async_wait([t, &stopped, again = std::move(again)](boost::system::error_code e) mutable {
         if (!e && !stopped) {
@@ -124,7 +132,8 @@ void retry_after(boost::asio::io_context& ioc, std::chrono::milliseconds pause, 
 
 } // namespace
 
-void session_service::fail_stragglers(const std::string& session_id, straggler_reason reason, int attempts_left) {
+void session_service::fail_stragglers(const std::string& session_id, straggler_reason reason,
+                                      int attempts_left) {
     delivery_session* s = find(session_id);
     auto pass = gate_.enter();
     if (s == nullptr || !pass) {
@@ -137,9 +146,10 @@ void session_service::fail_stragglers(const std::string& session_id, straggler_r
             if (ec) {
                 metrics_.on_store_error();
                 if (attempts_left > 1 && !stopped_) {
-                    retry_after(ioc_, cfg_.write_retry_interval, stopped_, [this, session_id, reason, attempts_left] {
-                        fail_stragglers(session_id, reason, attempts_left - 1);
-                    });
+                    retry_after(ioc_, cfg_.write_retry_interval, stopped_,
+                                [this, session_id, reason, attempts_left] {
+                                    fail_stragglers(session_id, reason, attempts_left - 1);
+                                });
                 } else {
                     log_warn("operations appended before the session ended were not failed", session_id,
                              ec.message());
@@ -154,8 +164,9 @@ void session_service::fail_stragglers(const std::string& session_id, straggler_r
             if (w.empty()) {
                 return;
             }
-            auto shared = std::make_shared<std::pair<write_set, std::vector<outbox_entry>>>(std::move(w),
-                                                                                          std::move(callbacks));
+            auto shared =
+                std::make_shared<std::pair<write_set, std::vector<outbox_entry>>>(std::move(w),
+                                                                                  std::move(callbacks));
             durable_->until_durable([shared]() -> std::optional<write_set> { return shared->first; },
                                     [this, shared] {
                                         for (auto& e : shared->second) {
@@ -188,12 +199,13 @@ void session_service::load_appended(const std::string& session_id, int attempts_
     store_.load_session_operations(
         session_id, s->record().next_operation_seq, ex(),
         [this, session_id, attempts_left, pass = std::move(pass)](std::error_code ec,
-                                                                    std::vector<operation_record> ops) {
+                                                                  std::vector<operation_record> ops) {
             if (ec) {
                 metrics_.on_store_error();
                 if (attempts_left > 1 && !stopped_) { // a wake-up must not be lost to one failed read
-                    retry_after(ioc_, cfg_.write_retry_interval, stopped_,
-                                [this, session_id, attempts_left] { load_appended(session_id, attempts_left - 1); });
+                    retry_after(ioc_, cfg_.write_retry_interval, stopped_, [this, session_id, attempts_left] {
+                        load_appended(session_id, attempts_left - 1);
+                    });
                 }
                 return;
             }
@@ -203,7 +215,8 @@ void session_service::load_appended(const std::string& session_id, int attempts_
             }
             bool added = false;
             for (auto& op : ops) {
-                if (op.seq < held->record().next_operation_seq || held->find_operation(op.operation_id) != nullptr) {
+                if (op.seq < held->record().next_operation_seq
+                    || held->find_operation(op.operation_id) != nullptr) {
                     continue; // known already (two wake-ups read the same rows)
                 }
                 held->recover(std::move(op)); // durable: it is in the store

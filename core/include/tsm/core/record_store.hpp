@@ -53,10 +53,9 @@ struct write_set {
 
     bool empty() const noexcept {
         return put_apps.empty() && delete_apps.empty() && put_sessions.empty() && put_operations.empty()
-               && append_operations.empty()
-               && put_outbox.empty() && delete_outbox.empty() && put_card_keys.empty()
-               && delete_card_keys.empty() && put_capfiles.empty() && delete_capfiles.empty()
-               && put_recipes.empty() && delete_recipes.empty();
+               && append_operations.empty() && put_outbox.empty() && delete_outbox.empty()
+               && put_card_keys.empty() && delete_card_keys.empty() && put_capfiles.empty()
+               && delete_capfiles.empty() && put_recipes.empty() && delete_recipes.empty();
     }
 };
 
@@ -172,7 +171,8 @@ public:
 
     /// The service ids of an app's recipes, sorted, off the caller's thread; `done` is posted to
     /// `ex`. The default is for stores without recipes (test doubles): none.
-    virtual void list_recipes(std::string app_id, boost::asio::any_io_executor ex, list_recipes_handler done) {
+    virtual void list_recipes(std::string app_id, boost::asio::any_io_executor ex,
+                              list_recipes_handler done) {
         (void)app_id;
         boost::asio::post(ex, [done = std::move(done)] { done({}, {}); });
     }

@@ -35,9 +35,9 @@ inline bool is_terminal(session_state s) noexcept {
 /// the delivery runs, so the session holds its own copy of everything it still needs (the
 /// actions themselves are its queued operations).
 struct recipe_run {
-    std::string success_message_json; ///< multilang JSON value, shown on success
-    std::string failure_message_json; ///< multilang JSON value, shown on failure
-    std::string service_result_uri;   ///< empty = none; the success summary is POSTed there
+    std::string success_message_json;          ///< multilang JSON value, shown on success
+    std::string failure_message_json;          ///< multilang JSON value, shown on failure
+    std::string service_result_uri;            ///< empty = none; the success summary is POSTed there
     std::vector<std::string> action_endpoints; ///< "/ccm/install", ... in order (for the summary)
 };
 
@@ -73,7 +73,6 @@ struct session_record {
     /// shared store in its own column, not in the record's encoding; 1 on the embedded store.
     std::uint64_t owner_epoch = 1;
 };
-
 
 enum class operation_state : std::uint8_t {
     queued = 0,  ///< accepted and durable; waiting for earlier operations of its session

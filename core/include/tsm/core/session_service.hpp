@@ -124,8 +124,8 @@ public:
     /// this node does not hold is claimed from a shared store first (cluster mode): `takeover`
     /// steal for a touch point that resumes explicitly (v1), after_lease for one that keeps
     /// polling (its requests may reach any node while the owner lives).
-    void resume(connection_ref conn, std::string session_id, std::string token, std::function<void(bool)> bound,
-                claim_mode takeover = claim_mode::steal);
+    void resume(connection_ref conn, std::string session_id, std::string token,
+                std::function<void(bool)> bound, claim_mode takeover = claim_mode::steal);
     /// The touch point's answers to batch `batch`; 0 = the outstanding batch, whatever its number
     /// (dialects without batch numbers). A touch point without stopOnError answers every command
     /// of a stop-on-error batch: the operation reads the answers up to the first failure only.
@@ -171,8 +171,9 @@ private:
                                   std::function<void(bool)> bound);
     void start_recipe_delivery(connection_ref conn, std::string session_id, delivery_request req,
                                prepared_recipe recipe, std::function<void(bool)> bound);
-    void on_recipe_session_stored(connection_ref conn, const std::string& session_id, const std::string& token,
-                                  std::error_code ec, const std::function<void(bool)>& bound);
+    void on_recipe_session_stored(connection_ref conn, const std::string& session_id,
+                                  const std::string& token, std::error_code ec,
+                                  const std::function<void(bool)>& bound);
     /// The head action of a recipe session has its outcome: its result is written, and when it
     /// failed or was the last one, the session ends in the same write.
     void finish_recipe_action(delivery_session& s, const operation_outcome& outcome);

@@ -77,8 +77,8 @@ public:
     void find_device(core::bytes cplc, core::bytes uid, boost::asio::any_io_executor ex,
                      find_device_handler done) override;
     void claim_session(core::claim_request req, boost::asio::any_io_executor ex, claim_handler done) override;
-    void load_session_operations(std::string session_id, std::uint64_t from_seq, boost::asio::any_io_executor ex,
-                                 load_operations_handler done) override;
+    void load_session_operations(std::string session_id, std::uint64_t from_seq,
+                                 boost::asio::any_io_executor ex, load_operations_handler done) override;
     void listen_appends(std::function<void(const std::string&)> woken) override;
     std::error_code load_all(core::recovered_state& out) override;
     /// Whether the last heartbeat reached the database (for /readyz); false until the first one.

@@ -222,7 +222,8 @@ void long_poll::fetch(std::string session_id, http_responder respond,
         c.fetch(std::move(respond), std::move(result)); // a result waits for its prompt again
         // Polls may reach any node while the owner lives: another node takes over only once
         // the owner's lease expired (cluster mode).
-        s.sessions->resume(conn, session_id, session_id, on_bound(s.index, conn.id), core::claim_mode::after_lease);
+        s.sessions->resume(conn, session_id, session_id, on_bound(s.index, conn.id),
+                           core::claim_mode::after_lease);
     });
 }
 
@@ -282,16 +283,16 @@ void long_poll::client_error(std::string session_id, std::string message, http_r
         channel& c = open_channel(s, session_id);
         const core::connection_ref conn = c.conn();
         const unsigned shard = s.index;
-        s.sessions->resume(conn, session_id, session_id,
-                           [this, shard, conn, session_id, message = std::move(message)](bool ok) mutable {
-                               if (ok) {
-                                   runtime_.local().sessions->on_client_error(conn, session_id,
-                                                                              std::move(message));
-                                   return;
-                               }
-                               on_bound(shard, conn.id)(false);
-                           },
-                           core::claim_mode::after_lease);
+        s.sessions->resume(
+            conn, session_id, session_id,
+            [this, shard, conn, session_id, message = std::move(message)](bool ok) mutable {
+                if (ok) {
+                    runtime_.local().sessions->on_client_error(conn, session_id, std::move(message));
+                    return;
+                }
+                on_bound(shard, conn.id)(false);
+            },
+            core::claim_mode::after_lease);
         respond(no_content());
     });
 }
