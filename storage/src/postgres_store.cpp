@@ -1,7 +1,9 @@
 #include "tsm/storage/postgres_store.hpp"
 
 #include "pending_write.hpp"
+#include "pg_append_listener.hpp"
 #include "pg_connection.hpp"
+#include "pg_node_lease.hpp"
 #include "postgres_schema.hpp"
 #include "postgres_statements.hpp"
 #include "record_codec.hpp"
@@ -10,10 +12,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include <poll.h>
 #include <pthread.h>
-
-#include <cerrno>
 
 #include <algorithm>
 #include <condition_variable>
@@ -132,12 +131,8 @@ struct postgres_store::impl {
     bool closed_ = false;
     std::thread writer_;
     std::vector<std::thread> readers_;
-    std::thread heartbeat_;
-    std::thread listener_;
-    std::atomic<bool> listener_stop_{false};
-    std::function<void(const std::string&)> woken_; // set once, before listener_ starts
-    std::condition_variable heartbeat_cv_;          // with mu_: wakes the heartbeat thread at close
-    std::atomic<bool> lease_held_{false};
+    std::unique_ptr<pg::node_lease> lease_;
+    std::unique_ptr<pg::append_listener> listener_; // from listen_appends on
 
     impl(postgres_store_options opts, std::string conninfo) : opts_(opts), conninfo_(std::move(conninfo)) {
         writer_ = std::thread([this] { writer_loop(); });
@@ -146,56 +141,8 @@ struct postgres_store::impl {
             readers_.emplace_back([this] { reader_loop(); });
             pthread_setname_np(readers_.back().native_handle(), "tsm-pg-reader");
         }
-        heartbeat_ = std::thread([this] { heartbeat_loop(); });
-        pthread_setname_np(heartbeat_.native_handle(), "tsm-pg-lease");
-    }
-
-    // ---------------------------------------------------------------- node lease
-
-    /// Renews this node's lease every heartbeat_interval on its own connection (a long group
-    /// on the writer must not let the lease lapse). Other nodes claim our sessions only once it
-    /// has expired; our writes after that are fenced.
-    void heartbeat_loop() {
-        pg::conn_ptr c;
-        const std::string lease_s = std::to_string(static_cast<double>(opts_.lease.count()) / 1000.0);
-        bool reported = false;
-        for (;;) {
-            if (!c || PQstatus(c.get()) != CONNECTION_OK) {
-                std::string detail;
-                c = pg::connect(conninfo_, detail);
-                if (!c && !reported) {
-                    core::log::error("storage: PostgreSQL lease renewal cannot connect",
-                                     {{"detail", detail}});
-                    reported = true;
-                }
-            }
-            if (c) {
-                pg::params p;
-                p.text(opts_.node_id).text(lease_s);
-                pg::result_ptr r{
-                    PQexecParams(c.get(),
-                                 "INSERT INTO tsm_nodes (node_id, lease_until) VALUES ($1, now() + "
-                                 "make_interval(secs => $2))"
-                                 " ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until",
-                                 p.count(), nullptr, p.values(), p.lengths(), p.formats(), 1)};
-                const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-                if (!ok && !reported) {
-                    core::log::error("storage: PostgreSQL lease renewal failed",
-                                     {{"detail", pg::message_of(r.get(), c.get())}});
-                    reported = true;
-                } else if (ok && reported) {
-                    core::log::info("storage: PostgreSQL lease renewed again", {});
-                    reported = false;
-                }
-                lease_held_.store(ok, std::memory_order_relaxed);
-            } else {
-                lease_held_.store(false, std::memory_order_relaxed);
-            }
-            std::unique_lock lk(mu_);
-            if (heartbeat_cv_.wait_for(lk, opts_.heartbeat_interval, [this] { return closing_; })) {
-                return;
-            }
-        }
+        lease_ =
+            std::make_unique<pg::node_lease>(conninfo_, opts_.node_id, opts_.heartbeat_interval, opts_.lease);
     }
 
     // ---------------------------------------------------------------- writes
@@ -665,60 +612,13 @@ struct postgres_store::impl {
         return {};
     }
 
-    bool lease_held() const noexcept { return lease_held_.load(std::memory_order_relaxed); }
+    bool lease_held() const noexcept { return lease_->held(); }
 
     // ---------------------------------------------------------------- wake-ups
 
     void listen_appends(std::function<void(const std::string&)> woken) {
-        if (listener_.joinable() || !woken) {
-            return;
-        }
-        woken_ = std::move(woken);
-        listener_ = std::thread([this] { listener_loop(); });
-        pthread_setname_np(listener_.native_handle(), "tsm-pg-listen");
-    }
-
-    /// LISTENs on its own connection and hands each append to a session this node owns to
-    /// woken_. After every (re)connect woken_("") first: appends committed while it was not
-    /// listening must be looked for. Polls with a short timeout so close() stops it promptly.
-    void listener_loop() {
-        pg::conn_ptr c;
-        bool reported = false;
-        while (!listener_stop_.load(std::memory_order_relaxed)) {
-            if (!c || PQstatus(c.get()) != CONNECTION_OK) {
-                std::string detail;
-                c = pg::connect(conninfo_, detail);
-                if (c && pg::exec(c.get(), "LISTEN tsm_appends", detail)) {
-                    c.reset();
-                }
-                if (!c) {
-                    if (!reported) {
-                        core::log::error("storage: PostgreSQL listener cannot connect", {{"detail", detail}});
-                        reported = true;
-                    }
-                    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-                    continue;
-                }
-                reported = false;
-                woken_({}); // resynchronise: look at every owned session
-            }
-            pollfd pfd{PQsocket(c.get()), POLLIN, 0};
-            if (::poll(&pfd, 1, 250) < 0 && errno != EINTR) {
-                c.reset();
-                continue;
-            }
-            if (PQconsumeInput(c.get()) != 1) {
-                c.reset(); // the next round reconnects, then resynchronises
-                continue;
-            }
-            while (PGnotify* n = PQnotifies(c.get())) {
-                const std::string_view payload{n->extra};
-                const auto space = payload.rfind(' ');
-                if (space != std::string_view::npos && payload.substr(0, space) == opts_.node_id) {
-                    woken_(std::string(payload.substr(space + 1)));
-                }
-                PQfreemem(n);
-            }
+        if (!listener_ && woken) { // once
+            listener_ = std::make_unique<pg::append_listener>(conninfo_, opts_.node_id, std::move(woken));
         }
     }
 
@@ -798,11 +698,9 @@ struct postgres_store::impl {
         }
         cv_.notify_all();
         read_cv_.notify_all();
-        heartbeat_cv_.notify_all();
-        heartbeat_.join();
-        listener_stop_.store(true, std::memory_order_relaxed);
-        if (listener_.joinable()) {
-            listener_.join();
+        lease_->stop();
+        if (listener_) {
+            listener_->stop();
         }
         writer_.join(); // drains the queue first
         for (auto& t : readers_) {
